@@ -1,0 +1,518 @@
+#include "PolicyDocument.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSet>
+
+#include <cmath>
+#include <limits>
+
+namespace rebound {
+
+namespace {
+
+QString num(double v)
+{
+    return QString::number(v, 'g', 15);
+}
+
+// Reads the members of one JSON object into a struct, collecting errors with their paths and
+// flagging members nobody asked for.
+class ObjectReader
+{
+public:
+    ObjectReader(const QJsonValue &value, QString path, QStringList &errors)
+        : m_path(std::move(path)), m_errors(errors)
+    {
+        if (value.isUndefined())
+            return;
+        if (!value.isObject()) {
+            error(m_path, QStringLiteral("must be an object"));
+            return;
+        }
+        m_object = value.toObject();
+    }
+
+    ~ObjectReader()
+    {
+        for (auto it = m_object.begin(); it != m_object.end(); ++it) {
+            if (!m_seen.contains(it.key()))
+                error(field(it.key()), QStringLiteral("unknown field"));
+        }
+    }
+
+    QString field(const QString &key) const { return m_path.isEmpty() ? key : m_path + u'.' + key; }
+    void error(const QString &path, const QString &reason)
+    {
+        m_errors << path + QStringLiteral(": ") + reason;
+    }
+
+    QJsonValue take(const char *key)
+    {
+        const QString k = QString::fromLatin1(key);
+        m_seen.insert(k);
+        return m_object.value(k);
+    }
+
+    void number(const char *key, double &out, double min, double max, bool minExclusive = false)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        const QString path = field(QString::fromLatin1(key));
+        if (!v.isDouble() || !std::isfinite(v.toDouble())) {
+            error(path, QStringLiteral("must be a number"));
+            return;
+        }
+        const double d = v.toDouble();
+        if (minExclusive ? d <= min : d < min) {
+            error(path,
+                  (minExclusive ? QStringLiteral("must be > ") : QStringLiteral("must be ≥ ")) +
+                      num(min));
+            return;
+        }
+        if (d > max) {
+            error(path, QStringLiteral("must be ≤ ") + num(max));
+            return;
+        }
+        out = d;
+    }
+
+    template <typename Int>
+    void integer(const char *key, Int &out, std::int64_t min, std::int64_t max)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        const QString path = field(QString::fromLatin1(key));
+        const double d = v.toDouble();
+        if (!v.isDouble() || !std::isfinite(d) || d != std::floor(d)) {
+            error(path, QStringLiteral("must be an integer"));
+            return;
+        }
+        if (d < static_cast<double>(min)) {
+            error(path, QStringLiteral("must be ≥ ") + QString::number(min));
+            return;
+        }
+        if (d > static_cast<double>(max)) {
+            error(path, QStringLiteral("must be ≤ ") + QString::number(max));
+            return;
+        }
+        out = static_cast<Int>(d);
+    }
+
+    void boolean(const char *key, bool &out)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        if (!v.isBool()) {
+            error(field(QString::fromLatin1(key)), QStringLiteral("must be true or false"));
+            return;
+        }
+        out = v.toBool();
+    }
+
+    template <typename Enum>
+    void choice(const char *key, Enum &out, std::optional<Enum> (*parse)(const QString &),
+                const char *allowed)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        const auto parsed = v.isString() ? parse(v.toString()) : std::nullopt;
+        if (!parsed) {
+            error(field(QString::fromLatin1(key)),
+                  QStringLiteral("must be one of ") + QString::fromLatin1(allowed));
+            return;
+        }
+        out = *parsed;
+    }
+
+    void statusList(const char *key, QList<int> &out)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        const QString path = field(QString::fromLatin1(key));
+        if (!v.isArray()) {
+            error(path, QStringLiteral("must be an array of HTTP status codes"));
+            return;
+        }
+        QList<int> codes;
+        const QJsonArray a = v.toArray();
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            const double d = a.at(i).toDouble();
+            if (!a.at(i).isDouble() || d != std::floor(d) || d < 100 || d > 599) {
+                error(QStringLiteral("%1[%2]").arg(path).arg(i),
+                      QStringLiteral("must be an HTTP status code (100–599)"));
+                continue;
+            }
+            codes << static_cast<int>(d);
+        }
+        out = codes;
+    }
+
+    void stringList(const char *key, QList<QString> &out, bool allowSingleString = false)
+    {
+        const QJsonValue v = take(key);
+        if (v.isUndefined())
+            return;
+        const QString path = field(QString::fromLatin1(key));
+        if (allowSingleString && v.isString()) {
+            if (v.toString().isEmpty())
+                error(path, QStringLiteral("must not be empty"));
+            else
+                out = {v.toString()};
+            return;
+        }
+        if (!v.isArray()) {
+            error(path, allowSingleString
+                            ? QStringLiteral("must be a string or an array of strings")
+                            : QStringLiteral("must be an array of strings"));
+            return;
+        }
+        QList<QString> items;
+        const QJsonArray a = v.toArray();
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            if (!a.at(i).isString() || a.at(i).toString().isEmpty()) {
+                error(QStringLiteral("%1[%2]").arg(path).arg(i),
+                      QStringLiteral("must be a non-empty string"));
+                continue;
+            }
+            items << a.at(i).toString();
+        }
+        out = items;
+    }
+
+private:
+    QJsonObject m_object;
+    QString m_path;
+    QStringList &m_errors;
+    QSet<QString> m_seen;
+};
+
+constexpr double kMaxMs = 7.0 * 24 * 3600 * 1000; // a week: anything longer is a typo
+constexpr std::int64_t kMaxMsInt = 7LL * 24 * 3600 * 1000;
+
+void readBackoff(const QJsonValue &v, const QString &path, BackoffConfig &b, QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.number("initialDelayMs", b.initialDelayMs, 0, kMaxMs);
+    r.number("multiplier", b.multiplier, 1, 1000);
+    r.number("maxDelayMs", b.maxDelayMs, 0, kMaxMs);
+    r.integer("maxAttempts", b.maxAttempts, 1, 1'000'000);
+    r.integer("totalDeadlineMs", b.totalDeadlineMs, 0, 365LL * 24 * 3600 * 1000);
+    r.choice("jitter", b.jitter, &jitterModeFromString,
+             "none, full, equal, decorrelated, proportional");
+    r.number("randomizationFactor", b.randomizationFactor, 0, 1);
+    r.integer("maxRetryAfterMs", b.maxRetryAfterMs, 0, kMaxMsInt);
+    if (b.maxDelayMs < b.initialDelayMs)
+        r.error(r.field(QStringLiteral("maxDelayMs")),
+                QStringLiteral("must be ≥ initialDelayMs (%1)").arg(num(b.initialDelayMs)));
+}
+
+void readClassification(const QJsonValue &v, const QString &path, ClassificationConfig &c,
+                        QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.statusList("retryableStatusCodes", c.retryableStatusCodes);
+    r.statusList("nonRetryableStatusCodes", c.nonRetryableStatusCodes);
+    r.stringList("retryableProblemTypes", c.retryableProblemTypes);
+    r.stringList("nonRetryableProblemTypes", c.nonRetryableProblemTypes);
+    r.boolean("retryTimeouts", c.retryTimeouts);
+    for (int code : c.retryableStatusCodes) {
+        if (c.nonRetryableStatusCodes.contains(code))
+            r.error(r.field(QStringLiteral("retryableStatusCodes")),
+                    QStringLiteral("%1 is also listed in nonRetryableStatusCodes").arg(code));
+    }
+    for (const QString &t : c.retryableProblemTypes) {
+        if (c.nonRetryableProblemTypes.contains(t))
+            r.error(r.field(QStringLiteral("retryableProblemTypes")),
+                    QStringLiteral("%1 is also listed in nonRetryableProblemTypes").arg(t));
+    }
+}
+
+void readBreaker(const QJsonValue &v, const QString &path, BreakerConfig &b, QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.choice("windowType", b.windowType, &slidingWindowTypeFromString, "count, time");
+    r.integer("windowSize", b.windowSize, 1, 100'000);
+    r.integer("minimumNumberOfCalls", b.minimumNumberOfCalls, 1, 1'000'000);
+    r.number("failureRateThreshold", b.failureRateThreshold, 0, 100, true);
+    r.number("slowCallRateThreshold", b.slowCallRateThreshold, 0, 100, true);
+    r.integer("slowCallDurationThresholdMs", b.slowCallDurationThresholdMs, 1, kMaxMsInt);
+    r.integer("waitDurationInOpenMs", b.waitDurationInOpenMs, 0, kMaxMsInt);
+    r.integer("permittedCallsInHalfOpen", b.permittedCallsInHalfOpen, 1, 100'000);
+    r.integer("maxWaitInHalfOpenMs", b.maxWaitInHalfOpenMs, 0, kMaxMsInt);
+    r.boolean("automaticTransitionFromOpenToHalfOpen", b.automaticTransitionFromOpenToHalfOpen);
+    r.number("degradedFraction", b.degradedFraction, 0, 1, true);
+    r.number("degradedSlowdown", b.degradedSlowdown, 1, 100);
+    if (b.windowType == SlidingWindowType::TimeBased && b.windowSize > 3600)
+        r.error(r.field(QStringLiteral("windowSize")),
+                QStringLiteral("must be ≤ 3600 seconds for a time window"));
+}
+
+void readTimeout(const QJsonValue &v, const QString &path, TimeoutConfig &t, QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.choice(
+        "mode", t.mode,
+        +[](const QString &s) -> std::optional<TimeoutMode> {
+            if (s == QLatin1String("adaptive"))
+                return TimeoutMode::Adaptive;
+            if (s == QLatin1String("fixed"))
+                return TimeoutMode::Fixed;
+            return std::nullopt;
+        },
+        "adaptive, fixed");
+    r.integer("fixedMs", t.fixedMs, 1, kMaxMsInt);
+    r.number("percentile", t.percentile, 0, 1, true);
+    r.number("multiplier", t.multiplier, 0, 100, true);
+    r.integer("windowSize", t.windowSize, 1, 100'000);
+    r.integer("minSamples", t.minSamples, 0, 100'000);
+    r.integer("floorMs", t.floorMs, 0, kMaxMsInt);
+    r.integer("ceilingMs", t.ceilingMs, 1, kMaxMsInt);
+    r.choice("sla", t.sla, &slaPresetFromString, "none, A, B");
+    if (t.ceilingMs < t.floorMs)
+        r.error(r.field(QStringLiteral("ceilingMs")),
+                QStringLiteral("must be ≥ floorMs (%1)").arg(t.floorMs));
+    if (t.minSamples > t.windowSize)
+        r.error(r.field(QStringLiteral("minSamples")),
+                QStringLiteral("must be ≤ windowSize (%1)").arg(t.windowSize));
+}
+
+void readBudget(const QJsonValue &v, const QString &path, BudgetConfig &b, QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.number("ratePerSecond", b.ratePerSecond, 0, 1e6);
+    r.number("burst", b.burst, 1, 1e7);
+    r.number("budgetPercent", b.budgetPercent, 0, 100);
+    r.integer("minRetryConcurrency", b.minRetryConcurrency, 0, 1'000'000);
+    r.number("maxTokens", b.maxTokens, 0, 1e6);
+    r.number("tokenRatio", b.tokenRatio, 0, 1e6, true);
+    r.integer("recheckMs", b.recheckMs, 1, kMaxMsInt);
+}
+
+void readHealth(const QJsonValue &v, const QString &path, HealthConfig &h, QStringList &errors)
+{
+    ObjectReader r(v, path, errors);
+    r.number("errorWeight", h.errorWeight, 0, 100);
+    r.number("latencyWeight", h.latencyWeight, 0, 100);
+    r.number("timeoutWeight", h.timeoutWeight, 0, 100);
+    r.number("errorRateThreshold", h.errorRateThreshold, 0, 1, true);
+    r.number("latencyThresholdMs", h.latencyThresholdMs, 0, kMaxMs, true);
+    r.number("timeoutsPerMinuteThreshold", h.timeoutsPerMinuteThreshold, 0, 1e6, true);
+    r.number("unhealthyScore", h.unhealthyScore, 0, 100, true);
+    r.integer("windowMs", h.windowMs, 12, kMaxMsInt);
+    r.integer("recheckMs", h.recheckMs, 1, kMaxMsInt);
+}
+
+QJsonArray toArray(const QList<int> &codes)
+{
+    QJsonArray a;
+    for (int c : codes)
+        a.append(c);
+    return a;
+}
+
+} // namespace
+
+PolicyValidation PolicyDocument::parse(const QByteArray &json)
+{
+    PolicyValidation out;
+    if (json.size() > kMaxBytes) {
+        out.errors << QStringLiteral("$: document is %1 bytes, larger than the %2-byte limit")
+                          .arg(json.size())
+                          .arg(kMaxBytes);
+        return out;
+    }
+    QJsonParseError err{};
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (err.error != QJsonParseError::NoError) {
+        out.errors << QStringLiteral("$: not valid JSON at offset %1: %2")
+                          .arg(err.offset)
+                          .arg(err.errorString());
+        return out;
+    }
+    if (!doc.isObject()) {
+        out.errors << QStringLiteral("$: must be a JSON object");
+        return out;
+    }
+    return fromJson(doc.object());
+}
+
+PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
+{
+    PolicyValidation out;
+    PolicySet set;
+    {
+        ObjectReader top(QJsonValue(document), QString(), out.errors);
+        const QJsonValue version = top.take("version");
+        if (version.isUndefined())
+            out.errors << QStringLiteral("version: is required (1)");
+        else if (!version.isDouble() || version.toDouble() != 1)
+            out.errors << QStringLiteral("version: must be 1");
+
+        const QJsonValue policies = top.take("policies");
+        if (policies.isUndefined()) {
+            out.errors << QStringLiteral("policies: is required");
+        } else if (!policies.isArray()) {
+            out.errors << QStringLiteral("policies: must be an array");
+        } else {
+            const QJsonArray arr = policies.toArray();
+            QHash<QString, qsizetype> names;
+            for (qsizetype i = 0; i < arr.size(); ++i) {
+                const QString path = QStringLiteral("policies[%1]").arg(i);
+                RetryPolicy p;
+                ObjectReader r(arr.at(i), path, out.errors);
+                if (!arr.at(i).isObject())
+                    continue;
+                const QJsonValue name = r.take("name");
+                if (name.isUndefined())
+                    r.error(path + QStringLiteral(".name"), QStringLiteral("is required"));
+                else if (!name.isString() || name.toString().trimmed().isEmpty())
+                    r.error(path + QStringLiteral(".name"),
+                            QStringLiteral("must be a non-empty string"));
+                else if (names.contains(name.toString()))
+                    r.error(path + QStringLiteral(".name"),
+                            QStringLiteral("duplicate of policies[%1].name \"%2\"")
+                                .arg(names.value(name.toString()))
+                                .arg(name.toString()));
+                else {
+                    p.name = name.toString();
+                    names.insert(p.name, i);
+                }
+                {
+                    ObjectReader match(r.take("match"), path + QStringLiteral(".match"),
+                                       out.errors);
+                    match.stringList("type", p.matchTypes, true);
+                }
+                readBackoff(r.take("backoff"), path + QStringLiteral(".backoff"), p.backoff,
+                            out.errors);
+                readClassification(r.take("classification"),
+                                   path + QStringLiteral(".classification"), p.classification,
+                                   out.errors);
+                readBreaker(r.take("breaker"), path + QStringLiteral(".breaker"), p.breaker,
+                            out.errors);
+                readTimeout(r.take("timeout"), path + QStringLiteral(".timeout"), p.timeout,
+                            out.errors);
+                readBudget(r.take("budget"), path + QStringLiteral(".budget"), p.budget,
+                           out.errors);
+                readHealth(r.take("health"), path + QStringLiteral(".health"), p.health,
+                           out.errors);
+                set.policies << p;
+            }
+        }
+    } // readers report unknown fields on destruction
+    if (out.errors.isEmpty())
+        out.set = std::move(set);
+    return out;
+}
+
+QJsonObject PolicyDocument::toJson(const RetryPolicy &p)
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("name"), p.name);
+    o.insert(QStringLiteral("match"),
+             QJsonObject{{QStringLiteral("type"),
+                          p.matchTypes.size() == 1
+                              ? QJsonValue(p.matchTypes.first())
+                              : QJsonValue(QJsonArray::fromStringList(p.matchTypes))}});
+    const BackoffConfig &b = p.backoff;
+    o.insert(QStringLiteral("backoff"),
+             QJsonObject{
+                 {QStringLiteral("initialDelayMs"), b.initialDelayMs},
+                 {QStringLiteral("multiplier"), b.multiplier},
+                 {QStringLiteral("maxDelayMs"), b.maxDelayMs},
+                 {QStringLiteral("maxAttempts"), b.maxAttempts},
+                 {QStringLiteral("totalDeadlineMs"), qint64(b.totalDeadlineMs)},
+                 {QStringLiteral("jitter"), toText(b.jitter)},
+                 {QStringLiteral("randomizationFactor"), b.randomizationFactor},
+                 {QStringLiteral("maxRetryAfterMs"), qint64(b.maxRetryAfterMs)},
+             });
+    const ClassificationConfig &c = p.classification;
+    o.insert(QStringLiteral("classification"),
+             QJsonObject{
+                 {QStringLiteral("retryableStatusCodes"), toArray(c.retryableStatusCodes)},
+                 {QStringLiteral("nonRetryableStatusCodes"), toArray(c.nonRetryableStatusCodes)},
+                 {QStringLiteral("retryableProblemTypes"),
+                  QJsonArray::fromStringList(c.retryableProblemTypes)},
+                 {QStringLiteral("nonRetryableProblemTypes"),
+                  QJsonArray::fromStringList(c.nonRetryableProblemTypes)},
+                 {QStringLiteral("retryTimeouts"), c.retryTimeouts},
+             });
+    const BreakerConfig &k = p.breaker;
+    o.insert(
+        QStringLiteral("breaker"),
+        QJsonObject{
+            {QStringLiteral("windowType"), toText(k.windowType)},
+            {QStringLiteral("windowSize"), k.windowSize},
+            {QStringLiteral("minimumNumberOfCalls"), k.minimumNumberOfCalls},
+            {QStringLiteral("failureRateThreshold"), k.failureRateThreshold},
+            {QStringLiteral("slowCallRateThreshold"), k.slowCallRateThreshold},
+            {QStringLiteral("slowCallDurationThresholdMs"), qint64(k.slowCallDurationThresholdMs)},
+            {QStringLiteral("waitDurationInOpenMs"), qint64(k.waitDurationInOpenMs)},
+            {QStringLiteral("permittedCallsInHalfOpen"), k.permittedCallsInHalfOpen},
+            {QStringLiteral("maxWaitInHalfOpenMs"), qint64(k.maxWaitInHalfOpenMs)},
+            {QStringLiteral("automaticTransitionFromOpenToHalfOpen"),
+             k.automaticTransitionFromOpenToHalfOpen},
+            {QStringLiteral("degradedFraction"), k.degradedFraction},
+            {QStringLiteral("degradedSlowdown"), k.degradedSlowdown},
+        });
+    const TimeoutConfig &t = p.timeout;
+    o.insert(
+        QStringLiteral("timeout"),
+        QJsonObject{
+            {QStringLiteral("mode"), t.mode == TimeoutMode::Adaptive ? QStringLiteral("adaptive")
+                                                                     : QStringLiteral("fixed")},
+            {QStringLiteral("fixedMs"), qint64(t.fixedMs)},
+            {QStringLiteral("percentile"), t.percentile},
+            {QStringLiteral("multiplier"), t.multiplier},
+            {QStringLiteral("windowSize"), t.windowSize},
+            {QStringLiteral("minSamples"), t.minSamples},
+            {QStringLiteral("floorMs"), qint64(t.floorMs)},
+            {QStringLiteral("ceilingMs"), qint64(t.ceilingMs)},
+            {QStringLiteral("sla"), toText(t.sla)},
+        });
+    const BudgetConfig &g = p.budget;
+    o.insert(QStringLiteral("budget"),
+             QJsonObject{
+                 {QStringLiteral("ratePerSecond"), g.ratePerSecond},
+                 {QStringLiteral("burst"), g.burst},
+                 {QStringLiteral("budgetPercent"), g.budgetPercent},
+                 {QStringLiteral("minRetryConcurrency"), g.minRetryConcurrency},
+                 {QStringLiteral("maxTokens"), g.maxTokens},
+                 {QStringLiteral("tokenRatio"), g.tokenRatio},
+                 {QStringLiteral("recheckMs"), qint64(g.recheckMs)},
+             });
+    const HealthConfig &h = p.health;
+    o.insert(QStringLiteral("health"),
+             QJsonObject{
+                 {QStringLiteral("errorWeight"), h.errorWeight},
+                 {QStringLiteral("latencyWeight"), h.latencyWeight},
+                 {QStringLiteral("timeoutWeight"), h.timeoutWeight},
+                 {QStringLiteral("errorRateThreshold"), h.errorRateThreshold},
+                 {QStringLiteral("latencyThresholdMs"), h.latencyThresholdMs},
+                 {QStringLiteral("timeoutsPerMinuteThreshold"), h.timeoutsPerMinuteThreshold},
+                 {QStringLiteral("unhealthyScore"), h.unhealthyScore},
+                 {QStringLiteral("windowMs"), qint64(h.windowMs)},
+                 {QStringLiteral("recheckMs"), qint64(h.recheckMs)},
+             });
+    return o;
+}
+
+QJsonObject PolicyDocument::toJson(const PolicySet &set)
+{
+    QJsonArray arr;
+    for (const RetryPolicy &p : set.policies)
+        arr.append(toJson(p));
+    return QJsonObject{{QStringLiteral("version"), set.version}, {QStringLiteral("policies"), arr}};
+}
+
+QByteArray PolicyDocument::serialize(const PolicySet &set)
+{
+    return QJsonDocument(toJson(set)).toJson(QJsonDocument::Indented);
+}
+
+} // namespace rebound

@@ -1,0 +1,129 @@
+#include "PolicyStore.h"
+
+#include "PolicyDocument.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QSaveFile>
+#include <QTimer>
+
+namespace rebound {
+
+PolicyStore::PolicyStore(const Clock &clock, QObject *parent)
+    : QObject(parent), m_clock(clock), m_watcher(new QFileSystemWatcher(this)),
+      m_debounce(new QTimer(this)), m_current(std::make_shared<const PolicySet>())
+{
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(50);
+    connect(m_debounce, &QTimer::timeout, this, &PolicyStore::reloadFromFile);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, &PolicyStore::scheduleReload);
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, &PolicyStore::scheduleReload);
+}
+
+PolicyStore::~PolicyStore() = default;
+
+void PolicyStore::setReloadDelay(std::chrono::milliseconds delay)
+{
+    m_debounce->setInterval(delay);
+}
+
+std::shared_ptr<const PolicySet> PolicyStore::current() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_current;
+}
+
+Result<void> PolicyStore::open(const QString &path)
+{
+    m_path = QFileInfo(path).absoluteFilePath();
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    if (!m_watcher->directories().isEmpty())
+        m_watcher->removePaths(m_watcher->directories());
+    m_watcher->addPath(QFileInfo(m_path).absolutePath());
+    ensureWatched();
+
+    QFile f(m_path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        m_lastErrors = {QStringLiteral("%1: cannot read: %2").arg(m_path, f.errorString())};
+        return Result<void>::failure(QStringLiteral("policy-file-unreadable"),
+                                     m_lastErrors.first());
+    }
+    const QByteArray content = f.read(PolicyDocument::kMaxBytes + 1);
+    return accept(content, QStringLiteral("file"));
+}
+
+void PolicyStore::ensureWatched()
+{
+    // After an atomic rename the watcher has lost the old inode; watch the new file again.
+    if (!m_path.isEmpty() && QFileInfo::exists(m_path) && !m_watcher->files().contains(m_path))
+        m_watcher->addPath(m_path);
+}
+
+void PolicyStore::scheduleReload()
+{
+    m_debounce->start();
+}
+
+void PolicyStore::reloadFromFile()
+{
+    ensureWatched();
+    QFile f(m_path);
+    if (!f.open(QIODevice::ReadOnly))
+        return; // mid-rename or deleted: keep the last good set, wait for the next change
+    const QByteArray content = f.read(PolicyDocument::kMaxBytes + 1);
+    {
+        QMutexLocker lock(&m_mutex);
+        if (!m_history.isEmpty() &&
+            QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex() ==
+                m_history.last().sha256)
+            return; // touched but unchanged (or our own apply())
+    }
+    (void)accept(content, QStringLiteral("file-change"));
+}
+
+Result<void> PolicyStore::accept(const QByteArray &document, const QString &source)
+{
+    PolicyValidation v = PolicyDocument::parse(document);
+    if (!v.ok()) {
+        m_lastErrors = v.errors;
+        Q_EMIT reloadFailed(v.errors);
+        return Result<void>::failure(QStringLiteral("invalid-policy"), v.errors.join(u'\n'));
+    }
+    m_lastErrors.clear();
+    PolicyVersion version;
+    version.at = m_clock.wallNow();
+    version.source = source;
+    version.sha256 = QCryptographicHash::hash(document, QCryptographicHash::Sha256).toHex();
+    version.content = document;
+    {
+        QMutexLocker lock(&m_mutex);
+        version.number = m_history.isEmpty() ? 1 : m_history.last().number + 1;
+        m_current = std::make_shared<const PolicySet>(std::move(*v.set));
+        m_history.append(version);
+    }
+    Q_EMIT policiesChanged(version.number);
+    return {};
+}
+
+Result<void> PolicyStore::apply(const QByteArray &document, const QString &source)
+{
+    const PolicyValidation v = PolicyDocument::parse(document);
+    if (!v.ok())
+        return Result<void>::failure(QStringLiteral("invalid-policy"), v.errors.join(u'\n'));
+    if (!m_path.isEmpty()) {
+        QSaveFile out(m_path);
+        if (!out.open(QIODevice::WriteOnly) || out.write(document) != document.size() ||
+            !out.commit()) {
+            return Result<void>::failure(
+                QStringLiteral("policy-file-unwritable"),
+                QStringLiteral("%1: cannot write: %2").arg(m_path, out.errorString()));
+        }
+    }
+    return accept(document, source);
+}
+
+} // namespace rebound

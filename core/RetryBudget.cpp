@@ -1,0 +1,51 @@
+#include "RetryBudget.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rebound {
+
+RetryBudget::RetryBudget(const BudgetConfig &config) : m_config(config), m_tokens(config.maxTokens)
+{}
+
+void RetryBudget::reconfigure(const BudgetConfig &config)
+{
+    if (config.maxTokens != m_config.maxTokens)
+        m_tokens = config.maxTokens;
+    m_config = config;
+}
+
+int RetryBudget::allowedConcurrentRetries() const
+{
+    const auto byPercent = static_cast<int>(std::floor(m_config.budgetPercent * m_active / 100.0));
+    return std::max(m_config.minRetryConcurrency, byPercent);
+}
+
+bool RetryBudget::canRetry() const
+{
+    if (m_config.budgetPercent > 0 && m_activeRetries >= allowedConcurrentRetries())
+        return false;
+    if (m_config.maxTokens > 0 && !(m_tokens > m_config.maxTokens / 2))
+        return false;
+    return true;
+}
+
+void RetryBudget::attemptStarted(bool isRetry)
+{
+    ++m_active;
+    if (isRetry)
+        ++m_activeRetries;
+}
+
+void RetryBudget::attemptFinished(bool isRetry, bool succeeded)
+{
+    m_active = std::max(0, m_active - 1);
+    if (isRetry)
+        m_activeRetries = std::max(0, m_activeRetries - 1);
+    if (m_config.maxTokens > 0) {
+        m_tokens = succeeded ? std::min(m_config.maxTokens, m_tokens + m_config.tokenRatio)
+                             : std::max(0.0, m_tokens - 1);
+    }
+}
+
+} // namespace rebound

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "BudgetConfig.h"
+
+namespace rebound {
+
+/// Limits retries relative to normal traffic so retries cannot multiply an outage. Combines
+/// Envoy's retry budget (concurrent retries vs. active attempts) and gRPC's retry throttling
+/// (token count fed by successes and drained by failures); either can be switched off.
+class RetryBudget final
+{
+public:
+    explicit RetryBudget(const BudgetConfig &config);
+    void reconfigure(const BudgetConfig &config);
+
+    /// Would a retry be admitted now? Does not reserve anything.
+    bool canRetry() const;
+    /// Bookkeeping from the caller: every attempt that starts and ends, and its outcome.
+    void attemptStarted(bool isRetry);
+    void attemptFinished(bool isRetry, bool succeeded);
+
+    int activeAttempts() const { return m_active; }
+    int activeRetries() const { return m_activeRetries; }
+    double tokens() const { return m_tokens; }
+    /// Concurrent retries the Envoy-style budget allows right now.
+    int allowedConcurrentRetries() const;
+
+private:
+    BudgetConfig m_config;
+    int m_active = 0;
+    int m_activeRetries = 0;
+    double m_tokens = 0;
+};
+
+} // namespace rebound

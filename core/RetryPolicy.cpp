@@ -1,0 +1,16 @@
+#include "RetryPolicy.h"
+
+#include "Glob.h"
+
+namespace rebound {
+
+bool RetryPolicy::matches(QStringView taskType) const
+{
+    for (const QString &g : matchTypes) {
+        if (Glob::match(g, taskType))
+            return true;
+    }
+    return false;
+}
+
+} // namespace rebound
