@@ -1,0 +1,59 @@
+// reboundctl: the command-line face of Rebound's core (and, later, its headless orchestrator).
+#include "CliError.h"
+#include "PolicyCommand.h"
+#include "ScheduleCommand.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace {
+const char *kHelp = "Usage: reboundctl <command> [options]\n"
+                    "\n"
+                    "Commands:\n"
+                    "  schedule        Print the retry delays of a backoff configuration as CSV\n"
+                    "  policy          validate | import-grpc | export-grpc a policy file\n"
+                    "\n"
+                    "Options:\n"
+                    "  -h, --help      Show this help (also: reboundctl <command> --help)\n"
+                    "  -v, --version   Show the version\n"
+                    "\n"
+                    "Exit status: 0 success, 1 invalid content, 2 usage error.\n";
+}
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("reboundctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(REBOUND_VERSION));
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    const cli::Streams io{out, err};
+    const QStringList args = QCoreApplication::arguments();
+    const QString command = args.value(1);
+
+    int rc = cli::Usage;
+    if (command.isEmpty()) {
+        err << kHelp;
+    } else if (command == QLatin1String("-h") || command == QLatin1String("--help") ||
+               command == QLatin1String("help")) {
+        out << kHelp;
+        rc = cli::Ok;
+    } else if (command == QLatin1String("-v") || command == QLatin1String("--version")) {
+        out << "reboundctl " << REBOUND_VERSION << "\n";
+        rc = cli::Ok;
+    } else if (command == QLatin1String("schedule")) {
+        QStringList rest = args.mid(1);
+        rest[0] = QStringLiteral("reboundctl schedule");
+        rc = ScheduleCommand::run(rest, io);
+    } else if (command == QLatin1String("policy")) {
+        rc = PolicyCommand::run(args.mid(1), io);
+    } else {
+        err << "reboundctl: unknown command '" << command << "'\n\n" << kHelp;
+    }
+    out.flush();
+    err.flush();
+    return rc;
+}
