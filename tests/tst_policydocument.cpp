@@ -1,0 +1,242 @@
+#include "Glob.h"
+#include "PolicyDocument.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace rebound;
+
+class TestPolicyDocument final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void minimalDocumentGetsDefaults();
+    void everyErrorIsReported();
+    void errors_data();
+    void errors();
+    void roundTrip();
+    void policySelection();
+    void glob_data();
+    void glob();
+    void notJsonAndTooBig();
+};
+
+void TestPolicyDocument::minimalDocumentGetsDefaults()
+{
+    const PolicyValidation v = PolicyDocument::parse(R"({"version":1,"policies":[{"name":"a"}]})");
+    QVERIFY2(v.ok(), qPrintable(v.errors.join(u'\n')));
+    QCOMPARE(v.set->policies.size(), 1);
+    RetryPolicy expected;
+    expected.name = QStringLiteral("a");
+    QCOMPARE(v.set->policies.first(), expected);
+    QCOMPARE(v.set->policies.first().backoff.maxRetryAfterMs, 300'000);
+    QCOMPARE(v.set->policies.first().health.errorWeight, 0.6);
+    QCOMPARE(v.set->policies.first().breaker.minimumNumberOfCalls, 20);
+}
+
+void TestPolicyDocument::everyErrorIsReported()
+{
+    const QByteArray doc = R"({
+      "version": 1,
+      "policies": [
+        {"name": "a", "backoff": {"multiplier": 0.5, "maxAttempts": 2.5}},
+        {"name": "a", "breaker": {"failureRateThreshold": 120, "windowType": "sliding"}},
+        {"backoff": {"jitter": "wild", "multipler": 2}},
+        {"name": "d", "match": {"type": 7}, "timeout": {"floorMs": 500, "ceilingMs": 100}}
+      ],
+      "extra": true
+    })";
+    const PolicyValidation v = PolicyDocument::parse(doc);
+    QVERIFY(!v.ok());
+    const QStringList expected = {
+        QStringLiteral("policies[0].backoff.multiplier: must be ≥ 1"),
+        QStringLiteral("policies[0].backoff.maxAttempts: must be an integer"),
+        QStringLiteral("policies[1].name: duplicate of policies[0].name \"a\""),
+        QStringLiteral("policies[1].breaker.windowType: must be one of count, time"),
+        QStringLiteral("policies[1].breaker.failureRateThreshold: must be ≤ 100"),
+        QStringLiteral("policies[2].name: is required"),
+        QStringLiteral("policies[2].backoff.jitter: must be one of none, full, equal, "
+                       "decorrelated, proportional"),
+        QStringLiteral("policies[2].backoff.multipler: unknown field"),
+        QStringLiteral("policies[3].match.type: must be a string or an array of strings"),
+        QStringLiteral("policies[3].timeout.ceilingMs: must be ≥ floorMs (500)"),
+        QStringLiteral("extra: unknown field"),
+    };
+    QCOMPARE(v.errors, expected);
+}
+
+void TestPolicyDocument::errors_data()
+{
+    QTest::addColumn<QByteArray>("policy");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("negative initial")
+        << QByteArray(R"({"name":"p","backoff":{"initialDelayMs":-1}})")
+        << QStringLiteral("policies[0].backoff.initialDelayMs: must be ≥ 0");
+    QTest::newRow("cap below initial")
+        << QByteArray(R"({"name":"p","backoff":{"initialDelayMs":500,"maxDelayMs":100}})")
+        << QStringLiteral("policies[0].backoff.maxDelayMs: must be ≥ initialDelayMs (500)");
+    QTest::newRow("zero attempts")
+        << QByteArray(R"({"name":"p","backoff":{"maxAttempts":0}})")
+        << QStringLiteral("policies[0].backoff.maxAttempts: must be ≥ 1");
+    QTest::newRow("string number")
+        << QByteArray(R"({"name":"p","backoff":{"multiplier":"2"}})")
+        << QStringLiteral("policies[0].backoff.multiplier: must be a number");
+    QTest::newRow("factor > 1")
+        << QByteArray(R"({"name":"p","backoff":{"randomizationFactor":1.5}})")
+        << QStringLiteral("policies[0].backoff.randomizationFactor: must be ≤ 1");
+    QTest::newRow("status out of range")
+        << QByteArray(R"({"name":"p","classification":{"retryableStatusCodes":[503, 700]}})")
+        << QStringLiteral("policies[0].classification.retryableStatusCodes[1]: must be an HTTP "
+                          "status code (100–599)");
+    QTest::newRow("status in both")
+        << QByteArray(
+               R"({"name":"p","classification":{"retryableStatusCodes":[409],"nonRetryableStatusCodes":[409]}})")
+        << QStringLiteral("policies[0].classification.retryableStatusCodes: 409 is also listed in "
+                          "nonRetryableStatusCodes");
+    QTest::newRow("bool typed")
+        << QByteArray(R"({"name":"p","classification":{"retryTimeouts":"yes"}})")
+        << QStringLiteral("policies[0].classification.retryTimeouts: must be true or false");
+    QTest::newRow("zero threshold")
+        << QByteArray(R"({"name":"p","breaker":{"failureRateThreshold":0}})")
+        << QStringLiteral("policies[0].breaker.failureRateThreshold: must be > 0");
+    QTest::newRow("time window too long")
+        << QByteArray(R"({"name":"p","breaker":{"windowType":"time","windowSize":7200}})")
+        << QStringLiteral(
+               "policies[0].breaker.windowSize: must be ≤ 3600 seconds for a time window");
+    QTest::newRow("bad sla") << QByteArray(R"({"name":"p","timeout":{"sla":"C"}})")
+                             << QStringLiteral(
+                                    "policies[0].timeout.sla: must be one of none, A, B");
+    QTest::newRow("minSamples > window")
+        << QByteArray(R"({"name":"p","timeout":{"windowSize":10,"minSamples":20}})")
+        << QStringLiteral("policies[0].timeout.minSamples: must be ≤ windowSize (10)");
+    QTest::newRow("budget percent")
+        << QByteArray(R"({"name":"p","budget":{"budgetPercent":101}})")
+        << QStringLiteral("policies[0].budget.budgetPercent: must be ≤ 100");
+    QTest::newRow("negative weight")
+        << QByteArray(R"({"name":"p","health":{"errorWeight":-0.1}})")
+        << QStringLiteral("policies[0].health.errorWeight: must be ≥ 0");
+    QTest::newRow("section not object") << QByteArray(R"({"name":"p","health":[]})")
+                                        << QStringLiteral("policies[0].health: must be an object");
+    QTest::newRow("empty name") << QByteArray(R"({"name":"  "})")
+                                << QStringLiteral("policies[0].name: must be a non-empty string");
+    QTest::newRow("policy not object")
+        << QByteArray(R"(42)") << QStringLiteral("policies[0]: must be an object");
+    QTest::newRow("empty glob") << QByteArray(R"({"name":"p","match":{"type":""}})")
+                                << QStringLiteral("policies[0].match.type: must not be empty");
+}
+
+void TestPolicyDocument::errors()
+{
+    QFETCH(QByteArray, policy);
+    QFETCH(QString, error);
+    const PolicyValidation v =
+        PolicyDocument::parse("{\"version\":1,\"policies\":[" + policy + "]}");
+    QVERIFY(!v.ok());
+    QCOMPARE(v.errors, QStringList{error});
+}
+
+void TestPolicyDocument::roundTrip()
+{
+    const QByteArray doc = R"({"version":1,"policies":[
+      {"name":"sms","match":{"type":["sms.*","notify.sms"]},
+       "backoff":{"initialDelayMs":250,"multiplier":1.5,"maxDelayMs":20000,"maxAttempts":7,"totalDeadlineMs":120000,"jitter":"decorrelated","randomizationFactor":0.2,"maxRetryAfterMs":60000},
+       "classification":{"retryableStatusCodes":[409],"nonRetryableStatusCodes":[502],"retryableProblemTypes":["urn:x:busy"],"nonRetryableProblemTypes":["urn:x:quota"],"retryTimeouts":false},
+       "breaker":{"windowType":"time","windowSize":30,"minimumNumberOfCalls":5,"failureRateThreshold":40,"slowCallRateThreshold":60,"slowCallDurationThresholdMs":800,"waitDurationInOpenMs":5000,"permittedCallsInHalfOpen":2,"maxWaitInHalfOpenMs":9000,"automaticTransitionFromOpenToHalfOpen":false,"degradedFraction":0.6,"degradedSlowdown":3},
+       "timeout":{"mode":"fixed","fixedMs":1500,"percentile":0.99,"multiplier":2,"windowSize":50,"minSamples":5,"floorMs":10,"ceilingMs":9000,"sla":"B"},
+       "budget":{"ratePerSecond":5,"burst":10,"budgetPercent":25,"minRetryConcurrency":1,"maxTokens":20,"tokenRatio":0.2,"recheckMs":300},
+       "health":{"errorWeight":0.5,"latencyWeight":0.25,"timeoutWeight":0.25,"errorRateThreshold":0.2,"latencyThresholdMs":300,"timeoutsPerMinuteThreshold":3,"unhealthyScore":0.7,"windowMs":30000,"recheckMs":2000}},
+      {"name":"rest"}]})";
+    const PolicyValidation v = PolicyDocument::parse(doc);
+    QVERIFY2(v.ok(), qPrintable(v.errors.join(u'\n')));
+    const RetryPolicy &sms = v.set->policies.first();
+    QCOMPARE(sms.matchTypes, (QStringList{QStringLiteral("sms.*"), QStringLiteral("notify.sms")}));
+    QCOMPARE(sms.backoff.jitter, JitterMode::Decorrelated);
+    QCOMPARE(sms.breaker.windowType, SlidingWindowType::TimeBased);
+    QCOMPARE(sms.timeout.sla, SlaPreset::B);
+    QCOMPARE(sms.health.recheckMs, 2000);
+    QCOMPARE(sms.classification.nonRetryableProblemTypes,
+             QStringList{QStringLiteral("urn:x:quota")});
+    const PolicyValidation again = PolicyDocument::parse(PolicyDocument::serialize(*v.set));
+    QVERIFY2(again.ok(), qPrintable(again.errors.join(u'\n')));
+    QCOMPARE(*again.set, *v.set);
+}
+
+void TestPolicyDocument::policySelection()
+{
+    const PolicyValidation v = PolicyDocument::parse(R"({"version":1,"policies":[
+        {"name":"pdf","match":{"type":"pdf.*"}},
+        {"name":"any-render","match":{"type":"*.render"}},
+        {"name":"fallback","match":{"type":"*"}}]})");
+    QVERIFY(v.ok());
+    QCOMPARE(v.set->policyFor(u"pdf.render").name, QStringLiteral("pdf"));
+    QCOMPARE(v.set->policyFor(u"img.render").name, QStringLiteral("any-render"));
+    QCOMPARE(v.set->policyFor(u"sms.send").name, QStringLiteral("fallback"));
+    PolicySet empty;
+    QCOMPARE(empty.policyFor(u"x").name, QStringLiteral("default"));
+    QVERIFY(v.set->byName(u"pdf"));
+    QVERIFY(!v.set->byName(u"nope"));
+}
+
+void TestPolicyDocument::glob_data()
+{
+    QTest::addColumn<QString>("pattern");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("match");
+    QTest::newRow("star all") << "*"
+                              << "anything.at/all" << true;
+    QTest::newRow("star empty") << "*"
+                                << "" << true;
+    QTest::newRow("literal") << "sms.send"
+                             << "sms.send" << true;
+    QTest::newRow("literal mismatch") << "sms.send"
+                                      << "sms.sent" << false;
+    QTest::newRow("prefix") << "sms.*"
+                            << "sms.send" << true;
+    QTest::newRow("prefix no dot") << "sms.*"
+                                   << "smsx" << false;
+    QTest::newRow("suffix") << "*.render"
+                            << "pdf.render" << true;
+    QTest::newRow("middle") << "a*b*c"
+                            << "aXXbYYc" << true;
+    QTest::newRow("middle fail") << "a*b*c"
+                                 << "aXXbYY" << false;
+    QTest::newRow("question") << "job-?"
+                              << "job-7" << true;
+    QTest::newRow("question too short") << "job-?"
+                                        << "job-" << false;
+    QTest::newRow("crosses slash") << "a*"
+                                   << "a/b/c" << true;
+    QTest::newRow("backtrack") << "*aab"
+                               << "aaaab" << true;
+    QTest::newRow("unicode") << "wörk.*"
+                             << "wörk.ü" << true;
+}
+
+void TestPolicyDocument::glob()
+{
+    QFETCH(QString, pattern);
+    QFETCH(QString, text);
+    QFETCH(bool, match);
+    QCOMPARE(Glob::match(pattern, text), match);
+}
+
+void TestPolicyDocument::notJsonAndTooBig()
+{
+    PolicyValidation v = PolicyDocument::parse("{\"version\":1,");
+    QVERIFY(!v.ok());
+    QVERIFY(v.errors.first().startsWith(QStringLiteral("$: not valid JSON at offset")));
+    v = PolicyDocument::parse("[]");
+    QCOMPARE(v.errors, QStringList{QStringLiteral("$: must be a JSON object")});
+    v = PolicyDocument::parse(R"({"version":2,"policies":{}})");
+    QCOMPARE(v.errors, (QStringList{QStringLiteral("version: must be 1"),
+                                    QStringLiteral("policies: must be an array")}));
+    v = PolicyDocument::parse("{}");
+    QCOMPARE(v.errors, (QStringList{QStringLiteral("version: is required (1)"),
+                                    QStringLiteral("policies: is required")}));
+    v = PolicyDocument::parse(QByteArray(PolicyDocument::kMaxBytes + 1, ' '));
+    QVERIFY(v.errors.first().contains(QStringLiteral("limit")));
+}
+
+QTEST_APPLESS_MAIN(TestPolicyDocument)
+#include "tst_policydocument.moc"
