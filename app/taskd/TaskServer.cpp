@@ -1,0 +1,810 @@
+#include "TaskServer.h"
+
+#include "HttpDate.h"
+#include "ProblemDetails.h"
+#include "Rfc3339.h"
+#include "TaskJson.h"
+#include "TraceContext.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <cmath>
+
+namespace rebound::taskd {
+
+namespace {
+
+const char *reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 422:
+        return "Unprocessable Content";
+    case 428:
+        return "Precondition Required";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Status";
+    }
+}
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QString promEscape(const QString &v)
+{
+    QString out = v;
+    out.replace(u'\\', QStringLiteral("\\\\"))
+        .replace(u'"', QStringLiteral("\\\""))
+        .replace(u'\n', QStringLiteral("\\n"));
+    return out;
+}
+
+} // namespace
+
+QJsonObject Faults::toJson() const
+{
+    return QJsonObject{{QStringLiteral("failRate"), failRate},
+                       {QStringLiteral("failStatus"), failStatus},
+                       {QStringLiteral("retryAfter"), QString::fromLatin1(retryAfter)},
+                       {QStringLiteral("slowMs"), qint64(slowMs)},
+                       {QStringLiteral("resetRate"), resetRate},
+                       {QStringLiteral("malformedRate"), malformedRate},
+                       {QStringLiteral("malformedKind"), malformedKind},
+                       {QStringLiteral("dripMs"), qint64(dripMs)}};
+}
+
+Result<Faults> Faults::fromJson(const QJsonObject &o)
+{
+    Faults f;
+    const auto rate = [&o](const char *key, double &out) -> bool {
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (v.isUndefined())
+            return true;
+        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1)
+            return false;
+        out = v.toDouble();
+        return true;
+    };
+    if (!rate("failRate", f.failRate) || !rate("resetRate", f.resetRate) ||
+        !rate("malformedRate", f.malformedRate))
+        return Error{QStringLiteral("bad-request"),
+                     QStringLiteral("rates must be numbers in [0, 1]")};
+    f.failStatus = o.value(QStringLiteral("failStatus")).toInt(503);
+    if (f.failStatus < 400 || f.failStatus > 599)
+        return Error{QStringLiteral("bad-request"), QStringLiteral("failStatus must be 400–599")};
+    f.retryAfter = o.value(QStringLiteral("retryAfter")).toString().toLatin1();
+    f.slowMs = std::clamp<qint64>(o.value(QStringLiteral("slowMs")).toInteger(0), 0, 600'000);
+    f.dripMs = std::clamp<qint64>(o.value(QStringLiteral("dripMs")).toInteger(0), 0, 60'000);
+    f.malformedKind =
+        o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));
+    const QStringList kinds = {QStringLiteral("truncated"), QStringLiteral("html"),
+                               QStringLiteral("wrong-types"), QStringLiteral("oversized")};
+    if (!kinds.contains(f.malformedKind))
+        return Error{QStringLiteral("bad-request"),
+                     QStringLiteral("malformedKind must be one of ") +
+                         kinds.join(QStringLiteral(", "))};
+    return f;
+}
+
+TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &timers,
+                       QObject *parent)
+    : QAbstractHttpServer(parent), m_options(std::move(options)), m_clock(clock), m_timers(timers),
+      m_rng(m_options.seed)
+{
+    // A per-process epoch makes cursors from an earlier run of the service expire (410).
+    m_epoch = QByteArray::number(m_rng.nextU64() & 0xffffffffULL, 16);
+}
+
+TaskServer::~TaskServer()
+{
+    for (const TaskRecord &r : std::as_const(m_tasks)) {
+        if (r.completion)
+            m_timers.cancel(r.completion);
+    }
+}
+
+QByteArray TaskServer::header(const QHttpServerRequest &request, const char *name) const
+{
+    for (const auto &[k, v] : request.headers()) {
+        if (k.compare(name, Qt::CaseInsensitive) == 0)
+            return v.trimmed();
+    }
+    return {};
+}
+
+void TaskServer::count(const QString &route, int status)
+{
+    ++m_requests[{route, status}];
+}
+
+QByteArray TaskServer::cursorFor(std::uint64_t seq) const
+{
+    return (m_epoch + '.' + QByteArray::number(qulonglong(seq)))
+        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+}
+
+std::optional<std::uint64_t> TaskServer::decodeCursor(const QString &cursor, bool &expired) const
+{
+    expired = false;
+    const QByteArray raw = QByteArray::fromBase64(cursor.toLatin1(), QByteArray::Base64UrlEncoding);
+    const qsizetype dot = raw.indexOf('.');
+    if (dot <= 0)
+        return std::nullopt;
+    bool ok = false;
+    const std::uint64_t seq = raw.mid(dot + 1).toULongLong(&ok);
+    if (!ok)
+        return std::nullopt;
+    if (raw.left(dot) != m_epoch || seq < m_horizon || seq > m_seq) {
+        expired = true;
+        return std::nullopt;
+    }
+    return seq;
+}
+
+void TaskServer::expireCursors()
+{
+    m_horizon = m_seq + 1;
+    // Every task moves past the horizon so a full snapshot still sees all of them.
+    for (auto it = m_tasks.begin(); it != m_tasks.end(); ++it) {
+        m_bySeq.erase(it->seq);
+        it->seq = ++m_seq;
+        m_bySeq[it->seq] = it.key();
+    }
+}
+
+void TaskServer::touch(TaskRecord &r)
+{
+    m_bySeq.erase(r.seq);
+    r.seq = ++m_seq;
+    m_bySeq[r.seq] = r.task.id;
+    ++r.task.version;
+    r.task.updatedAtMs = m_clock.wallNowMs();
+}
+
+QString TaskServer::createTask(const QString &type, const QMap<QString, QString> &labels,
+                               const QJsonValue &payload)
+{
+    const QString id =
+        QStringLiteral("tsk-%1-%2").arg(QString::fromLatin1(m_epoch)).arg(m_nextId++);
+    TaskRecord r;
+    r.task.id = id;
+    r.task.type = type;
+    r.task.labels = labels;
+    r.task.createdAtMs = m_clock.wallNowMs();
+    r.task.version = 0;
+    r.payload = payload;
+    auto &stored = m_tasks[id] = r;
+    touch(stored);
+    beginAttempt(stored, AttemptReason::Initial, 0);
+    return id;
+}
+
+void TaskServer::beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs)
+{
+    RemoteAttempt a;
+    a.number = r.task.attempt + 1;
+    a.startedAtMs = m_clock.wallNowMs();
+    a.outcome = AttemptOutcome::Running;
+    a.reason = reason;
+    a.traceId = QString::fromLatin1(TraceContext::generate(m_rng).traceId);
+    r.task.attempt = a.number;
+    r.task.state = RemoteState::Running;
+    r.task.lastAttempt = a;
+    r.attempts.append(a);
+    touch(r);
+    ++m_attemptsStarted[r.task.type + QChar(0) + toText(reason)];
+
+    SimResult sim = m_options.profile.sample(r.task.type, m_rng);
+    std::int64_t after = sim.latencyMs;
+    if (sim.outcome == SimOutcome::Hang) {
+        after = deadlineMs > 0 ? deadlineMs : m_options.hangCapMs;
+        sim.outcome = SimOutcome::Timeout;
+    } else if (sim.outcome == SimOutcome::Timeout) {
+        after = deadlineMs > 0 ? std::min(deadlineMs, std::max(sim.latencyMs * 3, sim.latencyMs))
+                               : sim.latencyMs * 3;
+    } else if (deadlineMs > 0 && sim.latencyMs > deadlineMs) {
+        after = deadlineMs;
+        sim.outcome = SimOutcome::Timeout;
+    }
+    const QString id = r.task.id;
+    const int number = a.number;
+    r.completion = m_timers.schedule(m_clock.steadyNow() + Duration(after),
+                                     [this, id, number, sim] { finishAttempt(id, number, sim); });
+}
+
+void TaskServer::finishAttempt(const QString &id, int number, const SimResult &sim)
+{
+    auto it = m_tasks.find(id);
+    if (it == m_tasks.end())
+        return;
+    TaskRecord &r = *it;
+    r.completion = 0;
+    if (r.attempts.isEmpty() || r.attempts.last().number != number ||
+        r.attempts.last().outcome != AttemptOutcome::Running)
+        return;
+    RemoteAttempt &a = r.attempts.last();
+    a.endedAtMs = m_clock.wallNowMs();
+    a.durationMs = *a.endedAtMs - a.startedAtMs;
+    switch (sim.outcome) {
+    case SimOutcome::Success:
+        a.outcome = AttemptOutcome::Succeeded;
+        a.httpStatus = 200;
+        r.task.state = RemoteState::Succeeded;
+        break;
+    case SimOutcome::Unavailable:
+    case SimOutcome::RateLimited: {
+        const bool limited = sim.outcome == SimOutcome::RateLimited;
+        a.outcome = AttemptOutcome::Failed;
+        a.httpStatus = limited ? 429 : 503;
+        if (sim.retryAfterMs >= 0)
+            a.retryAfterMs = sim.retryAfterMs;
+        ProblemDetails p;
+        p.type = limited ? QStringLiteral("urn:rebound:problem:rate-limited")
+                         : QStringLiteral("urn:rebound:problem:unavailable");
+        p.title = limited ? QStringLiteral("Downstream rate limit")
+                          : QStringLiteral("Downstream unavailable");
+        p.status = *a.httpStatus;
+        a.problem = p;
+        r.task.state = RemoteState::Failed;
+        break;
+    }
+    case SimOutcome::Timeout:
+    case SimOutcome::Hang:
+        a.outcome = AttemptOutcome::Timeout;
+        a.httpStatus = 504;
+        r.task.state = RemoteState::Failed;
+        break;
+    case SimOutcome::Business: {
+        a.outcome = AttemptOutcome::Failed;
+        a.httpStatus = 400;
+        ProblemDetails p;
+        p.type = sim.problemType;
+        p.title = QStringLiteral("Rejected by the downstream service");
+        p.status = 400;
+        a.problem = p;
+        r.task.state = RemoteState::Failed;
+        break;
+    }
+    }
+    r.task.lastAttempt = a;
+    touch(r);
+}
+
+std::optional<RemoteTask> TaskServer::task(const QString &id) const
+{
+    const auto it = m_tasks.constFind(id);
+    if (it == m_tasks.constEnd())
+        return std::nullopt;
+    return it->task;
+}
+
+QList<RemoteAttempt> TaskServer::attempts(const QString &id) const
+{
+    return m_tasks.value(id).attempts;
+}
+
+void TaskServer::startGenerator(double tasksPerSecond, const QStringList &types)
+{
+    stopGenerator();
+    if (tasksPerSecond <= 0 || types.isEmpty())
+        return;
+    m_generatorTypes = types;
+    m_generator = new QTimer(this);
+    m_generator->setInterval(std::max(1, static_cast<int>(std::lround(1000.0 / tasksPerSecond))));
+    connect(m_generator, &QTimer::timeout, this, [this] {
+        const auto i =
+            std::min<qsizetype>(m_generatorTypes.size() - 1,
+                                static_cast<qsizetype>(m_rng.nextUnit() * m_generatorTypes.size()));
+        createTask(m_generatorTypes.at(i),
+                   {{QStringLiteral("source"), QStringLiteral("generator")}});
+    });
+    m_generator->start();
+}
+
+void TaskServer::stopGenerator()
+{
+    delete m_generator;
+    m_generator = nullptr;
+}
+
+TaskServer::Response TaskServer::problem(int status, const char *type, const QString &title,
+                                         const QString &detail) const
+{
+    ProblemDetails p;
+    p.type = QStringLiteral("urn:rebound:problem:") + QLatin1String(type);
+    p.title = title;
+    p.status = status;
+    p.detail = detail;
+    Response r;
+    r.status = status;
+    r.contentType = "application/problem+json";
+    r.body = compact(p.toJson());
+    return r;
+}
+
+TaskServer::Response TaskServer::taskResponse(const TaskRecord &rec, int status) const
+{
+    Response r;
+    r.status = status;
+    r.body = compact(TaskJson::toJson(rec.task));
+    r.headers.append(Header{"ETag", '"' + QByteArray::number(qint64(rec.task.version)) + '"'});
+    return r;
+}
+
+bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const QString path = request.url().path();
+    const bool close = header(request, "Connection").compare("close", Qt::CaseInsensitive) == 0;
+    qsizetype headerBytes = 0;
+    for (const auto &[k, v] : request.headers())
+        headerBytes += k.size() + v.size() + 4;
+    if (headerBytes > m_options.maxHeaderBytes) {
+        send(socket, path, close,
+             problem(431, "bad-request", QStringLiteral("Request headers too large")));
+        return true;
+    }
+    if (request.body().size() > m_options.maxBodyBytes) {
+        send(socket, path, close,
+             problem(413, "bad-request", QStringLiteral("Request body too large"),
+                     QStringLiteral("at most %1 bytes").arg(m_options.maxBodyBytes)));
+        return true;
+    }
+    const bool faultable =
+        path.startsWith(QLatin1String("/v1/")) && path != QLatin1String("/v1/health");
+    if (faultable && m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
+        count(QStringLiteral("reset"), 0);
+        socket->abort(); // refused before anything was done
+        return true;
+    }
+    if (faultable && m_faults.failRate > 0 && m_rng.nextUnit() < m_faults.failRate) {
+        Response r = problem(m_faults.failStatus,
+                             m_faults.failStatus == 429 ? "rate-limited" : "unavailable",
+                             QStringLiteral("Injected failure"));
+        if (!m_faults.retryAfter.isEmpty())
+            r.headers.append(Header{"Retry-After", m_faults.retryAfter});
+        count(QStringLiteral("fault"), r.status);
+        send(socket, path, close, r);
+        return true;
+    }
+    bool applyFaults = faultable;
+    QString idemKey;
+    Response r = route(request, path, applyFaults, idemKey);
+    if (applyFaults && r.status == 200 && m_faults.malformedRate > 0 &&
+        m_rng.nextUnit() < m_faults.malformedRate) {
+        if (m_faults.malformedKind == QLatin1String("html")) {
+            r.contentType = "text/html";
+            r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        } else if (m_faults.malformedKind == QLatin1String("wrong-types")) {
+            r.body = R"({"tasks":"none","cursor":7,"more":"maybe","id":1,"state":false})";
+        } else if (m_faults.malformedKind == QLatin1String("oversized")) {
+            r.body = "{\"tasks\":[" + QByteArray(20 * 1024 * 1024, ' ') + "]}";
+        } else {
+            r.body.chop(r.body.size() / 2);
+        }
+    }
+    if (!idemKey.isEmpty() && m_faults.slowMs > 0 && applyFaults) {
+        // Answer later; until then the key is in flight and a duplicate gets 409.
+        QPointer<QTcpSocket> guard(socket);
+        QTimer::singleShot(m_faults.slowMs, this, [this, guard, path, close, idemKey, r] {
+            if (auto it = m_idempotency.find(idemKey); it != m_idempotency.end())
+                it->inFlight = false;
+            if (guard)
+                send(guard, path, close, r);
+        });
+        return true;
+    }
+    if (!idemKey.isEmpty()) {
+        if (auto it = m_idempotency.find(idemKey); it != m_idempotency.end())
+            it->inFlight = false;
+    }
+    if (applyFaults && m_faults.slowMs > 0) {
+        QPointer<QTcpSocket> guard(socket);
+        QTimer::singleShot(m_faults.slowMs, this, [this, guard, path, close, r] {
+            if (guard)
+                send(guard, path, close, r);
+        });
+        return true;
+    }
+    send(socket, path, close, r);
+    return true;
+}
+
+void TaskServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    send(socket, request.url().path(), false,
+         problem(404, "not-found", QStringLiteral("No such route")));
+}
+
+void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Response response)
+{
+    count(path.section(u'/', 0, 2), response.status);
+    if (m_faults.dripMs > 0 && path.startsWith(QLatin1String("/v1/")) && !response.body.isEmpty()) {
+        // Headers now, then the body one byte at a time: a client without an overall deadline
+        // would wait for ever.
+        Response head = response;
+        const QByteArray body = response.body;
+        head.body.clear();
+        QByteArray raw = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' +
+                         reasonPhrase(response.status) + "\r\n";
+        raw += "Content-Type: " + response.contentType +
+               "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
+        for (const Header &h : response.headers)
+            raw += h.name + ": " + h.value + "\r\n";
+        raw += "\r\n";
+        socket->write(raw);
+        QPointer<QTcpSocket> guard(socket);
+        auto *timer = new QTimer(this);
+        auto sent = std::make_shared<qsizetype>(0);
+        connect(timer, &QTimer::timeout, this, [guard, timer, body, sent] {
+            if (!guard || *sent >= body.size()) {
+                timer->deleteLater();
+                return;
+            }
+            guard->write(body.constData() + (*sent)++, 1);
+        });
+        timer->start(static_cast<int>(m_faults.dripMs));
+        return;
+    }
+    writeRaw(socket, response, close);
+}
+
+void TaskServer::writeRaw(QTcpSocket *socket, const Response &r, bool close)
+{
+    QByteArray raw =
+        "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) + "\r\n";
+    if (r.status != 304)
+        raw += "Content-Type: " + r.contentType + "\r\n";
+    raw += "Content-Length: " + QByteArray::number(r.status == 304 ? 0 : r.body.size()) + "\r\n";
+    for (const Header &h : r.headers)
+        raw += h.name + ": " + h.value + "\r\n";
+    if (close)
+        raw += "Connection: close\r\n";
+    raw += "\r\n";
+    if (r.status != 304)
+        raw += r.body;
+    socket->write(raw);
+    if (close)
+        socket->disconnectFromHost();
+}
+
+TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const QString &path,
+                                       bool &applyFaults, QString &idemKey)
+{
+    using M = QHttpServerRequest::Method;
+    const M method = request.method();
+    if (path == QLatin1String("/openapi.yaml") && method == M::Get) {
+        applyFaults = false;
+        QFile f(QStringLiteral(":/rebound/task-api.yaml"));
+        Response r;
+        r.contentType = "application/yaml";
+        if (f.open(QIODevice::ReadOnly))
+            r.body = f.readAll();
+        return r;
+    }
+    if (path == QLatin1String("/metrics") && method == M::Get) {
+        applyFaults = false;
+        Response r;
+        r.contentType = "text/plain; version=0.0.4";
+        r.body = metricsText();
+        return r;
+    }
+    const bool isApi =
+        path.startsWith(QLatin1String("/v1/")) || path.startsWith(QLatin1String("/admin/"));
+    if (!isApi)
+        return problem(404, "not-found", QStringLiteral("No such route"), path);
+    if (!m_options.noAuth) {
+        const QByteArray auth = header(request, "Authorization");
+        const QByteArray expected = "Bearer " + m_options.token;
+        // Constant-time comparison: the token must not leak through timing.
+        bool same = auth.size() == expected.size();
+        unsigned char diff = 0;
+        for (qsizetype i = 0; same && i < auth.size(); ++i)
+            diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
+        if (!same || diff != 0) {
+            applyFaults = false;
+            Response r =
+                problem(401, "unauthorized", QStringLiteral("Missing or wrong bearer token"));
+            r.headers.append(Header{"WWW-Authenticate", "Bearer realm=\"rebound-taskd\""});
+            return r;
+        }
+    }
+    if (path == QLatin1String("/admin/faults")) {
+        applyFaults = false;
+        if (method == M::Post) {
+            const QJsonDocument doc = QJsonDocument::fromJson(request.body());
+            auto f = Faults::fromJson(doc.object());
+            if (!doc.isObject() || !f)
+                return problem(400, "bad-request", QStringLiteral("Invalid faults"),
+                               f ? QStringLiteral("body must be an object") : f.error().message);
+            m_faults = *f;
+            if (doc.object().value(QStringLiteral("expireCursors")).toBool())
+                expireCursors();
+        }
+        Response r;
+        r.body = compact(m_faults.toJson());
+        return r;
+    }
+    if (path == QLatin1String("/v1/health")) {
+        Response r;
+        r.body = compact(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
+                                     {QStringLiteral("tasks"), taskCount()}});
+        return r;
+    }
+    if (path == QLatin1String("/v1/tasks")) {
+        if (method == M::Get)
+            return listTasks(request);
+        if (method == M::Post) {
+            const QJsonDocument doc = QJsonDocument::fromJson(request.body());
+            const QJsonObject o = doc.object();
+            const QJsonValue type = o.value(QStringLiteral("type"));
+            if (!doc.isObject() || !type.isString() || type.toString().isEmpty() ||
+                type.toString().size() > TaskJson::kMaxTypeLength)
+                return problem(400, "bad-request", QStringLiteral("Invalid task"),
+                               QStringLiteral("type: must be a string of 1–200 characters"));
+            QMap<QString, QString> labels;
+            const QJsonObject lo = o.value(QStringLiteral("labels")).toObject();
+            for (auto it = lo.begin(); it != lo.end(); ++it)
+                labels.insert(it.key(), it.value().toString());
+            const QString id =
+                createTask(type.toString(), labels, o.value(QStringLiteral("payload")));
+            Response r = taskResponse(m_tasks[id], 201);
+            r.headers.append(Header{"Location", "/v1/tasks/" + QUrl::toPercentEncoding(id)});
+            return r;
+        }
+        return problem(405, "bad-request", QStringLiteral("Method not allowed"));
+    }
+    static const QString prefix = QStringLiteral("/v1/tasks/");
+    if (path.startsWith(prefix)) {
+        const QStringList parts = path.mid(prefix.size()).split(u'/');
+        const QString id = QUrl::fromPercentEncoding(parts.value(0).toUtf8());
+        const auto it = m_tasks.find(id);
+        if (it == m_tasks.end())
+            return problem(404, "not-found", QStringLiteral("No such task"), id);
+        if (parts.size() == 1 && method == M::Get)
+            return taskResponse(*it, 200);
+        if (parts.size() == 2 && parts[1] == QLatin1String("attempts") && method == M::Get) {
+            QJsonArray arr;
+            for (const RemoteAttempt &a : std::as_const(it->attempts))
+                arr.append(TaskJson::toJson(a));
+            Response r;
+            r.body = compact(QJsonObject{{QStringLiteral("attempts"), arr}});
+            return r;
+        }
+        if (parts.size() == 2 && method == M::Post &&
+            (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
+            return postAction(request, id, parts[1] == QLatin1String("cancel"), idemKey);
+        return problem(405, "bad-request", QStringLiteral("Method not allowed"));
+    }
+    return problem(404, "not-found", QStringLiteral("No such route"), path);
+}
+
+TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
+{
+    const QUrlQuery q = request.query();
+    int limit = 500;
+    if (q.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = q.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1 || limit > 1000)
+            return problem(400, "bad-request", QStringLiteral("Invalid limit"),
+                           QStringLiteral("limit: must be 1–1000"));
+    }
+    std::uint64_t since = 0;
+    const bool hasSince = q.hasQueryItem(QStringLiteral("since"));
+    if (hasSince) {
+        bool expired = false;
+        const auto s =
+            decodeCursor(q.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded), expired);
+        if (!s) {
+            if (expired)
+                return problem(410, "cursor-expired", QStringLiteral("Cursor expired"),
+                               QStringLiteral("resync from a full snapshot"));
+            return problem(400, "bad-request", QStringLiteral("Invalid cursor"));
+        }
+        since = *s;
+    }
+    const QByteArray etag = "\"" + m_epoch + '-' + QByteArray::number(qulonglong(m_seq)) + "\"";
+    auto first = m_bySeq.upper_bound(since);
+    if (hasSince && first == m_bySeq.end() && header(request, "If-None-Match") == etag) {
+        Response r;
+        r.status = 304;
+        r.headers.append(Header{"ETag", etag});
+        return r;
+    }
+    QJsonArray tasks;
+    std::uint64_t last = since;
+    int n = 0;
+    auto it = first;
+    for (; it != m_bySeq.end() && n < limit; ++it, ++n) {
+        tasks.append(TaskJson::toJson(m_tasks[it->second].task));
+        last = it->first;
+    }
+    const bool more = it != m_bySeq.end();
+    Response r;
+    r.body = compact(
+        QJsonObject{{QStringLiteral("tasks"), tasks},
+                    {QStringLiteral("cursor"), QString::fromLatin1(cursorFor(more ? last : m_seq))},
+                    {QStringLiteral("more"), more}});
+    r.headers.append(Header{"ETag", etag});
+    return r;
+}
+
+TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, const QString &id,
+                                            bool cancel, QString &idemKey)
+{
+    const QByteArray key = header(request, "Idempotency-Key");
+    if (key.isEmpty())
+        return problem(400, "idempotency-key-missing",
+                       QStringLiteral("Idempotency-Key header required"));
+    if (key.size() > 200)
+        return problem(400, "bad-request", QStringLiteral("Idempotency-Key too long"));
+    const QByteArray ifMatch = header(request, "If-Match");
+    if (ifMatch.isEmpty() || ifMatch == "*")
+        return problem(428, "precondition-required",
+                       QStringLiteral("If-Match with the task's version required"),
+                       QStringLiteral("send If-Match: \"<version>\" (\"*\" is not accepted)"));
+    const QString scoped = (cancel ? QStringLiteral("cancel\n") : QStringLiteral("attempts\n")) +
+                           id + u'\n' + QString::fromLatin1(key);
+    const QByteArray bodyHash =
+        QCryptographicHash::hash(request.body(), QCryptographicHash::Sha256);
+    if (auto it = m_idempotency.find(scoped); it != m_idempotency.end()) {
+        if (it->bodyHash != bodyHash)
+            return problem(422, "idempotency-key-reused",
+                           QStringLiteral("Idempotency-Key reused with a different body"));
+        if (it->inFlight)
+            return problem(409, "request-in-flight",
+                           QStringLiteral("The original request is still being processed"),
+                           QStringLiteral("send the same request again later"));
+        ++m_replays;
+        Response replay = it->response;
+        replay.headers.append(Header{"Idempotent-Replayed", "true"});
+        return replay;
+    }
+    TaskRecord &rec = m_tasks[id];
+    if (ifMatch != '"' + QByteArray::number(qint64(rec.task.version)) + '"')
+        return problem(412, "precondition-failed", QStringLiteral("The task has changed"),
+                       QStringLiteral("current version is %1").arg(rec.task.version));
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body());
+    const QJsonObject o = doc.object();
+    if (!doc.isObject())
+        return problem(400, "bad-request", QStringLiteral("Body must be a JSON object"));
+    Response r;
+    if (cancel) {
+        static const QStringList reasons = {QStringLiteral("operator"), QStringLiteral("exhausted"),
+                                            QStringLiteral("deadline"),
+                                            QStringLiteral("not-retryable")};
+        const QString reason = o.value(QStringLiteral("reason")).toString();
+        if (!reasons.contains(reason))
+            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
+                           QStringLiteral("reason: must be one of ") +
+                               reasons.join(QStringLiteral(", ")));
+        if (rec.task.state == RemoteState::Succeeded || rec.task.state == RemoteState::Cancelled)
+            return problem(409, "invalid-state", QStringLiteral("Task cannot be cancelled"),
+                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
+        if (rec.completion) {
+            m_timers.cancel(rec.completion);
+            rec.completion = 0;
+        }
+        if (!rec.attempts.isEmpty() && rec.attempts.last().outcome == AttemptOutcome::Running) {
+            RemoteAttempt &a = rec.attempts.last();
+            a.endedAtMs = m_clock.wallNowMs();
+            a.durationMs = *a.endedAtMs - a.startedAtMs;
+            a.outcome = AttemptOutcome::Failed;
+            ProblemDetails p;
+            p.type = QStringLiteral("urn:rebound:problem:cancelled");
+            p.title = QStringLiteral("Cancelled while running");
+            a.problem = p;
+            rec.task.lastAttempt = a;
+        }
+        rec.task.state = RemoteState::Cancelled;
+        rec.task.cancelReason = reason;
+        touch(rec);
+        r = taskResponse(rec, 200);
+    } else {
+        const auto reason = attemptReasonFromText(o.value(QStringLiteral("reason")).toString());
+        if (!reason || *reason == AttemptReason::Initial)
+            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
+                           QStringLiteral("reason: must be auto or operator"));
+        const std::int64_t deadline = o.value(QStringLiteral("deadlineMs")).toInteger(0);
+        if (deadline < 0)
+            return problem(400, "bad-request", QStringLiteral("Invalid deadline"),
+                           QStringLiteral("deadlineMs: must be ≥ 0"));
+        if (rec.task.state != RemoteState::Failed)
+            return problem(409, "invalid-state", QStringLiteral("Task is not in the failed state"),
+                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
+        beginAttempt(rec, *reason, deadline);
+        r = taskResponse(rec, 202);
+    }
+    // Only 2xx answers are kept for replay.
+    m_idempotency.insert(scoped, IdempotencyEntry{bodyHash, true, r});
+    idemKey = scoped;
+    return r;
+}
+
+QByteArray TaskServer::metricsText() const
+{
+    QByteArray out;
+    out +=
+        "# HELP rebound_taskd_attempts_started_total Attempts started, by task type and reason.\n"
+        "# TYPE rebound_taskd_attempts_started_total counter\n";
+    for (auto it = m_attemptsStarted.begin(); it != m_attemptsStarted.end(); ++it) {
+        const QStringList parts = it.key().split(QChar(0));
+        out +=
+            QStringLiteral("rebound_taskd_attempts_started_total{type=\"%1\",reason=\"%2\"} %3\n")
+                .arg(promEscape(parts.value(0)), parts.value(1))
+                .arg(it.value())
+                .toUtf8();
+    }
+    out += "# HELP rebound_taskd_requests_total Requests answered, by route and status (0: "
+           "connection reset).\n"
+           "# TYPE rebound_taskd_requests_total counter\n";
+    QMap<int, quint64> byStatus;
+    for (auto it = m_requests.begin(); it != m_requests.end(); ++it) {
+        out += QStringLiteral("rebound_taskd_requests_total{route=\"%1\",status=\"%2\"} %3\n")
+                   .arg(promEscape(it.key().first))
+                   .arg(it.key().second)
+                   .arg(it.value())
+                   .toUtf8();
+        byStatus[it.key().second] += it.value();
+    }
+    out += "# HELP rebound_taskd_conflict_answers_total 409, 412 and 422 answers.\n"
+           "# TYPE rebound_taskd_conflict_answers_total counter\n";
+    for (int s : {409, 412, 422})
+        out += "rebound_taskd_conflict_answers_total{status=\"" + QByteArray::number(s) + "\"} " +
+               QByteArray::number(byStatus.value(s)) + '\n';
+    out += "# HELP rebound_taskd_idempotent_replays_total Requests answered from the idempotency "
+           "store.\n"
+           "# TYPE rebound_taskd_idempotent_replays_total counter\n"
+           "rebound_taskd_idempotent_replays_total " +
+           QByteArray::number(m_replays) + '\n';
+    out += "# HELP rebound_taskd_tasks Tasks in the store.\n# TYPE rebound_taskd_tasks gauge\n"
+           "rebound_taskd_tasks " +
+           QByteArray::number(taskCount()) + '\n';
+    return out;
+}
+
+} // namespace rebound::taskd

@@ -1,0 +1,152 @@
+#pragma once
+
+#include "Clock.h"
+#include "FailureProfile.h"
+#include "RemoteTask.h"
+#include "SeededRandom.h"
+#include "TimerSource.h"
+
+#include <QAbstractHttpServer>
+#include <QHash>
+#include <QJsonValue>
+#include <QMap>
+#include <QPointer>
+
+#include <map>
+
+class QTcpSocket;
+class QTimer;
+
+namespace rebound::taskd {
+
+struct ServerOptions
+{
+    QByteArray token; ///< required unless noAuth
+    bool noAuth = false;
+    FailureProfile profile = FailureProfile::demo();
+    std::uint64_t seed = 1;
+    std::int64_t hangCapMs = 60'000; ///< a hanging attempt times out after this without a deadline
+    qsizetype maxBodyBytes = 1024 * 1024;
+    qsizetype maxHeaderBytes = 64 * 1024;
+};
+
+/// Runtime fault switches (`/admin/faults`) for chaos tests. They apply to /v1 routes except
+/// /v1/health.
+struct Faults
+{
+    double failRate = 0; ///< answer with failStatus instead of serving
+    int failStatus = 503;
+    QByteArray retryAfter;    ///< Retry-After on those answers (either form), empty for none
+    std::int64_t slowMs = 0;  ///< delay every answer
+    double resetRate = 0;     ///< abort the connection before answering (nothing is done)
+    double malformedRate = 0; ///< answer 200 with a broken body
+    QString malformedKind =
+        QStringLiteral("truncated"); ///< truncated | html | wrong-types | oversized
+    std::int64_t dripMs = 0;         ///< send the body one byte every dripMs
+
+    QJsonObject toJson() const;
+    static Result<Faults> fromJson(const QJsonObject &o);
+};
+
+/// The reference Task API v1 service: an in-memory task store whose attempts are simulated
+/// from a failure profile. It is a real HTTP/1.1 server (Qt HttpServer) and the peer of every
+/// integration test and of the demo.
+class TaskServer final : public QAbstractHttpServer
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TaskServer)
+
+public:
+    TaskServer(ServerOptions options, const Clock &clock, TimerSource &timers,
+               QObject *parent = nullptr);
+    ~TaskServer() override;
+
+    /// Creates a task and starts its initial attempt, as the service itself would.
+    QString createTask(const QString &type, const QMap<QString, QString> &labels = {},
+                       const QJsonValue &payload = {});
+    void startGenerator(double tasksPerSecond, const QStringList &types);
+    void stopGenerator();
+    void setFaults(const Faults &faults) { m_faults = faults; }
+    void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
+    /// Makes every cursor issued so far expire (the next delta query answers 410).
+    void expireCursors();
+
+    int taskCount() const { return static_cast<int>(m_tasks.size()); }
+    std::optional<RemoteTask> task(const QString &id) const;
+    QList<RemoteAttempt> attempts(const QString &id) const;
+    QStringList taskIds() const { return m_tasks.keys(); }
+    QByteArray metricsText() const;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    struct Header
+    {
+        QByteArray name;
+        QByteArray value;
+    };
+    struct Response
+    {
+        int status = 200;
+        QList<Header> headers;
+        QByteArray body;
+        QByteArray contentType = "application/json";
+    };
+    struct TaskRecord
+    {
+        RemoteTask task;
+        QList<RemoteAttempt> attempts;
+        std::uint64_t seq = 0;
+        QJsonValue payload;
+        TimerId completion = 0;
+    };
+    struct IdempotencyEntry
+    {
+        QByteArray bodyHash;
+        bool inFlight = true;
+        Response response;
+    };
+
+    Response route(const QHttpServerRequest &request, const QString &path, bool &applyFaults,
+                   QString &idemKey);
+    Response listTasks(const QHttpServerRequest &request);
+    Response postAction(const QHttpServerRequest &request, const QString &id, bool cancel,
+                        QString &idemKey);
+    Response problem(int status, const char *type, const QString &title,
+                     const QString &detail = {}) const;
+    Response taskResponse(const TaskRecord &r, int status) const;
+    void send(QTcpSocket *socket, const QString &path, bool close, Response response);
+    void writeRaw(QTcpSocket *socket, const Response &r, bool close);
+
+    void touch(TaskRecord &r);
+    void beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs);
+    void finishAttempt(const QString &id, int number, const SimResult &sim);
+    QByteArray cursorFor(std::uint64_t seq) const;
+    std::optional<std::uint64_t> decodeCursor(const QString &cursor, bool &expired) const;
+    QByteArray header(const QHttpServerRequest &request, const char *name) const;
+    void count(const QString &route, int status);
+
+    ServerOptions m_options;
+    const Clock &m_clock;
+    TimerSource &m_timers;
+    SeededRandom m_rng;
+    Faults m_faults;
+    QByteArray m_epoch;
+    std::uint64_t m_seq = 0;
+    std::uint64_t m_horizon = 0; ///< cursors below this have expired
+    std::uint64_t m_nextId = 1;
+    QHash<QString, TaskRecord> m_tasks;
+    std::map<std::uint64_t, QString> m_bySeq;
+    QHash<QString, IdempotencyEntry> m_idempotency;
+    QTimer *m_generator = nullptr;
+    QStringList m_generatorTypes;
+
+    // Metrics.
+    QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count
+    QMap<QPair<QString, int>, quint64> m_requests;
+    quint64 m_replays = 0;
+};
+
+} // namespace rebound::taskd

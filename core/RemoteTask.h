@@ -1,0 +1,85 @@
+#pragma once
+
+#include "ProblemDetails.h"
+
+#include <QList>
+#include <QMap>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+namespace rebound {
+
+enum class RemoteState
+{
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled
+};
+enum class AttemptOutcome
+{
+    Running,
+    Succeeded,
+    Failed,
+    Timeout
+};
+enum class AttemptReason
+{
+    Initial,
+    Auto,
+    Operator
+};
+
+QString toText(RemoteState s);
+QString toText(AttemptOutcome o);
+QString toText(AttemptReason r);
+std::optional<RemoteState> remoteStateFromText(const QString &s);
+std::optional<AttemptOutcome> attemptOutcomeFromText(const QString &s);
+std::optional<AttemptReason> attemptReasonFromText(const QString &s);
+
+/// One attempt as the Task API reports it. Times are ms since the Unix epoch (UTC).
+struct RemoteAttempt
+{
+    int number = 0;
+    std::int64_t startedAtMs = 0;
+    std::optional<std::int64_t> endedAtMs;
+    std::optional<std::int64_t> durationMs;
+    AttemptOutcome outcome = AttemptOutcome::Running;
+    std::optional<int> httpStatus;
+    std::optional<std::int64_t> retryAfterMs;
+    std::optional<ProblemDetails> problem;
+    QString traceId;
+    AttemptReason reason = AttemptReason::Initial;
+
+    friend bool operator==(const RemoteAttempt &, const RemoteAttempt &) = default;
+};
+
+/// A task as the Task API reports it.
+struct RemoteTask
+{
+    QString id;
+    QString type;
+    RemoteState state = RemoteState::Pending;
+    int attempt = 0;
+    std::int64_t version = 0;
+    std::int64_t createdAtMs = 0;
+    std::int64_t updatedAtMs = 0;
+    QString cancelReason;
+    QMap<QString, QString> labels;
+    std::optional<RemoteAttempt> lastAttempt;
+
+    friend bool operator==(const RemoteTask &, const RemoteTask &) = default;
+};
+
+/// One page of `GET /v1/tasks`.
+struct TaskPage
+{
+    QList<RemoteTask> tasks;
+    QString cursor;
+    bool more = false;
+};
+
+} // namespace rebound
