@@ -1,6 +1,7 @@
 // reboundctl: the command-line face of Rebound's core (and, later, its headless orchestrator).
 #include "CliError.h"
 #include "PolicyCommand.h"
+#include "RemoteCommands.h"
 #include "ScheduleCommand.h"
 
 #include <QCoreApplication>
@@ -9,17 +10,23 @@
 #include <cstdio>
 
 namespace {
-const char *kHelp = "Usage: reboundctl <command> [options]\n"
-                    "\n"
-                    "Commands:\n"
-                    "  schedule        Print the retry delays of a backoff configuration as CSV\n"
-                    "  policy          validate | import-grpc | export-grpc a policy file\n"
-                    "\n"
-                    "Options:\n"
-                    "  -h, --help      Show this help (also: reboundctl <command> --help)\n"
-                    "  -v, --version   Show the version\n"
-                    "\n"
-                    "Exit status: 0 success, 1 invalid content, 2 usage error.\n";
+const char *kHelp =
+    "Usage: reboundctl <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  schedule        Print the retry delays of a backoff configuration as CSV\n"
+    "  policy          validate | import-grpc | export-grpc a policy file\n"
+    "  watch           Run the orchestrator headless against an endpoint (JSON-line log)\n"
+    "  tasks           List an endpoint's tasks\n"
+    "  retry ID        Start the next attempt of a failed task now (operator)\n"
+    "  cancel ID       Cancel a task (operator)\n"
+    "  export          Write the retry history as CSV\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      Show this help (also: reboundctl <command> --help)\n"
+    "  -v, --version   Show the version\n"
+    "\n"
+    "Exit status: 0 success, 1 invalid content, 2 usage error.\n";
 }
 
 int main(int argc, char **argv)
@@ -48,6 +55,19 @@ int main(int argc, char **argv)
         QStringList rest = args.mid(1);
         rest[0] = QStringLiteral("reboundctl schedule");
         rc = ScheduleCommand::run(rest, io);
+    } else if (command == QLatin1String("watch") || command == QLatin1String("tasks") ||
+               command == QLatin1String("retry") || command == QLatin1String("cancel") ||
+               command == QLatin1String("export")) {
+        QStringList rest = args.mid(1);
+        rest[0] = QStringLiteral("reboundctl ") + command;
+        if (command == QLatin1String("watch"))
+            rc = RemoteCommands::watch(rest, io);
+        else if (command == QLatin1String("tasks"))
+            rc = RemoteCommands::tasks(rest, io);
+        else if (command == QLatin1String("export"))
+            rc = RemoteCommands::exportCsv(rest, io);
+        else
+            rc = RemoteCommands::retry(rest, io, command == QLatin1String("cancel"));
     } else if (command == QLatin1String("policy")) {
         rc = PolicyCommand::run(args.mid(1), io);
     } else {

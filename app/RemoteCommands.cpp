@@ -1,0 +1,365 @@
+#include "RemoteCommands.h"
+
+#include "EndpointClient.h"
+#include "HistoryStore.h"
+#include "JsonLog.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "QtTimerSource.h"
+#include "Rfc3339.h"
+#include "SeededRandom.h"
+#include "SystemClock.h"
+#include "TaskApi.h"
+#include "TaskJson.h"
+#include "TokenSource.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace rebound;
+
+namespace {
+
+struct Common
+{
+    QCommandLineParser parser;
+    QString name;
+};
+
+bool parseCommon(Common &c, const QStringList &args, cli::Streams io,
+                 const QList<QCommandLineOption> &extra, bool needUrl = true)
+{
+    c.parser.addHelpOption();
+    if (needUrl) {
+        c.parser.addOption({QStringLiteral("url"),
+                            QStringLiteral("Task API endpoint, e.g. http://127.0.0.1:8080."),
+                            QStringLiteral("URL")});
+        c.parser.addOption({QStringLiteral("token-file"),
+                            QStringLiteral("Read the bearer token from this file (else "
+                                           "REBOUND_TOKEN, else the OS keychain)."),
+                            QStringLiteral("FILE")});
+    }
+    c.parser.addOptions(extra);
+    if (!c.parser.parse(args)) {
+        io.err << c.name << ": " << c.parser.errorText() << "\n";
+        return false;
+    }
+    if (c.parser.isSet(QStringLiteral("help"))) {
+        io.out << c.parser.helpText();
+        return false;
+    }
+    if (needUrl) {
+        const QUrl url(c.parser.value(QStringLiteral("url")), QUrl::StrictMode);
+        if (!c.parser.isSet(QStringLiteral("url")) || !url.isValid() ||
+            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
+            url.host().isEmpty()) {
+            io.err << c.name << ": --url: expected an http(s) URL such as http://127.0.0.1:8080\n";
+            return false;
+        }
+    }
+    return true;
+}
+
+int usageOrHelp(const Common &c)
+{
+    return c.parser.isSet(QStringLiteral("help")) ? cli::Ok : cli::Usage;
+}
+
+std::optional<EndpointConfig> endpointFrom(const Common &c, cli::Streams io)
+{
+    EndpointConfig e;
+    e.baseUrl = QUrl(c.parser.value(QStringLiteral("url")));
+    QString error;
+    const auto token =
+        TokenSource::resolve(e.key(), c.parser.value(QStringLiteral("token-file")), error);
+    if (!token) {
+        io.err << c.name << ": " << error << "\n";
+        return std::nullopt;
+    }
+    e.token = *token;
+    JsonLog::registerSecret(QString::fromUtf8(e.token));
+    return e;
+}
+
+ApiResponse call(EndpointClient &client, ApiRequest req)
+{
+    ApiResponse out;
+    QEventLoop loop;
+    client.send(std::move(req), [&](const ApiResponse &r) {
+        out = r;
+        loop.quit();
+    });
+    loop.exec();
+    return out;
+}
+
+} // namespace
+
+int RemoteCommands::tasks(const QStringList &args, cli::Streams io)
+{
+    Common c;
+    c.name = QStringLiteral("reboundctl tasks");
+    if (!parseCommon(c, args, io,
+                     {{QStringLiteral("json"), QStringLiteral("One JSON object per line.")}}))
+        return usageOrHelp(c);
+    const auto endpoint = endpointFrom(c, io);
+    if (!endpoint)
+        return cli::Usage;
+    SystemClock clock;
+    SeededRandom rng(QRandomGenerator::system()->generate64());
+    EndpointClient client(*endpoint, clock, rng);
+    QString cursor;
+    bool first = true;
+    int count = 0;
+    if (!c.parser.isSet(QStringLiteral("json")))
+        io.out << QStringLiteral("%1  %2  %3  %4  %5\n")
+                      .arg(QStringLiteral("ID"), -28)
+                      .arg(QStringLiteral("TYPE"), -16)
+                      .arg(QStringLiteral("STATE"), -10)
+                      .arg(QStringLiteral("ATTEMPT"), 7)
+                      .arg(QStringLiteral("VERSION"));
+    for (;;) {
+        const ApiResponse r = call(client, TaskApi::listTasks(first ? QString() : cursor, 500, {}));
+        first = false;
+        if (!r.isSuccess()) {
+            io.err << c.name << ": " << endpoint->key() << ": " << r.describe() << "\n";
+            return cli::Invalid;
+        }
+        auto page = TaskJson::decodePage(r.body);
+        if (!page) {
+            io.err << c.name << ": malformed answer: " << page.error().message << "\n";
+            return cli::Invalid;
+        }
+        for (const RemoteTask &t : page->tasks) {
+            ++count;
+            if (c.parser.isSet(QStringLiteral("json")))
+                io.out << QJsonDocument(TaskJson::toJson(t)).toJson(QJsonDocument::Compact) << "\n";
+            else
+                io.out << QStringLiteral("%1  %2  %3  %4  %5\n")
+                              .arg(t.id, -28)
+                              .arg(t.type.left(16), -16)
+                              .arg(toText(t.state), -10)
+                              .arg(t.attempt, 7)
+                              .arg(t.version);
+        }
+        cursor = page->cursor;
+        if (!page->more)
+            break;
+    }
+    io.err << count << " tasks\n";
+    return cli::Ok;
+}
+
+int RemoteCommands::retry(const QStringList &args, cli::Streams io, bool cancel)
+{
+    Common c;
+    c.name = cancel ? QStringLiteral("reboundctl cancel") : QStringLiteral("reboundctl retry");
+    if (!parseCommon(c, args, io, {}))
+        return usageOrHelp(c);
+    if (c.parser.positionalArguments().size() != 1) {
+        io.err << c.name << ": expected exactly one task ID\n";
+        return cli::Usage;
+    }
+    const QString id = c.parser.positionalArguments().first();
+    const auto endpoint = endpointFrom(c, io);
+    if (!endpoint)
+        return cli::Usage;
+    SystemClock clock;
+    SeededRandom rng(QRandomGenerator::system()->generate64());
+    EndpointClient client(*endpoint, clock, rng);
+    const ApiResponse got = call(client, TaskApi::getTask(id));
+    if (!got.isSuccess()) {
+        io.err << c.name << ": " << id << ": " << got.describe() << "\n";
+        return cli::Invalid;
+    }
+    const auto task = TaskJson::decodeTask(got.body);
+    if (!task) {
+        io.err << c.name << ": malformed answer: " << task.error().message << "\n";
+        return cli::Invalid;
+    }
+    const QString action =
+        cancel ? QStringLiteral("cancel-operator") : QStringLiteral("attempt-operator");
+    const QByteArray key = TaskApi::idempotencyKey(endpoint->key(), id, task->attempt, action);
+    const ApiResponse r = call(
+        client, cancel ? TaskApi::cancel(id, task->version, key,
+                                         TaskApi::cancelBody(QStringLiteral("operator")))
+                       : TaskApi::startAttempt(id, task->version, key,
+                                               TaskApi::attemptBody(QStringLiteral("operator"))));
+    if (!r.isSuccess()) {
+        QString why = r.describe();
+        if (r.status == 412)
+            why = QStringLiteral(
+                "someone else changed the task first; look at it again (reboundctl tasks)");
+        else if (r.status == 409)
+            why = QStringLiteral("the task's state does not allow this (%1)")
+                      .arg(r.problem() ? r.problem()->detail : r.describe());
+        io.err << c.name << ": " << id << ": " << why << "\n";
+        return cli::Invalid;
+    }
+    const auto after = TaskJson::decodeTask(r.body);
+    io.out << id << ": " << (after ? toText(after->state) : QStringLiteral("ok")) << ", attempt "
+           << (after ? after->attempt : 0) << "\n";
+    return cli::Ok;
+}
+
+int RemoteCommands::watch(const QStringList &args, cli::Streams io)
+{
+    Common c;
+    c.name = QStringLiteral("reboundctl watch");
+    if (!parseCommon(
+            c, args, io,
+            {{QStringLiteral("policies"), QStringLiteral("Policy file (hot-reloaded)."),
+              QStringLiteral("FILE")},
+             {QStringLiteral("db"),
+              QStringLiteral("History database (default: under the app data directory)."),
+              QStringLiteral("FILE")},
+             {QStringLiteral("duration"),
+              QStringLiteral("Run this many seconds, then exit 0 (default: until stopped)."),
+              QStringLiteral("S")}}))
+        return usageOrHelp(c);
+    if (!c.parser.isSet(QStringLiteral("policies"))) {
+        io.err << c.name << ": --policies FILE is required\n";
+        return cli::Usage;
+    }
+    double duration = -1;
+    if (c.parser.isSet(QStringLiteral("duration"))) {
+        bool ok = false;
+        duration = c.parser.value(QStringLiteral("duration")).toDouble(&ok);
+        if (!ok || duration < 0 || duration > 1e7) {
+            io.err << c.name << ": --duration: expected seconds ≥ 0\n";
+            return cli::Usage;
+        }
+    }
+    const auto endpoint = endpointFrom(c, io);
+    if (!endpoint)
+        return cli::Usage;
+    SystemClock clock;
+    QtTimerSource timers(clock);
+    SeededRandom rng(QRandomGenerator::system()->generate64());
+    PolicyStore policies(clock);
+    const QString policyPath = c.parser.value(QStringLiteral("policies"));
+    if (!QFile::exists(policyPath)) {
+        io.err << c.name << ": --policies " << policyPath << ": no such file\n";
+        return cli::Usage;
+    }
+    if (auto r = policies.open(policyPath); !r) {
+        io.err << c.name << ": " << policyPath << ":\n" << r.error().message << "\n";
+        return cli::Invalid;
+    }
+    QString dbPath = c.parser.value(QStringLiteral("db"));
+    if (dbPath.isEmpty())
+        dbPath = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                 QStringLiteral("/history.sqlite");
+    auto history = HistoryStore::open(dbPath);
+    if (!history) {
+        io.err << c.name << ": " << history.error().message << "\n";
+        return cli::Invalid;
+    }
+    QFile stdoutFile;
+    (void)stdoutFile.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+    JsonLog::install(clock, &stdoutFile);
+    QObject::connect(&policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
+        JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
+                       {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
+    });
+    Orchestrator orchestrator(policies, **history, clock, timers, rng);
+    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_started"),
+                   {{QStringLiteral("endpoint"), endpoint->key()}, {QStringLiteral("db"), dbPath}});
+    orchestrator.addEndpoint(*endpoint);
+    if (duration >= 0)
+        QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
+    QCoreApplication::exec();
+    orchestrator.stop();
+    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_stopped"),
+                   {{QStringLiteral("scheduled"), qint64(orchestrator.scheduledCount())}});
+    JsonLog::uninstall();
+    return cli::Ok;
+}
+
+int RemoteCommands::exportCsv(const QStringList &args, cli::Streams io)
+{
+    Common c;
+    c.name = QStringLiteral("reboundctl export");
+    if (!parseCommon(
+            c, args, io,
+            {{QStringLiteral("db"), QStringLiteral("History database."), QStringLiteral("FILE")},
+             {QStringLiteral("out"), QStringLiteral("CSV file to write (- for stdout)."),
+              QStringLiteral("FILE")},
+             {QStringLiteral("since"), QStringLiteral("Attempts started at or after (RFC 3339)."),
+              QStringLiteral("T")},
+             {QStringLiteral("until"), QStringLiteral("Attempts started before (RFC 3339)."),
+              QStringLiteral("T")},
+             {QStringLiteral("type"), QStringLiteral("Only this task type."), QStringLiteral("T")},
+             {QStringLiteral("outcome"), QStringLiteral("running|succeeded|failed|timeout."),
+              QStringLiteral("O")}},
+            false))
+        return usageOrHelp(c);
+    if (!c.parser.isSet(QStringLiteral("db")) || !c.parser.isSet(QStringLiteral("out"))) {
+        io.err << c.name << ": --db FILE and --out FILE are required\n";
+        return cli::Usage;
+    }
+    ExportFilter f;
+    for (const char *opt : {"since", "until"}) {
+        const QString name = QString::fromLatin1(opt);
+        if (!c.parser.isSet(name))
+            continue;
+        const auto ms = Rfc3339::parse(c.parser.value(name));
+        if (!ms) {
+            io.err << c.name << ": --" << name << ": '" << c.parser.value(name)
+                   << "' is not an RFC 3339 time (e.g. 2026-11-26T08:00:00Z)\n";
+            return cli::Usage;
+        }
+        (name == QLatin1String("since") ? f.sinceWallMs : f.untilWallMs) = *ms;
+    }
+    f.taskType = c.parser.value(QStringLiteral("type"));
+    if (c.parser.isSet(QStringLiteral("outcome"))) {
+        f.outcome = attemptOutcomeFromText(c.parser.value(QStringLiteral("outcome")));
+        if (!f.outcome) {
+            io.err << c.name << ": --outcome: expected running, succeeded, failed or timeout\n";
+            return cli::Usage;
+        }
+    }
+    const QString dbPath = c.parser.value(QStringLiteral("db"));
+    if (!QFile::exists(dbPath)) {
+        io.err << c.name << ": --db " << dbPath << ": no such file\n";
+        return cli::Usage;
+    }
+    auto history = HistoryStore::open(dbPath);
+    if (!history) {
+        io.err << c.name << ": " << history.error().message << "\n";
+        return cli::Invalid;
+    }
+    const QString outPath = c.parser.value(QStringLiteral("out"));
+    Result<std::int64_t> rows = std::int64_t(0);
+    if (outPath == QLatin1String("-")) {
+        QFile out;
+        (void)out.open(stdout, QIODevice::WriteOnly);
+        rows = (*history)->exportCsv(out, f);
+    } else {
+        QSaveFile out(outPath); // all or nothing: no half-written CSV on failure
+        if (!out.open(QIODevice::WriteOnly)) {
+            io.err << c.name << ": --out " << outPath << ": " << out.errorString() << "\n";
+            return cli::Usage;
+        }
+        rows = (*history)->exportCsv(out, f);
+        if (rows && !out.commit()) {
+            io.err << c.name << ": --out " << outPath << ": " << out.errorString() << "\n";
+            return cli::Invalid;
+        }
+    }
+    if (!rows) {
+        io.err << c.name << ": " << rows.error().message << "\n";
+        return cli::Invalid;
+    }
+    io.err << *rows << " rows\n";
+    return cli::Ok;
+}

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+/// Where reboundctl gets an endpoint's token: --token-file, then REBOUND_TOKEN, then the OS
+/// keychain (service "rebound", key = endpoint URL). Never from argv.
+class TokenSource final
+{
+public:
+    /// Returns the token, or nullopt with `error` set.
+    static std::optional<QByteArray> resolve(const QString &endpoint, const QString &tokenFile,
+                                             QString &error);
+    static std::optional<QByteArray> fromKeychain(const QString &endpoint, QString &error);
+};

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QStringList>
+
+namespace rebound {
+
+/// RFC 4180 CSV: comma, CRLF, fields with comma, quote, CR or LF quoted and quotes doubled,
+/// UTF-8. Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab, CR or
+/// LF; OWASP's list) are neutralised with a leading ' and quoted.
+class Csv final
+{
+public:
+    static QByteArray cell(const QString &value);
+    static QByteArray row(const QStringList &cells); ///< with the trailing CRLF
+    /// Parses RFC 4180 text into rows (for tests and round trips). Returns false on a stray
+    /// quote or an unterminated quoted field.
+    static bool parse(const QByteArray &text, QList<QStringList> &rows);
+    /// Removes the neutralising quote that cell() added.
+    static QString unneutralise(const QString &cell);
+    static bool isFormulaTrigger(QChar c);
+};
+
+} // namespace rebound

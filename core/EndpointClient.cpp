@@ -1,0 +1,237 @@
+#include "EndpointClient.h"
+
+#include "RetryAfter.h"
+#include "TraceContext.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPointer>
+#include <QSslConfiguration>
+#include <QTimer>
+
+#include <memory>
+
+namespace rebound {
+
+namespace {
+
+TransportError transportFor(QNetworkReply::NetworkError e)
+{
+    switch (e) {
+    case QNetworkReply::ConnectionRefusedError:
+        return TransportError::ConnectionRefused;
+    case QNetworkReply::RemoteHostClosedError:
+        return TransportError::ConnectionReset;
+    case QNetworkReply::HostNotFoundError:
+        return TransportError::HostNotFound;
+    case QNetworkReply::TimeoutError:
+        return TransportError::Timeout;
+    case QNetworkReply::SslHandshakeFailedError:
+        return TransportError::Tls;
+    default:
+        return TransportError::Other;
+    }
+}
+
+// Per-exchange bookkeeping shared by the reply's signal handlers.
+struct Exchange
+{
+    QByteArray body;
+    bool timedOut = false;
+    bool tooLarge = false;
+    bool aborted = false;
+    QStringList sslErrors;
+    SteadyTime started;
+    QByteArray traceId;
+};
+
+} // namespace
+
+EndpointClient::EndpointClient(EndpointConfig config, const Clock &clock, RandomSource &rng,
+                               QObject *parent)
+    : QObject(parent), m_config(std::move(config)), m_clock(clock), m_rng(rng),
+      m_nam(new QNetworkAccessManager(this)),
+      m_bucket(m_config.ratePerSecond, m_config.burst, clock), m_pumpTimer(new QTimer(this))
+{
+    m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    m_pumpTimer->setSingleShot(true);
+    connect(m_pumpTimer, &QTimer::timeout, this, &EndpointClient::pump);
+}
+
+EndpointClient::~EndpointClient()
+{
+    abortAll();
+}
+
+std::optional<SteadyTime> EndpointClient::pausedUntil() const
+{
+    if (m_clock.steadyNow() < m_pausedUntil)
+        return m_pausedUntil;
+    return std::nullopt;
+}
+
+void EndpointClient::send(ApiRequest request, Callback done)
+{
+    m_queue.push_back(Pending{std::move(request), std::move(done)});
+    pump();
+}
+
+void EndpointClient::abortAll()
+{
+    std::deque<Pending> queue;
+    queue.swap(m_queue);
+    for (Pending &p : queue) {
+        ApiResponse r;
+        r.transport = TransportError::Other;
+        r.error = QStringLiteral("aborted");
+        p.done(r);
+    }
+    const QList<QNetworkReply *> replies = m_replies;
+    for (QNetworkReply *reply : replies)
+        reply->abort(); // finished() runs the callback
+}
+
+void EndpointClient::armPumpTimer(SteadyTime at)
+{
+    const auto wait = std::max<std::int64_t>(1, toMs(at - m_clock.steadyNow()));
+    if (!m_pumpTimer->isActive() || m_pumpTimer->remainingTime() > wait)
+        m_pumpTimer->start(static_cast<int>(std::min<std::int64_t>(wait, 24LL * 3600 * 1000)));
+}
+
+void EndpointClient::pump()
+{
+    while (!m_queue.empty() && m_inFlight < m_config.maxInFlight) {
+        if (const auto until = pausedUntil()) {
+            armPumpTimer(*until);
+            return;
+        }
+        if (m_config.ratePerSecond > 0 && !m_bucket.tryAcquire()) {
+            const Duration wait = m_bucket.timeUntilAvailable();
+            armPumpTimer(m_clock.steadyNow() + (wait == Duration::max() ? Duration(1000) : wait));
+            return;
+        }
+        Pending p = std::move(m_queue.front());
+        m_queue.pop_front();
+        dispatch(std::move(p));
+    }
+}
+
+void EndpointClient::dispatch(Pending p)
+{
+    QUrl url = m_config.baseUrl;
+    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + p.request.path);
+    if (!p.request.query.isEmpty())
+        url.setQuery(p.request.query);
+    QNetworkRequest req(url);
+    const TraceContext trace = TraceContext::generate(m_rng);
+    req.setRawHeader("traceparent", trace.header());
+    req.setRawHeader("Accept", "application/json, application/problem+json");
+    req.setRawHeader("User-Agent", "Rebound/" REBOUND_VERSION);
+    if (!m_config.token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_config.token);
+    if (!p.request.body.isEmpty())
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    for (const auto &[k, v] : p.request.headers)
+        req.setRawHeader(k, v);
+    if (url.scheme() == QLatin1String("https")) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        if (!m_config.caCertificates.isEmpty())
+            ssl.addCaCertificates(m_config.caCertificates);
+        req.setSslConfiguration(ssl);
+    }
+
+    auto ex = std::make_shared<Exchange>();
+    ex->started = m_clock.steadyNow();
+    ex->traceId = trace.traceId;
+    QNetworkReply *reply = m_nam->sendCustomRequest(req, p.request.method, p.request.body);
+    ++m_inFlight;
+    m_replies.append(reply);
+
+    auto *deadline = new QTimer(reply);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, reply, [reply, ex] {
+        ex->timedOut = true;
+        reply->abort();
+    });
+    deadline->start(static_cast<int>(
+        std::clamp<std::int64_t>(p.request.timeout.count(), 1, 24LL * 3600 * 1000)));
+
+    const qsizetype cap = m_config.maxBodyBytes;
+    connect(reply, &QNetworkReply::metaDataChanged, reply, [reply, ex, cap] {
+        const QVariant len = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (len.isValid() && len.toLongLong() > cap) {
+            ex->tooLarge = true;
+            reply->abort();
+        }
+    });
+    connect(reply, &QNetworkReply::readyRead, reply, [reply, ex, cap] {
+        ex->body += reply->read(cap + 1 - ex->body.size());
+        if (ex->body.size() > cap) {
+            ex->tooLarge = true;
+            reply->abort();
+        }
+    });
+    connect(reply, &QNetworkReply::sslErrors, reply, [ex](const QList<QSslError> &errors) {
+        // Never ignored: each is reported with the certificate it is about.
+        for (const QSslError &e : errors) {
+            QString s = e.errorString();
+            if (!e.certificate().isNull())
+                s += QStringLiteral(" (subject %1, issuer %2, expires %3)")
+                         .arg(e.certificate().subjectDisplayName(),
+                              e.certificate().issuerDisplayName(),
+                              e.certificate().expiryDate().toString(Qt::ISODate));
+            ex->sslErrors << s;
+        }
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, ex, done = std::move(p.done)] {
+        m_replies.removeOne(reply);
+        --m_inFlight;
+        if (!ex->tooLarge)
+            ex->body += reply->readAll();
+        ApiResponse r;
+        r.elapsed = m_clock.steadyNow() - ex->started;
+        r.traceId = ex->traceId;
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        if (ex->timedOut) {
+            r.transport = TransportError::Timeout;
+            r.error = QStringLiteral("no complete answer within the deadline (%1 ms)")
+                          .arg(r.elapsed.count());
+        } else if (ex->tooLarge) {
+            r.transport = TransportError::Other;
+            r.bodyTooLarge = true;
+            r.error =
+                QStringLiteral("response body larger than %1 bytes").arg(m_config.maxBodyBytes);
+        } else if (!status.isValid() || reply->error() == QNetworkReply::OperationCanceledError) {
+            r.transport = reply->error() == QNetworkReply::OperationCanceledError
+                              ? TransportError::Other
+                              : transportFor(reply->error());
+            r.error = ex->sslErrors.isEmpty() ? reply->errorString()
+                                              : ex->sslErrors.join(QStringLiteral("; "));
+            if (!ex->sslErrors.isEmpty())
+                r.transport = TransportError::Tls;
+        } else {
+            r.status = status.toInt();
+            r.body = std::move(ex->body);
+            for (const auto &[k, v] : reply->rawHeaderPairs())
+                r.headers.insert(k.toLower(), v);
+            const QByteArray ra = r.header("retry-after");
+            if (!ra.isEmpty()) {
+                r.retryAfter = RetryAfter::parse(ra, m_clock.wallNowMs());
+                if (r.retryAfter && r.retryAfter->count() > 0) {
+                    // Retry-After on any answer pauses every request to this endpoint.
+                    const SteadyTime until =
+                        m_clock.steadyNow() + std::min(*r.retryAfter, Duration(3'600'000));
+                    if (until > m_pausedUntil) {
+                        m_pausedUntil = until;
+                        Q_EMIT paused(until);
+                    }
+                }
+            }
+        }
+        reply->deleteLater();
+        done(r);
+        pump();
+    });
+}
+
+} // namespace rebound

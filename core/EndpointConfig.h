@@ -1,0 +1,26 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QSslCertificate>
+#include <QUrl>
+
+namespace rebound {
+
+/// One Task API endpoint Rebound watches. The token lives here only in memory; it is never
+/// persisted by core (the UI keeps it in the OS keychain).
+struct EndpointConfig
+{
+    QUrl baseUrl;                          ///< e.g. http://127.0.0.1:8080
+    QByteArray token;                      ///< bearer token; empty for --no-auth services
+    QList<QSslCertificate> caCertificates; ///< extra trust anchors for this endpoint
+    qsizetype maxBodyBytes = 16 * 1024 * 1024;
+    int maxInFlight = 8;       ///< bulkhead
+    double ratePerSecond = 50; ///< token bucket for outbound requests
+    double burst = 100;
+
+    /// Identity of the endpoint in task keys, history and idempotency keys.
+    QString key() const { return baseUrl.adjusted(QUrl::StripTrailingSlash).toString(); }
+};
+
+} // namespace rebound

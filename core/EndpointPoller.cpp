@@ -1,0 +1,245 @@
+#include "EndpointPoller.h"
+
+#include "JsonLog.h"
+#include "TaskApi.h"
+#include "TaskJson.h"
+
+namespace rebound {
+
+namespace {
+BreakerConfig endpointBreaker()
+{
+    BreakerConfig c;
+    c.windowSize = 10;
+    c.minimumNumberOfCalls = 5;
+    c.failureRateThreshold = 60;
+    c.waitDurationInOpenMs = 15'000;
+    c.permittedCallsInHalfOpen = 1;
+    c.slowCallDurationThresholdMs = 30'000;
+    return c;
+}
+
+BackoffConfig endpointBackoff()
+{
+    BackoffConfig b;
+    b.initialDelayMs = 1000;
+    b.multiplier = 2;
+    b.maxDelayMs = 30'000;
+    b.jitter = JitterMode::Equal;
+    return b;
+}
+
+TimeoutConfig requestTimeout()
+{
+    TimeoutConfig t;
+    t.fixedMs = 10'000; // until enough answers are seen
+    t.floorMs = 2'000;
+    t.ceilingMs = 30'000;
+    t.windowSize = 100;
+    t.minSamples = 10;
+    return t;
+}
+} // namespace
+
+QString toText(EndpointStatus::State s)
+{
+    switch (s) {
+    case EndpointStatus::State::Connecting:
+        return QStringLiteral("connecting");
+    case EndpointStatus::State::Connected:
+        return QStringLiteral("connected");
+    case EndpointStatus::State::BackingOff:
+        return QStringLiteral("backing off");
+    case EndpointStatus::State::BreakerOpen:
+        return QStringLiteral("breaker open");
+    }
+    return {};
+}
+
+EndpointPoller::EndpointPoller(EndpointClient &client, const Clock &clock, TimerSource &timers,
+                               RandomSource &rng, QObject *parent)
+    : QObject(parent), m_client(client), m_clock(clock), m_timers(timers), m_rng(rng),
+      m_breaker(endpointBreaker(), clock), m_backoff(endpointBackoff()), m_timeout(requestTimeout())
+{}
+
+EndpointPoller::~EndpointPoller()
+{
+    stop();
+}
+
+void EndpointPoller::setIntervals(Duration fast, Duration slow)
+{
+    m_fast = fast;
+    m_slow = slow;
+    m_interval = fast;
+}
+
+void EndpointPoller::start()
+{
+    m_running = true;
+    m_snapshotting = true;
+    m_cursor.clear();
+    m_etag.clear();
+    m_snapshot.clear();
+    schedule(Duration(0));
+}
+
+void EndpointPoller::stop()
+{
+    m_running = false;
+    if (m_timer) {
+        m_timers.cancel(m_timer);
+        m_timer = 0;
+    }
+}
+
+void EndpointPoller::poke()
+{
+    m_interval = m_fast;
+    if (m_inFlight) {
+        m_pokeWhileInFlight = true;
+        return;
+    }
+    if (m_running && m_status.state == EndpointStatus::State::Connected)
+        schedule(Duration(0));
+}
+
+void EndpointPoller::schedule(Duration after)
+{
+    if (!m_running)
+        return;
+    if (m_timer)
+        m_timers.cancel(m_timer);
+    m_timer = m_timers.schedule(m_clock.steadyNow() + after, [this] {
+        m_timer = 0;
+        pollOnce();
+    });
+}
+
+void EndpointPoller::setState(EndpointStatus::State s, std::optional<SteadyTime> next,
+                              const QString &error)
+{
+    m_status.state = s;
+    m_status.nextTryAt = next;
+    m_status.lastError = error;
+    m_status.pollInterval = m_interval;
+    Q_EMIT statusChanged(m_status);
+}
+
+void EndpointPoller::pollOnce()
+{
+    if (!m_running || m_inFlight)
+        return;
+    if (const auto until = m_breaker.blockedUntil()) {
+        setState(EndpointStatus::State::BreakerOpen, *until, m_status.lastError);
+        schedule(*until - m_clock.steadyNow());
+        return;
+    }
+    m_breaker.tryAcquire();
+    m_inFlight = true;
+    ApiRequest req = TaskApi::listTasks(
+        m_snapshotting ? (m_snapshot.isEmpty() ? QString() : m_cursor) : m_cursor, kPageSize,
+        m_snapshotting ? QByteArray() : m_etag);
+    req.timeout = m_timeout.current();
+    ++m_requests;
+    m_client.send(req, [this](const ApiResponse &r) {
+        m_inFlight = false;
+        m_bytes += r.body.size();
+        onPage(r);
+        if (m_pokeWhileInFlight && m_running &&
+            m_status.state == EndpointStatus::State::Connected) {
+            m_pokeWhileInFlight = false;
+            schedule(Duration(0));
+        }
+    });
+}
+
+void EndpointPoller::onFailure(const QString &why)
+{
+    m_breaker.record(CallOutcome::Failure, Duration(0));
+    const BackoffDelay d = m_backoff.next(m_rng);
+    const Duration wait(static_cast<std::int64_t>(d.delayMs));
+    JsonLog::event(lcClient, QtWarningMsg, QStringLiteral("endpoint_unreachable"),
+                   {{QStringLiteral("endpoint"), m_client.config().key()},
+                    {QStringLiteral("cause"), why},
+                    {QStringLiteral("delay_ms"), qint64(wait.count())}});
+    if (const auto until = m_breaker.blockedUntil()) {
+        setState(EndpointStatus::State::BreakerOpen, *until, why);
+        schedule(*until - m_clock.steadyNow());
+        return;
+    }
+    setState(EndpointStatus::State::BackingOff, m_clock.steadyNow() + wait, why);
+    schedule(wait);
+}
+
+void EndpointPoller::onPage(const ApiResponse &r)
+{
+    if (!m_running)
+        return;
+    if (r.transport != TransportError::None || r.status >= 500 || r.status == 429 ||
+        r.status == 401 || r.status == 403) {
+        onFailure(r.describe());
+        return;
+    }
+    m_timeout.record(r.elapsed);
+    if (r.status == 410) {
+        // The cursor expired: start again from a full snapshot.
+        JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("resync"),
+                       {{QStringLiteral("endpoint"), m_client.config().key()}});
+        m_breaker.record(CallOutcome::Success, r.elapsed);
+        m_snapshotting = true;
+        m_snapshot.clear();
+        m_cursor.clear();
+        m_etag.clear();
+        schedule(Duration(0));
+        return;
+    }
+    if (r.status == 304) {
+        m_breaker.record(CallOutcome::Success, r.elapsed);
+        m_backoff.reset(endpointBackoff());
+        m_interval = std::min(m_slow, m_interval * 2);
+        m_status.lastSyncWallMs = m_clock.wallNowMs();
+        setState(EndpointStatus::State::Connected, std::nullopt);
+        schedule(m_interval);
+        return;
+    }
+    if (r.status != 200) {
+        onFailure(r.describe());
+        return;
+    }
+    auto page = TaskJson::decodePage(r.body);
+    if (!page) {
+        onFailure(QStringLiteral("malformed page: ") + page.error().message);
+        return;
+    }
+    m_breaker.record(CallOutcome::Success, r.elapsed);
+    m_backoff.reset(endpointBackoff());
+    m_cursor = page->cursor;
+    m_etag = r.header("etag");
+    m_status.lastSyncWallMs = m_clock.wallNowMs();
+    if (m_snapshotting) {
+        m_snapshot += page->tasks;
+        if (page->more) {
+            schedule(Duration(0));
+            return;
+        }
+        m_snapshotting = false;
+        const QList<RemoteTask> all = std::move(m_snapshot);
+        m_snapshot.clear();
+        m_interval = m_fast;
+        setState(EndpointStatus::State::Connected, std::nullopt);
+        Q_EMIT tasksChanged(all, true);
+        schedule(m_interval);
+        return;
+    }
+    if (!page->tasks.isEmpty()) {
+        m_interval = m_fast;
+        Q_EMIT tasksChanged(page->tasks, false);
+    } else {
+        m_interval = std::min(m_slow, m_interval * 2);
+    }
+    setState(EndpointStatus::State::Connected, std::nullopt);
+    schedule(page->more ? Duration(0) : m_interval);
+}
+
+} // namespace rebound

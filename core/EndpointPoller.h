@@ -1,0 +1,96 @@
+#pragma once
+
+#include "AdaptiveTimeout.h"
+#include "BackoffSequence.h"
+#include "CircuitBreaker.h"
+#include "EndpointClient.h"
+#include "RemoteTask.h"
+#include "TimerSource.h"
+
+#include <QObject>
+
+namespace rebound {
+
+/// What the UI shows per endpoint: connected, backing off (next try at), breaker open (until).
+struct EndpointStatus
+{
+    enum class State
+    {
+        Connecting,
+        Connected,
+        BackingOff,
+        BreakerOpen
+    };
+    State state = State::Connecting;
+    std::optional<SteadyTime> nextTryAt;
+    QString lastError;
+    Duration pollInterval{500};
+    std::int64_t lastSyncWallMs = 0;
+};
+
+QString toText(EndpointStatus::State s);
+
+/// Keeps Rebound's view of one endpoint's tasks current: a paged full snapshot first, then
+/// delta polls with the cursor and ETag (304 when nothing changed), a full resync on 410.
+/// The interval adapts: 500 ms, doubling while nothing changes up to 5 s, back to fast on
+/// any change or poke(). Failures feed the endpoint's own breaker and backoff.
+class EndpointPoller final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EndpointPoller)
+
+public:
+    static constexpr int kPageSize = 500;
+
+    EndpointPoller(EndpointClient &client, const Clock &clock, TimerSource &timers,
+                   RandomSource &rng, QObject *parent = nullptr);
+    ~EndpointPoller() override;
+
+    void start();
+    void stop();
+    /// Poll soon (something happened: an operator action, a push event).
+    void poke();
+    const EndpointStatus &status() const { return m_status; }
+    /// Requests and bytes received so far (for the delta-vs-relist benchmark).
+    std::int64_t requests() const { return m_requests; }
+    std::int64_t bytesReceived() const { return m_bytes; }
+    void setIntervals(Duration fast, Duration slow);
+
+Q_SIGNALS:
+    /// A batch of changed tasks; `snapshot` when it completes a full resync.
+    void tasksChanged(const QList<rebound::RemoteTask> &tasks, bool snapshot);
+    void statusChanged(const rebound::EndpointStatus &status);
+
+private:
+    void schedule(Duration after);
+    void pollOnce();
+    void onPage(const ApiResponse &r);
+    void onFailure(const QString &why);
+    void setState(EndpointStatus::State s, std::optional<SteadyTime> next,
+                  const QString &error = {});
+
+    EndpointClient &m_client;
+    const Clock &m_clock;
+    TimerSource &m_timers;
+    RandomSource &m_rng;
+    CircuitBreaker m_breaker;
+    BackoffSequence m_backoff;
+    AdaptiveTimeout m_timeout;
+    EndpointStatus m_status;
+    Duration m_fast{500};
+    Duration m_slow{5000};
+    Duration m_interval{500};
+    TimerId m_timer = 0;
+    bool m_running = false;
+    bool m_inFlight = false;
+    bool m_pokeWhileInFlight = false;
+    // Sync state.
+    QString m_cursor;
+    QByteArray m_etag;
+    bool m_snapshotting = true;
+    QList<RemoteTask> m_snapshot;
+    std::int64_t m_requests = 0;
+    std::int64_t m_bytes = 0;
+};
+
+} // namespace rebound

@@ -1,0 +1,143 @@
+#pragma once
+
+#include "BackoffConfig.h"
+#include "CircuitBreaker.h"
+#include "Failure.h"
+#include "RemoteTask.h"
+#include "Result.h"
+#include "RetryDecision.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QIODevice;
+
+namespace rebound {
+
+/// Server-reported facts of one attempt.
+struct AttemptFacts
+{
+    QString endpoint;
+    QString taskId;
+    QString taskType;
+    RemoteAttempt attempt;
+};
+
+/// What the console decided after an attempt ended.
+struct AttemptDecision
+{
+    QString endpoint;
+    QString taskId;
+    int attempt = 0;
+    std::optional<ErrorClass> errorClass;
+    std::optional<std::int64_t> delayMs;
+    std::optional<JitterMode> jitter;
+    std::optional<std::int64_t> retryAfterMs; ///< the server's delay, when it was honoured
+    QString policy;
+    int policyVersion = 0;
+    std::optional<StopReason> stopReason;
+    QString deferReason;
+};
+
+struct ScheduledRetry
+{
+    QString endpoint;
+    QString taskId;
+    int failedAttempt = 0; ///< the attempt whose failure this retry follows
+    std::int64_t dueWallMs = 0;
+    QString kind; ///< "retry" or "defer"
+};
+
+/// A request written down before it is sent, and re-sent unchanged after a crash.
+struct OutboxEntry
+{
+    QString endpoint;
+    QString taskId;
+    QString action; ///< "attempt" or "cancel"
+    QByteArray idempotencyKey;
+    QByteArray body;
+    std::int64_t ifMatch = 0;
+    int attemptNumber = 0; ///< the attempt the action follows
+};
+
+struct ExportFilter
+{
+    std::optional<std::int64_t> sinceWallMs;
+    std::optional<std::int64_t> untilWallMs;
+    QString taskType;
+    std::optional<AttemptOutcome> outcome;
+    QStringList taskIds; ///< empty: all
+};
+
+/// Rebound's retry history in SQLite (WAL): every attempt of every watched task with the
+/// console's decision, breaker transitions, policy versions, scheduled retries and the outbox.
+/// Attempts, decisions and schedules are queued and written in one transaction per flush()
+/// (one per sync cycle); outbox writes are immediate because they must precede the request.
+class HistoryStore final
+{
+public:
+    static constexpr int kSchemaVersion = 1;
+    static const QStringList &csvHeader();
+
+    /// Opens (creating or migrating) the database at `path`.
+    static Result<std::unique_ptr<HistoryStore>> open(const QString &path);
+    ~HistoryStore();
+    HistoryStore(const HistoryStore &) = delete;
+    HistoryStore &operator=(const HistoryStore &) = delete;
+
+    void queueAttempt(const AttemptFacts &facts);
+    void queueDecision(const AttemptDecision &decision);
+    void queueBreakerTransition(const QString &endpoint, const QString &taskType,
+                                const BreakerTransition &t, std::int64_t wallMs);
+    void queueSchedule(const ScheduledRetry &s);
+    void queueUnschedule(const QString &endpoint, const QString &taskId);
+    Result<void> flush();
+    int pendingWrites() const;
+
+    Result<void> putOutbox(const OutboxEntry &e);
+    Result<void> removeOutbox(const QString &endpoint, const QByteArray &key);
+    QList<OutboxEntry> outbox() const;
+    QList<ScheduledRetry> scheduled() const;
+    Result<void> recordPolicyVersion(int version, std::int64_t wallMs, const QString &source,
+                                     const QByteArray &sha256, const QByteArray &content);
+
+    /// Rows in the history for one task, oldest first (facts and decision columns).
+    struct Row
+    {
+        int attempt;
+        QString reason;
+        QString outcome;
+        QString stopReason;
+        std::optional<std::int64_t> delayMs;
+    };
+    QList<Row> attempts(const QString &endpoint, const QString &taskId) const;
+    std::int64_t attemptCount() const;
+    /// Highest attempt number recorded per task of `endpoint` (reconciliation on start).
+    QHash<QString, int> knownAttempts(const QString &endpoint) const;
+    QString integrityCheck() const;
+    /// Deletes attempts that started before `wallMs` (the retention setting).
+    Result<int> purgeBefore(std::int64_t wallMs);
+
+    /// Streams matching attempts as CSV (header first). `progress(rowsDone, rowsTotal)`;
+    /// setting `*cancel` stops early. Returns the number of data rows written.
+    Result<std::int64_t>
+    exportCsv(QIODevice &out, const ExportFilter &filter,
+              const std::function<void(std::int64_t, std::int64_t)> &progress = {},
+              const std::atomic<bool> *cancel = nullptr) const;
+
+private:
+    explicit HistoryStore(QString connectionName);
+    Result<void> migrate();
+
+    QString m_connection;
+    struct Queue;
+    std::unique_ptr<Queue> m_queue;
+};
+
+} // namespace rebound

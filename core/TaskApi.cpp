@@ -1,0 +1,92 @@
+#include "TaskApi.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrl>
+
+namespace rebound {
+
+QString TaskApi::taskPath(const QString &id)
+{
+    return QStringLiteral("/v1/tasks/") + QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+
+ApiRequest TaskApi::listTasks(const QString &since, int limit, const QByteArray &ifNoneMatch)
+{
+    ApiRequest r;
+    r.path = QStringLiteral("/v1/tasks");
+    r.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    if (!since.isEmpty())
+        r.query.addQueryItem(QStringLiteral("since"), since); // cursors are URL-safe base64
+    if (!ifNoneMatch.isEmpty())
+        r.headers.append({"If-None-Match", ifNoneMatch});
+    return r;
+}
+
+ApiRequest TaskApi::getTask(const QString &id)
+{
+    ApiRequest r;
+    r.path = taskPath(id);
+    return r;
+}
+
+ApiRequest TaskApi::getAttempts(const QString &id)
+{
+    ApiRequest r;
+    r.path = taskPath(id) + QStringLiteral("/attempts");
+    return r;
+}
+
+ApiRequest TaskApi::startAttempt(const QString &id, std::int64_t version, const QByteArray &key,
+                                 const QByteArray &body)
+{
+    ApiRequest r;
+    r.method = "POST";
+    r.path = taskPath(id) + QStringLiteral("/attempts");
+    r.body = body;
+    r.headers.append({"If-Match", '"' + QByteArray::number(qint64(version)) + '"'});
+    r.headers.append({"Idempotency-Key", key});
+    return r;
+}
+
+ApiRequest TaskApi::cancel(const QString &id, std::int64_t version, const QByteArray &key,
+                           const QByteArray &body)
+{
+    ApiRequest r = startAttempt(id, version, key, body);
+    r.path = taskPath(id) + QStringLiteral("/cancel");
+    return r;
+}
+
+ApiRequest TaskApi::createTask(const QString &type, const QJsonObject &labels)
+{
+    ApiRequest r;
+    r.method = "POST";
+    r.path = QStringLiteral("/v1/tasks");
+    QJsonObject o{{QStringLiteral("type"), type}};
+    if (!labels.isEmpty())
+        o.insert(QStringLiteral("labels"), labels);
+    r.body = QJsonDocument(o).toJson(QJsonDocument::Compact);
+    return r;
+}
+
+QByteArray TaskApi::idempotencyKey(const QString &endpoint, const QString &taskId,
+                                   int attemptNumber, const QString &action)
+{
+    const QByteArray material = endpoint.toUtf8() + '\n' + taskId.toUtf8() + '\n' +
+                                QByteArray::number(attemptNumber) + '\n' + action.toUtf8();
+    return "rb-" + QCryptographicHash::hash(material, QCryptographicHash::Sha256).toHex().left(40);
+}
+
+QByteArray TaskApi::attemptBody(const QString &reason)
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("reason"), reason}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray TaskApi::cancelBody(const QString &reason)
+{
+    return attemptBody(reason);
+}
+
+} // namespace rebound

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "ApiResponse.h"
+
+#include <QString>
+
+namespace rebound {
+
+/// Builds the Task API v1 requests (the wire contract lives in resources/api/task-api.yaml).
+class TaskApi final
+{
+public:
+    static ApiRequest listTasks(const QString &since, int limit, const QByteArray &ifNoneMatch);
+    static ApiRequest getTask(const QString &id);
+    static ApiRequest getAttempts(const QString &id);
+    /// `body` must be byte-identical whenever `idempotencyKey` is re-sent (the outbox keeps it).
+    static ApiRequest startAttempt(const QString &id, std::int64_t version,
+                                   const QByteArray &idempotencyKey, const QByteArray &body);
+    static ApiRequest cancel(const QString &id, std::int64_t version,
+                             const QByteArray &idempotencyKey, const QByteArray &body);
+    static ApiRequest createTask(const QString &type, const QJsonObject &labels = {});
+
+    /// Idempotency key for an action on an attempt, the same in every console and after every
+    /// restart: hex SHA-256 of endpoint, task, attempt number and action.
+    static QByteArray idempotencyKey(const QString &endpoint, const QString &taskId,
+                                     int attemptNumber, const QString &action);
+    static QByteArray attemptBody(const QString &reason); ///< {"reason":"auto"} etc.
+    static QByteArray cancelBody(const QString &reason);
+
+private:
+    static QString taskPath(const QString &id);
+};
+
+} // namespace rebound
