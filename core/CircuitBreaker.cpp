@@ -223,6 +223,12 @@ bool CircuitBreaker::tryAcquire()
     return false;
 }
 
+void CircuitBreaker::releasePermit()
+{
+    if (m_state == BreakerState::HalfOpen && m_permitsIssued > m_probeCalls)
+        --m_permitsIssued;
+}
+
 std::optional<SteadyTime> CircuitBreaker::blockedUntil()
 {
     const SteadyTime now = m_clock.steadyNow();

@@ -85,6 +85,9 @@ public:
     bool tryAcquire();
     /// Records the outcome of a call that was permitted.
     void record(CallOutcome outcome, Duration duration);
+    /// Gives back a permit whose call never happened (refused before it started), so a
+    /// half-open breaker is not left waiting for a probe that will never report.
+    void releasePermit();
 
     /// Without consuming a permit: nullopt when a call would be admitted now, otherwise the
     /// time to ask again (when the breaker half-opens, or a probe may have finished).

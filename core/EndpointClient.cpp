@@ -165,6 +165,8 @@ void EndpointClient::dispatch(Pending p)
         }
     });
     connect(reply, &QNetworkReply::readyRead, reply, [reply, ex, cap] {
+        if (!reply->isOpen() || ex->tooLarge || ex->timedOut)
+            return;
         ex->body += reply->read(cap + 1 - ex->body.size());
         if (ex->body.size() > cap) {
             ex->tooLarge = true;
@@ -186,7 +188,7 @@ void EndpointClient::dispatch(Pending p)
     connect(reply, &QNetworkReply::finished, this, [this, reply, ex, done = std::move(p.done)] {
         m_replies.removeOne(reply);
         --m_inFlight;
-        if (!ex->tooLarge)
+        if (!ex->tooLarge && !ex->timedOut && reply->isOpen())
             ex->body += reply->readAll();
         ApiResponse r;
         r.elapsed = m_clock.steadyNow() - ex->started;

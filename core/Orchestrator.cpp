@@ -229,6 +229,10 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
 void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList &changed)
 {
     const QString key = taskKey(t.endpoint, remote.id);
+    // Versions only grow: an older copy (a replayed answer, a slow resync) must not roll back
+    // what a newer poll already showed.
+    if (remote.version < t.remote.version)
+        return;
     const bool gap = remote.attempt > t.remote.attempt + 1 && t.remote.attempt > 0;
     t.remote = remote;
     changed << key;
@@ -383,7 +387,8 @@ void Orchestrator::onDue(const QString &key)
         return;
     }
     Guards &g = guards(t.endpoint, t.remote.type);
-    if (m_paused.contains(t.remote.type) || !g.breaker->tryAcquire() || !g.budget->canRetry()) {
+    // The breaker is asked last: a permit it hands out must become a call.
+    if (m_paused.contains(t.remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
         decide(t); // conditions changed since scheduling: defer with the right reason
         return;
     }
@@ -509,8 +514,11 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Do
                     {QStringLiteral("cause"), r.describe()}});
     if (t)
         t->lastError = message;
-    if (t && e.action != QLatin1String("cancel"))
-        guards(e.endpoint, t->remote.type).budget->attemptFinished(true, false);
+    if (t && e.action != QLatin1String("cancel")) {
+        Guards &g = guards(e.endpoint, t->remote.type);
+        g.budget->attemptFinished(true, false);
+        g.breaker->releasePermit(); // no attempt started: no probe will report
+    }
     finish(Error{QStringLiteral("refused-%1").arg(r.status), message});
     Q_EMIT notice(e.endpoint, e.taskId, message);
     // Never retry blindly after a refusal: read the task again and decide from what is there.

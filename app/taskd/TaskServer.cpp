@@ -11,11 +11,18 @@
 #include <QHttpServerRequest>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrlQuery>
 
 #include <cmath>
+
+// Resources of a static library must be registered explicitly (outside any namespace).
+static void initTaskdResources()
+{
+    Q_INIT_RESOURCE(taskd);
+}
 
 namespace rebound::taskd {
 
@@ -135,8 +142,10 @@ TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &t
     : QAbstractHttpServer(parent), m_options(std::move(options)), m_clock(clock), m_timers(timers),
       m_rng(m_options.seed)
 {
+    initTaskdResources();
     // A per-process epoch makes cursors from an earlier run of the service expire (410).
-    m_epoch = QByteArray::number(m_rng.nextU64() & 0xffffffffULL, 16);
+    // It comes from the system generator, not the seed, so a restarted service never reuses ids.
+    m_epoch = QByteArray::number(QRandomGenerator::system()->generate(), 16);
 }
 
 TaskServer::~TaskServer()
@@ -566,6 +575,17 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         }
         Response r;
         r.body = compact(m_faults.toJson());
+        return r;
+    }
+    if (path == QLatin1String("/admin/profile") && method == M::Post) {
+        applyFaults = false;
+        auto profile = FailureProfile::fromJson(request.body());
+        if (!profile)
+            return problem(400, "bad-request", QStringLiteral("Invalid profile"),
+                           profile.error().message);
+        m_options.profile = *profile;
+        Response r;
+        r.body = "{}";
         return r;
     }
     if (path == QLatin1String("/v1/health")) {

@@ -1,0 +1,517 @@
+// The client, poller and orchestrator end to end against the real rebound-taskd.
+#include "EndpointClient.h"
+#include "EndpointPoller.h"
+#include "HistoryStore.h"
+#include "HttpDate.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "QtTimerSource.h"
+#include "Rfc3339.h"
+#include "SeededRandom.h"
+#include "SystemClock.h"
+#include "TaskApi.h"
+#include "TaskdProcess.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace rebound;
+
+namespace {
+
+const QByteArray kSucceed = R"({"default":{"latencyMinMs":5,"latencyMaxMs":20}})";
+
+// An orchestrator with its own policy file and database, as a console would have.
+struct Console
+{
+    Console(const QString &url, const QByteArray &policyJson, const QString &dir,
+            const QString &name)
+        : timers(clock), rng(qHash(name)), policies(clock)
+    {
+        QFile f(dir + u'/' + name + QStringLiteral("-policies.json"));
+        f.open(QIODevice::WriteOnly);
+        f.write(policyJson);
+        f.close();
+        if (!policies.open(f.fileName()))
+            qFatal("invalid test policy");
+        history =
+            std::move(HistoryStore::open(dir + u'/' + name + QStringLiteral(".sqlite"))).value();
+        orchestrator = std::make_unique<Orchestrator>(policies, *history, clock, timers, rng);
+        endpoint.baseUrl = QUrl(url);
+        endpoint.token = "test-token-123";
+    }
+    void start()
+    {
+        orchestrator->addEndpoint(endpoint);
+        orchestrator->poller(endpoint.key())->setIntervals(Duration(100), Duration(400));
+    }
+
+    SystemClock clock;
+    QtTimerSource timers;
+    SeededRandom rng;
+    PolicyStore policies;
+    std::unique_ptr<HistoryStore> history;
+    std::unique_ptr<Orchestrator> orchestrator;
+    EndpointConfig endpoint;
+};
+
+QByteArray policy(int maxAttempts, int initialMs, int capMs, const QByteArray &extra = {})
+{
+    return QStringLiteral(
+               R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":%1,"maxDelayMs":%2,"maxAttempts":%3,"jitter":"none"}%4}]})")
+        .arg(initialMs)
+        .arg(capMs)
+        .arg(maxAttempts)
+        .arg(QString::fromUtf8(extra))
+        .toUtf8();
+}
+
+} // namespace
+
+class TestRemote final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void deltaSyncAnd304();
+    void resyncOn410();
+    void retryAfterInAttemptDelaysNextAttempt();
+    void retryAfterHeaderPausesEndpoint_data();
+    void retryAfterHeaderPausesEndpoint();
+    void transientVersusBusiness();
+    void breakerOpensAndHeals();
+    void endpointOutageBacksOffAndRecovers();
+    void malformedBodies_data();
+    void malformedBodies();
+    void drippingServerTimesOut();
+    void operatorRetryCancelAnd412();
+    void twoConsolesRetryEachFailureOnce();
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestRemote::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+}
+
+void TestRemote::deltaSyncAnd304()
+{
+    TaskdProcess taskd;
+    QVERIFY2(taskd.start(0, kSucceed), qPrintable(taskd.error));
+    for (int i = 0; i < 30; ++i)
+        taskd.createTask(QStringLiteral("sync.test"));
+    SystemClock clock;
+    QtTimerSource timers(clock);
+    SeededRandom rng(1);
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    EndpointClient client(cfg, clock, rng);
+    EndpointPoller poller(client, clock, timers, rng);
+    poller.setIntervals(Duration(50), Duration(200));
+    QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
+    poller.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 10'000);
+    QVERIFY(changed.first().at(1).toBool()); // the snapshot
+    QCOMPARE(changed.first().first().value<QList<RemoteTask>>().size(), 30);
+    QCOMPARE(poller.status().state, EndpointStatus::State::Connected);
+    QTest::qWait(300); // tasks finish, then nothing changes
+    changed.clear();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"304\"}") >= 2,
+        10'000);
+    QVERIFY(poller.status().pollInterval > Duration(50)); // backed off while quiet
+    const QString id = taskd.createTask(QStringLiteral("sync.new"));
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 10'000);
+    const auto tasks = changed.last().first().value<QList<RemoteTask>>();
+    QVERIFY(!changed.last().at(1).toBool());
+    QCOMPARE(tasks.first().id, id);
+    QCOMPARE(poller.status().pollInterval, Duration(50)); // fast again after a change
+}
+
+void TestRemote::resyncOn410()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, kSucceed));
+    taskd.createTask(QStringLiteral("a"));
+    SystemClock clock;
+    QtTimerSource timers(clock);
+    SeededRandom rng(1);
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    EndpointClient client(cfg, clock, rng);
+    EndpointPoller poller(client, clock, timers, rng);
+    poller.setIntervals(Duration(50), Duration(100));
+    QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
+    poller.start();
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 10'000);
+    taskd.setFaults(QJsonObject{{QStringLiteral("expireCursors"), true}});
+    // 410 -> a second full snapshot.
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(changed.begin() + 1, changed.end(),
+                                         [](const QList<QVariant> &a) { return a.at(1).toBool(); }),
+                             10'000);
+    QVERIFY(taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"410\"}") >= 1);
+}
+
+void TestRemote::retryAfterInAttemptDelaysNextAttempt()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(
+        0,
+        R"({"default":{"unavailable":1.0,"retryAfterProbability":1.0,"retryAfterMinMs":2000,"retryAfterMaxMs":2000,"latencyMinMs":5,"latencyMaxMs":10}})"));
+    Console c(taskd.url, policy(2, 50, 100), m_dir->path(), QStringLiteral("ra"));
+    c.start();
+    const QString id = taskd.createTask(QStringLiteral("limited"));
+    QTRY_VERIFY_WITH_TIMEOUT(taskd.attempts(id).size() == 2, 15'000);
+    const QJsonArray a = taskd.attempts(id);
+    const auto ended =
+        *rebound::Rfc3339::parse(a[0].toObject().value(QStringLiteral("endedAt")).toString());
+    const auto started =
+        *rebound::Rfc3339::parse(a[1].toObject().value(QStringLiteral("startedAt")).toString());
+    QVERIFY2(started - ended >= 2000,
+             qPrintable(QStringLiteral("next attempt after %1 ms").arg(started - ended)));
+    QCOMPARE(a[1].toObject().value(QStringLiteral("reason")).toString(), QStringLiteral("auto"));
+}
+
+void TestRemote::retryAfterHeaderPausesEndpoint_data()
+{
+    QTest::addColumn<bool>("httpDate");
+    QTest::newRow("delay-seconds") << false;
+    QTest::newRow("HTTP-date") << true;
+}
+
+void TestRemote::retryAfterHeaderPausesEndpoint()
+{
+    QFETCH(bool, httpDate);
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, kSucceed));
+    SystemClock clock;
+    SeededRandom rng(1);
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    EndpointClient client(cfg, clock, rng);
+    const QString value = httpDate ? QString::fromLatin1(HttpDate::format(clock.wallNowMs() + 3000))
+                                   : QStringLiteral("2");
+    taskd.setFaults(QJsonObject{{QStringLiteral("failRate"), 1.0},
+                                {QStringLiteral("failStatus"), 429},
+                                {QStringLiteral("retryAfter"), value}});
+    ApiResponse first;
+    bool done = false;
+    client.send(TaskApi::getTask(QStringLiteral("x")),
+                [&](const ApiResponse &r) { first = r, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QCOMPARE(first.status, 429);
+    QVERIFY(first.retryAfter.has_value());
+    QVERIFY(first.retryAfter->count() >= 1000);
+    QVERIFY(client.pausedUntil().has_value());
+    taskd.setFaults(QJsonObject{});
+    const double before =
+        taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"404\"}");
+    bool second = false;
+    client.send(TaskApi::getTask(QStringLiteral("x")), [&](const ApiResponse &) { second = true; });
+    QTest::qWait(600);
+    QVERIFY(!second); // held back while the Retry-After is in force
+    QCOMPARE(taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"404\"}"),
+             before);
+    QTRY_VERIFY_WITH_TIMEOUT(second, 10'000);
+    QVERIFY(!client.pausedUntil().has_value());
+}
+
+void TestRemote::transientVersusBusiness()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, R"({"default":{"latencyMinMs":5,"latencyMaxMs":10},"types":{
+        "biz.op":{"business":1.0,"businessProblems":["urn:example:invalid-recipient"],"latencyMinMs":5,"latencyMaxMs":10},
+        "flaky.op":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}}})"));
+    Console c(taskd.url, policy(3, 50, 100), m_dir->path(), QStringLiteral("tvb"));
+    QSignalSpy stopped(c.orchestrator.get(), &Orchestrator::taskStopped);
+    c.start();
+    const QString biz = taskd.createTask(QStringLiteral("biz.op"));
+    const QString flaky = taskd.createTask(QStringLiteral("flaky.op"));
+    QTRY_COMPARE_WITH_TIMEOUT(taskd.task(biz).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("cancelled"), 15'000);
+    QTRY_COMPARE_WITH_TIMEOUT(taskd.task(flaky).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("cancelled"), 15'000);
+    QCOMPARE(taskd.task(biz).value(QStringLiteral("cancelReason")).toString(),
+             QStringLiteral("not-retryable"));
+    QCOMPARE(taskd.attempts(biz).size(), 1);
+    QCOMPARE(taskd.task(flaky).value(QStringLiteral("cancelReason")).toString(),
+             QStringLiteral("exhausted"));
+    QCOMPARE(taskd.attempts(flaky).size(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(c.history->attempts(c.endpoint.key(), flaky).size(), 3, 5000);
+    const auto rows = c.history->attempts(c.endpoint.key(), flaky);
+    QCOMPARE(rows[0].delayMs, std::optional<std::int64_t>(50));
+    QCOMPARE(rows[1].delayMs, std::optional<std::int64_t>(100));
+    QTRY_COMPARE_WITH_TIMEOUT(c.history->attempts(c.endpoint.key(), flaky).last().stopReason,
+                              QStringLiteral("exhausted"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.history->attempts(c.endpoint.key(), biz).last().stopReason,
+                              QStringLiteral("not_retryable"), 5000);
+    QCOMPARE(stopped.size(), 2);
+}
+
+void TestRemote::breakerOpensAndHeals()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(
+        0,
+        R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})"));
+    Console c(
+        taskd.url,
+        policy(
+            20, 100, 200,
+            R"(,"breaker":{"windowSize":10,"minimumNumberOfCalls":5,"waitDurationInOpenMs":1500,"permittedCallsInHalfOpen":2})"),
+        m_dir->path(), QStringLiteral("brk"));
+    QSignalSpy transitions(c.orchestrator.get(), &Orchestrator::breakerTransition);
+    c.start();
+    QStringList ids;
+    for (int i = 0; i < 6; ++i)
+        ids << taskd.createTask(QStringLiteral("dep.x"));
+    const auto reached = [&](BreakerHealth h) {
+        return std::any_of(transitions.begin(), transitions.end(), [h](const QList<QVariant> &a) {
+            return a.at(2).value<BreakerTransition>().to == h;
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(reached(BreakerHealth::Open), 15'000);
+    const BreakerTransition open = [&] {
+        for (const auto &a : transitions)
+            if (a.at(2).value<BreakerTransition>().to == BreakerHealth::Open)
+                return a.at(2).value<BreakerTransition>();
+        return BreakerTransition{};
+    }();
+    QVERIFY(open.metrics.failureRate >= 50);
+    QCOMPARE(transitions.first().at(1).toString(), QStringLiteral("dep.x"));
+    // The dependency heals: half-open probes pass and the breaker closes; the deferred tasks
+    // finish.
+    taskd.setProfile(kSucceed);
+    QTRY_VERIFY_WITH_TIMEOUT(reached(BreakerHealth::HalfOpen), 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        transitions.last().at(2).value<BreakerTransition>().to == BreakerHealth::Healthy, 20'000);
+    for (const QString &id : ids)
+        QTRY_COMPARE_WITH_TIMEOUT(taskd.task(id).value(QStringLiteral("state")).toString(),
+                                  QStringLiteral("succeeded"), 20'000);
+}
+
+void TestRemote::endpointOutageBacksOffAndRecovers()
+{
+    auto taskd = std::make_unique<TaskdProcess>();
+    QVERIFY(taskd->start(0, kSucceed));
+    const quint16 port = taskd->port;
+    for (int i = 0; i < 5; ++i)
+        taskd->createTask(QStringLiteral("o"));
+    Console c(taskd->url, policy(3, 50, 100), m_dir->path(), QStringLiteral("outage"));
+    c.start();
+    EndpointPoller *poller = c.orchestrator->poller(c.endpoint.key());
+    QTRY_COMPARE_WITH_TIMEOUT(poller->status().state, EndpointStatus::State::Connected, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.history->attemptCount(), 5, 10'000);
+    taskd.reset(); // the service goes away
+    QTRY_VERIFY_WITH_TIMEOUT(poller->status().state == EndpointStatus::State::BackingOff ||
+                                 poller->status().state == EndpointStatus::State::BreakerOpen,
+                             10'000);
+    QVERIFY(poller->status().nextTryAt.has_value());
+    QVERIFY(!poller->status().lastError.isEmpty());
+    taskd = std::make_unique<TaskdProcess>();
+    QVERIFY(taskd->start(port, kSucceed)); // back on the same port (a new instance: cursors expire)
+    taskd->createTask(QStringLiteral("after"));
+    QTRY_COMPARE_WITH_TIMEOUT(poller->status().state, EndpointStatus::State::Connected, 40'000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.history->attemptCount(), 6,
+                              10'000); // nothing lost, the new task added
+}
+
+void TestRemote::malformedBodies_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("truncated") << "truncated"
+                               << "malformed page";
+    QTest::newRow("html") << "html"
+                          << "malformed page";
+    QTest::newRow("wrong-types") << "wrong-types"
+                                 << "malformed page";
+    QTest::newRow("oversized") << "oversized"
+                               << "larger than";
+}
+
+void TestRemote::malformedBodies()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, expected);
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, kSucceed));
+    taskd.createTask(QStringLiteral("m"));
+    SystemClock clock;
+    QtTimerSource timers(clock);
+    SeededRandom rng(1);
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    cfg.maxBodyBytes = 4 * 1024 * 1024;
+    EndpointClient client(cfg, clock, rng);
+    EndpointPoller poller(client, clock, timers, rng);
+    taskd.setFaults(QJsonObject{{QStringLiteral("malformedRate"), 1.0},
+                                {QStringLiteral("malformedKind"), kind}});
+    poller.start();
+    QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::BackingOff, 10'000);
+    QVERIFY2(poller.status().lastError.contains(expected), qPrintable(poller.status().lastError));
+    taskd.setFaults(QJsonObject{});
+    QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::Connected, 15'000);
+}
+
+void TestRemote::drippingServerTimesOut()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, kSucceed));
+    const QString id = taskd.createTask(QStringLiteral("d"));
+    taskd.setFaults(QJsonObject{{QStringLiteral("dripMs"), 400}});
+    SystemClock clock;
+    SeededRandom rng(1);
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    EndpointClient client(cfg, clock, rng);
+    ApiRequest req = TaskApi::getTask(id);
+    req.timeout = Duration(1500);
+    ApiResponse r;
+    bool done = false;
+    client.send(req, [&](const ApiResponse &a) { r = a, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QCOMPARE(r.transport, TransportError::Timeout);
+    QVERIFY(r.elapsed < Duration(5000)); // the overall deadline, not a per-read timeout
+    QVERIFY(r.describe().contains(QStringLiteral("deadline")));
+}
+
+void TestRemote::operatorRetryCancelAnd412()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(
+        0,
+        R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})"));
+    Console c(taskd.url, policy(10, 600'000, 600'000), m_dir->path(),
+              QStringLiteral("op")); // no auto retry in this test
+    c.start();
+    const QString id = taskd.createTask(QStringLiteral("op.x"));
+    const QString key = c.endpoint.key();
+    QTRY_VERIFY_WITH_TIMEOUT(c.orchestrator->nextRetryAt(key, id).has_value(), 10'000);
+    // Retry now: skips the ten-minute wait.
+    bool done = false;
+    Result<void> result;
+    c.orchestrator->retryNow(key, id, [&](Result<void> r) { result = r, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY2(result.ok(), qPrintable(result.ok() ? QString() : result.error().message));
+    QCOMPARE(taskd.attempts(id).size(), 2);
+    QCOMPARE(taskd.attempts(id)[1].toObject().value(QStringLiteral("reason")).toString(),
+             QStringLiteral("operator"));
+    QTRY_COMPARE_WITH_TIMEOUT(c.orchestrator->task(key, id)->remote.attempt, 2, 10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.orchestrator->nextRetryAt(key, id).has_value(), 10'000);
+    // Someone else acts while this console is not looking: its retry gets 412 and says so plainly.
+    c.orchestrator->poller(key)->stop();
+    const QJsonObject t = taskd.task(id);
+    QCOMPARE(
+        taskd
+            .post(QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"),
+                  R"({"reason":"operator"})",
+                  {{"If-Match",
+                    '"' + QByteArray::number(t.value(QStringLiteral("version")).toInt()) + '"'},
+                   {"Idempotency-Key", "other-console"}})
+            .status,
+        202);
+    QTRY_COMPARE_WITH_TIMEOUT(taskd.task(id).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("failed"), 5000);
+    QSignalSpy notices(c.orchestrator.get(), &Orchestrator::notice);
+    done = false;
+    c.orchestrator->retryNow(key, id, [&](Result<void> r) { result = r, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(!result.ok());
+    QVERIFY2(
+        result.error().message.contains(QStringLiteral("Someone else changed this task first")),
+        qPrintable(result.error().message));
+    QCOMPARE(notices.size(), 1);
+    QCOMPARE(taskd.attempts(id).size(), 3); // no blind retry
+    QTRY_COMPARE_WITH_TIMEOUT(c.orchestrator->task(key, id)->remote.attempt, 3,
+                              10'000); // refreshed
+    // Cancel retries: locally and on the server.
+    done = false;
+    c.orchestrator->cancelRetries(key, id, [&](Result<void> r) { result = r, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(result.ok());
+    QCOMPARE(taskd.task(id).value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(taskd.task(id).value(QStringLiteral("cancelReason")).toString(),
+             QStringLiteral("operator"));
+    QVERIFY(!c.orchestrator->nextRetryAt(key, id).has_value());
+}
+
+void TestRemote::twoConsolesRetryEachFailureOnce()
+{
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(
+        0,
+        R"({"default":{"unavailable":0.6,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":30}})"));
+    // This test is about idempotency, not breakers: keep the breaker out of the way.
+    const QByteArray p = policy(4, 80, 300, R"(,"breaker":{"failureRateThreshold":95})");
+    Console a(taskd.url, p, m_dir->path(), QStringLiteral("a"));
+    Console b(taskd.url, p, m_dir->path(), QStringLiteral("b"));
+    a.start();
+    b.start();
+    QStringList ids;
+    for (int i = 0; i < 30; ++i)
+        ids << taskd.createTask(QStringLiteral("shared"));
+    for (const QString &id : ids) {
+        QDeadlineTimer deadline(30'000);
+        while (!deadline.hasExpired() &&
+               !QStringList({QStringLiteral("succeeded"), QStringLiteral("cancelled")})
+                    .contains(taskd.task(id).value(QStringLiteral("state")).toString()))
+            QTest::qWait(50);
+        if (deadline.hasExpired()) {
+            for (Console *c : {&a, &b}) {
+                const TrackedTask *t = c->orchestrator->task(c->endpoint.key(), id);
+                qWarning() << "stuck" << id
+                           << QJsonDocument(taskd.task(id)).toJson(QJsonDocument::Compact)
+                           << "view: version" << (t ? t->remote.version : -1) << "decided"
+                           << (t ? t->decidedAttempt : -1) << "inflight" << (t && t->actionInFlight)
+                           << "due"
+                           << c->orchestrator->nextRetryAt(c->endpoint.key(), id).has_value()
+                           << (t && t->lastDecision
+                                   ? describe(*t->lastDecision, c->clock.steadyNow())
+                                   : QString());
+            }
+            QFAIL("a task never finished");
+        }
+    }
+    int failedAttempts = 0, retries = 0;
+    for (const QString &id : ids) {
+        const QJsonArray attempts = taskd.attempts(id);
+        QVERIFY2(attempts.size() <= 4, qPrintable(id));
+        for (int i = 0; i < attempts.size(); ++i) {
+            const QJsonObject at = attempts[i].toObject();
+            QCOMPARE(at.value(QStringLiteral("number")).toInt(), i + 1);
+            if (i > 0) {
+                ++retries;
+                QCOMPARE(at.value(QStringLiteral("reason")).toString(), QStringLiteral("auto"));
+            }
+            if (at.value(QStringLiteral("outcome")).toString() == QLatin1String("failed") &&
+                i + 1 < attempts.size())
+                ++failedAttempts;
+        }
+        const QJsonObject t = taskd.task(id);
+        if (t.value(QStringLiteral("state")).toString() == QLatin1String("cancelled")) {
+            QCOMPARE(attempts.size(), 4);
+            QCOMPARE(t.value(QStringLiteral("cancelReason")).toString(),
+                     QStringLiteral("exhausted"));
+        }
+    }
+    // Every failed attempt that was not the last was followed by exactly one retry.
+    QCOMPARE(retries, failedAttempts);
+    QVERIFY(retries > 0);
+    qInfo("two consoles: %d retries, %g idempotent replays, %g x 412", retries,
+          taskd.metric("rebound_taskd_idempotent_replays_total"),
+          taskd.metric("rebound_taskd_conflict_answers_total{status=\"412\"}"));
+}
+
+QTEST_GUILESS_MAIN(TestRemote)
+#include "tst_remote.moc"

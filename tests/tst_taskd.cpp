@@ -1,0 +1,405 @@
+// The reference service's contract, tested over HTTP against the real binary.
+#include "TaskdProcess.h"
+
+#include <QJsonArray>
+#include <QProcess>
+#include <QSet>
+#include <QTest>
+
+class TestTaskd final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void authRequired();
+    void createAndGet();
+    void snapshotPagingAndDelta();
+    void notModifiedOnlyWhenNothingChanged();
+    void expiredCursorIs410();
+    void startAttemptPreconditions();
+    void idempotencyReplayAndReuse();
+    void requestInFlightIs409();
+    void cancel();
+    void faultsRefuseWithoutStarting();
+    void typeWithAwkwardCharacters();
+    void metricsAndOpenApi();
+    void refusesUnsafeStart_data();
+    void refusesUnsafeStart();
+
+private:
+    // Every attempt fails fast with 503: tasks reach "failed" deterministically.
+    static QByteArray failingProfile()
+    {
+        return R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})";
+    }
+    QString failedTask();
+    std::unique_ptr<TaskdProcess> m_taskd;
+};
+
+void TestTaskd::initTestCase()
+{
+    m_taskd = std::make_unique<TaskdProcess>();
+    QVERIFY2(m_taskd->start(0, failingProfile()), qPrintable(m_taskd->error));
+    QVERIFY(m_taskd->url.startsWith(QStringLiteral("http://127.0.0.1:")));
+}
+
+void TestTaskd::cleanupTestCase()
+{
+    m_taskd.reset();
+}
+
+QString TestTaskd::failedTask()
+{
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    QDeadlineTimer deadline(5000);
+    while (m_taskd->task(id).value(QStringLiteral("state")).toString() != QLatin1String("failed") &&
+           !deadline.hasExpired())
+        QTest::qWait(10);
+    return id;
+}
+
+void TestTaskd::authRequired()
+{
+    const auto r = m_taskd->request("GET", QStringLiteral("/v1/tasks"), {}, {}, false);
+    QCOMPARE(r.status, 401);
+    QVERIFY(r.headers.value("www-authenticate").startsWith("Bearer"));
+    QVERIFY(r.headers.value("content-type").startsWith("application/problem+json"));
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:unauthorized"));
+    const auto wrong = m_taskd->request("GET", QStringLiteral("/v1/tasks"), {},
+                                        {{"Authorization", "Bearer nope"}}, false);
+    QCOMPARE(wrong.status, 401);
+}
+
+void TestTaskd::createAndGet()
+{
+    const auto created = m_taskd->post(QStringLiteral("/v1/tasks"),
+                                       R"({"type":"pdf.render","labels":{"team":"a"}})");
+    QCOMPARE(created.status, 201);
+    const QJsonObject t = created.json();
+    QVERIFY(!t.value(QStringLiteral("id")).toString().isEmpty());
+    QCOMPARE(t.value(QStringLiteral("attempt")).toInt(),
+             1); // the service starts the initial attempt itself
+    QCOMPARE(t.value(QStringLiteral("lastAttempt"))
+                 .toObject()
+                 .value(QStringLiteral("reason"))
+                 .toString(),
+             QStringLiteral("initial"));
+    const auto got =
+        m_taskd->get(QStringLiteral("/v1/tasks/") + t.value(QStringLiteral("id")).toString());
+    QCOMPARE(got.status, 200);
+    QCOMPARE(got.headers.value("etag"),
+             '"' + QByteArray::number(got.json().value(QStringLiteral("version")).toInt()) + '"');
+    QVERIFY(got.json().value(QStringLiteral("createdAt")).toString().endsWith(u'Z'));
+    QCOMPARE(m_taskd->get(QStringLiteral("/v1/tasks/nope")).status, 404);
+    QCOMPARE(m_taskd->post(QStringLiteral("/v1/tasks"), R"({"type":""})").status, 400);
+}
+
+void TestTaskd::snapshotPagingAndDelta()
+{
+    QSet<QString> created;
+    for (int i = 0; i < 25; ++i)
+        created.insert(m_taskd->createTask(QStringLiteral("page.test")));
+    QTest::qWait(100); // let the simulated attempts finish so nothing moves while paging
+    QSet<QString> seen;
+    QString cursor;
+    int pages = 0;
+    for (;;) {
+        const auto r =
+            m_taskd->get(QStringLiteral("/v1/tasks?limit=10") +
+                         (cursor.isEmpty() ? QString() : QStringLiteral("&since=") + cursor));
+        QCOMPARE(r.status, 200);
+        ++pages;
+        for (const QJsonValue &v : r.json().value(QStringLiteral("tasks")).toArray()) {
+            const QString id = v.toObject().value(QStringLiteral("id")).toString();
+            QVERIFY2(!seen.contains(id), "a task appeared twice in one snapshot");
+            seen.insert(id);
+        }
+        cursor = r.json().value(QStringLiteral("cursor")).toString();
+        if (!r.json().value(QStringLiteral("more")).toBool())
+            break;
+    }
+    QVERIFY(pages >= 3);
+    QVERIFY(seen.contains(created));
+    // Delta: only what changed after the cursor.
+    const QString changed = m_taskd->createTask(QStringLiteral("delta.test"));
+    const auto delta = m_taskd->get(QStringLiteral("/v1/tasks?since=") + cursor);
+    QCOMPARE(delta.status, 200);
+    const QJsonArray tasks = delta.json().value(QStringLiteral("tasks")).toArray();
+    QVERIFY(!tasks.isEmpty());
+    for (const QJsonValue &v : tasks)
+        QCOMPARE(v.toObject().value(QStringLiteral("id")).toString(), changed);
+}
+
+void TestTaskd::notModifiedOnlyWhenNothingChanged()
+{
+    const QString id = failedTask();
+    QTest::qWait(50);
+    auto first = m_taskd->get(QStringLiteral("/v1/tasks?limit=1000"));
+    const QString cursor = first.json().value(QStringLiteral("cursor")).toString();
+    const QByteArray etag = first.headers.value("etag");
+    QVERIFY(!etag.isEmpty());
+    auto again = m_taskd->request("GET", QStringLiteral("/v1/tasks?since=") + cursor, {},
+                                  {{"If-None-Match", etag}});
+    QCOMPARE(again.status, 304);
+    QVERIFY(again.body.isEmpty());
+    // A change after the cursor: no 304, and the change is in the answer.
+    const auto cancel = m_taskd->post(
+        QStringLiteral("/v1/tasks/") + id + QStringLiteral("/cancel"), R"({"reason":"operator"})",
+        {{"If-Match",
+          '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) +
+              '"'},
+         {"Idempotency-Key", "notmod-cancel"}});
+    QCOMPARE(cancel.status, 200);
+    again = m_taskd->request("GET", QStringLiteral("/v1/tasks?since=") + cursor, {},
+                             {{"If-None-Match", etag}});
+    QCOMPARE(again.status, 200);
+    QCOMPARE(again.json()
+                 .value(QStringLiteral("tasks"))
+                 .toArray()
+                 .first()
+                 .toObject()
+                 .value(QStringLiteral("state"))
+                 .toString(),
+             QStringLiteral("cancelled"));
+}
+
+void TestTaskd::expiredCursorIs410()
+{
+    const auto r = m_taskd->get(QStringLiteral("/v1/tasks?limit=1000"));
+    const QString cursor = r.json().value(QStringLiteral("cursor")).toString();
+    m_taskd->setFaults(QJsonObject{{QStringLiteral("expireCursors"), true}});
+    const auto gone = m_taskd->get(QStringLiteral("/v1/tasks?since=") + cursor);
+    QCOMPARE(gone.status, 410);
+    QCOMPARE(gone.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:cursor-expired"));
+    QCOMPARE(m_taskd->get(QStringLiteral("/v1/tasks?since=garbage!")).status, 400);
+    // A full snapshot still works and sees every task.
+    QCOMPARE(m_taskd->get(QStringLiteral("/v1/tasks?limit=5")).status, 200);
+}
+
+void TestTaskd::startAttemptPreconditions()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts");
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    const QByteArray body = R"({"reason":"auto"})";
+    auto r = m_taskd->post(path, body, {{"If-Match", version}});
+    QCOMPARE(r.status, 400);
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:idempotency-key-missing"));
+    r = m_taskd->post(path, body, {{"Idempotency-Key", "k-pre"}});
+    QCOMPARE(r.status, 428);
+    r = m_taskd->post(path, body, {{"Idempotency-Key", "k-pre"}, {"If-Match", "*"}});
+    QCOMPARE(r.status, 428);
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:precondition-required"));
+    r = m_taskd->post(path, body, {{"Idempotency-Key", "k-pre"}, {"If-Match", "\"1\""}});
+    QCOMPARE(r.status, 412);
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:precondition-failed"));
+    // The 412 was not stored: the same key goes through with the right version.
+    r = m_taskd->post(path, body, {{"Idempotency-Key", "k-pre"}, {"If-Match", version}});
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.json().value(QStringLiteral("attempt")).toInt(), 2);
+    QCOMPARE(r.json().value(QStringLiteral("state")).toString(), QStringLiteral("running"));
+    QCOMPARE(r.headers.value("etag"),
+             '"' + QByteArray::number(r.json().value(QStringLiteral("version")).toInt()) + '"');
+    // Not failed (running now) -> 409 invalid-state with a fresh key.
+    r = m_taskd->post(path, body,
+                      {{"Idempotency-Key", "k-pre-2"}, {"If-Match", r.headers.value("etag")}});
+    QCOMPARE(r.status, 409);
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:invalid-state"));
+}
+
+void TestTaskd::idempotencyReplayAndReuse()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts");
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    const double replaysBefore = m_taskd->metric("rebound_taskd_idempotent_replays_total");
+    const auto first = m_taskd->post(path, R"({"reason":"auto"})",
+                                     {{"Idempotency-Key", "k-replay"}, {"If-Match", version}});
+    QCOMPARE(first.status, 202);
+    QTRY_COMPARE_WITH_TIMEOUT(m_taskd->task(id).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("failed"), 5000);
+    // Same key, same body, even with the now-stale If-Match: the original answer, nothing started.
+    const auto replay = m_taskd->post(path, R"({"reason":"auto"})",
+                                      {{"Idempotency-Key", "k-replay"}, {"If-Match", version}});
+    QCOMPARE(replay.status, 202);
+    QCOMPARE(replay.body, first.body);
+    QCOMPARE(replay.headers.value("idempotent-replayed"), QByteArray("true"));
+    QCOMPARE(m_taskd->attempts(id).size(), 2);
+    QCOMPARE(m_taskd->metric("rebound_taskd_idempotent_replays_total"), replaysBefore + 1);
+    // Same key, other body: 422.
+    const auto reuse = m_taskd->post(path, R"({"reason":"operator"})",
+                                     {{"Idempotency-Key", "k-replay"}, {"If-Match", version}});
+    QCOMPARE(reuse.status, 422);
+    QCOMPARE(reuse.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:idempotency-key-reused"));
+    // Keys are scoped per task: the same key on another task is a new request.
+    const QString other = failedTask();
+    const QByteArray otherVersion =
+        '"' + QByteArray::number(m_taskd->task(other).value(QStringLiteral("version")).toInt()) +
+        '"';
+    QCOMPARE(m_taskd
+                 ->post(QStringLiteral("/v1/tasks/") + other + QStringLiteral("/attempts"),
+                        R"({"reason":"auto"})",
+                        {{"Idempotency-Key", "k-replay"}, {"If-Match", otherVersion}})
+                 .status,
+             202);
+}
+
+void TestTaskd::requestInFlightIs409()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts");
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    m_taskd->setFaults(QJsonObject{{QStringLiteral("slowMs"), 1500}});
+    // The first request is held by the server; a duplicate sent meanwhile is told to come back.
+    QNetworkAccessManager nam;
+    QNetworkRequest req(QUrl(m_taskd->url + path));
+    req.setRawHeader("Authorization", "Bearer test-token-123");
+    req.setRawHeader("Idempotency-Key", "k-inflight");
+    req.setRawHeader("If-Match", version);
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QNetworkReply *slow = nam.post(req, QByteArray(R"({"reason":"auto"})"));
+    QTest::qWait(300);
+    const auto dup = m_taskd->post(path, R"({"reason":"auto"})",
+                                   {{"Idempotency-Key", "k-inflight"}, {"If-Match", version}});
+    QCOMPARE(dup.status, 409);
+    QCOMPARE(dup.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:request-in-flight"));
+    QTRY_VERIFY_WITH_TIMEOUT(slow->isFinished(), 10'000);
+    QCOMPARE(slow->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 202);
+    delete slow;
+    m_taskd->setFaults(QJsonObject{});
+    QCOMPARE(m_taskd
+                 ->post(path, R"({"reason":"auto"})",
+                        {{"Idempotency-Key", "k-inflight"}, {"If-Match", version}})
+                 .status,
+             202);
+    QCOMPARE(m_taskd->attempts(id).size(), 2);
+}
+
+void TestTaskd::cancel()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/cancel");
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    QCOMPARE(m_taskd
+                 ->post(path, R"({"reason":"bored"})",
+                        {{"Idempotency-Key", "c1"}, {"If-Match", version}})
+                 .status,
+             400);
+    const auto r = m_taskd->post(path, R"({"reason":"exhausted"})",
+                                 {{"Idempotency-Key", "c1"}, {"If-Match", version}});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(r.json().value(QStringLiteral("cancelReason")).toString(),
+             QStringLiteral("exhausted"));
+    const auto again =
+        m_taskd->post(path, R"({"reason":"operator"})",
+                      {{"Idempotency-Key", "c2"}, {"If-Match", r.headers.value("etag")}});
+    QCOMPARE(again.status, 409);
+}
+
+void TestTaskd::faultsRefuseWithoutStarting()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts");
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    m_taskd->setFaults(QJsonObject{{QStringLiteral("failRate"), 1.0},
+                                   {QStringLiteral("failStatus"), 503},
+                                   {QStringLiteral("retryAfter"), QStringLiteral("3")}});
+    const auto r = m_taskd->post(path, R"({"reason":"auto"})",
+                                 {{"Idempotency-Key", "k-fault"}, {"If-Match", version}});
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.headers.value("retry-after"), QByteArray("3"));
+    QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:unavailable"));
+    m_taskd->setFaults(QJsonObject{});
+    QCOMPARE(m_taskd->attempts(id).size(), 1); // the refused request started nothing
+    // The key was not used up by the refusal.
+    QCOMPARE(m_taskd
+                 ->post(path, R"({"reason":"auto"})",
+                        {{"Idempotency-Key", "k-fault"}, {"If-Match", version}})
+                 .status,
+             202);
+    QCOMPARE(m_taskd->post(QStringLiteral("/admin/faults"), R"({"failRate":7})").status, 400);
+}
+
+void TestTaskd::typeWithAwkwardCharacters()
+{
+    const QString type = QStringLiteral("=cmd|' /C calc'!A0, \"quoted\"\nnew line ✓");
+    const auto r =
+        m_taskd->post(QStringLiteral("/v1/tasks"),
+                      QJsonDocument(QJsonObject{{QStringLiteral("type"), type}}).toJson());
+    QCOMPARE(r.status, 201);
+    QCOMPARE(m_taskd->task(r.json().value(QStringLiteral("id")).toString())
+                 .value(QStringLiteral("type"))
+                 .toString(),
+             type);
+    QCOMPARE(
+        m_taskd
+            ->post(
+                QStringLiteral("/v1/tasks"),
+                QJsonDocument(QJsonObject{{QStringLiteral("type"), QString(201, u'x')}}).toJson())
+            .status,
+        400);
+}
+
+void TestTaskd::metricsAndOpenApi()
+{
+    const QByteArray m = m_taskd->metrics();
+    QVERIFY(
+        m.contains("rebound_taskd_attempts_started_total{type=\"sms.send\",reason=\"initial\"}"));
+    QVERIFY(m.contains("rebound_taskd_conflict_answers_total{status=\"412\"}"));
+    QVERIFY(m_taskd->metric("rebound_taskd_conflict_answers_total{status=\"412\"}") >= 1);
+    QVERIFY(m.contains("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"202\"}"));
+    const auto api = m_taskd->request("GET", QStringLiteral("/openapi.yaml"), {}, {}, false);
+    QCOMPARE(api.status, 200);
+    QVERIFY(api.body.startsWith("openapi: 3"));
+}
+
+void TestTaskd::refusesUnsafeStart_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no token") << QStringList{QStringLiteral("--listen"),
+                                             QStringLiteral("127.0.0.1:0")}
+                              << QStringLiteral("refusing to start without a token");
+    QTest::newRow("not loopback") << QStringList{QStringLiteral("--listen"),
+                                                 QStringLiteral("0.0.0.0:0"),
+                                                 QStringLiteral("--no-auth")}
+                                  << QStringLiteral("not a loopback address");
+    QTest::newRow("bad listen") << QStringList{QStringLiteral("--listen"),
+                                               QStringLiteral("localhost"),
+                                               QStringLiteral("--no-auth")}
+                                << QStringLiteral("expected ADDRESS:PORT");
+}
+
+void TestTaskd::refusesUnsafeStart()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("REBOUND_TASKD_TOKEN"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(TASKD_PATH), args);
+    QVERIFY(p.waitForFinished(10'000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(message));
+}
+
+QTEST_GUILESS_MAIN(TestTaskd)
+#include "tst_taskd.moc"
