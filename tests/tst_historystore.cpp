@@ -1,0 +1,334 @@
+#include "Csv.h"
+#include "HistoryStore.h"
+#include "Rfc3339.h"
+
+#include <QBuffer>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace rebound;
+
+class TestHistoryStore final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void schemaAndReopen();
+    void refusesNewerSchemaAndGarbage();
+    void attemptsUpsertKeepsDecision();
+    void outboxAndSchedules();
+    void csvCells_data();
+    void csvCells();
+    void csvExportRoundTripsHostileValues();
+    void csvExportFilters();
+    void exportCancel();
+
+private:
+    AttemptFacts facts(const QString &id, const QString &type, int n, std::int64_t startMs,
+                       AttemptOutcome o = AttemptOutcome::Failed)
+    {
+        AttemptFacts f;
+        f.endpoint = QStringLiteral("http://127.0.0.1:1");
+        f.taskId = id;
+        f.taskType = type;
+        f.attempt.number = n;
+        f.attempt.startedAtMs = startMs;
+        f.attempt.outcome = o;
+        f.attempt.reason = n == 1 ? AttemptReason::Initial : AttemptReason::Auto;
+        if (o != AttemptOutcome::Running) {
+            f.attempt.endedAtMs = startMs + 250;
+            f.attempt.durationMs = 250;
+        }
+        f.attempt.httpStatus = o == AttemptOutcome::Succeeded ? 200 : 503;
+        f.attempt.traceId = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
+        return f;
+    }
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
+};
+
+void TestHistoryStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_path = m_dir->filePath(QStringLiteral("sub/history.sqlite"));
+}
+
+void TestHistoryStore::schemaAndReopen()
+{
+    {
+        auto h = HistoryStore::open(m_path);
+        QVERIFY2(h.ok(), qPrintable(h.ok() ? QString() : h.error().message));
+        (*h)->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("a"), 1, 1000));
+        QVERIFY((*h)->flush().ok());
+        QCOMPARE((*h)->pendingWrites(), 0);
+    }
+    auto again = HistoryStore::open(m_path);
+    QVERIFY(again.ok());
+    QCOMPARE((*again)->attemptCount(), 1);
+    QCOMPARE((*again)->integrityCheck(), QStringLiteral("ok"));
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
+    db.setDatabaseName(m_path);
+    QVERIFY(db.open());
+    QSqlQuery q(db);
+    QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+    QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+    QVERIFY(q.exec(QStringLiteral("SELECT version FROM schema_version")) && q.next());
+    QCOMPARE(q.value(0).toInt(), HistoryStore::kSchemaVersion);
+    q.finish();
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("peek"));
+}
+
+void TestHistoryStore::refusesNewerSchemaAndGarbage()
+{
+    {
+        auto h = HistoryStore::open(m_path);
+        QVERIFY(h.ok());
+    }
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery(db).exec(QStringLiteral("UPDATE schema_version SET version = 99"));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
+    auto newer = HistoryStore::open(m_path);
+    QVERIFY(!newer.ok());
+    QVERIFY(newer.error().message.contains(QStringLiteral("newer")));
+    const QString garbage = m_dir->filePath(QStringLiteral("garbage.sqlite"));
+    QFile f(garbage);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(8192, 'x'));
+    f.close();
+    auto bad = HistoryStore::open(garbage);
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error().message.contains(garbage));
+}
+
+void TestHistoryStore::attemptsUpsertKeepsDecision()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    AttemptFacts running =
+        facts(QStringLiteral("t1"), QStringLiteral("a"), 1, 1000, AttemptOutcome::Running);
+    h->queueAttempt(running);
+    QVERIFY(h->flush().ok());
+    h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("a"), 1, 1000));
+    AttemptDecision d;
+    d.endpoint = running.endpoint;
+    d.taskId = QStringLiteral("t1");
+    d.attempt = 1;
+    d.delayMs = 400;
+    d.jitter = JitterMode::Full;
+    d.policy = QStringLiteral("p");
+    d.policyVersion = 3;
+    h->queueDecision(d);
+    QVERIFY(h->flush().ok());
+    // The same attempt seen again (another poll) refreshes the facts, keeps the decision.
+    h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("a"), 1, 1000));
+    QVERIFY(h->flush().ok());
+    const auto rows = h->attempts(running.endpoint, QStringLiteral("t1"));
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows[0].outcome, QStringLiteral("failed"));
+    QCOMPARE(rows[0].delayMs, std::optional<std::int64_t>(400));
+    QCOMPARE(h->knownAttempts(running.endpoint).value(QStringLiteral("t1")), 1);
+}
+
+void TestHistoryStore::outboxAndSchedules()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    OutboxEntry e{QStringLiteral("ep"),
+                  QStringLiteral("t1"),
+                  QStringLiteral("attempt"),
+                  "rb-key",
+                  R"({"reason":"auto"})",
+                  7,
+                  2};
+    QVERIFY(h->putOutbox(e).ok());
+    QCOMPARE(h->outbox().size(), 1);
+    QCOMPARE(h->outbox().first().body, e.body);
+    QCOMPARE(h->outbox().first().ifMatch, 7);
+    QVERIFY(h->removeOutbox(QStringLiteral("ep"), "rb-key").ok());
+    QVERIFY(h->outbox().isEmpty());
+    h->queueSchedule(ScheduledRetry{QStringLiteral("ep"), QStringLiteral("t1"), 2, 123456,
+                                    QStringLiteral("retry")});
+    QVERIFY(h->flush().ok());
+    QCOMPARE(h->scheduled().size(), 1);
+    QCOMPARE(h->scheduled().first().dueWallMs, 123456);
+    h->queueUnschedule(QStringLiteral("ep"), QStringLiteral("t1"));
+    QVERIFY(h->flush().ok());
+    QVERIFY(h->scheduled().isEmpty());
+}
+
+void TestHistoryStore::csvCells_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QByteArray>("cell");
+    QTest::newRow("plain") << "sms.send" << QByteArray("sms.send");
+    QTest::newRow("comma") << "a,b" << QByteArray("\"a,b\"");
+    QTest::newRow("quote") << "say \"hi\"" << QByteArray("\"say \"\"hi\"\"\"");
+    QTest::newRow("newline") << "a\nb" << QByteArray("\"a\nb\"");
+    QTest::newRow("crlf") << "a\r\nb" << QByteArray("\"a\r\nb\"");
+    QTest::newRow("hyperlink") << "=HYPERLINK(\"http://x\",\"y\")"
+                               << QByteArray("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    QTest::newRow("plus") << "+1+2" << QByteArray("\"'+1+2\"");
+    QTest::newRow("minus") << "-2+3" << QByteArray("\"'-2+3\"");
+    QTest::newRow("at") << "@SUM(A1)" << QByteArray("\"'@SUM(A1)\"");
+    QTest::newRow("tab") << "\tx" << QByteArray("\"'\tx\"");
+    QTest::newRow("cr") << "\rx" << QByteArray("\"'\rx\"");
+    QTest::newRow("lf") << "\nx" << QByteArray("\"'\nx\"");
+    QTest::newRow("middle equals is fine") << "a=b" << QByteArray("a=b");
+    QTest::newRow("unicode") << "wörk ✓" << QByteArray("wörk ✓");
+    QTest::newRow("empty") << "" << QByteArray("");
+}
+
+void TestHistoryStore::csvCells()
+{
+    QFETCH(QString, value);
+    QFETCH(QByteArray, cell);
+    QCOMPARE(Csv::cell(value), cell);
+    QList<QStringList> rows;
+    QVERIFY(Csv::parse(Csv::row({value, QStringLiteral("x")}), rows));
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(Csv::unneutralise(rows[0][0]), value);
+    QVERIFY(rows[0][0].isEmpty() || !Csv::isFormulaTrigger(rows[0][0].front()));
+}
+
+void TestHistoryStore::csvExportRoundTripsHostileValues()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    const QStringList types = {QStringLiteral("=HYPERLINK(\"http://evil\",\"click\")"),
+                               QStringLiteral("a,b"),
+                               QStringLiteral("say \"hi\"\nnext line"),
+                               QStringLiteral("+cmd"),
+                               QStringLiteral("-1"),
+                               QStringLiteral("@x"),
+                               QStringLiteral("\tt"),
+                               QStringLiteral("\rr"),
+                               QStringLiteral("plain")};
+    for (int i = 0; i < types.size(); ++i) {
+        AttemptFacts f = facts(QStringLiteral("id-%1").arg(i), types[i], 1, 1'767'225'600'000 + i);
+        ProblemDetails p;
+        p.type = QStringLiteral("urn:x:problem,with \"quotes\"");
+        f.attempt.problem = p;
+        f.attempt.retryAfterMs = 2000;
+        h->queueAttempt(f);
+    }
+    h->queueAttempt(facts(QStringLiteral("running"), QStringLiteral("r"), 1, 1'767'225'700'000,
+                          AttemptOutcome::Running));
+    AttemptDecision d;
+    d.endpoint = QStringLiteral("http://127.0.0.1:1");
+    d.taskId = QStringLiteral("id-0");
+    d.attempt = 1;
+    d.errorClass = ErrorClass::Transient;
+    d.delayMs = 812;
+    d.jitter = JitterMode::Decorrelated;
+    d.policy = QStringLiteral("=policy");
+    d.policyVersion = 4;
+    d.stopReason = StopReason::DeadlineExceeded;
+    h->queueDecision(d);
+    QVERIFY(h->flush().ok());
+
+    QBuffer out;
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    const auto rows = h->exportCsv(out, {});
+    QVERIFY(rows.ok());
+    QCOMPARE(*rows, types.size() + 1);
+    QList<QStringList> parsed;
+    QVERIFY(Csv::parse(out.data(), parsed));
+    QCOMPARE(parsed.size(), types.size() + 2);
+    QCOMPARE(parsed[0], HistoryStore::csvHeader());
+    QCOMPARE(out.data().left(out.data().indexOf('\n') + 1),
+             QByteArray("endpoint,task_id,task_type,attempt,reason,started_at,ended_at,duration_ms,"
+                        "outcome,error_class,http_status,problem_type,retry_after_ms,delay_ms,"
+                        "jitter,policy,policy_version,stop_reason,trace_id\r\n"));
+    for (int i = 0; i < types.size(); ++i) {
+        const QStringList &r = parsed[i + 1];
+        QCOMPARE(r.size(), 19);
+        for (const QString &cell : r)
+            QVERIFY2(cell.isEmpty() || !Csv::isFormulaTrigger(cell.front()), qPrintable(cell));
+        QCOMPARE(Csv::unneutralise(r[2]), types[i]);
+        QCOMPARE(r[1], QStringLiteral("id-%1").arg(i));
+        QCOMPARE(r[3], QStringLiteral("1"));
+        QCOMPARE(r[4], QStringLiteral("initial"));
+        QCOMPARE(*Rfc3339::parse(r[5]), 1'767'225'600'000 + i);
+        QCOMPARE(r[7], QStringLiteral("250"));
+        QCOMPARE(r[8], QStringLiteral("failed"));
+        QCOMPARE(r[10], QStringLiteral("503"));
+        QCOMPARE(r[11], QStringLiteral("urn:x:problem,with \"quotes\""));
+        QCOMPARE(r[12], QStringLiteral("2000"));
+        QCOMPARE(r[18], QStringLiteral("0af7651916cd43dd8448eb211c80319c"));
+    }
+    const QStringList &first = parsed[1];
+    QCOMPARE(first[9], QStringLiteral("transient"));
+    QCOMPARE(first[13], QStringLiteral("812"));
+    QCOMPARE(first[14], QStringLiteral("decorrelated"));
+    QCOMPARE(Csv::unneutralise(first[15]), QStringLiteral("=policy"));
+    QCOMPARE(first[16], QStringLiteral("4"));
+    QCOMPARE(first[17], QStringLiteral("deadline_exceeded"));
+    const QStringList &running = parsed.last();
+    QCOMPARE(running[8], QStringLiteral("running"));
+    QCOMPARE(running[6], QString()); // a running attempt has no end
+    QCOMPARE(running[9], QString());
+}
+
+void TestHistoryStore::csvExportFilters()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    for (int i = 0; i < 10; ++i)
+        h->queueAttempt(facts(
+            QStringLiteral("t%1").arg(i), i % 2 ? QStringLiteral("odd") : QStringLiteral("even"), 1,
+            1000 + i * 100, i % 3 == 0 ? AttemptOutcome::Succeeded : AttemptOutcome::Failed));
+    QVERIFY(h->flush().ok());
+    const auto count = [&](const ExportFilter &f) {
+        QBuffer out;
+        out.open(QIODevice::WriteOnly);
+        return *h->exportCsv(out, f);
+    };
+    QCOMPARE(count({}), 10);
+    ExportFilter f;
+    f.taskType = QStringLiteral("odd");
+    QCOMPARE(count(f), 5);
+    f = {};
+    f.outcome = AttemptOutcome::Succeeded;
+    QCOMPARE(count(f), 4);
+    f = {};
+    f.sinceWallMs = 1300;
+    f.untilWallMs = 1600;
+    QCOMPARE(count(f), 3);
+    f = {};
+    f.taskIds = {QStringLiteral("t1"), QStringLiteral("t2")};
+    QCOMPARE(count(f), 2);
+}
+
+void TestHistoryStore::exportCancel()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    for (int i = 0; i < 20'000; ++i)
+        h->queueAttempt(facts(QStringLiteral("t%1").arg(i), QStringLiteral("bulk"), 1, 1000 + i));
+    QVERIFY(h->flush().ok());
+    std::atomic<bool> cancel{false};
+    std::int64_t lastDone = 0, lastTotal = 0;
+    QBuffer out;
+    out.open(QIODevice::WriteOnly);
+    const auto r = h->exportCsv(
+        out, {},
+        [&](std::int64_t done, std::int64_t total) {
+            lastDone = done;
+            lastTotal = total;
+            cancel = true;
+        },
+        &cancel);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().code, QStringLiteral("export-cancelled"));
+    QCOMPARE(lastTotal, 20'000);
+    QVERIFY(lastDone > 0 && lastDone < 20'000);
+}
+
+QTEST_GUILESS_MAIN(TestHistoryStore)
+#include "tst_historystore.moc"
