@@ -20,6 +20,35 @@ QByteArray Csv::cell(const QString &value)
     return '"' + QByteArray(neutralise ? "'" : "") + utf8 + '"';
 }
 
+void Csv::appendCell(QByteArray &out, QByteArrayView v)
+{
+    if (v.isEmpty())
+        return;
+    const char c0 = v.front();
+    const bool neutralise =
+        c0 == '=' || c0 == '+' || c0 == '-' || c0 == '@' || c0 == '\t' || c0 == '\r' || c0 == '\n';
+    bool quote = neutralise;
+    for (char c : v) {
+        if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+            quote = true;
+            break;
+        }
+    }
+    if (!quote) {
+        out.append(v);
+        return;
+    }
+    out.append('"');
+    if (neutralise)
+        out.append('\'');
+    for (char c : v) {
+        if (c == '"')
+            out.append('"');
+        out.append(c);
+    }
+    out.append('"');
+}
+
 QByteArray Csv::row(const QStringList &cells)
 {
     QByteArray out;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QStringList>
 
@@ -14,6 +15,8 @@ class Csv final
 public:
     static QByteArray cell(const QString &value);
     static QByteArray row(const QStringList &cells); ///< with the trailing CRLF
+    /// Appends one cell given as UTF-8 (the export's hot path: no UTF-16 round trip).
+    static void appendCell(QByteArray &out, QByteArrayView utf8);
     /// Parses RFC 4180 text into rows (for tests and round trips). Returns false on a stray
     /// quote or an unterminated quoted field.
     static bool parse(const QByteArray &text, QList<QStringList> &rows);

@@ -145,6 +145,13 @@ void TestWire::rfc3339()
         QCOMPARE(*r, ms);
     }
     QCOMPARE(Rfc3339::format(1'767'225'600'123), QStringLiteral("2026-01-01T00:00:00.123Z"));
+    // The fast UTF-8 writer agrees with QDateTime over ~60 years at odd offsets.
+    for (std::int64_t t = -86'400'000LL * 365 * 10; t < 86'400'000LL * 365 * 50;
+         t += 86'400'000LL * 7 + 3'723'457) {
+        QByteArray fast;
+        Rfc3339::append(fast, t);
+        QCOMPARE(QString::fromLatin1(fast), Rfc3339::format(t));
+    }
 }
 
 void TestWire::traceparent_data()

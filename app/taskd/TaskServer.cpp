@@ -205,6 +205,12 @@ void TaskServer::expireCursors()
     }
 }
 
+void TaskServer::touchTask(const QString &id)
+{
+    if (auto it = m_tasks.find(id); it != m_tasks.end())
+        touch(*it);
+}
+
 void TaskServer::touch(TaskRecord &r)
 {
     m_bySeq.erase(r.seq);

@@ -70,6 +70,9 @@ public:
     void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
     /// Makes every cursor issued so far expire (the next delta query answers 410).
     void expireCursors();
+    /// Records an outside change to a task (a new version, nothing else): for benchmarks that
+    /// need a steady trickle of changes.
+    void touchTask(const QString &id);
 
     int taskCount() const { return static_cast<int>(m_tasks.size()); }
     std::optional<RemoteTask> task(const QString &id) const;
