@@ -239,6 +239,12 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
             return cli::Usage;
         }
     }
+    bool retentionOk = false;
+    const int retentionDays = c.parser.value(QStringLiteral("retention-days")).toInt(&retentionOk);
+    if (!retentionOk || retentionDays < 0 || retentionDays > 36'500) {
+        io.err << c.name << ": --retention-days: expected whole days in 0..36500\n";
+        return cli::Usage;
+    }
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
         return cli::Usage;
@@ -271,6 +277,17 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
                        {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
     });
+    QTimer retention;
+    if (retentionDays > 0) {
+        const auto purge = [&] {
+            const auto removed = (*history)->purgeBefore(clock.wallNowMs() - std::int64_t(retentionDays) * 86'400'000);
+            if (removed && *removed > 0)
+                JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("history_purged"), {{QStringLiteral("attempts"), *removed}});
+        };
+        purge();
+        QObject::connect(&retention, &QTimer::timeout, purge);
+        retention.start(3'600'000);
+    }
     Orchestrator orchestrator(policies, **history, clock, timers, rng);
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_started"),
                    {{QStringLiteral("endpoint"), endpoint->key()}, {QStringLiteral("db"), dbPath}});
