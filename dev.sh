@@ -10,7 +10,7 @@ PACKAGES=(
     cmake g++ make pkg-config
     qt6-base-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
     qt6-httpserver-dev qt6-websockets-dev
-    dbus-daemon gnome-keyring xvfb xauth sqlite3
+    libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3
 )
 
 install_missing() {

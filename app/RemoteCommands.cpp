@@ -280,9 +280,11 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     QTimer retention;
     if (retentionDays > 0) {
         const auto purge = [&] {
-            const auto removed = (*history)->purgeBefore(clock.wallNowMs() - std::int64_t(retentionDays) * 86'400'000);
+            const auto removed = (*history)->purgeBefore(clock.wallNowMs() -
+                                                         std::int64_t(retentionDays) * 86'400'000);
             if (removed && *removed > 0)
-                JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("history_purged"), {{QStringLiteral("attempts"), *removed}});
+                JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("history_purged"),
+                               {{QStringLiteral("attempts"), *removed}});
         };
         purge();
         QObject::connect(&retention, &QTimer::timeout, purge);

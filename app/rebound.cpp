@@ -1,9 +1,19 @@
 // rebound: the operator console.
+#include "Console.h"
+#include "CredentialStore.h"
+#include "DemoService.h"
+#include "EndpointsDialog.h"
 #include "MainWindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFile>
+#include <QMessageBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTimer>
+
+using namespace rebound;
 
 int main(int argc, char **argv)
 {
@@ -11,6 +21,8 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("Rebound"));
     QApplication::setOrganizationName(QStringLiteral("Rebound"));
     QApplication::setApplicationVersion(QStringLiteral(REBOUND_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("rebound"));
+    Q_INIT_RESOURCE(ui);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -18,15 +30,84 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QStringLiteral("Run against the built-in demo service."));
+                                  QStringLiteral("Run against a built-in demo service."));
+    const QCommandLineOption policies(
+        QStringLiteral("policies"),
+        QStringLiteral("Policy file (default: in the app data directory)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption db(
+        QStringLiteral("db"),
+        QStringLiteral("History database (default: in the app data directory)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption quitAfter(
         QStringLiteral("quit-after-ms"),
-        QStringLiteral("Close the window after this many ms (smoke tests)."), QStringLiteral("MS"));
-    parser.addOption(demo);
-    parser.addOption(quitAfter);
+        QStringLiteral("Close after this many ms (smoke tests, screenshots)."),
+        QStringLiteral("MS"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of the window just before quitting."), QStringLiteral("FILE"));
+    parser.addOptions({demo, policies, db, quitAfter, screenshot});
     parser.process(app);
 
-    rebound::MainWindow window(parser.isSet(demo) ? QStringLiteral("demo") : QString());
+    const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QTemporaryDir demoDir; // the demo keeps its history out of the real one
+    const bool isDemo = parser.isSet(demo);
+    const QString policyPath = parser.isSet(policies)
+                                   ? parser.value(policies)
+                                   : (isDemo ? demoDir.filePath(QStringLiteral("policies.json"))
+                                             : data + QStringLiteral("/policies.json"));
+    const QString dbPath = parser.isSet(db)
+                               ? parser.value(db)
+                               : (isDemo ? demoDir.filePath(QStringLiteral("history.sqlite"))
+                                         : data + QStringLiteral("/history.sqlite"));
+    QFile defaults(QStringLiteral(":/rebound/default-policies.json"));
+    defaults.open(QIODevice::ReadOnly);
+    auto console = Console::open(policyPath, dbPath, defaults.readAll());
+    if (!console) {
+        QMessageBox::critical(
+            nullptr, QStringLiteral("Rebound"),
+            QObject::tr("Rebound cannot start:\n%1").arg(console.error().message));
+        return 1;
+    }
+    CredentialStore credentials;
+    std::unique_ptr<taskd::DemoService> demoService;
+    MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
+
+    if (isDemo) {
+        demoService = std::make_unique<taskd::DemoService>(3.0);
+        const auto url = demoService->start();
+        if (!url) {
+            QMessageBox::critical(
+                nullptr, QStringLiteral("Rebound"),
+                QObject::tr("The demo service could not start: %1").arg(url.error().message));
+            return 1;
+        }
+        EndpointConfig e;
+        e.baseUrl = *url;
+        e.token = demoService->token();
+        (*console)->orchestrator->addEndpoint(e);
+    } else {
+        const auto endpoints = EndpointsDialog::remembered();
+        if (endpoints.isEmpty()) {
+            EndpointsDialog dialog(credentials, &window);
+            if (dialog.exec() == QDialog::Accepted)
+                (*console)->orchestrator->addEndpoint(dialog.endpoint());
+        }
+        for (const auto &[url, caFile] : endpoints) {
+            credentials.read(
+                url, [&console, url, caFile](bool ok, const QByteArray &token, const QString &) {
+                    EndpointConfig e;
+                    e.baseUrl = QUrl(url);
+                    e.token = ok ? token : qgetenv("REBOUND_TOKEN");
+                    if (!caFile.isEmpty()) {
+                        QFile f(caFile);
+                        if (f.open(QIODevice::ReadOnly))
+                            e.caCertificates = QSslCertificate::fromData(f.readAll(), QSsl::Pem);
+                    }
+                    (*console)->orchestrator->addEndpoint(e);
+                });
+        }
+    }
     window.show();
     if (parser.isSet(quitAfter)) {
         bool ok = false;
@@ -36,7 +117,14 @@ int main(int argc, char **argv)
                       qPrintable(parser.value(quitAfter)));
             return 2;
         }
-        QTimer::singleShot(ms, &app, &QApplication::quit);
+        QTimer::singleShot(ms, &app, [&] {
+            if (parser.isSet(screenshot))
+                window.grab().save(parser.value(screenshot));
+            window.close();
+            QApplication::quit();
+        });
     }
-    return app.exec();
+    const int rc = QApplication::exec();
+    (*console)->orchestrator->stop();
+    return rc;
 }

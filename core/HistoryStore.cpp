@@ -117,6 +117,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
     const QString name =
         QStringLiteral("rebound-history-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
     std::unique_ptr<HistoryStore> store(new HistoryStore(name));
+    store->m_path = info.absoluteFilePath();
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
     db.setDatabaseName(path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
@@ -376,16 +377,21 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
 {
     QList<Row> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms FROM attempts "
-                             "WHERE endpoint=? AND task_id=? ORDER BY attempt"));
+    q.prepare(QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms, error_class, "
+                             "jitter, retry_after_ms, policy,"
+                             " policy_version, defer_reason FROM attempts WHERE endpoint=? AND "
+                             "task_id=? ORDER BY attempt"));
     q.addBindValue(endpoint);
     q.addBindValue(taskId);
     q.exec();
+    const auto optInt = [](const QVariant &v) {
+        return v.isNull() ? std::nullopt : std::optional<std::int64_t>(v.toLongLong());
+    };
     while (q.next())
         out.append(Row{q.value(0).toInt(), q.value(1).toString(), q.value(2).toString(),
-                       q.value(3).toString(),
-                       q.value(4).isNull() ? std::nullopt
-                                           : std::optional<std::int64_t>(q.value(4).toLongLong())});
+                       q.value(3).toString(), optInt(q.value(4)), q.value(5).toString(),
+                       q.value(6).toString(), optInt(q.value(7)), q.value(8).toString(),
+                       q.value(9).toInt(), q.value(10).toString()});
     return out;
 }
 

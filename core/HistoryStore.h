@@ -91,6 +91,7 @@ public:
     HistoryStore(const HistoryStore &) = delete;
     HistoryStore &operator=(const HistoryStore &) = delete;
 
+    QString path() const { return m_path; }
     void queueAttempt(const AttemptFacts &facts);
     void queueDecision(const AttemptDecision &decision);
     void queueBreakerTransition(const QString &endpoint, const QString &taskType,
@@ -115,6 +116,12 @@ public:
         QString outcome;
         QString stopReason;
         std::optional<std::int64_t> delayMs;
+        QString errorClass;
+        QString jitter;
+        std::optional<std::int64_t> retryAfterMs;
+        QString policy;
+        int policyVersion = 0;
+        QString deferReason;
     };
     QList<Row> attempts(const QString &endpoint, const QString &taskId) const;
     std::int64_t attemptCount() const;
@@ -136,6 +143,7 @@ private:
     Result<void> migrate();
 
     QString m_connection;
+    QString m_path;
     struct Queue;
     std::unique_ptr<Queue> m_queue;
 };

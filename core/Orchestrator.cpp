@@ -167,6 +167,17 @@ Orchestrator::Guards &Orchestrator::guards(const QString &endpoint, const QStrin
     return g;
 }
 
+BreakerHealth Orchestrator::breakerHealth(const QString &endpoint, const QString &taskType) const
+{
+    const auto it = m_guards.constFind(endpoint + u'\n' + taskType);
+    return it == m_guards.constEnd() ? BreakerHealth::Healthy : it->breaker->health();
+}
+
+int Orchestrator::maxAttemptsFor(const QString &taskType) const
+{
+    return m_policies.current()->policyFor(taskType).backoff.maxAttempts;
+}
+
 CircuitBreaker *Orchestrator::breaker(const QString &endpoint, const QString &taskType)
 {
     return guards(endpoint, taskType).breaker.get();

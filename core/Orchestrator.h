@@ -86,6 +86,11 @@ public:
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
     qsizetype scheduledCount() const { return m_queue.size(); }
     CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
+    /// The breaker tier of a type without creating anything (Healthy when never seen).
+    BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const;
+    int maxAttemptsFor(const QString &taskType) const;
+    PolicyStore &policies() { return m_policies; }
+    HistoryStore &history() { return m_history; }
     EndpointPoller *poller(const QString &endpoint) const;
     EndpointClient *client(const QString &endpoint) const;
     QStringList endpoints() const { return m_endpoints.keys(); }

@@ -1,32 +1,435 @@
 #include "MainWindow.h"
 
+#include "ChartsPane.h"
+#include "Console.h"
+#include "ExportDialog.h"
+#include "PolicyEditorDialog.h"
+#include "StateBadgeDelegate.h"
+#include "TaskDetailPane.h"
+#include "TaskFilterProxy.h"
+#include "TaskTableModel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
 #include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace rebound {
 
-MainWindow::MainWindow(const QString &subtitle, QWidget *parent) : QMainWindow(parent)
+MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *parent)
+    : QMainWindow(parent), m_console(console),
+      m_model(new TaskTableModel(*console.orchestrator, console.clock, this)),
+      m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
+      m_detail(new TaskDetailPane(*console.orchestrator, this)),
+      m_charts(new ChartsPane(*console.orchestrator, console.clock, this)),
+      m_notice(new QLabel(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(subtitle.isEmpty() ? tr("Rebound") : tr("Rebound — %1").arg(subtitle));
+    setWindowIcon(QIcon(QStringLiteral(":/rebound/icons/rebound.svg")));
+
+    m_proxy->setSourceModel(m_model);
+    m_table->setObjectName(QStringLiteral("taskTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setItemDelegateForColumn(TaskTableModel::State, new StateBadgeDelegate(m_table));
+    m_table->setColumnWidth(TaskTableModel::Endpoint, 160);
+    m_table->setColumnWidth(TaskTableModel::Id, 150);
+    m_table->setColumnWidth(TaskTableModel::State, 130);
+    m_table->setColumnWidth(TaskTableModel::LastError, 260);
+
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
-    auto *label = new QLabel(
-        tr("<h2>Rebound %1</h2><p>The retry engine is ready. The live task table, charts and "
-           "policy editor need the remote-task client, which is not part of this build yet.</p>"
-           "<p>Try <code>reboundctl schedule --help</code> and "
-           "<code>reboundctl policy validate FILE</code>.</p>")
-            .arg(QStringLiteral(REBOUND_VERSION)),
-        central);
-    label->setObjectName(QStringLiteral("placeholderLabel"));
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::RichText);
-    layout->addWidget(label);
-    layout->addStretch();
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_notice->setObjectName(QStringLiteral("noticeBanner"));
+    m_notice->setWordWrap(true);
+    m_notice->setStyleSheet(
+        QStringLiteral("QLabel { background: palette(highlight); color: palette(highlighted-text); "
+                       "padding: 6px; border-radius: 4px; }"));
+    m_notice->hide();
+    layout->addWidget(m_notice);
+    buildFilterBar(central);
+    layout->addWidget(m_table, 1);
     setCentralWidget(central);
-    statusBar()->showMessage(tr("No endpoint connected"));
-    resize(900, 560);
+
+    auto *detailDock = new QDockWidget(tr("Attempts"), this);
+    detailDock->setObjectName(QStringLiteral("detailDock"));
+    detailDock->setWidget(m_detail);
+    addDockWidget(Qt::BottomDockWidgetArea, detailDock);
+    auto *chartsDock = new QDockWidget(tr("Charts"), this);
+    chartsDock->setObjectName(QStringLiteral("chartsDock"));
+    chartsDock->setWidget(m_charts);
+    addDockWidget(Qt::RightDockWidgetArea, chartsDock);
+
+    m_readOnlyBadge->setObjectName(QStringLiteral("readOnlyBadge"));
+    m_readOnlyBadge->setStyleSheet(QStringLiteral(
+        "QLabel { color: white; background: #d63b3b; padding: 1px 6px; border-radius: 3px; }"));
+    m_readOnlyBadge->hide();
+    statusBar()->addPermanentWidget(m_readOnlyBadge);
+
+    buildActions();
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QMenu menu(this);
+        menu.addActions({m_retry, m_cancel});
+        menu.addSeparator();
+        menu.addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+        menu.exec(m_table->viewport()->mapToGlobal(pos));
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateActions();
+        const auto sel = selection();
+        if (sel.size() == 1)
+            m_detail->showTask(sel.first().endpoint, sel.first().id);
+        else
+            m_detail->clear();
+    });
+    connect(m_console.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
+            &MainWindow::onEndpointStatus);
+    connect(m_console.orchestrator.get(), &Orchestrator::notice, this,
+            [this](const QString &, const QString &id, const QString &message) {
+                showNotice(tr("%1: %2").arg(id, message));
+            });
+    connect(m_console.orchestrator.get(), &Orchestrator::breakerTransition, this,
+            [this](const QString &, const QString &type, const BreakerTransition &t) {
+                if (t.to == BreakerHealth::Open)
+                    showNotice(tr("Breaker for %1 opened: %2").arg(type, t.cause));
+            });
+    connect(m_console.orchestrator.get(), &Orchestrator::taskStopped, this,
+            [this](const QString &, const QString &id, StopReason r) {
+                statusBar()->showMessage(tr("%1 stopped retrying: %2").arg(id, toText(r)), 5000);
+            });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
+        // Keep the type filter's choices current without disturbing the selection.
+        const QString current = m_typeFilter->currentData().toString();
+        const QStringList types = m_model->taskTypes();
+        if (types.size() + 1 != m_typeFilter->count()) {
+            QSignalBlocker block(m_typeFilter);
+            m_typeFilter->clear();
+            m_typeFilter->addItem(tr("All types"), QString());
+            for (const QString &t : types)
+                m_typeFilter->addItem(t, t);
+            m_typeFilter->setCurrentIndex(std::max(0, m_typeFilter->findData(current)));
+        }
+    });
+
+    QSettings settings;
+    resize(1280, 780);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_confirm->setChecked(settings.value(QStringLiteral("confirmBulk"), true).toBool());
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("confirmBulk"), m_confirm->isChecked());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::setConfirmBulkActions(bool on)
+{
+    m_confirm->setChecked(on);
+}
+
+void MainWindow::buildFilterBar(QWidget *host)
+{
+    auto *bar = new QHBoxLayout;
+    m_filterText = new QLineEdit(host);
+    m_filterText->setObjectName(QStringLiteral("filterText"));
+    m_filterText->setPlaceholderText(tr("Filter by id, type or error…"));
+    m_filterText->setClearButtonEnabled(true);
+    m_stateFilter = new QComboBox(host);
+    m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
+    m_stateFilter->addItem(tr("All states"), QString());
+    for (const char *s : {"pending", "running", "succeeded", "failed", "retry scheduled",
+                          "deferred", "exhausted", "cancelled"})
+        m_stateFilter->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
+    m_typeFilter = new QComboBox(host);
+    m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
+    m_typeFilter->addItem(tr("All types"), QString());
+    m_retryingOnly = new QCheckBox(tr("Retrying only"), host);
+    m_retryingOnly->setObjectName(QStringLiteral("retryingOnly"));
+    m_exhaustedOnly = new QCheckBox(tr("Exhausted only"), host);
+    m_exhaustedOnly->setObjectName(QStringLiteral("exhaustedOnly"));
+    bar->addWidget(m_filterText, 1);
+    bar->addWidget(m_stateFilter);
+    bar->addWidget(m_typeFilter);
+    bar->addWidget(m_retryingOnly);
+    bar->addWidget(m_exhaustedOnly);
+    static_cast<QVBoxLayout *>(host->layout())->addLayout(bar);
+    connect(m_filterText, &QLineEdit::textChanged, m_proxy, &TaskFilterProxy::setText);
+    connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_proxy->setState(m_stateFilter->currentData().toString()); });
+    connect(m_typeFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_proxy->setType(m_typeFilter->currentData().toString()); });
+    connect(m_retryingOnly, &QCheckBox::toggled, m_proxy, &TaskFilterProxy::setRetryingOnly);
+    connect(m_exhaustedOnly, &QCheckBox::toggled, m_proxy, &TaskFilterProxy::setExhaustedOnly);
+}
+
+void MainWindow::buildActions()
+{
+    const auto make = [this](const QString &name, const QString &text, const QString &icon,
+                             const QKeySequence &key) {
+        auto *a =
+            new QAction(QIcon(QStringLiteral(":/rebound/icons/%1.svg").arg(icon)), text, this);
+        a->setObjectName(name);
+        if (!key.isEmpty())
+            a->setShortcut(key);
+        return a;
+    };
+    m_retry = make(QStringLiteral("retryNowAction"), tr("Retry now"), QStringLiteral("retry"),
+                   QKeySequence(tr("Ctrl+R")));
+    m_cancel = make(QStringLiteral("cancelRetriesAction"), tr("Cancel retries"),
+                    QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+C")));
+    m_pause = make(QStringLiteral("pauseTypeAction"), tr("Pause auto-retry for type"),
+                   QStringLiteral("pause"), QKeySequence(tr("Ctrl+Shift+P")));
+    m_resume = make(QStringLiteral("resumeTypeAction"), tr("Resume auto-retry for type"),
+                    QStringLiteral("resume"), QKeySequence(tr("Ctrl+Shift+R")));
+    m_forceOpen = make(QStringLiteral("forceOpenAction"), tr("Force breaker open"),
+                       QStringLiteral("breaker"), {});
+    m_resetBreaker = make(QStringLiteral("resetBreakerAction"), tr("Reset breaker"),
+                          QStringLiteral("breaker-reset"), {});
+    m_readOnly =
+        make(QStringLiteral("readOnlyAction"), tr("Read-only"), QStringLiteral("lock"), {});
+    m_readOnly->setCheckable(true);
+    m_confirm =
+        make(QStringLiteral("confirmBulkAction"), tr("Confirm bulk actions"), QString(), {});
+    m_confirm->setCheckable(true);
+    m_export = make(QStringLiteral("exportAction"), tr("Export CSV…"), QStringLiteral("export"),
+                    QKeySequence(tr("Ctrl+E")));
+    m_policies = make(QStringLiteral("policiesAction"), tr("Policies…"), QStringLiteral("policy"),
+                      QKeySequence(tr("Ctrl+P")));
+    auto *about = make(QStringLiteral("aboutAction"), tr("About Rebound"), QString(), {});
+    auto *quit = make(QStringLiteral("quitAction"), tr("Quit"), QString(), QKeySequence::Quit);
+
+    connect(m_retry, &QAction::triggered, this, &MainWindow::retrySelected);
+    connect(m_cancel, &QAction::triggered, this, &MainWindow::cancelSelected);
+    connect(m_pause, &QAction::triggered, this, [this] { pauseSelectedTypes(true); });
+    connect(m_resume, &QAction::triggered, this, [this] { pauseSelectedTypes(false); });
+    connect(m_forceOpen, &QAction::triggered, this, [this] { breakerCommand(true); });
+    connect(m_resetBreaker, &QAction::triggered, this, [this] { breakerCommand(false); });
+    connect(m_readOnly, &QAction::toggled, this, [this](bool on) {
+        m_console.orchestrator->setReadOnly(on);
+        m_readOnlyBadge->setVisible(on);
+        updateActions();
+    });
+    connect(m_export, &QAction::triggered, this, &MainWindow::openExport);
+    connect(m_policies, &QAction::triggered, this, &MainWindow::openPolicyEditor);
+    connect(about, &QAction::triggered, this, &MainWindow::about);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    auto *toolbar = addToolBar(tr("Actions"));
+    toolbar->setObjectName(QStringLiteral("actionsToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addActions({m_retry, m_cancel});
+    toolbar->addSeparator();
+    toolbar->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+    toolbar->addSeparator();
+    toolbar->addActions({m_readOnly, m_policies, m_export});
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_export);
+    file->addSeparator();
+    file->addAction(quit);
+    QMenu *tasks = menuBar()->addMenu(tr("&Tasks"));
+    tasks->addActions({m_retry, m_cancel});
+    tasks->addSeparator();
+    tasks->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+    QMenu *settings = menuBar()->addMenu(tr("&Settings"));
+    settings->addActions({m_policies, m_readOnly, m_confirm});
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(about);
+}
+
+QList<MainWindow::Selected> MainWindow::selection() const
+{
+    QList<Selected> out;
+    for (const QModelIndex &i : m_table->selectionModel()->selectedRows()) {
+        const QModelIndex s = m_proxy->mapToSource(i);
+        out.append({s.data(TaskTableModel::EndpointRole).toString(),
+                    s.data(TaskTableModel::TaskIdRole).toString(),
+                    s.data(TaskTableModel::TypeRole).toString(),
+                    s.data(TaskTableModel::StateRole).toString()});
+    }
+    return out;
+}
+
+void MainWindow::updateActions()
+{
+    const auto sel = selection();
+    const bool writable = !m_readOnly->isChecked();
+    const auto any = [&sel](auto pred) { return std::any_of(sel.begin(), sel.end(), pred); };
+    const auto retryable = [](const Selected &s) {
+        return s.state == QLatin1String("failed") || s.state == QLatin1String("retry scheduled") ||
+               s.state == QLatin1String("deferred");
+    };
+    const auto cancellable = [](const Selected &s) {
+        return s.state != QLatin1String("succeeded") && s.state != QLatin1String("cancelled") &&
+               s.state != QLatin1String("exhausted");
+    };
+    m_retry->setEnabled(writable && any(retryable));
+    m_cancel->setEnabled(writable && any(cancellable));
+    m_pause->setEnabled(writable && any([this](const Selected &s) {
+                            return !m_console.orchestrator->isPaused(s.type);
+                        }));
+    m_resume->setEnabled(writable && any([this](const Selected &s) {
+                             return m_console.orchestrator->isPaused(s.type);
+                         }));
+    m_forceOpen->setEnabled(writable && !sel.isEmpty());
+    m_resetBreaker->setEnabled(writable && !sel.isEmpty());
+}
+
+bool MainWindow::confirmBulk(const QString &what, int count)
+{
+    if (count < 2 || !m_confirm->isChecked())
+        return true;
+    return QMessageBox::question(this, tr("Rebound"),
+                                 tr("%1 for %2 tasks?").arg(what).arg(count)) == QMessageBox::Yes;
+}
+
+void MainWindow::retrySelected()
+{
+    QList<Selected> sel = selection();
+    sel.erase(std::remove_if(sel.begin(), sel.end(),
+                             [](const Selected &s) {
+                                 return s.state != QLatin1String("failed") &&
+                                        s.state != QLatin1String("retry scheduled") &&
+                                        s.state != QLatin1String("deferred");
+                             }),
+              sel.end());
+    if (sel.isEmpty() || !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
+        return;
+    for (const Selected &s : sel) {
+        m_console.orchestrator->retryNow(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+            if (!r)
+                showNotice(tr("%1: %2").arg(id, r.error().message));
+            else
+                statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
+        });
+    }
+}
+
+void MainWindow::cancelSelected()
+{
+    const QList<Selected> sel = selection();
+    if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
+        return;
+    for (const Selected &s : sel) {
+        m_console.orchestrator->cancelRetries(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+            if (!r)
+                showNotice(tr("%1: %2").arg(id, r.error().message));
+            else
+                statusBar()->showMessage(tr("%1: cancelled").arg(id), 4000);
+        });
+    }
+}
+
+void MainWindow::pauseSelectedTypes(bool pause)
+{
+    QStringList types;
+    for (const Selected &s : selection())
+        if (!types.contains(s.type))
+            types << s.type;
+    for (const QString &t : types)
+        m_console.orchestrator->setPaused(t, pause);
+    statusBar()->showMessage(
+        (pause ? tr("Automatic retries paused for %1") : tr("Automatic retries resumed for %1"))
+            .arg(types.join(QStringLiteral(", "))),
+        5000);
+    updateActions();
+}
+
+void MainWindow::breakerCommand(bool forceOpen)
+{
+    QSet<QPair<QString, QString>> seen;
+    for (const Selected &s : selection()) {
+        if (seen.contains({s.endpoint, s.type}))
+            continue;
+        seen.insert({s.endpoint, s.type});
+        m_console.orchestrator->commandBreaker(
+            s.endpoint, s.type, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
+    }
+}
+
+void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
+{
+    QLabel *&label = m_endpointLabels[endpoint];
+    if (!label) {
+        label = new QLabel(this);
+        label->setObjectName(QStringLiteral("endpointStatus"));
+        statusBar()->addWidget(label);
+    }
+    QString text = tr("%1: %2").arg(QUrl(endpoint).authority(), toText(status.state));
+    if (status.nextTryAt) {
+        const auto s =
+            std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_console.clock.steadyNow()) / 1000);
+        text += tr(", next try in %1 s").arg(s);
+    }
+    text += tr(" · poll %1 ms").arg(status.pollInterval.count());
+    if (status.lastSyncWallMs)
+        text += tr(" · synced %1")
+                    .arg(QDateTime::fromMSecsSinceEpoch(status.lastSyncWallMs)
+                             .toString(QStringLiteral("HH:mm:ss")));
+    label->setText(text);
+    label->setToolTip(status.lastError);
+}
+
+void MainWindow::showNotice(const QString &text)
+{
+    m_notice->setText(text);
+    m_notice->show();
+    QTimer::singleShot(8000, m_notice, &QLabel::hide);
+}
+
+void MainWindow::openPolicyEditor()
+{
+    PolicyEditorDialog dialog(m_console.policies, this);
+    dialog.exec();
+}
+
+void MainWindow::openExport()
+{
+    QStringList ids;
+    for (const Selected &s : selection())
+        ids << s.id;
+    ExportDialog dialog(m_console.history->path(), m_model->taskTypes(), ids, this);
+    dialog.exec();
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(
+        this, tr("About Rebound"),
+        tr("<h3>Rebound %1</h3><p>An operator console for remote asynchronous tasks that fail and "
+           "must be "
+           "retried — safely, visibly, and without making an outage worse.</p><p>Qt %2</p>")
+            .arg(QStringLiteral(REBOUND_VERSION), QString::fromLatin1(qVersion())));
 }
 
 } // namespace rebound

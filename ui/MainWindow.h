@@ -2,18 +2,88 @@
 
 #include <QMainWindow>
 
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+
 namespace rebound {
 
-/// The operator console's main window. In this first version it only shows what the engine
-/// can already do (policies and schedules come through reboundctl); the task table, charts and
-/// policy editor arrive with the remote client.
+class ChartsPane;
+class Console;
+class TaskDetailPane;
+class TaskFilterProxy;
+class TaskTableModel;
+struct EndpointStatus;
+
+/// The operator console: live task table with filters, actions, attempt timeline, charts,
+/// per-endpoint status, policy editor and CSV export.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    explicit MainWindow(const QString &subtitle, QWidget *parent = nullptr);
+    MainWindow(Console &console, const QString &subtitle, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    TaskTableModel *model() const { return m_model; }
+    TaskFilterProxy *proxy() const { return m_proxy; }
+    /// Turns the "are you sure?" question for bulk actions on or off (also in the View menu).
+    void setConfirmBulkActions(bool on);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    struct Selected
+    {
+        QString endpoint;
+        QString id;
+        QString type;
+        QString state;
+    };
+    QList<Selected> selection() const;
+    void buildActions();
+    void buildFilterBar(QWidget *host);
+    void updateActions();
+    bool confirmBulk(const QString &what, int count);
+    void retrySelected();
+    void cancelSelected();
+    void pauseSelectedTypes(bool pause);
+    void breakerCommand(bool forceOpen);
+    void onEndpointStatus(const QString &endpoint, const EndpointStatus &status);
+    void showNotice(const QString &text);
+    void openPolicyEditor();
+    void openExport();
+    void about();
+
+    Console &m_console;
+    TaskTableModel *m_model;
+    TaskFilterProxy *m_proxy;
+    QTableView *m_table;
+    TaskDetailPane *m_detail;
+    ChartsPane *m_charts;
+    QLineEdit *m_filterText = nullptr;
+    QComboBox *m_stateFilter = nullptr;
+    QComboBox *m_typeFilter = nullptr;
+    QCheckBox *m_retryingOnly = nullptr;
+    QCheckBox *m_exhaustedOnly = nullptr;
+    QLabel *m_notice;
+    QLabel *m_readOnlyBadge;
+    QHash<QString, QLabel *> m_endpointLabels;
+    QAction *m_retry = nullptr;
+    QAction *m_cancel = nullptr;
+    QAction *m_pause = nullptr;
+    QAction *m_resume = nullptr;
+    QAction *m_forceOpen = nullptr;
+    QAction *m_resetBreaker = nullptr;
+    QAction *m_readOnly = nullptr;
+    QAction *m_confirm = nullptr;
+    QAction *m_export = nullptr;
+    QAction *m_policies = nullptr;
 };
 
 } // namespace rebound

@@ -1,0 +1,358 @@
+// GUI tests: the real window, driven by objectName, against a real rebound-taskd.
+#include "Console.h"
+#include "CredentialStore.h"
+#include "Csv.h"
+#include "DemoService.h"
+#include "ExportDialog.h"
+#include "MainWindow.h"
+#include "PolicyEditorDialog.h"
+#include "TaskFilterProxy.h"
+#include "TaskTableModel.h"
+#include "TaskdProcess.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace rebound;
+
+namespace {
+const QByteArray kFailing =
+    R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})";
+QByteArray policy(int initialMs)
+{
+    return QStringLiteral(
+               R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":%1,"maxDelayMs":%1,"maxAttempts":8,"jitter":"none"}}]})")
+        .arg(initialMs)
+        .toUtf8();
+}
+} // namespace
+
+class TestConsole final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void showsRowsAndModelsAreSound();
+    void filterBar();
+    void retryNowStartsAnAttempt();
+    void cancelRetriesCancelsOnServer();
+    void policyEditAppliesToNextDecision();
+    void invalidPolicyShowsErrorKeepsOld();
+    void exportWritesCsv();
+    void keychainRoundTrip();
+    void demoStartsAndShowsRows();
+
+private:
+    void startConsole(const QByteArray &profile, const QByteArray &policyJson);
+    int rowOf(const QString &id) const;
+    void select(const QString &id);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TaskdProcess> m_taskd;
+    std::unique_ptr<Console> m_console;
+    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<QAbstractItemModelTester> m_modelTester;
+    std::unique_ptr<QAbstractItemModelTester> m_proxyTester;
+};
+
+void TestConsole::init()
+{
+    Q_INIT_RESOURCE(ui);
+    m_dir = std::make_unique<QTemporaryDir>();
+    qputenv("XDG_CONFIG_HOME",
+            m_dir->filePath(QStringLiteral("config")).toUtf8()); // settings stay in the sandbox
+}
+
+void TestConsole::cleanup()
+{
+    m_proxyTester.reset();
+    m_modelTester.reset();
+    m_window.reset();
+    m_console.reset();
+    m_taskd.reset();
+}
+
+void TestConsole::startConsole(const QByteArray &profile, const QByteArray &policyJson)
+{
+    m_taskd = std::make_unique<TaskdProcess>();
+    QVERIFY(m_taskd->start(0, profile));
+    auto c = Console::open(m_dir->filePath(QStringLiteral("policies.json")),
+                           m_dir->filePath(QStringLiteral("history.sqlite")), policyJson);
+    QVERIFY(c.ok());
+    m_console = std::move(c).value();
+    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("test"));
+    m_window->setConfirmBulkActions(false);
+    // Testers first, then changes (qtbase's advice).
+    m_modelTester = std::make_unique<QAbstractItemModelTester>(
+        m_window->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_proxyTester = std::make_unique<QAbstractItemModelTester>(
+        m_window->proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    EndpointConfig e;
+    e.baseUrl = QUrl(m_taskd->url);
+    e.token = "test-token-123";
+    m_console->orchestrator->addEndpoint(e);
+    m_console->orchestrator->poller(e.key())->setIntervals(Duration(100), Duration(300));
+}
+
+int TestConsole::rowOf(const QString &id) const
+{
+    const QAbstractItemModel *m = m_window->proxy();
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, TaskTableModel::Id).data().toString() == id)
+            return r;
+    return -1;
+}
+
+void TestConsole::select(const QString &id)
+{
+    auto *table = m_window->findChild<QTableView *>(QStringLiteral("taskTable"));
+    QVERIFY(table);
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(id) >= 0, 10'000);
+    table->selectionModel()->clearSelection();
+    table->selectRow(rowOf(id));
+}
+
+void TestConsole::showsRowsAndModelsAreSound()
+{
+    startConsole(kFailing, policy(60'000));
+    QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("Rebound")));
+    for (int i = 0; i < 12; ++i)
+        m_taskd->createTask(i % 2 ? QStringLiteral("sms.send") : QStringLiteral("pdf.render"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->rowCount(), 12, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->index(0, TaskTableModel::State).data().toString(),
+                              QStringLiteral("retry scheduled"), 10'000);
+    QVERIFY(m_window->model()
+                ->index(0, TaskTableModel::NextRetry)
+                .data()
+                .toString()
+                .startsWith(QStringLiteral("in ")));
+    QVERIFY(m_window->model()
+                ->index(0, TaskTableModel::LastError)
+                .data()
+                .toString()
+                .contains(QStringLiteral("503")));
+    // Updates came as batches, not one signal per task.
+    QVERIFY(m_window->model()->dataChangedSignals() < 40);
+    auto *status = m_window->findChild<QLabel *>(QStringLiteral("endpointStatus"));
+    QVERIFY(status);
+    QTRY_VERIFY(status->text().contains(QStringLiteral("connected")));
+}
+
+void TestConsole::filterBar()
+{
+    startConsole(kFailing, policy(60'000));
+    for (int i = 0; i < 6; ++i)
+        m_taskd->createTask(i % 3 ? QStringLiteral("sms.send") : QStringLiteral("pdf.render"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->proxy()->rowCount(), 6, 10'000);
+    auto *text = m_window->findChild<QLineEdit *>(QStringLiteral("filterText"));
+    QVERIFY(text);
+    QTest::keyClicks(text, QStringLiteral("pdf"));
+    QCOMPARE(m_window->proxy()->rowCount(), 2);
+    text->clear();
+    QCOMPARE(m_window->proxy()->rowCount(), 6);
+    auto *exhausted = m_window->findChild<QCheckBox *>(QStringLiteral("exhaustedOnly"));
+    exhausted->setChecked(true);
+    QCOMPARE(m_window->proxy()->rowCount(), 0);
+    exhausted->setChecked(false);
+    auto *retrying = m_window->findChild<QCheckBox *>(QStringLiteral("retryingOnly"));
+    retrying->setChecked(true);
+    QTRY_COMPARE(m_window->proxy()->rowCount(), 6);
+}
+
+void TestConsole::retryNowStartsAnAttempt()
+{
+    startConsole(kFailing, policy(600'000));
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->rowCount(), 1, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->index(0, TaskTableModel::State).data().toString(),
+                              QStringLiteral("retry scheduled"), 10'000);
+    auto *retry = m_window->findChild<QAction *>(QStringLiteral("retryNowAction"));
+    QVERIFY(retry);
+    QVERIFY(!retry->isEnabled()); // nothing selected yet
+    select(id);
+    QTRY_VERIFY(retry->isEnabled());
+    retry->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_taskd->attempts(id).size(), 2, 10'000);
+    QCOMPARE(m_taskd->attempts(id)[1].toObject().value(QStringLiteral("reason")).toString(),
+             QStringLiteral("operator"));
+    // Read-only disables every action.
+    auto *readOnly = m_window->findChild<QAction *>(QStringLiteral("readOnlyAction"));
+    readOnly->setChecked(true);
+    QVERIFY(!retry->isEnabled());
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("readOnlyBadge"))->isVisible());
+}
+
+void TestConsole::cancelRetriesCancelsOnServer()
+{
+    startConsole(kFailing, policy(600'000));
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->index(0, TaskTableModel::State).data().toString(),
+                              QStringLiteral("retry scheduled"), 10'000);
+    select(id);
+    auto *cancel = m_window->findChild<QAction *>(QStringLiteral("cancelRetriesAction"));
+    QTRY_VERIFY(cancel->isEnabled());
+    cancel->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(m_taskd->task(id).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("cancelled"), 10'000);
+    QCOMPARE(m_taskd->task(id).value(QStringLiteral("cancelReason")).toString(),
+             QStringLiteral("operator"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->index(0, TaskTableModel::State).data().toString(),
+                              QStringLiteral("cancelled"), 10'000);
+}
+
+void TestConsole::policyEditAppliesToNextDecision()
+{
+    startConsole(kFailing, policy(60'000));
+    PolicyEditorDialog editor(m_console->policies, m_window.get());
+    editor.show();
+    auto *initial = editor.findChild<QSpinBox *>(QStringLiteral("initialDelay"));
+    auto *cap = editor.findChild<QSpinBox *>(QStringLiteral("maxDelay"));
+    QVERIFY(initial && cap);
+    QCOMPARE(initial->value(), 60'000);
+    cap->setValue(123'000);
+    initial->setValue(123'000);
+    QVERIFY(editor.findChild<QPlainTextEdit *>(QStringLiteral("policyJson"))
+                ->toPlainText()
+                .contains(QStringLiteral("123000")));
+    editor.findChild<QPushButton *>(QStringLiteral("applyPolicyButton"))->click();
+    QCOMPARE(m_console->policies.history().size(), 2);
+    QCOMPARE(m_console->policies.current()->policies.first().backoff.initialDelayMs, 123'000.0);
+    // The next decision uses it: the scheduled retry is ~123 s away, not 60 s.
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    const QString key = QUrl(m_taskd->url).adjusted(QUrl::StripTrailingSlash).toString();
+    QTRY_VERIFY_WITH_TIMEOUT(m_console->orchestrator->nextRetryAt(key, id).has_value(), 10'000);
+    const auto inMs =
+        toMs(*m_console->orchestrator->nextRetryAt(key, id) - m_console->clock.steadyNow());
+    QVERIFY2(inMs > 100'000 && inMs <= 123'000, qPrintable(QString::number(inMs)));
+    // The file on disk has the applied version.
+    QFile f(m_console->policies.path());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().contains("123000"));
+}
+
+void TestConsole::invalidPolicyShowsErrorKeepsOld()
+{
+    startConsole(kFailing, policy(60'000));
+    PolicyEditorDialog editor(m_console->policies, m_window.get());
+    editor.show();
+    auto *json = editor.findChild<QPlainTextEdit *>(QStringLiteral("policyJson"));
+    json->setPlainText(
+        QStringLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":0}}]})"));
+    auto *errors = editor.findChild<QLabel *>(QStringLiteral("policyErrors"));
+    QCOMPARE(
+        errors->text(),
+        QStringLiteral("policies[0].backoff.multiplier: must be ≥ 1")); // inline, before applying
+    QVERIFY(!editor.apply());
+    QVERIFY(errors->text().contains(QStringLiteral("policies[0].backoff.multiplier")));
+    QCOMPARE(m_console->policies.history().size(), 1);
+    QCOMPARE(m_console->policies.current()->policies.first().backoff.initialDelayMs, 60'000.0);
+    // An invalid file written outside the console: error shown, last good kept.
+    QFile f(m_console->policies.path());
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(R"({"version":1,"policies":[{"name":"p","backoff":{"maxAttempts":0}}]})");
+    f.close();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        errors->text().contains(QStringLiteral("policies[0].backoff.maxAttempts: must be ≥ 1")),
+        5000);
+    QCOMPARE(m_console->policies.current()->policies.first().backoff.initialDelayMs, 60'000.0);
+}
+
+void TestConsole::exportWritesCsv()
+{
+    startConsole(kFailing, policy(60'000));
+    for (int i = 0; i < 5; ++i)
+        m_taskd->createTask(QStringLiteral("=export,\"test\""));
+    QTRY_COMPARE_WITH_TIMEOUT(m_console->history->attemptCount(), 5, 10'000);
+    ExportDialog dialog(m_console->history->path(), {QStringLiteral("=export,\"test\"")}, {},
+                        m_window.get());
+    dialog.show();
+    const QString out = m_dir->filePath(QStringLiteral("out.csv"));
+    dialog.findChild<QLineEdit *>(QStringLiteral("exportFile"))->setText(out);
+    QSignalSpy finished(&dialog, &ExportDialog::finished);
+    dialog.findChild<QPushButton *>(QStringLiteral("exportButton"))->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10'000);
+    QVERIFY2(finished.first().first().toBool(), qPrintable(finished.first().at(1).toString()));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QList<QStringList> rows;
+    QVERIFY(Csv::parse(f.readAll(), rows));
+    QCOMPARE(rows.size(), 6);
+    QCOMPARE(rows[0], HistoryStore::csvHeader());
+    for (int i = 1; i < rows.size(); ++i)
+        QCOMPARE(Csv::unneutralise(rows[i][2]), QStringLiteral("=export,\"test\""));
+    QCOMPARE(dialog.findChild<QProgressBar *>(QStringLiteral("exportProgress"))->value(), 100);
+}
+
+void TestConsole::keychainRoundTrip()
+{
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))
+        QSKIP("needs a D-Bus session with an unlocked keyring: run through ./dev.sh test");
+    CredentialStore store;
+    bool done = false, ok = false;
+    QByteArray token;
+    store.write(QStringLiteral("http://127.0.0.1:1"), "s3cret-token",
+                [&](bool o, const QByteArray &, const QString &) { ok = o, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(ok);
+    done = false;
+    store.read(
+        QStringLiteral("http://127.0.0.1:1"),
+        [&](bool o, const QByteArray &t, const QString &) { ok = o, token = t, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(ok);
+    QCOMPARE(token, QByteArray("s3cret-token"));
+    done = false;
+    store.remove(QStringLiteral("http://127.0.0.1:1"),
+                 [&](bool o, const QByteArray &, const QString &) { ok = o, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    done = false;
+    store.read(QStringLiteral("http://127.0.0.1:1"),
+               [&](bool o, const QByteArray &, const QString &) { ok = o, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(!ok); // gone
+}
+
+void TestConsole::demoStartsAndShowsRows()
+{
+    taskd::DemoService demo(20);
+    const auto url = demo.start();
+    QVERIFY(url.ok());
+    QFile defaults(QStringLiteral(":/rebound/default-policies.json"));
+    QVERIFY(defaults.open(QIODevice::ReadOnly));
+    auto c = Console::open(m_dir->filePath(QStringLiteral("demo-policies.json")),
+                           m_dir->filePath(QStringLiteral("demo.sqlite")), defaults.readAll());
+    QVERIFY(c.ok());
+    m_console = std::move(c).value();
+    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("demo"));
+    m_modelTester = std::make_unique<QAbstractItemModelTester>(
+        m_window->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_window->show();
+    EndpointConfig e;
+    e.baseUrl = *url;
+    e.token = demo.token();
+    m_console->orchestrator->addEndpoint(e);
+    QVERIFY(m_window->windowTitle().endsWith(QStringLiteral("demo")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->model()->rowCount() >= 10, 10'000);
+    m_window.reset();
+    m_modelTester.reset();
+    m_console.reset();
+}
+
+QTEST_MAIN(TestConsole)
+#include "tst_console.moc"

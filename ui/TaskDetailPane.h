@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QTableWidget;
+
+namespace rebound {
+
+class Orchestrator;
+
+/// The attempt timeline of one task: what the service reported for every attempt (read from
+/// `/attempts`) next to what Rebound decided after it (from the history), and why it stopped.
+class TaskDetailPane final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TaskDetailPane)
+
+public:
+    explicit TaskDetailPane(Orchestrator &orchestrator, QWidget *parent = nullptr);
+    void showTask(const QString &endpoint, const QString &taskId);
+    void clear();
+
+private:
+    void fill(const QByteArray &attemptsJson);
+
+    Orchestrator &m_orchestrator;
+    QString m_endpoint;
+    QString m_taskId;
+    QLabel *m_title;
+    QLabel *m_stop;
+    QTableWidget *m_table;
+    QPushButton *m_copy;
+    int m_generation = 0;
+};
+
+} // namespace rebound

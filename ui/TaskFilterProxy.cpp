@@ -1,0 +1,71 @@
+#include "TaskFilterProxy.h"
+
+#include "TaskTableModel.h"
+
+namespace rebound {
+
+TaskFilterProxy::TaskFilterProxy(QObject *parent) : QSortFilterProxyModel(parent)
+{
+    setSortRole(TaskTableModel::SortRole);
+    // Re-sorting on every dataChanged costs O(rows) per signal: sort when the user asks.
+    setDynamicSortFilter(false);
+}
+
+void TaskFilterProxy::setText(const QString &text)
+{
+    m_text = text.trimmed();
+    invalidateFilter();
+}
+
+void TaskFilterProxy::setState(const QString &state)
+{
+    m_state = state;
+    invalidateFilter();
+}
+
+void TaskFilterProxy::setType(const QString &type)
+{
+    m_type = type;
+    invalidateFilter();
+}
+
+void TaskFilterProxy::setRetryingOnly(bool on)
+{
+    m_retryingOnly = on;
+    invalidateFilter();
+}
+
+void TaskFilterProxy::setExhaustedOnly(bool on)
+{
+    m_exhaustedOnly = on;
+    invalidateFilter();
+}
+
+bool TaskFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    const QAbstractItemModel *m = sourceModel();
+    const QModelIndex first = m->index(sourceRow, 0, sourceParent);
+    const QString state = first.data(TaskTableModel::StateRole).toString();
+    if (!m_state.isEmpty() && state != m_state)
+        return false;
+    if (m_retryingOnly && state != QLatin1String("retry scheduled") &&
+        state != QLatin1String("deferred"))
+        return false;
+    if (m_exhaustedOnly && state != QLatin1String("exhausted"))
+        return false;
+    if (!m_type.isEmpty() && first.data(TaskTableModel::TypeRole).toString() != m_type)
+        return false;
+    if (m_text.isEmpty())
+        return true;
+    for (int c : {TaskTableModel::Id, TaskTableModel::Type, TaskTableModel::LastError,
+                  TaskTableModel::Endpoint}) {
+        if (m->index(sourceRow, c, sourceParent)
+                .data()
+                .toString()
+                .contains(m_text, Qt::CaseInsensitive))
+            return true;
+    }
+    return false;
+}
+
+} // namespace rebound

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QSortFilterProxyModel>
+
+namespace rebound {
+
+/// The filter bar's logic: free text (id, type, error), a state, a type, "retrying only" and
+/// "exhausted only". Sorting uses the model's raw SortRole values.
+class TaskFilterProxy final : public QSortFilterProxyModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TaskFilterProxy)
+
+public:
+    explicit TaskFilterProxy(QObject *parent = nullptr);
+
+    void setText(const QString &text);
+    void setState(const QString &state); ///< empty: any
+    void setType(const QString &type);   ///< empty: any
+    void setRetryingOnly(bool on);
+    void setExhaustedOnly(bool on);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    QString m_text;
+    QString m_state;
+    QString m_type;
+    bool m_retryingOnly = false;
+    bool m_exhaustedOnly = false;
+};
+
+} // namespace rebound

@@ -1,0 +1,223 @@
+#include "TaskTableModel.h"
+
+#include "Orchestrator.h"
+#include "Rfc3339.h"
+
+#include <QColor>
+#include <QDateTime>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace rebound {
+
+TaskTableModel::TaskTableModel(Orchestrator &orchestrator, const Clock &clock, QObject *parent)
+    : QAbstractTableModel(parent), m_orchestrator(orchestrator), m_clock(clock),
+      m_tick(new QTimer(this))
+{
+    connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &TaskTableModel::applyBatch);
+    connect(m_tick, &QTimer::timeout, this, &TaskTableModel::tick);
+    m_tick->start(1000);
+}
+
+int TaskTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_keys.size());
+}
+
+int TaskTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+void TaskTableModel::applyBatch(const QStringList &keys)
+{
+    QStringList added;
+    int first = INT_MAX, last = -1;
+    for (const QString &k : keys) {
+        const auto it = m_rowOf.constFind(k);
+        if (it == m_rowOf.constEnd()) {
+            if (!added.contains(k) &&
+                m_orchestrator.task(k.section(u'\n', 0, 0), k.section(u'\n', 1)))
+                added << k;
+            continue;
+        }
+        first = std::min(first, *it);
+        last = std::max(last, *it);
+    }
+    if (!added.isEmpty()) {
+        const int start = static_cast<int>(m_keys.size());
+        beginInsertRows({}, start, start + static_cast<int>(added.size()) - 1);
+        for (const QString &k : added) {
+            m_rowOf.insert(k, static_cast<int>(m_keys.size()));
+            m_keys << k;
+        }
+        endInsertRows();
+    }
+    if (last >= 0) {
+        ++m_dataChangedSignals;
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    }
+}
+
+void TaskTableModel::tick()
+{
+    if (m_keys.isEmpty())
+        return;
+    // Only the countdown column moves with time: one signal for the whole column.
+    ++m_dataChangedSignals;
+    Q_EMIT dataChanged(index(0, NextRetry), index(static_cast<int>(m_keys.size()) - 1, NextRetry),
+                       {Qt::DisplayRole});
+}
+
+QString TaskTableModel::displayState(int row) const
+{
+    const QString key = m_keys.value(row);
+    const TrackedTask *t = m_orchestrator.task(key.section(u'\n', 0, 0), key.section(u'\n', 1));
+    if (!t)
+        return {};
+    switch (t->remote.state) {
+    case RemoteState::Pending:
+        return QStringLiteral("pending");
+    case RemoteState::Running:
+        return QStringLiteral("running");
+    case RemoteState::Succeeded:
+        return QStringLiteral("succeeded");
+    case RemoteState::Cancelled:
+        if (t->remote.cancelReason == QLatin1String("exhausted") ||
+            t->remote.cancelReason == QLatin1String("deadline") ||
+            t->remote.cancelReason == QLatin1String("not-retryable"))
+            return QStringLiteral("exhausted");
+        return QStringLiteral("cancelled");
+    case RemoteState::Failed:
+        if (t->lastDecision && std::holds_alternative<StopPlan>(*t->lastDecision))
+            return QStringLiteral("exhausted");
+        if (t->lastDecision && t->decidedAttempt == t->remote.attempt)
+            return QStringLiteral("retry scheduled");
+        if (t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision))
+            return QStringLiteral("deferred");
+        return QStringLiteral("failed");
+    }
+    return {};
+}
+
+QStringList TaskTableModel::taskTypes() const
+{
+    QStringList types;
+    for (const QString &k : m_keys) {
+        if (const TrackedTask *t = m_orchestrator.task(k.section(u'\n', 0, 0), k.section(u'\n', 1));
+            t && !types.contains(t->remote.type))
+            types << t->remote.type;
+    }
+    types.sort();
+    return types;
+}
+
+QVariant TaskTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_keys.size())
+        return {};
+    const QString &key = m_keys[index.row()];
+    const QString endpoint = key.section(u'\n', 0, 0);
+    const TrackedTask *t = m_orchestrator.task(endpoint, key.section(u'\n', 1));
+    if (!t)
+        return {};
+    const RemoteTask &r = t->remote;
+    switch (role) {
+    case KeyRole:
+        return key;
+    case StateRole:
+        return displayState(index.row());
+    case TypeRole:
+        return r.type;
+    case EndpointRole:
+        return endpoint;
+    case TaskIdRole:
+        return r.id;
+    default:
+        break;
+    }
+    const auto nextRetry = m_orchestrator.nextRetryAt(endpoint, r.id);
+    if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
+        switch (index.column()) {
+        case Endpoint:
+            return endpoint;
+        case Id:
+            return r.id;
+        case Type:
+            return r.type;
+        case State:
+            return displayState(index.row());
+        case Attempt: {
+            if (role == SortRole)
+                return r.attempt;
+            return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
+        }
+        case NextRetry: {
+            if (!nextRetry)
+                return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
+                                        : QVariant();
+            const auto ms = std::max<std::int64_t>(0, toMs(*nextRetry - m_clock.steadyNow()));
+            if (role == SortRole)
+                return qint64(ms);
+            return ms >= 1000 ? tr("in %1 s").arg((ms + 999) / 1000) : tr("now");
+        }
+        case LastError: {
+            if (!r.lastAttempt || r.lastAttempt->outcome == AttemptOutcome::Succeeded ||
+                r.lastAttempt->outcome == AttemptOutcome::Running)
+                return t->lastError.isEmpty() ? QVariant() : QVariant(t->lastError);
+            const RemoteAttempt &a = *r.lastAttempt;
+            QString s = a.outcome == AttemptOutcome::Timeout ? tr("timeout") : tr("failed");
+            if (a.httpStatus)
+                s += QStringLiteral(" · HTTP %1").arg(*a.httpStatus);
+            if (a.problem && !a.problem->title.isEmpty())
+                s += QStringLiteral(" · ") + a.problem->title;
+            if (role == Qt::ToolTipRole && a.problem)
+                s += u'\n' + a.problem->type;
+            return s;
+        }
+        case Breaker:
+            return toText(m_orchestrator.breakerHealth(endpoint, r.type));
+        case Updated:
+            if (role == SortRole)
+                return qint64(r.updatedAtMs);
+            return QDateTime::fromMSecsSinceEpoch(r.updatedAtMs)
+                .toString(QStringLiteral("HH:mm:ss"));
+        default:
+            break;
+        }
+    }
+    if (role == Qt::TextAlignmentRole && (index.column() == Attempt || index.column() == NextRetry))
+        return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Endpoint:
+        return tr("Endpoint");
+    case Id:
+        return tr("Task");
+    case Type:
+        return tr("Type");
+    case State:
+        return tr("State");
+    case Attempt:
+        return tr("Attempt");
+    case NextRetry:
+        return tr("Next retry");
+    case LastError:
+        return tr("Last error");
+    case Breaker:
+        return tr("Breaker");
+    case Updated:
+        return tr("Updated");
+    default:
+        return {};
+    }
+}
+
+} // namespace rebound
