@@ -224,7 +224,10 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("FILE")},
              {QStringLiteral("duration"),
               QStringLiteral("Run this many seconds, then exit 0 (default: until stopped)."),
-              QStringLiteral("S")}}))
+              QStringLiteral("S")},
+             {QStringLiteral("retention-days"),
+              QStringLiteral("Delete attempts older than this many days (0 keeps everything)."),
+              QStringLiteral("D"), QStringLiteral("30")}}))
         return usageOrHelp(c);
     if (!c.parser.isSet(QStringLiteral("policies"))) {
         io.err << c.name << ": --policies FILE is required\n";

@@ -76,6 +76,13 @@ public:
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
     bool isReadOnly() const { return m_readOnly; }
 
+    /// Feeds a batch of tasks as if a poll of `endpoint` had returned them (the poller's path;
+    /// public for benchmarks and tests that drive the console without a service).
+    void ingest(const QString &endpoint, const QList<RemoteTask> &tasks)
+    {
+        onTasks(endpoint, tasks, false);
+    }
+
     // Views.
     static QString taskKey(const QString &endpoint, const QString &taskId)
     {

@@ -33,6 +33,10 @@ private:
     static Run run(const QStringList &args)
     {
         QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("REBOUND_TOKEN"),
+                   QStringLiteral("test-token")); // never the keychain here
+        p.setProcessEnvironment(env);
         p.start(QStringLiteral(REBOUNDCTL_PATH), args);
         if (!p.waitForFinished(60'000)) {
             p.kill();
@@ -241,6 +245,47 @@ void TestReboundctl::badInput_data()
         << QStringList{QStringLiteral("policy"), QStringLiteral("export-grpc"),
                        data("policies.json")}
         << 2 << QStringLiteral("--name P is required");
+    const QString w = QStringLiteral("watch"), url = QStringLiteral("--url"),
+                  local = QStringLiteral("http://127.0.0.1:9");
+    QTest::newRow("watch without policies")
+        << QStringList{w, url, local} << 2 << QStringLiteral("--policies FILE is required");
+    QTest::newRow("watch bad url")
+        << QStringList{w, url, QStringLiteral("ftp://x"), QStringLiteral("--policies"),
+                       data("policies.json")}
+        << 2 << QStringLiteral("--url: expected an http(s) URL");
+    QTest::newRow("watch invalid policies")
+        << QStringList{w, url, local, QStringLiteral("--policies"), data("invalid-policies.json")}
+        << 1 << QStringLiteral("policies[0].backoff.multiplier: must be ≥ 1");
+    QTest::newRow("watch unusable db") << QStringList{w,
+                                                      url,
+                                                      local,
+                                                      QStringLiteral("--policies"),
+                                                      data("policies.json"),
+                                                      QStringLiteral("--db"),
+                                                      QStringLiteral("/proc/rebound/none.sqlite")}
+                                       << 1 << QStringLiteral("/proc/rebound");
+    QTest::newRow("watch negative duration")
+        << QStringList{w,
+                       url,
+                       local,
+                       QStringLiteral("--policies"),
+                       data("policies.json"),
+                       QStringLiteral("--duration"),
+                       QStringLiteral("-3")}
+        << 2 << QStringLiteral("--duration: expected seconds ≥ 0");
+    QTest::newRow("export bad since")
+        << QStringList{QStringLiteral("export"),     QStringLiteral("--db"),
+                       data("policies.json"),        QStringLiteral("--out"),
+                       QStringLiteral("/tmp/x.csv"), QStringLiteral("--since"),
+                       QStringLiteral("yesterday")}
+        << 2 << QStringLiteral("--since: 'yesterday' is not an RFC 3339 time");
+    QTest::newRow("export missing db")
+        << QStringList{QStringLiteral("export"), QStringLiteral("--db"),
+                       QStringLiteral("/nonexistent.sqlite"), QStringLiteral("--out"),
+                       QStringLiteral("/tmp/x.csv")}
+        << 2 << QStringLiteral("no such file");
+    QTest::newRow("retry without id") << QStringList{QStringLiteral("retry"), url, local} << 2
+                                      << QStringLiteral("expected exactly one task ID");
     QTest::newRow("export unknown name")
         << QStringList{QStringLiteral("policy"), QStringLiteral("export-grpc"),
                        data("policies.json"), QStringLiteral("--name"), QStringLiteral("zzz")}
