@@ -4,6 +4,7 @@
 #include "DemoService.h"
 #include "EndpointsDialog.h"
 #include "MainWindow.h"
+#include "PolicyEditorDialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,10 +44,12 @@ int main(int argc, char **argv)
         QStringLiteral("quit-after-ms"),
         QStringLiteral("Close after this many ms (smoke tests, screenshots)."),
         QStringLiteral("MS"));
-    const QCommandLineOption screenshot(
-        QStringLiteral("screenshot"),
-        QStringLiteral("Save a PNG of the window just before quitting."), QStringLiteral("FILE"));
-    parser.addOptions({demo, policies, db, quitAfter, screenshot});
+    const QCommandLineOption screenshots(
+        QStringLiteral("screenshots"),
+        QStringLiteral("With --quit-after-ms: save main-window.png, charts.png and "
+                       "policy-editor.png into DIR."),
+        QStringLiteral("DIR"));
+    parser.addOptions({demo, policies, db, quitAfter, screenshots});
     parser.process(app);
 
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
@@ -118,8 +121,16 @@ int main(int argc, char **argv)
             return 2;
         }
         QTimer::singleShot(ms, &app, [&] {
-            if (parser.isSet(screenshot))
-                window.grab().save(parser.value(screenshot));
+            if (parser.isSet(screenshots)) {
+                const QString dir = parser.value(screenshots);
+                window.grab().save(dir + QStringLiteral("/main-window.png"));
+                if (auto *charts = window.findChild<QWidget *>(QStringLiteral("chartsPane")))
+                    charts->grab().save(dir + QStringLiteral("/charts.png"));
+                PolicyEditorDialog editor((*console)->policies, &window);
+                editor.show();
+                QApplication::processEvents();
+                editor.grab().save(dir + QStringLiteral("/policy-editor.png"));
+            }
             window.close();
             QApplication::quit();
         });

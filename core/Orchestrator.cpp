@@ -127,7 +127,7 @@ EndpointClient *Orchestrator::client(const QString &endpoint) const
 const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &taskId) const
 {
     const auto it = m_tasks.constFind(taskKey(endpoint, taskId));
-    return it == m_tasks.constEnd() ? nullptr : &*it;
+    return it == m_tasks.constEnd() ? nullptr : it->get();
 }
 
 std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
@@ -220,18 +220,18 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             t.endpoint = endpoint;
             t.remote = remote;
             t.recordedAttempt = 0;
-            it = m_tasks.insert(key, std::move(t));
+            it = m_tasks.insert(key, std::make_shared<TrackedTask>(std::move(t)));
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
             const int known = m_endpoints.value(endpoint).knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
                 fetchAttempts(endpoint, remote.id);
             if (const auto r = m_restored.constFind(key);
                 r != m_restored.constEnd() && r->failedAttempt == remote.attempt) {
-                it->decidedAttempt = r->failedAttempt;
-                it->recordedAttempt = r->failedAttempt;
+                (*it)->decidedAttempt = r->failedAttempt;
+                (*it)->recordedAttempt = r->failedAttempt;
             }
         }
-        observe(*it, remote, changed);
+        observe(**it, remote, changed);
     }
     m_pendingChanged += changed;
     flush();
@@ -386,7 +386,7 @@ void Orchestrator::onDue(const QString &key)
     auto it = m_tasks.find(key);
     if (it == m_tasks.end())
         return;
-    TrackedTask &t = *it;
+    TrackedTask &t = **it;
     if (t.remote.state != RemoteState::Failed || t.actionInFlight)
         return;
     if (t.lastDecision && std::holds_alternative<DeferPlan>(*t.lastDecision)) {
@@ -466,7 +466,7 @@ void Orchestrator::sendOutbox(const OutboxEntry &e, Done done)
 void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Done done, int tries)
 {
     const QString key = taskKey(e.endpoint, e.taskId);
-    TrackedTask *t = m_tasks.contains(key) ? &m_tasks[key] : nullptr;
+    TrackedTask *t = m_tasks.contains(key) ? m_tasks.value(key).get() : nullptr;
     const QString type = r.problemType();
     const auto finish = [&](Result<void> result) {
         if (t)
@@ -546,7 +546,7 @@ void Orchestrator::resync(const QString &endpoint, const QString &taskId)
             if (!task)
                 return;
             if (TrackedTask *t = m_tasks.contains(taskKey(endpoint, taskId))
-                                     ? &m_tasks[taskKey(endpoint, taskId)]
+                                     ? m_tasks.value(taskKey(endpoint, taskId)).get()
                                      : nullptr) {
                 // A refusal for the attempt we decided on: let the decision be made afresh.
                 if (task->attempt == t->decidedAttempt && task->state == RemoteState::Failed &&
@@ -569,7 +569,7 @@ void Orchestrator::fetchAttempts(const QString &endpoint, const QString &taskId)
             if (!attempts || it == m_tasks.end())
                 return;
             for (const RemoteAttempt &a : *attempts)
-                m_history.queueAttempt(AttemptFacts{endpoint, taskId, it->remote.type, a});
+                m_history.queueAttempt(AttemptFacts{endpoint, taskId, (*it)->remote.type, a});
             flush();
         });
     }
@@ -586,16 +586,16 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
     auto it = m_tasks.find(taskKey(endpoint, taskId));
     if (it == m_tasks.end())
         return fail(QStringLiteral("Unknown task."));
-    if (it->remote.state != RemoteState::Failed)
+    if ((*it)->remote.state != RemoteState::Failed)
         return fail(QStringLiteral("Only a failed task can be retried (this one is %1).")
-                        .arg(toText(it->remote.state)));
-    if (it->actionInFlight)
+                        .arg(toText((*it)->remote.state)));
+    if ((*it)->actionInFlight)
         return fail(QStringLiteral("A request for this task is already on its way."));
     // Skips the wait, not the safety: still If-Match and an idempotency key.
     if (m_queue.cancel(taskKey(endpoint, taskId)))
         m_history.queueUnschedule(endpoint, taskId);
-    it->decidedAttempt = it->remote.attempt;
-    startAttempt(*it, AttemptReason::Operator, std::move(done));
+    (*it)->decidedAttempt = (*it)->remote.attempt;
+    startAttempt(**it, AttemptReason::Operator, std::move(done));
 }
 
 void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId, Done done)
@@ -611,7 +611,7 @@ void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId,
             done(Error{QStringLiteral("refused"), QStringLiteral("Unknown task.")});
         return;
     }
-    TrackedTask &t = *it;
+    TrackedTask &t = **it;
     if (t.remote.state == RemoteState::Succeeded || t.remote.state == RemoteState::Cancelled) {
         if (done)
             done(Error{QStringLiteral("refused"),
@@ -649,7 +649,8 @@ void Orchestrator::setPaused(const QString &taskType, bool paused)
     if (!m_paused.remove(taskType))
         return;
     // Decide again every task that was deferred because of the pause.
-    for (TrackedTask &t : m_tasks) {
+    for (const auto &p : std::as_const(m_tasks)) {
+        TrackedTask &t = *p;
         if (t.remote.type == taskType && t.remote.state == RemoteState::Failed && t.lastDecision &&
             std::holds_alternative<DeferPlan>(*t.lastDecision) && !t.actionInFlight)
             decide(t);

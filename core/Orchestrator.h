@@ -89,6 +89,11 @@ public:
         return endpoint + u'\n' + taskId;
     }
     const TrackedTask *task(const QString &endpoint, const QString &taskId) const;
+    const TrackedTask *taskByKey(const QString &key) const
+    {
+        const auto it = m_tasks.constFind(key);
+        return it == m_tasks.constEnd() ? nullptr : it->get();
+    }
     QList<QString> taskKeys() const { return m_tasks.keys(); }
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
     qsizetype scheduledCount() const { return m_queue.size(); }
@@ -154,7 +159,8 @@ private:
     RandomSource &m_rng;
     TimerQueue m_queue;
     QHash<QString, Endpoint> m_endpoints;
-    QHash<QString, TrackedTask> m_tasks;
+    // shared_ptr: a task's address never changes, so views may keep pointers to it.
+    QHash<QString, std::shared_ptr<TrackedTask>> m_tasks;
     QHash<QString, Guards> m_guards;           ///< endpoint + '\n' + task type
     QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
     QSet<QString> m_paused;

@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void retryNowStartsAnAttempt();
     void cancelRetriesCancelsOnServer();
     void policyEditAppliesToNextDecision();
+    void editorSwitchesBetweenPolicies();
     void invalidPolicyShowsErrorKeepsOld();
     void exportWritesCsv();
     void keychainRoundTrip();
@@ -244,6 +246,26 @@ void TestConsole::policyEditAppliesToNextDecision()
     QFile f(m_console->policies.path());
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().contains("123000"));
+}
+
+void TestConsole::editorSwitchesBetweenPolicies()
+{
+    startConsole(
+        kFailing,
+        R"({"version":1,"policies":[{"name":"a","match":{"type":"a.*"},"backoff":{"initialDelayMs":111,"maxDelayMs":1000}},
+                                                      {"name":"b","backoff":{"initialDelayMs":222,"maxDelayMs":1000}}]})");
+    PolicyEditorDialog editor(m_console->policies, m_window.get());
+    editor.show();
+    auto *selector = editor.findChild<QComboBox *>(QStringLiteral("policySelector"));
+    auto *initial = editor.findChild<QSpinBox *>(QStringLiteral("initialDelay"));
+    QCOMPARE(selector->count(), 2);
+    QCOMPARE(initial->value(), 111);
+    selector->setCurrentIndex(1);
+    QCOMPARE(initial->value(), 222);
+    initial->setValue(333); // edits the selected policy only
+    QVERIFY(editor.apply());
+    QCOMPARE(m_console->policies.current()->policies[0].backoff.initialDelayMs, 111.0);
+    QCOMPARE(m_console->policies.current()->policies[1].backoff.initialDelayMs, 333.0);
 }
 
 void TestConsole::invalidPolicyShowsErrorKeepsOld()

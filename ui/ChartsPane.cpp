@@ -51,6 +51,11 @@ QChart *makeChart(const QString &title)
 {
     auto *c = new QChart;
     c->setTitle(title);
+    QFont small = c->titleFont();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    c->setTitleFont(small);
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    c->legend()->setFont(small);
     c->legend()->setAlignment(Qt::AlignBottom);
     c->setMargins(QMargins(2, 2, 2, 2));
     return c;
@@ -77,10 +82,15 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
     m_pressure->addSeries(m_retryRate);
     for (QChart *c : {m_latency, m_breaker, m_pressure}) {
         auto *x = new QValueAxis;
-        x->setTitleText(tr("minutes ago"));
+        QFont f = x->labelsFont();
+        f.setPointSizeF(f.pointSizeF() * 0.8);
+        x->setLabelsFont(f);
+        x->setTitleText(tr("minutes"));
+        x->setTitleFont(f);
         x->setLabelFormat(QStringLiteral("%.0f"));
         auto *y = new QValueAxis;
         y->setLabelFormat(QStringLiteral("%.1f"));
+        y->setLabelsFont(f);
         c->addAxis(x, Qt::AlignBottom);
         c->addAxis(y, Qt::AlignLeft);
         for (QAbstractSeries *s : c->series()) {
@@ -103,7 +113,7 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
         auto *view = new QChartView(c, this);
         view->setRenderHint(QPainter::Antialiasing);
         view->setRubberBand(QChartView::RectangleRubberBand); // zoom
-        view->setMinimumSize(320, 170);
+        view->setMinimumSize(380, 190);
         layout->addWidget(view, 1);
     }
     connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &ChartsPane::onTasks);

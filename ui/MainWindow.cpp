@@ -47,6 +47,7 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
     m_table->setObjectName(QStringLiteral("taskTable"));
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
+    m_table->sortByColumn(TaskTableModel::Updated, Qt::DescendingOrder); // newest first
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -81,6 +82,7 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_charts);
     addDockWidget(Qt::RightDockWidgetArea, chartsDock);
+    resizeDocks({chartsDock}, {480}, Qt::Horizontal);
 
     m_readOnlyBadge->setObjectName(QStringLiteral("readOnlyBadge"));
     m_readOnlyBadge->setStyleSheet(QStringLiteral(
@@ -196,8 +198,9 @@ void MainWindow::buildActions()
 {
     const auto make = [this](const QString &name, const QString &text, const QString &icon,
                              const QKeySequence &key) {
-        auto *a =
-            new QAction(QIcon(QStringLiteral(":/rebound/icons/%1.svg").arg(icon)), text, this);
+        auto *a = new QAction(text, this);
+        if (!icon.isEmpty())
+            a->setIcon(QIcon(QStringLiteral(":/rebound/icons/%1.svg").arg(icon)));
         a->setObjectName(name);
         if (!key.isEmpty())
             a->setShortcut(key);
@@ -383,7 +386,7 @@ void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus 
     if (!label) {
         label = new QLabel(this);
         label->setObjectName(QStringLiteral("endpointStatus"));
-        statusBar()->addWidget(label);
+        statusBar()->addPermanentWidget(label); // permanent: temporary messages must not hide it
     }
     QString text = tr("%1: %2").arg(QUrl(endpoint).authority(), toText(status.state));
     if (status.nextTryAt) {

@@ -126,7 +126,10 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     for (QDoubleSpinBox *s : {m_multiplier, m_factor})
         connect(s, &QDoubleSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
     connect(m_jitter, &QComboBox::currentIndexChanged, this, &PolicyEditorDialog::formToJson);
-    connect(m_policy, &QComboBox::currentIndexChanged, this, &PolicyEditorDialog::jsonToForm);
+    connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_syncing)
+            jsonToForm();
+    });
     connect(m_json, &QPlainTextEdit::textChanged, this, [this] {
         if (!m_syncing)
             jsonToForm();
@@ -167,6 +170,7 @@ void PolicyEditorDialog::jsonToForm()
     m_syncing = true;
     const QString current = m_policy->currentText();
     if (m_policy->count() != policies.size()) {
+        const QSignalBlocker block(m_policy); // repopulating must not re-enter this function
         m_policy->clear();
         for (const QJsonValue &p : policies)
             m_policy->addItem(p.toObject().value(QStringLiteral("name")).toString());
@@ -244,6 +248,7 @@ void PolicyEditorDialog::updatePreview()
     auto *cumulative = new QLineSeries;
     cumulative->setName(tr("cumulative worst case"));
     double worst = 0, maxY = 1;
+    QString chartTitleSuffix;
     double prevUpper = c.initialDelayMs;
     for (int r = 1; r < c.maxAttempts; ++r) {
         const double d = BackoffSequence::nominalDelay(c, r);
@@ -270,7 +275,16 @@ void PolicyEditorDialog::updatePreview()
     chart->addSeries(band);
     chart->addSeries(nominal);
     chart->addSeries(cumulative);
-    if (m_deadline->value() > 0) {
+    // A deadline far beyond the whole schedule would flatten the chart: name it instead.
+    const bool deadlineOnChart = m_deadline->value() > 0 && m_deadline->value() <= 3 * worst;
+    if (m_deadline->value() > 0 && !deadlineOnChart)
+        chartTitleSuffix = tr(" — deadline %1 s, beyond the worst case of %2 s")
+                               .arg(m_deadline->value() / 1000.0)
+                               .arg(worst / 1000.0, 0, 'f', 1);
+    else if (deadlineOnChart && worst > m_deadline->value())
+        chartTitleSuffix = tr(
+            " — the worst case passes the deadline: later retries will stop as deadline_exceeded");
+    if (deadlineOnChart) {
         auto *deadline = new QLineSeries;
         deadline->setName(tr("deadline"));
         deadline->append(1, m_deadline->value());
@@ -287,7 +301,7 @@ void PolicyEditorDialog::updatePreview()
         x->setTitleText(tr("retry"));
         x->setLabelFormat(QStringLiteral("%d"));
     }
-    chart->setTitle(tr("Schedule preview"));
+    chart->setTitle(tr("Schedule preview") + chartTitleSuffix);
     chart->legend()->setAlignment(Qt::AlignBottom);
     QChart *old = m_preview->chart();
     m_preview->setChart(chart);

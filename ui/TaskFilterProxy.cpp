@@ -14,6 +14,7 @@ TaskFilterProxy::TaskFilterProxy(QObject *parent) : QSortFilterProxyModel(parent
 void TaskFilterProxy::setText(const QString &text)
 {
     m_text = text.trimmed();
+    m_matcher = QStringMatcher(m_text, Qt::CaseInsensitive);
     invalidateFilter();
 }
 
@@ -57,6 +58,8 @@ bool TaskFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
         return false;
     if (m_text.isEmpty())
         return true;
+    if (const auto *model = qobject_cast<const TaskTableModel *>(m))
+        return model->matchesText(sourceRow, m_matcher);
     for (int c : {TaskTableModel::Id, TaskTableModel::Type, TaskTableModel::LastError,
                   TaskTableModel::Endpoint}) {
         if (m->index(sourceRow, c, sourceParent)
@@ -66,6 +69,13 @@ bool TaskFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
             return true;
     }
     return false;
+}
+
+bool TaskFilterProxy::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    if (const auto *model = qobject_cast<const TaskTableModel *>(sourceModel()))
+        return model->lessThan(left.row(), right.row(), left.column());
+    return QSortFilterProxyModel::lessThan(left, right);
 }
 
 } // namespace rebound

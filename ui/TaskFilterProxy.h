@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QSortFilterProxyModel>
+#include <QStringMatcher>
 
 namespace rebound {
 
@@ -22,9 +23,12 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     QString m_text;
+    QStringMatcher m_matcher; ///< precompiled, case-insensitive
+
     QString m_state;
     QString m_type;
     bool m_retryingOnly = false;

@@ -51,6 +51,7 @@ void TaskTableModel::applyBatch(const QStringList &keys)
         for (const QString &k : added) {
             m_rowOf.insert(k, static_cast<int>(m_keys.size()));
             m_keys << k;
+            m_rows << m_orchestrator.taskByKey(k);
         }
         endInsertRows();
     }
@@ -72,10 +73,15 @@ void TaskTableModel::tick()
 
 QString TaskTableModel::displayState(int row) const
 {
-    const QString key = m_keys.value(row);
-    const TrackedTask *t = m_orchestrator.task(key.section(u'\n', 0, 0), key.section(u'\n', 1));
+    const TrackedTask *t = m_rows.value(row);
     if (!t)
         return {};
+    return displayState(*t);
+}
+
+QString TaskTableModel::displayState(const TrackedTask &task)
+{
+    const TrackedTask *t = &task;
     switch (t->remote.state) {
     case RemoteState::Pending:
         return QStringLiteral("pending");
@@ -137,7 +143,6 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     default:
         break;
     }
-    const auto nextRetry = m_orchestrator.nextRetryAt(endpoint, r.id);
     if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Endpoint:
@@ -154,6 +159,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
         }
         case NextRetry: {
+            const auto nextRetry = m_orchestrator.nextRetryAt(endpoint, r.id);
             if (!nextRetry)
                 return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
                                         : QVariant();
@@ -190,6 +196,59 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     if (role == Qt::TextAlignmentRole && (index.column() == Attempt || index.column() == NextRetry))
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
+}
+
+bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
+{
+    const TrackedTask *a = m_rows.value(leftRow);
+    const TrackedTask *b = m_rows.value(rightRow);
+    if (!a || !b)
+        return a < b;
+    switch (column) {
+    case Endpoint:
+        return a->endpoint < b->endpoint;
+    case Id:
+        return a->remote.id < b->remote.id;
+    case Type:
+        return a->remote.type < b->remote.type;
+    case State:
+        return displayState(*a) < displayState(*b);
+    case Attempt:
+        return a->remote.attempt < b->remote.attempt;
+    case NextRetry: {
+        const auto x = m_orchestrator.nextRetryAt(a->endpoint, a->remote.id);
+        const auto y = m_orchestrator.nextRetryAt(b->endpoint, b->remote.id);
+        return x && (!y || *x < *y);
+    }
+    case Updated:
+        return a->remote.updatedAtMs < b->remote.updatedAtMs;
+    default:
+        return index(leftRow, column).data(SortRole).toString() <
+               index(rightRow, column).data(SortRole).toString();
+    }
+}
+
+bool TaskTableModel::matchesText(int row, const QStringMatcher &matcher) const
+{
+    const QString text = matcher.pattern();
+    const TrackedTask *t = m_rows.value(row);
+    if (!t)
+        return false;
+    if (matcher.indexIn(t->remote.id) >= 0 || matcher.indexIn(t->remote.type) >= 0 ||
+        matcher.indexIn(t->endpoint) >= 0)
+        return true;
+    // The error column's parts, without formatting the whole cell for every row.
+    if (const auto &a = t->remote.lastAttempt; a && a->outcome != AttemptOutcome::Succeeded) {
+        if (a->problem && (a->problem->title.contains(text, Qt::CaseInsensitive) ||
+                           a->problem->type.contains(text, Qt::CaseInsensitive)))
+            return true;
+        if (a->httpStatus && QString::number(*a->httpStatus).contains(text))
+            return true;
+        if (a->outcome == AttemptOutcome::Timeout &&
+            QStringLiteral("timeout").contains(text, Qt::CaseInsensitive))
+            return true;
+    }
+    return !t->lastError.isEmpty() && t->lastError.contains(text, Qt::CaseInsensitive);
 }
 
 QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -5,12 +5,14 @@
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QStringList>
+#include <QStringMatcher>
 
 class QTimer;
 
 namespace rebound {
 
 class Orchestrator;
+struct TrackedTask;
 
 /// The task table: one row per watched task, over the orchestrator's state (the model owns no
 /// business logic). Updates arrive as batches (Orchestrator::tasksUpdated) and become one row
@@ -59,7 +61,11 @@ public:
     int rowOf(const QString &key) const { return m_rowOf.value(key, -1); }
     /// The console's view of a task's state: the server state refined by Rebound's decision.
     QString displayState(int row) const;
+    static QString displayState(const TrackedTask &task);
     QStringList taskTypes() const;
+    /// Fast paths for the proxy (no QVariant per call: they run millions of times on a sort).
+    bool lessThan(int leftRow, int rightRow, int column) const;
+    bool matchesText(int row, const QStringMatcher &text) const;
     /// Counters for tests and the update benchmark.
     int dataChangedSignals() const { return m_dataChangedSignals; }
 
@@ -69,6 +75,7 @@ private:
     Orchestrator &m_orchestrator;
     const Clock &m_clock;
     QStringList m_keys;
+    QList<const TrackedTask *> m_rows; ///< stable: the orchestrator never moves or drops a task
     QHash<QString, int> m_rowOf;
     QTimer *m_tick;
     int m_dataChangedSignals = 0;
