@@ -173,6 +173,20 @@ BreakerHealth Orchestrator::breakerHealth(const QString &endpoint, const QString
     return it == m_guards.constEnd() ? BreakerHealth::Healthy : it->breaker->health();
 }
 
+QList<QPair<QString, QString>> Orchestrator::breakerKeys() const
+{
+    QList<QPair<QString, QString>> out;
+    for (auto it = m_guards.begin(); it != m_guards.end(); ++it)
+        out.append({it.key().section(u'\n', 0, 0), it.key().section(u'\n', 1)});
+    return out;
+}
+
+BreakerMetrics Orchestrator::breakerMetrics(const QString &endpoint, const QString &taskType) const
+{
+    const auto it = m_guards.constFind(endpoint + u'\n' + taskType);
+    return it == m_guards.constEnd() ? BreakerMetrics{} : it->breaker->metrics();
+}
+
 int Orchestrator::maxAttemptsFor(const QString &taskType) const
 {
     return m_policies.current()->policyFor(taskType).backoff.maxAttempts;

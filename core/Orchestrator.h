@@ -101,6 +101,9 @@ public:
     /// The breaker tier of a type without creating anything (Healthy when never seen).
     BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const;
     int maxAttemptsFor(const QString &taskType) const;
+    /// (endpoint, task type) pairs that have a breaker, and their current window metrics.
+    QList<QPair<QString, QString>> breakerKeys() const;
+    BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const;
     PolicyStore &policies() { return m_policies; }
     HistoryStore &history() { return m_history; }
     EndpointPoller *poller(const QString &endpoint) const;

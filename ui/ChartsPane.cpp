@@ -135,6 +135,19 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
             m_policyMarks.pop_front();
         m_dirty = true;
     });
+    // Failure rate (right axis, %) against the threshold of the policy of each type.
+    m_rateAxis = new QValueAxis;
+    m_rateAxis->setRange(0, 100);
+    m_rateAxis->setLabelFormat(QStringLiteral("%d%%"));
+    m_breaker->addAxis(m_rateAxis, Qt::AlignRight);
+    m_threshold = new QLineSeries;
+    m_threshold->setName(tr("failure threshold"));
+    QPen dashed = m_threshold->pen();
+    dashed.setStyle(Qt::DashLine);
+    m_threshold->setPen(dashed);
+    m_breaker->addSeries(m_threshold);
+    m_threshold->attachAxis(m_breaker->axes(Qt::Horizontal).first());
+    m_threshold->attachAxis(m_rateAxis);
     connect(m_window, &QComboBox::currentIndexChanged, this, [this] { m_dirty = true, redraw(); });
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &ChartsPane::redraw);
@@ -186,6 +199,17 @@ void ChartsPane::onTasks(const QStringList &keys)
 
 void ChartsPane::redraw()
 {
+    if (++m_sampleTick % 4 == 0) { // every 2 s: sample each type's failure rate
+        const double at = double(m_clock.wallNowMs());
+        for (const auto &[endpoint, type] : m_orchestrator.breakerKeys()) {
+            const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
+            auto &pts = m_failureRates[type];
+            pts.emplace_back(at, std::max(0.0, m.failureRate));
+            while (pts.size() > 1800)
+                pts.pop_front();
+        }
+        m_dirty = true;
+    }
     if (!m_dirty || m_pause->isChecked() || !isVisible())
         return;
     m_dirty = false;
@@ -234,6 +258,24 @@ void ChartsPane::redraw()
             pts << QPointF(0, pts.last().y()); // holds until now
         s->replace(pts);
     }
+    for (auto it = m_failureRates.begin(); it != m_failureRates.end(); ++it) {
+        QLineSeries *&s = m_rateSeries[it.key()];
+        if (!s) {
+            s = new QLineSeries;
+            s->setName(tr("%1 failure %").arg(it.key()));
+            m_breaker->addSeries(s);
+            s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
+            s->attachAxis(m_rateAxis);
+        }
+        QList<QPointF> pts;
+        for (const QPointF &p : it.value())
+            if (x(p.x()) >= -windowMin)
+                pts << QPointF(x(p.x()), p.y());
+        s->replace(pts);
+    }
+    const double threshold =
+        m_orchestrator.policies().current()->policyFor(QString()).breaker.failureRateThreshold;
+    m_threshold->replace({QPointF(-windowMin, threshold), QPointF(0, threshold)});
     // Policy version markers: a vertical line on the latency chart per applied version.
     while (m_markers.size() < qsizetype(m_policyMarks.size())) {
         auto *s = new QLineSeries;

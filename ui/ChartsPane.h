@@ -52,6 +52,11 @@ private:
     QHash<QString, int> m_seenAttempt;
     QHash<QString, std::int64_t> m_seenDecision;
     QHash<QString, std::deque<QPointF>> m_breakerPoints; ///< per type, bounded
+    QHash<QString, std::deque<QPointF>> m_failureRates;  ///< per type, sampled every 2 s, bounded
+    QHash<QString, QLineSeries *> m_rateSeries;
+    QLineSeries *m_threshold = nullptr;
+    QValueAxis *m_rateAxis = nullptr;
+    int m_sampleTick = 0;
     std::deque<std::pair<std::int64_t, int>> m_policyMarks;
     QChart *m_latency;
     QChart *m_breaker;
