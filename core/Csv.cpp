@@ -10,7 +10,10 @@ bool Csv::isFormulaTrigger(QChar c)
 
 QByteArray Csv::cell(const QString &value)
 {
-    const bool neutralise = !value.isEmpty() && isFormulaTrigger(value.front());
+    // A leading ' is escaped the same way, so that removing one ' always gives the value back
+    // (fuzz_csv found "'=x" read back as "=x" before).
+    const bool neutralise =
+        !value.isEmpty() && (isFormulaTrigger(value.front()) || value.front() == u'\'');
     QByteArray utf8 = value.toUtf8();
     const bool quote = neutralise || utf8.contains(',') || utf8.contains('"') ||
                        utf8.contains('\r') || utf8.contains('\n');
@@ -25,8 +28,8 @@ void Csv::appendCell(QByteArray &out, QByteArrayView v)
     if (v.isEmpty())
         return;
     const char c0 = v.front();
-    const bool neutralise =
-        c0 == '=' || c0 == '+' || c0 == '-' || c0 == '@' || c0 == '\t' || c0 == '\r' || c0 == '\n';
+    const bool neutralise = c0 == '=' || c0 == '+' || c0 == '-' || c0 == '@' || c0 == '\t' ||
+                            c0 == '\r' || c0 == '\n' || c0 == '\'';
     bool quote = neutralise;
     for (char c : v) {
         if (c == ',' || c == '"' || c == '\r' || c == '\n') {
@@ -62,7 +65,9 @@ QByteArray Csv::row(const QStringList &cells)
 
 QString Csv::unneutralise(const QString &c)
 {
-    if (c.size() >= 2 && c.front() == u'\'' && isFormulaTrigger(c[1]))
+    // Exactly one leading ' is the writer's: it goes on every cell that starts with a formula
+    // trigger or with ' itself.
+    if (!c.isEmpty() && c.front() == u'\'')
         return c.mid(1);
     return c;
 }

@@ -9,7 +9,8 @@ namespace rebound {
 
 /// RFC 4180 CSV: comma, CRLF, fields with comma, quote, CR or LF quoted and quotes doubled,
 /// UTF-8. Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab, CR or
-/// LF; OWASP's list) are neutralised with a leading ' and quoted.
+/// LF; OWASP's list) are neutralised with a leading ' and quoted; a cell that itself starts with '
+/// gets one more, so that removing one leading ' always restores the value.
 class Csv final
 {
 public:

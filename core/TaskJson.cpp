@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 
 #include <cmath>
+#include <limits>
 
 namespace rebound {
 
@@ -59,9 +60,14 @@ bool readInt(const QJsonObject &o, const char *key, const QString &path, Int &ou
         return !required;
     }
     const double d = v.toDouble();
-    if (!v.isDouble() || d != std::floor(d) || d < min || d > 9.0e15) {
+    // The upper bound is the target type's: casting a larger double is undefined behaviour
+    // (found by fuzz_taskjson with an attempt number of 144444469939).
+    const double max = std::min(9.0e15, static_cast<double>(std::numeric_limits<Int>::max()));
+    if (!v.isDouble() || d != std::floor(d) || d < min || d > max) {
         e = bad(path + u'.' + QLatin1String(key),
-                QStringLiteral("must be an integer ≥ %1").arg(min));
+                d > max && v.isDouble()
+                    ? QStringLiteral("must be an integer ≤ %1").arg(static_cast<qint64>(max))
+                    : QStringLiteral("must be an integer ≥ %1").arg(min));
         return false;
     }
     out = static_cast<Int>(d);

@@ -185,6 +185,8 @@ void TestHistoryStore::csvCells_data()
     QTest::newRow("middle equals is fine") << "a=b" << QByteArray("a=b");
     QTest::newRow("unicode") << "wörk ✓" << QByteArray("wörk ✓");
     QTest::newRow("empty") << "" << QByteArray("");
+    QTest::newRow("leading apostrophe") << "'=HY" << QByteArray("\"''=HY\"");
+    QTest::newRow("plain apostrophe") << "'quoted'" << QByteArray("\"''quoted'\"");
 }
 
 void TestHistoryStore::csvCells()

@@ -20,6 +20,7 @@ class TestWire final : public QObject
 
 private Q_SLOTS:
     void taskRoundTrip();
+    void hugeNumbersAreErrorsNotUndefinedBehaviour();
     void pageErrors_data();
     void pageErrors();
     void rfc3339_data();
@@ -106,6 +107,20 @@ void TestWire::pageErrors_data()
     QTest::newRow("type too long")
         << QByteArray("{\"tasks\":[" + t + "],\"cursor\":\"c\",\"more\":false}")
         << "tasks[0].type: must be a string of 1–200 characters";
+}
+
+void TestWire::hugeNumbersAreErrorsNotUndefinedBehaviour()
+{
+    // Regression: fuzz_taskjson found that an attempt number beyond int overflowed a cast.
+    const auto r = TaskJson::decodeAttempts(
+        R"({"attempts":[{"number":144444469939,"startedAt":"2026-01-01T00:00:00Z","outcome":"failed","reason":"auto"}]})");
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().message,
+             QStringLiteral("attempts[0].number: must be an integer ≤ 2147483647"));
+    const auto v = TaskJson::decodeTask(
+        R"({"id":"a","type":"t","state":"failed","attempt":1,"version":1e300,"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"})");
+    QVERIFY(!v.ok());
+    QVERIFY(v.error().message.startsWith(QStringLiteral("$.version: must be an integer ≤")));
 }
 
 void TestWire::pageErrors()
