@@ -187,6 +187,14 @@ BreakerMetrics Orchestrator::breakerMetrics(const QString &endpoint, const QStri
     return it == m_guards.constEnd() ? BreakerMetrics{} : it->breaker->metrics();
 }
 
+int Orchestrator::allowedConcurrentRetries() const
+{
+    int total = 0;
+    for (const Guards &g : m_guards)
+        total += g.budget->allowedConcurrentRetries();
+    return total;
+}
+
 int Orchestrator::maxAttemptsFor(const QString &taskType) const
 {
     return m_policies.current()->policyFor(taskType).backoff.maxAttempts;

@@ -104,6 +104,8 @@ public:
     /// (endpoint, task type) pairs that have a breaker, and their current window metrics.
     QList<QPair<QString, QString>> breakerKeys() const;
     BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const;
+    /// Concurrent retries the retry budgets of all task types allow right now.
+    int allowedConcurrentRetries() const;
     PolicyStore &policies() { return m_policies; }
     HistoryStore &history() { return m_history; }
     EndpointPoller *poller(const QString &endpoint) const;

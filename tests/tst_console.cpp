@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -263,9 +264,26 @@ void TestConsole::editorSwitchesBetweenPolicies()
     selector->setCurrentIndex(1);
     QCOMPARE(initial->value(), 222);
     initial->setValue(333); // edits the selected policy only
+    // The other sections have form rows too.
+    auto *threshold =
+        editor.findChild<QDoubleSpinBox *>(QStringLiteral("breaker.failureRateThreshold"));
+    QVERIFY(threshold);
+    threshold->setValue(35);
+    auto *retryable = editor.findChild<QLineEdit *>(QStringLiteral("retryableStatusCodes"));
+    QTest::keyClicks(retryable, QStringLiteral("409, 423"));
     QVERIFY(editor.apply());
     QCOMPARE(m_console->policies.current()->policies[0].backoff.initialDelayMs, 111.0);
     QCOMPARE(m_console->policies.current()->policies[1].backoff.initialDelayMs, 333.0);
+    QCOMPARE(m_console->policies.current()->policies[1].breaker.failureRateThreshold, 35.0);
+    QCOMPARE(m_console->policies.current()->policies[0].breaker.failureRateThreshold, 50.0);
+    QCOMPARE(m_console->policies.current()->policies[1].classification.retryableStatusCodes,
+             (QList<int>{409, 423}));
+    // A bad code is named by the validation, not silently dropped.
+    retryable->clear();
+    QTest::keyClicks(retryable, QStringLiteral("40x"));
+    QVERIFY(editor.findChild<QLabel *>(QStringLiteral("policyErrors"))
+                ->text()
+                .contains(QStringLiteral("policies[1].classification.retryableStatusCodes[0]")));
 }
 
 void TestConsole::invalidPolicyShowsErrorKeepsOld()

@@ -7,6 +7,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -70,16 +71,21 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
           tr("Breaker state (0 healthy · 1 degraded · 2 half-open · 3 open · 4 forced)"))),
       m_pressure(makeChart(tr("Retry pressure (retries/s)"))), m_p50(new QLineSeries),
       m_p95(new QLineSeries), m_delay(new QLineSeries), m_retryRate(new QLineSeries),
-      m_window(new QComboBox(this)), m_pause(new QCheckBox(tr("Pause"), this))
+      m_recovery(new QLineSeries), m_budget(new QLineSeries), m_window(new QComboBox(this)),
+      m_pause(new QCheckBox(tr("Pause"), this))
 {
     setObjectName(QStringLiteral("chartsPane"));
     m_p50->setName(tr("attempt p50"));
     m_p95->setName(tr("attempt p95"));
     m_delay->setName(tr("backoff chosen (mean)"));
     m_retryRate->setName(tr("retries/s"));
+    m_recovery->setName(tr("time to recovery (mean)"));
+    m_budget->setName(tr("retry budget (concurrent retries allowed)"));
     for (QLineSeries *s : {m_p50, m_p95, m_delay})
         m_latency->addSeries(s);
+    m_latency->addSeries(m_recovery);
     m_pressure->addSeries(m_retryRate);
+    m_pressure->addSeries(m_budget);
     for (QChart *c : {m_latency, m_breaker, m_pressure}) {
         auto *x = new QValueAxis;
         QFont f = x->labelsFont();
@@ -158,7 +164,7 @@ ChartsPane::Bucket &ChartsPane::current()
 {
     const std::int64_t start = m_clock.wallNowMs() / kBucketMs * kBucketMs;
     if (m_buckets.empty() || m_buckets.back().start != start) {
-        m_buckets.push_back(Bucket{start, {}, {}, 0});
+        m_buckets.push_back(Bucket{start, {}, {}, {}, 0, 0});
         while (m_buckets.size() > kMaxBuckets)
             m_buckets.pop_front();
     }
@@ -179,6 +185,17 @@ void ChartsPane::onTasks(const QStringList &keys)
                 seen = a->number;
                 if (b.durations.size() < 5000)
                     b.durations.push_back(double(*a->durationMs) / 1000.0);
+                // Time to recovery: from a task's first failure to its success.
+                if (a->outcome != AttemptOutcome::Succeeded) {
+                    if (!m_firstFailure.contains(key))
+                        m_firstFailure.insert(key, a->endedAtMs.value_or(t->remote.updatedAtMs));
+                } else if (const auto it = m_firstFailure.constFind(key);
+                           it != m_firstFailure.constEnd()) {
+                    if (b.recoveries.size() < 5000)
+                        b.recoveries.push_back(
+                            double(a->endedAtMs.value_or(t->remote.updatedAtMs) - *it) / 1000.0);
+                    m_firstFailure.erase(it);
+                }
             }
         }
         if (t->lastDecision) {
@@ -207,7 +224,12 @@ void ChartsPane::redraw()
             pts.emplace_back(at, std::max(0.0, m.failureRate));
             while (pts.size() > 1800)
                 pts.pop_front();
+            auto &slow = m_slowRates[type];
+            slow.emplace_back(at, std::max(0.0, m.slowCallRate));
+            while (slow.size() > 1800)
+                slow.pop_front();
         }
+        current().budget = m_orchestrator.allowedConcurrentRetries();
         m_dirty = true;
     }
     if (!m_dirty || m_pause->isChecked() || !isVisible())
@@ -216,7 +238,7 @@ void ChartsPane::redraw()
     const double now = double(m_clock.wallNowMs());
     const double windowMin = m_window->currentData().toDouble();
     const auto x = [now](double wallMs) { return (wallMs - now) / 60'000.0; };
-    QList<QPointF> p50, p95, delay, rate;
+    QList<QPointF> p50, p95, delay, rate, recovery, budget;
     double maxLatency = 0.1, maxRate = 0.1;
     for (const Bucket &b : m_buckets) {
         const double bx = x(double(b.start + kBucketMs / 2));
@@ -234,13 +256,23 @@ void ChartsPane::redraw()
             delay << QPointF(bx, sum / double(b.delays.size()));
             maxLatency = std::max(maxLatency, delay.last().y());
         }
+        if (!b.recoveries.empty()) {
+            double sum = 0;
+            for (double r : b.recoveries)
+                sum += r;
+            recovery << QPointF(bx, sum / double(b.recoveries.size()));
+            maxLatency = std::max(maxLatency, recovery.last().y());
+        }
         rate << QPointF(bx, b.retries / (kBucketMs / 1000.0));
-        maxRate = std::max(maxRate, rate.last().y());
+        budget << QPointF(bx, b.budget);
+        maxRate = std::max({maxRate, rate.last().y(), double(b.budget)});
     }
     m_p50->replace(p50);
     m_p95->replace(p95);
     m_delay->replace(delay);
     m_retryRate->replace(rate);
+    m_recovery->replace(recovery);
+    m_budget->replace(budget);
 
     for (auto it = m_breakerPoints.begin(); it != m_breakerPoints.end(); ++it) {
         QLineSeries *&s = m_breakerSeries[it.key()];
@@ -266,6 +298,28 @@ void ChartsPane::redraw()
             m_breaker->addSeries(s);
             s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
             s->attachAxis(m_rateAxis);
+            for (QLegendMarker *marker : m_breaker->legend()->markers(s))
+                marker->setVisible(false); // the legend names the types; rates follow their colours
+        }
+        QList<QPointF> pts;
+        for (const QPointF &p : it.value())
+            if (x(p.x()) >= -windowMin)
+                pts << QPointF(x(p.x()), p.y());
+        s->replace(pts);
+    }
+    for (auto it = m_slowRates.begin(); it != m_slowRates.end(); ++it) {
+        QLineSeries *&s = m_slowSeries[it.key()];
+        if (!s) {
+            s = new QLineSeries;
+            s->setName(tr("%1 slow %").arg(it.key()));
+            QPen pen = s->pen();
+            pen.setStyle(Qt::DotLine);
+            s->setPen(pen);
+            m_breaker->addSeries(s);
+            s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
+            s->attachAxis(m_rateAxis);
+            for (QLegendMarker *marker : m_breaker->legend()->markers(s))
+                marker->setVisible(false); // the legend names the types; rates follow their colours
         }
         QList<QPointF> pts;
         for (const QPointF &p : it.value())

@@ -40,7 +40,9 @@ private:
         std::int64_t start = 0;
         std::vector<double> durations; ///< capped reservoir
         std::vector<double> delays;
+        std::vector<double> recoveries; ///< first failure -> success, seconds
         int retries = 0;
+        int budget = 0; ///< concurrent retries the budgets allowed, sampled
     };
     void onTasks(const QStringList &keys);
     Bucket &current();
@@ -51,6 +53,7 @@ private:
     std::deque<Bucket> m_buckets;
     QHash<QString, int> m_seenAttempt;
     QHash<QString, std::int64_t> m_seenDecision;
+    QHash<QString, std::int64_t> m_firstFailure; ///< wall ms of a task's first failed attempt
     QHash<QString, std::deque<QPointF>> m_breakerPoints; ///< per type, bounded
     QHash<QString, std::deque<QPointF>> m_failureRates;  ///< per type, sampled every 2 s, bounded
     QHash<QString, QLineSeries *> m_rateSeries;
@@ -65,6 +68,10 @@ private:
     QLineSeries *m_p95;
     QLineSeries *m_delay;
     QLineSeries *m_retryRate;
+    QLineSeries *m_recovery;
+    QLineSeries *m_budget;
+    QHash<QString, QLineSeries *> m_slowSeries;
+    QHash<QString, std::deque<QPointF>> m_slowRates;
     QHash<QString, QLineSeries *> m_breakerSeries;
     QList<QLineSeries *> m_markers;
     QComboBox *m_window;

@@ -16,6 +16,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -84,6 +85,60 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     form->addRow(tr("Total deadline"), m_deadline);
     form->addRow(tr("Jitter"), m_jitter);
     form->addRow(tr("Randomization factor"), m_factor);
+    // Classification overrides and the numbers of the other sections.
+    m_retryable = new QLineEdit(this);
+    m_retryable->setObjectName(QStringLiteral("retryableStatusCodes"));
+    m_retryable->setPlaceholderText(tr("e.g. 409, 423"));
+    m_nonRetryable = new QLineEdit(this);
+    m_nonRetryable->setObjectName(QStringLiteral("nonRetryableStatusCodes"));
+    m_nonRetryable->setPlaceholderText(tr("e.g. 502"));
+    form->addRow(tr("Also retry HTTP"), m_retryable);
+    form->addRow(tr("Never retry HTTP"), m_nonRetryable);
+    const BreakerConfig bd;
+    const BudgetConfig gd;
+    const HealthConfig hd;
+    struct Row
+    {
+        const char *section, *key;
+        QString label;
+        double min, max, def;
+        int decimals;
+        QString suffix;
+    };
+    const QList<Row> rows = {
+        {"breaker", "failureRateThreshold", tr("Breaker: failure rate ≥"), 1, 100,
+         bd.failureRateThreshold, 0, QStringLiteral(" %")},
+        {"breaker", "slowCallRateThreshold", tr("Breaker: slow-call rate ≥"), 1, 100,
+         bd.slowCallRateThreshold, 0, QStringLiteral(" %")},
+        {"breaker", "slowCallDurationThresholdMs", tr("Breaker: slow call from"), 1, 3.6e6,
+         double(bd.slowCallDurationThresholdMs), 0, tr(" ms")},
+        {"breaker", "minimumNumberOfCalls", tr("Breaker: minimum calls"), 1, 1e6,
+         double(bd.minimumNumberOfCalls), 0, QString()},
+        {"breaker", "waitDurationInOpenMs", tr("Breaker: wait in open"), 0, 3.6e6,
+         double(bd.waitDurationInOpenMs), 0, tr(" ms")},
+        {"budget", "budgetPercent", tr("Retry budget"), 0, 100, gd.budgetPercent, 0,
+         tr(" % of active")},
+        {"budget", "minRetryConcurrency", tr("Budget: min concurrency"), 0, 1e6,
+         double(gd.minRetryConcurrency), 0, QString()},
+        {"health", "errorWeight", tr("Health: error weight"), 0, 100, hd.errorWeight, 2, QString()},
+        {"health", "latencyWeight", tr("Health: latency weight"), 0, 100, hd.latencyWeight, 2,
+         QString()},
+        {"health", "timeoutWeight", tr("Health: timeout weight"), 0, 100, hd.timeoutWeight, 2,
+         QString()},
+        {"health", "unhealthyScore", tr("Health: deny retries at score"), 0.01, 100,
+         hd.unhealthyScore, 2, QString()},
+    };
+    for (const Row &r : rows) {
+        auto *box = new QDoubleSpinBox(this);
+        box->setObjectName(
+            QStringLiteral("%1.%2").arg(QLatin1String(r.section), QLatin1String(r.key)));
+        box->setRange(r.min, r.max);
+        box->setDecimals(r.decimals);
+        box->setSuffix(r.suffix);
+        box->setValue(r.def);
+        form->addRow(r.label, box);
+        m_fields.append({QString::fromLatin1(r.section), QString::fromLatin1(r.key), box, r.def});
+    }
     auto *formBox = new QWidget(this);
     formBox->setLayout(form);
 
@@ -123,6 +178,10 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     });
     for (QSpinBox *s : {m_initial, m_cap, m_attempts, m_deadline})
         connect(s, &QSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
+    for (const Field &f : std::as_const(m_fields))
+        connect(f.box, &QDoubleSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
+    for (QLineEdit *e : {m_retryable, m_nonRetryable})
+        connect(e, &QLineEdit::textEdited, this, &PolicyEditorDialog::formToJson);
     for (QDoubleSpinBox *s : {m_multiplier, m_factor})
         connect(s, &QDoubleSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
     connect(m_jitter, &QComboBox::currentIndexChanged, this, &PolicyEditorDialog::formToJson);
@@ -190,6 +249,19 @@ void PolicyEditorDialog::jsonToForm()
         m_jitter->setCurrentText(b.value(QStringLiteral("jitter")).toString(toText(d.jitter)));
         m_factor->setValue(
             b.value(QStringLiteral("randomizationFactor")).toDouble(d.randomizationFactor));
+        const QJsonObject policy = policies.at(i).toObject();
+        for (const Field &f : std::as_const(m_fields))
+            f.box->setValue(
+                policy.value(f.section).toObject().value(f.key).toDouble(f.defaultValue));
+        const QJsonObject cls = policy.value(QStringLiteral("classification")).toObject();
+        const auto codes = [&cls](const char *key) {
+            QStringList out;
+            for (const QJsonValue &v : cls.value(QLatin1String(key)).toArray())
+                out << QString::number(v.toInt());
+            return out.join(QStringLiteral(", "));
+        };
+        m_retryable->setText(codes("retryableStatusCodes"));
+        m_nonRetryable->setText(codes("nonRetryableStatusCodes"));
     }
     m_syncing = false;
     updatePreview();
@@ -215,6 +287,37 @@ void PolicyEditorDialog::formToJson()
     b.insert(QStringLiteral("jitter"), m_jitter->currentText());
     b.insert(QStringLiteral("randomizationFactor"), m_factor->value());
     p.insert(QStringLiteral("backoff"), b);
+    for (const Field &f : std::as_const(m_fields)) {
+        QJsonObject section = p.value(f.section).toObject();
+        // Defaults stay implicit unless the document already spelled them out.
+        if (section.contains(f.key) || f.box->value() != f.defaultValue) {
+            section.insert(f.key, f.box->value());
+            p.insert(f.section, section);
+        }
+    }
+    QJsonObject cls = p.value(QStringLiteral("classification")).toObject();
+    const auto parseCodes = [](const QString &text) {
+        QJsonArray out;
+        for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+            bool ok = false;
+            const int code = part.trimmed().toInt(&ok);
+            out.append(ok ? QJsonValue(code)
+                          : QJsonValue(part.trimmed())); // validation names a bad entry
+        }
+        return out;
+    };
+    for (const auto &[edit, key] : {std::pair{m_retryable, "retryableStatusCodes"},
+                                    std::pair{m_nonRetryable, "nonRetryableStatusCodes"}}) {
+        const QJsonArray codes = parseCodes(edit->text());
+        if (codes.isEmpty())
+            cls.remove(QLatin1String(key));
+        else
+            cls.insert(QLatin1String(key), codes);
+    }
+    if (cls.isEmpty())
+        p.remove(QStringLiteral("classification"));
+    else
+        p.insert(QStringLiteral("classification"), cls);
     policies.replace(i, p);
     root.insert(QStringLiteral("policies"), policies);
     m_syncing = true;

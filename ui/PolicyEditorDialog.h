@@ -5,6 +5,7 @@
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QSpinBox;
@@ -50,6 +51,17 @@ private:
     QSpinBox *m_deadline;
     QComboBox *m_jitter;
     QDoubleSpinBox *m_factor;
+    /// The other sections' numbers (breaker thresholds, budget, health) as generic form rows.
+    struct Field
+    {
+        QString section;
+        QString key;
+        QDoubleSpinBox *box;
+        double defaultValue;
+    };
+    QList<Field> m_fields;
+    QLineEdit *m_retryable;    ///< classification.retryableStatusCodes, comma separated
+    QLineEdit *m_nonRetryable; ///< classification.nonRetryableStatusCodes
     QPlainTextEdit *m_json;
     QLabel *m_errors;
     QChartView *m_preview;
