@@ -53,7 +53,13 @@ void TestCrashSafety::killAndResume()
 
     SeededRandom rng(2026);
     int kills = 0, sawScheduled = 0;
-    for (int cycle = 0; cycle < 8; ++cycle) {
+    // 8 kills in the regular suite; REBOUND_KILL_CYCLES=50 for the full crash-kill run.
+    const int cycles = qEnvironmentVariableIntValue("REBOUND_KILL_CYCLES") > 0
+                           ? qEnvironmentVariableIntValue("REBOUND_KILL_CYCLES")
+                           : 8;
+    for (int cycle = 0; cycle < cycles; ++cycle) {
+        for (int i = 0; i < 3; ++i) // fresh failures every cycle, so every kill interrupts real work
+            ids << taskd.createTask(QStringLiteral("crash.test"));
         auto p = watch(60'000);
         QVERIFY(p->waitForStarted(10'000));
         QTest::qWait(300 + static_cast<int>(rng.nextUnit() * 1200));
