@@ -473,7 +473,7 @@ void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
     sendOutbox(e, {});
 }
 
-void Orchestrator::sendOutbox(const OutboxEntry &e, Done done)
+void Orchestrator::sendOutbox(const OutboxEntry &e, Done done, int tries)
 {
     const auto it = m_endpoints.constFind(e.endpoint);
     if (it == m_endpoints.constEnd())
@@ -482,7 +482,8 @@ void Orchestrator::sendOutbox(const OutboxEntry &e, Done done)
         e.action == QLatin1String("cancel")
             ? TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body)
             : TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-    it->client->send(req, [this, e, done](const ApiResponse &r) { onActionAnswer(e, r, done, 0); });
+    it->client->send(
+        req, [this, e, done, tries](const ApiResponse &r) { onActionAnswer(e, r, done, tries); });
 }
 
 void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Done done, int tries)
@@ -515,18 +516,8 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Do
         const Duration wait =
             paused ? *paused - m_clock.steadyNow()
                    : Duration(std::min<std::int64_t>(30'000, 500LL << std::min(tries, 6)));
-        m_timers.schedule(m_clock.steadyNow() + wait, [this, e, done, tries] {
-            const auto it = m_endpoints.constFind(e.endpoint);
-            if (it == m_endpoints.constEnd())
-                return;
-            const ApiRequest req =
-                e.action == QLatin1String("cancel")
-                    ? TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body)
-                    : TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-            it->client->send(req, [this, e, done, tries](const ApiResponse &r2) {
-                onActionAnswer(e, r2, done, tries + 1);
-            });
-        });
+        m_timers.schedule(m_clock.steadyNow() + wait,
+                          [this, e, done, tries] { sendOutbox(e, done, tries + 1); });
         return;
     }
     QString message;

@@ -147,7 +147,8 @@ private:
     void onDue(const QString &key);
     void startAttempt(TrackedTask &t, AttemptReason reason, Done done);
     void stopTask(TrackedTask &t, StopReason reason);
-    void sendOutbox(const OutboxEntry &e, Done done);
+    /// Sends an outbox entry (the same bytes every time); `tries` counts re-sends after refusals.
+    void sendOutbox(const OutboxEntry &e, Done done, int tries = 0);
     void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Done done, int tries);
     void resync(const QString &endpoint, const QString &taskId);
     void fetchAttempts(const QString &endpoint, const QString &taskId);

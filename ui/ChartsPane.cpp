@@ -290,43 +290,34 @@ void ChartsPane::redraw()
             pts << QPointF(0, pts.last().y()); // holds until now
         s->replace(pts);
     }
-    for (auto it = m_failureRates.begin(); it != m_failureRates.end(); ++it) {
-        QLineSeries *&s = m_rateSeries[it.key()];
-        if (!s) {
-            s = new QLineSeries;
-            s->setName(tr("%1 failure %").arg(it.key()));
-            m_breaker->addSeries(s);
-            s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
-            s->attachAxis(m_rateAxis);
-            for (QLegendMarker *marker : m_breaker->legend()->markers(s))
-                marker->setVisible(false); // the legend names the types; rates follow their colours
+    // Failure and slow-call rates share one drawing: a line per type on the right (%) axis.
+    const auto drawRates = [&](const QHash<QString, std::deque<QPointF>> &samples,
+                               QHash<QString, QLineSeries *> &series, const QString &label,
+                               Qt::PenStyle style) {
+        for (auto it = samples.begin(); it != samples.end(); ++it) {
+            QLineSeries *&s = series[it.key()];
+            if (!s) {
+                s = new QLineSeries;
+                s->setName(label.arg(it.key()));
+                QPen pen = s->pen();
+                pen.setStyle(style);
+                s->setPen(pen);
+                m_breaker->addSeries(s);
+                s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
+                s->attachAxis(m_rateAxis);
+                for (QLegendMarker *marker : m_breaker->legend()->markers(s))
+                    marker->setVisible(
+                        false); // the legend names the types; rates follow their colours
+            }
+            QList<QPointF> pts;
+            for (const QPointF &p : it.value())
+                if (x(p.x()) >= -windowMin)
+                    pts << QPointF(x(p.x()), p.y());
+            s->replace(pts);
         }
-        QList<QPointF> pts;
-        for (const QPointF &p : it.value())
-            if (x(p.x()) >= -windowMin)
-                pts << QPointF(x(p.x()), p.y());
-        s->replace(pts);
-    }
-    for (auto it = m_slowRates.begin(); it != m_slowRates.end(); ++it) {
-        QLineSeries *&s = m_slowSeries[it.key()];
-        if (!s) {
-            s = new QLineSeries;
-            s->setName(tr("%1 slow %").arg(it.key()));
-            QPen pen = s->pen();
-            pen.setStyle(Qt::DotLine);
-            s->setPen(pen);
-            m_breaker->addSeries(s);
-            s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
-            s->attachAxis(m_rateAxis);
-            for (QLegendMarker *marker : m_breaker->legend()->markers(s))
-                marker->setVisible(false); // the legend names the types; rates follow their colours
-        }
-        QList<QPointF> pts;
-        for (const QPointF &p : it.value())
-            if (x(p.x()) >= -windowMin)
-                pts << QPointF(x(p.x()), p.y());
-        s->replace(pts);
-    }
+    };
+    drawRates(m_failureRates, m_rateSeries, tr("%1 failure %"), Qt::SolidLine);
+    drawRates(m_slowRates, m_slowSeries, tr("%1 slow %"), Qt::DotLine);
     const double threshold =
         m_orchestrator.policies().current()->policyFor(QString()).breaker.failureRateThreshold;
     m_threshold->replace({QPointF(-windowMin, threshold), QPointF(0, threshold)});
