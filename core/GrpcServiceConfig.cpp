@@ -1,6 +1,7 @@
 #include "GrpcServiceConfig.h"
 
 #include "ErrorClassifier.h"
+#include "JsonInput.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -130,19 +131,13 @@ QString GrpcServiceConfig::formatDurationMs(double ms)
 GrpcImport GrpcServiceConfig::importJson(const QByteArray &json)
 {
     GrpcImport out;
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
-    if (err.error != QJsonParseError::NoError) {
-        out.errors << QStringLiteral("$: not valid JSON at offset %1: %2")
-                          .arg(err.offset)
-                          .arg(err.errorString());
+    const auto object = JsonInput::parseObject(json, QStringLiteral("invalid-grpc-config"),
+                                               QStringLiteral(" (a gRPC service config)"));
+    if (!object) {
+        out.errors << object.error().message;
         return out;
     }
-    if (!doc.isObject()) {
-        out.errors << QStringLiteral("$: must be a JSON object (a gRPC service config)");
-        return out;
-    }
-    const QJsonValue mc = doc.object().value(QStringLiteral("methodConfig"));
+    const QJsonValue mc = object->value(QStringLiteral("methodConfig"));
     if (!mc.isArray()) {
         out.errors << QStringLiteral("methodConfig: must be an array");
         return out;

@@ -1,5 +1,7 @@
 #include "PolicyDocument.h"
 
+#include "JsonInput.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
@@ -327,19 +329,12 @@ PolicyValidation PolicyDocument::parse(const QByteArray &json)
                           .arg(kMaxBytes);
         return out;
     }
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
-    if (err.error != QJsonParseError::NoError) {
-        out.errors << QStringLiteral("$: not valid JSON at offset %1: %2")
-                          .arg(err.offset)
-                          .arg(err.errorString());
+    const auto object = JsonInput::parseObject(json, QStringLiteral("invalid-policy"));
+    if (!object) {
+        out.errors << object.error().message;
         return out;
     }
-    if (!doc.isObject()) {
-        out.errors << QStringLiteral("$: must be a JSON object");
-        return out;
-    }
-    return fromJson(doc.object());
+    return fromJson(*object);
 }
 
 PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)

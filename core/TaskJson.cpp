@@ -1,5 +1,6 @@
 #include "TaskJson.h"
 
+#include "JsonInput.h"
 #include "Rfc3339.h"
 
 #include <QJsonArray>
@@ -19,15 +20,7 @@ Error bad(const QString &path, const QString &reason)
 
 Result<QJsonObject> parseObject(const QByteArray &body)
 {
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &err);
-    if (err.error != QJsonParseError::NoError)
-        return bad(QStringLiteral("$"), QStringLiteral("not valid JSON at offset %1: %2")
-                                            .arg(err.offset)
-                                            .arg(err.errorString()));
-    if (!doc.isObject())
-        return bad(QStringLiteral("$"), QStringLiteral("must be a JSON object"));
-    return doc.object();
+    return JsonInput::parseObject(body, QStringLiteral("malformed-body"));
 }
 
 // Small readers: each returns false and fills `e` on a bad member.

@@ -1,6 +1,7 @@
 // Counts heap allocations on the engine's hot paths. The count is exact and deterministic, so
 // this is a real test (not a benchmark): any allocation that creeps into these paths fails it.
 #include "AdaptiveTimeout.h"
+#include "AllocationCounter.h"
 #include "BackoffSequence.h"
 #include "CircuitBreaker.h"
 #include "HealthMonitor.h"
@@ -14,38 +15,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void *operator new(std::size_t n)
-{
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void *p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void *operator new[](std::size_t n)
-{
-    return operator new(n);
-}
-void operator delete(void *p) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::size_t) noexcept
-{
-    std::free(p);
-}
-void operator delete[](void *p, std::size_t) noexcept
-{
-    std::free(p);
-}
 
 using namespace rebound;
 using namespace std::chrono_literals;

@@ -57,6 +57,34 @@ struct Console
     EndpointConfig endpoint;
 };
 
+// A client (and, on demand, a poller) talking straight to one taskd, without an orchestrator.
+struct Direct
+{
+    explicit Direct(const QString &url, qsizetype maxBodyBytes = 16 * 1024 * 1024)
+        : timers(clock), rng(1)
+    {
+        EndpointConfig cfg;
+        cfg.baseUrl = QUrl(url);
+        cfg.token = "test-token-123";
+        cfg.maxBodyBytes = maxBodyBytes;
+        client = std::make_unique<EndpointClient>(cfg, clock, rng);
+    }
+    EndpointPoller &poller()
+    {
+        if (!m_poller)
+            m_poller = std::make_unique<EndpointPoller>(*client, clock, timers, rng);
+        return *m_poller;
+    }
+
+    SystemClock clock;
+    QtTimerSource timers;
+    SeededRandom rng;
+    std::unique_ptr<EndpointClient> client;
+
+private:
+    std::unique_ptr<EndpointPoller> m_poller;
+};
+
 QByteArray policy(int maxAttempts, int initialMs, int capMs, const QByteArray &extra = {})
 {
     return QStringLiteral(
@@ -105,14 +133,8 @@ void TestRemote::deltaSyncAnd304()
     QVERIFY2(taskd.start(0, kSucceed), qPrintable(taskd.error));
     for (int i = 0; i < 30; ++i)
         taskd.createTask(QStringLiteral("sync.test"));
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    SeededRandom rng(1);
-    EndpointConfig cfg;
-    cfg.baseUrl = QUrl(taskd.url);
-    cfg.token = "test-token-123";
-    EndpointClient client(cfg, clock, rng);
-    EndpointPoller poller(client, clock, timers, rng);
+    Direct direct(taskd.url);
+    EndpointPoller &poller = direct.poller();
     poller.setIntervals(Duration(50), Duration(200));
     QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
     poller.start();
@@ -139,14 +161,8 @@ void TestRemote::resyncOn410()
     TaskdProcess taskd;
     QVERIFY(taskd.start(0, kSucceed));
     taskd.createTask(QStringLiteral("a"));
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    SeededRandom rng(1);
-    EndpointConfig cfg;
-    cfg.baseUrl = QUrl(taskd.url);
-    cfg.token = "test-token-123";
-    EndpointClient client(cfg, clock, rng);
-    EndpointPoller poller(client, clock, timers, rng);
+    Direct direct(taskd.url);
+    EndpointPoller &poller = direct.poller();
     poller.setIntervals(Duration(50), Duration(100));
     QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
     poller.start();
@@ -191,12 +207,9 @@ void TestRemote::retryAfterHeaderPausesEndpoint()
     QFETCH(bool, httpDate);
     TaskdProcess taskd;
     QVERIFY(taskd.start(0, kSucceed));
-    SystemClock clock;
-    SeededRandom rng(1);
-    EndpointConfig cfg;
-    cfg.baseUrl = QUrl(taskd.url);
-    cfg.token = "test-token-123";
-    EndpointClient client(cfg, clock, rng);
+    Direct direct(taskd.url);
+    const SystemClock &clock = direct.clock;
+    EndpointClient &client = *direct.client;
     const QString value = httpDate ? QString::fromLatin1(HttpDate::format(clock.wallNowMs() + 3000))
                                    : QStringLiteral("2");
     taskd.setFaults(QJsonObject{{QStringLiteral("failRate"), 1.0},
@@ -345,15 +358,8 @@ void TestRemote::malformedBodies()
     TaskdProcess taskd;
     QVERIFY(taskd.start(0, kSucceed));
     taskd.createTask(QStringLiteral("m"));
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    SeededRandom rng(1);
-    EndpointConfig cfg;
-    cfg.baseUrl = QUrl(taskd.url);
-    cfg.token = "test-token-123";
-    cfg.maxBodyBytes = 4 * 1024 * 1024;
-    EndpointClient client(cfg, clock, rng);
-    EndpointPoller poller(client, clock, timers, rng);
+    Direct direct(taskd.url, 4 * 1024 * 1024);
+    EndpointPoller &poller = direct.poller();
     taskd.setFaults(QJsonObject{{QStringLiteral("malformedRate"), 1.0},
                                 {QStringLiteral("malformedKind"), kind}});
     poller.start();
@@ -369,12 +375,8 @@ void TestRemote::drippingServerTimesOut()
     QVERIFY(taskd.start(0, kSucceed));
     const QString id = taskd.createTask(QStringLiteral("d"));
     taskd.setFaults(QJsonObject{{QStringLiteral("dripMs"), 400}});
-    SystemClock clock;
-    SeededRandom rng(1);
-    EndpointConfig cfg;
-    cfg.baseUrl = QUrl(taskd.url);
-    cfg.token = "test-token-123";
-    EndpointClient client(cfg, clock, rng);
+    Direct direct(taskd.url);
+    EndpointClient &client = *direct.client;
     ApiRequest req = TaskApi::getTask(id);
     req.timeout = Duration(1500);
     ApiResponse r;

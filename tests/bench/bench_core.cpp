@@ -1,6 +1,7 @@
 // Hot-path micro-benchmarks for the core engine, each shown next to a bare baseline measured in
 // the same run (these machines are noisy, so ratios matter more than nanoseconds), plus the
 // heap allocations per operation.
+#include "../AllocationCounter.h"
 #include "AdaptiveTimeout.h"
 #include "BackoffSequence.h"
 #include "CircuitBreaker.h"
@@ -19,26 +20,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void *operator new(std::size_t n)
-{
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void *p = std::malloc(n ? n : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void operator delete(void *p) noexcept
-{
-    std::free(p);
-}
-void operator delete(void *p, std::size_t) noexcept
-{
-    std::free(p);
-}
 
 using namespace rebound;
 using Clk = std::chrono::steady_clock;
