@@ -20,6 +20,7 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSaveFile>
+#include <QSslCertificate>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -46,6 +47,10 @@ bool parseCommon(Common &c, const QStringList &args, cli::Streams io,
         c.parser.addOption({QStringLiteral("token-file"),
                             QStringLiteral("Read the bearer token from this file (else "
                                            "REBOUND_TOKEN, else the OS keychain)."),
+                            QStringLiteral("FILE")});
+        c.parser.addOption({QStringLiteral("ca-file"),
+                            QStringLiteral("Trust this PEM CA (or self-signed certificate) for "
+                                           "this endpoint, besides the system's."),
                             QStringLiteral("FILE")});
     }
     c.parser.addOptions(extra);
@@ -87,6 +92,18 @@ std::optional<EndpointConfig> endpointFrom(const Common &c, cli::Streams io)
     }
     e.token = *token;
     JsonLog::registerSecret(QString::fromUtf8(e.token));
+    if (c.parser.isSet(QStringLiteral("ca-file"))) {
+        QFile f(c.parser.value(QStringLiteral("ca-file")));
+        if (!f.open(QIODevice::ReadOnly)) {
+            io.err << c.name << ": --ca-file " << f.fileName() << ": " << f.errorString() << "\n";
+            return std::nullopt;
+        }
+        e.caCertificates = QSslCertificate::fromData(f.read(4 * 1024 * 1024), QSsl::Pem);
+        if (e.caCertificates.isEmpty()) {
+            io.err << c.name << ": --ca-file " << f.fileName() << ": no PEM certificate in it\n";
+            return std::nullopt;
+        }
+    }
     return e;
 }
 

@@ -7,6 +7,10 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QHostAddress>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTextStream>
 
@@ -46,6 +50,15 @@ int main(int argc, char **argv)
         {QStringLiteral("seed"), QStringLiteral("Random seed for the simulation."),
          QStringLiteral("N"), QStringLiteral("1")},
         {QStringLiteral("allow-remote"), QStringLiteral("Allow a non-loopback listen address.")},
+        {QStringLiteral("tls-cert"),
+         QStringLiteral("Serve HTTPS with this PEM certificate (chain); needs --tls-key."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("tls-key"), QStringLiteral("PEM private key for --tls-cert."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("state"),
+         QStringLiteral("Keep tasks, attempts and idempotency keys in this journal file, so a "
+                        "restarted service (even after kill -9) still knows them."),
+         QStringLiteral("FILE")},
     });
     p.process(app);
 
@@ -106,10 +119,61 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    const bool tls = p.isSet(QStringLiteral("tls-cert")) || p.isSet(QStringLiteral("tls-key"));
+    QSslConfiguration sslConfig;
+    if (tls) {
+        if (!p.isSet(QStringLiteral("tls-cert")) || !p.isSet(QStringLiteral("tls-key"))) {
+            err << "rebound-taskd: --tls-cert and --tls-key go together\n";
+            return 2;
+        }
+        QFile certFile(p.value(QStringLiteral("tls-cert")));
+        QFile keyFile(p.value(QStringLiteral("tls-key")));
+        for (QFile *f : {&certFile, &keyFile}) {
+            if (!f->open(QIODevice::ReadOnly)) {
+                err << "rebound-taskd: " << f->fileName() << ": " << f->errorString() << "\n";
+                return 2;
+            }
+        }
+        const QList<QSslCertificate> chain =
+            QSslCertificate::fromData(certFile.read(1024 * 1024), QSsl::Pem);
+        const QByteArray keyPem = keyFile.read(1024 * 1024);
+        QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+        if (key.isNull())
+            key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+        if (chain.isEmpty()) {
+            err << "rebound-taskd: " << certFile.fileName() << ": no PEM certificate found\n";
+            return 2;
+        }
+        if (key.isNull()) {
+            err << "rebound-taskd: " << keyFile.fileName()
+                << ": not an unencrypted PEM RSA or EC private key\n";
+            return 2;
+        }
+        sslConfig = QSslConfiguration::defaultConfiguration();
+        sslConfig.setLocalCertificateChain(chain);
+        sslConfig.setPrivateKey(key);
+        sslConfig.setPeerVerifyMode(QSslSocket::VerifyNone); // clients authenticate by token
+    }
+
     SystemClock clock;
     QtTimerSource timers(clock);
     taskd::TaskServer server(opts, clock, timers);
-    auto *tcp = new QTcpServer(&server);
+    if (p.isSet(QStringLiteral("state"))) {
+        auto loaded = server.openJournal(p.value(QStringLiteral("state")));
+        if (!loaded) {
+            err << "rebound-taskd: --state " << p.value(QStringLiteral("state")) << ": "
+                << loaded.error().message << "\n";
+            return 1;
+        }
+    }
+    QTcpServer *tcp = nullptr;
+    if (tls) {
+        auto *ssl = new QSslServer(&server);
+        ssl->setSslConfiguration(sslConfig);
+        tcp = ssl;
+    } else {
+        tcp = new QTcpServer(&server);
+    }
     if (!tcp->listen(address, static_cast<quint16>(port))) {
         err << "rebound-taskd: cannot listen on " << listen << ": " << tcp->errorString() << "\n";
         return 1;
@@ -127,7 +191,7 @@ int main(int argc, char **argv)
     const QString hostText = address.protocol() == QAbstractSocket::IPv6Protocol
                                  ? u'[' + address.toString() + u']'
                                  : address.toString();
-    std::printf("{\"listening\":\"http://%s:%u\"}\n", qPrintable(hostText),
+    std::printf("{\"listening\":\"%s://%s:%u\"}\n", tls ? "https" : "http", qPrintable(hostText),
                 unsigned(tcp->serverPort()));
     std::fflush(stdout);
     return app.exec();

@@ -9,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QSslConfiguration>
 #include <QTemporaryFile>
 #include <QTimer>
 
@@ -81,6 +82,11 @@ public:
                           QByteArrayLiteral("application/json"));
         for (const auto &[k, v] : headers)
             req.setRawHeader(k, v);
+        if (!m_ca.isEmpty()) {
+            QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+            ssl.addCaCertificates(m_ca);
+            req.setSslConfiguration(ssl);
+        }
         QNetworkReply *reply = m_nam.sendCustomRequest(req, method, body);
         QEventLoop loop;
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -94,6 +100,9 @@ public:
         reply->deleteLater();
         return r;
     }
+
+    /// Trust these certificates for an https taskd (started with --tls-cert/--tls-key).
+    void trust(const QList<QSslCertificate> &ca) { m_ca = ca; }
 
     Reply get(const QString &path) { return request("GET", path); }
     Reply post(const QString &path, const QByteArray &body,
@@ -142,5 +151,6 @@ private:
     QStringList m_args;
     std::unique_ptr<QProcess> m_process;
     std::unique_ptr<QTemporaryFile> m_profile;
+    QList<QSslCertificate> m_ca;
     QNetworkAccessManager m_nam;
 };

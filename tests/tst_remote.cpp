@@ -14,6 +14,7 @@
 
 #include <QJsonArray>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -117,6 +118,8 @@ private Q_SLOTS:
     void drippingServerTimesOut();
     void operatorRetryCancelAnd412();
     void twoConsolesRetryEachFailureOnce();
+    void selfSignedRefusedUntilTrusted_data();
+    void selfSignedRefusedUntilTrusted();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -513,6 +516,54 @@ void TestRemote::twoConsolesRetryEachFailureOnce()
     qInfo("two consoles: %d retries, %g idempotent replays, %g x 412", retries,
           taskd.metric("rebound_taskd_idempotent_replays_total"),
           taskd.metric("rebound_taskd_conflict_answers_total{status=\"412\"}"));
+}
+
+void TestRemote::selfSignedRefusedUntilTrusted_data()
+{
+    QTest::addColumn<QString>("caFile");
+    QTest::addColumn<QString>("expectedError"); // empty: accepted
+    QTest::newRow("system trust only") << QString() << QStringLiteral("self-signed");
+    QTest::newRow("an unrelated CA")
+        << QStringLiteral("other-ca.pem") << QStringLiteral("self-signed");
+    QTest::newRow("its own certificate as CA") << QStringLiteral("server.pem") << QString();
+}
+
+void TestRemote::selfSignedRefusedUntilTrusted()
+{
+    QFETCH(QString, caFile);
+    QFETCH(QString, expectedError);
+    const QString tls = QStringLiteral(REBOUND_TEST_DATA "/tls/");
+    TaskdProcess taskd({QStringLiteral("--tls-cert"), tls + QStringLiteral("server.pem"),
+                        QStringLiteral("--tls-key"), tls + QStringLiteral("server.key")});
+    QVERIFY2(taskd.start(0, kSucceed), qPrintable(taskd.error));
+    EndpointConfig cfg;
+    cfg.baseUrl = QUrl(taskd.url);
+    cfg.token = "test-token-123";
+    if (!caFile.isEmpty()) {
+        QFile f(tls + caFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        cfg.caCertificates = QSslCertificate::fromData(f.readAll(), QSsl::Pem);
+        QCOMPARE(cfg.caCertificates.size(), 1);
+    }
+    SystemClock clock;
+    SeededRandom rng(1);
+    EndpointClient client(cfg, clock, rng);
+    ApiResponse r;
+    bool done = false;
+    client.send(TaskApi::getTask(QStringLiteral("none")),
+                [&](const ApiResponse &a) { r = a, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    if (expectedError.isEmpty()) {
+        QCOMPARE(r.transport, TransportError::None);
+        QCOMPARE(r.status, 404); // an answer from the service itself
+        return;
+    }
+    QCOMPARE(r.transport, TransportError::Tls);
+    QCOMPARE(r.status, 0);
+    // The message names the problem and the certificate it is about.
+    const QString message = r.describe();
+    QVERIFY2(message.contains(expectedError, Qt::CaseInsensitive), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("rebound-test-taskd")), qPrintable(message));
 }
 
 QTEST_GUILESS_MAIN(TestRemote)

@@ -4,6 +4,8 @@
 #include <QJsonArray>
 #include <QProcess>
 #include <QSet>
+#include <QSslCertificate>
+#include <QTemporaryDir>
 #include <QTest>
 
 class TestTaskd final : public QObject
@@ -27,6 +29,8 @@ private Q_SLOTS:
     void metricsAndOpenApi();
     void refusesUnsafeStart_data();
     void refusesUnsafeStart();
+    void journalSurvivesKill();
+    void servesHttps();
 
 private:
     // Every attempt fails fast with 503: tasks reach "failed" deterministically.
@@ -385,6 +389,16 @@ void TestTaskd::refusesUnsafeStart_data()
                                                QStringLiteral("localhost"),
                                                QStringLiteral("--no-auth")}
                                 << QStringLiteral("expected ADDRESS:PORT");
+    QTest::newRow("cert without key")
+        << QStringList{QStringLiteral("--no-auth"), QStringLiteral("--tls-cert"),
+                       QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem")}
+        << QStringLiteral("--tls-cert and --tls-key go together");
+    QTest::newRow("key is not a key")
+        << QStringList{QStringLiteral("--no-auth"), QStringLiteral("--tls-cert"),
+                       QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem"),
+                       QStringLiteral("--tls-key"),
+                       QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem")}
+        << QStringLiteral("not an unencrypted PEM RSA or EC private key");
 }
 
 void TestTaskd::refusesUnsafeStart()
@@ -399,6 +413,77 @@ void TestTaskd::refusesUnsafeStart()
     QVERIFY(p.waitForFinished(10'000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(message));
+}
+
+void TestTaskd::journalSurvivesKill()
+{
+    QTemporaryDir dir;
+    const QString state = dir.filePath(QStringLiteral("taskd.jsonl"));
+    // Attempts hang until their deadline: one is running at the kill.
+    const QByteArray hanging = R"({"default":{"hang":1.0}})";
+    auto taskd = std::make_unique<TaskdProcess>(QStringList{QStringLiteral("--state"), state});
+    QVERIFY(taskd->start(0, failingProfile()));
+    const QString failed = taskd->createTask(QStringLiteral("j.fail"));
+    QTRY_COMPARE_WITH_TIMEOUT(taskd->task(failed).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("failed"), 5000);
+    const QString path = QStringLiteral("/v1/tasks/") + failed + QStringLiteral("/attempts");
+    const QByteArray version =
+        '"' + QByteArray::number(taskd->task(failed).value(QStringLiteral("version")).toInt()) +
+        '"';
+    taskd->setProfile(hanging);
+    const auto first = taskd->post(path, R"({"reason":"operator"})",
+                                   {{"Idempotency-Key", "k-journal"}, {"If-Match", version}});
+    QCOMPARE(first.status, 202);
+    const QString running = taskd->createTask(QStringLiteral("j.run"));
+    const quint16 port = taskd->port;
+    taskd.reset(); // SIGKILL
+    // A torn last line, as a kill in the middle of a write would leave.
+    {
+        QFile f(state);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write(R"({"key":"task:torn","task":{"id":)");
+    }
+    taskd = std::make_unique<TaskdProcess>(QStringList{QStringLiteral("--state"), state});
+    QVERIFY(taskd->start(port, failingProfile()));
+    // Both tasks are back; their attempts that were running ended as interrupted.
+    for (const QString &id : {failed, running}) {
+        const QJsonObject t = taskd->task(id);
+        QCOMPARE(t.value(QStringLiteral("state")).toString(), QStringLiteral("failed"));
+        const QJsonObject last = t.value(QStringLiteral("lastAttempt")).toObject();
+        QCOMPARE(last.value(QStringLiteral("httpStatus")).toInt(), 503);
+        QCOMPARE(last.value(QStringLiteral("problem")).toObject().value(QStringLiteral("type")),
+                 QStringLiteral("urn:rebound:problem:interrupted"));
+    }
+    QCOMPARE(taskd->attempts(failed).size(), 2);
+    QCOMPARE(taskd->attempts(running).size(), 1);
+    // The client that never saw the answer sends the same request again: replayed, not repeated.
+    const auto replay = taskd->post(path, R"({"reason":"operator"})",
+                                    {{"Idempotency-Key", "k-journal"}, {"If-Match", version}});
+    QCOMPARE(replay.status, 202);
+    QCOMPARE(replay.body, first.body);
+    QCOMPARE(replay.headers.value("idempotent-replayed"), QByteArray("true"));
+    QCOMPARE(taskd->attempts(failed).size(), 2);
+    QCOMPARE(taskd->get(QStringLiteral("/v1/tasks/torn")).status, 404);
+    // The journal was compacted at start: one line per task and key, no torn tail.
+    QFile f(state);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    for (const QByteArray &l : lines)
+        QVERIFY(l.isEmpty() || QJsonDocument::fromJson(l).isObject());
+}
+
+void TestTaskd::servesHttps()
+{
+    TaskdProcess taskd(
+        {QStringLiteral("--tls-cert"), QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem"),
+         QStringLiteral("--tls-key"), QStringLiteral(REBOUND_TEST_DATA "/tls/server.key")});
+    QVERIFY2(taskd.start(0, failingProfile()), qPrintable(taskd.error));
+    QVERIFY(taskd.url.startsWith(QStringLiteral("https://127.0.0.1:")));
+    QFile ca(QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem"));
+    QVERIFY(ca.open(QIODevice::ReadOnly));
+    taskd.trust(QSslCertificate::fromData(ca.readAll(), QSsl::Pem));
+    QVERIFY(!taskd.createTask(QStringLiteral("tls.x")).isEmpty());
+    QCOMPARE(taskd.get(QStringLiteral("/v1/health")).status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestTaskd)

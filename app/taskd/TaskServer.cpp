@@ -12,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrlQuery>
@@ -218,6 +219,108 @@ void TaskServer::touch(TaskRecord &r)
     m_bySeq[r.seq] = r.task.id;
     ++r.task.version;
     r.task.updatedAtMs = m_clock.wallNowMs();
+    if (m_journal)
+        journal(journalRecord(r));
+}
+
+QJsonObject TaskServer::journalRecord(const TaskRecord &r) const
+{
+    QJsonArray attempts;
+    for (const RemoteAttempt &a : r.attempts)
+        attempts.append(TaskJson::toJson(a));
+    return QJsonObject{{QStringLiteral("key"), QStringLiteral("task:") + r.task.id},
+                       {QStringLiteral("task"), TaskJson::toJson(r.task)},
+                       {QStringLiteral("attempts"), attempts},
+                       {QStringLiteral("payload"), r.payload}};
+}
+
+void TaskServer::journal(QJsonObject record)
+{
+    if (!m_journal)
+        return;
+    m_journalPending.append(std::move(record));
+    if (!m_holdJournal)
+        flushJournal();
+}
+
+void TaskServer::flushJournal()
+{
+    if (!m_journal || m_journalPending.isEmpty())
+        return;
+    const auto written = m_journal->append(m_journalPending);
+    m_journalPending.clear();
+    if (!written)
+        qWarning("rebound-taskd: %s", qPrintable(written.error().message));
+}
+
+Result<int> TaskServer::openJournal(const QString &path)
+{
+    TaskJournal::Contents contents;
+    auto opened = TaskJournal::open(path, contents);
+    if (!opened)
+        return opened.error();
+    int restored = 0;
+    QList<QString> interrupted;
+    for (const QJsonObject &rec : std::as_const(contents.records)) {
+        const QString key = rec.value(QStringLiteral("key")).toString();
+        if (key.startsWith(QLatin1String("idem:"))) {
+            IdempotencyEntry e;
+            e.inFlight = false;
+            e.bodyHash =
+                QByteArray::fromBase64(rec.value(QStringLiteral("hash")).toString().toLatin1());
+            e.response.status = rec.value(QStringLiteral("status")).toInt();
+            e.response.body = rec.value(QStringLiteral("body")).toString().toUtf8();
+            e.response.contentType = rec.value(QStringLiteral("contentType")).toString().toUtf8();
+            const QJsonObject headers = rec.value(QStringLiteral("headers")).toObject();
+            for (auto it = headers.begin(); it != headers.end(); ++it)
+                e.response.headers.append(
+                    Header{it.key().toUtf8(), it.value().toString().toUtf8()});
+            m_idempotency.insert(key.mid(5), e);
+            continue;
+        }
+        auto task = TaskJson::taskFromJson(rec.value(QStringLiteral("task")).toObject(), key);
+        if (!task)
+            return Error{QStringLiteral("journal-corrupt"), task.error().message};
+        TaskRecord r;
+        r.task = *task;
+        r.payload = rec.value(QStringLiteral("payload"));
+        const QJsonArray attempts = rec.value(QStringLiteral("attempts")).toArray();
+        for (qsizetype i = 0; i < attempts.size(); ++i) {
+            auto a = TaskJson::attemptFromJson(attempts[i].toObject(),
+                                               key + QStringLiteral(".attempts[%1]").arg(i));
+            if (!a)
+                return Error{QStringLiteral("journal-corrupt"), a.error().message};
+            r.attempts.append(*a);
+        }
+        r.seq = ++m_seq;
+        m_bySeq[r.seq] = r.task.id;
+        if (!r.attempts.isEmpty() && r.attempts.last().outcome == AttemptOutcome::Running)
+            interrupted.append(r.task.id);
+        m_tasks.insert(r.task.id, r);
+        ++restored;
+    }
+    m_journal = std::move(opened).value();
+    // The worker of a running attempt died with the earlier process.
+    for (const QString &id : std::as_const(interrupted)) {
+        TaskRecord &r = m_tasks[id];
+        RemoteAttempt &a = r.attempts.last();
+        a.endedAtMs = std::max(a.startedAtMs, m_clock.wallNowMs());
+        a.durationMs = *a.endedAtMs - a.startedAtMs;
+        a.outcome = AttemptOutcome::Failed;
+        a.httpStatus = 503;
+        ProblemDetails p;
+        p.type = QStringLiteral("urn:rebound:problem:interrupted");
+        p.title = QStringLiteral("The service restarted during the attempt");
+        p.status = 503;
+        a.problem = p;
+        r.task.state = RemoteState::Failed;
+        r.task.lastAttempt = a;
+        touch(r);
+    }
+    if (contents.skipped > 0)
+        qWarning("rebound-taskd: %s: skipped %d unreadable journal line(s)", qPrintable(path),
+                 contents.skipped);
+    return restored;
 }
 
 QString TaskServer::createTask(const QString &type, const QMap<QString, QString> &labels,
@@ -702,6 +805,13 @@ TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
 TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, const QString &id,
                                             bool cancel, QString &idemKey)
 {
+    // The task's new state and its idempotency entry reach the journal in one write: a kill
+    // between the two would leave an attempt whose key a retrying client could not replay.
+    m_holdJournal = true;
+    const auto release = qScopeGuard([this] {
+        m_holdJournal = false;
+        flushJournal();
+    });
     const QByteArray key = header(request, "Idempotency-Key");
     if (key.isEmpty())
         return problem(400, "idempotency-key-missing",
@@ -787,6 +897,17 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
     }
     // Only 2xx answers are kept for replay.
     m_idempotency.insert(scoped, IdempotencyEntry{bodyHash, true, r});
+    if (m_journal) {
+        QJsonObject headers;
+        for (const Header &h : std::as_const(r.headers))
+            headers.insert(QString::fromUtf8(h.name), QString::fromUtf8(h.value));
+        journal(QJsonObject{{QStringLiteral("key"), QStringLiteral("idem:") + scoped},
+                            {QStringLiteral("hash"), QString::fromLatin1(bodyHash.toBase64())},
+                            {QStringLiteral("status"), r.status},
+                            {QStringLiteral("body"), QString::fromUtf8(r.body)},
+                            {QStringLiteral("contentType"), QString::fromUtf8(r.contentType)},
+                            {QStringLiteral("headers"), headers}});
+    }
     idemKey = scoped;
     return r;
 }

@@ -4,6 +4,7 @@
 #include "FailureProfile.h"
 #include "RemoteTask.h"
 #include "SeededRandom.h"
+#include "TaskJournal.h"
 #include "TimerSource.h"
 
 #include <QAbstractHttpServer>
@@ -70,6 +71,10 @@ public:
     void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
     /// Makes every cursor issued so far expire (the next delta query answers 410).
     void expireCursors();
+    /// Keeps state in the journal at `path` from now on, after restoring what it holds. Attempts
+    /// that were running when the earlier process died end as failed ("interrupted", 503), as a
+    /// real worker's would. Returns how many tasks were restored.
+    Result<int> openJournal(const QString &path);
     /// Records an outside change to a task (a new version, nothing else): for benchmarks that
     /// need a steady trickle of changes.
     void touchTask(const QString &id);
@@ -124,6 +129,9 @@ private:
     void writeRaw(QTcpSocket *socket, const Response &r, bool close);
 
     void touch(TaskRecord &r);
+    void journal(QJsonObject record);
+    void flushJournal();
+    QJsonObject journalRecord(const TaskRecord &r) const;
     void beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs);
     void finishAttempt(const QString &id, int number, const SimResult &sim);
     QByteArray cursorFor(std::uint64_t seq) const;
@@ -143,6 +151,9 @@ private:
     QHash<QString, TaskRecord> m_tasks;
     std::map<std::uint64_t, QString> m_bySeq;
     QHash<QString, IdempotencyEntry> m_idempotency;
+    std::unique_ptr<TaskJournal> m_journal;
+    QList<QJsonObject> m_journalPending;
+    bool m_holdJournal = false; ///< collect, then write a request's records in one append
     QTimer *m_generator = nullptr;
     QStringList m_generatorTypes;
 
