@@ -85,6 +85,21 @@ SteadyTime Orchestrator::toSteady(std::int64_t wallMs) const
     return m_clock.steadyNow() + Duration(wallMs - m_clock.wallNowMs());
 }
 
+SteadyTime Orchestrator::failureEnd(const TrackedTask &t, const RemoteAttempt &a) const
+{
+    // The server's end time, mapped through this machine's wall clock, is exact while the two
+    // clocks agree. It must lie between the moment this console saw the attempt running and
+    // the moment it saw it ended; outside that (the wall clock jumped, or the server's clock is
+    // off) the moment it was seen ended is used: a little late, never early, never an hour off.
+    const SteadyTime seenEnded = t.endSeenAttempt == a.number ? t.endSeenAt : m_clock.steadyNow();
+    const SteadyTime estimate = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
+    if (estimate > seenEnded)
+        return seenEnded;
+    if (t.runningSeenAttempt == a.number && estimate < t.runningSeenAt)
+        return seenEnded;
+    return estimate;
+}
+
 std::int64_t Orchestrator::toWall(SteadyTime t) const
 {
     return m_clock.wallNowMs() + toMs(t - m_clock.steadyNow());
@@ -267,6 +282,21 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
     if (remote.version < t.remote.version)
         return;
     const bool gap = remote.attempt > t.remote.attempt + 1 && t.remote.attempt > 0;
+    const SteadyTime now = m_clock.steadyNow();
+    if (t.firstSeenAt == SteadyTime{}) {
+        t.firstSeenAt = now;
+        t.createdAt = std::min(now, toSteady(remote.createdAtMs));
+    }
+    if (remote.lastAttempt) {
+        const int n = remote.lastAttempt->number;
+        if (!ended(*remote.lastAttempt) && t.runningSeenAttempt != n) {
+            t.runningSeenAttempt = n;
+            t.runningSeenAt = now;
+        } else if (ended(*remote.lastAttempt) && t.endSeenAttempt != n) {
+            t.endSeenAttempt = n;
+            t.endSeenAt = now;
+        }
+    }
     t.remote = remote;
     changed << key;
     if (gap)
@@ -344,8 +374,8 @@ void Orchestrator::decide(TrackedTask &t)
     RetryContext ctx;
     ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
     ctx.attemptsMade = t.remote.attempt;
-    ctx.firstAttemptStart = toSteady(t.remote.createdAtMs);
-    ctx.failedAttemptEnd = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
+    ctx.firstAttemptStart = t.createdAt;
+    ctx.failedAttemptEnd = failureEnd(t, a);
     if (a.retryAfterMs)
         ctx.retryAfter = Duration(*a.retryAfterMs);
     ctx.cancelled = t.remote.state == RemoteState::Cancelled;

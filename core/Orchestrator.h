@@ -32,6 +32,14 @@ struct TrackedTask
     bool actionInFlight = false; ///< a start/cancel request is on its way
     QString lastError;           ///< last operator-visible problem (e.g. someone else acted first)
     std::optional<BackoffSequence> backoff;
+    // Steady times of what this console saw itself. Server timestamps are wall times of another
+    // clock: they are trusted only where they agree with these (see failureEnd()).
+    SteadyTime firstSeenAt{};
+    SteadyTime createdAt{}; ///< the task's creation on the steady clock, anchored at first sight
+    int runningSeenAttempt = 0;
+    SteadyTime runningSeenAt{};
+    int endSeenAttempt = 0;
+    SteadyTime endSeenAt{};
 };
 
 enum class BreakerCommand
@@ -154,6 +162,7 @@ private:
     void fetchAttempts(const QString &endpoint, const QString &taskId);
     Guards &guards(const QString &endpoint, const QString &taskType);
     SteadyTime toSteady(std::int64_t wallMs) const;
+    SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
     std::int64_t toWall(SteadyTime t) const;
     void flush();
     void emitChanged(const QString &key);

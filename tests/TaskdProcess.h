@@ -142,6 +142,17 @@ public:
         return -1;
     }
 
+    /// The sum of all samples whose name starts with `prefix` (e.g. a labelled counter).
+    double metricSum(const QByteArray &prefix)
+    {
+        double sum = 0;
+        for (const QByteArray &line : metrics().split('\n')) {
+            if (line.startsWith(prefix))
+                sum += line.mid(line.lastIndexOf(' ') + 1).toDouble();
+        }
+        return sum;
+    }
+
     QString url;
     quint16 port = 0;
     QString error;

@@ -4,6 +4,7 @@
 #include "HistoryStore.h"
 #include "HttpDate.h"
 #include "Orchestrator.h"
+#include "OrchestratorFixture.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
@@ -24,39 +25,7 @@ namespace {
 
 const QByteArray kSucceed = R"({"default":{"latencyMinMs":5,"latencyMaxMs":20}})";
 
-// An orchestrator with its own policy file and database, as a console would have.
-struct Console
-{
-    Console(const QString &url, const QByteArray &policyJson, const QString &dir,
-            const QString &name)
-        : timers(clock), rng(qHash(name)), policies(clock)
-    {
-        QFile f(dir + u'/' + name + QStringLiteral("-policies.json"));
-        f.open(QIODevice::WriteOnly);
-        f.write(policyJson);
-        f.close();
-        if (!policies.open(f.fileName()))
-            qFatal("invalid test policy");
-        history =
-            std::move(HistoryStore::open(dir + u'/' + name + QStringLiteral(".sqlite"))).value();
-        orchestrator = std::make_unique<Orchestrator>(policies, *history, clock, timers, rng);
-        endpoint.baseUrl = QUrl(url);
-        endpoint.token = "test-token-123";
-    }
-    void start()
-    {
-        orchestrator->addEndpoint(endpoint);
-        orchestrator->poller(endpoint.key())->setIntervals(Duration(100), Duration(400));
-    }
-
-    SystemClock clock;
-    QtTimerSource timers;
-    SeededRandom rng;
-    PolicyStore policies;
-    std::unique_ptr<HistoryStore> history;
-    std::unique_ptr<Orchestrator> orchestrator;
-    EndpointConfig endpoint;
-};
+using Console = OrchestratorFixture;
 
 // A client (and, on demand, a poller) talking straight to one taskd, without an orchestrator.
 struct Direct
@@ -88,13 +57,7 @@ private:
 
 QByteArray policy(int maxAttempts, int initialMs, int capMs, const QByteArray &extra = {})
 {
-    return QStringLiteral(
-               R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":%1,"maxDelayMs":%2,"maxAttempts":%3,"jitter":"none"}%4}]})")
-        .arg(initialMs)
-        .arg(capMs)
-        .arg(maxAttempts)
-        .arg(QString::fromUtf8(extra))
-        .toUtf8();
+    return fixedBackoffPolicy(maxAttempts, initialMs, capMs, extra);
 }
 
 } // namespace

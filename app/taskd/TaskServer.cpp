@@ -100,6 +100,7 @@ QJsonObject Faults::toJson() const
                        {QStringLiteral("retryAfter"), QString::fromLatin1(retryAfter)},
                        {QStringLiteral("slowMs"), qint64(slowMs)},
                        {QStringLiteral("resetRate"), resetRate},
+                       {QStringLiteral("resetMidBodyRate"), resetMidBodyRate},
                        {QStringLiteral("malformedRate"), malformedRate},
                        {QStringLiteral("malformedKind"), malformedKind},
                        {QStringLiteral("dripMs"), qint64(dripMs)}};
@@ -118,7 +119,7 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
         return true;
     };
     if (!rate("failRate", f.failRate) || !rate("resetRate", f.resetRate) ||
-        !rate("malformedRate", f.malformedRate))
+        !rate("resetMidBodyRate", f.resetMidBodyRate) || !rate("malformedRate", f.malformedRate))
         return Error{QStringLiteral("bad-request"),
                      QStringLiteral("rates must be numbers in [0, 1]")};
     f.failStatus = o.value(QStringLiteral("failStatus")).toInt(503);
@@ -130,7 +131,8 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
     f.malformedKind =
         o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));
     const QStringList kinds = {QStringLiteral("truncated"), QStringLiteral("html"),
-                               QStringLiteral("wrong-types"), QStringLiteral("oversized")};
+                               QStringLiteral("wrong-types"), QStringLiteral("oversized"),
+                               QStringLiteral("garbage")};
     if (!kinds.contains(f.malformedKind))
         return Error{QStringLiteral("bad-request"),
                      QStringLiteral("malformedKind must be one of ") +
@@ -515,6 +517,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         path.startsWith(QLatin1String("/v1/")) && path != QLatin1String("/v1/health");
     if (faultable && m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
         count(QStringLiteral("reset"), 0);
+        ++m_faultsInjected[QStringLiteral("reset")];
         socket->abort(); // refused before anything was done
         return true;
     }
@@ -525,6 +528,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         if (!m_faults.retryAfter.isEmpty())
             r.headers.append(Header{"Retry-After", m_faults.retryAfter});
         count(QStringLiteral("fault"), r.status);
+        ++m_faultsInjected[QStringLiteral("fail")];
         send(socket, path, close, r);
         return true;
     }
@@ -533,17 +537,41 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     Response r = route(request, path, applyFaults, idemKey);
     if (applyFaults && r.status == 200 && m_faults.malformedRate > 0 &&
         m_rng.nextUnit() < m_faults.malformedRate) {
+        ++m_faultsInjected[QStringLiteral("malformed-") + m_faults.malformedKind];
         if (m_faults.malformedKind == QLatin1String("html")) {
             r.contentType = "text/html";
             r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
         } else if (m_faults.malformedKind == QLatin1String("wrong-types")) {
             r.body = R"({"tasks":"none","cursor":7,"more":"maybe","id":1,"state":false})";
+        } else if (m_faults.malformedKind == QLatin1String("garbage")) {
+            QByteArray junk(64 + static_cast<qsizetype>(m_rng.nextUnit() * 512), Qt::Uninitialized);
+            for (char &c : junk)
+                c = static_cast<char>(m_rng.nextUnit() * 256);
+            r.body = junk;
         } else if (m_faults.malformedKind == QLatin1String("oversized")) {
             r.body = "{\"tasks\":[" + QByteArray(20 * 1024 * 1024, ' ') + "]}";
         } else {
             r.body.chop(r.body.size() / 2);
         }
     }
+    if (applyFaults && m_faults.resetMidBodyRate > 0 &&
+        m_rng.nextUnit() < m_faults.resetMidBodyRate) {
+        // The work is done (and its idempotency entry kept); the answer is cut off half way.
+        if (auto it = m_idempotency.find(idemKey); !idemKey.isEmpty() && it != m_idempotency.end())
+            it->inFlight = false;
+        count(QStringLiteral("reset-mid-body"), r.status);
+        ++m_faultsInjected[QStringLiteral("reset-mid-body")];
+        QByteArray raw = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) +
+                         "\r\nContent-Type: " + r.contentType +
+                         "\r\nContent-Length: " + QByteArray::number(r.body.size()) + "\r\n\r\n";
+        raw += r.body.left(r.body.size() / 2);
+        socket->write(raw);
+        socket->flush();
+        socket->abort();
+        return true;
+    }
+    if (applyFaults && m_faults.slowMs > 0)
+        ++m_faultsInjected[QStringLiteral("slow")];
     if (!idemKey.isEmpty() && m_faults.slowMs > 0 && applyFaults) {
         // Answer later; until then the key is in flight and a duplicate gets 409.
         QPointer<QTcpSocket> guard(socket);
@@ -581,6 +609,7 @@ void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Respo
 {
     count(path.section(u'/', 0, 2), response.status);
     if (m_faults.dripMs > 0 && path.startsWith(QLatin1String("/v1/")) && !response.body.isEmpty()) {
+        ++m_faultsInjected[QStringLiteral("drip")];
         // Headers now, then the body one byte at a time: a client without an overall deadline
         // would wait for ever.
         Response head = response;
@@ -948,6 +977,11 @@ QByteArray TaskServer::metricsText() const
            "# TYPE rebound_taskd_idempotent_replays_total counter\n"
            "rebound_taskd_idempotent_replays_total " +
            QByteArray::number(m_replays) + '\n';
+    out += "# HELP rebound_taskd_faults_injected_total Answers changed by /admin/faults, by kind.\n"
+           "# TYPE rebound_taskd_faults_injected_total counter\n";
+    for (auto it = m_faultsInjected.begin(); it != m_faultsInjected.end(); ++it)
+        out += "rebound_taskd_faults_injected_total{kind=\"" + it.key().toUtf8() + "\"} " +
+               QByteArray::number(it.value()) + '\n';
     out += "# HELP rebound_taskd_tasks Tasks in the store.\n# TYPE rebound_taskd_tasks gauge\n"
            "rebound_taskd_tasks " +
            QByteArray::number(taskCount()) + '\n';

@@ -37,12 +37,13 @@ struct Faults
 {
     double failRate = 0; ///< answer with failStatus instead of serving
     int failStatus = 503;
-    QByteArray retryAfter;    ///< Retry-After on those answers (either form), empty for none
-    std::int64_t slowMs = 0;  ///< delay every answer
-    double resetRate = 0;     ///< abort the connection before answering (nothing is done)
-    double malformedRate = 0; ///< answer 200 with a broken body
+    QByteArray retryAfter;       ///< Retry-After on those answers (either form), empty for none
+    std::int64_t slowMs = 0;     ///< delay every answer
+    double resetRate = 0;        ///< abort the connection before answering (nothing is done)
+    double resetMidBodyRate = 0; ///< do the work, send half the answer, then abort
+    double malformedRate = 0;    ///< answer 200 with a broken body
     QString malformedKind =
-        QStringLiteral("truncated"); ///< truncated | html | wrong-types | oversized
+        QStringLiteral("truncated"); ///< truncated | html | wrong-types | oversized | garbage
     std::int64_t dripMs = 0;         ///< send the body one byte every dripMs
 
     QJsonObject toJson() const;
@@ -161,6 +162,7 @@ private:
     QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count
     QMap<QPair<QString, int>, quint64> m_requests;
     quint64 m_replays = 0;
+    QMap<QString, quint64> m_faultsInjected;
 };
 
 } // namespace rebound::taskd

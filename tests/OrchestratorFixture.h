@@ -1,0 +1,78 @@
+#pragma once
+
+// Test helper: an orchestrator with its own policy file and database, as a console would have,
+// on the real clocks (whose wall time a test may shift to simulate a clock jump).
+#include "HistoryStore.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "QtTimerSource.h"
+#include "SeededRandom.h"
+#include "SystemClock.h"
+
+#include <QFile>
+
+#include <atomic>
+#include <memory>
+
+/// The system clocks, with an adjustable offset on the wall clock only: a wall-clock jump
+/// (NTP step, an operator fixing the time) leaves steady time alone.
+class ShiftableClock final : public rebound::Clock
+{
+public:
+    rebound::SteadyTime steadyNow() const override { return m_system.steadyNow(); }
+    std::int64_t wallNowMs() const override { return m_system.wallNowMs() + m_offsetMs.load(); }
+    void jumpWall(std::int64_t ms) { m_offsetMs += ms; }
+
+private:
+    rebound::SystemClock m_system;
+    std::atomic<std::int64_t> m_offsetMs{0};
+};
+
+struct OrchestratorFixture
+{
+    OrchestratorFixture(const QString &url, const QByteArray &policyJson, const QString &dir,
+                        const QString &name)
+        : timers(clock), rng(qHash(name)), policies(clock)
+    {
+        QFile f(dir + u'/' + name + QStringLiteral("-policies.json"));
+        f.open(QIODevice::WriteOnly);
+        f.write(policyJson);
+        f.close();
+        if (!policies.open(f.fileName()))
+            qFatal("invalid test policy");
+        history =
+            std::move(rebound::HistoryStore::open(dir + u'/' + name + QStringLiteral(".sqlite")))
+                .value();
+        orchestrator =
+            std::make_unique<rebound::Orchestrator>(policies, *history, clock, timers, rng);
+        endpoint.baseUrl = QUrl(url);
+        endpoint.token = "test-token-123";
+    }
+    void start(int minPollMs = 100, int maxPollMs = 400)
+    {
+        orchestrator->addEndpoint(endpoint);
+        orchestrator->poller(endpoint.key())
+            ->setIntervals(rebound::Duration(minPollMs), rebound::Duration(maxPollMs));
+    }
+
+    ShiftableClock clock;
+    rebound::QtTimerSource timers;
+    rebound::SeededRandom rng;
+    rebound::PolicyStore policies;
+    std::unique_ptr<rebound::HistoryStore> history;
+    std::unique_ptr<rebound::Orchestrator> orchestrator;
+    rebound::EndpointConfig endpoint;
+};
+
+/// One policy "p" with fixed (jitter-free) exponential backoff, multiplier 2.
+inline QByteArray fixedBackoffPolicy(int maxAttempts, int initialMs, int capMs,
+                                     const QByteArray &extra = {})
+{
+    return QStringLiteral(
+               R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":%1,"maxDelayMs":%2,"maxAttempts":%3,"multiplier":2,"jitter":"none"}%4}]})")
+        .arg(initialMs)
+        .arg(capMs)
+        .arg(maxAttempts)
+        .arg(QString::fromUtf8(extra))
+        .toUtf8();
+}
