@@ -143,6 +143,12 @@ public:
         }
         QList<int> codes;
         const QJsonArray a = v.toArray();
+        if (a.size() > PolicyDocument::kMaxListItems) {
+            error(path, QStringLiteral("%1 items, at most %2")
+                            .arg(a.size())
+                            .arg(PolicyDocument::kMaxListItems));
+            return;
+        }
         for (qsizetype i = 0; i < a.size(); ++i) {
             const double d = a.at(i).toDouble();
             if (!a.at(i).isDouble() || d != std::floor(d) || d < 100 || d > 599) {
@@ -176,6 +182,12 @@ public:
         }
         QList<QString> items;
         const QJsonArray a = v.toArray();
+        if (a.size() > PolicyDocument::kMaxListItems) {
+            error(path, QStringLiteral("%1 items, at most %2")
+                            .arg(a.size())
+                            .arg(PolicyDocument::kMaxListItems));
+            return;
+        }
         for (qsizetype i = 0; i < a.size(); ++i) {
             if (!a.at(i).isString() || a.at(i).toString().isEmpty()) {
                 error(QStringLiteral("%1[%2]").arg(path).arg(i),
@@ -357,7 +369,11 @@ PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
         } else {
             const QJsonArray arr = policies.toArray();
             QHash<QString, qsizetype> names;
-            for (qsizetype i = 0; i < arr.size(); ++i) {
+            if (arr.size() > kMaxPolicies)
+                out.errors << QStringLiteral("policies: %1 policies, at most %2")
+                                  .arg(arr.size())
+                                  .arg(kMaxPolicies);
+            for (qsizetype i = 0; i < arr.size() && arr.size() <= kMaxPolicies; ++i) {
                 const QString path = QStringLiteral("policies[%1]").arg(i);
                 RetryPolicy p;
                 ObjectReader r(arr.at(i), path, out.errors);
@@ -369,6 +385,11 @@ PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
                 else if (!name.isString() || name.toString().trimmed().isEmpty())
                     r.error(path + QStringLiteral(".name"),
                             QStringLiteral("must be a non-empty string"));
+                else if (name.toString().size() > kMaxNameLength)
+                    r.error(path + QStringLiteral(".name"),
+                            QStringLiteral("%1 characters, at most %2")
+                                .arg(name.toString().size())
+                                .arg(kMaxNameLength));
                 else if (names.contains(name.toString()))
                     r.error(path + QStringLiteral(".name"),
                             QStringLiteral("duplicate of policies[%1].name \"%2\"")
@@ -400,6 +421,12 @@ PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
             }
         }
     } // readers report unknown fields on destruction
+    if (out.errors.size() > kMaxErrors) {
+        // A file of a million mistakes gets a readable report, not a million lines.
+        const qsizetype more = out.errors.size() - kMaxErrors;
+        out.errors.resize(kMaxErrors);
+        out.errors << QStringLiteral("… and %1 more errors").arg(more);
+    }
     if (out.errors.isEmpty())
         out.set = std::move(set);
     return out;

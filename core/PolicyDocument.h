@@ -26,6 +26,10 @@ class PolicyDocument final
 {
 public:
     static constexpr qsizetype kMaxBytes = 4 * 1024 * 1024;
+    static constexpr qsizetype kMaxPolicies = 1000;
+    static constexpr qsizetype kMaxNameLength = 200;
+    static constexpr qsizetype kMaxListItems = 1000; ///< per list (types, status codes, …)
+    static constexpr qsizetype kMaxErrors = 100;     ///< reported; the rest are counted
 
     static PolicyValidation parse(const QByteArray &json);
     static PolicyValidation fromJson(const QJsonObject &document);

@@ -52,6 +52,8 @@ Result<void> PolicyStore::open(const QString &path)
         return Result<void>::failure(QStringLiteral("policy-file-unreadable"),
                                      m_lastErrors.first());
     }
+    if (const auto tooBig = refuseOversized(f); !tooBig)
+        return tooBig;
     const QByteArray content = f.read(PolicyDocument::kMaxBytes + 1);
     return accept(content, QStringLiteral("file"));
 }
@@ -74,6 +76,8 @@ void PolicyStore::reloadFromFile()
     QFile f(m_path);
     if (!f.open(QIODevice::ReadOnly))
         return; // mid-rename or deleted: keep the last good set, wait for the next change
+    if (!refuseOversized(f))
+        return;
     const QByteArray content = f.read(PolicyDocument::kMaxBytes + 1);
     {
         QMutexLocker lock(&m_mutex);
@@ -83,6 +87,19 @@ void PolicyStore::reloadFromFile()
             return; // touched but unchanged (or our own apply())
     }
     (void)accept(content, QStringLiteral("file-change"));
+}
+
+Result<void> PolicyStore::refuseOversized(const QFile &f)
+{
+    // Judged by the file's size, before reading: a 2 GiB file costs nothing and is named as such.
+    if (f.size() <= PolicyDocument::kMaxBytes)
+        return {};
+    m_lastErrors = {QStringLiteral("%1: %2 bytes, larger than the %3-byte limit for a policy file")
+                        .arg(m_path)
+                        .arg(f.size())
+                        .arg(PolicyDocument::kMaxBytes)};
+    Q_EMIT reloadFailed(m_lastErrors);
+    return Result<void>::failure(QStringLiteral("invalid-policy"), m_lastErrors.first());
 }
 
 Result<void> PolicyStore::accept(const QByteArray &document, const QString &source)

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+class QFile;
 class QFileSystemWatcher;
 class QTimer;
 
@@ -60,6 +61,7 @@ Q_SIGNALS:
 
 private:
     Result<void> accept(const QByteArray &document, const QString &source);
+    Result<void> refuseOversized(const QFile &f);
     void scheduleReload();
     void reloadFromFile();
     void ensureWatched();

@@ -20,6 +20,8 @@ private Q_SLOTS:
     void glob_data();
     void glob();
     void notJsonAndTooBig();
+    void absurdDocuments_data();
+    void absurdDocuments();
 };
 
 void TestPolicyDocument::minimalDocumentGetsDefaults()
@@ -236,6 +238,62 @@ void TestPolicyDocument::notJsonAndTooBig()
                                     QStringLiteral("policies: is required")}));
     v = PolicyDocument::parse(QByteArray(PolicyDocument::kMaxBytes + 1, ' '));
     QVERIFY(v.errors.first().contains(QStringLiteral("limit")));
+}
+
+void TestPolicyDocument::absurdDocuments_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("firstError");
+    QTest::addColumn<int>("errorCount");
+    const QByteArray head = R"({"version":1,"policies":[)";
+    QTest::newRow("over 4 MiB")
+        << QByteArray(head + QByteArray(PolicyDocument::kMaxBytes, ' ') + "]}")
+        << QStringLiteral("$: document is 4194331 bytes, larger than the 4194304-byte limit") << 1;
+    QTest::newRow("nested 200 000 deep")
+        << QByteArray(head + QByteArray(200'000, '[') + QByteArray(200'000, ']') + "]}")
+        << QStringLiteral("$: not valid JSON at offset") << 1;
+    QTest::newRow("nested 1 000 deep in a field")
+        << QByteArray(head + R"({"name":"p","match":{"type":)" + QByteArray(1000, '[') +
+                      QByteArray(1000, ']') + "}}]}")
+        << QStringLiteral("policies[0].match.type[0]: must be a non-empty string") << 1;
+    QByteArray many = head;
+    for (int i = 0; i < 5000; ++i)
+        many += QStringLiteral(R"({"name":"p%1"},)").arg(i).toUtf8();
+    many.chop(1);
+    QTest::newRow("5 000 policies")
+        << QByteArray(many + "]}") << QStringLiteral("policies: 5000 policies, at most 1000") << 1;
+    QTest::newRow("a 100 000-character name")
+        << QByteArray(head + R"({"name":")" + QByteArray(100'000, 'n') + R"("}]})")
+        << QStringLiteral("policies[0].name: 100000 characters, at most 200") << 1;
+    QByteArray codes = head + R"({"name":"p","classification":{"retryableStatusCodes":[)";
+    for (int i = 0; i < 100'000; ++i)
+        codes += "503,";
+    codes.chop(1);
+    QTest::newRow("100 000 status codes")
+        << QByteArray(codes + "]}}]}")
+        << QStringLiteral(
+               "policies[0].classification.retryableStatusCodes: 100000 items, at most 1000")
+        << 1;
+    // 1 000 policies, each with a mistake: a report of the first 100 and a count.
+    QByteArray wrong = head;
+    for (int i = 0; i < 1000; ++i)
+        wrong += R"({"nmae":"typo"},)";
+    wrong.chop(1);
+    QTest::newRow("2 000 errors") << QByteArray(wrong + "]}")
+                                  << QStringLiteral("policies[0].name: is required") << 101;
+}
+
+void TestPolicyDocument::absurdDocuments()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, firstError);
+    QFETCH(int, errorCount);
+    const PolicyValidation v = PolicyDocument::parse(json);
+    QVERIFY(!v.ok());
+    QVERIFY2(v.errors.first().startsWith(firstError), qPrintable(v.errors.first()));
+    QCOMPARE(v.errors.size(), errorCount);
+    if (errorCount > PolicyDocument::kMaxErrors)
+        QCOMPARE(v.errors.last(), QStringLiteral("… and 1900 more errors"));
 }
 
 QTEST_APPLESS_MAIN(TestPolicyDocument)

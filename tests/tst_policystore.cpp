@@ -21,6 +21,7 @@ private Q_SLOTS:
     void atomicRenameSaves();
     void applyWritesFileOnce();
     void missingFile();
+    void hugeFileRefusedWithoutReadingIt();
 
 private:
     static QByteArray doc(const char *name, int attempts = 5)
@@ -160,6 +161,48 @@ void TestPolicyStore::missingFile()
     writeInPlace(m_path, doc("late"));
     QTRY_COMPARE(store.history().size(), 1);
     QCOMPARE(store.current()->policies.first().name, QStringLiteral("late"));
+}
+
+// The process's peak resident memory (VmHWM), in KiB.
+static qint64 peakRssKiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+
+void TestPolicyStore::hugeFileRefusedWithoutReadingIt()
+{
+    ManualClock clock;
+    PolicyStore store(clock);
+    store.setReloadDelay(std::chrono::milliseconds(20));
+    writeInPlace(m_path, doc("good"));
+    QVERIFY(store.open(m_path).ok());
+    // A 2 GiB file (sparse: nothing is written to disk) replaces it.
+    {
+        QFile f(m_path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(2LL * 1024 * 1024 * 1024));
+    }
+    const qint64 before = peakRssKiB();
+    QSignalSpy failed(&store, &PolicyStore::reloadFailed);
+    PolicyStore other(clock);
+    const auto r = other.open(m_path);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.error().message, m_path + QStringLiteral(": 2147483648 bytes, larger than the "
+                                                        "4194304-byte limit for a policy file"));
+    // The live store keeps its last good set and says why.
+    QTRY_VERIFY(!failed.isEmpty());
+    QCOMPARE(store.current()->policies.first().name, QStringLiteral("good"));
+    QVERIFY(store.lastErrors().first().contains(QStringLiteral("2147483648 bytes")));
+    // Bounded memory: nothing of the file was read.
+    const qint64 grown = peakRssKiB() - before;
+    QVERIFY2(grown < 16 * 1024, qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
 }
 
 QTEST_GUILESS_MAIN(TestPolicyStore)

@@ -16,6 +16,8 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QSslCertificate>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -81,6 +83,8 @@ private Q_SLOTS:
     void drippingServerTimesOut();
     void operatorRetryCancelAnd412();
     void twoConsolesRetryEachFailureOnce();
+    void endlessBodyCutAtTheCap_data();
+    void endlessBodyCutAtTheCap();
     void selfSignedRefusedUntilTrusted_data();
     void selfSignedRefusedUntilTrusted();
 
@@ -479,6 +483,104 @@ void TestRemote::twoConsolesRetryEachFailureOnce()
     qInfo("two consoles: %d retries, %g idempotent replays, %g x 412", retries,
           taskd.metric("rebound_taskd_idempotent_replays_total"),
           taskd.metric("rebound_taskd_conflict_answers_total{status=\"412\"}"));
+}
+
+namespace {
+
+// The process's peak resident memory (VmHWM), in KiB.
+qint64 peakRssKiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return -1;
+}
+
+// A hostile peer at the socket level: after the headers it sends zeros for as long as the
+// client keeps reading, whatever it announced.
+class EndlessServer final : public QTcpServer
+{
+public:
+    explicit EndlessServer(QByteArray headers) : m_headers(std::move(headers))
+    {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [this, s] {
+                    if (!s->readAll().contains("\r\n\r\n") || s->property("streaming").toBool())
+                        return;
+                    s->setProperty("streaming", true);
+                    s->write(m_headers);
+                    feed(s);
+                });
+                connect(s, &QTcpSocket::bytesWritten, s, [this, s] {
+                    if (s->bytesToWrite() < 256 * 1024)
+                        feed(s);
+                });
+                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    qint64 sent = 0;
+
+private:
+    void feed(QTcpSocket *s)
+    {
+        if (s->state() != QAbstractSocket::ConnectedState)
+            return;
+        static const QByteArray zeros(64 * 1024, '0');
+        const bool chunked = m_headers.contains("chunked");
+        s->write(chunked ? QByteArray("10000\r\n" + zeros + "\r\n") : zeros);
+        sent += zeros.size();
+    }
+    QByteArray m_headers;
+};
+
+} // namespace
+
+void TestRemote::endlessBodyCutAtTheCap_data()
+{
+    QTest::addColumn<QByteArray>("headers");
+    QTest::newRow("announces 10 GiB") << QByteArray(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n");
+    QTest::newRow("announces 100 bytes, sends for ever")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                      "100\r\n\r\n");
+    QTest::newRow("chunked, endless") << QByteArray(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+    QTest::newRow("no length, until the connection closes")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
+                      "close\r\n\r\n");
+}
+
+void TestRemote::endlessBodyCutAtTheCap()
+{
+    QFETCH(QByteArray, headers);
+    EndlessServer server(headers);
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    Direct direct(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort()));
+    const qint64 before = peakRssKiB();
+    ApiResponse r;
+    bool done = false;
+    direct.client->send(TaskApi::listTasks({}, 500, {}),
+                        [&](const ApiResponse &a) { r = a, done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 20'000);
+    const qint64 grown = peakRssKiB() - before;
+    qInfo("sent %lld MiB before the client stopped; peak RSS grew %lld MiB", server.sent >> 20,
+          grown >> 10);
+    if (headers.contains("Content-Length: 100\r\n")) {
+        // Exactly the announced 100 bytes are taken; the rest is never read.
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray(100, '0'));
+    } else {
+        QVERIFY2(r.describe().contains(QStringLiteral("larger than 16777216 bytes")),
+                 qPrintable(r.describe()));
+    }
+    // Bounded memory: the 16 MiB cap, plus buffers; never the body.
+    QVERIFY2(grown < 96 * 1024, qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
 }
 
 void TestRemote::selfSignedRefusedUntilTrusted_data()

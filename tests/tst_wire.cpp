@@ -107,6 +107,16 @@ void TestWire::pageErrors_data()
     QTest::newRow("type too long")
         << QByteArray("{\"tasks\":[" + t + "],\"cursor\":\"c\",\"more\":false}")
         << "tasks[0].type: must be a string of 1–200 characters";
+    // Absurd depth: refused by the parser at its nesting limit, not by running out of stack.
+    QTest::newRow("nested 100 000 deep")
+        << QByteArray("{\"tasks\":" + QByteArray(100'000, '[') + QByteArray(100'000, ']') +
+                      ",\"cursor\":\"c\",\"more\":false}")
+        << "$: not valid JSON at offset";
+    QTest::newRow("nested 500 deep in a label")
+        << QByteArray("{\"tasks\":[" + okTask.chopped(1) +
+                      ",\"labels\":{\"a\":" + QByteArray(500, '[') + QByteArray(500, ']') +
+                      "}}],\"cursor\":\"c\",\"more\":false}")
+        << "tasks[0].labels.a: must be a string";
 }
 
 void TestWire::hugeNumbersAreErrorsNotUndefinedBehaviour()
