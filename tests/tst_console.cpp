@@ -3,6 +3,7 @@
 #include "CredentialStore.h"
 #include "Csv.h"
 #include "DemoService.h"
+#include "EndpointsDialog.h"
 #include "ExportDialog.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
@@ -15,12 +16,15 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDirIterator>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -46,6 +50,7 @@ class TestConsole final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
     void showsRowsAndModelsAreSound();
@@ -58,12 +63,15 @@ private Q_SLOTS:
     void exportWritesCsv();
     void keychainRoundTrip();
     void demoStartsAndShowsRows();
+    void untrustedCertificateShownInStatusBar();
+    void endpointsDialogKeepsTokenOutOfSettings();
 
 private:
     void startConsole(const QByteArray &profile, const QByteArray &policyJson);
     int rowOf(const QString &id) const;
     void select(const QString &id);
 
+    QTemporaryDir m_configDir;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<TaskdProcess> m_taskd;
     std::unique_ptr<Console> m_console;
@@ -76,8 +84,13 @@ void TestConsole::init()
 {
     Q_INIT_RESOURCE(ui);
     m_dir = std::make_unique<QTemporaryDir>();
-    qputenv("XDG_CONFIG_HOME",
-            m_dir->filePath(QStringLiteral("config")).toUtf8()); // settings stay in the sandbox
+}
+
+void TestConsole::initTestCase()
+{
+    // QSettings fixes its directory on first use: one sandbox for the whole suite, removed at
+    // the end, so no test writes settings outside it.
+    qputenv("XDG_CONFIG_HOME", m_configDir.path().toUtf8());
 }
 
 void TestConsole::cleanup()
@@ -392,6 +405,90 @@ void TestConsole::demoStartsAndShowsRows()
     m_window.reset();
     m_modelTester.reset();
     m_console.reset();
+}
+
+void TestConsole::untrustedCertificateShownInStatusBar()
+{
+    const QString tls = QStringLiteral(REBOUND_TEST_DATA "/tls/");
+    m_taskd = std::make_unique<TaskdProcess>(
+        QStringList{QStringLiteral("--tls-cert"), tls + QStringLiteral("server.pem"),
+                    QStringLiteral("--tls-key"), tls + QStringLiteral("server.key")});
+    QVERIFY(m_taskd->start(0, R"({"default":{"latencyMinMs":5,"latencyMaxMs":10}})"));
+    auto c = Console::open(m_dir->filePath(QStringLiteral("policies.json")),
+                           m_dir->filePath(QStringLiteral("history.sqlite")),
+                           R"({"version":1,"policies":[{"name":"p"}]})");
+    QVERIFY(c.ok());
+    m_console = std::move(c).value();
+    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("tls"));
+    m_window->show();
+    EndpointConfig e;
+    e.baseUrl = QUrl(m_taskd->url);
+    e.token = "test-token-123";
+    m_console->orchestrator->addEndpoint(e);
+    QLabel *status = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (status = m_window->findChild<QLabel *>(QStringLiteral("endpointStatus"))) &&
+            status->toolTip().contains(QStringLiteral("self-signed"), Qt::CaseInsensitive),
+        10'000);
+    // The operator sees which certificate it is about.
+    QVERIFY2(status->toolTip().contains(QStringLiteral("rebound-test-taskd")),
+             qPrintable(status->toolTip()));
+    QCOMPARE(m_window->model()->rowCount(), 0); // nothing was read over the untrusted channel
+}
+
+void TestConsole::endpointsDialogKeepsTokenOutOfSettings()
+{
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))
+        QSKIP("needs a D-Bus session with an unlocked keyring: run through ./dev.sh test");
+    const QByteArray token = "Kx7-dialog-secret-9b2d"; // distinctive, so any hit is real
+    const QString url = QStringLiteral("https://127.0.0.1:1");
+    CredentialStore credentials;
+    EndpointsDialog dialog(credentials);
+    dialog.show();
+    dialog.findChild<QLineEdit *>(QStringLiteral("endpointUrl"))->setText(url);
+    dialog.findChild<QLineEdit *>(QStringLiteral("endpointToken"))
+        ->setText(QString::fromUtf8(token));
+    auto *ca = dialog.findChild<QLineEdit *>(QStringLiteral("endpointCaFile"));
+    auto *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+    auto *statusText = dialog.findChild<QLabel *>(QStringLiteral("endpointStatusText"));
+    // A CA file that holds no certificate is named, and nothing is accepted.
+    ca->setText(QStringLiteral(REBOUND_TEST_DATA "/tls/server.key"));
+    QTest::mouseClick(ok, Qt::LeftButton);
+    QVERIFY2(statusText->text().contains(QStringLiteral("holds no PEM certificate")),
+             qPrintable(statusText->text()));
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    ca->setText(QStringLiteral(REBOUND_TEST_DATA "/tls/server.pem"));
+    QSignalSpy accepted(&dialog, &QDialog::accepted);
+    QTest::mouseClick(ok, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(accepted.size(), 1, 10'000);
+    QCOMPARE(dialog.endpoint().token, token);
+    QCOMPARE(dialog.endpoint().caCertificates.size(), 1);
+    // Settings remember the endpoint and its CA file, never the token.
+    QSettings().sync();
+    int files = 0, controlHits = 0;
+    QDirIterator it(m_configDir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile f(it.next());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray content = f.readAll();
+        ++files;
+        QVERIFY2(!content.contains(token), qPrintable(f.fileName()));
+        controlHits += content.contains("127.0.0.1:1") && content.contains("server.pem") ? 1 : 0;
+    }
+    QVERIFY(files >= 1);
+    QCOMPARE(controlHits, 1);
+    // The keychain has it.
+    bool done = false, found = false;
+    QByteArray stored;
+    credentials.read(url, [&](bool o, const QByteArray &t, const QString &) {
+        found = o, stored = t, done = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+    QVERIFY(found);
+    QCOMPARE(stored, token);
+    done = false;
+    credentials.remove(url, [&](bool, const QByteArray &, const QString &) { done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
 }
 
 QTEST_MAIN(TestConsole)

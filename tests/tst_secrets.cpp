@@ -6,6 +6,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <sys/types.h>
+
 class TestSecrets final : public QObject
 {
     Q_OBJECT
@@ -17,13 +20,15 @@ private Q_SLOTS:
 void TestSecrets::tokenAppearsNowhere()
 {
     const QByteArray token = "Zq8-known-secret-token-4f1c2e"; // distinctive, so any hit is real
-    TaskdProcess taskd({}, token);
+    QTemporaryDir dir;
+    // The service keeps its journal in the searched directory too.
+    TaskdProcess taskd({QStringLiteral("--state"), dir.filePath(QStringLiteral("taskd.jsonl"))},
+                       token);
     QVERIFY(taskd.start(
         0,
         R"({"default":{"unavailable":0.7,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":20}})"));
     for (int i = 0; i < 10; ++i)
         taskd.createTask(QStringLiteral("secret.test"));
-    QTemporaryDir dir;
     const QString tokenFile = dir.filePath(QStringLiteral("token"));
     {
         QFile f(tokenFile);
@@ -74,6 +79,23 @@ void TestSecrets::tokenAppearsNowhere()
         p.start(QStringLiteral(REBOUNDCTL_PATH), args);
         QVERIFY(p.waitForFinished(30'000));
         QCOMPARE(p.exitCode(), 0);
+    }
+    // Crash output: the orchestrator dies of SIGSEGV and SIGABRT mid-run (debug logging on).
+    for (const int sig : {SIGSEGV, SIGABRT}) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setStandardOutputFile(dir.filePath(QStringLiteral("crash-%1.stdout").arg(sig)));
+        p.setStandardErrorFile(dir.filePath(QStringLiteral("crash-%1.stderr").arg(sig)));
+        p.start(QStringLiteral(REBOUNDCTL_PATH),
+                {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
+                 QStringLiteral("--policies"), policies, QStringLiteral("--db"), db,
+                 QStringLiteral("--token-file"), tokenFile, QStringLiteral("--duration"),
+                 QStringLiteral("30")});
+        QVERIFY(p.waitForStarted(10'000));
+        QTest::qWait(700);
+        ::kill(static_cast<pid_t>(p.processId()), sig);
+        QVERIFY(p.waitForFinished(10'000));
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
     }
     // Now look everywhere those runs could have written: database (and WAL), CSV, logs, config.
     int files = 0, controlHits = 0;
