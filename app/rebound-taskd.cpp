@@ -1,4 +1,5 @@
 // rebound-taskd: the reference Task API v1 service (demo backend, test peer, example).
+#include "GuardedTcpServer.h"
 #include "QtTimerSource.h"
 #include "SystemClock.h"
 #include "TaskServer.h"
@@ -170,9 +171,12 @@ int main(int argc, char **argv)
     if (tls) {
         auto *ssl = new QSslServer(&server);
         ssl->setSslConfiguration(sslConfig);
+        const qint64 limit = server.requestByteLimit();
+        QObject::connect(ssl, &QSslServer::startedEncryptionHandshake, ssl,
+                         [limit](QSslSocket *s) { taskd::GuardedTcpServer::guard(s, limit); });
         tcp = ssl;
     } else {
-        tcp = new QTcpServer(&server);
+        tcp = new taskd::GuardedTcpServer(server.requestByteLimit(), &server);
     }
     if (!tcp->listen(address, static_cast<quint16>(port))) {
         err << "rebound-taskd: cannot listen on " << listen << ": " << tcp->errorString() << "\n";

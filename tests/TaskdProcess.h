@@ -153,6 +153,8 @@ public:
         return sum;
     }
 
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+
     QString url;
     quint16 port = 0;
     QString error;

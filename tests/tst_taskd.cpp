@@ -5,6 +5,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QSslCertificate>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -29,6 +30,8 @@ private Q_SLOTS:
     void metricsAndOpenApi();
     void refusesUnsafeStart_data();
     void refusesUnsafeStart();
+    void requestCaps();
+    void hugeBodyIsCutWithoutBuffering();
     void journalSurvivesKill();
     void servesHttps();
 
@@ -413,6 +416,60 @@ void TestTaskd::refusesUnsafeStart()
     QVERIFY(p.waitForFinished(10'000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(message));
+}
+
+void TestTaskd::requestCaps()
+{
+    const auto body = m_taskd->post(QStringLiteral("/v1/tasks"),
+                                    "{\"type\":\"" + QByteArray(1100 * 1024, 'a') + "\"}");
+    QCOMPARE(body.status, 413);
+    QCOMPARE(body.headers.value("content-type"), QByteArray("application/problem+json"));
+    const auto headers = m_taskd->request("GET", QStringLiteral("/v1/health"), {},
+                                          {{"X-Big", QByteArray(70 * 1024, 'h')}});
+    QCOMPARE(headers.status, 431);
+    QCOMPARE(m_taskd->get(QStringLiteral("/v1/health")).status, 200); // and it still serves
+}
+
+void TestTaskd::hugeBodyIsCutWithoutBuffering()
+{
+    // A client announces and streams 1 GiB. The service must answer 413 and drop the
+    // connection long before, holding no more than about one request's cap in memory.
+    const auto peakKiB = [&] {
+        QFile f(QStringLiteral("/proc/%1/status").arg(m_taskd->pid()));
+        if (!f.open(QIODevice::ReadOnly))
+            return qint64(-1);
+        for (const QByteArray &line : f.readAll().split('\n'))
+            if (line.startsWith("VmHWM:"))
+                return line.mid(6).trimmed().split(' ').first().toLongLong();
+        return qint64(-1);
+    };
+    const qint64 before = peakKiB();
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, m_taskd->port);
+    QVERIFY(s.waitForConnected(5000));
+    s.write("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token-123\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n");
+    const QByteArray chunk(256 * 1024, ' ');
+    QByteArray answer;
+    qint64 sent = 0;
+    QDeadlineTimer deadline(20'000);
+    while (s.state() == QAbstractSocket::ConnectedState && sent < (1LL << 30) &&
+           !deadline.hasExpired()) {
+        if (s.bytesToWrite() < 1024 * 1024) {
+            s.write(chunk);
+            sent += chunk.size();
+        }
+        s.waitForBytesWritten(50);
+        answer += s.readAll();
+    }
+    s.waitForReadyRead(1000);
+    answer += s.readAll();
+    qInfo("sent %lld MiB before the service hung up; its peak RSS grew %lld MiB", sent >> 20,
+          (peakKiB() - before) >> 10);
+    QVERIFY2(sent < (64LL << 20), qPrintable(QString::number(sent)));
+    QVERIFY2(answer.startsWith("HTTP/1.1 413"), answer.left(200).constData());
+    QVERIFY(peakKiB() - before < 48 * 1024);
+    QCOMPARE(m_taskd->get(QStringLiteral("/v1/health")).status, 200);
 }
 
 void TestTaskd::journalSurvivesKill()

@@ -1,5 +1,7 @@
 #include "DemoService.h"
 
+#include "GuardedTcpServer.h"
+
 #include <QRandomGenerator>
 #include <QTcpServer>
 
@@ -22,7 +24,7 @@ DemoService::~DemoService() = default;
 
 Result<QUrl> DemoService::start()
 {
-    auto *tcp = new QTcpServer(m_server.get());
+    auto *tcp = new GuardedTcpServer(m_server->requestByteLimit(), m_server.get());
     if (!tcp->listen(QHostAddress::LocalHost, 0))
         return Error{QStringLiteral("demo-listen"), tcp->errorString()};
     m_server->bind(tcp);

@@ -80,6 +80,11 @@ public:
     /// need a steady trickle of changes.
     void touchTask(const QString &id);
 
+    /// The most a client may send before it gets an answer: one request at its caps.
+    qint64 requestByteLimit() const
+    {
+        return m_options.maxBodyBytes + m_options.maxHeaderBytes + 16 * 1024;
+    }
     int taskCount() const { return static_cast<int>(m_tasks.size()); }
     std::optional<RemoteTask> task(const QString &id) const;
     QList<RemoteAttempt> attempts(const QString &id) const;
