@@ -1,4 +1,5 @@
 #include "ManualClock.h"
+#include "PeakMemory.h"
 #include "PolicyStore.h"
 
 #include <QFile>
@@ -161,19 +162,6 @@ void TestPolicyStore::missingFile()
     writeInPlace(m_path, doc("late"));
     QTRY_COMPARE(store.history().size(), 1);
     QCOMPARE(store.current()->policies.first().name, QStringLiteral("late"));
-}
-
-// The process's peak resident memory (VmHWM), in KiB.
-static qint64 peakRssKiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    }
-    return -1;
 }
 
 void TestPolicyStore::hugeFileRefusedWithoutReadingIt()

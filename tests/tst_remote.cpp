@@ -5,6 +5,7 @@
 #include "HttpDate.h"
 #include "Orchestrator.h"
 #include "OrchestratorFixture.h"
+#include "PeakMemory.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
@@ -486,19 +487,6 @@ void TestRemote::twoConsolesRetryEachFailureOnce()
 }
 
 namespace {
-
-// The process's peak resident memory (VmHWM), in KiB.
-qint64 peakRssKiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').first().toLongLong();
-    }
-    return -1;
-}
 
 // A hostile peer at the socket level: after the headers it sends zeros for as long as the
 // client keeps reading, whatever it announced.

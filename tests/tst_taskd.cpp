@@ -1,4 +1,5 @@
 // The reference service's contract, tested over HTTP against the real binary.
+#include "PeakMemory.h"
 #include "TaskdProcess.h"
 
 #include <QJsonArray>
@@ -434,15 +435,7 @@ void TestTaskd::hugeBodyIsCutWithoutBuffering()
 {
     // A client announces and streams 1 GiB. The service must answer 413 and drop the
     // connection long before, holding no more than about one request's cap in memory.
-    const auto peakKiB = [&] {
-        QFile f(QStringLiteral("/proc/%1/status").arg(m_taskd->pid()));
-        if (!f.open(QIODevice::ReadOnly))
-            return qint64(-1);
-        for (const QByteArray &line : f.readAll().split('\n'))
-            if (line.startsWith("VmHWM:"))
-                return line.mid(6).trimmed().split(' ').first().toLongLong();
-        return qint64(-1);
-    };
+    const auto peakKiB = [&] { return peakRssKiB(m_taskd->pid()); };
     const qint64 before = peakKiB();
     QTcpSocket s;
     s.connectToHost(QHostAddress::LocalHost, m_taskd->port);
