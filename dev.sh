@@ -86,13 +86,16 @@ sanitize)
     echo "dev.sh: sanitizer run clean"
     ;;
 fuzz)
-    # Each libFuzzer target for ${2:-60} seconds from its checked-in seed corpus.
+    # Each libFuzzer target (or those named after SECONDS) for ${2:-60} seconds from its
+    # checked-in seed corpus.
     install_missing
     seconds=${2:-60}
+    targets="${*:3}"
+    targets=${targets:-taskjson problem retryafter traceparent policy grpc csv}
     cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
         -DREBOUND_FUZZ=ON -DREBOUND_BUILD_UI=OFF -DREBOUND_BUILD_TESTS=OFF -DREBOUND_BUILD_BENCHMARKS=OFF
     cmake --build build-fuzz -j "$JOBS"
-    for target in taskjson problem retryafter traceparent policy grpc csv; do
+    for target in $targets; do
         work=$(mktemp -d)
         echo "dev.sh: fuzzing $target for ${seconds}s"
         status=0
@@ -109,7 +112,7 @@ fuzz)
     echo "dev.sh: no fuzzer found a crash"
     ;;
 *)
-    echo "usage: ./dev.sh run|test|sanitize|fuzz [SECONDS]" >&2
+    echo "usage: ./dev.sh run|test|sanitize|fuzz [SECONDS [TARGET...]]" >&2
     exit 2
     ;;
 esac

@@ -425,7 +425,7 @@ PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
         // A file of a million mistakes gets a readable report, not a million lines.
         const qsizetype more = out.errors.size() - kMaxErrors;
         out.errors.resize(kMaxErrors);
-        out.errors << QStringLiteral("… and %1 more errors").arg(more);
+        out.errors << QStringLiteral("$: %1 more errors not listed").arg(more);
     }
     if (out.errors.isEmpty())
         out.set = std::move(set);

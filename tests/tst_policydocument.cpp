@@ -293,7 +293,7 @@ void TestPolicyDocument::absurdDocuments()
     QVERIFY2(v.errors.first().startsWith(firstError), qPrintable(v.errors.first()));
     QCOMPARE(v.errors.size(), errorCount);
     if (errorCount > PolicyDocument::kMaxErrors)
-        QCOMPARE(v.errors.last(), QStringLiteral("… and 1900 more errors"));
+        QCOMPARE(v.errors.last(), QStringLiteral("$: 1900 more errors not listed"));
 }
 
 QTEST_APPLESS_MAIN(TestPolicyDocument)
