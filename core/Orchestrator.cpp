@@ -87,15 +87,16 @@ SteadyTime Orchestrator::toSteady(std::int64_t wallMs) const
 
 SteadyTime Orchestrator::failureEnd(const TrackedTask &t, const RemoteAttempt &a) const
 {
-    // The server's end time, mapped through this machine's wall clock, is exact while the two
-    // clocks agree. It must lie between the moment this console saw the attempt running and
-    // the moment it saw it ended; outside that (the wall clock jumped, or the server's clock is
-    // off) the moment it was seen ended is used: a little late, never early, never an hour off.
+    // When this console saw the attempt ended is a safe start for the backoff: a little late
+    // (by at most one poll), never early. The server's end time, mapped through this machine's
+    // wall clock, is more precise but only as right as the two wall clocks: it is used only
+    // when it lies between the moments this console saw the attempt running and saw it ended.
+    // A wall-clock jump or a skewed server falls outside that bracket.
     const SteadyTime seenEnded = t.endSeenAttempt == a.number ? t.endSeenAt : m_clock.steadyNow();
-    const SteadyTime estimate = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
-    if (estimate > seenEnded)
+    if (t.runningSeenAttempt != a.number)
         return seenEnded;
-    if (t.runningSeenAttempt == a.number && estimate < t.runningSeenAt)
+    const SteadyTime estimate = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
+    if (estimate > seenEnded || estimate < t.runningSeenAt)
         return seenEnded;
     return estimate;
 }

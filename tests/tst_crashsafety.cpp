@@ -53,12 +53,13 @@ void TestCrashSafety::killAndResume()
 
     SeededRandom rng(2026);
     int kills = 0, sawScheduled = 0;
-    // 8 kills in the regular suite; REBOUND_KILL_CYCLES=50 for the full crash-kill run.
+    // 50 kills (under a minute here); REBOUND_KILL_CYCLES=N for longer or shorter runs.
     const int cycles = qEnvironmentVariableIntValue("REBOUND_KILL_CYCLES") > 0
                            ? qEnvironmentVariableIntValue("REBOUND_KILL_CYCLES")
-                           : 8;
+                           : 50;
     for (int cycle = 0; cycle < cycles; ++cycle) {
-        for (int i = 0; i < 3; ++i) // fresh failures every cycle, so every kill interrupts real work
+        for (int i = 0; i < 3;
+             ++i) // fresh failures every cycle, so every kill interrupts real work
             ids << taskd.createTask(QStringLiteral("crash.test"));
         auto p = watch(60'000);
         QVERIFY(p->waitForStarted(10'000));
@@ -116,9 +117,10 @@ void TestCrashSafety::killAndResume()
         doubled += static_cast<int>(std::count_if(numbers.begin(), numbers.end(),
                                                   [&](int n) { return n > server.size(); }));
     }
-    qInfo("crash safety: %d kills, %d times a scheduled retry was on disk at the kill, %d "
-          "attempts, %d lost, %d doubled, %d over the limit",
-          kills, sawScheduled, total, lost, doubled, overLimit);
+    qInfo("crash safety: %d kills, %d times a scheduled retry was on disk at the kill, %lld "
+          "tasks, %d attempts, integrity %s, %d lost, %d doubled, %d over the limit",
+          kills, sawScheduled, static_cast<long long>(ids.size()), total,
+          qPrintable((*h)->integrityCheck()), lost, doubled, overLimit);
     QCOMPARE(lost, 0);
     QCOMPARE(doubled, 0);
     QCOMPARE(overLimit, 0);
