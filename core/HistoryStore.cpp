@@ -478,12 +478,15 @@ HistoryStore::exportCsv(QIODevice &out, const ExportFilter &f,
     }
     QSqlQuery q(db);
     q.setForwardOnly(true); // stream: a million rows never sit in memory
-    q.prepare(QStringLiteral("SELECT endpoint, task_id, task_type, attempt, reason, started_at, "
-                             "ended_at, duration_ms,"
-                             " outcome, error_class, http_status, problem_type,"
-                             " COALESCE(retry_after_ms, server_retry_after_ms), delay_ms, jitter, "
-                             "policy, policy_version,"
-                             " stop_reason, trace_id FROM attempts") +
+    // Text columns come out as BLOBs: SQLite hands over its UTF-8 bytes as they are, instead of
+    // the driver decoding them to UTF-16 for this loop to encode them back.
+    q.prepare(QStringLiteral("SELECT CAST(endpoint AS BLOB), CAST(task_id AS BLOB),"
+                             " CAST(task_type AS BLOB), attempt, CAST(reason AS BLOB), started_at,"
+                             " ended_at, duration_ms, CAST(outcome AS BLOB),"
+                             " CAST(error_class AS BLOB), http_status, CAST(problem_type AS BLOB),"
+                             " COALESCE(retry_after_ms, server_retry_after_ms), delay_ms,"
+                             " CAST(jitter AS BLOB), CAST(policy AS BLOB), policy_version,"
+                             " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB) FROM attempts") +
               where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt"));
     for (const QVariant &b : binds)
         q.addBindValue(b);
@@ -505,7 +508,7 @@ HistoryStore::exportCsv(QIODevice &out, const ExportFilter &f,
                                        Int,  Text, Int,  Int, Text, Text, Int,  Text, Text};
     // Most text columns repeat from row to row (endpoint, type, outcome, policy...): remember
     // each column's last value and its encoded cell instead of encoding it again.
-    QString lastText[19];
+    QByteArray lastText[19];
     QByteArray lastCell[19];
     while (q.next()) {
         for (int c = 0; c < 19; ++c) {
@@ -516,11 +519,11 @@ HistoryStore::exportCsv(QIODevice &out, const ExportFilter &f,
                 continue;
             switch (kinds[c]) {
             case Text: {
-                const QString text = v.toString();
+                const QByteArray text = v.toByteArray();
                 if (text != lastText[c]) {
                     lastText[c] = text;
                     lastCell[c].clear();
-                    Csv::appendCell(lastCell[c], text.toUtf8());
+                    Csv::appendCell(lastCell[c], text);
                 }
                 chunk.append(lastCell[c]);
                 break;
