@@ -70,6 +70,16 @@ std::optional<SteadyTime> EndpointClient::pausedUntil() const
     return std::nullopt;
 }
 
+void EndpointClient::setCredentials(const QByteArray &token,
+                                    const QList<QSslCertificate> &caCertificates)
+{
+    m_config.token = token;
+    m_config.caCertificates = caCertificates;
+    // QNetworkAccessManager keeps a connection per host with the TLS settings it was opened
+    // with; without this the new trust anchors would not be used until it expired.
+    m_nam->clearConnectionCache();
+}
+
 void EndpointClient::send(ApiRequest request, Callback done)
 {
     m_queue.push_back(Pending{std::move(request), std::move(done)});

@@ -42,6 +42,8 @@ public:
 
     const EndpointConfig &config() const { return m_config; }
     void setToken(const QByteArray &token) { m_config.token = token; }
+    /// New token and trust anchors for the same endpoint (the URL is its identity and stays).
+    void setCredentials(const QByteArray &token, const QList<QSslCertificate> &caCertificates);
     /// While a Retry-After is in force: when requests may flow again.
     std::optional<SteadyTime> pausedUntil() const;
     int inFlight() const { return m_inFlight; }

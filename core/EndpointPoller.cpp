@@ -104,6 +104,18 @@ void EndpointPoller::poke()
         schedule(Duration(0));
 }
 
+void EndpointPoller::reconnect()
+{
+    m_breaker.reset();
+    m_backoff.reset(endpointBackoff());
+    m_interval = m_fast;
+    if (m_inFlight) {
+        m_pokeWhileInFlight = true;
+        return;
+    }
+    schedule(Duration(0));
+}
+
 void EndpointPoller::schedule(Duration after)
 {
     if (!m_running)

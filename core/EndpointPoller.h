@@ -50,6 +50,9 @@ public:
     void stop();
     /// Poll soon (something happened: an operator action, a push event).
     void poke();
+    /// Poll now, forgetting earlier failures: the operator changed what they depended on (a
+    /// token, a trusted CA), so the old backoff and breaker state say nothing about the new one.
+    void reconnect();
     const EndpointStatus &status() const { return m_status; }
     /// Requests and bytes received so far (for the delta-vs-relist benchmark).
     std::int64_t requests() const { return m_requests; }

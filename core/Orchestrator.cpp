@@ -109,8 +109,11 @@ std::int64_t Orchestrator::toWall(SteadyTime t) const
 void Orchestrator::addEndpoint(const EndpointConfig &config)
 {
     const QString key = config.key();
-    if (m_endpoints.contains(key))
+    if (const auto it = m_endpoints.constFind(key); it != m_endpoints.constEnd()) {
+        it->client->setCredentials(config.token, config.caCertificates);
+        it->poller->reconnect();
         return;
+    }
     Endpoint e;
     e.client = new EndpointClient(config, m_clock, m_rng, this);
     e.poller = new EndpointPoller(*e.client, m_clock, m_timers, m_rng, this);

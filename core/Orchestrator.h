@@ -71,6 +71,8 @@ public:
     ~Orchestrator() override;
 
     /// Adds an endpoint and starts watching it (resuming its outbox and scheduled retries).
+    /// Starts watching an endpoint. For one already watched (same URL), takes its new token and
+    /// trust anchors and reconnects at once.
     void addEndpoint(const EndpointConfig &config);
     void stop();
 

@@ -22,11 +22,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QSslCertificate>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -63,7 +65,7 @@ private Q_SLOTS:
     void exportWritesCsv();
     void keychainRoundTrip();
     void demoStartsAndShowsRows();
-    void untrustedCertificateShownInStatusBar();
+    void untrustedCertificateShownThenTrusted();
     void endpointsDialogKeepsTokenOutOfSettings();
 
 private:
@@ -407,7 +409,7 @@ void TestConsole::demoStartsAndShowsRows()
     m_console.reset();
 }
 
-void TestConsole::untrustedCertificateShownInStatusBar()
+void TestConsole::untrustedCertificateShownThenTrusted()
 {
     const QString tls = QStringLiteral(REBOUND_TEST_DATA "/tls/");
     m_taskd = std::make_unique<TaskdProcess>(
@@ -434,6 +436,30 @@ void TestConsole::untrustedCertificateShownInStatusBar()
     QVERIFY2(status->toolTip().contains(QStringLiteral("rebound-test-taskd")),
              qPrintable(status->toolTip()));
     QCOMPARE(m_window->model()->rowCount(), 0); // nothing was read over the untrusted channel
+    QFile ca(tls + QStringLiteral("server.pem"));
+    QVERIFY(ca.open(QIODevice::ReadOnly));
+    m_taskd->trust(QSslCertificate::fromData(ca.readAll(), QSsl::Pem));
+    const QString id = m_taskd->createTask(QStringLiteral("tls.x"));
+    QVERIFY(!id.isEmpty());
+    // The operator fixes it from the window: same URL, its CA, token for this session only.
+    m_window->findChild<QAction *>(QStringLiteral("connectEndpointAction"))->trigger();
+    auto *dialog = m_window->findChild<QDialog *>(QStringLiteral("endpointsDialog"));
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->findChild<QLineEdit *>(QStringLiteral("endpointUrl"))->setText(m_taskd->url);
+    dialog->findChild<QLineEdit *>(QStringLiteral("endpointToken"))
+        ->setText(QStringLiteral("test-token-123"));
+    dialog->findChild<QLineEdit *>(QStringLiteral("endpointCaFile"))
+        ->setText(tls + QStringLiteral("server.pem"));
+    dialog->findChild<QCheckBox *>(QStringLiteral("storeToken"))->setChecked(false);
+    QPointer<QDialog> guard(dialog);
+    QTest::mouseClick(dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                      Qt::LeftButton);
+    QVERIFY2(!guard || !guard->isVisible(),
+             qPrintable(guard->findChild<QLabel *>(QStringLiteral("endpointStatusText"))->text()));
+    // Reconnected at once (not after the backoff), and the task shows up.
+    QTRY_VERIFY2_WITH_TIMEOUT(rowOf(id) >= 0, qPrintable(status->toolTip()), 5000);
+    QTRY_VERIFY(!status->toolTip().contains(QStringLiteral("self-signed")));
 }
 
 void TestConsole::endpointsDialogKeepsTokenOutOfSettings()

@@ -2,6 +2,8 @@
 
 #include "ChartsPane.h"
 #include "Console.h"
+#include "CredentialStore.h"
+#include "EndpointsDialog.h"
 #include "ExportDialog.h"
 #include "PolicyEditorDialog.h"
 #include "StateBadgeDelegate.h"
@@ -37,7 +39,8 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
       m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
       m_detail(new TaskDetailPane(*console.orchestrator, this)),
       m_charts(new ChartsPane(*console.orchestrator, console.clock, this)),
-      m_notice(new QLabel(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this))
+      m_notice(new QLabel(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)),
+      m_credentials(new CredentialStore(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(subtitle.isEmpty() ? tr("Rebound") : tr("Rebound — %1").arg(subtitle));
@@ -228,6 +231,8 @@ void MainWindow::buildActions()
                     QKeySequence(tr("Ctrl+E")));
     m_policies = make(QStringLiteral("policiesAction"), tr("Policies…"), QStringLiteral("policy"),
                       QKeySequence(tr("Ctrl+P")));
+    auto *endpoints = make(QStringLiteral("connectEndpointAction"), tr("Connect to endpoint…"),
+                           QString(), QKeySequence(tr("Ctrl+Shift+N")));
     auto *about = make(QStringLiteral("aboutAction"), tr("About Rebound"), QString(), {});
     auto *quit = make(QStringLiteral("quitAction"), tr("Quit"), QString(), QKeySequence::Quit);
 
@@ -243,6 +248,7 @@ void MainWindow::buildActions()
         updateActions();
     });
     connect(m_export, &QAction::triggered, this, &MainWindow::openExport);
+    connect(endpoints, &QAction::triggered, this, &MainWindow::openEndpoints);
     connect(m_policies, &QAction::triggered, this, &MainWindow::openPolicyEditor);
     connect(about, &QAction::triggered, this, &MainWindow::about);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -257,6 +263,7 @@ void MainWindow::buildActions()
     toolbar->addActions({m_readOnly, m_policies, m_export});
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(endpoints);
     file->addAction(m_export);
     file->addSeparator();
     file->addAction(quit);
@@ -423,6 +430,17 @@ void MainWindow::openExport()
         ids << s.id;
     ExportDialog dialog(m_console.history->path(), m_model->taskTypes(), ids, this);
     dialog.exec();
+}
+
+void MainWindow::openEndpoints()
+{
+    // Also the way to fix an endpoint: the same URL again takes the new token and CA and
+    // reconnects at once (e.g. after the status bar named an untrusted certificate).
+    auto *dialog = new EndpointsDialog(*m_credentials, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { m_console.orchestrator->addEndpoint(dialog->endpoint()); });
+    dialog->open();
 }
 
 void MainWindow::about()

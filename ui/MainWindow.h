@@ -11,6 +11,8 @@ class QTableView;
 
 namespace rebound {
 
+class CredentialStore;
+
 class ChartsPane;
 class Console;
 class TaskDetailPane;
@@ -58,6 +60,7 @@ private:
     void showNotice(const QString &text);
     void openPolicyEditor();
     void openExport();
+    void openEndpoints();
     void about();
 
     Console &m_console;
@@ -74,6 +77,7 @@ private:
     QLabel *m_notice;
     QLabel *m_readOnlyBadge;
     QHash<QString, QLabel *> m_endpointLabels;
+    CredentialStore *m_credentials;
     QAction *m_retry = nullptr;
     QAction *m_cancel = nullptr;
     QAction *m_pause = nullptr;
