@@ -133,6 +133,40 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
     e.poller->start();
 }
 
+void Orchestrator::removeEndpoint(const QString &endpoint)
+{
+    const auto it = m_endpoints.find(endpoint);
+    if (it == m_endpoints.end())
+        return;
+    const Endpoint e = *it;
+    // Gone from the table first: the callbacks the aborts below run find no endpoint and stop.
+    m_endpoints.erase(it);
+    e.poller->stop();
+    e.client->abortAll();
+    QStringList gone;
+    for (auto t = m_tasks.cbegin(); t != m_tasks.cend(); ++t) {
+        if ((*t)->endpoint == endpoint)
+            gone << t.key();
+    }
+    if (!gone.isEmpty())
+        Q_EMIT tasksAboutToBeRemoved(gone);
+    for (const QString &key : std::as_const(gone)) {
+        m_queue.cancel(key);
+        m_restored.remove(key);
+        m_tasks.remove(key);
+        m_pendingChanged.removeAll(key);
+    }
+    const QString prefix = endpoint + u'\n';
+    for (auto g = m_guards.begin(); g != m_guards.end();)
+        g = g.key().startsWith(prefix) ? m_guards.erase(g) : std::next(g);
+    e.poller->deleteLater();
+    e.client->deleteLater();
+    JsonLog::event(
+        lcEngine, QtInfoMsg, QStringLiteral("endpoint_removed"),
+        {{QStringLiteral("endpoint"), endpoint}, {QStringLiteral("tasks"), gone.size()}});
+    Q_EMIT endpointRemoved(endpoint);
+}
+
 EndpointPoller *Orchestrator::poller(const QString &endpoint) const
 {
     return m_endpoints.value(endpoint).poller;

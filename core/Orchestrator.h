@@ -74,6 +74,10 @@ public:
     /// Starts watching an endpoint. For one already watched (same URL), takes its new token and
     /// trust anchors and reconnects at once.
     void addEndpoint(const EndpointConfig &config);
+    /// Stops watching an endpoint: its requests are aborted, its scheduled retries dropped and
+    /// its tasks leave the view (tasksAboutToBeRemoved first). Its history stays; a request still
+    /// in the outbox is sent if the endpoint is added again.
+    void removeEndpoint(const QString &endpoint);
     void stop();
 
     // Operator commands. `done` gets an error value in plain words when refused.
@@ -125,6 +129,10 @@ public:
 Q_SIGNALS:
     /// A batch of tasks whose state or decision changed (keys from taskKey()).
     void tasksUpdated(const QStringList &keys);
+    /// These tasks are about to be dropped (their endpoint was removed); the objects behind
+    /// taskByKey() are valid until the signal returns.
+    void tasksAboutToBeRemoved(const QStringList &keys);
+    void endpointRemoved(const QString &endpoint);
     void breakerTransition(const QString &endpoint, const QString &taskType,
                            const rebound::BreakerTransition &t);
     void endpointStatusChanged(const QString &endpoint, const rebound::EndpointStatus &status);

@@ -19,6 +19,7 @@
 #include <QDialogButtonBox>
 #include <QDirIterator>
 #include <QDoubleSpinBox>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void keychainRoundTrip();
     void demoStartsAndShowsRows();
     void untrustedCertificateShownThenTrusted();
+    void forgetEndpointRemovesItsRows();
     void endpointsDialogKeepsTokenOutOfSettings();
 
 private:
@@ -515,6 +517,51 @@ void TestConsole::endpointsDialogKeepsTokenOutOfSettings()
     done = false;
     credentials.remove(url, [&](bool, const QByteArray &, const QString &) { done = true; });
     QTRY_VERIFY_WITH_TIMEOUT(done, 10'000);
+}
+
+void TestConsole::forgetEndpointRemovesItsRows()
+{
+    startConsole(kFailing, policy(60'000));
+    TaskdProcess other;
+    QVERIFY(other.start(0, kFailing));
+    EndpointConfig e;
+    e.baseUrl = QUrl(other.url);
+    e.token = "test-token-123";
+    m_console->orchestrator->addEndpoint(e);
+    m_console->orchestrator->poller(e.key())->setIntervals(Duration(100), Duration(300));
+    QStringList kept, dropped;
+    for (int i = 0; i < 6; ++i) {
+        kept << m_taskd->createTask(QStringLiteral("sms.send"));
+        dropped << other.createTask(QStringLiteral("pdf.render"));
+    }
+    // Interleave the two endpoints' rows, so the removal has several ranges.
+    kept << m_taskd->createTask(QStringLiteral("sms.send"));
+    dropped << other.createTask(QStringLiteral("pdf.render"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->rowCount(), 14, 10'000);
+    QTRY_COMPARE(m_window->findChildren<QLabel *>(QStringLiteral("endpointStatus")).size(), 2);
+    select(dropped.first());
+
+    m_window->findChild<QAction *>(QStringLiteral("forgetEndpointAction"))->trigger();
+    auto *dialog = m_window->findChild<QInputDialog *>(QStringLiteral("forgetEndpointDialog"));
+    QVERIFY(dialog);
+    QCOMPARE(dialog->comboBoxItems().size(), 2);
+    dialog->setTextValue(e.key());
+    dialog->accept();
+
+    QCOMPARE(m_console->orchestrator->endpoints(), QStringList{QUrl(m_taskd->url).toString()});
+    QCOMPARE(m_window->model()->rowCount(), 7);
+    for (const QString &id : std::as_const(kept))
+        QVERIFY(rowOf(id) >= 0);
+    for (const QString &id : std::as_const(dropped))
+        QCOMPARE(rowOf(id), -1);
+    QTRY_COMPARE(m_window->findChildren<QLabel *>(QStringLiteral("endpointStatus")).size(), 1);
+    // Nothing more arrives from it; the other endpoint goes on.
+    other.createTask(QStringLiteral("pdf.render"));
+    const QString late = m_taskd->createTask(QStringLiteral("sms.send"));
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(late) >= 0, 10'000);
+    QCOMPARE(m_window->model()->rowCount(), 8);
+    // Its history stays for export.
+    QVERIFY(!m_console->history->attempts(e.key(), dropped.first()).isEmpty());
 }
 
 QTEST_MAIN(TestConsole)

@@ -105,12 +105,25 @@ QList<QPair<QString, QString>> EndpointsDialog::remembered()
 
 void EndpointsDialog::remember(const QString &url, const QString &caFile)
 {
+    forget(url);
+    auto list = remembered();
+    list.append({url, caFile});
+    store(list);
+}
+
+void EndpointsDialog::forget(const QString &url)
+{
     auto list = remembered();
     list.erase(
         std::remove_if(list.begin(), list.end(), [&](const auto &p) { return p.first == url; }),
         list.end());
-    list.append({url, caFile});
+    store(list);
+}
+
+void EndpointsDialog::store(const QList<QPair<QString, QString>> &list)
+{
     QSettings s;
+    s.remove(QStringLiteral("endpoints"));
     s.beginWriteArray(QStringLiteral("endpoints"));
     for (int i = 0; i < list.size(); ++i) {
         s.setArrayIndex(i);

@@ -26,8 +26,10 @@ public:
     /// Endpoints remembered in settings (URLs and CA files only, never tokens).
     static QList<QPair<QString, QString>> remembered();
     static void remember(const QString &url, const QString &caFile);
+    static void forget(const QString &url);
 
 private:
+    static void store(const QList<QPair<QString, QString>> &list);
     void tryAccept();
 
     CredentialStore &m_credentials;

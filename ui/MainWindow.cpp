@@ -19,6 +19,7 @@
 #include <QDockWidget>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -111,6 +112,8 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
     });
     connect(m_console.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
             &MainWindow::onEndpointStatus);
+    connect(m_console.orchestrator.get(), &Orchestrator::endpointRemoved, this,
+            [this](const QString &endpoint) { delete m_endpointLabels.take(endpoint); });
     connect(m_console.orchestrator.get(), &Orchestrator::notice, this,
             [this](const QString &, const QString &id, const QString &message) {
                 showNotice(tr("%1: %2").arg(id, message));
@@ -233,6 +236,8 @@ void MainWindow::buildActions()
                       QKeySequence(tr("Ctrl+P")));
     auto *endpoints = make(QStringLiteral("connectEndpointAction"), tr("Connect to endpoint…"),
                            QString(), QKeySequence(tr("Ctrl+Shift+N")));
+    auto *forget =
+        make(QStringLiteral("forgetEndpointAction"), tr("Forget endpoint…"), QString(), {});
     auto *about = make(QStringLiteral("aboutAction"), tr("About Rebound"), QString(), {});
     auto *quit = make(QStringLiteral("quitAction"), tr("Quit"), QString(), QKeySequence::Quit);
 
@@ -249,6 +254,7 @@ void MainWindow::buildActions()
     });
     connect(m_export, &QAction::triggered, this, &MainWindow::openExport);
     connect(endpoints, &QAction::triggered, this, &MainWindow::openEndpoints);
+    connect(forget, &QAction::triggered, this, &MainWindow::forgetEndpoint);
     connect(m_policies, &QAction::triggered, this, &MainWindow::openPolicyEditor);
     connect(about, &QAction::triggered, this, &MainWindow::about);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -263,7 +269,7 @@ void MainWindow::buildActions()
     toolbar->addActions({m_readOnly, m_policies, m_export});
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(endpoints);
+    file->addActions({endpoints, forget});
     file->addAction(m_export);
     file->addSeparator();
     file->addAction(quit);
@@ -389,6 +395,8 @@ void MainWindow::breakerCommand(bool forceOpen)
 
 void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
 {
+    if (!m_console.orchestrator->poller(endpoint))
+        return; // a late report from an endpoint just removed
     QLabel *&label = m_endpointLabels[endpoint];
     if (!label) {
         label = new QLabel(this);
@@ -440,6 +448,30 @@ void MainWindow::openEndpoints()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this,
             [this, dialog] { m_console.orchestrator->addEndpoint(dialog->endpoint()); });
+    dialog->open();
+}
+
+void MainWindow::forgetEndpoint()
+{
+    const QStringList endpoints = m_console.orchestrator->endpoints();
+    if (endpoints.isEmpty()) {
+        showNotice(tr("No endpoint is being watched."));
+        return;
+    }
+    auto *dialog = new QInputDialog(this);
+    dialog->setObjectName(QStringLiteral("forgetEndpointDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Forget endpoint"));
+    dialog->setLabelText(tr("Stop watching this endpoint and remove its token from the keychain. "
+                            "Its history stays and can still be exported."));
+    dialog->setComboBoxItems(endpoints);
+    dialog->setOkButtonText(tr("Forget"));
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &endpoint) {
+        m_console.orchestrator->removeEndpoint(endpoint);
+        EndpointsDialog::forget(endpoint);
+        m_credentials->remove(endpoint, [](bool, const QByteArray &, const QString &) {});
+        showNotice(tr("Stopped watching %1.").arg(endpoint));
+    });
     dialog->open();
 }
 

@@ -61,6 +61,7 @@ private:
     void openPolicyEditor();
     void openExport();
     void openEndpoints();
+    void forgetEndpoint();
     void about();
 
     Console &m_console;

@@ -16,6 +16,8 @@ TaskTableModel::TaskTableModel(Orchestrator &orchestrator, const Clock &clock, Q
       m_tick(new QTimer(this))
 {
     connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &TaskTableModel::applyBatch);
+    connect(&m_orchestrator, &Orchestrator::tasksAboutToBeRemoved, this,
+            &TaskTableModel::removeTasks);
     connect(m_tick, &QTimer::timeout, this, &TaskTableModel::tick);
     m_tick->start(1000);
 }
@@ -59,6 +61,33 @@ void TaskTableModel::applyBatch(const QStringList &keys)
         ++m_dataChangedSignals;
         Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
     }
+}
+
+void TaskTableModel::removeTasks(const QStringList &keys)
+{
+    QList<int> rows;
+    for (const QString &k : keys) {
+        if (const auto it = m_rowOf.constFind(k); it != m_rowOf.constEnd())
+            rows << *it;
+    }
+    if (rows.isEmpty())
+        return;
+    std::sort(rows.begin(), rows.end(), std::greater<>());
+    // From the bottom up, one removal per run of adjacent rows.
+    for (qsizetype i = 0; i < rows.size();) {
+        qsizetype j = i;
+        while (j + 1 < rows.size() && rows[j + 1] == rows[j] - 1)
+            ++j;
+        const int first = rows[j], last = rows[i];
+        beginRemoveRows({}, first, last);
+        m_keys.remove(first, last - first + 1);
+        m_rows.remove(first, last - first + 1);
+        endRemoveRows();
+        i = j + 1;
+    }
+    m_rowOf.clear();
+    for (int r = 0; r < m_keys.size(); ++r)
+        m_rowOf.insert(m_keys.at(r), r);
 }
 
 void TaskTableModel::tick()

@@ -57,6 +57,8 @@ public:
 
     /// Applies one batch of changed task keys (public for tests and benchmarks).
     void applyBatch(const QStringList &keys);
+    /// Drops the rows of these tasks (their endpoint is being removed), in contiguous ranges.
+    void removeTasks(const QStringList &keys);
     QString keyAt(int row) const { return m_keys.value(row); }
     int rowOf(const QString &key) const { return m_rowOf.value(key, -1); }
     /// The console's view of a task's state: the server state refined by Rebound's decision.
@@ -75,7 +77,8 @@ private:
     Orchestrator &m_orchestrator;
     const Clock &m_clock;
     QStringList m_keys;
-    QList<const TrackedTask *> m_rows; ///< stable: the orchestrator never moves or drops a task
+    /// Stable while the task is in the orchestrator, which says before it drops one.
+    QList<const TrackedTask *> m_rows;
     QHash<QString, int> m_rowOf;
     QTimer *m_tick;
     int m_dataChangedSignals = 0;
