@@ -118,15 +118,15 @@ void TestChaos::scenario_data()
     faults("slow answers past the request timeout", {{QStringLiteral("slowMs"), 2500}});
     faults("body dripping one byte per 200 ms", {{QStringLiteral("dripMs"), 200}});
     faults("connection reset before and mid-body",
-           {{QStringLiteral("resetRate"), 0.2}, {QStringLiteral("resetMidBodyRate"), 0.3}});
-    faults("garbage JSON", {{QStringLiteral("malformedRate"), 0.5},
+           {{QStringLiteral("resetRate"), 0.3}, {QStringLiteral("resetMidBodyRate"), 0.4}});
+    faults("garbage JSON", {{QStringLiteral("malformedRate"), 1.0},
                             {QStringLiteral("malformedKind"), QStringLiteral("garbage")}});
-    faults("truncated JSON", {{QStringLiteral("malformedRate"), 0.5},
+    faults("truncated JSON", {{QStringLiteral("malformedRate"), 1.0},
                               {QStringLiteral("malformedKind"), QStringLiteral("truncated")}});
-    faults("200 with an HTML body", {{QStringLiteral("malformedRate"), 0.5},
+    faults("200 with an HTML body", {{QStringLiteral("malformedRate"), 1.0},
                                      {QStringLiteral("malformedKind"), QStringLiteral("html")}});
     faults("body larger than the cap",
-           {{QStringLiteral("malformedRate"), 0.3},
+           {{QStringLiteral("malformedRate"), 1.0},
             {QStringLiteral("malformedKind"), QStringLiteral("oversized")}});
     QTest::newRow("service killed and restarted 4 times") << Kind::KillRestart << QJsonObject{};
     QTest::newRow("wall clock jumps +1 h, then -2 h") << Kind::WallJump << QJsonObject{};
