@@ -50,15 +50,19 @@ void TestSecrets::tokenAppearsNowhere()
     env.insert(QStringLiteral("HOME"), dir.filePath(QStringLiteral("home")));
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
     env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
-    watch.setProcessEnvironment(env);
-    watch.setStandardOutputFile(dir.filePath(QStringLiteral("watch.stdout")));
-    watch.setStandardErrorFile(dir.filePath(QStringLiteral("watch.stderr")));
-    watch.start(QStringLiteral(REBOUNDCTL_PATH),
+    // `reboundctl watch` with the token from the file, its output kept as `name`.stdout/stderr.
+    const auto startWatch = [&](QProcess &p, const QString &name, int seconds) {
+        p.setProcessEnvironment(env);
+        p.setStandardOutputFile(dir.filePath(name + QStringLiteral(".stdout")));
+        p.setStandardErrorFile(dir.filePath(name + QStringLiteral(".stderr")));
+        p.start(QStringLiteral(REBOUNDCTL_PATH),
                 {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
                  QStringLiteral("--policies"), policies, QStringLiteral("--db"), db,
                  QStringLiteral("--token-file"), tokenFile, QStringLiteral("--duration"),
-                 QStringLiteral("4")});
-    QVERIFY(watch.waitForStarted(10'000));
+                 QString::number(seconds)});
+        return p.waitForStarted(10'000);
+    };
+    QVERIFY(startWatch(watch, QStringLiteral("watch"), 4));
     QTest::qWait(1000);
     // Process arguments are world-readable: the token must not be among them.
     QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(watch.processId()));
@@ -83,15 +87,7 @@ void TestSecrets::tokenAppearsNowhere()
     // Crash output: the orchestrator dies of SIGSEGV and SIGABRT mid-run (debug logging on).
     for (const int sig : {SIGSEGV, SIGABRT}) {
         QProcess p;
-        p.setProcessEnvironment(env);
-        p.setStandardOutputFile(dir.filePath(QStringLiteral("crash-%1.stdout").arg(sig)));
-        p.setStandardErrorFile(dir.filePath(QStringLiteral("crash-%1.stderr").arg(sig)));
-        p.start(QStringLiteral(REBOUNDCTL_PATH),
-                {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
-                 QStringLiteral("--policies"), policies, QStringLiteral("--db"), db,
-                 QStringLiteral("--token-file"), tokenFile, QStringLiteral("--duration"),
-                 QStringLiteral("30")});
-        QVERIFY(p.waitForStarted(10'000));
+        QVERIFY(startWatch(p, QStringLiteral("crash-%1").arg(sig), 30));
         QTest::qWait(700);
         ::kill(static_cast<pid_t>(p.processId()), sig);
         QVERIFY(p.waitForFinished(10'000));
