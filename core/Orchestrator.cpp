@@ -8,6 +8,9 @@
 #include <QJsonObject>
 #include <QTimer>
 
+#include <algorithm>
+#include <cmath>
+
 namespace rebound {
 
 namespace {
@@ -83,6 +86,16 @@ void Orchestrator::stop()
 SteadyTime Orchestrator::toSteady(std::int64_t wallMs) const
 {
     return m_clock.steadyNow() + Duration(wallMs - m_clock.wallNowMs());
+}
+
+Duration Orchestrator::longestWait(const QString &taskType) const
+{
+    const RetryPolicy &p = m_policies.current()->policyFor(taskType);
+    const double backoff = p.backoff.maxDelayMs * std::max(1.0, p.breaker.degradedSlowdown);
+    return Duration(
+        std::max({static_cast<std::int64_t>(std::ceil(backoff)), p.backoff.maxRetryAfterMs,
+                  p.breaker.waitDurationInOpenMs + p.breaker.maxWaitInHalfOpenMs,
+                  p.budget.recheckMs, p.health.recheckMs}));
 }
 
 SteadyTime Orchestrator::failureEnd(const TrackedTask &t, const RemoteAttempt &a) const
@@ -352,8 +365,13 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
         if (m_restored.contains(key)) {
             const ScheduledRetry s = m_restored.take(key);
             if (s.failedAttempt == remote.attempt) {
-                // Resume the retry scheduled before a restart at its original time.
-                m_queue.schedule(key, std::max(m_clock.steadyNow(), toSteady(s.dueWallMs)));
+                // Resume the retry scheduled before a restart at its original time — bounded
+                // by what the policy could ever have asked for, since the time on disk is wall
+                // time: a clock that jumped back (or a database from another machine) must not
+                // hold a retry for hours.
+                const SteadyTime now = m_clock.steadyNow();
+                m_queue.schedule(
+                    key, std::clamp(toSteady(s.dueWallMs), now, now + longestWait(remote.type)));
                 t.decidedAttempt = remote.attempt;
                 break;
             }

@@ -173,6 +173,8 @@ private:
     Guards &guards(const QString &endpoint, const QString &taskType);
     SteadyTime toSteady(std::int64_t wallMs) const;
     SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
+    /// The longest any retry or re-decision of this type can wait under its policy.
+    Duration longestWait(const QString &taskType) const;
     std::int64_t toWall(SteadyTime t) const;
     void flush();
     void emitChanged(const QString &key);

@@ -14,6 +14,7 @@
 #include "TaskApi.h"
 #include "TaskdProcess.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QSslCertificate>
@@ -84,6 +85,7 @@ private Q_SLOTS:
     void drippingServerTimesOut();
     void operatorRetryCancelAnd412();
     void twoConsolesRetryEachFailureOnce();
+    void restoredRetryIsBoundedByThePolicy();
     void endlessBodyCutAtTheCap_data();
     void endlessBodyCutAtTheCap();
     void selfSignedRefusedUntilTrusted_data();
@@ -569,6 +571,40 @@ void TestRemote::endlessBodyCutAtTheCap()
     }
     // Bounded memory: the 16 MiB cap, plus buffers; never the body.
     QVERIFY2(grown < 96 * 1024, qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
+}
+
+void TestRemote::restoredRetryIsBoundedByThePolicy()
+{
+    // A retry on disk says "due in an hour" (written by a clock an hour ahead, or read by one
+    // that jumped back). The policy never waits more than a second: resumed, it must not either.
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(
+        0,
+        R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})"));
+    const QString id = taskd.createTask(QStringLiteral("resume.x"));
+    QTRY_COMPARE_WITH_TIMEOUT(taskd.task(id).value(QStringLiteral("state")).toString(),
+                              QStringLiteral("failed"), 5000);
+    const QString endpoint = QUrl(taskd.url).adjusted(QUrl::StripTrailingSlash).toString();
+    {
+        auto h = HistoryStore::open(m_dir->filePath(QStringLiteral("resume.sqlite")));
+        QVERIFY(h.ok());
+        (*h)->queueSchedule(ScheduledRetry{endpoint, id, 1,
+                                           QDateTime::currentMSecsSinceEpoch() + 3'600'000,
+                                           QStringLiteral("retry")});
+        QVERIFY((*h)->flush().ok());
+    }
+    Console c(taskd.url,
+              R"({"version":1,"policies":[{"name":"p",
+            "backoff":{"initialDelayMs":100,"maxDelayMs":400,"maxAttempts":3,"jitter":"none","maxRetryAfterMs":1000},
+            "breaker":{"waitDurationInOpenMs":1000},"health":{"recheckMs":1000}}]})",
+              m_dir->path(), QStringLiteral("resume"));
+    c.start();
+    QElapsedTimer t;
+    t.start();
+    QTRY_COMPARE_WITH_TIMEOUT(taskd.attempts(id).size(), 2, 15'000);
+    qInfo("retry resumed after %lld ms (on disk: in an hour)", t.elapsed());
+    QCOMPARE(taskd.attempts(id)[1].toObject().value(QStringLiteral("reason")).toString(),
+             QStringLiteral("auto"));
 }
 
 void TestRemote::selfSignedRefusedUntilTrusted_data()
