@@ -41,7 +41,6 @@ public:
     void abortAll();
 
     const EndpointConfig &config() const { return m_config; }
-    void setToken(const QByteArray &token) { m_config.token = token; }
     /// New token and trust anchors for the same endpoint (the URL is its identity and stays).
     void setCredentials(const QByteArray &token, const QList<QSslCertificate> &caCertificates);
     /// While a Retry-After is in force: when requests may flow again.

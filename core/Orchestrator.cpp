@@ -167,9 +167,10 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
         m_queue.cancel(key);
         m_restored.remove(key);
         m_tasks.remove(key);
-        m_pendingChanged.removeAll(key);
     }
     const QString prefix = endpoint + u'\n';
+    // Task keys start with the endpoint key and a newline: one pass over the pending batch.
+    m_pendingChanged.removeIf([&prefix](const QString &k) { return k.startsWith(prefix); });
     for (auto g = m_guards.begin(); g != m_guards.end();)
         g = g.key().startsWith(prefix) ? m_guards.erase(g) : std::next(g);
     e.poller->deleteLater();

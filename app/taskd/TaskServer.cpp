@@ -561,11 +561,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
             it->inFlight = false;
         count(QStringLiteral("reset-mid-body"), r.status);
         ++m_faultsInjected[QStringLiteral("reset-mid-body")];
-        QByteArray raw = "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) +
-                         "\r\nContent-Type: " + r.contentType +
-                         "\r\nContent-Length: " + QByteArray::number(r.body.size()) + "\r\n\r\n";
-        raw += r.body.left(r.body.size() / 2);
-        socket->write(raw);
+        socket->write(rawHead(r, false) + r.body.left(r.body.size() / 2));
         socket->flush();
         socket->abort();
         return true;
@@ -612,17 +608,8 @@ void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Respo
         ++m_faultsInjected[QStringLiteral("drip")];
         // Headers now, then the body one byte at a time: a client without an overall deadline
         // would wait for ever.
-        Response head = response;
         const QByteArray body = response.body;
-        head.body.clear();
-        QByteArray raw = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' +
-                         reasonPhrase(response.status) + "\r\n";
-        raw += "Content-Type: " + response.contentType +
-               "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
-        for (const Header &h : response.headers)
-            raw += h.name + ": " + h.value + "\r\n";
-        raw += "\r\n";
-        socket->write(raw);
+        socket->write(rawHead(response, false));
         QPointer<QTcpSocket> guard(socket);
         auto *timer = new QTimer(this);
         auto sent = std::make_shared<qsizetype>(0);
@@ -639,7 +626,7 @@ void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Respo
     writeRaw(socket, response, close);
 }
 
-void TaskServer::writeRaw(QTcpSocket *socket, const Response &r, bool close)
+QByteArray TaskServer::rawHead(const Response &r, bool close)
 {
     QByteArray raw =
         "HTTP/1.1 " + QByteArray::number(r.status) + ' ' + reasonPhrase(r.status) + "\r\n";
@@ -651,6 +638,12 @@ void TaskServer::writeRaw(QTcpSocket *socket, const Response &r, bool close)
     if (close)
         raw += "Connection: close\r\n";
     raw += "\r\n";
+    return raw;
+}
+
+void TaskServer::writeRaw(QTcpSocket *socket, const Response &r, bool close)
+{
+    QByteArray raw = rawHead(r, close);
     if (r.status != 304)
         raw += r.body;
     socket->write(raw);

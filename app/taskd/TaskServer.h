@@ -132,6 +132,8 @@ private:
                      const QString &detail = {}) const;
     Response taskResponse(const TaskRecord &r, int status) const;
     void send(QTcpSocket *socket, const QString &path, bool close, Response response);
+    /// Status line and headers of an HTTP/1.1 answer (Content-Length of the whole body).
+    static QByteArray rawHead(const Response &r, bool close);
     void writeRaw(QTcpSocket *socket, const Response &r, bool close);
 
     void touch(TaskRecord &r);
