@@ -2,6 +2,7 @@
 
 #include "ErrorClassifier.h"
 #include "JsonInput.h"
+#include "PolicyDocument.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -144,6 +145,13 @@ GrpcImport GrpcServiceConfig::importJson(const QByteArray &json)
     }
     PolicySet set;
     const QJsonArray configs = mc.toArray();
+    // The same limits a Rebound document has: an import must always be a valid one.
+    if (configs.size() > PolicyDocument::kMaxPolicies) {
+        out.errors << QStringLiteral("methodConfig: %1 entries, at most %2")
+                          .arg(configs.size())
+                          .arg(PolicyDocument::kMaxPolicies);
+        return out;
+    }
     QSet<QString> names;
     for (qsizetype i = 0; i < configs.size(); ++i) {
         const QString path = QStringLiteral("methodConfig[%1]").arg(i);
@@ -163,6 +171,10 @@ GrpcImport GrpcServiceConfig::importJson(const QByteArray &json)
         QStringList globs;
         if (!nameVal.isArray() || nameVal.toArray().isEmpty()) {
             out.errors << path + QStringLiteral(".name: must be a non-empty array");
+        } else if (nameVal.toArray().size() > PolicyDocument::kMaxListItems) {
+            out.errors << path + QStringLiteral(".name: %1 entries, at most %2")
+                                     .arg(nameVal.toArray().size())
+                                     .arg(PolicyDocument::kMaxListItems);
         } else {
             const QJsonArray entries = nameVal.toArray();
             for (qsizetype k = 0; k < entries.size(); ++k) {
@@ -184,6 +196,10 @@ GrpcImport GrpcServiceConfig::importJson(const QByteArray &json)
         if (!globs.isEmpty())
             p.matchTypes = globs;
         QString name = globs.isEmpty() ? QStringLiteral("grpc-%1").arg(i) : globs.join(u',');
+        // A long list of names makes a label too long for a policy name: shortened, and kept
+        // unique by the entry's index.
+        if (name.size() > PolicyDocument::kMaxNameLength)
+            name = name.left(PolicyDocument::kMaxNameLength - 16) + QStringLiteral("…#%1").arg(i);
         if (names.contains(name))
             name += QStringLiteral("#%1").arg(i);
         names.insert(name);

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void codeMapping();
     void durations_data();
     void durations();
+    void importStaysWithinDocumentLimits();
 };
 
 void TestGrpcServiceConfig::importServiceConfig()
@@ -230,6 +231,47 @@ void TestGrpcServiceConfig::durations()
     QCOMPARE(*GrpcServiceConfig::parseDurationMs(
                  QJsonObject{{QStringLiteral("seconds"), 2}, {QStringLiteral("nanos"), 500000000}}),
              2500.0);
+}
+
+void TestGrpcServiceConfig::importStaysWithinDocumentLimits()
+{
+    // Regression (fuzz_grpc): many long service names made a policy name longer than a Rebound
+    // document allows, so the import was not a valid document.
+    const auto config = [](int configs, int namesEach, int serviceLength) {
+        QJsonArray mcs;
+        for (int i = 0; i < configs; ++i) {
+            QJsonArray names;
+            for (int k = 0; k < namesEach; ++k)
+                names.append(QJsonObject{
+                    {QStringLiteral("service"),
+                     QStringLiteral("s%1-%2-").arg(i).arg(k) + QString(serviceLength, u'x')}});
+            mcs.append(
+                QJsonObject{{QStringLiteral("name"), names},
+                            {QStringLiteral("retryPolicy"),
+                             QJsonObject{{QStringLiteral("maxAttempts"), 3},
+                                         {QStringLiteral("initialBackoff"), QStringLiteral("0.1s")},
+                                         {QStringLiteral("maxBackoff"), QStringLiteral("1s")},
+                                         {QStringLiteral("backoffMultiplier"), 2},
+                                         {QStringLiteral("retryableStatusCodes"),
+                                          QJsonArray{QStringLiteral("UNAVAILABLE")}}}}});
+        }
+        return QJsonDocument(QJsonObject{{QStringLiteral("methodConfig"), mcs}}).toJson();
+    };
+    GrpcImport imp = GrpcServiceConfig::importJson(config(2, 5, 80));
+    QVERIFY(imp.set.has_value());
+    for (const RetryPolicy &p : imp.set->policies)
+        QVERIFY(p.name.size() <= PolicyDocument::kMaxNameLength);
+    QVERIFY(imp.set->policies[0].name.endsWith(QStringLiteral("…#0")));
+    QVERIFY(imp.set->policies[1].name.endsWith(QStringLiteral("…#1")));
+    QVERIFY(PolicyDocument::parse(PolicyDocument::serialize(*imp.set)).ok());
+
+    imp = GrpcServiceConfig::importJson(config(1001, 1, 1));
+    QVERIFY(!imp.set.has_value());
+    QCOMPARE(imp.errors, QStringList{QStringLiteral("methodConfig: 1001 entries, at most 1000")});
+    imp = GrpcServiceConfig::importJson(config(1, 1001, 1));
+    QVERIFY(!imp.set.has_value());
+    QCOMPARE(imp.errors,
+             QStringList{QStringLiteral("methodConfig[0].name: 1001 entries, at most 1000")});
 }
 
 QTEST_APPLESS_MAIN(TestGrpcServiceConfig)
