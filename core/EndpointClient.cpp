@@ -1,6 +1,7 @@
 #include "EndpointClient.h"
 
 #include "RetryAfter.h"
+#include "ThrottledUpload.h"
 #include "TraceContext.h"
 
 #include <QNetworkAccessManager>
@@ -14,6 +15,8 @@
 namespace rebound {
 
 namespace {
+
+constexpr qint64 kReadBufferBytes = 256 * 1024;
 
 TransportError transportFor(QNetworkReply::NetworkError e)
 {
@@ -153,7 +156,22 @@ void EndpointClient::dispatch(Pending p)
     auto ex = std::make_shared<Exchange>();
     ex->started = m_clock.steadyNow();
     ex->traceId = trace.traceId;
-    QNetworkReply *reply = m_nam->sendCustomRequest(req, p.request.method, p.request.body);
+    // Qt's HTTP thread reads the socket on its own; without a limit it buffers whatever the
+    // server sends, however fast, until this thread gets round to reading it — on a busy machine
+    // that was gigabytes before the cap below was ever checked. With a limit the HTTP thread
+    // stops reading while that much is unread, and TCP throttles the server. A request without
+    // a body starts at once and takes the limit now; one with a body takes it from its body
+    // (see ThrottledUpload).
+    QNetworkReply *reply = nullptr;
+    if (p.request.body.isEmpty()) {
+        reply = m_nam->sendCustomRequest(req, p.request.method);
+        reply->setReadBufferSize(kReadBufferBytes);
+    } else {
+        auto *upload = new ThrottledUpload(p.request.body, kReadBufferBytes);
+        reply = m_nam->sendCustomRequest(req, p.request.method, upload);
+        upload->setParent(reply);
+        upload->setReply(reply);
+    }
     ++m_inFlight;
     m_replies.append(reply);
 
@@ -177,6 +195,11 @@ void EndpointClient::dispatch(Pending p)
     connect(reply, &QNetworkReply::readyRead, reply, [reply, ex, cap] {
         if (!reply->isOpen() || ex->tooLarge || ex->timedOut)
             return;
+        // Past the first megabyte, make room for the whole cap at once: doubling a large buffer
+        // would hold the old and the new copy (up to 1.5x the cap) for a moment.
+        if (ex->body.size() + reply->bytesAvailable() > kReadBufferBytes * 4 &&
+            ex->body.capacity() <= cap)
+            ex->body.reserve(cap + 1);
         ex->body += reply->read(cap + 1 - ex->body.size());
         if (ex->body.size() > cap) {
             ex->tooLarge = true;

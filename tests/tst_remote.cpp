@@ -22,6 +22,9 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
 
 using namespace rebound;
 
@@ -492,6 +495,9 @@ namespace {
 
 // A hostile peer at the socket level: after the headers it sends zeros for as long as the
 // client keeps reading, whatever it announced.
+// A server that never stops sending. It runs on its own thread, as a real server runs in its
+// own process: it must not be slowed down by the client's event loop, or the test would only
+// show the cap holding when the two happen to take turns.
 class EndlessServer final : public QTcpServer
 {
 public:
@@ -514,7 +520,7 @@ public:
             }
         });
     }
-    qint64 sent = 0;
+    std::atomic<qint64> sent = 0;
 
 private:
     void feed(QTcpSocket *s)
@@ -529,37 +535,73 @@ private:
     QByteArray m_headers;
 };
 
+/// EndlessServer on a thread of its own, listening on a loopback port chosen by the OS.
+class EndlessServerThread
+{
+public:
+    explicit EndlessServerThread(QByteArray headers) : m_server(new EndlessServer(std::move(headers)))
+    {
+        m_server->moveToThread(&m_thread);
+        QObject::connect(&m_thread, &QThread::finished, m_server, &QObject::deleteLater);
+        m_thread.start();
+        QMetaObject::invokeMethod(
+            m_server, [this] { m_port = m_server->listen(QHostAddress::LocalHost) ? m_server->serverPort() : 0; },
+            Qt::BlockingQueuedConnection);
+    }
+    ~EndlessServerThread()
+    {
+        m_thread.quit();
+        m_thread.wait();
+    }
+    quint16 port() const { return m_port; }
+    qint64 sent() const { return m_server->sent; }
+
+private:
+    QThread m_thread;
+    EndlessServer *m_server;
+    quint16 m_port = 0;
+};
+
 } // namespace
 
 void TestRemote::endlessBodyCutAtTheCap_data()
 {
     QTest::addColumn<QByteArray>("headers");
-    QTest::newRow("announces 10 GiB") << QByteArray(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n");
-    QTest::newRow("announces 100 bytes, sends for ever")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                      "100\r\n\r\n");
-    QTest::newRow("chunked, endless") << QByteArray(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-    QTest::newRow("no length, until the connection closes")
-        << QByteArray("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
-                      "close\r\n\r\n");
+    QTest::addColumn<bool>("post");
+    const QList<std::pair<const char *, QByteArray>> answers = {
+        {"announces 10 GiB",
+         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n"},
+        {"announces 100 bytes, sends for ever",
+         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"},
+        {"chunked, endless",
+         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"},
+        {"no length, until the connection closes",
+         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"}};
+    // A request with a body reaches Qt's HTTP thread by another path than one without (see
+    // ThrottledUpload), so both are checked.
+    for (const auto &[name, headers] : answers) {
+        QTest::addRow("GET, %s", name) << headers << false;
+        QTest::addRow("POST, %s", name) << headers << true;
+    }
 }
 
 void TestRemote::endlessBodyCutAtTheCap()
 {
     QFETCH(QByteArray, headers);
-    EndlessServer server(headers);
-    QVERIFY(server.listen(QHostAddress::LocalHost));
-    Direct direct(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort()));
-    const qint64 before = peakRssKiB();
+    QFETCH(bool, post);
+    EndlessServerThread server(headers);
+    QVERIFY(server.port() != 0);
+    Direct direct(QStringLiteral("http://127.0.0.1:%1").arg(server.port()));
+    const qint64 before = resetPeakRssKiB();
     ApiResponse r;
     bool done = false;
-    direct.client->send(TaskApi::listTasks({}, 500, {}),
+    direct.client->send(post ? TaskApi::cancel(QStringLiteral("t-1"), 1, "key-1",
+                                               TaskApi::cancelBody(QStringLiteral("operator")))
+                             : TaskApi::listTasks({}, 500, {}),
                         [&](const ApiResponse &a) { r = a, done = true; });
     QTRY_VERIFY_WITH_TIMEOUT(done, 20'000);
     const qint64 grown = peakRssKiB() - before;
-    qInfo("sent %lld MiB before the client stopped; peak RSS grew %lld MiB", server.sent >> 20,
+    qInfo("sent %lld MiB before the client stopped; peak RSS grew %lld MiB", server.sent() >> 20,
           grown >> 10);
     if (headers.contains("Content-Length: 100\r\n")) {
         // Exactly the announced 100 bytes are taken; the rest is never read.
@@ -570,7 +612,17 @@ void TestRemote::endlessBodyCutAtTheCap()
                  qPrintable(r.describe()));
     }
     // Bounded memory: the 16 MiB cap, plus buffers; never the body.
-    QVERIFY2(grown < 96 * 1024, qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
+    // Bounded memory whatever the scheduling: the 16 MiB cap plus Qt's read buffer and socket
+    // buffers (measured: +0-2 MiB, also with two copies of this test beside three busy loops).
+    // Before the read buffer was limited this grew 21-43 MiB under load, once 6 GiB. ASan keeps
+    // freed chunks in quarantine, so its bound is the looser one the Reliability table promises.
+#if defined(__SANITIZE_ADDRESS__)
+    const qint64 slackMiB = 32;
+#else
+    const qint64 slackMiB = 8;
+#endif
+    QVERIFY2(grown <= (16 + slackMiB) * 1024,
+             qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
 }
 
 void TestRemote::restoredRetryIsBoundedByThePolicy()
