@@ -202,12 +202,12 @@ void TestRemote::retryAfterHeaderPausesEndpoint()
     QVERIFY(client.pausedUntil().has_value());
     taskd.setFaults(QJsonObject{});
     const double before =
-        taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"404\"}");
+        taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks/{id}\",status=\"404\"}");
     bool second = false;
     client.send(TaskApi::getTask(QStringLiteral("x")), [&](const ApiResponse &) { second = true; });
     QTest::qWait(600);
     QVERIFY(!second); // held back while the Retry-After is in force
-    QCOMPARE(taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"404\"}"),
+    QCOMPARE(taskd.metric("rebound_taskd_requests_total{route=\"/v1/tasks/{id}\",status=\"404\"}"),
              before);
     QTRY_VERIFY_WITH_TIMEOUT(second, 10'000);
     QVERIFY(!client.pausedUntil().has_value());
@@ -539,13 +539,17 @@ private:
 class EndlessServerThread
 {
 public:
-    explicit EndlessServerThread(QByteArray headers) : m_server(new EndlessServer(std::move(headers)))
+    explicit EndlessServerThread(QByteArray headers)
+        : m_server(new EndlessServer(std::move(headers)))
     {
         m_server->moveToThread(&m_thread);
         QObject::connect(&m_thread, &QThread::finished, m_server, &QObject::deleteLater);
         m_thread.start();
         QMetaObject::invokeMethod(
-            m_server, [this] { m_port = m_server->listen(QHostAddress::LocalHost) ? m_server->serverPort() : 0; },
+            m_server,
+            [this] {
+                m_port = m_server->listen(QHostAddress::LocalHost) ? m_server->serverPort() : 0;
+            },
             Qt::BlockingQueuedConnection);
     }
     ~EndlessServerThread()
@@ -569,8 +573,8 @@ void TestRemote::endlessBodyCutAtTheCap_data()
     QTest::addColumn<QByteArray>("headers");
     QTest::addColumn<bool>("post");
     const QList<std::pair<const char *, QByteArray>> answers = {
-        {"announces 10 GiB",
-         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n"},
+        {"announces 10 GiB", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             "10737418240\r\n\r\n"},
         {"announces 100 bytes, sends for ever",
          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"},
         {"chunked, endless",

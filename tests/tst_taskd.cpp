@@ -29,6 +29,11 @@ private Q_SLOTS:
     void faultsRefuseWithoutStarting();
     void typeWithAwkwardCharacters();
     void metricsAndOpenApi();
+    void metricsRoutesComeFromTheRouteTable();
+    void faultsAreCountedOnce();
+    void conditionalHeaders_data();
+    void conditionalHeaders();
+    void postBodyMustBeJson();
     void refusesUnsafeStart_data();
     void refusesUnsafeStart();
     void requestCaps();
@@ -372,10 +377,137 @@ void TestTaskd::metricsAndOpenApi()
         m.contains("rebound_taskd_attempts_started_total{type=\"sms.send\",reason=\"initial\"}"));
     QVERIFY(m.contains("rebound_taskd_conflict_answers_total{status=\"412\"}"));
     QVERIFY(m_taskd->metric("rebound_taskd_conflict_answers_total{status=\"412\"}") >= 1);
-    QVERIFY(m.contains("rebound_taskd_requests_total{route=\"/v1/tasks\",status=\"202\"}"));
+    QVERIFY(m.contains(
+        "rebound_taskd_requests_total{route=\"/v1/tasks/{id}/attempts\",status=\"202\"}"));
     const auto api = m_taskd->request("GET", QStringLiteral("/openapi.yaml"), {}, {}, false);
     QCOMPARE(api.status, 200);
     QVERIFY(api.body.startsWith("openapi: 3"));
+}
+
+void TestTaskd::metricsRoutesComeFromTheRouteTable()
+{
+    // Paths a client invents (with or without a token) must not become new series.
+    const auto series = [this] {
+        int n = 0;
+        for (const QByteArray &line : m_taskd->metrics().split('\n'))
+            n += line.startsWith("rebound_taskd_requests_total{");
+        return n;
+    };
+    m_taskd->request("GET", QStringLiteral("/warm-up-unmatched"), {}, {}, false);
+    m_taskd->get(QStringLiteral("/warm-up-unmatched-with-token"));
+    const int before = series();
+    for (int i = 0; i < 50; ++i) {
+        const QString path = QStringLiteral("/random-%1/x%2").arg(i).arg(i * 7919);
+        QCOMPARE(m_taskd->request("GET", path, {}, {}, false).status, 404);
+        QCOMPARE(m_taskd->get(QStringLiteral("/v1/") + path).status, 404);
+    }
+    QCOMPARE(series(), before);
+    const QByteArray m = m_taskd->metrics();
+    QVERIFY(m.contains("rebound_taskd_requests_total{route=\"unmatched\",status=\"404\"}"));
+    QVERIFY(!m.contains("random-"));
+}
+
+void TestTaskd::faultsAreCountedOnce()
+{
+    const QString id = failedTask();
+    const QString path = QStringLiteral("/v1/tasks/") + id;
+    // A series that is not there yet counts as 0.
+    const auto count = [this](const QByteArray &line) {
+        return std::max(0.0, m_taskd->metric(line));
+    };
+    const QByteArray line = "rebound_taskd_requests_total{route=\"/v1/tasks/{id}\",status=\"503\"}";
+    const QByteArray injected = "rebound_taskd_faults_injected_total{kind=\"fail\"}";
+    const double before = count(line);
+    const double injectedBefore = count(injected);
+    m_taskd->setFaults(QJsonObject{{QStringLiteral("failRate"), 1.0}});
+    QCOMPARE(m_taskd->get(path).status, 503);
+    m_taskd->setFaults(QJsonObject{});
+    QCOMPARE(count(line), before + 1);
+    QCOMPARE(count(injected), injectedBefore + 1);
+    QVERIFY(!m_taskd->metrics().contains("route=\"fault\""));
+}
+
+void TestTaskd::conditionalHeaders_data()
+{
+    // {header, value ("%1" = the current tag's opaque part), expected status}
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<int>("status");
+    QTest::newRow("If-None-Match strong")
+        << QByteArray("If-None-Match") << QByteArray("\"%1\"") << 304;
+    QTest::newRow("If-None-Match weak")
+        << QByteArray("If-None-Match") << QByteArray("W/\"%1\"") << 304;
+    QTest::newRow("If-None-Match list")
+        << QByteArray("If-None-Match") << QByteArray("\"old\", W/\"%1\"") << 304;
+    QTest::newRow("If-None-Match other")
+        << QByteArray("If-None-Match") << QByteArray("\"old\"") << 200;
+    QTest::newRow("If-None-Match unquoted")
+        << QByteArray("If-None-Match") << QByteArray("%1") << 200;
+    QTest::newRow("If-Match strong") << QByteArray("If-Match") << QByteArray("\"%1\"") << 202;
+    QTest::newRow("If-Match list") << QByteArray("If-Match") << QByteArray("\"0\", \"%1\"") << 202;
+    QTest::newRow("If-Match weak never matches")
+        << QByteArray("If-Match") << QByteArray("W/\"%1\"") << 412;
+    QTest::newRow("If-Match unquoted") << QByteArray("If-Match") << QByteArray("%1") << 400;
+    QTest::newRow("If-Match half-quoted") << QByteArray("If-Match") << QByteArray("\"%1") << 400;
+}
+
+void TestTaskd::conditionalHeaders()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(QByteArray, value);
+    QFETCH(int, status);
+    if (header == "If-None-Match") {
+        const auto first = m_taskd->get(QStringLiteral("/v1/tasks?limit=1000"));
+        QByteArray opaque = first.headers.value("etag");
+        opaque = opaque.mid(1, opaque.size() - 2);
+        const QString cursor = first.json().value(QStringLiteral("cursor")).toString();
+        const auto r = m_taskd->request("GET", QStringLiteral("/v1/tasks?since=") + cursor, {},
+                                        {{header, QByteArray(value).replace("%1", opaque)}});
+        QCOMPARE(r.status, status);
+        return;
+    }
+    const QString id = failedTask();
+    const QByteArray version =
+        QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt());
+    const auto r = m_taskd->post(
+        QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"), R"({"reason":"operator"})",
+        {{"Idempotency-Key", QByteArray("cond-") + QTest::currentDataTag()},
+         {header, QByteArray(value).replace("%1", version)}});
+    QCOMPARE(r.status, status);
+    if (status == 400) {
+        QVERIFY(r.headers.value("content-type").startsWith("application/problem+json"));
+        QVERIFY2(r.json()
+                     .value(QStringLiteral("detail"))
+                     .toString()
+                     .contains(QStringLiteral("If-Match: \"3\"")),
+                 r.body.constData());
+    }
+}
+
+void TestTaskd::postBodyMustBeJson()
+{
+    const QString id = failedTask();
+    const QByteArray version =
+        '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) + '"';
+    for (const QByteArray &type :
+         {QByteArray("text/plain"), QByteArray("application/x-www-form-urlencoded")}) {
+        const auto r = m_taskd->post(
+            QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"),
+            R"({"reason":"operator"})",
+            {{"Idempotency-Key", "ct-" + type}, {"If-Match", version}, {"Content-Type", type}});
+        QCOMPARE(r.status, 415);
+        QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("urn:rebound:problem:unsupported-media-type"));
+        QVERIFY(r.json()
+                    .value(QStringLiteral("detail"))
+                    .toString()
+                    .contains(QString::fromLatin1(type)));
+    }
+    QCOMPARE(m_taskd->attempts(id).size(), 1); // nothing started
+    // A charset parameter is fine.
+    const auto ok = m_taskd->post(QStringLiteral("/v1/tasks"), R"({"type":"ct.ok"})",
+                                  {{"Content-Type", "application/json; charset=utf-8"}});
+    QCOMPARE(ok.status, 201);
 }
 
 void TestTaskd::refusesUnsafeStart_data()

@@ -17,6 +17,7 @@
 #include <QTimer>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <cmath>
 
 // Resources of a static library must be registered explicitly (outside any namespace).
@@ -56,6 +57,8 @@ const char *reasonPhrase(int status)
         return "Precondition Failed";
     case 413:
         return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
     case 428:
@@ -80,6 +83,63 @@ const char *reasonPhrase(int status)
 QByteArray compact(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+// The entity tags of an If-Match / If-None-Match list (RFC 9110 §8.8.3, §13.1): each with its
+// weak flag. nullopt when the header is not a list of quoted tags (or "*", returned as one tag
+// "*" that is not weak).
+struct EntityTag
+{
+    QByteArray opaque; ///< without quotes
+    bool weak = false;
+};
+
+std::optional<QList<EntityTag>> parseEntityTags(const QByteArray &header)
+{
+    QList<EntityTag> tags;
+    const QByteArray h = header.trimmed();
+    if (h == "*")
+        return QList<EntityTag>{EntityTag{"*", false}};
+    for (QByteArray item : h.split(',')) {
+        item = item.trimmed();
+        if (item.isEmpty())
+            continue; // RFC 9110 list syntax allows empty elements
+        EntityTag t;
+        if (item.startsWith("W/")) {
+            t.weak = true;
+            item = item.mid(2);
+        }
+        if (item.size() < 2 || !item.startsWith('"') || !item.endsWith('"') ||
+            item.mid(1, item.size() - 2).contains('"'))
+            return std::nullopt;
+        t.opaque = item.mid(1, item.size() - 2);
+        tags.append(t);
+    }
+    if (tags.isEmpty())
+        return std::nullopt;
+    return tags;
+}
+
+// The route a request path belongs to, as the OpenAPI file names it: the only values the
+// `route` label of /metrics takes, so a client cannot create series by inventing paths.
+QString routeLabel(const QString &path)
+{
+    static const QStringList fixed = {
+        QStringLiteral("/v1/health"),    QStringLiteral("/v1/tasks"),
+        QStringLiteral("/metrics"),      QStringLiteral("/openapi.yaml"),
+        QStringLiteral("/admin/faults"), QStringLiteral("/admin/profile")};
+    if (fixed.contains(path))
+        return path;
+    static const QString prefix = QStringLiteral("/v1/tasks/");
+    if (path.startsWith(prefix)) {
+        const QStringList parts = path.mid(prefix.size()).split(u'/');
+        if (parts.size() == 1 && !parts[0].isEmpty())
+            return QStringLiteral("/v1/tasks/{id}");
+        if (parts.size() == 2 && !parts[0].isEmpty() &&
+            (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
+            return QStringLiteral("/v1/tasks/{id}/") + parts[1];
+    }
+    return QStringLiteral("unmatched");
 }
 
 QString promEscape(const QString &v)
@@ -516,7 +576,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     const bool faultable =
         path.startsWith(QLatin1String("/v1/")) && path != QLatin1String("/v1/health");
     if (faultable && m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
-        count(QStringLiteral("reset"), 0);
+        count(routeLabel(path), 0);
         ++m_faultsInjected[QStringLiteral("reset")];
         socket->abort(); // refused before anything was done
         return true;
@@ -527,8 +587,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
                              QStringLiteral("Injected failure"));
         if (!m_faults.retryAfter.isEmpty())
             r.headers.append(Header{"Retry-After", m_faults.retryAfter});
-        count(QStringLiteral("fault"), r.status);
-        ++m_faultsInjected[QStringLiteral("fail")];
+        ++m_faultsInjected[QStringLiteral("fail")]; // counted by route in send()
         send(socket, path, close, r);
         return true;
     }
@@ -559,7 +618,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         // The work is done (and its idempotency entry kept); the answer is cut off half way.
         if (auto it = m_idempotency.find(idemKey); !idemKey.isEmpty() && it != m_idempotency.end())
             it->inFlight = false;
-        count(QStringLiteral("reset-mid-body"), r.status);
+        count(routeLabel(path), 0);
         ++m_faultsInjected[QStringLiteral("reset-mid-body")];
         socket->write(rawHead(r, false) + r.body.left(r.body.size() / 2));
         socket->flush();
@@ -603,7 +662,7 @@ void TaskServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *s
 
 void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Response response)
 {
-    count(path.section(u'/', 0, 2), response.status);
+    count(routeLabel(path), response.status);
     if (m_faults.dripMs > 0 && path.startsWith(QLatin1String("/v1/")) && !response.body.isEmpty()) {
         ++m_faultsInjected[QStringLiteral("drip")];
         // Headers now, then the body one byte at a time: a client without an overall deadline
@@ -692,6 +751,19 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
             return r;
         }
     }
+    if (method == M::Post && routeLabel(path) != QLatin1String("unmatched")) {
+        // Bodies are JSON; anything else is refused before it is read as JSON.
+        const QByteArray type = header(request, "Content-Type");
+        const QByteArray media = type.split(';').first().trimmed().toLower();
+        if (media != "application/json") {
+            applyFaults = false;
+            return problem(415, "unsupported-media-type",
+                           QStringLiteral("Request body must be JSON"),
+                           QStringLiteral("Content-Type: expected application/json, got %1")
+                               .arg(type.isEmpty() ? QStringLiteral("none")
+                                                   : QString::fromLatin1(type.left(100))));
+        }
+    }
     if (path == QLatin1String("/admin/faults")) {
         applyFaults = false;
         if (method == M::Post) {
@@ -738,8 +810,12 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
                                QStringLiteral("type: must be a string of 1–200 characters"));
             QMap<QString, QString> labels;
             const QJsonObject lo = o.value(QStringLiteral("labels")).toObject();
-            for (auto it = lo.begin(); it != lo.end(); ++it)
+            for (auto it = lo.begin(); it != lo.end(); ++it) {
+                if (!it.value().isString())
+                    return problem(400, "bad-request", QStringLiteral("Invalid task"),
+                                   QStringLiteral("labels.%1: must be a string").arg(it.key()));
                 labels.insert(it.key(), it.value().toString());
+            }
             const QString id =
                 createTask(type.toString(), labels, o.value(QStringLiteral("payload")));
             Response r = taskResponse(m_tasks[id], 201);
@@ -798,9 +874,17 @@ TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
         }
         since = *s;
     }
-    const QByteArray etag = "\"" + m_epoch + '-' + QByteArray::number(qulonglong(m_seq)) + "\"";
+    const QByteArray opaque = m_epoch + '-' + QByteArray::number(qulonglong(m_seq));
+    const QByteArray etag = '"' + opaque + '"';
     auto first = m_bySeq.upper_bound(since);
-    if (hasSince && first == m_bySeq.end() && header(request, "If-None-Match") == etag) {
+    // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"; a list matches when
+    // any member does; a header that is not a list of entity tags is ignored.
+    const auto tags = parseEntityTags(header(request, "If-None-Match"));
+    const bool tagMatches =
+        tags && std::any_of(tags->begin(), tags->end(), [&](const EntityTag &t) {
+            return t.opaque == opaque || (t.opaque == "*" && !t.weak);
+        });
+    if (hasSince && first == m_bySeq.end() && tagMatches) {
         Response r;
         r.status = 304;
         r.headers.append(Header{"ETag", etag});
@@ -845,6 +929,11 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return problem(428, "precondition-required",
                        QStringLiteral("If-Match with the task's version required"),
                        QStringLiteral("send If-Match: \"<version>\" (\"*\" is not accepted)"));
+    const auto ifMatchTags = parseEntityTags(ifMatch);
+    if (!ifMatchTags || ifMatchTags->first().opaque == "*")
+        return problem(400, "bad-request", QStringLiteral("Invalid If-Match"),
+                       QStringLiteral("If-Match: expected the task's version as a quoted entity "
+                                      "tag, e.g. If-Match: \"3\""));
     const QString scoped = (cancel ? QStringLiteral("cancel\n") : QStringLiteral("attempts\n")) +
                            id + u'\n' + QString::fromLatin1(key);
     const QByteArray bodyHash =
@@ -863,7 +952,10 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return replay;
     }
     TaskRecord &rec = m_tasks[id];
-    if (ifMatch != '"' + QByteArray::number(qint64(rec.task.version)) + '"')
+    // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+    const QByteArray current = QByteArray::number(qint64(rec.task.version));
+    if (std::none_of(ifMatchTags->begin(), ifMatchTags->end(),
+                     [&](const EntityTag &t) { return !t.weak && t.opaque == current; }))
         return problem(412, "precondition-failed", QStringLiteral("The task has changed"),
                        QStringLiteral("current version is %1").arg(rec.task.version));
     const QJsonDocument doc = QJsonDocument::fromJson(request.body());
@@ -948,8 +1040,8 @@ QByteArray TaskServer::metricsText() const
                 .arg(it.value())
                 .toUtf8();
     }
-    out += "# HELP rebound_taskd_requests_total Requests answered, by route and status (0: "
-           "connection reset).\n"
+    out += "# HELP rebound_taskd_requests_total Requests answered, by route (as the OpenAPI file "
+           "names it; unmatched for any other path) and status (0: connection cut).\n"
            "# TYPE rebound_taskd_requests_total counter\n";
     QMap<int, quint64> byStatus;
     for (auto it = m_requests.begin(); it != m_requests.end(); ++it) {
