@@ -20,6 +20,7 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSaveFile>
+#include <QSet>
 #include <QSslCertificate>
 #include <QStandardPaths>
 #include <QTimer>
@@ -137,6 +138,7 @@ int RemoteCommands::tasks(const QStringList &args, cli::Streams io)
     QString cursor;
     bool first = true;
     int count = 0;
+    QSet<QString> cursorsSeen; // a cursor that comes back while `more` is true would loop
     if (!c.parser.isSet(QStringLiteral("json")))
         io.out << QStringLiteral("%1  %2  %3  %4  %5\n")
                       .arg(QStringLiteral("ID"), -28)
@@ -153,9 +155,17 @@ int RemoteCommands::tasks(const QStringList &args, cli::Streams io)
         }
         auto page = TaskJson::decodePage(r.body);
         if (!page) {
-            io.err << c.name << ": malformed answer: " << page.error().message << "\n";
+            io.err << c.name << ": " << endpoint->key()
+                   << ": malformed answer: " << page.error().message << "\n";
             return cli::Invalid;
         }
+        if (page->more && (page->cursor == cursor || cursorsSeen.contains(page->cursor))) {
+            io.err << c.name << ": " << endpoint->key() << ": the endpoint misbehaves: cursor "
+                   << page->cursor << " did not advance while more is true (after " << count
+                   << " tasks)\n";
+            return cli::Invalid;
+        }
+        cursorsSeen.insert(page->cursor);
         for (const RemoteTask &t : page->tasks) {
             ++count;
             if (c.parser.isSet(QStringLiteral("json")))
@@ -200,7 +210,7 @@ int RemoteCommands::retry(const QStringList &args, cli::Streams io, bool cancel)
     }
     const auto task = TaskJson::decodeTask(got.body);
     if (!task) {
-        io.err << c.name << ": malformed answer: " << task.error().message << "\n";
+        io.err << c.name << ": " << id << ": malformed answer: " << task.error().message << "\n";
         return cli::Invalid;
     }
     const QString action =
@@ -234,7 +244,9 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     c.name = QStringLiteral("reboundctl watch");
     if (!parseCommon(
             c, args, io,
-            {{QStringLiteral("policies"), QStringLiteral("Policy file (hot-reloaded)."),
+            {{QStringLiteral("policies"),
+              QStringLiteral("Policy file (hot-reloaded; default: the built-in policy for every "
+                             "task type)."),
               QStringLiteral("FILE")},
              {QStringLiteral("db"),
               QStringLiteral("History database (default: under the app data directory)."),
@@ -246,10 +258,6 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("Delete attempts older than this many days (0 keeps everything)."),
               QStringLiteral("D"), QStringLiteral("30")}}))
         return usageOrHelp(c);
-    if (!c.parser.isSet(QStringLiteral("policies"))) {
-        io.err << c.name << ": --policies FILE is required\n";
-        return cli::Usage;
-    }
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
         bool ok = false;
@@ -272,14 +280,17 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     QtTimerSource timers(clock);
     SeededRandom rng(QRandomGenerator::system()->generate64());
     PolicyStore policies(clock);
+    // Without --policies every task type gets the built-in defaults: a first try just works.
     const QString policyPath = c.parser.value(QStringLiteral("policies"));
-    if (!QFile::exists(policyPath)) {
-        io.err << c.name << ": --policies " << policyPath << ": no such file\n";
-        return cli::Usage;
-    }
-    if (auto r = policies.open(policyPath); !r) {
-        io.err << c.name << ": " << policyPath << ":\n" << r.error().message << "\n";
-        return cli::Invalid;
+    if (!policyPath.isEmpty()) {
+        if (!QFile::exists(policyPath)) {
+            io.err << c.name << ": --policies " << policyPath << ": no such file\n";
+            return cli::Usage;
+        }
+        if (auto r = policies.open(policyPath); !r) {
+            io.err << c.name << ": " << policyPath << ":\n" << r.error().message << "\n";
+            return cli::Invalid;
+        }
     }
     QString dbPath = c.parser.value(QStringLiteral("db"));
     if (dbPath.isEmpty())
@@ -297,6 +308,13 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
                        {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
     });
+    JsonLog::event(
+        lcEngine, QtInfoMsg, QStringLiteral("watch_started"),
+        {{QStringLiteral("endpoint"), endpoint->key()},
+         {QStringLiteral("db"), dbPath},
+         {QStringLiteral("policies"),
+          policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
+                               : policyPath}});
     QTimer retention;
     if (retentionDays > 0) {
         const auto purge = [&] {
@@ -311,8 +329,6 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         retention.start(3'600'000);
     }
     Orchestrator orchestrator(policies, **history, clock, timers, rng);
-    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_started"),
-                   {{QStringLiteral("endpoint"), endpoint->key()}, {QStringLiteral("db"), dbPath}});
     orchestrator.addEndpoint(*endpoint);
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);

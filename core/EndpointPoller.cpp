@@ -50,6 +50,8 @@ QString toText(EndpointStatus::State s)
         return QStringLiteral("connected");
     case EndpointStatus::State::BackingOff:
         return QStringLiteral("backing off");
+    case EndpointStatus::State::Misbehaving:
+        return QStringLiteral("misbehaving");
     case EndpointStatus::State::BreakerOpen:
         return QStringLiteral("breaker open");
     }
@@ -149,9 +151,9 @@ void EndpointPoller::pollOnce()
     }
     m_breaker.tryAcquire();
     m_inFlight = true;
-    ApiRequest req = TaskApi::listTasks(
-        m_snapshotting ? (m_snapshot.isEmpty() ? QString() : m_cursor) : m_cursor, kPageSize,
-        m_snapshotting ? QByteArray() : m_etag);
+    m_requestedCursor = m_snapshotting ? (m_snapshot.isEmpty() ? QString() : m_cursor) : m_cursor;
+    ApiRequest req =
+        TaskApi::listTasks(m_requestedCursor, kPageSize, m_snapshotting ? QByteArray() : m_etag);
     req.timeout = m_timeout.current();
     ++m_requests;
     m_client.send(req, [this](const ApiResponse &r) {
@@ -166,12 +168,17 @@ void EndpointPoller::pollOnce()
     });
 }
 
-void EndpointPoller::onFailure(const QString &why)
+void EndpointPoller::onFailure(const QString &why, bool misbehaving)
 {
     m_breaker.record(CallOutcome::Failure, Duration(0));
+    // A repeated page would come back the same: start the next try from where the service
+    // last made sense (a fresh snapshot, or the last cursor that moved on).
+    m_cursorsThisRun.clear();
     const BackoffDelay d = m_backoff.next(m_rng);
     const Duration wait(static_cast<std::int64_t>(d.delayMs));
-    JsonLog::event(lcClient, QtWarningMsg, QStringLiteral("endpoint_unreachable"),
+    JsonLog::event(lcClient, QtWarningMsg,
+                   misbehaving ? QStringLiteral("endpoint_misbehaving")
+                               : QStringLiteral("endpoint_unreachable"),
                    {{QStringLiteral("endpoint"), m_client.config().key()},
                     {QStringLiteral("cause"), why},
                     {QStringLiteral("delay_ms"), qint64(wait.count())}});
@@ -180,7 +187,8 @@ void EndpointPoller::onFailure(const QString &why)
         schedule(*until - m_clock.steadyNow());
         return;
     }
-    setState(EndpointStatus::State::BackingOff, m_clock.steadyNow() + wait, why);
+    setState(misbehaving ? EndpointStatus::State::Misbehaving : EndpointStatus::State::BackingOff,
+             m_clock.steadyNow() + wait, why);
     schedule(wait);
 }
 
@@ -221,11 +229,32 @@ void EndpointPoller::onPage(const ApiResponse &r)
     }
     auto page = TaskJson::decodePage(r.body);
     if (!page) {
-        onFailure(QStringLiteral("malformed page: ") + page.error().message);
+        onFailure(QStringLiteral("malformed answer: ") + page.error().message, true);
         return;
     }
+    if (page->more) {
+        // A service that says "more" must hand out a cursor that moves on; one that repeats
+        // (the same as asked with, or any seen since the last complete answer) would have us
+        // ask for ever. Nothing of such a run is trusted: the snapshot starts over.
+        if (page->cursor == m_requestedCursor || m_cursorsThisRun.contains(page->cursor)) {
+            const QString why =
+                QStringLiteral("cursor %1 did not advance while more is true").arg(page->cursor);
+            if (m_snapshotting) {
+                m_snapshot.clear();
+                m_cursor.clear();
+            }
+            onFailure(why, true);
+            return;
+        }
+        m_cursorsThisRun.insert(page->cursor);
+    } else {
+        m_cursorsThisRun.clear();
+    }
     m_breaker.record(CallOutcome::Success, r.elapsed);
-    m_backoff.reset(endpointBackoff());
+    // Only a complete answer proves the endpoint well again: a first page followed by a broken
+    // second one must not restart the backoff every time.
+    if (!page->more)
+        m_backoff.reset(endpointBackoff());
     m_cursor = page->cursor;
     m_etag = r.header("etag");
     m_status.lastSyncWallMs = m_clock.wallNowMs();

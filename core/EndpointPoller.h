@@ -8,6 +8,7 @@
 #include "TimerSource.h"
 
 #include <QObject>
+#include <QSet>
 
 namespace rebound {
 
@@ -18,7 +19,8 @@ struct EndpointStatus
     {
         Connecting,
         Connected,
-        BackingOff,
+        BackingOff,  ///< unreachable or refusing (transport error, 5xx, 429, 401/403)
+        Misbehaving, ///< answering, but not as the Task API says (malformed, a cursor that repeats)
         BreakerOpen
     };
     State state = State::Connecting;
@@ -68,7 +70,8 @@ private:
     void schedule(Duration after);
     void pollOnce();
     void onPage(const ApiResponse &r);
-    void onFailure(const QString &why);
+    /// The endpoint failed (`misbehaving`: it answered against the contract): breaker, backoff.
+    void onFailure(const QString &why, bool misbehaving = false);
     void setState(EndpointStatus::State s, std::optional<SteadyTime> next,
                   const QString &error = {});
 
@@ -92,6 +95,9 @@ private:
     QByteArray m_etag;
     bool m_snapshotting = true;
     QList<RemoteTask> m_snapshot;
+    QString m_requestedCursor; ///< the `since` of the page in flight
+    QSet<QString>
+        m_cursorsThisRun; ///< cursors of consecutive `more` pages: one coming back is a loop
     std::int64_t m_requests = 0;
     std::int64_t m_bytes = 0;
 };

@@ -183,12 +183,12 @@ Result<TaskPage> TaskJson::decodePage(const QByteArray &body)
         return obj.error();
     const QJsonValue tasks = obj->value(QStringLiteral("tasks"));
     if (!tasks.isArray())
-        return bad(QStringLiteral("tasks"), QStringLiteral("must be an array"));
+        return bad(QStringLiteral("$.tasks"), QStringLiteral("must be an array"));
     TaskPage page;
     const QJsonArray arr = tasks.toArray();
     page.tasks.reserve(arr.size());
     for (qsizetype i = 0; i < arr.size(); ++i) {
-        const QString path = QStringLiteral("tasks[%1]").arg(i);
+        const QString path = QStringLiteral("$.tasks[%1]").arg(i);
         if (!arr.at(i).isObject())
             return bad(path, QStringLiteral("must be an object"));
         auto t = taskFromJson(arr.at(i).toObject(), path);
@@ -198,10 +198,11 @@ Result<TaskPage> TaskJson::decodePage(const QByteArray &body)
     }
     Error e;
     if (!readString(*obj, "cursor", QStringLiteral("$"), page.cursor, e, true, 200))
-        return bad(QStringLiteral("cursor"), QStringLiteral("must be a non-empty string"));
+        return bad(QStringLiteral("$.cursor"),
+                   QStringLiteral("must be a string of 1–200 characters"));
     const QJsonValue more = obj->value(QStringLiteral("more"));
     if (!more.isBool())
-        return bad(QStringLiteral("more"), QStringLiteral("must be true or false"));
+        return bad(QStringLiteral("$.more"), QStringLiteral("must be true or false"));
     page.more = more.toBool();
     return page;
 }
@@ -221,11 +222,11 @@ Result<QList<RemoteAttempt>> TaskJson::decodeAttempts(const QByteArray &body)
         return obj.error();
     const QJsonValue attempts = obj->value(QStringLiteral("attempts"));
     if (!attempts.isArray())
-        return bad(QStringLiteral("attempts"), QStringLiteral("must be an array"));
+        return bad(QStringLiteral("$.attempts"), QStringLiteral("must be an array"));
     QList<RemoteAttempt> out;
     const QJsonArray arr = attempts.toArray();
     for (qsizetype i = 0; i < arr.size(); ++i) {
-        const QString path = QStringLiteral("attempts[%1]").arg(i);
+        const QString path = QStringLiteral("$.attempts[%1]").arg(i);
         if (!arr.at(i).isObject())
             return bad(path, QStringLiteral("must be an object"));
         auto a = attemptFromJson(arr.at(i).toObject(), path);

@@ -16,6 +16,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QTcpServer>
@@ -93,6 +94,8 @@ private Q_SLOTS:
     void endlessBodyCutAtTheCap();
     void selfSignedRefusedUntilTrusted_data();
     void selfSignedRefusedUntilTrusted();
+    void answersAgainstTheContract_data();
+    void answersAgainstTheContract();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -317,20 +320,25 @@ void TestRemote::malformedBodies_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("expected");
+    QTest::addColumn<EndpointStatus::State>("state");
     QTest::newRow("truncated") << "truncated"
-                               << "malformed page";
+                               << "malformed answer: $: not valid JSON"
+                               << EndpointStatus::State::Misbehaving;
     QTest::newRow("html") << "html"
-                          << "malformed page";
+                          << "malformed answer: $: not valid JSON"
+                          << EndpointStatus::State::Misbehaving;
     QTest::newRow("wrong-types") << "wrong-types"
-                                 << "malformed page";
+                                 << "malformed answer: $.tasks: must be an array"
+                                 << EndpointStatus::State::Misbehaving;
     QTest::newRow("oversized") << "oversized"
-                               << "larger than";
+                               << "larger than" << EndpointStatus::State::BackingOff;
 }
 
 void TestRemote::malformedBodies()
 {
     QFETCH(QString, kind);
     QFETCH(QString, expected);
+    QFETCH(EndpointStatus::State, state);
     TaskdProcess taskd;
     QVERIFY(taskd.start(0, kSucceed));
     taskd.createTask(QStringLiteral("m"));
@@ -339,7 +347,7 @@ void TestRemote::malformedBodies()
     taskd.setFaults(QJsonObject{{QStringLiteral("malformedRate"), 1.0},
                                 {QStringLiteral("malformedKind"), kind}});
     poller.start();
-    QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::BackingOff, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, state, 10'000);
     QVERIFY2(poller.status().lastError.contains(expected), qPrintable(poller.status().lastError));
     taskd.setFaults(QJsonObject{});
     QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::Connected, 15'000);
@@ -566,6 +574,37 @@ private:
     quint16 m_port = 0;
 };
 
+// A server that gives every request the same 200 answer: a service that follows the letter of
+// the spec and never moves on (as Prism's mock does). Counts the requests it got.
+class FixedAnswerServer final : public QTcpServer
+{
+public:
+    explicit FixedAnswerServer(QByteArray body) : m_body(std::move(body))
+    {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = nextPendingConnection()) {
+                connect(s, &QTcpSocket::readyRead, s, [this, s] {
+                    QByteArray pending = s->property("pending").toByteArray() + s->readAll();
+                    qsizetype end;
+                    while ((end = pending.indexOf("\r\n\r\n")) >= 0) {
+                        pending.remove(0, end + 4); // requests here are GETs without a body
+                        ++requests;
+                        s->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: " +
+                                 QByteArray::number(m_body.size()) + "\r\n\r\n" + m_body);
+                    }
+                    s->setProperty("pending", pending);
+                });
+                connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    int requests = 0;
+
+private:
+    QByteArray m_body;
+};
+
 } // namespace
 
 void TestRemote::endlessBodyCutAtTheCap_data()
@@ -712,4 +751,60 @@ void TestRemote::selfSignedRefusedUntilTrusted()
 }
 
 QTEST_GUILESS_MAIN(TestRemote)
+
+void TestRemote::answersAgainstTheContract_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("expected");
+    const QByteArray task =
+        R"({"id":"t1","type":"loop","state":"running","attempt":1,"version":1,)"
+        R"("createdAt":"2026-11-27T10:00:00.000Z","updatedAt":"2026-11-27T10:00:00.000Z"})";
+    QTest::newRow("same cursor, more: true")
+        << QByteArray(R"({"tasks":[)" + task + R"(],"cursor":"c1","more":true})")
+        << "cursor c1 did not advance while more is true";
+    QTest::newRow("malformed task")
+        << QByteArray(R"({"tasks":[{"id":"t1"}],"cursor":"c1","more":false})")
+        << "malformed answer: $.tasks[0].type: is required";
+}
+
+void TestRemote::answersAgainstTheContract()
+{
+    // Against a service that never moves on, the poller backs off and says why (never a tight
+    // loop), and `reboundctl tasks` stops with the cursor named.
+    QFETCH(QByteArray, body);
+    QFETCH(QString, expected);
+    FixedAnswerServer server(body);
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    const QString url = QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort());
+    {
+        Direct direct(url);
+        EndpointPoller &poller = direct.poller();
+        QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
+        poller.start();
+        QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::Misbehaving, 5000);
+        QVERIFY2(poller.status().lastError.contains(expected),
+                 qPrintable(poller.status().lastError));
+        QVERIFY(poller.status().nextTryAt.has_value());
+        QTest::qWait(4000);
+        // Backoff 1 s, 2 s, … (equal jitter): a handful of requests in 4 s, not thousands.
+        qInfo("%d requests in about 4 s", server.requests);
+        QVERIFY2(server.requests <= 12, qPrintable(QString::number(server.requests)));
+        QVERIFY(changed.isEmpty()); // nothing of a broken run reaches the console
+        poller.stop();
+    }
+    const int before = server.requests;
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(REBOUNDCTL_PATH),
+            {QStringLiteral("tasks"), QStringLiteral("--url"), url});
+    // The server lives on this thread: keep its event loop turning while the CLI runs.
+    QTRY_VERIFY_WITH_TIMEOUT(p.state() == QProcess::NotRunning, 20'000);
+    QCOMPARE(p.exitCode(), 1);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains(expected), qPrintable(err));
+    QVERIFY2(server.requests - before <= 2, qPrintable(QString::number(server.requests - before)));
+}
+
 #include "tst_remote.moc"

@@ -73,40 +73,40 @@ void TestWire::pageErrors_data()
     QTest::newRow("not json") << QByteArray("<html>") << "$: not valid JSON";
     QTest::newRow("array") << QByteArray("[]") << "$: must be a JSON object";
     QTest::newRow("tasks missing")
-        << QByteArray(R"({"cursor":"c","more":false})") << "tasks: must be an array";
-    QTest::newRow("cursor missing")
-        << QByteArray(R"({"tasks":[],"more":false})") << "cursor: must be a non-empty string";
-    QTest::newRow("more wrong type")
-        << QByteArray(R"({"tasks":[],"cursor":"c","more":"no"})") << "more: must be true or false";
+        << QByteArray(R"({"cursor":"c","more":false})") << "$.tasks: must be an array";
+    QTest::newRow("cursor missing") << QByteArray(R"({"tasks":[],"more":false})")
+                                    << "$.cursor: must be a string of 1–200 characters";
+    QTest::newRow("more wrong type") << QByteArray(R"({"tasks":[],"cursor":"c","more":"no"})")
+                                     << "$.more: must be true or false";
     QTest::newRow("task not object") << QByteArray(R"({"tasks":[1],"cursor":"c","more":false})")
-                                     << "tasks[0]: must be an object";
+                                     << "$.tasks[0]: must be an object";
     QByteArray v = okTask;
     v.replace("\"version\":2", "\"version\":\"2\"");
     QTest::newRow("version string")
         << QByteArray("{\"tasks\":[" + okTask + "," + v + "],\"cursor\":\"c\",\"more\":false}")
-        << "tasks[1].version: must be an integer ≥ 0";
+        << "$.tasks[1].version: must be an integer ≥ 0";
     QByteArray s = okTask;
     s.replace("\"failed\"", "\"exploded\"");
     QTest::newRow("bad state") << QByteArray("{\"tasks\":[" + s +
                                              "],\"cursor\":\"c\",\"more\":false}")
-                               << "tasks[0].state: must be one of";
+                               << "$.tasks[0].state: must be one of";
     QByteArray d = okTask;
     d.replace("2026-01-01T00:00:00.000Z\",\"updatedAt", "yesterday\",\"updatedAt");
     QTest::newRow("bad time") << QByteArray("{\"tasks\":[" + d +
                                             "],\"cursor\":\"c\",\"more\":false}")
-                              << "tasks[0].createdAt: must be an RFC 3339 time";
+                              << "$.tasks[0].createdAt: must be an RFC 3339 time";
     QByteArray l = okTask;
     l.chop(1);
     l +=
         R"(,"lastAttempt":{"number":0,"startedAt":"2026-01-01T00:00:00Z","outcome":"failed","reason":"auto"}})";
     QTest::newRow("attempt number 0")
         << QByteArray("{\"tasks\":[" + l + "],\"cursor\":\"c\",\"more\":false}")
-        << "tasks[0].lastAttempt.number: must be an integer ≥ 1";
+        << "$.tasks[0].lastAttempt.number: must be an integer ≥ 1";
     QByteArray t = okTask;
     t.replace("\"type\":\"t\"", "\"type\":\"" + QByteArray(201, 'x') + "\"");
     QTest::newRow("type too long")
         << QByteArray("{\"tasks\":[" + t + "],\"cursor\":\"c\",\"more\":false}")
-        << "tasks[0].type: must be a string of 1–200 characters";
+        << "$.tasks[0].type: must be a string of 1–200 characters";
     // Absurd depth: refused by the parser at its nesting limit, not by running out of stack.
     QTest::newRow("nested 100 000 deep")
         << QByteArray("{\"tasks\":" + QByteArray(100'000, '[') + QByteArray(100'000, ']') +
@@ -116,7 +116,7 @@ void TestWire::pageErrors_data()
         << QByteArray("{\"tasks\":[" + okTask.chopped(1) +
                       ",\"labels\":{\"a\":" + QByteArray(500, '[') + QByteArray(500, ']') +
                       "}}],\"cursor\":\"c\",\"more\":false}")
-        << "tasks[0].labels.a: must be a string";
+        << "$.tasks[0].labels.a: must be a string";
 }
 
 void TestWire::hugeNumbersAreErrorsNotUndefinedBehaviour()
@@ -126,7 +126,7 @@ void TestWire::hugeNumbersAreErrorsNotUndefinedBehaviour()
         R"({"attempts":[{"number":144444469939,"startedAt":"2026-01-01T00:00:00Z","outcome":"failed","reason":"auto"}]})");
     QVERIFY(!r.ok());
     QCOMPARE(r.error().message,
-             QStringLiteral("attempts[0].number: must be an integer ≤ 2147483647"));
+             QStringLiteral("$.attempts[0].number: must be an integer ≤ 2147483647"));
     const auto v = TaskJson::decodeTask(
         R"({"id":"a","type":"t","state":"failed","attempt":1,"version":1e300,"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"})");
     QVERIFY(!v.ok());

@@ -404,6 +404,12 @@ void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus 
         statusBar()->addPermanentWidget(label); // permanent: temporary messages must not hide it
     }
     QString text = tr("%1: %2").arg(QUrl(endpoint).authority(), toText(status.state));
+    if (status.state == EndpointStatus::State::Misbehaving) {
+        // What the service got wrong is the news here ("malformed answer: $.tasks[3].id: …"); the
+        // whole text stays in the tooltip.
+        text += QStringLiteral(" (%1)").arg(fontMetrics().elidedText(
+            status.lastError, Qt::ElideRight, 60 * fontMetrics().averageCharWidth()));
+    }
     if (status.nextTryAt) {
         const auto s =
             std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_console.clock.steadyNow()) / 1000);
