@@ -1,0 +1,506 @@
+// The Task API contract, checked by tools nobody here wrote (integration test):
+// - Stoplight Prism as a validating proxy between reboundctl and rebound-taskd: every request
+//   and every answer must match resources/api/task-api.yaml, and every status code an answer
+//   carries must be declared for its route;
+// - Prism as a mock generated from the spec alone (its examples, then random schema-valid
+//   data): reboundctl must accept what the spec allows and must not loop on a cursor that never
+//   moves on;
+// - Redocly's linter on the spec, and promtool on taskd's /metrics.
+// The tools are pinned in tests/conformance/package.json; ./dev.sh installs them.
+#include "TaskdProcess.h"
+
+#include <QDeadlineTimer>
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+const QString kSpec = QStringLiteral(REBOUND_SPEC);
+const QByteArray kToken = "conformance-token-0123456789";
+// Attempts fail at once with 503, so tasks reach "failed" and can be retried and cancelled.
+const QByteArray kFailing =
+    R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})";
+
+QProcessEnvironment toolEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // Neither tool may phone home from a test.
+    env.insert(QStringLiteral("SCARF_ANALYTICS"), QStringLiteral("false"));
+    env.insert(QStringLiteral("DO_NOT_TRACK"), QStringLiteral("1"));
+    env.insert(QStringLiteral("REDOCLY_TELEMETRY"), QStringLiteral("off"));
+    env.insert(QStringLiteral("REDOCLY_SUPPRESS_UPDATE_NOTICE"), QStringLiteral("true"));
+    env.insert(QStringLiteral("NO_COLOR"), QStringLiteral("1"));
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QString::fromLatin1(kToken));
+    return env;
+}
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+/// One Prism process (proxy or mock) on a loopback port; its log is kept for inspection.
+class Prism
+{
+public:
+    Prism(const QStringList &args)
+    {
+        port = freePort();
+        m_process.setProcessEnvironment(toolEnvironment());
+        m_process.setProcessChannelMode(QProcess::MergedChannels);
+        QObject::connect(&m_process, &QProcess::readyRead,
+                         [this] { m_log += m_process.readAll(); });
+        m_process.start(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/prism"),
+                        QStringList(args) << QStringLiteral("--host") << QStringLiteral("127.0.0.1")
+                                          << QStringLiteral("--port") << QString::number(port));
+        QDeadlineTimer deadline(90'000); // node is slow to start on a busy machine
+        while (!m_log.contains("Prism is listening") && !deadline.hasExpired() &&
+               m_process.state() != QProcess::NotRunning)
+            QTest::qWait(50);
+        ready = m_log.contains("Prism is listening");
+        url = QStringLiteral("http://127.0.0.1:%1").arg(port);
+    }
+    ~Prism()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    QByteArray log() const { return m_log; }
+    /// Log lines from `from` (a size of log() seen earlier) on.
+    QList<QByteArray> linesSince(qsizetype from, const QByteArray &containing) const
+    {
+        QList<QByteArray> out;
+        for (const QByteArray &l : m_log.mid(from).split('\n'))
+            if (l.contains(containing))
+                out << l.trimmed();
+        return out;
+    }
+
+    bool ready = false;
+    quint16 port = 0;
+    QString url;
+
+private:
+    QProcess m_process;
+    QByteArray m_log;
+};
+
+struct Run
+{
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+/// Runs reboundctl to its end while this thread's event loop keeps turning (Prism's log is read
+/// on it).
+Run reboundctl(const QStringList &args, int timeoutMs = 60'000)
+{
+    QProcess p;
+    p.setProcessEnvironment(toolEnvironment());
+    p.start(QStringLiteral(REBOUNDCTL_PATH), args);
+    QDeadlineTimer deadline(timeoutMs);
+    while (p.state() != QProcess::NotRunning && !deadline.hasExpired())
+        QTest::qWait(20);
+    if (p.state() != QProcess::NotRunning) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, QString::fromUtf8(p.readAllStandardOutput()), QStringLiteral("timed out")};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run runTool(const QString &program, const QStringList &args, const QByteArray &input = {})
+{
+    QProcess p;
+    p.setProcessEnvironment(toolEnvironment());
+    p.start(program, args);
+    p.write(input);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(120'000)) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, {}, QStringLiteral("timed out")};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+} // namespace
+
+class TestConformance final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void specLintsWithoutErrors();
+    void reboundctlTrafficHasNoViolation();
+    void provokedAnswersAreDeclared_data();
+    void provokedAnswersAreDeclared();
+    void staticMockDoesNotLoop();
+    void dynamicMockIsAccepted();
+    void metricsPassPromtool();
+
+private:
+    QString failedTask();
+    QByteArray version(const QString &id);
+    TaskdProcess::Reply viaPrism(const QByteArray &method, const QString &path,
+                                 const QByteArray &body,
+                                 QList<QPair<QByteArray, QByteArray>> headers, bool auth = true);
+
+    std::unique_ptr<TaskdProcess> m_taskd;
+    std::unique_ptr<Prism> m_proxy;
+    QTemporaryDir m_dir;
+};
+
+void TestConformance::initTestCase()
+{
+    QVERIFY2(QFile::exists(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/prism")),
+             "Prism is missing: ./dev.sh test installs it into .cache/node-tools");
+    m_taskd = std::make_unique<TaskdProcess>(QStringList{}, kToken);
+    QVERIFY2(m_taskd->start(0, kFailing), qPrintable(m_taskd->error));
+    m_proxy = std::make_unique<Prism>(QStringList{QStringLiteral("proxy"), kSpec, m_taskd->url});
+    QVERIFY2(m_proxy->ready, m_proxy->log().constData());
+}
+
+void TestConformance::cleanupTestCase()
+{
+    m_proxy.reset();
+    m_taskd.reset();
+}
+
+QString TestConformance::failedTask()
+{
+    const QString id = m_taskd->createTask(QStringLiteral("conformance.x"));
+    QDeadlineTimer deadline(10'000);
+    while (m_taskd->task(id).value(QStringLiteral("state")).toString() != QLatin1String("failed") &&
+           !deadline.hasExpired())
+        QTest::qWait(10);
+    return id;
+}
+
+QByteArray TestConformance::version(const QString &id)
+{
+    return '"' + QByteArray::number(m_taskd->task(id).value(QStringLiteral("version")).toInt()) +
+           '"';
+}
+
+TaskdProcess::Reply TestConformance::viaPrism(const QByteArray &method, const QString &path,
+                                              const QByteArray &body,
+                                              QList<QPair<QByteArray, QByteArray>> headers,
+                                              bool auth)
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest req(QUrl(m_proxy->url + path));
+    if (auth)
+        req.setRawHeader("Authorization", "Bearer " + kToken);
+    if (!body.isEmpty() && std::none_of(headers.begin(), headers.end(), [](const auto &h) {
+            return h.first.compare("Content-Type", Qt::CaseInsensitive) == 0;
+        }))
+        headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
+    for (const auto &[k, v] : headers)
+        req.setRawHeader(k, v);
+    QNetworkReply *reply = nam.sendCustomRequest(req, method, body);
+    QDeadlineTimer deadline(30'000);
+    while (!reply->isFinished() && !deadline.hasExpired())
+        QTest::qWait(10);
+    TaskdProcess::Reply r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    r.body = reply->readAll();
+    for (const auto &[k, v] : reply->rawHeaderPairs())
+        r.headers.insert(k.toLower(), v);
+    reply->deleteLater();
+    return r;
+}
+
+void TestConformance::specLintsWithoutErrors()
+{
+    const Run r = runTool(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/redocly"),
+                          {QStringLiteral("lint"), kSpec, QStringLiteral("--format=summary")});
+    qInfo("redocly lint: %s", qPrintable((r.out + r.err).trimmed().replace(u'\n', u' ')));
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    QVERIFY(!(r.out + r.err).contains(QRegularExpression(QStringLiteral("[1-9][0-9]* error"))));
+}
+
+void TestConformance::reboundctlTrafficHasNoViolation()
+{
+    // Everything reboundctl does, through the validating proxy: watch (polling, automatic
+    // retries and cancels on the built-in policy), tasks, an operator retry and a cancel.
+    for (int i = 0; i < 6; ++i)
+        failedTask();
+    const qsizetype from = m_proxy->log().size();
+    const QString url = m_proxy->url;
+    const Run watch =
+        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), url, QStringLiteral("--db"),
+                    m_dir.filePath(QStringLiteral("h.sqlite")), QStringLiteral("--duration"),
+                    QStringLiteral("6")});
+    QCOMPARE(watch.code, 0);
+    const Run tasks = reboundctl({QStringLiteral("tasks"), QStringLiteral("--url"), url});
+    QVERIFY2(tasks.code == 0, qPrintable(tasks.err));
+    const QString retried = failedTask();
+    const Run retry = reboundctl({QStringLiteral("retry"), retried, QStringLiteral("--url"), url});
+    QVERIFY2(retry.code == 0, qPrintable(retry.err));
+    const QString cancelled = failedTask();
+    const Run cancel =
+        reboundctl({QStringLiteral("cancel"), cancelled, QStringLiteral("--url"), url});
+    QVERIFY2(cancel.code == 0, qPrintable(cancel.err));
+
+    QTest::qWait(200); // the last log lines
+    const auto answered = m_proxy->linesSince(from, "has returned");
+    QMap<QString, int> statuses;
+    static const QRegularExpression re(QStringLiteral("call to (\\S+) has returned (\\d+)"));
+    for (const QByteArray &l : answered) {
+        const auto m = re.match(QString::fromUtf8(l));
+        if (m.hasMatch())
+            ++statuses[m.captured(2)];
+    }
+    QStringList summary;
+    for (auto it = statuses.begin(); it != statuses.end(); ++it)
+        summary << QStringLiteral("%1×%2").arg(it.key()).arg(it.value());
+    qInfo("%lld answers through Prism: %s", qint64(answered.size()),
+          qPrintable(summary.join(QStringLiteral(", "))));
+    QVERIFY(answered.size() >= 10);
+    QVERIFY(statuses.contains(QStringLiteral("202"))); // at least the operator retry
+    QVERIFY(statuses.contains(QStringLiteral("200")));
+    const auto violations = m_proxy->linesSince(from, "Violation");
+    QVERIFY2(violations.isEmpty(), violations.join('\n').constData());
+}
+
+void TestConformance::provokedAnswersAreDeclared_data()
+{
+    // {scenario, expected status, the request itself breaks the spec on purpose}
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<bool>("badRequestOnPurpose");
+    const auto row = [](const char *name, int status, bool bad) {
+        QTest::newRow(name) << QString::fromLatin1(name) << status << bad;
+    };
+    row("create", 201, false);
+    row("health", 200, false);
+    row("metrics", 200, false);
+    row("openapi", 200, false);
+    row("attempts of a task", 200, false);
+    row("no token", 401, true);
+    row("unknown task", 404, false);
+    row("attempts of an unknown task", 404, false);
+    row("cancel an unknown task", 404, false);
+    row("unreadable cursor", 400, false);
+    row("no Idempotency-Key", 400, true);
+    row("unquoted If-Match", 400, false);
+    row("no If-Match", 428, true);
+    row("stale If-Match", 412, false);
+    row("text/plain body", 415, true);
+    row("key reused with another body", 422, false);
+    row("replayed retry", 202, false);
+    row("cancel twice", 409, false);
+    row("body over the cap", 413, false);
+    row("nothing changed (weak ETag)", 304, false);
+    row("expired cursor", 410, false);
+}
+
+void TestConformance::provokedAnswersAreDeclared()
+{
+    QFETCH(QString, scenario);
+    QFETCH(int, status);
+    QFETCH(bool, badRequestOnPurpose);
+    const QByteArray operatorBody = R"({"reason":"operator"})";
+    const auto attemptsPath = [](const QString &id) {
+        return QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts");
+    };
+    const auto keyFor = [&] { return QByteArray("k-" + scenario.toUtf8()).replace(' ', '-'); };
+    TaskdProcess::Reply r;
+    if (scenario == QLatin1String("create")) {
+        r = viaPrism("POST", QStringLiteral("/v1/tasks"),
+                     R"({"type":"conformance.create","labels":{"team":"a"}})", {});
+        QVERIFY(r.headers.contains("location"));
+    } else if (scenario == QLatin1String("health")) {
+        r = viaPrism("GET", QStringLiteral("/v1/health"), {}, {});
+    } else if (scenario == QLatin1String("metrics")) {
+        r = viaPrism("GET", QStringLiteral("/metrics"), {}, {}, false);
+    } else if (scenario == QLatin1String("openapi")) {
+        r = viaPrism("GET", QStringLiteral("/openapi.yaml"), {}, {}, false);
+    } else if (scenario == QLatin1String("attempts of a task")) {
+        r = viaPrism("GET", attemptsPath(failedTask()), {}, {});
+    } else if (scenario == QLatin1String("no token")) {
+        r = viaPrism("GET", QStringLiteral("/v1/tasks"), {}, {}, false);
+    } else if (scenario == QLatin1String("unknown task")) {
+        r = viaPrism("GET", QStringLiteral("/v1/tasks/no-such-task"), {}, {});
+    } else if (scenario == QLatin1String("attempts of an unknown task")) {
+        r = viaPrism("GET", attemptsPath(QStringLiteral("no-such-task")), {}, {});
+    } else if (scenario == QLatin1String("cancel an unknown task")) {
+        r = viaPrism("POST", QStringLiteral("/v1/tasks/no-such-task/cancel"), operatorBody,
+                     {{"If-Match", "\"1\""}, {"Idempotency-Key", keyFor()}});
+    } else if (scenario == QLatin1String("unreadable cursor")) {
+        r = viaPrism("GET", QStringLiteral("/v1/tasks?since=not-a-cursor"), {}, {});
+    } else if (scenario == QLatin1String("no Idempotency-Key")) {
+        const QString id = failedTask();
+        r = viaPrism("POST", attemptsPath(id), operatorBody, {{"If-Match", version(id)}});
+    } else if (scenario == QLatin1String("unquoted If-Match")) {
+        const QString id = failedTask();
+        r = viaPrism("POST", attemptsPath(id), operatorBody,
+                     {{"If-Match", version(id).mid(1).chopped(1)}, {"Idempotency-Key", keyFor()}});
+    } else if (scenario == QLatin1String("no If-Match")) {
+        r = viaPrism("POST", attemptsPath(failedTask()), operatorBody,
+                     {{"Idempotency-Key", keyFor()}});
+    } else if (scenario == QLatin1String("stale If-Match")) {
+        r = viaPrism("POST", attemptsPath(failedTask()), operatorBody,
+                     {{"If-Match", "\"0\""}, {"Idempotency-Key", keyFor()}});
+    } else if (scenario == QLatin1String("text/plain body")) {
+        const QString id = failedTask();
+        r = viaPrism("POST", attemptsPath(id), operatorBody,
+                     {{"If-Match", version(id)},
+                      {"Idempotency-Key", keyFor()},
+                      {"Content-Type", "text/plain"}});
+    } else if (scenario == QLatin1String("key reused with another body") ||
+               scenario == QLatin1String("replayed retry")) {
+        const QString id = failedTask();
+        const QList<QPair<QByteArray, QByteArray>> headers = {{"If-Match", version(id)},
+                                                              {"Idempotency-Key", keyFor()}};
+        QCOMPARE(viaPrism("POST", attemptsPath(id), operatorBody, headers).status, 202);
+        const bool replay = scenario == QLatin1String("replayed retry");
+        r = viaPrism("POST", attemptsPath(id), replay ? operatorBody : R"({"reason":"auto"})",
+                     headers);
+        if (replay)
+            QCOMPARE(r.headers.value("idempotent-replayed"), QByteArray("true"));
+    } else if (scenario == QLatin1String("cancel twice")) {
+        const QString id = failedTask();
+        const QString path = QStringLiteral("/v1/tasks/") + id + QStringLiteral("/cancel");
+        QCOMPARE(viaPrism("POST", path, operatorBody,
+                          {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-1"}})
+                     .status,
+                 200);
+        r = viaPrism("POST", path, operatorBody,
+                     {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-2"}});
+    } else if (scenario == QLatin1String("body over the cap")) {
+        const QByteArray big =
+            R"({"type":"x","payload":")" + QByteArray(1200 * 1024, 'a') + R"("})";
+        r = viaPrism("POST", QStringLiteral("/v1/tasks"), big, {});
+    } else if (scenario == QLatin1String("nothing changed (weak ETag)") ||
+               scenario == QLatin1String("expired cursor")) {
+        QTest::qWait(100); // attempts of earlier rows settle: nothing changes from here on
+        const auto first = viaPrism("GET", QStringLiteral("/v1/tasks?limit=1000"), {}, {});
+        QCOMPARE(first.status, 200);
+        const QString cursor = first.json().value(QStringLiteral("cursor")).toString();
+        QByteArray headerValue;
+        if (scenario == QLatin1String("expired cursor"))
+            m_taskd->setFaults(QJsonObject{{QStringLiteral("expireCursors"), true}});
+        else
+            headerValue = "W/" + first.headers.value("etag");
+        r = viaPrism("GET", QStringLiteral("/v1/tasks?since=") + cursor, {},
+                     headerValue.isEmpty()
+                         ? QList<QPair<QByteArray, QByteArray>>{}
+                         : QList<QPair<QByteArray, QByteArray>>{{"If-None-Match", headerValue}});
+    } else {
+        QFAIL(qPrintable(QStringLiteral("no such scenario: ") + scenario));
+    }
+    QCOMPARE(r.status, status);
+    // Prism lists what it found in `sl-violations`: nothing about the answer, ever; about the
+    // request only where the row breaks the spec on purpose.
+    const QJsonArray violations = QJsonDocument::fromJson(r.headers.value("sl-violations")).array();
+    bool requestViolation = false;
+    for (const QJsonValue &v : violations) {
+        const QString where =
+            v.toObject().value(QStringLiteral("location")).toArray().at(0).toString();
+        QVERIFY2(where == QLatin1String("request"),
+                 QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact).constData());
+        requestViolation = true;
+    }
+    QCOMPARE(requestViolation, badRequestOnPurpose);
+    if (status >= 400)
+        QVERIFY(r.headers.value("content-type").startsWith("application/problem+json"));
+}
+
+void TestConformance::staticMockDoesNotLoop()
+{
+    // Prism's static mock answers every page with the spec's example: `more: true` and the same
+    // cursor for ever. tasks must stop and name it; watch must back off, not spin.
+    Prism mock({QStringLiteral("mock"), kSpec});
+    QVERIFY2(mock.ready, mock.log().constData());
+    const Run tasks = reboundctl({QStringLiteral("tasks"), QStringLiteral("--url"), mock.url});
+    QCOMPARE(tasks.code, 1);
+    QVERIFY2(tasks.err.contains(
+                 QStringLiteral("cursor ZTYzZDM4MS4xMjM did not advance while more is true")),
+             qPrintable(tasks.err));
+    const qsizetype from = mock.log().size();
+    const Run watch =
+        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), mock.url,
+                    QStringLiteral("--db"), m_dir.filePath(QStringLiteral("s.sqlite")),
+                    QStringLiteral("--duration"), QStringLiteral("5")});
+    QCOMPARE(watch.code, 0);
+    QVERIFY2(watch.out.contains(QStringLiteral("\"event\":\"endpoint_misbehaving\"")) &&
+                 watch.out.contains(QStringLiteral("cursor ZTYzZDM4MS4xMjM did not advance")),
+             qPrintable(watch.out));
+    const qsizetype polls = mock.linesSince(from, "get /v1/tasks ").size();
+    qInfo("static mock: %lld list requests in 5 s of watch", qint64(polls));
+    QVERIFY2(polls <= 12, qPrintable(QString::number(polls))); // backoff, not a loop
+    QVERIFY(!watch.out.contains(QStringLiteral("malformed answer")));
+}
+
+void TestConformance::dynamicMockIsAccepted()
+{
+    // Random data that the spec allows (json-schema-faker): the client must take all of it.
+    Prism mock({QStringLiteral("mock"), QStringLiteral("--dynamic"), kSpec});
+    QVERIFY2(mock.ready, mock.log().constData());
+    for (int i = 0; i < 3; ++i) {
+        const Run tasks = reboundctl(
+            {QStringLiteral("tasks"), QStringLiteral("--url"), mock.url, QStringLiteral("--json")});
+        QVERIFY2(!tasks.err.contains(QStringLiteral("malformed answer")), qPrintable(tasks.err));
+        // Random pages end when `more` comes out false; a repeated random cursor is the only
+        // other way out.
+        QVERIFY2(tasks.code == 0 || tasks.err.contains(QStringLiteral("did not advance")),
+                 qPrintable(tasks.err));
+        qInfo("dynamic mock, tasks run %d: %s", i + 1, qPrintable(tasks.err.trimmed()));
+    }
+    const qsizetype from = mock.log().size();
+    const Run watch =
+        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), mock.url,
+                    QStringLiteral("--db"), m_dir.filePath(QStringLiteral("d.sqlite")),
+                    QStringLiteral("--duration"), QStringLiteral("5")});
+    QCOMPARE(watch.code, 0);
+    QVERIFY2(!watch.out.contains(QStringLiteral("malformed answer")), qPrintable(watch.out));
+    // Every page is new data here, so watch acts on it (attempt look-ups, cancels of tasks
+    // whose random attempt numbers exceed the policy); the list itself is polled a few times a
+    // second at most.
+    const qsizetype requests = mock.linesSince(from, "Request received").size();
+    const qsizetype polls = mock.linesSince(from, "get /v1/tasks ").size();
+    qInfo("dynamic mock: %lld requests in 5 s of watch, %lld of them list polls", qint64(requests),
+          qint64(polls));
+    QVERIFY(polls >= 2);
+    QVERIFY2(polls <= 30, qPrintable(QString::number(polls)));
+}
+
+void TestConformance::metricsPassPromtool()
+{
+    // Traffic to paths nobody declared, without a token, then the exposition through promtool.
+    const auto seriesOf = [](const QByteArray &text) {
+        int n = 0;
+        for (const QByteArray &l : text.split('\n'))
+            n += !l.isEmpty() && !l.startsWith('#');
+        return n;
+    };
+    m_taskd->request("GET", QStringLiteral("/unmatched-warm-up"), {}, {}, false);
+    const int before = seriesOf(m_taskd->metrics());
+    for (int i = 0; i < 50; ++i)
+        m_taskd->request("GET", QStringLiteral("/probe/%1/%2").arg(i).arg(i * 104729), {}, {},
+                         false);
+    const QByteArray metrics = m_taskd->metrics();
+    QCOMPARE(seriesOf(metrics), before);
+    const Run check = runTool(QStringLiteral(REBOUND_PROMTOOL),
+                              {QStringLiteral("check"), QStringLiteral("metrics")}, metrics);
+    qInfo("promtool check metrics: exit %d, %lld series", check.code, qint64(seriesOf(metrics)));
+    QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
+    QVERIFY2((check.out + check.err).trimmed().isEmpty(), qPrintable(check.out + check.err));
+}
+
+QTEST_GUILESS_MAIN(TestConformance)
+#include "tst_conformance.moc"
