@@ -87,7 +87,15 @@ public:
             ssl.addCaCertificates(m_ca);
             req.setSslConfiguration(ssl);
         }
-        QNetworkReply *reply = m_nam.sendCustomRequest(req, method, body);
+        return exchange(m_nam, req, method, body);
+    }
+
+    /// One request and its answer (status, body, headers with lower-case names), waiting at
+    /// most 15 s with the event loop turning.
+    static Reply exchange(QNetworkAccessManager &nam, const QNetworkRequest &req,
+                          const QByteArray &method, const QByteArray &body)
+    {
+        QNetworkReply *reply = nam.sendCustomRequest(req, method, body);
         QEventLoop loop;
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
         QTimer::singleShot(15'000, &loop, &QEventLoop::quit);

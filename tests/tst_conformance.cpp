@@ -7,6 +7,7 @@
 //   moves on;
 // - Redocly's linter on the spec, and promtool on taskd's /metrics.
 // The tools are pinned in tests/conformance/package.json; ./dev.sh installs them.
+#include "ProcessRun.h"
 #include "TaskdProcess.h"
 
 #include <QDeadlineTimer>
@@ -90,48 +91,19 @@ private:
     QByteArray m_log;
 };
 
-struct Run
-{
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = ProcessRun;
 
-/// Runs reboundctl to its end while this thread's event loop keeps turning (Prism's log is read
-/// on it).
-Run reboundctl(const QStringList &args, int timeoutMs = 60'000)
+Run reboundctl(const QStringList &args)
 {
-    QProcess p;
-    p.setProcessEnvironment(toolEnvironment());
-    p.start(QStringLiteral(REBOUNDCTL_PATH), args);
-    QDeadlineTimer deadline(timeoutMs);
-    while (p.state() != QProcess::NotRunning && !deadline.hasExpired())
-        QTest::qWait(20);
-    if (p.state() != QProcess::NotRunning) {
-        p.kill();
-        p.waitForFinished();
-        return {-1, QString::fromUtf8(p.readAllStandardOutput()), QStringLiteral("timed out")};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return runProcess(QStringLiteral(REBOUNDCTL_PATH), args, toolEnvironment());
 }
 
-Run runTool(const QString &program, const QStringList &args, const QByteArray &input = {})
+/// `reboundctl watch` against `url` for `seconds`, on a database of its own.
+Run watchFor(const QString &url, const QString &db, int seconds)
 {
-    QProcess p;
-    p.setProcessEnvironment(toolEnvironment());
-    p.start(program, args);
-    p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120'000)) {
-        p.kill();
-        p.waitForFinished();
-        return {-1, {}, QStringLiteral("timed out")};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), url,
+                       QStringLiteral("--db"), db, QStringLiteral("--duration"),
+                       QString::number(seconds)});
 }
 
 } // namespace
@@ -210,23 +182,14 @@ TaskdProcess::Reply TestConformance::viaPrism(const QByteArray &method, const QS
         headers.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
     for (const auto &[k, v] : headers)
         req.setRawHeader(k, v);
-    QNetworkReply *reply = nam.sendCustomRequest(req, method, body);
-    QDeadlineTimer deadline(30'000);
-    while (!reply->isFinished() && !deadline.hasExpired())
-        QTest::qWait(10);
-    TaskdProcess::Reply r;
-    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    r.body = reply->readAll();
-    for (const auto &[k, v] : reply->rawHeaderPairs())
-        r.headers.insert(k.toLower(), v);
-    reply->deleteLater();
-    return r;
+    return TaskdProcess::exchange(nam, req, method, body);
 }
 
 void TestConformance::specLintsWithoutErrors()
 {
-    const Run r = runTool(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/redocly"),
-                          {QStringLiteral("lint"), kSpec, QStringLiteral("--format=summary")});
+    const Run r = runProcess(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/redocly"),
+                             {QStringLiteral("lint"), kSpec, QStringLiteral("--format=summary")},
+                             toolEnvironment(), {}, 120'000);
     qInfo("redocly lint: %s", qPrintable((r.out + r.err).trimmed().replace(u'\n', u' ')));
     QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
     QVERIFY(!(r.out + r.err).contains(QRegularExpression(QStringLiteral("[1-9][0-9]* error"))));
@@ -240,10 +203,7 @@ void TestConformance::reboundctlTrafficHasNoViolation()
         failedTask();
     const qsizetype from = m_proxy->log().size();
     const QString url = m_proxy->url;
-    const Run watch =
-        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), url, QStringLiteral("--db"),
-                    m_dir.filePath(QStringLiteral("h.sqlite")), QStringLiteral("--duration"),
-                    QStringLiteral("6")});
+    const Run watch = watchFor(url, m_dir.filePath(QStringLiteral("h.sqlite")), 6);
     QCOMPARE(watch.code, 0);
     const Run tasks = reboundctl({QStringLiteral("tasks"), QStringLiteral("--url"), url});
     QVERIFY2(tasks.code == 0, qPrintable(tasks.err));
@@ -432,10 +392,7 @@ void TestConformance::staticMockDoesNotLoop()
                  QStringLiteral("cursor ZTYzZDM4MS4xMjM did not advance while more is true")),
              qPrintable(tasks.err));
     const qsizetype from = mock.log().size();
-    const Run watch =
-        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), mock.url,
-                    QStringLiteral("--db"), m_dir.filePath(QStringLiteral("s.sqlite")),
-                    QStringLiteral("--duration"), QStringLiteral("5")});
+    const Run watch = watchFor(mock.url, m_dir.filePath(QStringLiteral("s.sqlite")), 5);
     QCOMPARE(watch.code, 0);
     QVERIFY2(watch.out.contains(QStringLiteral("\"event\":\"endpoint_misbehaving\"")) &&
                  watch.out.contains(QStringLiteral("cursor ZTYzZDM4MS4xMjM did not advance")),
@@ -462,10 +419,7 @@ void TestConformance::dynamicMockIsAccepted()
         qInfo("dynamic mock, tasks run %d: %s", i + 1, qPrintable(tasks.err.trimmed()));
     }
     const qsizetype from = mock.log().size();
-    const Run watch =
-        reboundctl({QStringLiteral("watch"), QStringLiteral("--url"), mock.url,
-                    QStringLiteral("--db"), m_dir.filePath(QStringLiteral("d.sqlite")),
-                    QStringLiteral("--duration"), QStringLiteral("5")});
+    const Run watch = watchFor(mock.url, m_dir.filePath(QStringLiteral("d.sqlite")), 5);
     QCOMPARE(watch.code, 0);
     QVERIFY2(!watch.out.contains(QStringLiteral("malformed answer")), qPrintable(watch.out));
     // Every page is new data here, so watch acts on it (attempt look-ups, cancels of tasks
@@ -495,8 +449,9 @@ void TestConformance::metricsPassPromtool()
                          false);
     const QByteArray metrics = m_taskd->metrics();
     QCOMPARE(seriesOf(metrics), before);
-    const Run check = runTool(QStringLiteral(REBOUND_PROMTOOL),
-                              {QStringLiteral("check"), QStringLiteral("metrics")}, metrics);
+    const Run check = runProcess(QStringLiteral(REBOUND_PROMTOOL),
+                                 {QStringLiteral("check"), QStringLiteral("metrics")},
+                                 toolEnvironment(), metrics);
     qInfo("promtool check metrics: exit %d, %lld series", check.code, qint64(seriesOf(metrics)));
     QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
     QVERIFY2((check.out + check.err).trimmed().isEmpty(), qPrintable(check.out + check.err));

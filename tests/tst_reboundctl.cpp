@@ -1,4 +1,6 @@
 // Drives the real reboundctl binary: output formats, exact schedules, and every bad input.
+#include "ProcessRun.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -25,28 +27,13 @@ private Q_SLOTS:
     void grpcImportExport();
 
 private:
-    struct Run
-    {
-        int code;
-        QString out;
-        QString err;
-    };
+    using Run = ProcessRun;
     static Run run(const QStringList &args)
     {
-        QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("REBOUND_TOKEN"),
                    QStringLiteral("test-token")); // never the keychain here
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(REBOUNDCTL_PATH), args);
-        if (!p.waitForFinished(60'000)) {
-            p.kill();
-            p.waitForFinished();
-            return {-1, {}, QStringLiteral("timed out")};
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-                QString::fromUtf8(p.readAllStandardOutput()),
-                QString::fromUtf8(p.readAllStandardError())};
+        return runProcess(QStringLiteral(REBOUNDCTL_PATH), args, env);
     }
     static QString data(const char *name)
     {

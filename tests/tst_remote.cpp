@@ -7,6 +7,7 @@
 #include "OrchestratorFixture.h"
 #include "PeakMemory.h"
 #include "PolicyStore.h"
+#include "ProcessRun.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
 #include "SeededRandom.h"
@@ -16,7 +17,6 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QTcpServer>
@@ -793,16 +793,14 @@ void TestRemote::answersAgainstTheContract()
         poller.stop();
     }
     const int before = server.requests;
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token"));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(REBOUNDCTL_PATH),
-            {QStringLiteral("tasks"), QStringLiteral("--url"), url});
-    // The server lives on this thread: keep its event loop turning while the CLI runs.
-    QTRY_VERIFY_WITH_TIMEOUT(p.state() == QProcess::NotRunning, 20'000);
-    QCOMPARE(p.exitCode(), 1);
-    const QString err = QString::fromUtf8(p.readAllStandardError());
+    // The server lives on this thread: runProcess keeps its event loop turning.
+    const ProcessRun tasks =
+        runProcess(QStringLiteral(REBOUNDCTL_PATH),
+                   {QStringLiteral("tasks"), QStringLiteral("--url"), url}, env);
+    QCOMPARE(tasks.code, 1);
+    const QString &err = tasks.err;
     QVERIFY2(err.contains(expected), qPrintable(err));
     QVERIFY2(server.requests - before <= 2, qPrintable(QString::number(server.requests - before)));
 }

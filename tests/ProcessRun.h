@@ -1,0 +1,36 @@
+#pragma once
+
+// Test helper: runs a program to its end and returns its exit code and output. This thread's
+// event loop keeps turning meanwhile, so servers and log readers living on it keep working.
+#include <QDeadlineTimer>
+#include <QProcess>
+#include <QTest>
+
+struct ProcessRun
+{
+    int code = -1; ///< exit code; -1 timed out (killed), -2 crashed
+    QString out;
+    QString err;
+};
+
+inline ProcessRun runProcess(const QString &program, const QStringList &args,
+                             const QProcessEnvironment &env, const QByteArray &input = {},
+                             int timeoutMs = 60'000)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    p.write(input);
+    p.closeWriteChannel();
+    QDeadlineTimer deadline(timeoutMs);
+    while (p.state() != QProcess::NotRunning && !deadline.hasExpired())
+        QTest::qWait(10);
+    if (p.state() != QProcess::NotRunning) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, QString::fromUtf8(p.readAllStandardOutput()), QStringLiteral("timed out")};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
