@@ -6,12 +6,27 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 JOBS=${JOBS:-2}
+# Everything a fresh minimal Debian 12 needs (checked by `./dev.sh fresh`). Installs use
+# --no-install-recommends, so what a package only recommends is named here: libqt6opengl6-dev
+# (Qt6Charts' CMake package needs Qt6OpenGL's), fonts (the console shows no text without one),
+# and promtool (prometheus) for the metrics check.
 PACKAGES=(
     cmake g++ make pkg-config clang-14 libclang-rt-14-dev
-    qt6-base-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
+    qt6-base-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
     qt6-httpserver-dev qt6-websockets-dev
-    libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3
+    libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3 fonts-dejavu-core
+    prometheus
 )
+# The contract checkers (Stoplight Prism, Redocly CLI) are npm packages pinned in
+# tests/conformance/package-lock.json and installed into this git-ignored folder; Node comes
+# from Debian (18.20 on Debian 12; Prism 5.14 needs >= 18.20.1).
+NODE_TOOLS=.cache/node-tools
+NODE_MIN=18.20.1
+
+node_ok() {
+    command -v node >/dev/null && command -v npm >/dev/null &&
+        node -e "const [a,b,c]=process.versions.node.split('.').map(Number),[x,y,z]='$NODE_MIN'.split('.').map(Number);process.exit(a!==x?(a>x?0:1):b!==y?(b>y?0:1):(c>=z?0:1))"
+}
 
 install_missing() {
     local missing=()
@@ -20,6 +35,9 @@ install_missing() {
             missing+=("$p")
         fi
     done
+    # A Node that is new enough may come from elsewhere (e.g. NodeSource, which conflicts with
+    # Debian's npm package): use it rather than fight it.
+    node_ok || missing+=(nodejs npm)
     if [ ${#missing[@]} -eq 0 ]; then
         echo "dev.sh: all packages present"
         return
@@ -29,6 +47,20 @@ install_missing() {
     [ "$(id -u)" -ne 0 ] && sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    node_ok || { echo "dev.sh: Node >= $NODE_MIN with npm is needed" >&2; exit 1; }
+}
+
+install_node_tools() {
+    if [ -x "$NODE_TOOLS/node_modules/.bin/prism" ] && [ -x "$NODE_TOOLS/node_modules/.bin/redocly" ] &&
+        cmp -s tests/conformance/package-lock.json "$NODE_TOOLS/package-lock.json"; then
+        return
+    fi
+    echo "dev.sh: installing the pinned contract checkers into $NODE_TOOLS"
+    rm -rf "$NODE_TOOLS"
+    mkdir -p "$NODE_TOOLS"
+    cp tests/conformance/package.json tests/conformance/package-lock.json "$NODE_TOOLS/"
+    # No install scripts: none is needed, and one of them would phone home.
+    (cd "$NODE_TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 }
 
 build() { # build <dir> [cmake args...]
@@ -69,12 +101,67 @@ run)
     ;;
 test)
     install_missing
-    # The full build, then a core-only build that must not need Widgets or Charts at all.
-    build build -DREBOUND_BUILD_UI=ON
-    build build-noui -DREBOUND_BUILD_UI=OFF -DREBOUND_BUILD_BENCHMARKS=OFF
+    install_node_tools
+    # The full build (with the contract checks against Prism and promtool), then a core-only
+    # build that must not need Widgets or Charts at all.
+    build build -DREBOUND_BUILD_UI=ON -DREBOUND_CONFORMANCE=ON -DREBOUND_NODE_TOOLS="$PWD/$NODE_TOOLS"
+    build build-noui -DREBOUND_BUILD_UI=OFF -DREBOUND_BUILD_BENCHMARKS=OFF -DREBOUND_CONFORMANCE=OFF
     run_tests build
     run_tests build-noui
     echo "dev.sh: all tests passed (UI on and off)"
+    ;;
+fresh)
+    # A command (default: the test command, verbatim) in a fresh minimal Debian 12 root: what a
+    # new user's machine has. Needs root (sudo is used otherwise) and Debian's archive.
+    # REBOUND_KEEP_FRESH_ROOT=1 keeps the root afterwards, to look inside.
+    if [ "$(id -u)" -ne 0 ]; then
+        exec sudo "$0" "$@"
+    fi
+    inside=${2:-./dev.sh test}
+    command -v mmdebstrap >/dev/null || {
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap
+    }
+    root=$(mktemp -d /var/tmp/rebound-fresh.XXXXXX)
+    cleanup() {
+        for m in dev/shm dev/pts proc; do
+            mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
+        done
+        if [ "${REBOUND_KEEP_FRESH_ROOT:-0}" = 1 ]; then
+            echo "dev.sh: the fresh root stays at $root"
+        else
+            rm -rf --one-file-system "$root"
+        fi
+    }
+    trap cleanup EXIT
+    t0=$(date +%s)
+    mmdebstrap --variant=minbase --include=ca-certificates bookworm "$root" \
+        "deb http://deb.debian.org/debian bookworm main" \
+        "deb http://deb.debian.org/debian bookworm-updates main" \
+        "deb http://deb.debian.org/debian-security bookworm-security main" </dev/null
+    # The network is part of the machine: a CA the host trusts (such as a TLS-inspecting
+    # gateway's in front of the npm registry) is trusted inside as well.
+    cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host-trust.crt"
+    chroot "$root" update-ca-certificates >/dev/null 2>&1
+    t1=$(date +%s)
+    # A copy of the checkout as it is (uncommitted changes too), without build output.
+    mkdir "$root/src"
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        git ls-files -z --cached --others --exclude-standard |
+            tar --null --ignore-failed-read -T - -cf - | tar -xf - -C "$root/src"
+    else
+        tar --exclude='./build*' --exclude=./.cache --exclude=./.git -cf - . | tar -xf - -C "$root/src"
+    fi
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    mount -t proc proc "$root/proc"
+    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+    mount -t tmpfs tmpfs "$root/dev/shm"
+    status=0
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 JOBS="$JOBS" \
+        sh -c "cd /src && $inside" || status=$?
+    t2=$(date +%s)
+    echo "dev.sh: fresh root $((t1 - t0)) s, '$inside' in it $((t2 - t1)) s: exit $status"
+    exit $status
     ;;
 sanitize)
     # The whole suite once more, built with AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -112,7 +199,7 @@ fuzz)
     echo "dev.sh: no fuzzer found a crash"
     ;;
 *)
-    echo "usage: ./dev.sh run|test|sanitize|fuzz [SECONDS [TARGET...]]" >&2
+    echo "usage: ./dev.sh run|test|fresh [COMMAND]|sanitize|fuzz [SECONDS [TARGET...]]" >&2
     exit 2
     ;;
 esac
