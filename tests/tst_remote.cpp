@@ -655,17 +655,20 @@ void TestRemote::endlessBodyCutAtTheCap()
                  qPrintable(r.describe()));
     }
     // Bounded memory: the 16 MiB cap, plus buffers; never the body.
+    // Qt stopped reading: what the server got rid of is the cap plus the read buffer and the
+    // kernel's socket buffers (measured 17-21 MiB; before the read buffer was limited, 26-45
+    // MiB under load, once 6 GiB).
+    QVERIFY2(server.sent() <= (16 + 16) * 1024 * 1024,
+             qPrintable(QStringLiteral("the server sent %1 MiB").arg(server.sent() >> 20)));
     // Bounded memory whatever the scheduling: the 16 MiB cap plus Qt's read buffer and socket
     // buffers (measured: +0-2 MiB, also with two copies of this test beside three busy loops).
-    // Before the read buffer was limited this grew 21-43 MiB under load, once 6 GiB. ASan keeps
-    // freed chunks in quarantine, so its bound is the looser one the Reliability table promises.
-#if defined(__SANITIZE_ADDRESS__)
-    const qint64 slackMiB = 32;
-#else
-    const qint64 slackMiB = 8;
-#endif
-    QVERIFY2(grown <= (16 + slackMiB) * 1024,
+    // Before the read buffer was limited this grew 21-43 MiB under load. Not under ASan: its
+    // quarantine keeps every freed chunk, so resident memory there counts all bytes ever
+    // allocated (+13-78 MiB measured), not what is held; the bound on what was sent still holds.
+#if !defined(__SANITIZE_ADDRESS__)
+    QVERIFY2(grown <= (16 + 8) * 1024,
              qPrintable(QStringLiteral("peak RSS grew %1 KiB").arg(grown)));
+#endif
 }
 
 void TestRemote::restoredRetryIsBoundedByThePolicy()
