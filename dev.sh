@@ -134,6 +134,8 @@ fresh)
         fi
     }
     trap cleanup EXIT
+    trap 'exit 130' INT # the EXIT trap cleans up after a signal too
+    trap 'exit 143' TERM
     t0=$(date +%s)
     mmdebstrap --variant=minbase --include=ca-certificates bookworm "$root" \
         "deb http://deb.debian.org/debian bookworm main" \
