@@ -429,7 +429,9 @@ void TestConformance::dynamicMockIsAccepted()
     const qsizetype polls = mock.linesSince(from, "get /v1/tasks ").size();
     qInfo("dynamic mock: %lld requests in 5 s of watch, %lld of them list polls", qint64(requests),
           qint64(polls));
-    QVERIFY(polls >= 2);
+    // At least the snapshot; how many more depends on how many actions the random tasks call
+    // for (each page can ask for hundreds, and polls wait behind them in the bulkhead).
+    QVERIFY(polls >= 1);
     QVERIFY2(polls <= 30, qPrintable(QString::number(polls)));
 }
 
