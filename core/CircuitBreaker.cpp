@@ -59,8 +59,8 @@ CircuitBreaker::CircuitBreaker(const BreakerConfig &config, const Clock &clock, 
 
 CircuitBreaker::~CircuitBreaker()
 {
-    if (m_timers && m_openTimer)
-        m_timers->cancel(m_openTimer);
+    if (m_timers && m_transitionTimer)
+        m_timers->cancel(m_transitionTimer);
 }
 
 void CircuitBreaker::reconfigure(const BreakerConfig &config)
@@ -163,30 +163,36 @@ void CircuitBreaker::transitionTo(BreakerState state, BreakerHealth health, Stea
     const BreakerState fromState = m_state;
     m_state = state;
     m_health = health;
-    if (state == BreakerState::Open && fromState != BreakerState::Open) {
+    if (state == BreakerState::Open && fromState != BreakerState::Open)
         m_openUntil = now + Duration(m_config.waitDurationInOpenMs);
-        armOpenTimer();
-    }
     if (state == BreakerState::HalfOpen) {
         m_halfOpenSince = now;
         m_permitsIssued = m_probeCalls = m_probeFailed = m_probeSlow = 0;
     }
-    if (state != BreakerState::Open && m_timers && m_openTimer) {
-        m_timers->cancel(m_openTimer);
-        m_openTimer = 0;
-    }
+    armTransitionTimer();
     if (from != health && m_listener)
         m_listener(BreakerTransition{from, health, now, m, std::move(cause)});
 }
 
-void CircuitBreaker::armOpenTimer()
+void CircuitBreaker::armTransitionTimer()
 {
-    if (!m_timers || !m_config.automaticTransitionFromOpenToHalfOpen)
+    if (!m_timers)
         return;
-    if (m_openTimer)
-        m_timers->cancel(m_openTimer);
-    m_openTimer = m_timers->schedule(m_openUntil, [this] {
-        m_openTimer = 0;
+    if (m_transitionTimer) {
+        m_timers->cancel(m_transitionTimer);
+        m_transitionTimer = 0;
+    }
+    // The time-driven moves (open -> half-open after the wait, half-open -> open after the
+    // maximum wait) happen here, on the timer source; reading the state never moves it.
+    std::optional<SteadyTime> at;
+    if (m_state == BreakerState::Open && m_config.automaticTransitionFromOpenToHalfOpen)
+        at = m_openUntil;
+    else if (m_state == BreakerState::HalfOpen && m_config.maxWaitInHalfOpenMs > 0)
+        at = m_halfOpenSince + Duration(m_config.maxWaitInHalfOpenMs);
+    if (!at)
+        return;
+    m_transitionTimer = m_timers->schedule(*at, [this] {
+        m_transitionTimer = 0;
         maybeLeaveOpen(m_clock.steadyNow());
     });
 }
@@ -339,16 +345,13 @@ void CircuitBreaker::evaluateHalfOpen(SteadyTime now)
     }
 }
 
-BreakerState CircuitBreaker::state()
+BreakerState CircuitBreaker::state() const
 {
-    if (m_state == BreakerState::Open || m_state == BreakerState::HalfOpen)
-        maybeLeaveOpen(m_clock.steadyNow());
     return m_state;
 }
 
-BreakerHealth CircuitBreaker::health()
+BreakerHealth CircuitBreaker::health() const
 {
-    state();
     return m_health;
 }
 

@@ -70,7 +70,8 @@ class CircuitBreaker final
 public:
     using Listener = std::function<void(const BreakerTransition &)>;
 
-    /// `timers` may be null; with it, an open breaker half-opens on time even with no traffic.
+    /// `timers` may be null; with it, an open breaker half-opens on time even with no traffic,
+    /// and a half-open one re-opens after its maximum wait.
     CircuitBreaker(const BreakerConfig &config, const Clock &clock, TimerSource *timers = nullptr);
     ~CircuitBreaker();
     CircuitBreaker(const CircuitBreaker &) = delete;
@@ -93,8 +94,11 @@ public:
     /// time to ask again (when the breaker half-opens, or a probe may have finished).
     std::optional<SteadyTime> blockedUntil();
 
-    BreakerState state();
-    BreakerHealth health();
+    /// Reads only (a paint may ask): the breaker moves on calls and on its timer source, never
+    /// here. Without a timer source an open breaker half-opens on the next call, as resilience4j's
+    /// does without its scheduler.
+    BreakerState state() const;
+    BreakerHealth health() const;
     BreakerMetrics metrics() const;
     /// Multiplier for retry delays: degradedSlowdown while Degraded, 1 otherwise.
     double delayFactor() const
@@ -124,7 +128,7 @@ private:
     void maybeLeaveOpen(SteadyTime now);
     void transitionTo(BreakerState state, BreakerHealth health, SteadyTime now, QString cause,
                       const BreakerMetrics &m);
-    void armOpenTimer();
+    void armTransitionTimer();
     int effectiveMinimumCalls() const;
     BreakerMetrics halfOpenMetrics() const;
 
@@ -137,7 +141,7 @@ private:
     BreakerHealth m_health = BreakerHealth::Healthy;
     SteadyTime m_openUntil{};
     SteadyTime m_halfOpenSince{};
-    TimerId m_openTimer = 0;
+    TimerId m_transitionTimer = 0;
 
     // Count-based: a ring of outcome flags. Time-based: one bucket per second.
     std::vector<std::uint8_t> m_ring;

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void opensOnSlowCallRate();
     void openRejectsThenHalfOpensOnTime();
     void lazyHalfOpenWithoutTimers();
+    void readsDoNotMoveTheBreaker();
     void halfOpenPermitsAndClose();
     void halfOpenProbesFailReopen();
     void maxWaitInHalfOpen();
@@ -175,9 +176,40 @@ void TestCircuitBreaker::lazyHalfOpenWithoutTimers()
     ManualClock clock;
     BreakerConfig c = config(4, 4);
     CircuitBreaker b(c, clock); // no timer source: transitions happen on the next call
+    Recorder rec;
+    rec.attach(b);
     calls(b, 4, CallOutcome::Failure);
     clock.advance(10'000ms);
+    // Reads never move the breaker (a table's paint asks for the health of every row).
+    QCOMPARE(b.state(), BreakerState::Open);
+    QCOMPARE(b.health(), BreakerHealth::Open);
+    QCOMPARE(rec.events.size(), 1);
+    QVERIFY(b.tryAcquire()); // the next call does
     QCOMPARE(b.state(), BreakerState::HalfOpen);
+    QCOMPARE(rec.events.size(), 2);
+    QCOMPARE(rec.events[1].at, steadyFromMs(10'000));
+}
+
+void TestCircuitBreaker::readsDoNotMoveTheBreaker()
+{
+    // With a timer source but no automatic open -> half-open, the wait elapsing changes nothing
+    // until a call asks; reading in between emits nothing.
+    ManualClock clock;
+    BreakerConfig c = config(4, 4);
+    c.automaticTransitionFromOpenToHalfOpen = false;
+    CircuitBreaker b(c, clock, &clock);
+    Recorder rec;
+    rec.attach(b);
+    calls(b, 4, CallOutcome::Failure);
+    clock.advance(60s);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(b.state(), BreakerState::Open);
+        QCOMPARE(b.health(), BreakerHealth::Open);
+    }
+    QCOMPARE(rec.events.size(), 1);
+    QVERIFY(b.tryAcquire());
+    QCOMPARE(b.state(), BreakerState::HalfOpen);
+    QCOMPARE(rec.events.size(), 2);
 }
 
 void TestCircuitBreaker::halfOpenPermitsAndClose()
