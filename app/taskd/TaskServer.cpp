@@ -138,6 +138,9 @@ QString routeLabel(const QString &path)
         if (parts.size() == 2 && !parts[0].isEmpty() &&
             (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
             return QStringLiteral("/v1/tasks/{id}/") + parts[1];
+        if (parts.size() == 4 && !parts[0].isEmpty() && parts[1] == QLatin1String("attempts") &&
+            !parts[2].isEmpty() && parts[3] == QLatin1String("abort"))
+            return QStringLiteral("/v1/tasks/{id}/attempts/{n}/abort");
     }
     return QStringLiteral("unmatched");
 }
@@ -163,7 +166,8 @@ QJsonObject Faults::toJson() const
                        {QStringLiteral("resetMidBodyRate"), resetMidBodyRate},
                        {QStringLiteral("malformedRate"), malformedRate},
                        {QStringLiteral("malformedKind"), malformedKind},
-                       {QStringLiteral("dripMs"), qint64(dripMs)}};
+                       {QStringLiteral("dripMs"), qint64(dripMs)},
+                       {QStringLiteral("actorRetriesPerSecond"), actorRetriesPerSecond}};
 }
 
 Result<Faults> Faults::fromJson(const QJsonObject &o)
@@ -188,6 +192,11 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
     f.retryAfter = o.value(QStringLiteral("retryAfter")).toString().toLatin1();
     f.slowMs = std::clamp<qint64>(o.value(QStringLiteral("slowMs")).toInteger(0), 0, 600'000);
     f.dripMs = std::clamp<qint64>(o.value(QStringLiteral("dripMs")).toInteger(0), 0, 60'000);
+    const QJsonValue actor = o.value(QStringLiteral("actorRetriesPerSecond"));
+    if (!actor.isUndefined() && (!actor.isDouble() || actor.toDouble() < 0 || actor.toDouble() > 1000))
+        return Error{QStringLiteral("bad-request"),
+                     QStringLiteral("actorRetriesPerSecond must be a number in [0, 1000]")};
+    f.actorRetriesPerSecond = actor.toDouble(0);
     f.malformedKind =
         o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));
     const QStringList kinds = {QStringLiteral("truncated"), QStringLiteral("html"),
@@ -773,6 +782,7 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
                 return problem(400, "bad-request", QStringLiteral("Invalid faults"),
                                f ? QStringLiteral("body must be an object") : f.error().message);
             m_faults = *f;
+            applyActor();
             if (doc.object().value(QStringLiteral("expireCursors")).toBool())
                 expireCursors();
         }
@@ -843,7 +853,23 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         }
         if (parts.size() == 2 && method == M::Post &&
             (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
-            return postAction(request, id, parts[1] == QLatin1String("cancel"), idemKey);
+            return postAction(request, id,
+                              parts[1] == QLatin1String("cancel") ? Action::Cancel
+                                                                  : Action::StartAttempt,
+                              0, idemKey);
+        if (parts.size() == 4 && parts[1] == QLatin1String("attempts") &&
+            parts[3] == QLatin1String("abort")) {
+            if (method != M::Post)
+                return problem(405, "bad-request", QStringLiteral("Method not allowed"));
+            bool ok = false;
+            const int n = parts[2].toInt(&ok);
+            if (!ok || n < 1 || n > it->task.attempt)
+                return problem(404, "not-found", QStringLiteral("No such attempt"),
+                               QStringLiteral("task %1 has attempts 1–%2")
+                                   .arg(id)
+                                   .arg(it->task.attempt));
+            return postAction(request, id, Action::AbortAttempt, n, idemKey);
+        }
         return problem(405, "bad-request", QStringLiteral("Method not allowed"));
     }
     return problem(404, "not-found", QStringLiteral("No such route"), path);
@@ -909,7 +935,7 @@ TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
 }
 
 TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, const QString &id,
-                                            bool cancel, QString &idemKey)
+                                            Action action, int attemptNumber, QString &idemKey)
 {
     // The task's new state and its idempotency entry reach the journal in one write: a kill
     // between the two would leave an attempt whose key a retrying client could not replay.
@@ -934,8 +960,11 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return problem(400, "bad-request", QStringLiteral("Invalid If-Match"),
                        QStringLiteral("If-Match: expected the task's version as a quoted entity "
                                       "tag, e.g. If-Match: \"3\""));
-    const QString scoped = (cancel ? QStringLiteral("cancel\n") : QStringLiteral("attempts\n")) +
-                           id + u'\n' + QString::fromLatin1(key);
+    // Keys are scoped by action (and attempt, for an abort): one key never answers two routes.
+    const QString scope = action == Action::Cancel        ? QStringLiteral("cancel")
+                          : action == Action::StartAttempt ? QStringLiteral("attempts")
+                                                          : QStringLiteral("abort/%1").arg(attemptNumber);
+    const QString scoped = scope + u'\n' + id + u'\n' + QString::fromLatin1(key);
     const QByteArray bodyHash =
         QCryptographicHash::hash(request.body(), QCryptographicHash::Sha256);
     if (auto it = m_idempotency.find(scoped); it != m_idempotency.end()) {
@@ -963,52 +992,8 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
     if (!doc.isObject())
         return problem(400, "bad-request", QStringLiteral("Body must be a JSON object"));
     Response r;
-    if (cancel) {
-        static const QStringList reasons = {QStringLiteral("operator"), QStringLiteral("exhausted"),
-                                            QStringLiteral("deadline"),
-                                            QStringLiteral("not-retryable")};
-        const QString reason = o.value(QStringLiteral("reason")).toString();
-        if (!reasons.contains(reason))
-            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
-                           QStringLiteral("reason: must be one of ") +
-                               reasons.join(QStringLiteral(", ")));
-        if (rec.task.state == RemoteState::Succeeded || rec.task.state == RemoteState::Cancelled)
-            return problem(409, "invalid-state", QStringLiteral("Task cannot be cancelled"),
-                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
-        if (rec.completion) {
-            m_timers.cancel(rec.completion);
-            rec.completion = 0;
-        }
-        if (!rec.attempts.isEmpty() && rec.attempts.last().outcome == AttemptOutcome::Running) {
-            RemoteAttempt &a = rec.attempts.last();
-            a.endedAtMs = m_clock.wallNowMs();
-            a.durationMs = *a.endedAtMs - a.startedAtMs;
-            a.outcome = AttemptOutcome::Failed;
-            ProblemDetails p;
-            p.type = QStringLiteral("urn:rebound:problem:cancelled");
-            p.title = QStringLiteral("Cancelled while running");
-            a.problem = p;
-            rec.task.lastAttempt = a;
-        }
-        rec.task.state = RemoteState::Cancelled;
-        rec.task.cancelReason = reason;
-        touch(rec);
-        r = taskResponse(rec, 200);
-    } else {
-        const auto reason = attemptReasonFromText(o.value(QStringLiteral("reason")).toString());
-        if (!reason || *reason == AttemptReason::Initial)
-            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
-                           QStringLiteral("reason: must be auto or operator"));
-        const std::int64_t deadline = o.value(QStringLiteral("deadlineMs")).toInteger(0);
-        if (deadline < 0)
-            return problem(400, "bad-request", QStringLiteral("Invalid deadline"),
-                           QStringLiteral("deadlineMs: must be ≥ 0"));
-        if (rec.task.state != RemoteState::Failed)
-            return problem(409, "invalid-state", QStringLiteral("Task is not in the failed state"),
-                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
-        beginAttempt(rec, *reason, deadline);
-        r = taskResponse(rec, 202);
-    }
+    if (auto refused = applyAction(rec, action, attemptNumber, o, r))
+        return *refused;
     // Only 2xx answers are kept for replay.
     m_idempotency.insert(scoped, IdempotencyEntry{bodyHash, true, r});
     if (m_journal) {
@@ -1024,6 +1009,127 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
     }
     idemKey = scoped;
     return r;
+}
+
+std::optional<TaskServer::Response> TaskServer::applyAction(TaskRecord &rec, Action action,
+                                                           int attemptNumber,
+                                                           const QJsonObject &o, Response &r)
+{
+    const auto endRunning = [&](AttemptOutcome outcome, const QString &type,
+                                const QString &title) {
+        if (rec.completion) {
+            m_timers.cancel(rec.completion);
+            rec.completion = 0;
+        }
+        RemoteAttempt &a = rec.attempts.last();
+        a.endedAtMs = m_clock.wallNowMs();
+        a.durationMs = *a.endedAtMs - a.startedAtMs;
+        a.outcome = outcome;
+        ProblemDetails p;
+        p.type = type;
+        p.title = title;
+        a.problem = p;
+        rec.task.lastAttempt = a;
+    };
+    const bool running =
+        !rec.attempts.isEmpty() && rec.attempts.last().outcome == AttemptOutcome::Running;
+    switch (action) {
+    case Action::Cancel: {
+        static const QStringList reasons = {QStringLiteral("operator"), QStringLiteral("exhausted"),
+                                            QStringLiteral("deadline"),
+                                            QStringLiteral("not-retryable")};
+        const QString reason = o.value(QStringLiteral("reason")).toString();
+        if (!reasons.contains(reason))
+            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
+                           QStringLiteral("reason: must be one of ") +
+                               reasons.join(QStringLiteral(", ")));
+        if (rec.task.state == RemoteState::Succeeded || rec.task.state == RemoteState::Cancelled)
+            return problem(409, "invalid-state", QStringLiteral("Task cannot be cancelled"),
+                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
+        if (running)
+            endRunning(AttemptOutcome::Failed, QStringLiteral("urn:rebound:problem:cancelled"),
+                       QStringLiteral("Cancelled while running"));
+        rec.task.state = RemoteState::Cancelled;
+        rec.task.cancelReason = reason;
+        touch(rec);
+        r = taskResponse(rec, 200);
+        return std::nullopt;
+    }
+    case Action::AbortAttempt: {
+        const QString reason = o.value(QStringLiteral("reason")).toString();
+        if (reason != QLatin1String("timeout") && reason != QLatin1String("operator"))
+            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
+                           QStringLiteral("reason: must be timeout or operator"));
+        if (!running || rec.attempts.last().number != attemptNumber)
+            return problem(409, "invalid-state", QStringLiteral("The attempt is not running"),
+                           QStringLiteral("attempt %1 has ended; read the task again")
+                               .arg(attemptNumber));
+        // An aborted attempt ends as a timeout whoever asked: the work did not finish in time
+        // (for the client's timeout, or for the operator who gave up on it).
+        endRunning(AttemptOutcome::Timeout, QStringLiteral("urn:rebound:problem:aborted"),
+                   reason == QLatin1String("timeout") ? QStringLiteral("Aborted: timed out")
+                                                       : QStringLiteral("Aborted by an operator"));
+        rec.task.state = RemoteState::Failed;
+        touch(rec);
+        r = taskResponse(rec, 200);
+        return std::nullopt;
+    }
+    case Action::StartAttempt: {
+        const auto reason = attemptReasonFromText(o.value(QStringLiteral("reason")).toString());
+        if (!reason || *reason == AttemptReason::Initial)
+            return problem(400, "bad-request", QStringLiteral("Invalid reason"),
+                           QStringLiteral("reason: must be auto or operator"));
+        const QJsonValue deadlineValue = o.value(QStringLiteral("deadlineMs"));
+        const std::int64_t deadline = deadlineValue.toInteger(0);
+        if (!deadlineValue.isUndefined() && (!deadlineValue.isDouble() || deadline < 0))
+            return problem(400, "bad-request", QStringLiteral("Invalid deadline"),
+                           QStringLiteral("deadlineMs: must be an integer ≥ 0"));
+        // A cancelled task can be brought back by an operator (a dead task's "retry now"),
+        // never by an automatic retry.
+        const bool revive =
+            rec.task.state == RemoteState::Cancelled && *reason == AttemptReason::Operator;
+        if (rec.task.state != RemoteState::Failed && !revive)
+            return problem(409, "invalid-state",
+                           *reason == AttemptReason::Operator
+                               ? QStringLiteral("Task is neither failed nor cancelled")
+                               : QStringLiteral("Task is not in the failed state"),
+                           QStringLiteral("state is %1").arg(toText(rec.task.state)));
+        rec.task.cancelReason.clear();
+        beginAttempt(rec, *reason, deadline);
+        r = taskResponse(rec, 202);
+        return std::nullopt;
+    }
+    }
+    return problem(500, "internal", QStringLiteral("Unknown action"));
+}
+
+void TaskServer::applyActor()
+{
+    delete m_actor;
+    m_actor = nullptr;
+    if (m_faults.actorRetriesPerSecond <= 0)
+        return;
+    m_actor = new QTimer(this);
+    m_actor->setInterval(
+        std::max(1, static_cast<int>(std::lround(1000.0 / m_faults.actorRetriesPerSecond))));
+    connect(m_actor, &QTimer::timeout, this, &TaskServer::actorTick);
+    m_actor->start();
+}
+
+void TaskServer::actorTick()
+{
+    // Someone else retries one failed task, picked at random, behind every client's back.
+    QStringList failed;
+    for (auto it = m_tasks.cbegin(); it != m_tasks.cend(); ++it) {
+        if (it->task.state == RemoteState::Failed)
+            failed << it.key();
+    }
+    if (failed.isEmpty())
+        return;
+    const auto i = std::min<qsizetype>(failed.size() - 1,
+                                       static_cast<qsizetype>(m_rng.nextUnit() * failed.size()));
+    beginAttempt(m_tasks[failed.at(i)], AttemptReason::Auto, 0);
+    ++m_faultsInjected[QStringLiteral("actor")];
 }
 
 QByteArray TaskServer::metricsText() const

@@ -45,6 +45,9 @@ struct Faults
     QString malformedKind =
         QStringLiteral("truncated"); ///< truncated | html | wrong-types | oversized | garbage
     std::int64_t dripMs = 0;         ///< send the body one byte every dripMs
+    /// "Someone else": retries of failed tasks the service starts by itself, per second, as a
+    /// second console or the service's own retry would (reason auto, no deadline).
+    double actorRetriesPerSecond = 0;
 
     QJsonObject toJson() const;
     static Result<Faults> fromJson(const QJsonObject &o);
@@ -68,7 +71,11 @@ public:
                        const QJsonValue &payload = {});
     void startGenerator(double tasksPerSecond, const QStringList &types);
     void stopGenerator();
-    void setFaults(const Faults &faults) { m_faults = faults; }
+    void setFaults(const Faults &faults)
+    {
+        m_faults = faults;
+        applyActor();
+    }
     void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
     /// Makes every cursor issued so far expire (the next delta query answers 410).
     void expireCursors();
@@ -126,8 +133,19 @@ private:
     Response route(const QHttpServerRequest &request, const QString &path, bool &applyFaults,
                    QString &idemKey);
     Response listTasks(const QHttpServerRequest &request);
-    Response postAction(const QHttpServerRequest &request, const QString &id, bool cancel,
-                        QString &idemKey);
+    enum class Action
+    {
+        StartAttempt,
+        Cancel,
+        AbortAttempt
+    };
+    Response postAction(const QHttpServerRequest &request, const QString &id, Action action,
+                        int attemptNumber, QString &idemKey);
+    /// Applies an action whose preconditions and body passed; fills `r` or returns a problem.
+    std::optional<Response> applyAction(TaskRecord &rec, Action action, int attemptNumber,
+                                        const QJsonObject &body, Response &r);
+    void actorTick();
+    void applyActor();
     Response problem(int status, const char *type, const QString &title,
                      const QString &detail = {}) const;
     Response taskResponse(const TaskRecord &r, int status) const;
@@ -163,6 +181,7 @@ private:
     QList<QJsonObject> m_journalPending;
     bool m_holdJournal = false; ///< collect, then write a request's records in one append
     QTimer *m_generator = nullptr;
+    QTimer *m_actor = nullptr;
     QStringList m_generatorTypes;
 
     // Metrics.
