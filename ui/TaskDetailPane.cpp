@@ -70,7 +70,7 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
                                   endpoint.toHtmlEscaped())
                        : taskId);
     const int generation = ++m_generation;
-    if (EndpointClient *client = m_orchestrator.client(endpoint)) {
+    if (TaskTransport *client = m_orchestrator.transport(endpoint)) {
         client->send(TaskApi::getAttempts(taskId), [this, generation](const ApiResponse &r) {
             if (generation != m_generation)
                 return; // the selection moved on

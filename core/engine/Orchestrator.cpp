@@ -1,5 +1,6 @@
 #include "Orchestrator.h"
 
+#include "EndpointClient.h"
 #include "ErrorClassifier.h"
 #include "JsonLog.h"
 #include "TaskApi.h"
@@ -30,18 +31,6 @@ QString stopToCancelReason(StopReason r)
     return QStringLiteral("operator");
 }
 
-Failure failureOf(const RemoteAttempt &a)
-{
-    Failure f;
-    if (a.outcome == AttemptOutcome::Timeout)
-        f.transport = TransportError::Timeout;
-    f.httpStatus = a.httpStatus.value_or(0);
-    f.problem = a.problem;
-    if (a.retryAfterMs)
-        f.retryAfter = Duration(*a.retryAfterMs);
-    return f;
-}
-
 bool ended(const RemoteAttempt &a)
 {
     return a.outcome != AttemptOutcome::Running;
@@ -50,11 +39,32 @@ bool ended(const RemoteAttempt &a)
 } // namespace
 
 Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const Clock &clock,
-                           TimerSource &timers, RandomSource &rng, QObject *parent)
+                           TimerSource &timers, RandomSource &rng, TransportFactory transports,
+                           QObject *parent)
     : QObject(parent), m_policies(policies), m_history(history), m_clock(clock), m_timers(timers),
-      m_rng(rng), m_queue(clock, timers)
+      m_rng(rng), m_transports(std::move(transports)), m_guards(policies, clock, timers),
+      m_outbox(history, clock, timers, rng,
+               [this](const QString &endpoint) { return transport(endpoint); }),
+      m_queue(clock, timers), m_watch(clock, timers)
 {
+    if (!m_transports) {
+        m_transports = [this](const EndpointConfig &config) -> std::unique_ptr<TaskTransport> {
+            return std::make_unique<EndpointClient>(config, m_clock, m_rng);
+        };
+    }
     m_queue.setHandler([this](const QString &key) { onDue(key); });
+    m_watch.setHandler([this](const QString &key) { onOverrun(key); });
+    m_guards.setTransitionListener([this](const GuardKey &k, const BreakerTransition &t) {
+        m_history.queueBreakerTransition(k.endpoint, k.taskType, t, toWall(t.at));
+        JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
+                       {{QStringLiteral("endpoint"), k.endpoint},
+                        {QStringLiteral("task_type"), k.taskType},
+                        {QStringLiteral("from"), toText(t.from)},
+                        {QStringLiteral("to"), toText(t.to)},
+                        {QStringLiteral("cause"), t.cause}});
+        Q_EMIT breakerTransition(k.endpoint, k.taskType, t);
+        flush();
+    });
     for (const ScheduledRetry &s : m_history.scheduled())
         m_restored.insert(taskKey(s.endpoint, s.taskId), s);
     connect(&m_policies, &PolicyStore::policiesChanged, this, [this](int version) {
@@ -79,7 +89,7 @@ void Orchestrator::stop()
 {
     for (Endpoint &e : m_endpoints) {
         e.poller->stop();
-        e.client->abortAll();
+        e.transport->abortAll();
     }
 }
 
@@ -123,13 +133,13 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
 {
     const QString key = config.key();
     if (const auto it = m_endpoints.constFind(key); it != m_endpoints.constEnd()) {
-        it->client->setCredentials(config.token, config.caCertificates);
+        it->transport->setCredentials(config.token, config.caCertificates);
         it->poller->reconnect();
         return;
     }
     Endpoint e;
-    e.client = new EndpointClient(config, m_clock, m_rng, this);
-    e.poller = new EndpointPoller(*e.client, m_clock, m_timers, m_rng, this);
+    e.transport = m_transports(config);
+    e.poller = new EndpointPoller(*e.transport, m_clock, m_timers, m_rng, this);
     e.knownAttempts = m_history.knownAttempts(key);
     connect(e.poller, &EndpointPoller::tasksChanged, this,
             [this, key](const QList<RemoteTask> &tasks, bool snapshot) {
@@ -139,10 +149,9 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
             [this, key](const EndpointStatus &s) { Q_EMIT endpointStatusChanged(key, s); });
     m_endpoints.insert(key, e);
     // Requests written down before a crash go out first, unchanged.
-    for (const OutboxEntry &o : m_history.outbox()) {
-        if (o.endpoint == key)
-            sendOutbox(o, {});
-    }
+    m_outbox.resume(key, [this](const OutboxEntry &o, const ApiResponse &r) {
+        onActionAnswer(o, r, {});
+    });
     e.poller->start();
 }
 
@@ -155,7 +164,7 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     // Gone from the table first: the callbacks the aborts below run find no endpoint and stop.
     m_endpoints.erase(it);
     e.poller->stop();
-    e.client->abortAll();
+    e.transport->abortAll();
     QStringList gone;
     for (auto t = m_tasks.cbegin(); t != m_tasks.cend(); ++t) {
         if ((*t)->endpoint == endpoint)
@@ -165,16 +174,18 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
         Q_EMIT tasksAboutToBeRemoved(gone);
     for (const QString &key : std::as_const(gone)) {
         m_queue.cancel(key);
+        m_watch.cancel(key);
         m_restored.remove(key);
+        m_fetching.remove(key);
         m_tasks.remove(key);
     }
     const QString prefix = endpoint + u'\n';
     // Task keys start with the endpoint key and a newline: one pass over the pending batch.
     m_pendingChanged.removeIf([&prefix](const QString &k) { return k.startsWith(prefix); });
-    for (auto g = m_guards.begin(); g != m_guards.end();)
-        g = g.key().startsWith(prefix) ? m_guards.erase(g) : std::next(g);
+    m_guards.removeEndpoint(endpoint);
     e.poller->deleteLater();
-    e.client->deleteLater();
+    // Callbacks of aborted requests may still be queued: the transport dies after them.
+    QTimer::singleShot(0, this, [transport = e.transport] { (void)transport; });
     JsonLog::event(
         lcEngine, QtInfoMsg, QStringLiteral("endpoint_removed"),
         {{QStringLiteral("endpoint"), endpoint}, {QStringLiteral("tasks"), gone.size()}});
@@ -186,9 +197,16 @@ EndpointPoller *Orchestrator::poller(const QString &endpoint) const
     return m_endpoints.value(endpoint).poller;
 }
 
-EndpointClient *Orchestrator::client(const QString &endpoint) const
+TaskTransport *Orchestrator::transport(const QString &endpoint) const
 {
-    return m_endpoints.value(endpoint).client;
+    const auto it = m_endpoints.constFind(endpoint);
+    return it == m_endpoints.constEnd() ? nullptr : it->transport.get();
+}
+
+TrackedTask *Orchestrator::find(const QString &key) const
+{
+    const auto it = m_tasks.constFind(key);
+    return it == m_tasks.constEnd() ? nullptr : it->get();
 }
 
 const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &taskId) const
@@ -203,63 +221,18 @@ std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
     return m_queue.dueOf(taskKey(endpoint, taskId));
 }
 
-Orchestrator::Guards &Orchestrator::guards(const QString &endpoint, const QString &taskType)
+std::optional<SteadyTime> Orchestrator::attemptTimeoutAt(const QString &endpoint,
+                                                         const QString &taskId) const
 {
-    const RetryPolicy &p = m_policies.current()->policyFor(taskType);
-    const int version = m_policies.history().isEmpty() ? 0 : m_policies.history().last().number;
-    Guards &g = m_guards[endpoint + u'\n' + taskType];
-    if (!g.breaker) {
-        g.breaker = std::make_shared<CircuitBreaker>(p.breaker, m_clock, &m_timers);
-        g.health = std::make_shared<HealthMonitor>(p.health, m_clock);
-        g.budget = std::make_shared<RetryBudget>(p.budget);
-        g.breaker->setListener([this, endpoint, taskType](const BreakerTransition &t) {
-            m_history.queueBreakerTransition(endpoint, taskType, t, toWall(t.at));
-            JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
-                           {{QStringLiteral("endpoint"), endpoint},
-                            {QStringLiteral("task_type"), taskType},
-                            {QStringLiteral("from"), toText(t.from)},
-                            {QStringLiteral("to"), toText(t.to)},
-                            {QStringLiteral("cause"), t.cause}});
-            Q_EMIT breakerTransition(endpoint, taskType, t);
-            flush();
-        });
-    } else if (g.policyVersion != version || g.policyName != p.name) {
-        // Hot reload: the next decision uses the new settings.
-        g.breaker->reconfigure(p.breaker);
-        g.health->reconfigure(p.health);
-        g.budget->reconfigure(p.budget);
-    }
-    g.policyVersion = version;
-    g.policyName = p.name;
-    return g;
-}
-
-BreakerHealth Orchestrator::breakerHealth(const QString &endpoint, const QString &taskType) const
-{
-    const auto it = m_guards.constFind(endpoint + u'\n' + taskType);
-    return it == m_guards.constEnd() ? BreakerHealth::Healthy : it->breaker->health();
+    return m_watch.dueOf(taskKey(endpoint, taskId));
 }
 
 QList<QPair<QString, QString>> Orchestrator::breakerKeys() const
 {
     QList<QPair<QString, QString>> out;
-    for (auto it = m_guards.begin(); it != m_guards.end(); ++it)
-        out.append({it.key().section(u'\n', 0, 0), it.key().section(u'\n', 1)});
+    for (const GuardKey &k : m_guards.keys())
+        out.append({k.endpoint, k.taskType});
     return out;
-}
-
-BreakerMetrics Orchestrator::breakerMetrics(const QString &endpoint, const QString &taskType) const
-{
-    const auto it = m_guards.constFind(endpoint + u'\n' + taskType);
-    return it == m_guards.constEnd() ? BreakerMetrics{} : it->breaker->metrics();
-}
-
-int Orchestrator::allowedConcurrentRetries() const
-{
-    int total = 0;
-    for (const Guards &g : m_guards)
-        total += g.budget->allowedConcurrentRetries();
-    return total;
 }
 
 int Orchestrator::maxAttemptsFor(const QString &taskType) const
@@ -269,7 +242,7 @@ int Orchestrator::maxAttemptsFor(const QString &taskType) const
 
 CircuitBreaker *Orchestrator::breaker(const QString &endpoint, const QString &taskType)
 {
-    return guards(endpoint, taskType).breaker.get();
+    return m_guards.at({endpoint, taskType}).breaker.get();
 }
 
 void Orchestrator::emitChanged(const QString &key)
@@ -301,6 +274,7 @@ void Orchestrator::flush()
 void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool)
 {
     QStringList changed;
+    const auto ep = m_endpoints.find(endpoint);
     for (const RemoteTask &remote : tasks) {
         const QString key = taskKey(endpoint, remote.id);
         auto it = m_tasks.find(key);
@@ -308,10 +282,12 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             TrackedTask t;
             t.endpoint = endpoint;
             t.remote = remote;
-            t.recordedAttempt = 0;
+            t.remote.attempt = 0;
+            t.remote.version = -1;
+            t.remote.lastAttempt.reset();
             it = m_tasks.insert(key, std::make_shared<TrackedTask>(std::move(t)));
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
-            const int known = m_endpoints.value(endpoint).knownAttempts.value(remote.id, 0);
+            const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
                 fetchAttempts(endpoint, remote.id);
             if (const auto r = m_restored.constFind(key);
@@ -321,6 +297,10 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             }
         }
         observe(**it, remote, changed);
+    }
+    if (ep != m_endpoints.end()) {
+        ep->lastBatchAt = m_clock.steadyNow();
+        ep->hadBatch = true;
     }
     m_pendingChanged += changed;
     flush();
@@ -333,7 +313,14 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
     // what a newer poll already showed.
     if (remote.version < t.remote.version)
         return;
-    const bool gap = remote.attempt > t.remote.attempt + 1 && t.remote.attempt > 0;
+    // Attempts ended or began between two polls (someone else acted, or the service retried by
+    // itself): this console saw attempt k running, or jumped from k to k + 2. Fetch them, so the
+    // history has every attempt with its final outcome.
+    const bool missed =
+        t.remote.attempt > 0 &&
+        (remote.attempt > t.remote.attempt + 1 ||
+         (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
+          !ended(*t.remote.lastAttempt)));
     const SteadyTime now = m_clock.steadyNow();
     if (t.firstSeenAt == SteadyTime{}) {
         t.firstSeenAt = now;
@@ -348,11 +335,13 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
             t.endSeenAttempt = n;
             t.endSeenAt = now;
         }
+        watch(t, *remote.lastAttempt);
     }
     t.remote = remote;
+    t.lastSeenAt = now;
     changed << key;
-    if (gap)
-        fetchAttempts(t.endpoint, remote.id); // attempts happened between two polls
+    if (missed)
+        fetchAttempts(t.endpoint, remote.id);
     if (remote.lastAttempt)
         recordAttempts(t, {*remote.lastAttempt});
 
@@ -370,7 +359,6 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
                 // by what the policy could ever have asked for, since the time on disk is wall
                 // time: a clock that jumped back (or a database from another machine) must not
                 // hold a retry for hours.
-                const SteadyTime now = m_clock.steadyNow();
                 m_queue.schedule(
                     key, std::clamp(toSteady(s.dueWallMs), now, now + longestWait(remote.type)));
                 t.decidedAttempt = remote.attempt;
@@ -390,30 +378,70 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
     }
 }
 
+void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a)
+{
+    const QString key = taskKey(t.endpoint, t.remote.id);
+    if (ended(a)) {
+        if (t.watchedAttempt == a.number)
+            m_watch.cancel(key);
+        return;
+    }
+    if (t.watchedAttempt == a.number)
+        return;
+    // When did it start? The server says, on its wall clock; this console trusts that only
+    // between the last moment it knew the attempt was not running (its previous look at the
+    // task, or the endpoint's previous poll for a new task) and now. Outside that bracket the
+    // bound is used: the timeout then fires late (by at most one poll), never early.
+    const SteadyTime now = m_clock.steadyNow();
+    std::optional<SteadyTime> notBefore;
+    if (t.lastSeenAt != SteadyTime{})
+        notBefore = t.lastSeenAt;
+    else if (const auto ep = m_endpoints.constFind(t.endpoint);
+             ep != m_endpoints.constEnd() && ep->hadBatch)
+        notBefore = ep->lastBatchAt;
+    SteadyTime start = std::min(now, toSteady(a.startedAtMs));
+    if (notBefore)
+        start = std::max(start, *notBefore);
+    const Duration timeout = t.deadlineSentAttempt == a.number
+                                 ? t.deadlineSent
+                                 : m_guards.attemptTimeout({t.endpoint, t.remote.type});
+    t.watchedAttempt = a.number;
+    t.attemptStartAt = start;
+    t.attemptTimeout = timeout;
+    m_watch.schedule(key, std::max(now, start + timeout + kAbortGrace));
+}
+
+void Orchestrator::onOverrun(const QString &key)
+{
+    TrackedTask *t = find(key);
+    if (!t || !t->remote.lastAttempt || ended(*t->remote.lastAttempt) ||
+        t->remote.lastAttempt->number != t->watchedAttempt)
+        return;
+    if (m_readOnly)
+        return;
+    if (t->actionInFlight) {
+        m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));
+        return;
+    }
+    const int n = t->watchedAttempt;
+    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("attempt_timed_out"),
+                   {{QStringLiteral("endpoint"), t->endpoint},
+                    {QStringLiteral("task_id"), t->remote.id},
+                    {QStringLiteral("attempt"), n},
+                    {QStringLiteral("timeout_ms"), qint64(t->attemptTimeout.count())},
+                    {QStringLiteral("trace_id"), t->remote.lastAttempt->traceId}});
+    submit(*t, ActionOutbox::make(t->endpoint, t->remote, ActionKind::AbortTimeout, n), {});
+}
+
 void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts)
 {
     for (const RemoteAttempt &a : attempts) {
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
         if (ended(a) && a.number > t.recordedAttempt) {
-            feedGuards(t, a);
+            m_guards.recordEnded({t.endpoint, t.remote.type}, a);
             t.recordedAttempt = a.number;
         }
     }
-}
-
-void Orchestrator::feedGuards(TrackedTask &t, const RemoteAttempt &a)
-{
-    Guards &g = guards(t.endpoint, t.remote.type);
-    const RetryPolicy &p = m_policies.current()->policyFor(t.remote.type);
-    const Classification c = ErrorClassifier::classify(failureOf(a), p.classification);
-    const bool succeeded = a.outcome == AttemptOutcome::Succeeded;
-    // A business error says nothing about the dependency's health.
-    const bool dependencyFailed = !succeeded && c.errorClass != ErrorClass::Business;
-    const Duration duration(a.durationMs.value_or(0));
-    g.breaker->record(dependencyFailed ? CallOutcome::Failure : CallOutcome::Success, duration);
-    g.health->record(dependencyFailed, duration, a.outcome == AttemptOutcome::Timeout);
-    if (a.reason != AttemptReason::Initial)
-        g.budget->attemptFinished(true, succeeded);
 }
 
 void Orchestrator::decide(TrackedTask &t)
@@ -422,7 +450,7 @@ void Orchestrator::decide(TrackedTask &t)
     const RemoteAttempt &a = *t.remote.lastAttempt;
     const std::shared_ptr<const PolicySet> set = m_policies.current();
     const RetryPolicy &p = set->policyFor(t.remote.type);
-    Guards &g = guards(t.endpoint, t.remote.type);
+    TypeGuards &g = guards(t);
     if (!t.backoff || t.policyName != p.name || t.policyVersion != g.policyVersion)
         t.backoff.emplace(p.backoff);
     t.policyName = p.name;
@@ -430,7 +458,7 @@ void Orchestrator::decide(TrackedTask &t)
 
     RetryContext ctx;
     ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
-    ctx.attemptsMade = t.remote.attempt;
+    ctx.attemptsMade = t.remote.attempt - t.allowanceBase;
     ctx.firstAttemptStart = t.createdAt;
     ctx.failedAttemptEnd = failureEnd(t, a);
     if (a.retryAfterMs)
@@ -492,50 +520,40 @@ void Orchestrator::decide(TrackedTask &t)
 
 void Orchestrator::onDue(const QString &key)
 {
-    auto it = m_tasks.find(key);
-    if (it == m_tasks.end())
+    TrackedTask *t = find(key);
+    if (!t || t->remote.state != RemoteState::Failed || t->actionInFlight)
         return;
-    TrackedTask &t = **it;
-    if (t.remote.state != RemoteState::Failed || t.actionInFlight)
-        return;
-    if (t.lastDecision && std::holds_alternative<DeferPlan>(*t.lastDecision)) {
-        decide(t); // a deferral ran out: decide again
+    if (t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision)) {
+        decide(*t); // a deferral ran out: decide again
         return;
     }
     if (m_readOnly) {
         m_queue.schedule(key, m_clock.steadyNow() + Duration(5000));
         return;
     }
-    Guards &g = guards(t.endpoint, t.remote.type);
+    TypeGuards &g = guards(*t);
     // The breaker is asked last: a permit it hands out must become a call.
-    if (m_paused.contains(t.remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
-        decide(t); // conditions changed since scheduling: defer with the right reason
+    if (m_paused.contains(t->remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
+        decide(*t); // conditions changed since scheduling: defer with the right reason
         return;
     }
-    startAttempt(t, AttemptReason::Auto, {});
+    startAttempt(*t, AttemptReason::Auto, {});
 }
 
 void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
 {
-    const QString action = reason == AttemptReason::Operator ? QStringLiteral("attempt-operator")
-                                                             : QStringLiteral("attempt");
-    OutboxEntry e;
-    e.endpoint = t.endpoint;
-    e.taskId = t.remote.id;
-    e.action = action;
-    e.attemptNumber = t.remote.attempt;
-    e.idempotencyKey = TaskApi::idempotencyKey(t.endpoint, t.remote.id, t.remote.attempt, action);
-    e.body = TaskApi::attemptBody(toText(reason));
-    e.ifMatch = t.remote.version;
-    if (auto r = m_history.putOutbox(e); !r) {
-        // Without the outbox a crash could double the attempt: do not send.
-        if (done)
-            done(r.error());
-        return;
-    }
-    guards(t.endpoint, t.remote.type).budget->attemptStarted(true);
-    t.actionInFlight = true;
-    sendOutbox(e, std::move(done));
+    // The attempt carries its timeout: a service that honours deadlineMs ends it by itself.
+    const Duration timeout = m_guards.attemptTimeout({t.endpoint, t.remote.type});
+    ActionDetails details;
+    details.deadlineMs = timeout.count();
+    const OutboxEntry e = ActionOutbox::make(
+        t.endpoint, t.remote,
+        reason == AttemptReason::Operator ? ActionKind::OperatorAttempt : ActionKind::Attempt,
+        t.remote.attempt, details);
+    t.deadlineSentAttempt = t.remote.attempt + 1;
+    t.deadlineSent = timeout;
+    guards(t).budget->attemptStarted(true);
+    submit(t, e, std::move(done));
 }
 
 void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
@@ -546,65 +564,45 @@ void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
     Q_EMIT taskStopped(t.endpoint, t.remote.id, reason);
     if (m_readOnly || t.remote.state == RemoteState::Cancelled)
         return;
-    OutboxEntry e;
-    e.endpoint = t.endpoint;
-    e.taskId = t.remote.id;
-    e.action = QStringLiteral("cancel");
-    e.attemptNumber = t.remote.attempt;
-    e.idempotencyKey = TaskApi::idempotencyKey(t.endpoint, t.remote.id, t.remote.attempt, e.action);
-    e.body = TaskApi::cancelBody(stopToCancelReason(reason));
-    e.ifMatch = t.remote.version;
-    if (!m_history.putOutbox(e))
-        return;
-    t.actionInFlight = true;
-    sendOutbox(e, {});
+    ActionDetails details;
+    details.cancelReason = stopToCancelReason(reason);
+    submit(t, ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details),
+           {});
 }
 
-void Orchestrator::sendOutbox(const OutboxEntry &e, Done done, int tries)
+void Orchestrator::submit(TrackedTask &t, const OutboxEntry &e, Done done)
 {
-    const auto it = m_endpoints.constFind(e.endpoint);
-    if (it == m_endpoints.constEnd())
+    auto written = m_outbox.submit(
+        e, [this, done](const OutboxEntry &entry, const ApiResponse &r) {
+            onActionAnswer(entry, r, done);
+        });
+    if (!written) {
+        // Without the outbox a crash could double the action: nothing was sent.
+        if (e.action.startsWith(QLatin1String("attempt"))) {
+            guards(t).budget->attemptFinished(true, false);
+            guards(t).breaker->releasePermit();
+        }
+        if (done)
+            done(written.error());
         return;
-    const ApiRequest req =
-        e.action == QLatin1String("cancel")
-            ? TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body)
-            : TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-    it->client->send(
-        req, [this, e, done, tries](const ApiResponse &r) { onActionAnswer(e, r, done, tries); });
+    }
+    t.actionInFlight = true;
 }
 
-void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Done done, int tries)
+void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done)
 {
     const QString key = taskKey(e.endpoint, e.taskId);
-    TrackedTask *t = m_tasks.contains(key) ? m_tasks.value(key).get() : nullptr;
-    const QString type = r.problemType();
-    const auto finish = [&](Result<void> result) {
-        if (t)
-            t->actionInFlight = false;
-        (void)m_history.removeOutbox(e.endpoint, e.idempotencyKey);
-        if (done)
-            done(result);
-    };
+    TrackedTask *t = find(key);
+    if (t)
+        t->actionInFlight = false;
     if (r.isSuccess()) {
         auto task = TaskJson::decodeTask(r.body);
-        finish({});
+        if (done)
+            done({});
         if (task && t)
             onTasks(e.endpoint, {*task}, false);
         if (auto *p = poller(e.endpoint))
             p->poke();
-        return;
-    }
-    // Refused before anything was done (overload, in flight, transport): send the same again.
-    const bool sendAgain = r.transport != TransportError::None || r.status == 429 ||
-                           r.status == 503 || r.status == 502 || r.status == 504 ||
-                           type == QLatin1String("urn:rebound:problem:request-in-flight");
-    if (sendAgain && tries < 50) {
-        const auto paused = client(e.endpoint) ? client(e.endpoint)->pausedUntil() : std::nullopt;
-        const Duration wait =
-            paused ? *paused - m_clock.steadyNow()
-                   : Duration(std::min<std::int64_t>(30'000, 500LL << std::min(tries, 6)));
-        m_timers.schedule(m_clock.steadyNow() + wait,
-                          [this, e, done, tries] { sendOutbox(e, done, tries + 1); });
         return;
     }
     QString message;
@@ -612,8 +610,11 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Do
         message = QStringLiteral("Someone else changed this task first (it is now at a newer "
                                  "version); it has been refreshed.");
     else if (r.status == 409)
-        message = QStringLiteral(
-            "The server refused: the task is no longer in a state that allows this.");
+        message = e.action == QLatin1String("abort")
+                      ? QStringLiteral("The attempt had already ended; the task has been "
+                                       "refreshed.")
+                      : QStringLiteral("The server refused: the task is no longer in a state "
+                                       "that allows this.");
     else if (r.status == 404)
         message = QStringLiteral("The task no longer exists on the server.");
     else
@@ -621,16 +622,21 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Do
     JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("action_refused"),
                    {{QStringLiteral("endpoint"), e.endpoint},
                     {QStringLiteral("task_id"), e.taskId},
+                    {QStringLiteral("action"), e.action},
                     {QStringLiteral("attempt"), e.attemptNumber},
                     {QStringLiteral("cause"), r.describe()}});
-    if (t)
+    if (t) {
         t->lastError = message;
-    if (t && e.action != QLatin1String("cancel")) {
-        Guards &g = guards(e.endpoint, t->remote.type);
-        g.budget->attemptFinished(true, false);
-        g.breaker->releasePermit(); // no attempt started: no probe will report
+        if (e.action.startsWith(QLatin1String("attempt"))) {
+            TypeGuards &g = guards(*t);
+            g.budget->attemptFinished(true, false);
+            g.breaker->releasePermit(); // no attempt started: no probe will report
+        }
+        if (e.action == QLatin1String("abort"))
+            t->watchedAttempt = 0; // re-armed from what the re-read shows
     }
-    finish(Error{QStringLiteral("refused-%1").arg(r.status), message});
+    if (done)
+        done(Error{QStringLiteral("refused-%1").arg(r.status), message});
     Q_EMIT notice(e.endpoint, e.taskId, message);
     // Never retry blindly after a refusal: read the task again and decide from what is there.
     resync(e.endpoint, e.taskId);
@@ -638,19 +644,18 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Do
 
 void Orchestrator::resync(const QString &endpoint, const QString &taskId)
 {
-    if (auto *c = client(endpoint)) {
+    if (auto *c = transport(endpoint)) {
         c->send(TaskApi::getTask(taskId), [this, endpoint, taskId](const ApiResponse &r) {
             if (!r.isSuccess())
                 return;
             auto task = TaskJson::decodeTask(r.body);
             if (!task)
                 return;
-            if (TrackedTask *t = m_tasks.contains(taskKey(endpoint, taskId))
-                                     ? m_tasks.value(taskKey(endpoint, taskId)).get()
-                                     : nullptr) {
+            const QString key = taskKey(endpoint, taskId);
+            if (TrackedTask *t = find(key)) {
                 // A refusal for the attempt we decided on: let the decision be made afresh.
                 if (task->attempt == t->decidedAttempt && task->state == RemoteState::Failed &&
-                    !m_queue.dueOf(taskKey(endpoint, taskId)))
+                    !m_queue.dueOf(key))
                     t->decidedAttempt = task->attempt - 1;
             }
             onTasks(endpoint, {*task}, false);
@@ -660,84 +665,136 @@ void Orchestrator::resync(const QString &endpoint, const QString &taskId)
 
 void Orchestrator::fetchAttempts(const QString &endpoint, const QString &taskId)
 {
-    if (auto *c = client(endpoint)) {
-        c->send(TaskApi::getAttempts(taskId), [this, endpoint, taskId](const ApiResponse &r) {
-            if (!r.isSuccess())
-                return;
-            auto attempts = TaskJson::decodeAttempts(r.body);
-            const auto it = m_tasks.find(taskKey(endpoint, taskId));
-            if (!attempts || it == m_tasks.end())
-                return;
-            for (const RemoteAttempt &a : *attempts)
-                m_history.queueAttempt(AttemptFacts{endpoint, taskId, (*it)->remote.type, a});
-            flush();
-        });
-    }
+    const QString key = taskKey(endpoint, taskId);
+    auto *c = transport(endpoint);
+    // One fetch per task at a time; the transport's bulkhead and token bucket pace them.
+    if (!c || m_fetching.contains(key))
+        return;
+    m_fetching.insert(key);
+    c->send(TaskApi::getAttempts(taskId), [this, endpoint, taskId, key](const ApiResponse &r) {
+        m_fetching.remove(key);
+        TrackedTask *t = find(key);
+        if (!r.isSuccess() || !t)
+            return;
+        auto attempts = TaskJson::decodeAttempts(r.body);
+        if (!attempts)
+            return;
+        for (const RemoteAttempt &a : *attempts)
+            m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
+        flush();
+    });
+}
+
+QString Orchestrator::whyNotRetry(const QString &endpoint, const QString &taskId) const
+{
+    if (m_readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    const TrackedTask *t = task(endpoint, taskId);
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (t->actionInFlight)
+        return QStringLiteral("A request for this task is already on its way.");
+    if (t->remote.state != RemoteState::Failed && t->remote.state != RemoteState::Cancelled)
+        return QStringLiteral("Only a failed, exhausted or cancelled task can be retried (this "
+                              "one is %1).")
+            .arg(toText(t->remote.state));
+    return {};
+}
+
+QString Orchestrator::whyNotCancel(const QString &endpoint, const QString &taskId) const
+{
+    if (m_readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    const TrackedTask *t = task(endpoint, taskId);
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (t->remote.state == RemoteState::Succeeded || t->remote.state == RemoteState::Cancelled)
+        return QStringLiteral("The task is already %1.").arg(toText(t->remote.state));
+    return {};
+}
+
+QString Orchestrator::whyNotAbort(const QString &endpoint, const QString &taskId) const
+{
+    if (m_readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    const TrackedTask *t = task(endpoint, taskId);
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (!t->remote.lastAttempt || ended(*t->remote.lastAttempt))
+        return QStringLiteral("No attempt of this task is running.");
+    if (t->actionInFlight)
+        return QStringLiteral("A request for this task is already on its way.");
+    return {};
 }
 
 void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done done)
 {
-    const auto fail = [&](const QString &why) {
+    if (const QString why = whyNotRetry(endpoint, taskId); !why.isEmpty()) {
         if (done)
             done(Error{QStringLiteral("refused"), why});
-    };
-    if (m_readOnly)
-        return fail(QStringLiteral("Rebound is in read-only mode."));
-    auto it = m_tasks.find(taskKey(endpoint, taskId));
-    if (it == m_tasks.end())
-        return fail(QStringLiteral("Unknown task."));
-    if ((*it)->remote.state != RemoteState::Failed)
-        return fail(QStringLiteral("Only a failed task can be retried (this one is %1).")
-                        .arg(toText((*it)->remote.state)));
-    if ((*it)->actionInFlight)
-        return fail(QStringLiteral("A request for this task is already on its way."));
+        return;
+    }
+    const QString key = taskKey(endpoint, taskId);
+    TrackedTask &t = *find(key);
     // Skips the wait, not the safety: still If-Match and an idempotency key.
-    if (m_queue.cancel(taskKey(endpoint, taskId)))
+    if (m_queue.cancel(key))
         m_history.queueUnschedule(endpoint, taskId);
-    (*it)->decidedAttempt = (*it)->remote.attempt;
-    startAttempt(**it, AttemptReason::Operator, std::move(done));
+    const bool dead = t.remote.state == RemoteState::Cancelled ||
+                      (t.lastDecision && std::holds_alternative<StopPlan>(*t.lastDecision));
+    if (dead) {
+        // A dead task comes back with a fresh allowance under its policy: attempts and the
+        // deadline count from this attempt, the backoff starts over.
+        t.allowanceBase = t.remote.attempt;
+        t.createdAt = m_clock.steadyNow();
+        t.backoff.reset();
+        t.lastDecision.reset();
+        t.requeuedByOperator = true;
+        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("task_requeued"),
+                       {{QStringLiteral("endpoint"), endpoint},
+                        {QStringLiteral("task_id"), taskId},
+                        {QStringLiteral("attempt"), t.remote.attempt},
+                        {QStringLiteral("cause"), QStringLiteral("operator")}});
+    }
+    t.decidedAttempt = t.remote.attempt;
+    startAttempt(t, AttemptReason::Operator, std::move(done));
+    emitChanged(key);
 }
 
 void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId, Done done)
 {
-    if (m_readOnly) {
+    if (const QString why = whyNotCancel(endpoint, taskId); !why.isEmpty()) {
         if (done)
-            done(Error{QStringLiteral("refused"), QStringLiteral("Rebound is in read-only mode.")});
+            done(Error{QStringLiteral("refused"), why});
         return;
     }
-    auto it = m_tasks.find(taskKey(endpoint, taskId));
-    if (it == m_tasks.end()) {
-        if (done)
-            done(Error{QStringLiteral("refused"), QStringLiteral("Unknown task.")});
-        return;
-    }
-    TrackedTask &t = **it;
-    if (t.remote.state == RemoteState::Succeeded || t.remote.state == RemoteState::Cancelled) {
-        if (done)
-            done(Error{QStringLiteral("refused"),
-                       QStringLiteral("The task is already %1.").arg(toText(t.remote.state))});
-        return;
-    }
-    m_queue.cancel(taskKey(endpoint, taskId));
+    const QString key = taskKey(endpoint, taskId);
+    TrackedTask &t = *find(key);
+    m_queue.cancel(key);
     m_history.queueUnschedule(endpoint, taskId);
     t.decidedAttempt = t.remote.attempt;
-    OutboxEntry e;
-    e.endpoint = endpoint;
-    e.taskId = taskId;
-    e.action = QStringLiteral("cancel");
-    e.attemptNumber = t.remote.attempt;
-    e.idempotencyKey = TaskApi::idempotencyKey(endpoint, taskId, t.remote.attempt,
-                                               QStringLiteral("cancel-operator"));
-    e.body = TaskApi::cancelBody(QStringLiteral("operator"));
-    e.ifMatch = t.remote.version;
-    if (auto r = m_history.putOutbox(e); !r) {
+    submit(t,
+           ActionOutbox::make(endpoint, t.remote, ActionKind::OperatorCancel, t.remote.attempt),
+           std::move(done));
+    flush();
+}
+
+void Orchestrator::abortAttempt(const QString &endpoint, const QString &taskId, Done done)
+{
+    if (const QString why = whyNotAbort(endpoint, taskId); !why.isEmpty()) {
         if (done)
-            done(r.error());
+            done(Error{QStringLiteral("refused"), why});
         return;
     }
-    t.actionInFlight = true;
-    sendOutbox(e, std::move(done));
-    flush();
+    TrackedTask &t = *find(taskKey(endpoint, taskId));
+    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("attempt_abort_requested"),
+                   {{QStringLiteral("endpoint"), endpoint},
+                    {QStringLiteral("task_id"), taskId},
+                    {QStringLiteral("attempt"), t.remote.lastAttempt->number},
+                    {QStringLiteral("cause"), QStringLiteral("operator")}});
+    submit(t,
+           ActionOutbox::make(endpoint, t.remote, ActionKind::AbortOperator,
+                              t.remote.lastAttempt->number),
+           std::move(done));
 }
 
 void Orchestrator::setPaused(const QString &taskType, bool paused)
@@ -760,18 +817,7 @@ void Orchestrator::setPaused(const QString &taskType, bool paused)
 void Orchestrator::commandBreaker(const QString &endpoint, const QString &taskType,
                                   BreakerCommand command)
 {
-    CircuitBreaker &b = *guards(endpoint, taskType).breaker;
-    switch (command) {
-    case BreakerCommand::ForceOpen:
-        b.forceOpen();
-        break;
-    case BreakerCommand::Reset:
-        b.reset();
-        break;
-    case BreakerCommand::Disable:
-        b.disable();
-        break;
-    }
+    m_guards.command({endpoint, taskType}, command);
 }
 
 } // namespace rebound

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "CircuitBreaker.h"
-#include "EndpointClient.h"
+#include "ActionOutbox.h"
+#include "EndpointConfig.h"
 #include "EndpointPoller.h"
-#include "HealthMonitor.h"
+#include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
-#include "RetryBudget.h"
 #include "RetryDecider.h"
+#include "TaskTransport.h"
 #include "TimerQueue.h"
 
 #include <QHash>
@@ -40,13 +40,17 @@ struct TrackedTask
     SteadyTime runningSeenAt{};
     int endSeenAttempt = 0;
     SteadyTime endSeenAt{};
-};
-
-enum class BreakerCommand
-{
-    ForceOpen,
-    Reset,
-    Disable
+    SteadyTime lastSeenAt{}; ///< when a poll last showed this task
+    // The running attempt's timeout (see Orchestrator::watch()).
+    int watchedAttempt = 0;
+    SteadyTime attemptStartAt{}; ///< the running attempt's start, on the steady clock
+    Duration attemptTimeout{};
+    int deadlineSentAttempt = 0; ///< the attempt this console started with a deadlineMs
+    Duration deadlineSent{};
+    // An operator's "retry now" on a dead task gives it a fresh allowance: attempts and the
+    // deadline count from there.
+    int allowanceBase = 0;
+    bool requeuedByOperator = false;
 };
 
 /// Rebound's retry brain over HTTP. It watches every task of every endpoint (one poller
@@ -66,8 +70,10 @@ class Orchestrator final : public QObject
     Q_DISABLE_COPY_MOVE(Orchestrator)
 
 public:
+    /// `transports` makes each endpoint's transport; by default an EndpointClient (HTTP).
     Orchestrator(PolicyStore &policies, HistoryStore &history, const Clock &clock,
-                 TimerSource &timers, RandomSource &rng, QObject *parent = nullptr);
+                 TimerSource &timers, RandomSource &rng, TransportFactory transports = {},
+                 QObject *parent = nullptr);
     ~Orchestrator() override;
 
     /// Adds an endpoint and starts watching it (resuming its outbox and scheduled retries).
@@ -84,6 +90,15 @@ public:
     using Done = std::function<void(Result<void>)>;
     void retryNow(const QString &endpoint, const QString &taskId, Done done = {});
     void cancelRetries(const QString &endpoint, const QString &taskId, Done done = {});
+    /// Ends the task's running attempt (as a timeout); the policy then decides what follows.
+    void abortAttempt(const QString &endpoint, const QString &taskId, Done done = {});
+    /// Why an operator action is unavailable on this task right now (empty: it is available).
+    QString whyNotRetry(const QString &endpoint, const QString &taskId) const;
+    QString whyNotCancel(const QString &endpoint, const QString &taskId) const;
+    QString whyNotAbort(const QString &endpoint, const QString &taskId) const;
+    /// Extra time past an attempt's timeout before this console ends the attempt itself
+    /// (a service that honours deadlineMs ends it first).
+    static constexpr Duration kAbortGrace{500};
     void setPaused(const QString &taskType, bool paused);
     bool isPaused(const QString &taskType) const { return m_paused.contains(taskType); }
     void commandBreaker(const QString &endpoint, const QString &taskType, BreakerCommand command);
@@ -110,20 +125,29 @@ public:
     }
     QList<QString> taskKeys() const { return m_tasks.keys(); }
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
+    /// When this console ends the task's running attempt unless it ends first.
+    std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
+                                               const QString &taskId) const;
     qsizetype scheduledCount() const { return m_queue.size(); }
     CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
     /// The breaker tier of a type without creating anything (Healthy when never seen).
-    BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const;
+    BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const
+    {
+        return m_guards.breakerHealth({endpoint, taskType});
+    }
     int maxAttemptsFor(const QString &taskType) const;
     /// (endpoint, task type) pairs that have a breaker, and their current window metrics.
     QList<QPair<QString, QString>> breakerKeys() const;
-    BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const;
+    BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const
+    {
+        return m_guards.breakerMetrics({endpoint, taskType});
+    }
     /// Concurrent retries the retry budgets of all task types allow right now.
-    int allowedConcurrentRetries() const;
+    int allowedConcurrentRetries() const { return m_guards.allowedConcurrentRetries(); }
     PolicyStore &policies() { return m_policies; }
     HistoryStore &history() { return m_history; }
     EndpointPoller *poller(const QString &endpoint) const;
-    EndpointClient *client(const QString &endpoint) const;
+    TaskTransport *transport(const QString &endpoint) const;
     QStringList endpoints() const { return m_endpoints.keys(); }
 
 Q_SIGNALS:
@@ -144,38 +168,35 @@ Q_SIGNALS:
 private:
     struct Endpoint
     {
-        EndpointClient *client = nullptr;
+        std::shared_ptr<TaskTransport> transport;
         EndpointPoller *poller = nullptr;
         QHash<QString, int> knownAttempts; ///< from the history at start, for reconciliation
-    };
-    struct Guards
-    {
-        std::shared_ptr<CircuitBreaker> breaker;
-        std::shared_ptr<HealthMonitor> health;
-        std::shared_ptr<RetryBudget> budget;
-        int policyVersion = -1;
-        QString policyName;
+        SteadyTime lastBatchAt{};          ///< when the previous poll answer arrived
+        bool hadBatch = false;
     };
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);
     void observe(TrackedTask &t, const RemoteTask &remote, QStringList &changed);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
-    void feedGuards(TrackedTask &t, const RemoteAttempt &a);
     void decide(TrackedTask &t);
     void onDue(const QString &key);
     void startAttempt(TrackedTask &t, AttemptReason reason, Done done);
     void stopTask(TrackedTask &t, StopReason reason);
-    /// Sends an outbox entry (the same bytes every time); `tries` counts re-sends after refusals.
-    void sendOutbox(const OutboxEntry &e, Done done, int tries = 0);
-    void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, Done done, int tries);
+    /// Writes an action to the outbox and sends it; `done` gets the final answer.
+    void submit(TrackedTask &t, const OutboxEntry &e, Done done);
+    void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
     void resync(const QString &endpoint, const QString &taskId);
     void fetchAttempts(const QString &endpoint, const QString &taskId);
-    Guards &guards(const QString &endpoint, const QString &taskType);
+    /// Arms (or disarms) the timeout of the task's running attempt.
+    void watch(TrackedTask &t, const RemoteAttempt &running);
+    void onOverrun(const QString &key);
+    TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
     SteadyTime toSteady(std::int64_t wallMs) const;
     SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
     /// The longest any retry or re-decision of this type can wait under its policy.
     Duration longestWait(const QString &taskType) const;
     std::int64_t toWall(SteadyTime t) const;
+    TrackedTask *find(const QString &key) const;
     void flush();
     void emitChanged(const QString &key);
 
@@ -184,12 +205,16 @@ private:
     const Clock &m_clock;
     TimerSource &m_timers;
     RandomSource &m_rng;
-    TimerQueue m_queue;
+    TransportFactory m_transports;
+    GuardRegistry m_guards;
+    ActionOutbox m_outbox;
+    TimerQueue m_queue; ///< scheduled retries and re-decisions
+    TimerQueue m_watch; ///< running attempts' timeouts
     QHash<QString, Endpoint> m_endpoints;
     // shared_ptr: a task's address never changes, so views may keep pointers to it.
     QHash<QString, std::shared_ptr<TrackedTask>> m_tasks;
-    QHash<QString, Guards> m_guards;           ///< endpoint + '\n' + task type
     QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
+    QSet<QString> m_fetching;                  ///< tasks whose attempts are being fetched
     QSet<QString> m_paused;
     QStringList m_pendingChanged;
     bool m_readOnly = false;

@@ -4,6 +4,7 @@
 #include "Clock.h"
 #include "EndpointConfig.h"
 #include "RandomSource.h"
+#include "TaskTransport.h"
 #include "TokenBucket.h"
 
 #include <QObject>
@@ -23,28 +24,28 @@ namespace rebound {
 /// a cap on body size, a bulkhead (max in flight), a token bucket, a pause of every request
 /// while a Retry-After is in force, verified TLS (custom CA allowed, errors never ignored),
 /// a bearer token and a fresh W3C traceparent on every request.
-class EndpointClient final : public QObject
+class EndpointClient final : public QObject, public TaskTransport
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EndpointClient)
 
 public:
-    using Callback = std::function<void(const ApiResponse &)>;
-
     EndpointClient(EndpointConfig config, const Clock &clock, RandomSource &rng,
                    QObject *parent = nullptr);
     ~EndpointClient() override;
 
     /// Queues a request; `done` runs on this object's thread exactly once (also on abort()).
-    void send(ApiRequest request, Callback done);
+    void send(ApiRequest request, Callback done) override;
     /// Fails every queued and running request with an "aborted" transport error.
-    void abortAll();
+    void abortAll() override;
+    QString endpointKey() const override { return m_config.key(); }
 
     const EndpointConfig &config() const { return m_config; }
     /// New token and trust anchors for the same endpoint (the URL is its identity and stays).
-    void setCredentials(const QByteArray &token, const QList<QSslCertificate> &caCertificates);
+    void setCredentials(const QByteArray &token,
+                        const QList<QSslCertificate> &caCertificates) override;
     /// While a Retry-After is in force: when requests may flow again.
-    std::optional<SteadyTime> pausedUntil() const;
+    std::optional<SteadyTime> pausedUntil() const override;
     int inFlight() const { return m_inFlight; }
     int queued() const { return static_cast<int>(m_queue.size()); }
 

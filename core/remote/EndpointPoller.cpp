@@ -58,9 +58,9 @@ QString toText(EndpointStatus::State s)
     return {};
 }
 
-EndpointPoller::EndpointPoller(EndpointClient &client, const Clock &clock, TimerSource &timers,
+EndpointPoller::EndpointPoller(TaskTransport &transport, const Clock &clock, TimerSource &timers,
                                RandomSource &rng, QObject *parent)
-    : QObject(parent), m_client(client), m_clock(clock), m_timers(timers), m_rng(rng),
+    : QObject(parent), m_client(transport), m_clock(clock), m_timers(timers), m_rng(rng),
       m_breaker(endpointBreaker(), clock), m_backoff(endpointBackoff()), m_timeout(requestTimeout())
 {}
 
@@ -179,7 +179,7 @@ void EndpointPoller::onFailure(const QString &why, bool misbehaving)
     JsonLog::event(lcClient, QtWarningMsg,
                    misbehaving ? QStringLiteral("endpoint_misbehaving")
                                : QStringLiteral("endpoint_unreachable"),
-                   {{QStringLiteral("endpoint"), m_client.config().key()},
+                   {{QStringLiteral("endpoint"), m_client.endpointKey()},
                     {QStringLiteral("cause"), why},
                     {QStringLiteral("delay_ms"), qint64(wait.count())}});
     if (const auto until = m_breaker.blockedUntil()) {
@@ -205,7 +205,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
     if (r.status == 410) {
         // The cursor expired: start again from a full snapshot.
         JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("resync"),
-                       {{QStringLiteral("endpoint"), m_client.config().key()}});
+                       {{QStringLiteral("endpoint"), m_client.endpointKey()}});
         m_breaker.record(CallOutcome::Success, r.elapsed);
         m_snapshotting = true;
         m_snapshot.clear();

@@ -3,7 +3,7 @@
 #include "AdaptiveTimeout.h"
 #include "BackoffSequence.h"
 #include "CircuitBreaker.h"
-#include "EndpointClient.h"
+#include "TaskTransport.h"
 #include "RemoteTask.h"
 #include "TimerSource.h"
 
@@ -44,7 +44,7 @@ class EndpointPoller final : public QObject
 public:
     static constexpr int kPageSize = 500;
 
-    EndpointPoller(EndpointClient &client, const Clock &clock, TimerSource &timers,
+    EndpointPoller(TaskTransport &transport, const Clock &clock, TimerSource &timers,
                    RandomSource &rng, QObject *parent = nullptr);
     ~EndpointPoller() override;
 
@@ -75,7 +75,7 @@ private:
     void setState(EndpointStatus::State s, std::optional<SteadyTime> next,
                   const QString &error = {});
 
-    EndpointClient &m_client;
+    TaskTransport &m_client;
     const Clock &m_clock;
     TimerSource &m_timers;
     RandomSource &m_rng;

@@ -58,6 +58,14 @@ ApiRequest TaskApi::cancel(const QString &id, std::int64_t version, const QByteA
     return r;
 }
 
+ApiRequest TaskApi::abortAttempt(const QString &id, int attemptNumber, std::int64_t version,
+                                 const QByteArray &key, const QByteArray &body)
+{
+    ApiRequest r = startAttempt(id, version, key, body);
+    r.path = taskPath(id) + QStringLiteral("/attempts/%1/abort").arg(attemptNumber);
+    return r;
+}
+
 ApiRequest TaskApi::createTask(const QString &type, const QJsonObject &labels)
 {
     ApiRequest r;
@@ -78,13 +86,20 @@ QByteArray TaskApi::idempotencyKey(const QString &endpoint, const QString &taskI
     return "rb-" + QCryptographicHash::hash(material, QCryptographicHash::Sha256).toHex().left(40);
 }
 
-QByteArray TaskApi::attemptBody(const QString &reason)
+QByteArray TaskApi::attemptBody(const QString &reason, std::int64_t deadlineMs)
 {
-    return QJsonDocument(QJsonObject{{QStringLiteral("reason"), reason}})
-        .toJson(QJsonDocument::Compact);
+    QJsonObject o{{QStringLiteral("reason"), reason}};
+    if (deadlineMs > 0)
+        o.insert(QStringLiteral("deadlineMs"), qint64(deadlineMs));
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
 QByteArray TaskApi::cancelBody(const QString &reason)
+{
+    return attemptBody(reason);
+}
+
+QByteArray TaskApi::abortBody(const QString &reason)
 {
     return attemptBody(reason);
 }

@@ -18,14 +18,19 @@ public:
                                    const QByteArray &idempotencyKey, const QByteArray &body);
     static ApiRequest cancel(const QString &id, std::int64_t version,
                              const QByteArray &idempotencyKey, const QByteArray &body);
+    /// Ends running attempt `attemptNumber` as a timeout (409 when it has already ended).
+    static ApiRequest abortAttempt(const QString &id, int attemptNumber, std::int64_t version,
+                                   const QByteArray &idempotencyKey, const QByteArray &body);
     static ApiRequest createTask(const QString &type, const QJsonObject &labels = {});
 
     /// Idempotency key for an action on an attempt, the same in every console and after every
     /// restart: hex SHA-256 of endpoint, task, attempt number and action.
     static QByteArray idempotencyKey(const QString &endpoint, const QString &taskId,
                                      int attemptNumber, const QString &action);
-    static QByteArray attemptBody(const QString &reason); ///< {"reason":"auto"} etc.
+    /// {"reason":"auto"}, with "deadlineMs" when deadlineMs > 0.
+    static QByteArray attemptBody(const QString &reason, std::int64_t deadlineMs = 0);
     static QByteArray cancelBody(const QString &reason);
+    static QByteArray abortBody(const QString &reason); ///< timeout | operator
 
 private:
     static QString taskPath(const QString &id);
