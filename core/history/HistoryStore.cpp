@@ -379,7 +379,7 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms, error_class, "
                              "jitter, retry_after_ms, policy,"
-                             " policy_version, defer_reason FROM attempts WHERE endpoint=? AND "
+                             " policy_version, defer_reason, ended_at FROM attempts WHERE endpoint=? AND "
                              "task_id=? ORDER BY attempt"));
     q.addBindValue(endpoint);
     q.addBindValue(taskId);
@@ -391,7 +391,7 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
         out.append(Row{q.value(0).toInt(), q.value(1).toString(), q.value(2).toString(),
                        q.value(3).toString(), optInt(q.value(4)), q.value(5).toString(),
                        q.value(6).toString(), optInt(q.value(7)), q.value(8).toString(),
-                       q.value(9).toInt(), q.value(10).toString()});
+                       q.value(9).toInt(), q.value(10).toString(), optInt(q.value(11))});
     return out;
 }
 

@@ -122,6 +122,7 @@ public:
         QString policy;
         int policyVersion = 0;
         QString deferReason;
+        std::optional<std::int64_t> endedAtMs; ///< the service's end time (wall ms)
     };
     QList<Row> attempts(const QString &endpoint, const QString &taskId) const;
     std::int64_t attemptCount() const;
