@@ -1,5 +1,6 @@
 #include "ActionOutbox.h"
 
+#include "JsonLog.h"
 #include "TaskApi.h"
 
 
@@ -133,6 +134,31 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
         if (answered)
             answered(e, r);
     });
+}
+
+QString ActionOutbox::refusal(const OutboxEntry &e, const ApiResponse &r)
+{
+    QString message;
+    if (r.status == 412)
+        message = QStringLiteral("Someone else changed this task first (it is now at a newer "
+                                 "version); it has been refreshed.");
+    else if (r.status == 409)
+        message = e.action == QLatin1String("abort")
+                      ? QStringLiteral("The attempt had already ended; the task has been "
+                                       "refreshed.")
+                      : QStringLiteral("The server refused: the task is no longer in a state "
+                                       "that allows this.");
+    else if (r.status == 404)
+        message = QStringLiteral("The task no longer exists on the server.");
+    else
+        message = QStringLiteral("The server refused the request: %1").arg(r.describe());
+    JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("action_refused"),
+                   {{QStringLiteral("endpoint"), e.endpoint},
+                    {QStringLiteral("task_id"), e.taskId},
+                    {QStringLiteral("action"), e.action},
+                    {QStringLiteral("attempt"), e.attemptNumber},
+                    {QStringLiteral("cause"), r.describe()}});
+    return message;
 }
 
 } // namespace rebound

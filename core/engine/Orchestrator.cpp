@@ -45,7 +45,17 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
       m_rng(rng), m_transports(std::move(transports)), m_guards(policies, clock, timers),
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
-      m_queue(clock, timers), m_watch(clock, timers)
+      m_reader([this](const QString &endpoint) { return transport(endpoint); },
+               [this](const QString &endpoint, const RemoteTask &task) { onReread(endpoint, task); },
+               [this](const QString &endpoint, const QString &taskId,
+                      const QList<RemoteAttempt> &attempts) {
+                   if (TrackedTask *t = find(taskKey(endpoint, taskId))) {
+                       for (const RemoteAttempt &a : attempts)
+                           m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
+                       flush();
+                   }
+               }),
+      m_queue(clock, timers), m_watch(clock, timers), m_book(clock)
 {
     if (!m_transports) {
         m_transports = [this](const EndpointConfig &config) -> std::unique_ptr<TaskTransport> {
@@ -55,7 +65,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
     m_queue.setHandler([this](const QString &key) { onDue(key); });
     m_watch.setHandler([this](const QString &key) { onOverrun(key); });
     m_guards.setTransitionListener([this](const GuardKey &k, const BreakerTransition &t) {
-        m_history.queueBreakerTransition(k.endpoint, k.taskType, t, toWall(t.at));
+        m_history.queueBreakerTransition(k.endpoint, k.taskType, t, m_book.toWall(t.at));
         JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
                        {{QStringLiteral("endpoint"), k.endpoint},
                         {QStringLiteral("task_type"), k.taskType},
@@ -93,11 +103,6 @@ void Orchestrator::stop()
     }
 }
 
-SteadyTime Orchestrator::toSteady(std::int64_t wallMs) const
-{
-    return m_clock.steadyNow() + Duration(wallMs - m_clock.wallNowMs());
-}
-
 Duration Orchestrator::longestWait(const QString &taskType) const
 {
     const RetryPolicy &p = m_policies.current()->policyFor(taskType);
@@ -106,27 +111,6 @@ Duration Orchestrator::longestWait(const QString &taskType) const
         std::max({static_cast<std::int64_t>(std::ceil(backoff)), p.backoff.maxRetryAfterMs,
                   p.breaker.waitDurationInOpenMs + p.breaker.maxWaitInHalfOpenMs,
                   p.budget.recheckMs, p.health.recheckMs}));
-}
-
-SteadyTime Orchestrator::failureEnd(const TrackedTask &t, const RemoteAttempt &a) const
-{
-    // When this console saw the attempt ended is a safe start for the backoff: a little late
-    // (by at most one poll), never early. The server's end time, mapped through this machine's
-    // wall clock, is more precise but only as right as the two wall clocks: it is used only
-    // when it lies between the moments this console saw the attempt running and saw it ended.
-    // A wall-clock jump or a skewed server falls outside that bracket.
-    const SteadyTime seenEnded = t.endSeenAttempt == a.number ? t.endSeenAt : m_clock.steadyNow();
-    if (t.runningSeenAttempt != a.number)
-        return seenEnded;
-    const SteadyTime estimate = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
-    if (estimate > seenEnded || estimate < t.runningSeenAt)
-        return seenEnded;
-    return estimate;
-}
-
-std::int64_t Orchestrator::toWall(SteadyTime t) const
-{
-    return m_clock.wallNowMs() + toMs(t - m_clock.steadyNow());
 }
 
 void Orchestrator::addEndpoint(const EndpointConfig &config)
@@ -165,19 +149,15 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     m_endpoints.erase(it);
     e.poller->stop();
     e.transport->abortAll();
-    QStringList gone;
-    for (auto t = m_tasks.cbegin(); t != m_tasks.cend(); ++t) {
-        if ((*t)->endpoint == endpoint)
-            gone << t.key();
-    }
+    const QStringList gone = m_book.keysOf(endpoint);
     if (!gone.isEmpty())
         Q_EMIT tasksAboutToBeRemoved(gone);
     for (const QString &key : std::as_const(gone)) {
         m_queue.cancel(key);
         m_watch.cancel(key);
         m_restored.remove(key);
-        m_fetching.remove(key);
-        m_tasks.remove(key);
+        m_reader.forget(endpoint, m_book.find(key)->remote.id);
+        m_book.remove(key);
     }
     const QString prefix = endpoint + u'\n';
     // Task keys start with the endpoint key and a newline: one pass over the pending batch.
@@ -203,16 +183,9 @@ TaskTransport *Orchestrator::transport(const QString &endpoint) const
     return it == m_endpoints.constEnd() ? nullptr : it->transport.get();
 }
 
-TrackedTask *Orchestrator::find(const QString &key) const
-{
-    const auto it = m_tasks.constFind(key);
-    return it == m_tasks.constEnd() ? nullptr : it->get();
-}
-
 const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &taskId) const
 {
-    const auto it = m_tasks.constFind(taskKey(endpoint, taskId));
-    return it == m_tasks.constEnd() ? nullptr : it->get();
+    return m_book.find(taskKey(endpoint, taskId));
 }
 
 std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
@@ -275,28 +248,24 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
 {
     QStringList changed;
     const auto ep = m_endpoints.find(endpoint);
+    const std::optional<SteadyTime> lastBatch =
+        ep != m_endpoints.end() && ep->hadBatch ? std::optional(ep->lastBatchAt) : std::nullopt;
     for (const RemoteTask &remote : tasks) {
         const QString key = taskKey(endpoint, remote.id);
-        auto it = m_tasks.find(key);
-        if (it == m_tasks.end()) {
-            TrackedTask t;
-            t.endpoint = endpoint;
-            t.remote = remote;
-            t.remote.attempt = 0;
-            t.remote.version = -1;
-            t.remote.lastAttempt.reset();
-            it = m_tasks.insert(key, std::make_shared<TrackedTask>(std::move(t)));
+        TrackedTask *t = m_book.find(key);
+        if (!t) {
+            t = &m_book.add(endpoint, remote);
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
-                fetchAttempts(endpoint, remote.id);
+                m_reader.readAttempts(endpoint, remote.id);
             if (const auto r = m_restored.constFind(key);
                 r != m_restored.constEnd() && r->failedAttempt == remote.attempt) {
-                (*it)->decidedAttempt = r->failedAttempt;
-                (*it)->recordedAttempt = r->failedAttempt;
+                t->decidedAttempt = r->failedAttempt;
+                t->recordedAttempt = r->failedAttempt;
             }
         }
-        observe(**it, remote, changed);
+        observe(*t, remote, lastBatch, changed);
     }
     if (ep != m_endpoints.end()) {
         ep->lastBatchAt = m_clock.steadyNow();
@@ -306,45 +275,23 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
     flush();
 }
 
-void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList &changed)
+void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
+                           std::optional<SteadyTime> lastBatch, QStringList &changed)
 {
     const QString key = taskKey(t.endpoint, remote.id);
-    // Versions only grow: an older copy (a replayed answer, a slow resync) must not roll back
-    // what a newer poll already showed.
-    if (remote.version < t.remote.version)
+    const auto seen = m_book.see(t, remote, lastBatch);
+    if (!seen)
         return;
-    // Attempts ended or began between two polls (someone else acted, or the service retried by
-    // itself): this console saw attempt k running, or jumped from k to k + 2. Fetch them, so the
-    // history has every attempt with its final outcome.
-    const bool missed =
-        t.remote.attempt > 0 &&
-        (remote.attempt > t.remote.attempt + 1 ||
-         (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
-          !ended(*t.remote.lastAttempt)));
-    const SteadyTime now = m_clock.steadyNow();
-    if (t.firstSeenAt == SteadyTime{}) {
-        t.firstSeenAt = now;
-        t.createdAt = std::min(now, toSteady(remote.createdAtMs));
-    }
-    if (remote.lastAttempt) {
-        const int n = remote.lastAttempt->number;
-        if (!ended(*remote.lastAttempt) && t.runningSeenAttempt != n) {
-            t.runningSeenAttempt = n;
-            t.runningSeenAt = now;
-        } else if (ended(*remote.lastAttempt) && t.endSeenAttempt != n) {
-            t.endSeenAttempt = n;
-            t.endSeenAt = now;
-        }
-        watch(t, *remote.lastAttempt);
-    }
-    t.remote = remote;
-    t.lastSeenAt = now;
     changed << key;
-    if (missed)
-        fetchAttempts(t.endpoint, remote.id);
+    if (remote.lastAttempt)
+        watch(t, *remote.lastAttempt, seen->notRunningAt);
+    // Fetch attempts that began or ended between two looks, so the history has every one.
+    if (seen->missedAttempts)
+        m_reader.readAttempts(t.endpoint, remote.id);
     if (remote.lastAttempt)
         recordAttempts(t, {*remote.lastAttempt});
 
+    const SteadyTime now = m_clock.steadyNow();
     switch (remote.state) {
     case RemoteState::Succeeded:
     case RemoteState::Cancelled:
@@ -359,8 +306,8 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
                 // by what the policy could ever have asked for, since the time on disk is wall
                 // time: a clock that jumped back (or a database from another machine) must not
                 // hold a retry for hours.
-                m_queue.schedule(
-                    key, std::clamp(toSteady(s.dueWallMs), now, now + longestWait(remote.type)));
+                m_queue.schedule(key, std::clamp(m_book.toSteady(s.dueWallMs), now,
+                                                 now + longestWait(remote.type)));
                 t.decidedAttempt = remote.attempt;
                 break;
             }
@@ -378,7 +325,8 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote, QStringList
     }
 }
 
-void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a)
+void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
+                         std::optional<SteadyTime> notRunningAt)
 {
     const QString key = taskKey(t.endpoint, t.remote.id);
     if (ended(a)) {
@@ -388,27 +336,16 @@ void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a)
     }
     if (t.watchedAttempt == a.number)
         return;
-    // When did it start? The server says, on its wall clock; this console trusts that only
-    // between the last moment it knew the attempt was not running (its previous look at the
-    // task, or the endpoint's previous poll for a new task) and now. Outside that bracket the
-    // bound is used: the timeout then fires late (by at most one poll), never early.
-    const SteadyTime now = m_clock.steadyNow();
-    std::optional<SteadyTime> notBefore;
-    if (t.lastSeenAt != SteadyTime{})
-        notBefore = t.lastSeenAt;
-    else if (const auto ep = m_endpoints.constFind(t.endpoint);
-             ep != m_endpoints.constEnd() && ep->hadBatch)
-        notBefore = ep->lastBatchAt;
-    SteadyTime start = std::min(now, toSteady(a.startedAtMs));
-    if (notBefore)
-        start = std::max(start, *notBefore);
+    // The attempt's timeout counts from its start on the service, as far as this console can
+    // know it (TaskBook::attemptStart), plus a grace for a service that ends it itself.
+    const SteadyTime start = m_book.attemptStart(a, notRunningAt);
     const Duration timeout = t.deadlineSentAttempt == a.number
                                  ? t.deadlineSent
                                  : m_guards.attemptTimeout({t.endpoint, t.remote.type});
     t.watchedAttempt = a.number;
     t.attemptStartAt = start;
     t.attemptTimeout = timeout;
-    m_watch.schedule(key, std::max(now, start + timeout + kAbortGrace));
+    m_watch.schedule(key, std::max(m_clock.steadyNow(), start + timeout + kAbortGrace));
 }
 
 void Orchestrator::onOverrun(const QString &key)
@@ -460,7 +397,7 @@ void Orchestrator::decide(TrackedTask &t)
     ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
     ctx.attemptsMade = t.remote.attempt - t.allowanceBase;
     ctx.firstAttemptStart = t.createdAt;
-    ctx.failedAttemptEnd = failureEnd(t, a);
+    ctx.failedAttemptEnd = m_book.failureEnd(t, a);
     if (a.retryAfterMs)
         ctx.retryAfter = Duration(*a.retryAfterMs);
     ctx.cancelled = t.remote.state == RemoteState::Cancelled;
@@ -494,7 +431,7 @@ void Orchestrator::decide(TrackedTask &t)
             rec.retryAfterMs = r->retryAfter->count();
         t.decidedAttempt = a.number;
         m_queue.schedule(key, r->at);
-        m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number, toWall(r->at),
+        m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number, m_book.toWall(r->at),
                                                QStringLiteral("retry")});
         log.insert(QStringLiteral("delay_ms"), qint64(r->delay.count()));
         JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("retry_scheduled"), log);
@@ -504,7 +441,7 @@ void Orchestrator::decide(TrackedTask &t)
         if (f->recheckAt) {
             m_queue.schedule(key, *f->recheckAt);
             m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number,
-                                                   toWall(*f->recheckAt), QStringLiteral("defer")});
+                                                   m_book.toWall(*f->recheckAt), QStringLiteral("defer")});
         }
         JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("retry_deferred"), log);
     } else {
@@ -605,26 +542,7 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
             p->poke();
         return;
     }
-    QString message;
-    if (r.status == 412)
-        message = QStringLiteral("Someone else changed this task first (it is now at a newer "
-                                 "version); it has been refreshed.");
-    else if (r.status == 409)
-        message = e.action == QLatin1String("abort")
-                      ? QStringLiteral("The attempt had already ended; the task has been "
-                                       "refreshed.")
-                      : QStringLiteral("The server refused: the task is no longer in a state "
-                                       "that allows this.");
-    else if (r.status == 404)
-        message = QStringLiteral("The task no longer exists on the server.");
-    else
-        message = QStringLiteral("The server refused the request: %1").arg(r.describe());
-    JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("action_refused"),
-                   {{QStringLiteral("endpoint"), e.endpoint},
-                    {QStringLiteral("task_id"), e.taskId},
-                    {QStringLiteral("action"), e.action},
-                    {QStringLiteral("attempt"), e.attemptNumber},
-                    {QStringLiteral("cause"), r.describe()}});
+    const QString message = ActionOutbox::refusal(e, r);
     if (t) {
         t->lastError = message;
         if (e.action.startsWith(QLatin1String("attempt"))) {
@@ -632,99 +550,26 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
             g.budget->attemptFinished(true, false);
             g.breaker->releasePermit(); // no attempt started: no probe will report
         }
-        if (e.action == QLatin1String("abort"))
-            t->watchedAttempt = 0; // re-armed from what the re-read shows
+        if (e.action == QLatin1String("abort")) // looked at again once the task is re-read
+            m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));
     }
     if (done)
         done(Error{QStringLiteral("refused-%1").arg(r.status), message});
     Q_EMIT notice(e.endpoint, e.taskId, message);
     // Never retry blindly after a refusal: read the task again and decide from what is there.
-    resync(e.endpoint, e.taskId);
+    m_reader.readTask(e.endpoint, e.taskId);
 }
 
-void Orchestrator::resync(const QString &endpoint, const QString &taskId)
+void Orchestrator::onReread(const QString &endpoint, const RemoteTask &task)
 {
-    if (auto *c = transport(endpoint)) {
-        c->send(TaskApi::getTask(taskId), [this, endpoint, taskId](const ApiResponse &r) {
-            if (!r.isSuccess())
-                return;
-            auto task = TaskJson::decodeTask(r.body);
-            if (!task)
-                return;
-            const QString key = taskKey(endpoint, taskId);
-            if (TrackedTask *t = find(key)) {
-                // A refusal for the attempt we decided on: let the decision be made afresh.
-                if (task->attempt == t->decidedAttempt && task->state == RemoteState::Failed &&
-                    !m_queue.dueOf(key))
-                    t->decidedAttempt = task->attempt - 1;
-            }
-            onTasks(endpoint, {*task}, false);
-        });
+    const QString key = taskKey(endpoint, task.id);
+    if (TrackedTask *t = find(key)) {
+        // A refusal for the attempt we decided on: let the decision be made afresh.
+        if (task.attempt == t->decidedAttempt && task.state == RemoteState::Failed &&
+            !m_queue.dueOf(key))
+            t->decidedAttempt = task.attempt - 1;
     }
-}
-
-void Orchestrator::fetchAttempts(const QString &endpoint, const QString &taskId)
-{
-    const QString key = taskKey(endpoint, taskId);
-    auto *c = transport(endpoint);
-    // One fetch per task at a time; the transport's bulkhead and token bucket pace them.
-    if (!c || m_fetching.contains(key))
-        return;
-    m_fetching.insert(key);
-    c->send(TaskApi::getAttempts(taskId), [this, endpoint, taskId, key](const ApiResponse &r) {
-        m_fetching.remove(key);
-        TrackedTask *t = find(key);
-        if (!r.isSuccess() || !t)
-            return;
-        auto attempts = TaskJson::decodeAttempts(r.body);
-        if (!attempts)
-            return;
-        for (const RemoteAttempt &a : *attempts)
-            m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
-        flush();
-    });
-}
-
-QString Orchestrator::whyNotRetry(const QString &endpoint, const QString &taskId) const
-{
-    if (m_readOnly)
-        return QStringLiteral("Rebound is in read-only mode.");
-    const TrackedTask *t = task(endpoint, taskId);
-    if (!t)
-        return QStringLiteral("Unknown task.");
-    if (t->actionInFlight)
-        return QStringLiteral("A request for this task is already on its way.");
-    if (t->remote.state != RemoteState::Failed && t->remote.state != RemoteState::Cancelled)
-        return QStringLiteral("Only a failed, exhausted or cancelled task can be retried (this "
-                              "one is %1).")
-            .arg(toText(t->remote.state));
-    return {};
-}
-
-QString Orchestrator::whyNotCancel(const QString &endpoint, const QString &taskId) const
-{
-    if (m_readOnly)
-        return QStringLiteral("Rebound is in read-only mode.");
-    const TrackedTask *t = task(endpoint, taskId);
-    if (!t)
-        return QStringLiteral("Unknown task.");
-    if (t->remote.state == RemoteState::Succeeded || t->remote.state == RemoteState::Cancelled)
-        return QStringLiteral("The task is already %1.").arg(toText(t->remote.state));
-    return {};
-}
-
-QString Orchestrator::whyNotAbort(const QString &endpoint, const QString &taskId) const
-{
-    if (m_readOnly)
-        return QStringLiteral("Rebound is in read-only mode.");
-    const TrackedTask *t = task(endpoint, taskId);
-    if (!t)
-        return QStringLiteral("Unknown task.");
-    if (!t->remote.lastAttempt || ended(*t->remote.lastAttempt))
-        return QStringLiteral("No attempt of this task is running.");
-    if (t->actionInFlight)
-        return QStringLiteral("A request for this task is already on its way.");
-    return {};
+    onTasks(endpoint, {task}, false);
 }
 
 void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done done)
@@ -806,12 +651,11 @@ void Orchestrator::setPaused(const QString &taskType, bool paused)
     if (!m_paused.remove(taskType))
         return;
     // Decide again every task that was deferred because of the pause.
-    for (const auto &p : std::as_const(m_tasks)) {
-        TrackedTask &t = *p;
+    m_book.forEach([&](TrackedTask &t) {
         if (t.remote.type == taskType && t.remote.state == RemoteState::Failed && t.lastDecision &&
             std::holds_alternative<DeferPlan>(*t.lastDecision) && !t.actionInFlight)
             decide(t);
-    }
+    });
 }
 
 void Orchestrator::commandBreaker(const QString &endpoint, const QString &taskType,

@@ -7,6 +7,8 @@
 #include "HistoryStore.h"
 #include "PolicyStore.h"
 #include "RetryDecider.h"
+#include "TaskBook.h"
+#include "TaskReader.h"
 #include "TaskTransport.h"
 #include "TimerQueue.h"
 
@@ -17,41 +19,6 @@
 #include <memory>
 
 namespace rebound {
-
-/// Everything the console knows about one watched task.
-struct TrackedTask
-{
-    QString endpoint;
-    RemoteTask remote;
-    int decidedAttempt = 0;  ///< the last failed attempt a decision was made for
-    int recordedAttempt = 0; ///< the last ended attempt fed to breaker/health/budget
-    std::optional<RetryDecision> lastDecision;
-    SteadyTime decidedAt{};
-    QString policyName;
-    int policyVersion = 0;
-    bool actionInFlight = false; ///< a start/cancel request is on its way
-    QString lastError;           ///< last operator-visible problem (e.g. someone else acted first)
-    std::optional<BackoffSequence> backoff;
-    // Steady times of what this console saw itself. Server timestamps are wall times of another
-    // clock: they are trusted only where they agree with these (see failureEnd()).
-    SteadyTime firstSeenAt{};
-    SteadyTime createdAt{}; ///< the task's creation on the steady clock, anchored at first sight
-    int runningSeenAttempt = 0;
-    SteadyTime runningSeenAt{};
-    int endSeenAttempt = 0;
-    SteadyTime endSeenAt{};
-    SteadyTime lastSeenAt{}; ///< when a poll last showed this task
-    // The running attempt's timeout (see Orchestrator::watch()).
-    int watchedAttempt = 0;
-    SteadyTime attemptStartAt{}; ///< the running attempt's start, on the steady clock
-    Duration attemptTimeout{};
-    int deadlineSentAttempt = 0; ///< the attempt this console started with a deadlineMs
-    Duration deadlineSent{};
-    // An operator's "retry now" on a dead task gives it a fresh allowance: attempts and the
-    // deadline count from there.
-    int allowanceBase = 0;
-    bool requeuedByOperator = false;
-};
 
 /// Rebound's retry brain over HTTP. It watches every task of every endpoint (one poller
 /// each), and when an attempt fails it classifies the failure, picks the policy of the task's
@@ -93,9 +60,18 @@ public:
     /// Ends the task's running attempt (as a timeout); the policy then decides what follows.
     void abortAttempt(const QString &endpoint, const QString &taskId, Done done = {});
     /// Why an operator action is unavailable on this task right now (empty: it is available).
-    QString whyNotRetry(const QString &endpoint, const QString &taskId) const;
-    QString whyNotCancel(const QString &endpoint, const QString &taskId) const;
-    QString whyNotAbort(const QString &endpoint, const QString &taskId) const;
+    QString whyNotRetry(const QString &endpoint, const QString &taskId) const
+    {
+        return TaskBook::whyNotRetry(task(endpoint, taskId), m_readOnly);
+    }
+    QString whyNotCancel(const QString &endpoint, const QString &taskId) const
+    {
+        return TaskBook::whyNotCancel(task(endpoint, taskId), m_readOnly);
+    }
+    QString whyNotAbort(const QString &endpoint, const QString &taskId) const
+    {
+        return TaskBook::whyNotAbort(task(endpoint, taskId), m_readOnly);
+    }
     /// Extra time past an attempt's timeout before this console ends the attempt itself
     /// (a service that honours deadlineMs ends it first).
     static constexpr Duration kAbortGrace{500};
@@ -115,15 +91,11 @@ public:
     // Views.
     static QString taskKey(const QString &endpoint, const QString &taskId)
     {
-        return endpoint + u'\n' + taskId;
+        return TaskBook::key(endpoint, taskId);
     }
     const TrackedTask *task(const QString &endpoint, const QString &taskId) const;
-    const TrackedTask *taskByKey(const QString &key) const
-    {
-        const auto it = m_tasks.constFind(key);
-        return it == m_tasks.constEnd() ? nullptr : it->get();
-    }
-    QList<QString> taskKeys() const { return m_tasks.keys(); }
+    const TrackedTask *taskByKey(const QString &key) const { return m_book.find(key); }
+    QList<QString> taskKeys() const { return m_book.keys(); }
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
     /// When this console ends the task's running attempt unless it ends first.
     std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
@@ -176,7 +148,8 @@ private:
     };
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);
-    void observe(TrackedTask &t, const RemoteTask &remote, QStringList &changed);
+    void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch,
+                 QStringList &changed);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
     void decide(TrackedTask &t);
     void onDue(const QString &key);
@@ -185,18 +158,15 @@ private:
     /// Writes an action to the outbox and sends it; `done` gets the final answer.
     void submit(TrackedTask &t, const OutboxEntry &e, Done done);
     void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
-    void resync(const QString &endpoint, const QString &taskId);
-    void fetchAttempts(const QString &endpoint, const QString &taskId);
+    void onReread(const QString &endpoint, const RemoteTask &task);
     /// Arms (or disarms) the timeout of the task's running attempt.
-    void watch(TrackedTask &t, const RemoteAttempt &running);
+    void watch(TrackedTask &t, const RemoteAttempt &running,
+               std::optional<SteadyTime> notRunningAt);
     void onOverrun(const QString &key);
     TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
-    SteadyTime toSteady(std::int64_t wallMs) const;
-    SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
     /// The longest any retry or re-decision of this type can wait under its policy.
     Duration longestWait(const QString &taskType) const;
-    std::int64_t toWall(SteadyTime t) const;
-    TrackedTask *find(const QString &key) const;
+    TrackedTask *find(const QString &key) const { return m_book.find(key); }
     void flush();
     void emitChanged(const QString &key);
 
@@ -208,13 +178,12 @@ private:
     TransportFactory m_transports;
     GuardRegistry m_guards;
     ActionOutbox m_outbox;
+    TaskReader m_reader;
     TimerQueue m_queue; ///< scheduled retries and re-decisions
     TimerQueue m_watch; ///< running attempts' timeouts
     QHash<QString, Endpoint> m_endpoints;
-    // shared_ptr: a task's address never changes, so views may keep pointers to it.
-    QHash<QString, std::shared_ptr<TrackedTask>> m_tasks;
+    TaskBook m_book;
     QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
-    QSet<QString> m_fetching;                  ///< tasks whose attempts are being fetched
     QSet<QString> m_paused;
     QStringList m_pendingChanged;
     bool m_readOnly = false;

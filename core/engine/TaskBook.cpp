@@ -1,0 +1,149 @@
+#include "TaskBook.h"
+
+#include <algorithm>
+
+namespace rebound {
+
+namespace {
+
+bool ended(const RemoteAttempt &a)
+{
+    return a.outcome != AttemptOutcome::Running;
+}
+
+} // namespace
+
+TrackedTask &TaskBook::add(const QString &endpoint, const RemoteTask &remote)
+{
+    auto t = std::make_shared<TrackedTask>();
+    t->endpoint = endpoint;
+    t->remote.id = remote.id;
+    t->remote.type = remote.type;
+    t->remote.version = -1; // older than anything the service sends
+    TrackedTask &ref = *t;
+    m_tasks.insert(key(endpoint, remote.id), std::move(t));
+    return ref;
+}
+
+QStringList TaskBook::keysOf(const QString &endpoint) const
+{
+    QStringList out;
+    for (auto it = m_tasks.cbegin(); it != m_tasks.cend(); ++it) {
+        if ((*it)->endpoint == endpoint)
+            out << it.key();
+    }
+    return out;
+}
+
+std::optional<TaskBook::Sighting> TaskBook::see(TrackedTask &t, const RemoteTask &remote,
+                                                std::optional<SteadyTime> endpointLastBatch)
+{
+    // Versions only grow: an older copy (a replayed answer, a slow resync) must not roll back
+    // what a newer poll already showed.
+    if (remote.version < t.remote.version)
+        return std::nullopt;
+    Sighting s;
+    // Attempts ended or began between two looks (someone else acted, or the service retried by
+    // itself): this console saw attempt k running, or jumped from k to k + 2.
+    s.missedAttempts = t.remote.attempt > 0 &&
+                       (remote.attempt > t.remote.attempt + 1 ||
+                        (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
+                         !ended(*t.remote.lastAttempt)));
+    const SteadyTime now = m_clock.steadyNow();
+    if (t.lastSeenAt != SteadyTime{} && t.remote.attempt < remote.attempt)
+        s.notRunningAt = t.lastSeenAt;
+    else if (t.lastSeenAt == SteadyTime{})
+        s.notRunningAt = endpointLastBatch;
+    if (t.firstSeenAt == SteadyTime{}) {
+        t.firstSeenAt = now;
+        t.createdAt = std::min(now, toSteady(remote.createdAtMs));
+    }
+    if (remote.lastAttempt) {
+        const int n = remote.lastAttempt->number;
+        if (!ended(*remote.lastAttempt) && t.runningSeenAttempt != n) {
+            t.runningSeenAttempt = n;
+            t.runningSeenAt = now;
+        } else if (ended(*remote.lastAttempt) && t.endSeenAttempt != n) {
+            t.endSeenAttempt = n;
+            t.endSeenAt = now;
+        }
+    }
+    t.remote = remote;
+    t.lastSeenAt = now;
+    return s;
+}
+
+SteadyTime TaskBook::toSteady(std::int64_t wallMs) const
+{
+    return m_clock.steadyNow() + Duration(wallMs - m_clock.wallNowMs());
+}
+
+std::int64_t TaskBook::toWall(SteadyTime t) const
+{
+    return m_clock.wallNowMs() + toMs(t - m_clock.steadyNow());
+}
+
+SteadyTime TaskBook::failureEnd(const TrackedTask &t, const RemoteAttempt &a) const
+{
+    // When this console saw the attempt ended is a safe start for the backoff: a little late
+    // (by at most one poll), never early. The server's end time is used only when it lies
+    // between the moments this console saw the attempt running and saw it ended.
+    const SteadyTime seenEnded = t.endSeenAttempt == a.number ? t.endSeenAt : m_clock.steadyNow();
+    if (t.runningSeenAttempt != a.number)
+        return seenEnded;
+    const SteadyTime estimate = toSteady(a.endedAtMs.value_or(t.remote.updatedAtMs));
+    if (estimate > seenEnded || estimate < t.runningSeenAt)
+        return seenEnded;
+    return estimate;
+}
+
+SteadyTime TaskBook::attemptStart(const RemoteAttempt &a, std::optional<SteadyTime> notBefore) const
+{
+    // Between the last moment this console knew the attempt had not begun and now (it is
+    // running now): the timeout then fires late (by at most one poll), never early.
+    SteadyTime start = std::min(m_clock.steadyNow(), toSteady(a.startedAtMs));
+    if (notBefore)
+        start = std::max(start, *notBefore);
+    return start;
+}
+
+QString TaskBook::whyNotRetry(const TrackedTask *t, bool readOnly)
+{
+    if (readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (t->actionInFlight)
+        return QStringLiteral("A request for this task is already on its way.");
+    if (t->remote.state != RemoteState::Failed && t->remote.state != RemoteState::Cancelled)
+        return QStringLiteral("Only a failed, exhausted or cancelled task can be retried (this "
+                              "one is %1).")
+            .arg(toText(t->remote.state));
+    return {};
+}
+
+QString TaskBook::whyNotCancel(const TrackedTask *t, bool readOnly)
+{
+    if (readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (t->remote.state == RemoteState::Succeeded || t->remote.state == RemoteState::Cancelled)
+        return QStringLiteral("The task is already %1.").arg(toText(t->remote.state));
+    return {};
+}
+
+QString TaskBook::whyNotAbort(const TrackedTask *t, bool readOnly)
+{
+    if (readOnly)
+        return QStringLiteral("Rebound is in read-only mode.");
+    if (!t)
+        return QStringLiteral("Unknown task.");
+    if (!t->remote.lastAttempt || ended(*t->remote.lastAttempt))
+        return QStringLiteral("No attempt of this task is running.");
+    if (t->actionInFlight)
+        return QStringLiteral("A request for this task is already on its way.");
+    return {};
+}
+
+} // namespace rebound

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "BackoffSequence.h"
+#include "Clock.h"
+#include "RemoteTask.h"
+#include "RetryDecision.h"
+
+#include <QHash>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace rebound {
+
+/// Everything the console knows about one watched task.
+struct TrackedTask
+{
+    QString endpoint;
+    RemoteTask remote;
+    int decidedAttempt = 0;  ///< the last failed attempt a decision was made for
+    int recordedAttempt = 0; ///< the last ended attempt fed to breaker/health/budget
+    std::optional<RetryDecision> lastDecision;
+    SteadyTime decidedAt{};
+    QString policyName;
+    int policyVersion = 0;
+    bool actionInFlight = false; ///< a start/cancel request is on its way
+    QString lastError;           ///< last operator-visible problem (e.g. someone else acted first)
+    std::optional<BackoffSequence> backoff;
+    // Steady times of what this console saw itself. Server timestamps are wall times of another
+    // clock: they are trusted only where they agree with these (see failureEnd()).
+    SteadyTime firstSeenAt{};
+    SteadyTime createdAt{}; ///< the task's creation on the steady clock, anchored at first sight
+    int runningSeenAttempt = 0;
+    SteadyTime runningSeenAt{};
+    int endSeenAttempt = 0;
+    SteadyTime endSeenAt{};
+    SteadyTime lastSeenAt{}; ///< when a poll last showed this task
+    // The running attempt's timeout (see Orchestrator::watch()).
+    int watchedAttempt = 0;
+    SteadyTime attemptStartAt{}; ///< the running attempt's start, on the steady clock
+    Duration attemptTimeout{};
+    int deadlineSentAttempt = 0; ///< the attempt this console started with a deadlineMs
+    Duration deadlineSent{};
+    // An operator's "retry now" on a dead task gives it a fresh allowance: attempts and the
+    // deadline count from there.
+    int allowanceBase = 0;
+    bool requeuedByOperator = false;
+};
+
+/// What the engine knows about each watched task, and when this console saw what. The
+/// service's timestamps are wall times of another clock: they are mapped to this console's
+/// steady clock only where they agree with what it saw itself (a wall-clock jump or a skewed
+/// server falls outside those brackets, and the console's own sighting is used: late by at
+/// most one poll, never early).
+class TaskBook final
+{
+    Q_DISABLE_COPY_MOVE(TaskBook)
+
+public:
+    explicit TaskBook(const Clock &clock) : m_clock(clock) {}
+
+    static QString key(const QString &endpoint, const QString &taskId)
+    {
+        return endpoint + u'\n' + taskId;
+    }
+    TrackedTask *find(const QString &key) const
+    {
+        const auto it = m_tasks.constFind(key);
+        return it == m_tasks.constEnd() ? nullptr : it->get();
+    }
+    /// A task seen for the first time: known by id and type, nothing else yet.
+    TrackedTask &add(const QString &endpoint, const RemoteTask &remote);
+    void remove(const QString &key) { m_tasks.remove(key); }
+    QStringList keys() const { return m_tasks.keys(); }
+    QStringList keysOf(const QString &endpoint) const;
+    template<typename F>
+    void forEach(F &&f) const
+    {
+        for (const auto &t : m_tasks)
+            f(*t);
+    }
+
+    /// What a new look at a task tells beyond the task itself.
+    struct Sighting
+    {
+        bool missedAttempts = false; ///< attempts began or ended unseen between two looks
+        std::optional<SteadyTime> notRunningAt; ///< last moment the running attempt had not begun
+    };
+    /// Takes `remote` as the task's new state (when not older than what is known) and notes
+    /// when this console saw its attempts run and end. `endpointLastBatch`: when the previous
+    /// poll of the endpoint answered (a new task's attempt began after it).
+    std::optional<Sighting> see(TrackedTask &t, const RemoteTask &remote,
+                                std::optional<SteadyTime> endpointLastBatch);
+
+    SteadyTime toSteady(std::int64_t wallMs) const;
+    std::int64_t toWall(SteadyTime t) const;
+    /// When a failed attempt ended, on the steady clock (the backoff counts from here).
+    SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
+    /// When a running attempt began, on the steady clock (its timeout counts from here).
+    SteadyTime attemptStart(const RemoteAttempt &a, std::optional<SteadyTime> notBefore) const;
+
+    // Why an operator action is unavailable (empty: available).
+    static QString whyNotRetry(const TrackedTask *t, bool readOnly);
+    static QString whyNotCancel(const TrackedTask *t, bool readOnly);
+    static QString whyNotAbort(const TrackedTask *t, bool readOnly);
+
+private:
+    const Clock &m_clock;
+    // shared_ptr: a task's address never changes, so views may keep pointers to it.
+    QHash<QString, std::shared_ptr<TrackedTask>> m_tasks;
+};
+
+} // namespace rebound
