@@ -19,6 +19,12 @@ ActionOutbox::ActionOutbox(HistoryStore &history, const Clock &clock, TimerSourc
 {
 }
 
+ActionOutbox::~ActionOutbox()
+{
+    for (TimerId id : std::as_const(m_resends))
+        m_timers.cancel(id);
+}
+
 BackoffConfig ActionOutbox::resendBackoff()
 {
     BackoffConfig c;
@@ -125,9 +131,12 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
                 paused && *paused > now
                     ? *paused - now
                     : Duration(static_cast<std::int64_t>(backoff->next(m_rng).delayMs));
-            m_timers.schedule(now + wait, [this, e, answered, backoff, tries] {
+            auto id = std::make_shared<TimerId>(0);
+            *id = m_timers.schedule(now + wait, [this, e, answered, backoff, tries, id] {
+                m_resends.remove(*id);
                 send(e, answered, backoff, tries + 1);
             });
+            m_resends.insert(*id);
             return;
         }
         (void)m_history.removeOutbox(e.endpoint, e.idempotencyKey);

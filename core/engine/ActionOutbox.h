@@ -6,6 +6,8 @@
 #include "TaskTransport.h"
 #include "TimerSource.h"
 
+#include <QSet>
+
 #include <functional>
 
 namespace rebound {
@@ -44,6 +46,8 @@ public:
 
     ActionOutbox(HistoryStore &history, const Clock &clock, TimerSource &timers,
                  RandomSource &rng, TransportOf transportOf);
+    /// Drops pending re-sends (the entries stay in the outbox for the next start).
+    ~ActionOutbox();
 
     /// The one place an action's entry is built. `attemptNumber` is the attempt the action
     /// follows (start, cancel) or ends (abort).
@@ -68,6 +72,7 @@ private:
     TimerSource &m_timers;
     RandomSource &m_rng;
     TransportOf m_transportOf;
+    QSet<TimerId> m_resends; ///< re-sends waiting on the timer source
 };
 
 } // namespace rebound

@@ -248,8 +248,9 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
 {
     QStringList changed;
     const auto ep = m_endpoints.find(endpoint);
+    // Attempts this batch shows as begun began after the endpoint's previous complete answer.
     const std::optional<SteadyTime> lastBatch =
-        ep != m_endpoints.end() && ep->hadBatch ? std::optional(ep->lastBatchAt) : std::nullopt;
+        ep != m_endpoints.end() ? ep->poller->status().lastCompleteAt : std::nullopt;
     for (const RemoteTask &remote : tasks) {
         const QString key = taskKey(endpoint, remote.id);
         TrackedTask *t = m_book.find(key);
@@ -266,10 +267,6 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             }
         }
         observe(*t, remote, lastBatch, changed);
-    }
-    if (ep != m_endpoints.end()) {
-        ep->lastBatchAt = m_clock.steadyNow();
-        ep->hadBatch = true;
     }
     m_pendingChanged += changed;
     flush();

@@ -143,8 +143,6 @@ private:
         std::shared_ptr<TaskTransport> transport;
         EndpointPoller *poller = nullptr;
         QHash<QString, int> knownAttempts; ///< from the history at start, for reconciliation
-        SteadyTime lastBatchAt{};          ///< when the previous poll answer arrived
-        bool hadBatch = false;
     };
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);

@@ -219,6 +219,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
         m_backoff.reset(endpointBackoff());
         m_interval = std::min(m_slow, m_interval * 2);
         m_status.lastSyncWallMs = m_clock.wallNowMs();
+        m_status.lastCompleteAt = m_clock.steadyNow();
         setState(EndpointStatus::State::Connected, std::nullopt);
         schedule(m_interval);
         return;
@@ -270,6 +271,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
         m_interval = m_fast;
         setState(EndpointStatus::State::Connected, std::nullopt);
         Q_EMIT tasksChanged(all, true);
+        m_status.lastCompleteAt = m_clock.steadyNow();
         schedule(m_interval);
         return;
     }
@@ -279,6 +281,8 @@ void EndpointPoller::onPage(const ApiResponse &r)
     } else {
         m_interval = std::min(m_slow, m_interval * 2);
     }
+    if (!page->more)
+        m_status.lastCompleteAt = m_clock.steadyNow();
     setState(EndpointStatus::State::Connected, std::nullopt);
     schedule(page->more ? Duration(0) : m_interval);
 }

@@ -28,6 +28,9 @@ struct EndpointStatus
     QString lastError;
     Duration pollInterval{500};
     std::int64_t lastSyncWallMs = 0;
+    /// When the last complete answer arrived (steady clock). While tasksChanged runs it is
+    /// still the previous one: whatever that batch shows as begun began after this moment.
+    std::optional<SteadyTime> lastCompleteAt;
 };
 
 QString toText(EndpointStatus::State s);

@@ -1,0 +1,292 @@
+// Unit tests of the orchestrator's logic on a manual clock and a fake transport: exact times,
+// exact requests, no server, no real time.
+#include "FakeTransport.h"
+#include "HistoryStore.h"
+#include "ManualClock.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "ScriptedRandom.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace rebound;
+
+namespace {
+
+const QString kEndpoint = QStringLiteral("http://fake.test");
+
+// No jitter, a fixed 1500 ms attempt timeout, guards that never get in the way.
+const QByteArray kPolicy =
+    R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":200,"maxDelayMs":1000,)"
+    R"("maxAttempts":3,"multiplier":2,"jitter":"none"},"timeout":{"mode":"fixed","fixedMs":1500},)"
+    R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+    R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
+
+} // namespace
+
+class TestOrchestrator final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void retryIsSentExactlyWhenTheBackoffEnds();
+    void hungAttemptIsAbortedAtTimeoutPlusGrace();
+    void attemptStartIsBoundedByWhatTheConsoleSaw();
+    void refusal412RereadsAndNeverResendsBlindly();
+    void refusedBeforeActingIsResentWithJitteredBackoff();
+    void deadTaskRetryGetsAFreshAllowance();
+
+private:
+    RemoteTask task(const QString &id, int attempt, AttemptOutcome outcome,
+                    std::int64_t startedAgoMs, std::int64_t version);
+    void settle()
+    {
+        for (int i = 0; i < 5; ++i)
+            QCoreApplication::processEvents();
+    }
+    void advance(std::int64_t ms)
+    {
+        m_clock.advance(Duration(ms));
+        settle();
+    }
+    /// Moves time on until the next listing has been answered; returns when that was.
+    SteadyTime nextPoll()
+    {
+        const int before = m_fake->polls;
+        while (m_fake->polls == before)
+            advance(10);
+        return m_clock.steadyNow();
+    }
+    /// Held requests whose path ends with `suffix` (POSTs unless `method` says otherwise).
+    int heldTo(const QString &suffix, const QByteArray &method = "POST") const
+    {
+        return static_cast<int>(std::count_if(
+            m_fake->held.cbegin(), m_fake->held.cend(), [&](const FakeTransport::Held &h) {
+                return h.request.method == method && h.request.path.endsWith(suffix);
+            }));
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    ManualClock m_clock{SteadyTime(Duration(1'000'000))};
+    ScriptedRandom m_rng{{0.5}};
+    std::unique_ptr<PolicyStore> m_policies;
+    std::unique_ptr<HistoryStore> m_history;
+    std::unique_ptr<Orchestrator> m_orch;
+    FakeTransport *m_fake = nullptr;
+};
+
+RemoteTask TestOrchestrator::task(const QString &id, int attempt, AttemptOutcome outcome,
+                                  std::int64_t startedAgoMs, std::int64_t version)
+{
+    RemoteTask t;
+    t.id = id;
+    t.type = QStringLiteral("agent.run");
+    t.attempt = attempt;
+    t.version = version;
+    t.createdAtMs = m_clock.wallNowMs() - startedAgoMs;
+    t.updatedAtMs = m_clock.wallNowMs();
+    RemoteAttempt a;
+    a.number = attempt;
+    a.startedAtMs = m_clock.wallNowMs() - startedAgoMs;
+    a.outcome = outcome;
+    a.reason = attempt == 1 ? AttemptReason::Initial : AttemptReason::Auto;
+    a.traceId = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
+    if (outcome != AttemptOutcome::Running) {
+        a.endedAtMs = m_clock.wallNowMs();
+        a.durationMs = startedAgoMs;
+        if (outcome == AttemptOutcome::Failed)
+            a.httpStatus = 503;
+    }
+    t.state = outcome == AttemptOutcome::Running     ? RemoteState::Running
+              : outcome == AttemptOutcome::Succeeded ? RemoteState::Succeeded
+                                                     : RemoteState::Failed;
+    t.lastAttempt = a;
+    return t;
+}
+
+void TestOrchestrator::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QFile f(m_dir->filePath(QStringLiteral("policies.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kPolicy);
+    f.close();
+    m_policies = std::make_unique<PolicyStore>(m_clock);
+    QVERIFY(m_policies->open(f.fileName()));
+    m_history = std::move(HistoryStore::open(m_dir->filePath(QStringLiteral("h.sqlite")))).value();
+    m_fake = nullptr;
+    m_orch = std::make_unique<Orchestrator>(
+        *m_policies, *m_history, m_clock, m_clock, m_rng,
+        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+            auto t = std::make_unique<FakeTransport>(c.key());
+            m_fake = t.get();
+            return t;
+        });
+    EndpointConfig config;
+    config.baseUrl = QUrl(kEndpoint);
+    m_orch->addEndpoint(config);
+    QVERIFY(m_fake);
+    advance(0); // the first poll
+    QCOMPARE(m_fake->polls, 1);
+}
+
+void TestOrchestrator::cleanup()
+{
+    m_orch.reset();
+    m_history.reset();
+    m_policies.reset();
+}
+
+void TestOrchestrator::retryIsSentExactlyWhenTheBackoffEnds()
+{
+    m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll(); // brings the failure
+    const SteadyTime seen = m_clock.steadyNow();
+    const auto due = m_orch->nextRetryAt(kEndpoint, QStringLiteral("t1"));
+    QVERIFY(due.has_value());
+    // The backoff counts from when this console saw the attempt ended (it never saw it run).
+    QCOMPARE(*due, seen + Duration(200));
+    advance(199);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    advance(1);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    const FakeTransport::Held &post = m_fake->held.back();
+    QCOMPARE(post.request.method, QByteArray("POST"));
+    QCOMPARE(post.request.path, QStringLiteral("/v1/tasks/t1/attempts"));
+    QCOMPARE(post.header("If-Match"), QByteArray("\"2\""));
+    QCOMPARE(post.request.body, QByteArray(R"({"deadlineMs":1500,"reason":"auto"})"));
+    QVERIFY(!post.header("Idempotency-Key").isEmpty());
+}
+
+void TestOrchestrator::hungAttemptIsAbortedAtTimeoutPlusGrace()
+{
+    // Seen running in the endpoint's first answer: no earlier sighting bounds its start, so the
+    // service's start time (300 ms ago) is trusted, never later than now.
+    m_orch->removeEndpoint(kEndpoint);
+    settle();
+    EndpointConfig config;
+    config.baseUrl = QUrl(kEndpoint);
+    m_orch->addEndpoint(config);
+    m_fake->page = {task(QStringLiteral("t2"), 1, AttemptOutcome::Running, 300, 1)};
+    advance(0);
+    const SteadyTime now = m_clock.steadyNow();
+    QCOMPARE(m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")),
+             std::optional(now - Duration(300) + Duration(1500) + Orchestrator::kAbortGrace));
+    advance(1699);
+    QCOMPARE(heldTo(QStringLiteral("/abort")), 0);
+    advance(1);
+    QCOMPARE(heldTo(QStringLiteral("/abort")), 1);
+    const FakeTransport::Held &abort = m_fake->held.back();
+    QCOMPARE(abort.request.path, QStringLiteral("/v1/tasks/t2/attempts/1/abort"));
+    QCOMPARE(abort.request.body, QByteArray(R"({"reason":"timeout"})"));
+    QCOMPARE(abort.header("If-Match"), QByteArray("\"1\""));
+    // The service ends it as a timeout; the policy retries it 200 ms later.
+    RemoteTask ended = task(QStringLiteral("t2"), 1, AttemptOutcome::Timeout, 2000, 2);
+    m_fake->answer(QStringLiteral("/abort"), 200, FakeTransport::taskBody(ended));
+    settle();
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")),
+             std::optional(m_clock.steadyNow() + Duration(200)));
+    QVERIFY(!m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")).has_value());
+}
+
+void TestOrchestrator::attemptStartIsBoundedByWhatTheConsoleSaw()
+{
+    // A new task whose attempt claims to have started 10 minutes ago (a server clock ahead, or
+    // this console's wall clock stepped back): it began after the previous poll answered.
+    const SteadyTime previousPoll = nextPoll();
+    m_fake->page = {task(QStringLiteral("t3"), 1, AttemptOutcome::Running, 600'000, 1)};
+    nextPoll();
+    QCOMPARE(m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t3")),
+             std::optional(previousPoll + Duration(1500) + Orchestrator::kAbortGrace));
+}
+
+void TestOrchestrator::refusal412RereadsAndNeverResendsBlindly()
+{
+    m_fake->page = {task(QStringLiteral("t4"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    advance(200);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    m_fake->answer(QStringLiteral("/attempts"), 412, R"({"type":"urn:rebound:problem:precondition-failed","status":412})");
+    settle();
+    // Read again, not sent again.
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    QCOMPARE(heldTo(QStringLiteral("/v1/tasks/t4"), "GET"), 1);
+    QVERIFY(!m_orch->task(kEndpoint, QStringLiteral("t4"))->lastError.isEmpty());
+    // Someone else started attempt 2: nothing to do but watch it.
+    m_fake->answer(QStringLiteral("/t4"), 200,
+                   FakeTransport::taskBody(
+                       task(QStringLiteral("t4"), 2, AttemptOutcome::Running, 10, 3)),
+                   "GET");
+    settle();
+    advance(1000);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t4")).has_value());
+}
+
+void TestOrchestrator::refusedBeforeActingIsResentWithJitteredBackoff()
+{
+    m_fake->page = {task(QStringLiteral("t5"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    advance(200);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    const QByteArray key = m_fake->held.back().header("Idempotency-Key");
+    const QByteArray body = m_fake->held.back().request.body;
+    m_fake->answer(QStringLiteral("/attempts"), 503);
+    settle();
+    // Equal jitter over 500 ms with the scripted draw 0.5: 250 + 0.5 x 250 = 375 ms.
+    advance(374);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    advance(1);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    QCOMPARE(m_fake->held.back().header("Idempotency-Key"), key);
+    QCOMPARE(m_fake->held.back().request.body, body);
+    // Still in the outbox until the answer: a crash now would re-send these same bytes.
+    QCOMPARE(m_history->outbox().size(), 1);
+    m_fake->answer(QStringLiteral("/attempts"), 202, FakeTransport::taskBody(
+                            task(QStringLiteral("t5"), 2, AttemptOutcome::Running, 0, 3)));
+    settle();
+    QCOMPARE(m_history->outbox().size(), 0);
+}
+
+void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
+{
+    // Attempt 3 of 3 failed: the policy stops and cancels the task.
+    m_fake->page = {task(QStringLiteral("t6"), 3, AttemptOutcome::Failed, 50, 7)};
+    nextPoll();
+    QCOMPARE(heldTo(QStringLiteral("/cancel")), 1);
+    // Attempts 1 and 2 were never seen: they are read, so the history has them.
+    QCOMPARE(heldTo(QStringLiteral("/t6/attempts"), "GET"), 1);
+    QCOMPARE(m_fake->held.back().request.body, QByteArray(R"({"reason":"exhausted"})"));
+    RemoteTask cancelled = task(QStringLiteral("t6"), 3, AttemptOutcome::Failed, 50, 8);
+    cancelled.state = RemoteState::Cancelled;
+    cancelled.cancelReason = QStringLiteral("exhausted");
+    m_fake->answer(QStringLiteral("/cancel"), 200, FakeTransport::taskBody(cancelled));
+    settle();
+    QCOMPARE(m_orch->whyNotRetry(kEndpoint, QStringLiteral("t6")), QString());
+    std::optional<Result<void>> done;
+    m_orch->retryNow(kEndpoint, QStringLiteral("t6"), [&](Result<void> r) { done = r; });
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    QCOMPARE(m_fake->held.back().request.body,
+             QByteArray(R"({"deadlineMs":1500,"reason":"operator"})"));
+    m_fake->answer(QStringLiteral("/attempts"), 202, FakeTransport::taskBody(
+                            task(QStringLiteral("t6"), 4, AttemptOutcome::Running, 0, 9)));
+    settle();
+    QVERIFY(done && *done);
+    // Attempt 4 fails: under the fresh allowance it is the first of 3, so it is retried. This
+    // console saw it running, so the service's end time counts (it lies in the bracket).
+    const SteadyTime failedAt = m_clock.steadyNow();
+    m_fake->page = {task(QStringLiteral("t6"), 4, AttemptOutcome::Failed, 50, 10)};
+    nextPoll();
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t6")),
+             std::optional(failedAt + Duration(200)));
+    QCOMPARE(heldTo(QStringLiteral("/cancel")), 0);
+}
+
+QTEST_GUILESS_MAIN(TestOrchestrator)
+#include "tst_orchestrator.moc"
