@@ -176,6 +176,13 @@ void TestAttempts::historyEqualsServerWhenSomeoneElseActs()
         }
     }
     QVERIFY(attempts > 60);
+    // The lifecycle names who moved the task: the actor's attempts are someone else's.
+    QVERIFY(c.history->flush());
+    int someoneElse = 0;
+    for (const QString &id : std::as_const(ids))
+        for (const LifecycleEvent &e : c.history->lifecycle(c.endpoint.key(), id))
+            someoneElse += e.cause == QLatin1String("someone_else");
+    QVERIFY2(someoneElse > 0, "no attempt was seen as someone else's");
 }
 
 void TestAttempts::retryNowRevivesAnExhaustedTask()

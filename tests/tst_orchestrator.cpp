@@ -193,6 +193,19 @@ void TestOrchestrator::hungAttemptIsAbortedAtTimeoutPlusGrace()
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")),
              std::optional(m_clock.steadyNow() + Duration(200)));
     QVERIFY(!m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")).has_value());
+    // The lifecycle the operator sees, and the history's record of it.
+    const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("t2"));
+    QCOMPARE(t->condition.state, TaskState::RetryScheduled);
+    QCOMPARE(t->condition.until, m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")));
+    QVERIFY(m_history->flush());
+    const auto events = m_history->lifecycle(kEndpoint, QStringLiteral("t2"));
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events[0].from + u'>' + events[0].to + u'/' + events[0].cause,
+             QStringLiteral("pending>running/attempt_started"));
+    QCOMPARE(events[1].from + u'>' + events[1].to + u'/' + events[1].cause,
+             QStringLiteral("running>timed_out/attempt_timed_out"));
+    QCOMPARE(events[2].from + u'>' + events[2].to + u'/' + events[2].cause,
+             QStringLiteral("timed_out>retry_scheduled/retry_scheduled"));
 }
 
 void TestOrchestrator::attemptStartIsBoundedByWhatTheConsoleSaw()
@@ -263,6 +276,8 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
     // Attempts 1 and 2 were never seen: they are read, so the history has them.
     QCOMPARE(heldTo(QStringLiteral("/t6/attempts"), "GET"), 1);
     QCOMPARE(m_fake->held.back().request.body, QByteArray(R"({"reason":"exhausted"})"));
+    QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t6"))->condition.stopReason,
+             std::optional(StopReason::Exhausted));
     RemoteTask cancelled = task(QStringLiteral("t6"), 3, AttemptOutcome::Failed, 50, 8);
     cancelled.state = RemoteState::Cancelled;
     cancelled.cancelReason = QStringLiteral("exhausted");
@@ -274,18 +289,30 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
     QCOMPARE(m_fake->held.back().request.body,
              QByteArray(R"({"deadlineMs":1500,"reason":"operator"})"));
-    m_fake->answer(QStringLiteral("/attempts"), 202, FakeTransport::taskBody(
-                            task(QStringLiteral("t6"), 4, AttemptOutcome::Running, 0, 9)));
+    RemoteTask requeued = task(QStringLiteral("t6"), 4, AttemptOutcome::Running, 0, 9);
+    requeued.lastAttempt->reason = AttemptReason::Operator;
+    m_fake->answer(QStringLiteral("/attempts"), 202, FakeTransport::taskBody(requeued));
     settle();
     QVERIFY(done && *done);
     // Attempt 4 fails: under the fresh allowance it is the first of 3, so it is retried. This
     // console saw it running, so the service's end time counts (it lies in the bracket).
     const SteadyTime failedAt = m_clock.steadyNow();
-    m_fake->page = {task(QStringLiteral("t6"), 4, AttemptOutcome::Failed, 50, 10)};
+    RemoteTask failedAgain = task(QStringLiteral("t6"), 4, AttemptOutcome::Failed, 50, 10);
+    failedAgain.lastAttempt->reason = AttemptReason::Operator;
+    m_fake->page = {failedAgain};
     nextPoll();
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t6")),
              std::optional(failedAt + Duration(200)));
     QCOMPARE(heldTo(QStringLiteral("/cancel")), 0);
+    QVERIFY(m_history->flush());
+    QStringList moves;
+    for (const LifecycleEvent &e : m_history->lifecycle(kEndpoint, QStringLiteral("t6")))
+        moves << QStringLiteral("%1>%2/%3@%4").arg(e.from, e.to, e.cause).arg(e.attempt);
+    QCOMPARE(moves, QStringList({QStringLiteral("pending>failed/attempt_failed@3"),
+                                 QStringLiteral("failed>exhausted/retries_stopped@3"),
+                                 QStringLiteral("exhausted>running/operator_requeue@4"),
+                                 QStringLiteral("running>failed/attempt_failed@4"),
+                                 QStringLiteral("failed>retry_scheduled/retry_scheduled@4")}));
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

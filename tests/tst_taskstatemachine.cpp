@@ -11,33 +11,43 @@ class TestTaskStateMachine final : public QObject
 private Q_SLOTS:
     void everyPair_data();
     void everyPair();
-    void attemptCountsEntriesToRunning();
-    void fullRetryLifecycle();
-    void stateNamesRoundTrip();
+    void retryLifecycleWithDeferral();
+    void deadTaskComesBackOnlyThroughAnAttempt();
+    void namesRoundTrip();
+    void attentionOrder();
 };
 
 namespace {
-constexpr TaskState kAll[] = {TaskState::Pending,   TaskState::Running,  TaskState::Succeeded,
-                              TaskState::Failed,    TaskState::TimedOut, TaskState::RetryScheduled,
-                              TaskState::Cancelled, TaskState::Exhausted};
+constexpr TaskState kAll[] = {TaskState::Pending,        TaskState::Running,
+                              TaskState::Succeeded,      TaskState::Failed,
+                              TaskState::TimedOut,       TaskState::RetryScheduled,
+                              TaskState::Deferred,       TaskState::Cancelled,
+                              TaskState::Exhausted};
 
 // The expected table, written out independently of the implementation's.
 bool expectedAllowed(TaskState from, TaskState to)
 {
     using S = TaskState;
+    const bool attempt =
+        to == S::Running || to == S::Succeeded || to == S::Failed || to == S::TimedOut;
     switch (from) {
     case S::Pending:
-        return to == S::Running || to == S::Cancelled;
     case S::Running:
-        return to == S::Succeeded || to == S::Failed || to == S::TimedOut || to == S::Cancelled;
+        return attempt || to == S::Cancelled;
     case S::Failed:
     case S::TimedOut:
-        return to == S::RetryScheduled || to == S::Exhausted || to == S::Cancelled;
+        return attempt || to == S::RetryScheduled || to == S::Deferred || to == S::Exhausted ||
+               to == S::Cancelled;
     case S::RetryScheduled:
-        return to == S::Running || to == S::Exhausted || to == S::Cancelled;
-    case S::Succeeded:
-    case S::Cancelled:
+        return attempt || to == S::Deferred || to == S::Exhausted || to == S::Cancelled;
+    case S::Deferred:
+        return attempt || to == S::RetryScheduled || to == S::Deferred || to == S::Exhausted ||
+               to == S::Cancelled;
     case S::Exhausted:
+        return attempt || to == S::Cancelled;
+    case S::Cancelled:
+        return attempt;
+    case S::Succeeded:
         return false;
     }
     return false;
@@ -62,65 +72,93 @@ void TestTaskStateMachine::everyPair()
     QFETCH(int, from);
     QFETCH(int, to);
     QFETCH(bool, allowed);
-    TaskStateMachine m(static_cast<TaskState>(from), 3);
+    TaskStateMachine m(static_cast<TaskState>(from));
     QCOMPARE(TaskStateMachine::isAllowed(static_cast<TaskState>(from), static_cast<TaskState>(to)),
              allowed);
     const SteadyTime at = steadyFromMs(1234);
-    const auto r = m.transition(static_cast<TaskState>(to), at, TransitionCause::AttemptFailed,
+    const auto r = m.transition(static_cast<TaskState>(to), at, 3, TransitionCause::AttemptFailed,
                                 QStringLiteral("x"));
     QCOMPARE(r.ok(), allowed);
     if (allowed) {
         QCOMPARE(int(r->from), from);
         QCOMPARE(int(r->to), to);
         QCOMPARE(r->at, at);
+        QCOMPARE(r->attempt, 3);
         QCOMPARE(r->cause, TransitionCause::AttemptFailed);
         QCOMPARE(r->detail, QStringLiteral("x"));
-        QCOMPARE(r->attempt, to == int(TaskState::Running) ? 4 : 3);
         QCOMPARE(int(m.state()), to);
     } else {
         QCOMPARE(r.error().code, QStringLiteral("invalid-transition"));
         QVERIFY(r.error().message.contains(toText(static_cast<TaskState>(from))));
         QVERIFY(r.error().message.contains(toText(static_cast<TaskState>(to))));
         QCOMPARE(int(m.state()), from); // untouched
-        QCOMPARE(m.attempt(), 3);
     }
 }
 
-void TestTaskStateMachine::attemptCountsEntriesToRunning()
+void TestTaskStateMachine::retryLifecycleWithDeferral()
 {
     TaskStateMachine m;
-    QCOMPARE(m.attempt(), 0);
-    QVERIFY(
-        m.transition(TaskState::Running, steadyFromMs(0), TransitionCause::AttemptStarted).ok());
-    QCOMPARE(m.attempt(), 1);
-    QVERIFY(
-        m.transition(TaskState::TimedOut, steadyFromMs(10), TransitionCause::AttemptTimedOut).ok());
-    QVERIFY(
-        m.transition(TaskState::RetryScheduled, steadyFromMs(10), TransitionCause::RetryScheduled)
-            .ok());
-    const auto e = m.transition(TaskState::Running, steadyFromMs(20), TransitionCause::RetryDue);
-    QVERIFY(e.ok());
-    QCOMPARE(e->attempt, 2);
-}
-
-void TestTaskStateMachine::fullRetryLifecycle()
-{
-    TaskStateMachine m;
-    const TaskState path[] = {TaskState::Running, TaskState::Failed, TaskState::RetryScheduled,
-                              TaskState::Running, TaskState::Failed, TaskState::Exhausted};
-    for (TaskState s : path)
-        QVERIFY(m.transition(s, steadyFromMs(0), TransitionCause::AttemptStarted).ok());
+    const std::pair<TaskState, TransitionCause> path[] = {
+        {TaskState::Running, TransitionCause::AttemptStarted},
+        {TaskState::TimedOut, TransitionCause::AttemptTimedOut},
+        {TaskState::Deferred, TransitionCause::RetryDeferred},
+        {TaskState::RetryScheduled, TransitionCause::RetryScheduled},
+        {TaskState::Running, TransitionCause::RetryDue},
+        {TaskState::Failed, TransitionCause::AttemptFailed},
+        {TaskState::Exhausted, TransitionCause::RetriesStopped}};
+    int attempt = 0;
+    for (const auto &[s, cause] : path) {
+        if (s == TaskState::Running)
+            ++attempt;
+        const auto e = m.transition(s, steadyFromMs(attempt * 10), attempt, cause);
+        QVERIFY2(e.ok(), qPrintable(toText(s)));
+        QCOMPARE(e->attempt, attempt);
+    }
     QVERIFY(isTerminal(m.state()));
-    QCOMPARE(m.attempt(), 2);
-    QVERIFY(
-        !m.transition(TaskState::Running, steadyFromMs(0), TransitionCause::OperatorRetry).ok());
+    // A decision never comes without a failure to decide on.
+    QVERIFY(!m.transition(TaskState::RetryScheduled, steadyFromMs(99), 2,
+                          TransitionCause::RetryScheduled)
+                 .ok());
 }
 
-void TestTaskStateMachine::stateNamesRoundTrip()
+void TestTaskStateMachine::deadTaskComesBackOnlyThroughAnAttempt()
+{
+    for (TaskState dead : {TaskState::Exhausted, TaskState::Cancelled}) {
+        TaskStateMachine m(dead);
+        QVERIFY(!m.transition(TaskState::Deferred, steadyFromMs(0), 5,
+                              TransitionCause::RetryDeferred)
+                     .ok());
+        QVERIFY(!m.transition(TaskState::Pending, steadyFromMs(0), 5,
+                              TransitionCause::OperatorRequeue)
+                     .ok());
+        const auto e = m.transition(TaskState::Running, steadyFromMs(0), 6,
+                                    TransitionCause::OperatorRequeue);
+        QVERIFY(e.ok());
+        QCOMPARE(e->cause, TransitionCause::OperatorRequeue);
+    }
+    TaskStateMachine done(TaskState::Succeeded);
+    QVERIFY(!done.transition(TaskState::Running, steadyFromMs(0), 2, TransitionCause::SomeoneElse)
+                 .ok());
+}
+
+void TestTaskStateMachine::namesRoundTrip()
 {
     for (TaskState s : kAll)
         QCOMPARE(taskStateFromString(toText(s)), std::optional<TaskState>(s));
     QCOMPARE(taskStateFromString(QStringLiteral("bogus")), std::nullopt);
+    QCOMPARE(toText(TransitionCause::SomeoneElse), QStringLiteral("someone_else"));
+    QCOMPARE(toText(TransitionCause::OperatorRequeue), QStringLiteral("operator_requeue"));
+}
+
+void TestTaskStateMachine::attentionOrder()
+{
+    const TaskState order[] = {TaskState::Exhausted,      TaskState::TimedOut,
+                               TaskState::Failed,         TaskState::Deferred,
+                               TaskState::RetryScheduled, TaskState::Running,
+                               TaskState::Pending,        TaskState::Cancelled,
+                               TaskState::Succeeded};
+    for (std::size_t i = 1; i < std::size(order); ++i)
+        QVERIFY(attentionRank(order[i - 1]) < attentionRank(order[i]));
 }
 
 QTEST_APPLESS_MAIN(TestTaskStateMachine)

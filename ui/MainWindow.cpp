@@ -97,7 +97,7 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
     buildActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
-        menu.addActions({m_retry, m_cancel});
+        menu.addActions({m_retry, m_cancel, m_abort});
         menu.addSeparator();
         menu.addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
         menu.exec(m_table->viewport()->mapToGlobal(pos));
@@ -174,10 +174,12 @@ void MainWindow::buildFilterBar(QWidget *host)
     m_filterText->setClearButtonEnabled(true);
     m_stateFilter = new QComboBox(host);
     m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
-    m_stateFilter->addItem(tr("All states"), QString());
-    for (const char *s : {"pending", "running", "succeeded", "failed", "retry scheduled",
-                          "deferred", "exhausted", "cancelled"})
-        m_stateFilter->addItem(QString::fromLatin1(s), QString::fromLatin1(s));
+    m_stateFilter->addItem(tr("All states"), QVariant());
+    // In lifecycle order, needs attention first (as the table sorts them).
+    for (TaskState s : {TaskState::Exhausted, TaskState::TimedOut, TaskState::Failed,
+                        TaskState::Deferred, TaskState::RetryScheduled, TaskState::Running,
+                        TaskState::Pending, TaskState::Cancelled, TaskState::Succeeded})
+        m_stateFilter->addItem(TaskTableModel::stateLabel(s), int(s));
     m_typeFilter = new QComboBox(host);
     m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
     m_typeFilter->addItem(tr("All types"), QString());
@@ -193,7 +195,11 @@ void MainWindow::buildFilterBar(QWidget *host)
     static_cast<QVBoxLayout *>(host->layout())->addLayout(bar);
     connect(m_filterText, &QLineEdit::textChanged, m_proxy, &TaskFilterProxy::setText);
     connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_proxy->setState(m_stateFilter->currentData().toString()); });
+            [this] {
+                const QVariant v = m_stateFilter->currentData();
+                m_proxy->setState(v.isValid() ? std::optional(static_cast<TaskState>(v.toInt()))
+                                              : std::nullopt);
+            });
     connect(m_typeFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setType(m_typeFilter->currentData().toString()); });
     connect(m_retryingOnly, &QCheckBox::toggled, m_proxy, &TaskFilterProxy::setRetryingOnly);
@@ -216,6 +222,8 @@ void MainWindow::buildActions()
                    QKeySequence(tr("Ctrl+R")));
     m_cancel = make(QStringLiteral("cancelRetriesAction"), tr("Cancel retries"),
                     QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+C")));
+    m_abort = make(QStringLiteral("abortAttemptAction"), tr("Abort running attempt"),
+                   QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+A")));
     m_pause = make(QStringLiteral("pauseTypeAction"), tr("Pause auto-retry for type"),
                    QStringLiteral("pause"), QKeySequence(tr("Ctrl+Shift+P")));
     m_resume = make(QStringLiteral("resumeTypeAction"), tr("Resume auto-retry for type"),
@@ -243,6 +251,7 @@ void MainWindow::buildActions()
 
     connect(m_retry, &QAction::triggered, this, &MainWindow::retrySelected);
     connect(m_cancel, &QAction::triggered, this, &MainWindow::cancelSelected);
+    connect(m_abort, &QAction::triggered, this, &MainWindow::abortSelected);
     connect(m_pause, &QAction::triggered, this, [this] { pauseSelectedTypes(true); });
     connect(m_resume, &QAction::triggered, this, [this] { pauseSelectedTypes(false); });
     connect(m_forceOpen, &QAction::triggered, this, [this] { breakerCommand(true); });
@@ -262,7 +271,7 @@ void MainWindow::buildActions()
     auto *toolbar = addToolBar(tr("Actions"));
     toolbar->setObjectName(QStringLiteral("actionsToolbar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolbar->addActions({m_retry, m_cancel});
+    toolbar->addActions({m_retry, m_cancel, m_abort});
     toolbar->addSeparator();
     toolbar->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
     toolbar->addSeparator();
@@ -274,7 +283,7 @@ void MainWindow::buildActions()
     file->addSeparator();
     file->addAction(quit);
     QMenu *tasks = menuBar()->addMenu(tr("&Tasks"));
-    tasks->addActions({m_retry, m_cancel});
+    tasks->addActions({m_retry, m_cancel, m_abort});
     tasks->addSeparator();
     tasks->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
@@ -291,7 +300,7 @@ QList<MainWindow::Selected> MainWindow::selection() const
         out.append({s.data(TaskTableModel::EndpointRole).toString(),
                     s.data(TaskTableModel::TaskIdRole).toString(),
                     s.data(TaskTableModel::TypeRole).toString(),
-                    s.data(TaskTableModel::StateRole).toString()});
+                    static_cast<TaskState>(s.data(TaskTableModel::StateRole).toInt())});
     }
     return out;
 }
@@ -301,16 +310,26 @@ void MainWindow::updateActions()
     const auto sel = selection();
     const bool writable = !m_readOnly->isChecked();
     const auto any = [&sel](auto pred) { return std::any_of(sel.begin(), sel.end(), pred); };
-    const auto retryable = [](const Selected &s) {
-        return s.state == QLatin1String("failed") || s.state == QLatin1String("retry scheduled") ||
-               s.state == QLatin1String("deferred");
+    // The engine says what is possible, and why not: the tooltip of a disabled action tells.
+    Orchestrator &o = *m_console.orchestrator;
+    const auto enable = [&](QAction *action, const QString &label,
+                            QString (Orchestrator::*why)(const QString &, const QString &) const) {
+        QString reason = sel.isEmpty() ? tr("Select one or more tasks.") : QString();
+        bool possible = false;
+        for (const Selected &s : sel) {
+            const QString w = (o.*why)(s.endpoint, s.id);
+            possible = possible || w.isEmpty();
+            if (!w.isEmpty() && reason.isEmpty())
+                reason = w;
+        }
+        action->setEnabled(writable && possible);
+        action->setToolTip(possible || !writable ? label : label + u'\n' + reason);
     };
-    const auto cancellable = [](const Selected &s) {
-        return s.state != QLatin1String("succeeded") && s.state != QLatin1String("cancelled") &&
-               s.state != QLatin1String("exhausted");
-    };
-    m_retry->setEnabled(writable && any(retryable));
-    m_cancel->setEnabled(writable && any(cancellable));
+    enable(m_retry, tr("Retry now (also brings back exhausted and cancelled tasks)"),
+           &Orchestrator::whyNotRetry);
+    enable(m_cancel, tr("Cancel retries"), &Orchestrator::whyNotCancel);
+    enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
+           &Orchestrator::whyNotAbort);
     m_pause->setEnabled(writable && any([this](const Selected &s) {
                             return !m_console.orchestrator->isPaused(s.type);
                         }));
@@ -332,21 +351,47 @@ bool MainWindow::confirmBulk(const QString &what, int count)
 void MainWindow::retrySelected()
 {
     QList<Selected> sel = selection();
+    Orchestrator &o = *m_console.orchestrator;
     sel.erase(std::remove_if(sel.begin(), sel.end(),
-                             [](const Selected &s) {
-                                 return s.state != QLatin1String("failed") &&
-                                        s.state != QLatin1String("retry scheduled") &&
-                                        s.state != QLatin1String("deferred");
+                             [&o](const Selected &s) {
+                                 return !o.whyNotRetry(s.endpoint, s.id).isEmpty();
                              }),
               sel.end());
-    if (sel.isEmpty() || !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
+    const auto dead = std::count_if(sel.cbegin(), sel.cend(), [](const Selected &s) {
+        return s.state == TaskState::Exhausted || s.state == TaskState::Cancelled;
+    });
+    if (sel.isEmpty())
+        return;
+    // Bringing back several dead tasks restarts their whole allowance: always ask.
+    if (dead >= 2 &&
+        QMessageBox::question(this, tr("Rebound"),
+                              tr("Bring back %1 exhausted or cancelled tasks? Each gets a fresh "
+                                 "allowance of attempts under its policy.")
+                                  .arg(dead)) != QMessageBox::Yes)
+        return;
+    if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_console.orchestrator->retryNow(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        o.retryNow(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
             if (!r)
                 showNotice(tr("%1: %2").arg(id, r.error().message));
             else
                 statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
+        });
+    }
+}
+
+void MainWindow::abortSelected()
+{
+    const QList<Selected> sel = selection();
+    if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
+        return;
+    for (const Selected &s : sel) {
+        m_console.orchestrator->abortAttempt(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+            if (!r)
+                showNotice(tr("%1: %2").arg(id, r.error().message));
+            else
+                statusBar()->showMessage(tr("%1: attempt aborted").arg(id), 4000);
         });
     }
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "TaskState.h"
+
 #include <QMainWindow>
 
 class QAction;
@@ -45,7 +47,7 @@ private:
         QString endpoint;
         QString id;
         QString type;
-        QString state;
+        TaskState state = TaskState::Pending;
     };
     QList<Selected> selection() const;
     void buildActions();
@@ -54,6 +56,7 @@ private:
     bool confirmBulk(const QString &what, int count);
     void retrySelected();
     void cancelSelected();
+    void abortSelected();
     void pauseSelectedTypes(bool pause);
     void breakerCommand(bool forceOpen);
     void onEndpointStatus(const QString &endpoint, const EndpointStatus &status);
@@ -81,6 +84,7 @@ private:
     CredentialStore *m_credentials;
     QAction *m_retry = nullptr;
     QAction *m_cancel = nullptr;
+    QAction *m_abort = nullptr;
     QAction *m_pause = nullptr;
     QAction *m_resume = nullptr;
     QAction *m_forceOpen = nullptr;

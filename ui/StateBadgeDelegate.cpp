@@ -1,23 +1,33 @@
 #include "StateBadgeDelegate.h"
 
+#include "TaskTableModel.h"
+
 #include <QApplication>
 #include <QPainter>
 #include <QPainterPath>
 
 namespace rebound {
 
-QColor StateBadgeDelegate::colorFor(const QString &state)
+QColor StateBadgeDelegate::colorFor(TaskState state)
 {
-    if (state == QLatin1String("succeeded"))
+    switch (state) {
+    case TaskState::Succeeded:
         return QColor(0x2e, 0x9d, 0x57);
-    if (state == QLatin1String("running"))
+    case TaskState::Running:
         return QColor(0x2f, 0x80, 0xed);
-    if (state == QLatin1String("retry scheduled"))
+    case TaskState::RetryScheduled:
         return QColor(0xe0, 0x8e, 0x0b);
-    if (state == QLatin1String("deferred"))
+    case TaskState::Deferred:
         return QColor(0x9b, 0x59, 0xb6);
-    if (state == QLatin1String("exhausted") || state == QLatin1String("failed"))
+    case TaskState::TimedOut:
+        return QColor(0xc0, 0x56, 0x1a);
+    case TaskState::Exhausted:
+    case TaskState::Failed:
         return QColor(0xd6, 0x3b, 0x3b);
+    case TaskState::Pending:
+    case TaskState::Cancelled:
+        break;
+    }
     return QColor(0x80, 0x80, 0x80);
 }
 
@@ -39,7 +49,8 @@ void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
                   fm.height() + 2);
     QPainterPath path;
     path.addRoundedRect(r, r.height() / 2.0, r.height() / 2.0);
-    painter->fillPath(path, colorFor(text));
+    painter->fillPath(
+        path, colorFor(static_cast<TaskState>(index.data(TaskTableModel::StateRole).toInt())));
     painter->setPen(Qt::white);
     painter->drawText(r, Qt::AlignCenter, text);
     painter->restore();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "TaskState.h"
+
 #include <QStyledItemDelegate>
 
 namespace rebound {
@@ -14,7 +16,7 @@ public:
     using QStyledItemDelegate::QStyledItemDelegate;
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
-    static QColor colorFor(const QString &state);
+    static QColor colorFor(TaskState state);
 };
 
 } // namespace rebound

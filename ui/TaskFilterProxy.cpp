@@ -18,7 +18,7 @@ void TaskFilterProxy::setText(const QString &text)
     invalidateFilter();
 }
 
-void TaskFilterProxy::setState(const QString &state)
+void TaskFilterProxy::setState(std::optional<TaskState> state)
 {
     m_state = state;
     invalidateFilter();
@@ -45,20 +45,19 @@ void TaskFilterProxy::setExhaustedOnly(bool on)
 bool TaskFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     // No filter at all (the filter bar cleared): nothing to look at per row.
-    if (m_text.isEmpty() && m_state.isEmpty() && m_type.isEmpty() && !m_retryingOnly &&
+    if (m_text.isEmpty() && !m_state && m_type.isEmpty() && !m_retryingOnly &&
         !m_exhaustedOnly)
         return true;
     const QAbstractItemModel *m = sourceModel();
     const QModelIndex first = m->index(sourceRow, 0, sourceParent);
     // Only what a set filter needs is read: at 100 000 rows every QVariant counts.
-    if (!m_state.isEmpty() || m_retryingOnly || m_exhaustedOnly) {
-        const QString state = first.data(TaskTableModel::StateRole).toString();
-        if (!m_state.isEmpty() && state != m_state)
+    if (m_state || m_retryingOnly || m_exhaustedOnly) {
+        const auto state = static_cast<TaskState>(first.data(TaskTableModel::StateRole).toInt());
+        if (m_state && state != *m_state)
             return false;
-        if (m_retryingOnly && state != QLatin1String("retry scheduled") &&
-            state != QLatin1String("deferred"))
+        if (m_retryingOnly && state != TaskState::RetryScheduled && state != TaskState::Deferred)
             return false;
-        if (m_exhaustedOnly && state != QLatin1String("exhausted"))
+        if (m_exhaustedOnly && state != TaskState::Exhausted)
             return false;
     }
     if (!m_type.isEmpty() && first.data(TaskTableModel::TypeRole).toString() != m_type)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "TaskState.h"
+
 #include <QSortFilterProxyModel>
 #include <QStringMatcher>
 
@@ -16,7 +18,7 @@ public:
     explicit TaskFilterProxy(QObject *parent = nullptr);
 
     void setText(const QString &text);
-    void setState(const QString &state); ///< empty: any
+    void setState(std::optional<TaskState> state); ///< nullopt: any
     void setType(const QString &type);   ///< empty: any
     void setRetryingOnly(bool on);
     void setExhaustedOnly(bool on);
@@ -29,7 +31,7 @@ private:
     QString m_text;
     QStringMatcher m_matcher; ///< precompiled, case-insensitive
 
-    QString m_state;
+    std::optional<TaskState> m_state;
     QString m_type;
     bool m_retryingOnly = false;
     bool m_exhaustedOnly = false;

@@ -100,38 +100,27 @@ void TaskTableModel::tick()
                        {Qt::DisplayRole});
 }
 
-QString TaskTableModel::displayState(int row) const
+QString TaskTableModel::stateLabel(TaskState state)
 {
-    const TrackedTask *t = m_rows.value(row);
-    if (!t)
-        return {};
-    return displayState(*t);
-}
-
-QString TaskTableModel::displayState(const TrackedTask &task)
-{
-    const TrackedTask *t = &task;
-    switch (t->remote.state) {
-    case RemoteState::Pending:
-        return QStringLiteral("pending");
-    case RemoteState::Running:
-        return QStringLiteral("running");
-    case RemoteState::Succeeded:
-        return QStringLiteral("succeeded");
-    case RemoteState::Cancelled:
-        if (t->remote.cancelReason == QLatin1String("exhausted") ||
-            t->remote.cancelReason == QLatin1String("deadline") ||
-            t->remote.cancelReason == QLatin1String("not-retryable"))
-            return QStringLiteral("exhausted");
-        return QStringLiteral("cancelled");
-    case RemoteState::Failed:
-        if (t->lastDecision && std::holds_alternative<StopPlan>(*t->lastDecision))
-            return QStringLiteral("exhausted");
-        if (t->lastDecision && t->decidedAttempt == t->remote.attempt)
-            return QStringLiteral("retry scheduled");
-        if (t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision))
-            return QStringLiteral("deferred");
-        return QStringLiteral("failed");
+    switch (state) {
+    case TaskState::Pending:
+        return tr("pending");
+    case TaskState::Running:
+        return tr("running");
+    case TaskState::Succeeded:
+        return tr("succeeded");
+    case TaskState::Failed:
+        return tr("failed");
+    case TaskState::TimedOut:
+        return tr("timed out");
+    case TaskState::RetryScheduled:
+        return tr("retry scheduled");
+    case TaskState::Deferred:
+        return tr("deferred");
+    case TaskState::Cancelled:
+        return tr("cancelled");
+    case TaskState::Exhausted:
+        return tr("exhausted");
     }
     return {};
 }
@@ -162,7 +151,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     case KeyRole:
         return key;
     case StateRole:
-        return displayState(index.row());
+        return int(t->condition.state);
     case TypeRole:
         return r.type;
     case EndpointRole:
@@ -181,7 +170,16 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         case Type:
             return r.type;
         case State:
-            return displayState(index.row());
+            if (role == SortRole)
+                return attentionRank(t->condition.state);
+            if (role == Qt::ToolTipRole) {
+                // The cause, in the engine's words: why it waits, why it stopped.
+                if (t->condition.deferReason)
+                    return tr("waiting: %1").arg(toText(*t->condition.deferReason));
+                if (t->condition.stopReason)
+                    return tr("retries stopped: %1").arg(toText(*t->condition.stopReason));
+            }
+            return stateLabel(t->condition.state);
         case Attempt: {
             if (role == SortRole)
                 return r.attempt;
@@ -240,8 +238,12 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
         return a->remote.id < b->remote.id;
     case Type:
         return a->remote.type < b->remote.type;
-    case State:
-        return displayState(*a) < displayState(*b);
+    case State: {
+        // Needs attention first; newest first within a state.
+        const int x = attentionRank(a->condition.state);
+        const int y = attentionRank(b->condition.state);
+        return x != y ? x < y : a->remote.updatedAtMs > b->remote.updatedAtMs;
+    }
     case Attempt:
         return a->remote.attempt < b->remote.attempt;
     case NextRetry: {

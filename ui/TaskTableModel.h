@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Clock.h"
+#include "TaskState.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -41,7 +42,7 @@ public:
     {
         SortRole = Qt::UserRole + 1, ///< raw value for sorting
         KeyRole,                     ///< orchestrator task key
-        StateRole, ///< display state name (pending, running, retrying, exhausted...)
+        StateRole, ///< the engine's TaskState, as an int
         TypeRole,
         EndpointRole,
         TaskIdRole,
@@ -61,9 +62,8 @@ public:
     void removeTasks(const QStringList &keys);
     QString keyAt(int row) const { return m_keys.value(row); }
     int rowOf(const QString &key) const { return m_rowOf.value(key, -1); }
-    /// The console's view of a task's state: the server state refined by Rebound's decision.
-    QString displayState(int row) const;
-    static QString displayState(const TrackedTask &task);
+    /// The operator's name of a state (translated); the engine's key is toText(TaskState).
+    static QString stateLabel(TaskState state);
     QStringList taskTypes() const;
     /// Fast paths for the proxy (no QVariant per call: they run millions of times on a sort).
     bool lessThan(int leftRow, int rightRow, int column) const;

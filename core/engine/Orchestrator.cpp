@@ -288,6 +288,9 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
     if (remote.lastAttempt)
         recordAttempts(t, {*remote.lastAttempt});
 
+    // What happened on the service first (an attempt began or ended), then what this console
+    // decides about it: two moves of the lifecycle, each with its own cause.
+    updateLifecycle(t);
     const SteadyTime now = m_clock.steadyNow();
     switch (remote.state) {
     case RemoteState::Succeeded:
@@ -320,6 +323,56 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
             m_history.queueUnschedule(t.endpoint, remote.id); // someone else started it
         break;
     }
+    updateLifecycle(t);
+}
+
+void Orchestrator::updateLifecycle(TrackedTask &t)
+{
+    const QString key = taskKey(t.endpoint, t.remote.id);
+    const TaskCondition next = TaskBook::derive(t, m_queue.dueOf(key));
+    const TaskCondition previous = t.condition;
+    t.condition = next;
+    const TaskState from = t.lifecycle.state();
+    const bool moved = next.state != from ||
+                       (next.state == TaskState::Deferred && next.deferReason != previous.deferReason) ||
+                       ((next.state == TaskState::Running || next.state == TaskState::Failed ||
+                         next.state == TaskState::TimedOut) &&
+                        t.lifecycleAttempt != t.remote.attempt);
+    t.lifecycleAttempt = t.remote.attempt;
+    if (!moved || (from == TaskState::Pending && next.state == TaskState::Pending))
+        return;
+    const TransitionCause cause = TaskBook::causeOf(t, from, next.state);
+    QString detail;
+    if (next.deferReason)
+        detail = toText(*next.deferReason);
+    else if (next.stopReason)
+        detail = toText(*next.stopReason);
+    else if (t.remote.lastAttempt && t.remote.lastAttempt->httpStatus &&
+             (next.state == TaskState::Failed))
+        detail = QStringLiteral("HTTP %1").arg(*t.remote.lastAttempt->httpStatus);
+    auto event = t.lifecycle.transition(next.state, m_clock.steadyNow(), t.remote.attempt, cause,
+                                        detail);
+    if (!event) {
+        // The service is the truth: the engine follows it, and says its model was wrong.
+        JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("lifecycle_illegal"),
+                       {{QStringLiteral("endpoint"), t.endpoint},
+                        {QStringLiteral("task_id"), t.remote.id},
+                        {QStringLiteral("cause"), event.error().message}});
+        t.lifecycle = TaskStateMachine(next.state);
+        return;
+    }
+    JsonLog::event(lcEngine, QtDebugMsg, QStringLiteral("task_transition"),
+                   {{QStringLiteral("endpoint"), t.endpoint},
+                    {QStringLiteral("task_id"), t.remote.id},
+                    {QStringLiteral("attempt"), event->attempt},
+                    {QStringLiteral("from"), toText(event->from)},
+                    {QStringLiteral("to"), toText(event->to)},
+                    {QStringLiteral("cause"), toText(event->cause)},
+                    {QStringLiteral("detail"), event->detail}});
+    m_history.queueLifecycle(LifecycleEvent{t.endpoint, t.remote.id, event->attempt,
+                                            toText(event->from), toText(event->to),
+                                            toText(event->cause), event->detail,
+                                            m_book.toWall(event->at)});
 }
 
 void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
@@ -404,6 +457,7 @@ void Orchestrator::decide(TrackedTask &t)
         RetryDecider::decide(ctx, p, *t.backoff, m_rng,
                              RetryGates{g.breaker.get(), g.budget.get(), g.health.get()}, now);
     t.lastDecision = d;
+    t.decisionFor = a.number;
     t.decidedAt = now;
 
     AttemptDecision rec;
@@ -449,6 +503,7 @@ void Orchestrator::decide(TrackedTask &t)
         stopTask(t, reason);
     }
     m_history.queueDecision(rec);
+    updateLifecycle(t);
     emitChanged(key);
 }
 

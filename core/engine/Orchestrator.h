@@ -161,6 +161,8 @@ private:
     void watch(TrackedTask &t, const RemoteAttempt &running,
                std::optional<SteadyTime> notRunningAt);
     void onOverrun(const QString &key);
+    /// Moves the task's lifecycle to what the engine now knows (one event per move).
+    void updateLifecycle(TrackedTask &t);
     TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
     /// The longest any retry or re-decision of this type can wait under its policy.
     Duration longestWait(const QString &taskType) const;

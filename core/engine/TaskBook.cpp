@@ -107,6 +107,88 @@ SteadyTime TaskBook::attemptStart(const RemoteAttempt &a, std::optional<SteadyTi
     return start;
 }
 
+TaskCondition TaskBook::derive(const TrackedTask &t, std::optional<SteadyTime> due)
+{
+    TaskCondition c;
+    const RemoteTask &r = t.remote;
+    switch (r.state) {
+    case RemoteState::Pending:
+        c.state = TaskState::Pending;
+        break;
+    case RemoteState::Running:
+        c.state = TaskState::Running;
+        break;
+    case RemoteState::Succeeded:
+        c.state = TaskState::Succeeded;
+        break;
+    case RemoteState::Cancelled:
+        // Cancelled by a policy's stop (here or in another console) is an ending of its own.
+        if (r.cancelReason == QLatin1String("exhausted"))
+            c.stopReason = StopReason::Exhausted;
+        else if (r.cancelReason == QLatin1String("deadline"))
+            c.stopReason = StopReason::DeadlineExceeded;
+        else if (r.cancelReason == QLatin1String("not-retryable"))
+            c.stopReason = StopReason::NotRetryable;
+        c.state = c.stopReason ? TaskState::Exhausted : TaskState::Cancelled;
+        break;
+    case RemoteState::Failed: {
+        const bool decided = t.lastDecision && t.decisionFor == r.attempt;
+        if (decided && std::holds_alternative<StopPlan>(*t.lastDecision)) {
+            c.state = TaskState::Exhausted;
+            c.stopReason = std::get<StopPlan>(*t.lastDecision).reason;
+        } else if (decided && std::holds_alternative<DeferPlan>(*t.lastDecision)) {
+            c.state = TaskState::Deferred;
+            c.deferReason = std::get<DeferPlan>(*t.lastDecision).reason;
+            c.until = due;
+        } else if (t.decidedAttempt == r.attempt && (due || t.actionInFlight)) {
+            // Decided here (the retry may be on its way), or resumed after a restart.
+            c.state = TaskState::RetryScheduled;
+            c.until = due;
+        } else {
+            c.state = r.lastAttempt && r.lastAttempt->outcome == AttemptOutcome::Timeout
+                          ? TaskState::TimedOut
+                          : TaskState::Failed;
+        }
+        break;
+    }
+    }
+    return c;
+}
+
+TransitionCause TaskBook::causeOf(const TrackedTask &t, TaskState from, TaskState to)
+{
+    switch (to) {
+    case TaskState::Running: {
+        const RemoteAttempt *a = t.remote.lastAttempt ? &*t.remote.lastAttempt : nullptr;
+        if (!a || a->reason == AttemptReason::Initial)
+            return TransitionCause::AttemptStarted;
+        if (a->reason == AttemptReason::Operator)
+            return t.requeuedByOperator &&
+                           (from == TaskState::Exhausted || from == TaskState::Cancelled)
+                       ? TransitionCause::OperatorRequeue
+                       : TransitionCause::OperatorRetry;
+        return t.deadlineSentAttempt == a->number ? TransitionCause::RetryDue
+                                                  : TransitionCause::SomeoneElse;
+    }
+    case TaskState::Succeeded:
+        return TransitionCause::AttemptSucceeded;
+    case TaskState::Failed:
+        return TransitionCause::AttemptFailed;
+    case TaskState::TimedOut:
+        return TransitionCause::AttemptTimedOut;
+    case TaskState::RetryScheduled:
+        return TransitionCause::RetryScheduled;
+    case TaskState::Deferred:
+        return TransitionCause::RetryDeferred;
+    case TaskState::Exhausted:
+        return TransitionCause::RetriesStopped;
+    case TaskState::Cancelled:
+    case TaskState::Pending:
+        return TransitionCause::OperatorCancel;
+    }
+    return TransitionCause::SomeoneElse;
+}
+
 QString TaskBook::whyNotRetry(const TrackedTask *t, bool readOnly)
 {
     if (readOnly)

@@ -4,6 +4,7 @@
 #include "Clock.h"
 #include "RemoteTask.h"
 #include "RetryDecision.h"
+#include "TaskStateMachine.h"
 
 #include <QHash>
 #include <QStringList>
@@ -21,6 +22,11 @@ struct TrackedTask
     int decidedAttempt = 0;  ///< the last failed attempt a decision was made for
     int recordedAttempt = 0; ///< the last ended attempt fed to breaker/health/budget
     std::optional<RetryDecision> lastDecision;
+    int decisionFor = 0; ///< the attempt lastDecision was made for
+    // The lifecycle the operator sees: the engine's state machine and the condition's cause.
+    TaskStateMachine lifecycle;
+    TaskCondition condition;
+    int lifecycleAttempt = 0; ///< the attempt number the lifecycle last moved at
     SteadyTime decidedAt{};
     QString policyName;
     int policyVersion = 0;
@@ -99,6 +105,12 @@ public:
     SteadyTime failureEnd(const TrackedTask &t, const RemoteAttempt &a) const;
     /// When a running attempt began, on the steady clock (its timeout counts from here).
     SteadyTime attemptStart(const RemoteAttempt &a, std::optional<SteadyTime> notBefore) const;
+
+    /// The condition the engine's knowledge puts the task in. `due`: the next attempt or the
+    /// end of a deferral, when one is scheduled.
+    static TaskCondition derive(const TrackedTask &t, std::optional<SteadyTime> due);
+    /// Why the task entered `to`, from what is known of it.
+    static TransitionCause causeOf(const TrackedTask &t, TaskState from, TaskState to);
 
     // Why an operator action is unavailable (empty: available).
     static QString whyNotRetry(const TrackedTask *t, bool readOnly);

@@ -1,11 +1,17 @@
 #include "TaskState.h"
 
+#include <array>
+
 namespace rebound {
 
 namespace {
 constexpr std::array<const char *, TaskStateCount> kStateNames = {
-    "pending",   "running",         "succeeded", "failed",
-    "timed_out", "retry_scheduled", "cancelled", "exhausted"};
+    "pending",         "running",  "succeeded", "failed",   "timed_out",
+    "retry_scheduled", "deferred", "cancelled", "exhausted"};
+constexpr std::array<const char *, 12> kCauseNames = {
+    "attempt_started", "attempt_succeeded", "attempt_failed", "attempt_timed_out",
+    "retry_scheduled", "retry_deferred",    "retry_due",      "operator_retry",
+    "operator_requeue", "operator_cancel",  "retries_stopped", "someone_else"};
 } // namespace
 
 QString toText(TaskState s)
@@ -24,32 +30,37 @@ std::optional<TaskState> taskStateFromString(const QString &s)
 
 QString toText(TransitionCause c)
 {
-    switch (c) {
-    case TransitionCause::AttemptStarted:
-        return QStringLiteral("attempt_started");
-    case TransitionCause::AttemptSucceeded:
-        return QStringLiteral("attempt_succeeded");
-    case TransitionCause::AttemptFailed:
-        return QStringLiteral("attempt_failed");
-    case TransitionCause::AttemptTimedOut:
-        return QStringLiteral("attempt_timed_out");
-    case TransitionCause::RetryScheduled:
-        return QStringLiteral("retry_scheduled");
-    case TransitionCause::RetryDue:
-        return QStringLiteral("retry_due");
-    case TransitionCause::OperatorRetry:
-        return QStringLiteral("operator_retry");
-    case TransitionCause::OperatorCancel:
-        return QStringLiteral("operator_cancel");
-    case TransitionCause::RetriesStopped:
-        return QStringLiteral("retries_stopped");
-    }
-    return {};
+    return QString::fromLatin1(kCauseNames[static_cast<std::size_t>(c)]);
 }
 
 bool isTerminal(TaskState s)
 {
     return s == TaskState::Succeeded || s == TaskState::Cancelled || s == TaskState::Exhausted;
+}
+
+int attentionRank(TaskState s)
+{
+    switch (s) {
+    case TaskState::Exhausted:
+        return 0;
+    case TaskState::TimedOut:
+        return 1;
+    case TaskState::Failed:
+        return 2;
+    case TaskState::Deferred:
+        return 3;
+    case TaskState::RetryScheduled:
+        return 4;
+    case TaskState::Running:
+        return 5;
+    case TaskState::Pending:
+        return 6;
+    case TaskState::Cancelled:
+        return 7;
+    case TaskState::Succeeded:
+        return 8;
+    }
+    return 9;
 }
 
 } // namespace rebound

@@ -8,27 +8,31 @@ namespace {
 using S = TaskState;
 constexpr int N = TaskStateCount;
 
-// kAllowed[from][to]. Failed/TimedOut are short-lived: the retry decision moves them on to
-// RetryScheduled, Exhausted (any Stop but Cancelled) or Cancelled. A deferred decision keeps a
-// task in RetryScheduled without a transition.
+// kAllowed[from][to].
 constexpr std::array<std::array<bool, N>, N> makeTable()
 {
     std::array<std::array<bool, N>, N> t{};
-    auto allow = [&t](S from, S to) { t[int(from)][int(to)] = true; };
-    allow(S::Pending, S::Running);
-    allow(S::Pending, S::Cancelled);
-    allow(S::Running, S::Succeeded);
-    allow(S::Running, S::Failed);
-    allow(S::Running, S::TimedOut);
-    allow(S::Running, S::Cancelled);
-    for (S failed : {S::Failed, S::TimedOut}) {
-        allow(failed, S::RetryScheduled);
-        allow(failed, S::Exhausted);
-        allow(failed, S::Cancelled);
+    auto allow = [&t](S from, std::initializer_list<S> to) {
+        for (S s : to)
+            t[int(from)][int(s)] = true;
+    };
+    // An attempt's end may be seen without its start, and several may pass between two looks.
+    allow(S::Pending, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+    allow(S::Pending, {S::Cancelled});
+    allow(S::Running, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+    allow(S::Running, {S::Cancelled});
+    for (S undecided : {S::Failed, S::TimedOut}) {
+        allow(undecided, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+        allow(undecided, {S::RetryScheduled, S::Deferred, S::Exhausted, S::Cancelled});
     }
-    allow(S::RetryScheduled, S::Running);
-    allow(S::RetryScheduled, S::Exhausted);
-    allow(S::RetryScheduled, S::Cancelled);
+    allow(S::RetryScheduled, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+    allow(S::RetryScheduled, {S::Deferred, S::Exhausted, S::Cancelled});
+    allow(S::Deferred, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+    allow(S::Deferred, {S::RetryScheduled, S::Deferred, S::Exhausted, S::Cancelled});
+    // A dead task comes back only through a new attempt (an operator's, here or elsewhere).
+    allow(S::Exhausted, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
+    allow(S::Exhausted, {S::Cancelled});
+    allow(S::Cancelled, {S::Running, S::Succeeded, S::Failed, S::TimedOut});
     return t;
 }
 constexpr auto kAllowed = makeTable();
@@ -39,7 +43,7 @@ bool TaskStateMachine::isAllowed(TaskState from, TaskState to)
     return kAllowed[int(from)][int(to)];
 }
 
-Result<TransitionEvent> TaskStateMachine::transition(TaskState to, SteadyTime at,
+Result<TransitionEvent> TaskStateMachine::transition(TaskState to, SteadyTime at, int attempt,
                                                      TransitionCause cause, QString detail)
 {
     if (!isAllowed(m_state, to)) {
@@ -49,9 +53,7 @@ Result<TransitionEvent> TaskStateMachine::transition(TaskState to, SteadyTime at
     }
     const TaskState from = m_state;
     m_state = to;
-    if (to == TaskState::Running)
-        ++m_attempt;
-    return TransitionEvent{from, to, at, m_attempt, cause, std::move(detail)};
+    return TransitionEvent{from, to, at, attempt, cause, std::move(detail)};
 }
 
 } // namespace rebound

@@ -52,6 +52,11 @@ const char *kSchema[] = {
     " from_state TEXT NOT NULL, to_state TEXT NOT NULL, failure_rate REAL, slow_call_rate REAL, "
     "calls INTEGER,"
     " failed_calls INTEGER, slow_calls INTEGER, cause TEXT)",
+    "CREATE TABLE IF NOT EXISTS lifecycle_events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, task_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL, attempt INTEGER NOT NULL, from_state TEXT NOT NULL,"
+    " to_state TEXT NOT NULL, cause TEXT NOT NULL, detail TEXT)",
+    "CREATE INDEX IF NOT EXISTS lifecycle_task ON lifecycle_events (endpoint, task_id)",
     "CREATE TABLE IF NOT EXISTS policy_versions ("
     " version INTEGER PRIMARY KEY, at INTEGER NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT "
     "NULL, content BLOB NOT NULL)",
@@ -79,6 +84,7 @@ struct HistoryStore::Queue
         std::int64_t wallMs;
     };
     QList<Transition> transitions;
+    QList<LifecycleEvent> lifecycle;
     QList<ScheduledRetry> schedules;
     QList<QPair<QString, QString>> unschedules;
 };
@@ -183,6 +189,10 @@ void HistoryStore::queueBreakerTransition(const QString &endpoint, const QString
 {
     m_queue->transitions.append({endpoint, type, t, wallMs});
 }
+void HistoryStore::queueLifecycle(const LifecycleEvent &e)
+{
+    m_queue->lifecycle.append(e);
+}
 void HistoryStore::queueSchedule(const ScheduledRetry &s)
 {
     m_queue->schedules.append(s);
@@ -195,7 +205,8 @@ void HistoryStore::queueUnschedule(const QString &endpoint, const QString &taskI
 int HistoryStore::pendingWrites() const
 {
     return int(m_queue->attempts.size() + m_queue->decisions.size() + m_queue->transitions.size() +
-               m_queue->schedules.size() + m_queue->unschedules.size());
+               m_queue->lifecycle.size() + m_queue->schedules.size() +
+               m_queue->unschedules.size());
 }
 
 Result<void> HistoryStore::flush()
@@ -277,6 +288,16 @@ Result<void> HistoryStore::flush()
         q.addBindValue(t.t.cause);
         if (!q.exec())
             return fail(QStringLiteral("writing a breaker transition"));
+    }
+    q.prepare(QStringLiteral("INSERT INTO lifecycle_events (endpoint, task_id, at, attempt, "
+                             "from_state, to_state, cause, detail) VALUES (?,?,?,?,?,?,?,?)"));
+    for (const LifecycleEvent &e : std::as_const(m_queue->lifecycle)) {
+        for (const QVariant &v : {QVariant(e.endpoint), QVariant(e.taskId), QVariant(qint64(e.atWallMs)),
+                                  QVariant(e.attempt), QVariant(e.from), QVariant(e.to),
+                                  QVariant(e.cause), QVariant(e.detail)})
+            q.addBindValue(v);
+        if (!q.exec())
+            return fail(QStringLiteral("writing a lifecycle event"));
     }
     q.prepare(QStringLiteral("DELETE FROM scheduled_retries WHERE endpoint=? AND task_id=?"));
     for (const auto &[endpoint, id] : std::as_const(m_queue->unschedules)) {
@@ -395,6 +416,23 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
     return out;
 }
 
+QList<LifecycleEvent> HistoryStore::lifecycle(const QString &endpoint,
+                                              const QString &taskId) const
+{
+    QList<LifecycleEvent> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT attempt, from_state, to_state, cause, detail, at FROM "
+                             "lifecycle_events WHERE endpoint=? AND task_id=? ORDER BY id"));
+    q.addBindValue(endpoint);
+    q.addBindValue(taskId);
+    q.exec();
+    while (q.next())
+        out.append(LifecycleEvent{endpoint, taskId, q.value(0).toInt(), q.value(1).toString(),
+                                  q.value(2).toString(), q.value(3).toString(),
+                                  q.value(4).toString(), q.value(5).toLongLong()});
+    return out;
+}
+
 std::int64_t HistoryStore::attemptCount() const
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
@@ -433,7 +471,13 @@ Result<int> HistoryStore::purgeBefore(std::int64_t wallMs)
     q.addBindValue(qint64(wallMs));
     if (!q.exec())
         return sqlError(QStringLiteral("purging old attempts"), q.lastError());
-    return q.numRowsAffected();
+    const int removed = q.numRowsAffected();
+    q.prepare(QStringLiteral("DELETE FROM lifecycle_events WHERE at < ? AND (endpoint, task_id) "
+                             "NOT IN (SELECT endpoint, task_id FROM scheduled_retries)"));
+    q.addBindValue(qint64(wallMs));
+    if (!q.exec())
+        return sqlError(QStringLiteral("purging old lifecycle events"), q.lastError());
+    return removed;
 }
 
 Result<std::int64_t>

@@ -29,6 +29,21 @@ struct AttemptFacts
     RemoteAttempt attempt;
 };
 
+/// One move of a task's lifecycle (TaskStateMachine), as the history keeps it.
+struct LifecycleEvent
+{
+    QString endpoint;
+    QString taskId;
+    int attempt = 0;
+    QString from; ///< TaskState names (toText)
+    QString to;
+    QString cause; ///< TransitionCause name
+    QString detail;
+    std::int64_t atWallMs = 0;
+
+    friend bool operator==(const LifecycleEvent &, const LifecycleEvent &) = default;
+};
+
 /// What the console decided after an attempt ended.
 struct AttemptDecision
 {
@@ -96,6 +111,7 @@ public:
     void queueDecision(const AttemptDecision &decision);
     void queueBreakerTransition(const QString &endpoint, const QString &taskType,
                                 const BreakerTransition &t, std::int64_t wallMs);
+    void queueLifecycle(const LifecycleEvent &e);
     void queueSchedule(const ScheduledRetry &s);
     void queueUnschedule(const QString &endpoint, const QString &taskId);
     Result<void> flush();
@@ -126,6 +142,8 @@ public:
     };
     QList<Row> attempts(const QString &endpoint, const QString &taskId) const;
     std::int64_t attemptCount() const;
+    /// A task's lifecycle events, oldest first.
+    QList<LifecycleEvent> lifecycle(const QString &endpoint, const QString &taskId) const;
     /// Highest attempt number recorded per task of `endpoint` (reconciliation on start).
     QHash<QString, int> knownAttempts(const QString &endpoint) const;
     QString integrityCheck() const;
