@@ -186,10 +186,12 @@ int RemoteCommands::tasks(const QStringList &args, cli::Streams io)
     return cli::Ok;
 }
 
-int RemoteCommands::retry(const QStringList &args, cli::Streams io, bool cancel)
+int RemoteCommands::act(const QStringList &args, cli::Streams io, ActionKind kind)
 {
     Common c;
-    c.name = cancel ? QStringLiteral("reboundctl cancel") : QStringLiteral("reboundctl retry");
+    c.name = kind == ActionKind::OperatorCancel  ? QStringLiteral("reboundctl cancel")
+             : kind == ActionKind::AbortOperator ? QStringLiteral("reboundctl abort")
+                                                 : QStringLiteral("reboundctl retry");
     if (!parseCommon(c, args, io, {}))
         return usageOrHelp(c);
     if (c.parser.positionalArguments().size() != 1) {
@@ -213,14 +215,18 @@ int RemoteCommands::retry(const QStringList &args, cli::Streams io, bool cancel)
         io.err << c.name << ": " << id << ": malformed answer: " << task.error().message << "\n";
         return cli::Invalid;
     }
-    const QString action =
-        cancel ? QStringLiteral("cancel-operator") : QStringLiteral("attempt-operator");
-    const QByteArray key = TaskApi::idempotencyKey(endpoint->key(), id, task->attempt, action);
-    const ApiResponse r = call(
-        client, cancel ? TaskApi::cancel(id, task->version, key,
-                                         TaskApi::cancelBody(QStringLiteral("operator")))
-                       : TaskApi::startAttempt(id, task->version, key,
-                                               TaskApi::attemptBody(QStringLiteral("operator"))));
+    int attempt = task->attempt;
+    if (kind == ActionKind::AbortOperator) {
+        if (!task->lastAttempt || task->lastAttempt->outcome != AttemptOutcome::Running) {
+            io.err << c.name << ": " << id << ": no attempt of this task is running\n";
+            return cli::Invalid;
+        }
+        attempt = task->lastAttempt->number;
+    }
+    // The same entry (key, body, If-Match) a console would build: a console and this command
+    // acting on the same attempt are one action to the service.
+    const OutboxEntry e = ActionOutbox::make(endpoint->key(), *task, kind, attempt);
+    const ApiResponse r = call(client, ActionOutbox::request(e));
     if (!r.isSuccess()) {
         QString why = r.describe();
         if (r.status == 412)

@@ -18,8 +18,9 @@ const char *kHelp =
     "  policy          validate | import-grpc | export-grpc a policy file\n"
     "  watch           Run the orchestrator headless against an endpoint (JSON-line log)\n"
     "  tasks           List an endpoint's tasks\n"
-    "  retry ID        Start the next attempt of a failed task now (operator)\n"
+    "  retry ID        Start the next attempt of a failed, exhausted or cancelled task now\n"
     "  cancel ID       Cancel a task (operator)\n"
+    "  abort ID        End the task's running attempt as a timeout (operator)\n"
     "  export          Write the retry history as CSV\n"
     "\n"
     "Options:\n"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
         rc = ScheduleCommand::run(rest, io);
     } else if (command == QLatin1String("watch") || command == QLatin1String("tasks") ||
                command == QLatin1String("retry") || command == QLatin1String("cancel") ||
-               command == QLatin1String("export")) {
+               command == QLatin1String("abort") || command == QLatin1String("export")) {
         QStringList rest = args.mid(1);
         rest[0] = QStringLiteral("reboundctl ") + command;
         if (command == QLatin1String("watch"))
@@ -67,7 +68,10 @@ int main(int argc, char **argv)
         else if (command == QLatin1String("export"))
             rc = RemoteCommands::exportCsv(rest, io);
         else
-            rc = RemoteCommands::retry(rest, io, command == QLatin1String("cancel"));
+            rc = RemoteCommands::act(rest, io,
+                                     command == QLatin1String("cancel")  ? rebound::ActionKind::OperatorCancel
+                                     : command == QLatin1String("abort") ? rebound::ActionKind::AbortOperator
+                                                                         : rebound::ActionKind::OperatorAttempt);
     } else if (command == QLatin1String("policy")) {
         rc = PolicyCommand::run(args.mid(1), io);
     } else {

@@ -4,6 +4,7 @@
 #include "HistoryStore.h"
 #include "Orchestrator.h"
 #include "OrchestratorFixture.h"
+#include "ProcessRun.h"
 #include "TaskdProcess.h"
 
 #include <QJsonArray>
@@ -46,6 +47,7 @@ private Q_SLOTS:
     void historyEqualsServerWhenSomeoneElseActs();
     void retryNowRevivesAnExhaustedTask();
     void operatorAbortsARunningAttempt();
+    void reboundctlAbortsAndRevives();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -250,6 +252,37 @@ void TestAttempts::operatorAbortsARunningAttempt()
                               {{"If-Match", '"' + QByteArray::number(qint64(stale.ifMatch)) + '"'},
                                {"Idempotency-Key", "stale-abort"}});
     QCOMPARE(r.status, 409);
+}
+
+void TestAttempts::reboundctlAbortsAndRevives()
+{
+    TaskdProcess taskd;
+    QVERIFY2(taskd.start(0, R"({"types":{"stuck.op":{"hang":1.0}}})"), qPrintable(taskd.error));
+    const QString id = taskd.createTask(QStringLiteral("stuck.op"));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
+    const auto ctl = [&](const QString &command) {
+        return runProcess(QStringLiteral(REBOUNDCTL_PATH),
+                          {command, id, QStringLiteral("--url"), taskd.url}, env);
+    };
+    const ProcessRun abort = ctl(QStringLiteral("abort"));
+    QVERIFY2(abort.code == 0, qPrintable(abort.err));
+    QCOMPARE(abort.out, QStringLiteral("%1: failed, attempt 1\n").arg(id));
+    QCOMPARE(taskd.attempts(id)[0].toObject().value(QStringLiteral("outcome")).toString(),
+             QStringLiteral("timeout"));
+    // Nothing runs now: a second abort says so, in words, and changes nothing.
+    const ProcessRun again = ctl(QStringLiteral("abort"));
+    QCOMPARE(again.code, 1);
+    QVERIFY2(again.err.contains(QStringLiteral("no attempt of this task is running")),
+             qPrintable(again.err));
+    // Cancelled, then brought back by an operator.
+    QCOMPARE(ctl(QStringLiteral("cancel")).code, 0);
+    QCOMPARE(taskd.task(id).value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+    const ProcessRun revive = ctl(QStringLiteral("retry"));
+    QVERIFY2(revive.code == 0, qPrintable(revive.err));
+    QCOMPARE(revive.out, QStringLiteral("%1: running, attempt 2\n").arg(id));
+    QCOMPARE(taskd.attempts(id)[1].toObject().value(QStringLiteral("reason")).toString(),
+             QStringLiteral("operator"));
 }
 
 QTEST_GUILESS_MAIN(TestAttempts)

@@ -108,15 +108,7 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
     TaskTransport *transport = m_transportOf(e.endpoint);
     if (!transport)
         return; // the endpoint is gone; the entry stays for when it comes back
-    ApiRequest req;
-    if (e.action == QLatin1String("cancel"))
-        req = TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-    else if (e.action == QLatin1String("abort"))
-        req = TaskApi::abortAttempt(e.taskId, e.attemptNumber, e.ifMatch, e.idempotencyKey,
-                                    e.body);
-    else
-        req = TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-    transport->send(req, [this, e, answered = std::move(answered), backoff,
+    transport->send(request(e), [this, e, answered = std::move(answered), backoff,
                           tries](const ApiResponse &r) {
         // Refused before anything was done (overload, in flight, transport): the same again.
         const bool sendAgain =
@@ -143,6 +135,16 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
         if (answered)
             answered(e, r);
     });
+}
+
+ApiRequest ActionOutbox::request(const OutboxEntry &e)
+{
+    if (e.action == QLatin1String("cancel"))
+        return TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
+    if (e.action == QLatin1String("abort"))
+        return TaskApi::abortAttempt(e.taskId, e.attemptNumber, e.ifMatch, e.idempotencyKey,
+                                     e.body);
+    return TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
 }
 
 QString ActionOutbox::refusal(const OutboxEntry &e, const ApiResponse &r)

@@ -58,6 +58,8 @@ public:
     Result<void> submit(const OutboxEntry &entry, Answered answered);
     /// Sends again, unchanged, what the outbox holds for `endpoint` (written before a crash).
     void resume(const QString &endpoint, const Answered &answered);
+    /// The HTTP request an entry is sent as.
+    static ApiRequest request(const OutboxEntry &e);
     /// A final refusal in an operator's words (logged as action_refused).
     static QString refusal(const OutboxEntry &e, const ApiResponse &r);
     /// The backoff between re-sends of one entry.
