@@ -21,9 +21,11 @@ namespace {
 
 const QString kSpec = QStringLiteral(REBOUND_SPEC);
 const QByteArray kToken = "conformance-token-0123456789";
-// Attempts fail at once with 503, so tasks reach "failed" and can be retried and cancelled.
+// Attempts fail at once with 503, so tasks reach "failed" and can be retried and cancelled;
+// attempts of conformance.hung never end by themselves, so they can be aborted.
 const QByteArray kFailing =
-    R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10}})";
+    R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10},)"
+    R"("types":{"conformance.hung":{"hang":1.0}}})";
 
 QProcessEnvironment toolEnvironment()
 {
@@ -263,6 +265,10 @@ void TestConformance::provokedAnswersAreDeclared_data()
     row("key reused with another body", 422, false);
     row("replayed retry", 202, false);
     row("cancel twice", 409, false);
+    row("abort a running attempt", 200, false);
+    row("abort an ended attempt", 409, false);
+    row("abort an attempt that never was", 404, false);
+    row("bring back a cancelled task", 202, false);
     row("body over the cap", 413, false);
     row("nothing changed (weak ETag)", 304, false);
     row("expired cursor", 410, false);
@@ -341,6 +347,31 @@ void TestConformance::provokedAnswersAreDeclared()
                  200);
         r = viaPrism("POST", path, operatorBody,
                      {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-2"}});
+    } else if (scenario.startsWith(QLatin1String("abort"))) {
+        const QString id = m_taskd->createTask(QStringLiteral("conformance.hung"));
+        const bool never = scenario == QLatin1String("abort an attempt that never was");
+        const QString path =
+            attemptsPath(id) + (never ? QStringLiteral("/9/abort") : QStringLiteral("/1/abort"));
+        const QByteArray abortBody = R"({"reason":"operator"})";
+        if (scenario == QLatin1String("abort an ended attempt"))
+            QCOMPARE(viaPrism("POST", path, abortBody,
+                              {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-1"}})
+                         .status,
+                     200);
+        r = viaPrism("POST", path, abortBody,
+                     {{"If-Match", version(id)}, {"Idempotency-Key", keyFor()}});
+        if (r.status == 200)
+            QCOMPARE(r.json().value(QStringLiteral("lastAttempt")).toObject().value(
+                         QStringLiteral("outcome")),
+                     QJsonValue(QStringLiteral("timeout")));
+    } else if (scenario == QLatin1String("bring back a cancelled task")) {
+        const QString id = failedTask();
+        QCOMPARE(viaPrism("POST", QStringLiteral("/v1/tasks/") + id + QStringLiteral("/cancel"),
+                          operatorBody, {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-c"}})
+                     .status,
+                 200);
+        r = viaPrism("POST", attemptsPath(id), operatorBody,
+                     {{"If-Match", version(id)}, {"Idempotency-Key", keyFor()}});
     } else if (scenario == QLatin1String("body over the cap")) {
         const QByteArray big =
             R"({"type":"x","payload":")" + QByteArray(1200 * 1024, 'a') + R"("})";
