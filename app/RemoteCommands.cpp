@@ -1,6 +1,7 @@
 #include "RemoteCommands.h"
 
 #include "EndpointClient.h"
+#include "Engine.h"
 #include "HistoryStore.h"
 #include "JsonLog.h"
 #include "Orchestrator.h"
@@ -22,6 +23,7 @@
 #include <QSaveFile>
 #include <QSet>
 #include <QSslCertificate>
+#include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -282,67 +284,48 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
         return cli::Usage;
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    SeededRandom rng(QRandomGenerator::system()->generate64());
-    PolicyStore policies(clock);
     // Without --policies every task type gets the built-in defaults: a first try just works.
     const QString policyPath = c.parser.value(QStringLiteral("policies"));
-    if (!policyPath.isEmpty()) {
-        if (!QFile::exists(policyPath)) {
-            io.err << c.name << ": --policies " << policyPath << ": no such file\n";
-            return cli::Usage;
-        }
-        if (auto r = policies.open(policyPath); !r) {
-            io.err << c.name << ": " << policyPath << ":\n" << r.error().message << "\n";
-            return cli::Invalid;
-        }
+    if (!policyPath.isEmpty() && !QFile::exists(policyPath)) {
+        io.err << c.name << ": --policies " << policyPath << ": no such file\n";
+        return cli::Usage;
     }
     QString dbPath = c.parser.value(QStringLiteral("db"));
     if (dbPath.isEmpty())
         dbPath = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
                  QStringLiteral("/history.sqlite");
-    auto history = HistoryStore::open(dbPath);
-    if (!history) {
-        io.err << c.name << ": " << history.error().message << "\n";
+    auto engine = Engine::open({policyPath, {}, dbPath, retentionDays});
+    if (!engine) {
+        io.err << c.name << ": " << engine.error().message << "\n";
         return cli::Invalid;
     }
+    Engine &e = **engine;
+    // The log goes to stdout (the first purge runs once the event loop turns, so it is logged).
+    SystemClock logClock;
     QFile stdoutFile;
     (void)stdoutFile.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-    JsonLog::install(clock, &stdoutFile);
-    QObject::connect(&policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
-        JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
-                       {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
-    });
+    JsonLog::install(logClock, &stdoutFile);
+    const auto uninstall = qScopeGuard([] { JsonLog::uninstall(); });
     JsonLog::event(
         lcEngine, QtInfoMsg, QStringLiteral("watch_started"),
         {{QStringLiteral("endpoint"), endpoint->key()},
          {QStringLiteral("db"), dbPath},
+         {QStringLiteral("retention_days"), retentionDays},
          {QStringLiteral("policies"),
           policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
                                : policyPath}});
-    QTimer retention;
-    if (retentionDays > 0) {
-        const auto purge = [&] {
-            const auto removed = (*history)->purgeBefore(clock.wallNowMs() -
-                                                         std::int64_t(retentionDays) * 86'400'000);
-            if (removed && *removed > 0)
-                JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("history_purged"),
-                               {{QStringLiteral("attempts"), *removed}});
-        };
-        purge();
-        QObject::connect(&retention, &QTimer::timeout, purge);
-        retention.start(3'600'000);
-    }
-    Orchestrator orchestrator(policies, **history, clock, timers, rng);
-    orchestrator.addEndpoint(*endpoint);
+    QObject::connect(&e.policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
+        JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
+                       {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
+    });
+    e.orchestrator->addEndpoint(*endpoint);
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
-    orchestrator.stop();
+    e.orchestrator->stop();
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_stopped"),
-                   {{QStringLiteral("scheduled"), qint64(orchestrator.scheduledCount())}});
-    JsonLog::uninstall();
+                   {{QStringLiteral("scheduled"), qint64(e.orchestrator->scheduledCount())}});
+
     return cli::Ok;
 }
 

@@ -1,5 +1,5 @@
 // rebound: the operator console.
-#include "Console.h"
+#include "Engine.h"
 #include "CredentialStore.h"
 #include "DemoService.h"
 #include "EndpointsDialog.h"
@@ -10,6 +10,7 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QMessageBox>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -65,7 +66,11 @@ int main(int argc, char **argv)
                                          : data + QStringLiteral("/history.sqlite"));
     QFile defaults(QStringLiteral(":/rebound/default-policies.json"));
     defaults.open(QIODevice::ReadOnly);
-    auto console = Console::open(policyPath, dbPath, defaults.readAll());
+    // History older than the retention is purged (hourly), as `reboundctl watch` does.
+    const int retentionDays =
+        std::clamp(QSettings().value(QStringLiteral("history/retentionDays"), 30).toInt(), 0,
+                   36'500);
+    auto console = Engine::open({policyPath, defaults.readAll(), dbPath, retentionDays});
     if (!console) {
         QMessageBox::critical(
             nullptr, QStringLiteral("Rebound"),

@@ -2,9 +2,7 @@
 
 // Test helper: an orchestrator with its own policy file and database, as a console would have,
 // on the real clocks (whose wall time a test may shift to simulate a clock jump).
-#include "HistoryStore.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
+#include "Engine.h"
 #include "QtTimerSource.h"
 #include "SeededRandom.h"
 #include "SystemClock.h"
@@ -28,23 +26,16 @@ private:
     std::atomic<std::int64_t> m_offsetMs{0};
 };
 
+/// The engine as the console assembles it (Engine::open), on clocks a test can shift.
 struct OrchestratorFixture
 {
     OrchestratorFixture(const QString &url, const QByteArray &policyJson, const QString &dir,
                         const QString &name)
-        : timers(clock), rng(qHash(name)), policies(clock)
+        : timers(clock), rng(qHash(name)),
+          engine(open(dir + u'/' + name, policyJson, clock, timers, rng)),
+          policies(engine->policies), history(engine->history),
+          orchestrator(engine->orchestrator)
     {
-        QFile f(dir + u'/' + name + QStringLiteral("-policies.json"));
-        f.open(QIODevice::WriteOnly);
-        f.write(policyJson);
-        f.close();
-        if (!policies.open(f.fileName()))
-            qFatal("invalid test policy");
-        history =
-            std::move(rebound::HistoryStore::open(dir + u'/' + name + QStringLiteral(".sqlite")))
-                .value();
-        orchestrator =
-            std::make_unique<rebound::Orchestrator>(policies, *history, clock, timers, rng);
         endpoint.baseUrl = QUrl(url);
         endpoint.token = "test-token-123";
     }
@@ -58,10 +49,26 @@ struct OrchestratorFixture
     ShiftableClock clock;
     rebound::QtTimerSource timers;
     rebound::SeededRandom rng;
-    rebound::PolicyStore policies;
-    std::unique_ptr<rebound::HistoryStore> history;
-    std::unique_ptr<rebound::Orchestrator> orchestrator;
+    std::unique_ptr<rebound::Engine> engine;
+    rebound::PolicyStore &policies;
+    std::unique_ptr<rebound::HistoryStore> &history;
+    std::unique_ptr<rebound::Orchestrator> &orchestrator;
     rebound::EndpointConfig endpoint;
+
+private:
+    static std::unique_ptr<rebound::Engine> open(const QString &base, const QByteArray &policyJson,
+                                                 const rebound::Clock &clock,
+                                                 rebound::TimerSource &timers,
+                                                 rebound::RandomSource &rng)
+    {
+        QFile::remove(base + QStringLiteral("-policies.json"));
+        auto e = rebound::Engine::open({base + QStringLiteral("-policies.json"), policyJson,
+                                        base + QStringLiteral(".sqlite"), 0},
+                                       clock, timers, rng);
+        if (!e)
+            qFatal("invalid test engine: %s", qPrintable(e.error().message));
+        return std::move(e).value();
+    }
 };
 
 /// One policy "p" with fixed (jitter-free) exponential backoff, multiplier 2.

@@ -1,5 +1,5 @@
 // GUI tests: the real window, driven by objectName, against a real rebound-taskd.
-#include "Console.h"
+#include "Engine.h"
 #include "CredentialStore.h"
 #include "Csv.h"
 #include "DemoService.h"
@@ -78,7 +78,7 @@ private:
     QTemporaryDir m_configDir;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<TaskdProcess> m_taskd;
-    std::unique_ptr<Console> m_console;
+    std::unique_ptr<Engine> m_console;
     std::unique_ptr<MainWindow> m_window;
     std::unique_ptr<QAbstractItemModelTester> m_modelTester;
     std::unique_ptr<QAbstractItemModelTester> m_proxyTester;
@@ -110,8 +110,8 @@ void TestConsole::startConsole(const QByteArray &profile, const QByteArray &poli
 {
     m_taskd = std::make_unique<TaskdProcess>();
     QVERIFY(m_taskd->start(0, profile));
-    auto c = Console::open(m_dir->filePath(QStringLiteral("policies.json")),
-                           m_dir->filePath(QStringLiteral("history.sqlite")), policyJson);
+    auto c = Engine::open({m_dir->filePath(QStringLiteral("policies.json")), policyJson,
+                           m_dir->filePath(QStringLiteral("history.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
     m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("test"));
@@ -392,8 +392,8 @@ void TestConsole::demoStartsAndShowsRows()
     QVERIFY(url.ok());
     QFile defaults(QStringLiteral(":/rebound/default-policies.json"));
     QVERIFY(defaults.open(QIODevice::ReadOnly));
-    auto c = Console::open(m_dir->filePath(QStringLiteral("demo-policies.json")),
-                           m_dir->filePath(QStringLiteral("demo.sqlite")), defaults.readAll());
+    auto c = Engine::open({m_dir->filePath(QStringLiteral("demo-policies.json")),
+                           defaults.readAll(), m_dir->filePath(QStringLiteral("demo.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
     m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("demo"));
@@ -418,9 +418,9 @@ void TestConsole::untrustedCertificateShownThenTrusted()
         QStringList{QStringLiteral("--tls-cert"), tls + QStringLiteral("server.pem"),
                     QStringLiteral("--tls-key"), tls + QStringLiteral("server.key")});
     QVERIFY(m_taskd->start(0, R"({"default":{"latencyMinMs":5,"latencyMaxMs":10}})"));
-    auto c = Console::open(m_dir->filePath(QStringLiteral("policies.json")),
-                           m_dir->filePath(QStringLiteral("history.sqlite")),
-                           R"({"version":1,"policies":[{"name":"p"}]})");
+    auto c = Engine::open({m_dir->filePath(QStringLiteral("policies.json")),
+                           R"({"version":1,"policies":[{"name":"p"}]})",
+                           m_dir->filePath(QStringLiteral("history.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
     m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("tls"));

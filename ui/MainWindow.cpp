@@ -1,7 +1,7 @@
 #include "MainWindow.h"
 
 #include "ChartsPane.h"
-#include "Console.h"
+#include "Engine.h"
 #include "CredentialStore.h"
 #include "EndpointsDialog.h"
 #include "ExportDialog.h"
@@ -34,12 +34,12 @@
 
 namespace rebound {
 
-MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *parent)
-    : QMainWindow(parent), m_console(console),
-      m_model(new TaskTableModel(*console.orchestrator, console.clock, this)),
+MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
+    : QMainWindow(parent), m_engine(engine),
+      m_model(new TaskTableModel(*engine.orchestrator, engine.clock, this)),
       m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
-      m_detail(new TaskDetailPane(*console.orchestrator, this)),
-      m_charts(new ChartsPane(*console.orchestrator, console.clock, this)),
+      m_detail(new TaskDetailPane(*engine.orchestrator, this)),
+      m_charts(new ChartsPane(*engine.orchestrator, engine.clock, this)),
       m_notice(new QLabel(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)),
       m_credentials(new CredentialStore(this))
 {
@@ -110,20 +110,20 @@ MainWindow::MainWindow(Console &console, const QString &subtitle, QWidget *paren
         else
             m_detail->clear();
     });
-    connect(m_console.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
+    connect(m_engine.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
             &MainWindow::onEndpointStatus);
-    connect(m_console.orchestrator.get(), &Orchestrator::endpointRemoved, this,
+    connect(m_engine.orchestrator.get(), &Orchestrator::endpointRemoved, this,
             [this](const QString &endpoint) { delete m_endpointLabels.take(endpoint); });
-    connect(m_console.orchestrator.get(), &Orchestrator::notice, this,
+    connect(m_engine.orchestrator.get(), &Orchestrator::notice, this,
             [this](const QString &, const QString &id, const QString &message) {
                 showNotice(tr("%1: %2").arg(id, message));
             });
-    connect(m_console.orchestrator.get(), &Orchestrator::breakerTransition, this,
+    connect(m_engine.orchestrator.get(), &Orchestrator::breakerTransition, this,
             [this](const QString &, const QString &type, const BreakerTransition &t) {
                 if (t.to == BreakerHealth::Open)
                     showNotice(tr("Breaker for %1 opened: %2").arg(type, t.cause));
             });
-    connect(m_console.orchestrator.get(), &Orchestrator::taskStopped, this,
+    connect(m_engine.orchestrator.get(), &Orchestrator::taskStopped, this,
             [this](const QString &, const QString &id, StopReason r) {
                 statusBar()->showMessage(tr("%1 stopped retrying: %2").arg(id, toText(r)), 5000);
             });
@@ -257,7 +257,7 @@ void MainWindow::buildActions()
     connect(m_forceOpen, &QAction::triggered, this, [this] { breakerCommand(true); });
     connect(m_resetBreaker, &QAction::triggered, this, [this] { breakerCommand(false); });
     connect(m_readOnly, &QAction::toggled, this, [this](bool on) {
-        m_console.orchestrator->setReadOnly(on);
+        m_engine.orchestrator->setReadOnly(on);
         m_readOnlyBadge->setVisible(on);
         updateActions();
     });
@@ -311,7 +311,7 @@ void MainWindow::updateActions()
     const bool writable = !m_readOnly->isChecked();
     const auto any = [&sel](auto pred) { return std::any_of(sel.begin(), sel.end(), pred); };
     // The engine says what is possible, and why not: the tooltip of a disabled action tells.
-    Orchestrator &o = *m_console.orchestrator;
+    Orchestrator &o = *m_engine.orchestrator;
     const auto enable = [&](QAction *action, const QString &label,
                             QString (Orchestrator::*why)(const QString &, const QString &) const) {
         QString reason = sel.isEmpty() ? tr("Select one or more tasks.") : QString();
@@ -331,10 +331,10 @@ void MainWindow::updateActions()
     enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
            &Orchestrator::whyNotAbort);
     m_pause->setEnabled(writable && any([this](const Selected &s) {
-                            return !m_console.orchestrator->isPaused(s.type);
+                            return !m_engine.orchestrator->isPaused(s.type);
                         }));
     m_resume->setEnabled(writable && any([this](const Selected &s) {
-                             return m_console.orchestrator->isPaused(s.type);
+                             return m_engine.orchestrator->isPaused(s.type);
                          }));
     m_forceOpen->setEnabled(writable && !sel.isEmpty());
     m_resetBreaker->setEnabled(writable && !sel.isEmpty());
@@ -351,7 +351,7 @@ bool MainWindow::confirmBulk(const QString &what, int count)
 void MainWindow::retrySelected()
 {
     QList<Selected> sel = selection();
-    Orchestrator &o = *m_console.orchestrator;
+    Orchestrator &o = *m_engine.orchestrator;
     sel.erase(std::remove_if(sel.begin(), sel.end(),
                              [&o](const Selected &s) {
                                  return !o.whyNotRetry(s.endpoint, s.id).isEmpty();
@@ -387,7 +387,7 @@ void MainWindow::abortSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_console.orchestrator->abortAttempt(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        m_engine.orchestrator->abortAttempt(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
             if (!r)
                 showNotice(tr("%1: %2").arg(id, r.error().message));
             else
@@ -402,7 +402,7 @@ void MainWindow::cancelSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_console.orchestrator->cancelRetries(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
             if (!r)
                 showNotice(tr("%1: %2").arg(id, r.error().message));
             else
@@ -418,7 +418,7 @@ void MainWindow::pauseSelectedTypes(bool pause)
         if (!types.contains(s.type))
             types << s.type;
     for (const QString &t : types)
-        m_console.orchestrator->setPaused(t, pause);
+        m_engine.orchestrator->setPaused(t, pause);
     statusBar()->showMessage(
         (pause ? tr("Automatic retries paused for %1") : tr("Automatic retries resumed for %1"))
             .arg(types.join(QStringLiteral(", "))),
@@ -433,14 +433,14 @@ void MainWindow::breakerCommand(bool forceOpen)
         if (seen.contains({s.endpoint, s.type}))
             continue;
         seen.insert({s.endpoint, s.type});
-        m_console.orchestrator->commandBreaker(
+        m_engine.orchestrator->commandBreaker(
             s.endpoint, s.type, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
     }
 }
 
 void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
 {
-    if (!m_console.orchestrator->poller(endpoint))
+    if (!m_engine.orchestrator->poller(endpoint))
         return; // a late report from an endpoint just removed
     QLabel *&label = m_endpointLabels[endpoint];
     if (!label) {
@@ -457,7 +457,7 @@ void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus 
     }
     if (status.nextTryAt) {
         const auto s =
-            std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_console.clock.steadyNow()) / 1000);
+            std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_engine.clock.steadyNow()) / 1000);
         text += tr(", next try in %1 s").arg(s);
     }
     text += tr(" · poll %1 ms").arg(status.pollInterval.count());
@@ -478,7 +478,7 @@ void MainWindow::showNotice(const QString &text)
 
 void MainWindow::openPolicyEditor()
 {
-    PolicyEditorDialog dialog(m_console.policies, this);
+    PolicyEditorDialog dialog(m_engine.policies, this);
     dialog.exec();
 }
 
@@ -487,7 +487,7 @@ void MainWindow::openExport()
     QStringList ids;
     for (const Selected &s : selection())
         ids << s.id;
-    ExportDialog dialog(m_console.history->path(), m_model->taskTypes(), ids, this);
+    ExportDialog dialog(m_engine.history->path(), m_model->taskTypes(), ids, this);
     dialog.exec();
 }
 
@@ -498,13 +498,13 @@ void MainWindow::openEndpoints()
     auto *dialog = new EndpointsDialog(*m_credentials, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this,
-            [this, dialog] { m_console.orchestrator->addEndpoint(dialog->endpoint()); });
+            [this, dialog] { m_engine.orchestrator->addEndpoint(dialog->endpoint()); });
     dialog->open();
 }
 
 void MainWindow::forgetEndpoint()
 {
-    const QStringList endpoints = m_console.orchestrator->endpoints();
+    const QStringList endpoints = m_engine.orchestrator->endpoints();
     if (endpoints.isEmpty()) {
         showNotice(tr("No endpoint is being watched."));
         return;
@@ -518,7 +518,7 @@ void MainWindow::forgetEndpoint()
     dialog->setComboBoxItems(endpoints);
     dialog->setOkButtonText(tr("Forget"));
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &endpoint) {
-        m_console.orchestrator->removeEndpoint(endpoint);
+        m_engine.orchestrator->removeEndpoint(endpoint);
         EndpointsDialog::forget(endpoint);
         m_credentials->remove(endpoint, [](bool, const QByteArray &, const QString &) {});
         showNotice(tr("Stopped watching %1.").arg(endpoint));

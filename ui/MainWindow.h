@@ -16,7 +16,7 @@ namespace rebound {
 class CredentialStore;
 
 class ChartsPane;
-class Console;
+class Engine;
 class TaskDetailPane;
 class TaskFilterProxy;
 class TaskTableModel;
@@ -30,7 +30,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(Console &console, const QString &subtitle, QWidget *parent = nullptr);
+    MainWindow(Engine &engine, const QString &subtitle, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     TaskTableModel *model() const { return m_model; }
@@ -67,7 +67,7 @@ private:
     void forgetEndpoint();
     void about();
 
-    Console &m_console;
+    Engine &m_engine;
     TaskTableModel *m_model;
     TaskFilterProxy *m_proxy;
     QTableView *m_table;

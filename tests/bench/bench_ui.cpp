@@ -3,7 +3,7 @@
 // thread with a probe timer, the time to re-filter, a chart redraw, and resident memory —
 // for the coalesced batch path and, in the same run, a naive dataChanged-per-task path.
 #include "ChartsPane.h"
-#include "Console.h"
+#include "Engine.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
 
@@ -110,9 +110,9 @@ int main(int argc, char **argv)
     const bool quick = app.arguments().contains(QStringLiteral("--quick"));
     const int n = quick ? 20'000 : 100'000;
     QTemporaryDir dir;
-    auto console = std::move(Console::open(dir.filePath(QStringLiteral("p.json")),
-                                           dir.filePath(QStringLiteral("h.sqlite")),
-                                           R"({"version":1,"policies":[]})"))
+    auto console = std::move(Engine::open({dir.filePath(QStringLiteral("p.json")),
+                                           R"({"version":1,"policies":[]})",
+                                           dir.filePath(QStringLiteral("h.sqlite"))}))
                        .value();
     Orchestrator &o = *console->orchestrator;
     TaskTableModel model(o, console->clock);
