@@ -20,6 +20,7 @@
 #include <QDirIterator>
 #include <QDoubleSpinBox>
 #include <QInputDialog>
+#include <QListWidget>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void cancelRetriesCancelsOnServer();
     void policyEditAppliesToNextDecision();
     void editorSwitchesBetweenPolicies();
+    void editingOneFieldChangesOneLine();
     void invalidPolicyShowsErrorKeepsOld();
     void exportWritesCsv();
     void keychainRoundTrip();
@@ -241,10 +243,10 @@ void TestConsole::policyEditAppliesToNextDecision()
     startConsole(kFailing, policy(60'000));
     PolicyEditorDialog editor(m_console->policies, m_window.get());
     editor.show();
-    auto *initial = editor.findChild<QSpinBox *>(QStringLiteral("initialDelay"));
-    auto *cap = editor.findChild<QSpinBox *>(QStringLiteral("maxDelay"));
+    auto *initial = editor.findChild<QDoubleSpinBox *>(QStringLiteral("backoff.initialDelayMs"));
+    auto *cap = editor.findChild<QDoubleSpinBox *>(QStringLiteral("backoff.maxDelayMs"));
     QVERIFY(initial && cap);
-    QCOMPARE(initial->value(), 60'000);
+    QCOMPARE(initial->value(), 60'000.0);
     cap->setValue(123'000);
     initial->setValue(123'000);
     QVERIFY(editor.findChild<QPlainTextEdit *>(QStringLiteral("policyJson"))
@@ -275,11 +277,11 @@ void TestConsole::editorSwitchesBetweenPolicies()
     PolicyEditorDialog editor(m_console->policies, m_window.get());
     editor.show();
     auto *selector = editor.findChild<QComboBox *>(QStringLiteral("policySelector"));
-    auto *initial = editor.findChild<QSpinBox *>(QStringLiteral("initialDelay"));
+    auto *initial = editor.findChild<QDoubleSpinBox *>(QStringLiteral("backoff.initialDelayMs"));
     QCOMPARE(selector->count(), 2);
-    QCOMPARE(initial->value(), 111);
+    QCOMPARE(initial->value(), 111.0);
     selector->setCurrentIndex(1);
-    QCOMPARE(initial->value(), 222);
+    QCOMPARE(initial->value(), 222.0);
     initial->setValue(333); // edits the selected policy only
     // The other sections have form rows too.
     auto *threshold =
@@ -301,6 +303,41 @@ void TestConsole::editorSwitchesBetweenPolicies()
     QVERIFY(editor.findChild<QLabel *>(QStringLiteral("policyErrors"))
                 ->text()
                 .contains(QStringLiteral("policies[1].classification.retryableStatusCodes[0]")));
+}
+
+void TestConsole::editingOneFieldChangesOneLine()
+{
+    // A 30-day deadline (past what a 32-bit spin box holds) and formatting of the author's own.
+    const QByteArray file = "{\n  \"version\": 1,\n  \"policies\": [\n    {\n"
+                            "      \"name\": \"p\",\n      \"backoff\": {\n"
+                            "        \"initialDelayMs\": 200,\n        \"multiplier\": 2.0,\n"
+                            "        \"maxDelayMs\": 60000,\n"
+                            "        \"totalDeadlineMs\": 2592000000\n      }\n    }\n  ]\n}\n";
+    startConsole(kFailing, file);
+    PolicyEditorDialog editor(m_console->policies, m_window.get());
+    editor.show();
+    auto *deadline = editor.findChild<QDoubleSpinBox *>(QStringLiteral("backoff.totalDeadlineMs"));
+    QVERIFY(deadline);
+    QCOMPARE(deadline->value(), 2'592'000'000.0);
+    editor.findChild<QDoubleSpinBox *>(QStringLiteral("backoff.multiplier"))->setValue(3);
+    QVERIFY(editor.apply());
+    QCOMPARE(m_console->policies.current()->policies.first().backoff.totalDeadlineMs,
+             2'592'000'000LL);
+    QCOMPARE(m_console->policies.current()->policies.first().backoff.multiplier, 3.0);
+    // The file differs from what it was by exactly the edited line.
+    QFile f(m_console->policies.path());
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray(file).replace("\"multiplier\": 2.0", "\"multiplier\": 3"));
+    // And History says so: one line out, one line in.
+    auto *versions = editor.findChild<QListWidget *>(QStringLiteral("policyVersions"));
+    QTRY_COMPARE(versions->count(), 2);
+    versions->setCurrentRow(1);
+    const QStringList diff = editor.findChild<QPlainTextEdit *>(QStringLiteral("policyDiff"))
+                                 ->toPlainText()
+                                 .split(u'\n', Qt::SkipEmptyParts)
+                                 .mid(1);
+    QCOMPARE(diff, QStringList({QStringLiteral("-         \"multiplier\": 2.0,"),
+                                QStringLiteral("+         \"multiplier\": 3,")}));
 }
 
 void TestConsole::invalidPolicyShowsErrorKeepsOld()

@@ -1,7 +1,11 @@
 #include "Glob.h"
+#include "JsonTextEdit.h"
 #include "PolicyDocument.h"
+#include "PolicySchema.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace rebound;
@@ -22,6 +26,12 @@ private Q_SLOTS:
     void notJsonAndTooBig();
     void absurdDocuments_data();
     void absurdDocuments();
+    void schemaFieldsRoundTripAtTheirLimits_data();
+    void schemaFieldsRoundTripAtTheirLimits();
+    void schemaFieldsRefuseOutOfRange_data();
+    void schemaFieldsRefuseOutOfRange();
+    void textEditChangesOneValue_data();
+    void textEditChangesOneValue();
 };
 
 void TestPolicyDocument::minimalDocumentGetsDefaults()
@@ -294,6 +304,164 @@ void TestPolicyDocument::absurdDocuments()
     QCOMPARE(v.errors.size(), errorCount);
     if (errorCount > PolicyDocument::kMaxErrors)
         QCOMPARE(v.errors.last(), QStringLiteral("$: 1900 more errors not listed"));
+}
+
+void TestPolicyDocument::schemaFieldsRoundTripAtTheirLimits_data()
+{
+    QTest::addColumn<QString>("section");
+    QTest::addColumn<QString>("key");
+    for (const PolicyField &f : PolicySchema::fields())
+        QTest::addRow("%s.%s", f.section, f.key)
+            << QString::fromLatin1(f.section) << QString::fromLatin1(f.key);
+}
+
+void TestPolicyDocument::schemaFieldsRoundTripAtTheirLimits()
+{
+    QFETCH(QString, section);
+    QFETCH(QString, key);
+    const PolicyField &f = *PolicySchema::find(section, key);
+    // The largest value the validator accepts (the last choice, true) survives writing and
+    // reading unchanged: nothing between the file and the engine narrows it.
+    QJsonValue v;
+    switch (f.kind) {
+    case PolicyField::Kind::Real:
+        v = f.max;
+        break;
+    case PolicyField::Kind::Integer:
+        v = qint64(f.max);
+        break;
+    case PolicyField::Kind::Boolean:
+        v = false;
+        break;
+    case PolicyField::Kind::Choice:
+        v = f.choices.last();
+        break;
+    }
+    QJsonObject sectionObject{{key, v}};
+    // Fields checked against another one need room.
+    if (section == QLatin1String("backoff") && key == QLatin1String("initialDelayMs"))
+        sectionObject.insert(QStringLiteral("maxDelayMs"), f.max);
+    if (section == QLatin1String("timeout") && key == QLatin1String("floorMs"))
+        sectionObject.insert(QStringLiteral("ceilingMs"), f.max);
+    if (section == QLatin1String("timeout") && key == QLatin1String("minSamples"))
+        sectionObject.insert(QStringLiteral("windowSize"), f.max);
+    if (section == QLatin1String("breaker") && key == QLatin1String("windowSize"))
+        sectionObject.insert(QStringLiteral("windowType"), QStringLiteral("count"));
+    const QJsonObject doc{
+        {QStringLiteral("version"), 1},
+        {QStringLiteral("policies"),
+         QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("p")},
+                                {section, sectionObject}}}}};
+    const auto first = PolicyDocument::parse(QJsonDocument(doc).toJson());
+    QVERIFY2(first.ok(), qPrintable(first.errors.join(u'\n')));
+    QCOMPARE(f.get(first.set->policies.first()), v);
+    const auto second = PolicyDocument::parse(PolicyDocument::serialize(*first.set));
+    QVERIFY(second.ok());
+    QCOMPARE(f.get(second.set->policies.first()), v);
+    QCOMPARE(second.set->policies.first(), first.set->policies.first());
+}
+
+void TestPolicyDocument::schemaFieldsRefuseOutOfRange_data()
+{
+    QTest::addColumn<QString>("section");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<QString>("error");
+    for (const PolicyField &f : PolicySchema::fields()) {
+        const QString where = QStringLiteral("policies[0].%1.%2: ").arg(
+            QLatin1String(f.section), QLatin1String(f.key));
+        switch (f.kind) {
+        case PolicyField::Kind::Real:
+        case PolicyField::Kind::Integer: {
+            const QString max = f.kind == PolicyField::Kind::Integer
+                                    ? QString::number(qint64(f.max))
+                                    : QString::number(f.max, 'g', 15);
+            QTest::addRow("%s.%s above", f.section, f.key)
+                << QString::fromLatin1(f.section) << QString::fromLatin1(f.key)
+                << QJsonValue(f.max * 2 + 1) << where + QStringLiteral("must be ≤ ") + max;
+            break;
+        }
+        case PolicyField::Kind::Boolean:
+            QTest::addRow("%s.%s not a bool", f.section, f.key)
+                << QString::fromLatin1(f.section) << QString::fromLatin1(f.key)
+                << QJsonValue(1) << where + QStringLiteral("must be true or false");
+            break;
+        case PolicyField::Kind::Choice:
+            QTest::addRow("%s.%s unknown word", f.section, f.key)
+                << QString::fromLatin1(f.section) << QString::fromLatin1(f.key)
+                << QJsonValue(QStringLiteral("bogus"))
+                << where + QStringLiteral("must be one of ") + f.choices.join(QStringLiteral(", "));
+            break;
+        }
+    }
+}
+
+void TestPolicyDocument::schemaFieldsRefuseOutOfRange()
+{
+    QFETCH(QString, section);
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, value);
+    QFETCH(QString, error);
+    const QJsonObject doc{
+        {QStringLiteral("version"), 1},
+        {QStringLiteral("policies"),
+         QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("p")},
+                                {section, QJsonObject{{key, value}}}}}}};
+    const auto v = PolicyDocument::parse(QJsonDocument(doc).toJson());
+    QVERIFY(!v.ok());
+    QVERIFY2(v.errors.contains(error), qPrintable(v.errors.join(u'\n')));
+}
+
+void TestPolicyDocument::textEditChangesOneValue_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QStringList>("path");
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<QByteArray>("expected");
+    const QByteArray file = "{\n  \"version\": 1,\n  \"policies\": [\n    { \"name\": \"a\" },\n"
+                            "    {\n      \"name\": \"b\",\n      \"backoff\": {\n"
+                            "        \"multiplier\": 2.0,\n        \"totalDeadlineMs\": 2592000000\n"
+                            "      }\n    }\n  ]\n}\n";
+    const auto path = [](std::initializer_list<const char *> p) {
+        QStringList out;
+        for (const char *s : p)
+            out << QString::fromLatin1(s);
+        return out;
+    };
+    QTest::newRow("replace a number, keep 2.0 and the rest as written")
+        << file << path({"policies", "1", "backoff", "totalDeadlineMs"}) << QJsonValue(5000)
+        << QByteArray(file).replace("2592000000", "5000");
+    QTest::newRow("add a key to an object on several lines")
+        << file << path({"policies", "1", "backoff", "maxAttempts"}) << QJsonValue(7)
+        << QByteArray(file).replace("2592000000\n", "2592000000,\n        \"maxAttempts\": 7\n");
+    QTest::newRow("add a section to a one-line object")
+        << file << path({"policies", "0", "breaker", "minimumNumberOfCalls"}) << QJsonValue(5)
+        << QByteArray(file).replace(
+               "{ \"name\": \"a\" }",
+               "{ \"name\": \"a\", \"breaker\": {\"minimumNumberOfCalls\":5} }");
+    QTest::newRow("a string value")
+        << file << path({"policies", "1", "name"}) << QJsonValue(QStringLiteral("c"))
+        << QByteArray(file).replace("\"b\"", "\"c\"");
+    QTest::newRow("an empty object") << QByteArray("{}") << path({"a"}) << QJsonValue(true)
+                                     << QByteArray("{\"a\": true}");
+}
+
+void TestPolicyDocument::textEditChangesOneValue()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QStringList, path);
+    QFETCH(QJsonValue, value);
+    QFETCH(QByteArray, expected);
+    const auto r = JsonTextEdit::set(text, path, value);
+    QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
+    QCOMPARE(*r, expected);
+    QVERIFY(!QJsonDocument::fromJson(*r).isNull());
+    // Paths the text does not have are refused, in words.
+    const auto missing = JsonTextEdit::set(text, {QStringLiteral("policies"), QStringLiteral("9"),
+                                                  QStringLiteral("name")},
+                                           value);
+    if (text.contains("policies"))
+        QCOMPARE(missing.error().message, QStringLiteral("policies.9.name: no element 9"));
 }
 
 QTEST_APPLESS_MAIN(TestPolicyDocument)

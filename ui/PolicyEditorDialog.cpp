@@ -1,12 +1,15 @@
 #include "PolicyEditorDialog.h"
 
 #include "BackoffSequence.h"
+#include "JsonTextEdit.h"
 #include "PolicyDocument.h"
+#include "PolicySchema.h"
 #include "PolicyStore.h"
 
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -22,6 +25,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -30,10 +34,8 @@
 namespace rebound {
 
 PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
-    : QDialog(parent), m_store(store), m_policy(new QComboBox(this)), m_initial(new QSpinBox(this)),
-      m_multiplier(new QDoubleSpinBox(this)), m_cap(new QSpinBox(this)),
-      m_attempts(new QSpinBox(this)), m_deadline(new QSpinBox(this)), m_jitter(new QComboBox(this)),
-      m_factor(new QDoubleSpinBox(this)), m_json(new QPlainTextEdit(this)),
+    : QDialog(parent), m_store(store), m_policy(new QComboBox(this)),
+      m_json(new QPlainTextEdit(this)),
       m_errors(new QLabel(this)), m_preview(new QChartView(this)),
       m_versions(new QListWidget(this)), m_diff(new QPlainTextEdit(this))
 {
@@ -41,33 +43,11 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     setWindowTitle(tr("Policies"));
     resize(1000, 680);
     m_policy->setObjectName(QStringLiteral("policySelector"));
-    m_initial->setObjectName(QStringLiteral("initialDelay"));
-    m_multiplier->setObjectName(QStringLiteral("multiplier"));
-    m_cap->setObjectName(QStringLiteral("maxDelay"));
-    m_attempts->setObjectName(QStringLiteral("maxAttempts"));
-    m_deadline->setObjectName(QStringLiteral("totalDeadline"));
-    m_jitter->setObjectName(QStringLiteral("jitterMode"));
-    m_factor->setObjectName(QStringLiteral("randomizationFactor"));
     m_json->setObjectName(QStringLiteral("policyJson"));
     m_errors->setObjectName(QStringLiteral("policyErrors"));
     m_versions->setObjectName(QStringLiteral("policyVersions"));
     m_diff->setObjectName(QStringLiteral("policyDiff"));
 
-    m_initial->setRange(0, 86'400'000);
-    m_initial->setSuffix(tr(" ms"));
-    m_multiplier->setRange(0, 1000);
-    m_multiplier->setDecimals(2);
-    m_multiplier->setSingleStep(0.5);
-    m_cap->setRange(0, 604'800'000);
-    m_cap->setSuffix(tr(" ms"));
-    m_attempts->setRange(1, 1'000'000);
-    m_deadline->setRange(0, 2'000'000'000);
-    m_deadline->setSuffix(tr(" ms"));
-    m_deadline->setSpecialValueText(tr("none"));
-    for (const char *j : {"none", "full", "equal", "decorrelated", "proportional"})
-        m_jitter->addItem(QString::fromLatin1(j));
-    m_factor->setRange(0, 1);
-    m_factor->setSingleStep(0.1);
     m_json->setFont(QFont(QStringLiteral("monospace")));
     m_errors->setWordWrap(true);
     m_errors->setStyleSheet(QStringLiteral("QLabel { color: #d63b3b; }"));
@@ -78,14 +58,39 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
 
     auto *form = new QFormLayout;
     form->addRow(tr("Policy"), m_policy);
-    form->addRow(tr("Initial delay"), m_initial);
-    form->addRow(tr("Multiplier"), m_multiplier);
-    form->addRow(tr("Max delay (cap)"), m_cap);
-    form->addRow(tr("Max attempts"), m_attempts);
-    form->addRow(tr("Total deadline"), m_deadline);
-    form->addRow(tr("Jitter"), m_jitter);
-    form->addRow(tr("Randomization factor"), m_factor);
-    // Classification overrides and the numbers of the other sections.
+    // One row per field the schema shows in the editor, with the schema's range and unit: a
+    // value the validator accepts is a value the form can hold (a 30-day deadline included).
+    for (const PolicyField &f : PolicySchema::fields()) {
+        if (!f.inEditor)
+            continue;
+        QWidget *w = nullptr;
+        switch (f.kind) {
+        case PolicyField::Kind::Real:
+        case PolicyField::Kind::Integer: {
+            auto *box = new QDoubleSpinBox(this);
+            box->setRange(f.min, f.max);
+            box->setDecimals(f.kind == PolicyField::Kind::Integer ? 0 : 3);
+            if (*f.unit)
+                box->setSuffix(u' ' + QString::fromUtf8(f.unit));
+            w = box;
+            break;
+        }
+        case PolicyField::Kind::Choice: {
+            auto *combo = new QComboBox(this);
+            combo->addItems(f.choices);
+            w = combo;
+            break;
+        }
+        case PolicyField::Kind::Boolean:
+            w = new QCheckBox(this);
+            break;
+        }
+        w->setObjectName(f.path());
+        w->setToolTip(f.path());
+        form->addRow(tr(f.label), w);
+        m_rows.append({&f, w});
+    }
+    // The classification's lists, as comma-separated codes.
     m_retryable = new QLineEdit(this);
     m_retryable->setObjectName(QStringLiteral("retryableStatusCodes"));
     m_retryable->setPlaceholderText(tr("e.g. 409, 423"));
@@ -94,57 +99,16 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     m_nonRetryable->setPlaceholderText(tr("e.g. 502"));
     form->addRow(tr("Also retry HTTP"), m_retryable);
     form->addRow(tr("Never retry HTTP"), m_nonRetryable);
-    const BreakerConfig bd;
-    const BudgetConfig gd;
-    const HealthConfig hd;
-    struct Row
-    {
-        const char *section, *key;
-        QString label;
-        double min, max, def;
-        int decimals;
-        QString suffix;
-    };
-    const QList<Row> rows = {
-        {"breaker", "failureRateThreshold", tr("Breaker: failure rate ≥"), 1, 100,
-         bd.failureRateThreshold, 0, QStringLiteral(" %")},
-        {"breaker", "slowCallRateThreshold", tr("Breaker: slow-call rate ≥"), 1, 100,
-         bd.slowCallRateThreshold, 0, QStringLiteral(" %")},
-        {"breaker", "slowCallDurationThresholdMs", tr("Breaker: slow call from"), 1, 3.6e6,
-         double(bd.slowCallDurationThresholdMs), 0, tr(" ms")},
-        {"breaker", "minimumNumberOfCalls", tr("Breaker: minimum calls"), 1, 1e6,
-         double(bd.minimumNumberOfCalls), 0, QString()},
-        {"breaker", "waitDurationInOpenMs", tr("Breaker: wait in open"), 0, 3.6e6,
-         double(bd.waitDurationInOpenMs), 0, tr(" ms")},
-        {"budget", "budgetPercent", tr("Retry budget"), 0, 100, gd.budgetPercent, 0,
-         tr(" % of active")},
-        {"budget", "minRetryConcurrency", tr("Budget: min concurrency"), 0, 1e6,
-         double(gd.minRetryConcurrency), 0, QString()},
-        {"health", "errorWeight", tr("Health: error weight"), 0, 100, hd.errorWeight, 2, QString()},
-        {"health", "latencyWeight", tr("Health: latency weight"), 0, 100, hd.latencyWeight, 2,
-         QString()},
-        {"health", "timeoutWeight", tr("Health: timeout weight"), 0, 100, hd.timeoutWeight, 2,
-         QString()},
-        {"health", "unhealthyScore", tr("Health: deny retries at score"), 0.01, 100,
-         hd.unhealthyScore, 2, QString()},
-    };
-    for (const Row &r : rows) {
-        auto *box = new QDoubleSpinBox(this);
-        box->setObjectName(
-            QStringLiteral("%1.%2").arg(QLatin1String(r.section), QLatin1String(r.key)));
-        box->setRange(r.min, r.max);
-        box->setDecimals(r.decimals);
-        box->setSuffix(r.suffix);
-        box->setValue(r.def);
-        form->addRow(r.label, box);
-        m_fields.append({QString::fromLatin1(r.section), QString::fromLatin1(r.key), box, r.def});
-    }
     auto *formBox = new QWidget(this);
     formBox->setLayout(form);
+    // Many rows: the form scrolls, the dialog fits a laptop screen.
+    auto *formScroll = new QScrollArea(this);
+    formScroll->setWidget(formBox);
+    formScroll->setWidgetResizable(true);
 
     auto *tabs = new QTabWidget(this);
     auto *editor = new QSplitter(Qt::Horizontal, this);
-    editor->addWidget(formBox);
+    editor->addWidget(formScroll);
     editor->addWidget(m_json);
     auto *editTab = new QWidget(this);
     auto *editLayout = new QVBoxLayout(editTab);
@@ -176,15 +140,37 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
         m_json->setPlainText(QString::fromUtf8(m_store.history().at(row).content));
         apply();
     });
-    for (QSpinBox *s : {m_initial, m_cap, m_attempts, m_deadline})
-        connect(s, &QSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
-    for (const Field &f : std::as_const(m_fields))
-        connect(f.box, &QDoubleSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
-    for (QLineEdit *e : {m_retryable, m_nonRetryable})
-        connect(e, &QLineEdit::textEdited, this, &PolicyEditorDialog::formToJson);
-    for (QDoubleSpinBox *s : {m_multiplier, m_factor})
-        connect(s, &QDoubleSpinBox::valueChanged, this, &PolicyEditorDialog::formToJson);
-    connect(m_jitter, &QComboBox::currentIndexChanged, this, &PolicyEditorDialog::formToJson);
+    // Each row writes its own value, and only it.
+    for (const Row &r : std::as_const(m_rows)) {
+        const QString section = QString::fromLatin1(r.field->section);
+        const QString key = QString::fromLatin1(r.field->key);
+        if (auto *box = qobject_cast<QDoubleSpinBox *>(r.widget)) {
+            const bool integer = r.field->kind == PolicyField::Kind::Integer;
+            connect(box, &QDoubleSpinBox::valueChanged, this, [=, this](double v) {
+                edit(section, key, integer ? QJsonValue(qint64(std::llround(v))) : QJsonValue(v));
+            });
+        } else if (auto *combo = qobject_cast<QComboBox *>(r.widget)) {
+            connect(combo, &QComboBox::currentTextChanged, this,
+                    [=, this](const QString &v) { edit(section, key, v); });
+        } else if (auto *check = qobject_cast<QCheckBox *>(r.widget)) {
+            connect(check, &QCheckBox::toggled, this,
+                    [=, this](bool v) { edit(section, key, v); });
+        }
+    }
+    for (const auto &[line, key] : {std::pair{m_retryable, "retryableStatusCodes"},
+                                    std::pair{m_nonRetryable, "nonRetryableStatusCodes"}}) {
+        connect(line, &QLineEdit::textEdited, this, [this, key = QString::fromLatin1(key)](
+                                                        const QString &text) {
+            QJsonArray codes;
+            for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+                bool ok = false;
+                const int code = part.trimmed().toInt(&ok);
+                // A bad entry stays as written: validation names it.
+                codes.append(ok ? QJsonValue(code) : QJsonValue(part.trimmed()));
+            }
+            edit(QStringLiteral("classification"), key, codes);
+        });
+    }
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_syncing)
             jsonToForm();
@@ -237,22 +223,21 @@ void PolicyEditorDialog::jsonToForm()
     }
     const int i = m_policy->currentIndex();
     if (i >= 0 && i < policies.size()) {
-        const QJsonObject b = policies.at(i).toObject().value(QStringLiteral("backoff")).toObject();
-        const BackoffConfig d;
-        m_initial->setValue(
-            int(b.value(QStringLiteral("initialDelayMs")).toDouble(d.initialDelayMs)));
-        m_multiplier->setValue(b.value(QStringLiteral("multiplier")).toDouble(d.multiplier));
-        m_cap->setValue(int(b.value(QStringLiteral("maxDelayMs")).toDouble(d.maxDelayMs)));
-        m_attempts->setValue(b.value(QStringLiteral("maxAttempts")).toInt(d.maxAttempts));
-        m_deadline->setValue(
-            int(b.value(QStringLiteral("totalDeadlineMs")).toDouble(double(d.totalDeadlineMs))));
-        m_jitter->setCurrentText(b.value(QStringLiteral("jitter")).toString(toText(d.jitter)));
-        m_factor->setValue(
-            b.value(QStringLiteral("randomizationFactor")).toDouble(d.randomizationFactor));
         const QJsonObject policy = policies.at(i).toObject();
-        for (const Field &f : std::as_const(m_fields))
-            f.box->setValue(
-                policy.value(f.section).toObject().value(f.key).toDouble(f.defaultValue));
+        const RetryPolicy defaults;
+        for (const Row &r : std::as_const(m_rows)) {
+            const QJsonValue v = policy.value(QLatin1String(r.field->section))
+                                     .toObject()
+                                     .value(QLatin1String(r.field->key));
+            const QJsonValue shown = v.isUndefined() ? r.field->get(defaults) : v;
+            const QSignalBlocker block(r.widget); // showing is not editing
+            if (auto *box = qobject_cast<QDoubleSpinBox *>(r.widget))
+                box->setValue(shown.toDouble());
+            else if (auto *combo = qobject_cast<QComboBox *>(r.widget))
+                combo->setCurrentText(shown.toString());
+            else if (auto *check = qobject_cast<QCheckBox *>(r.widget))
+                check->setChecked(shown.toBool());
+        }
         const QJsonObject cls = policy.value(QStringLiteral("classification")).toObject();
         const auto codes = [&cls](const char *key) {
             QStringList out;
@@ -267,61 +252,22 @@ void PolicyEditorDialog::jsonToForm()
     updatePreview();
 }
 
-void PolicyEditorDialog::formToJson()
+void PolicyEditorDialog::edit(const QString &section, const QString &key, const QJsonValue &value)
 {
     if (m_syncing)
         return;
-    QJsonDocument doc = QJsonDocument::fromJson(m_json->toPlainText().toUtf8());
-    QJsonObject root = doc.object();
-    QJsonArray policies = root.value(QStringLiteral("policies")).toArray();
     const int i = m_policy->currentIndex();
-    if (i < 0 || i >= policies.size())
+    if (i < 0)
         return;
-    QJsonObject p = policies.at(i).toObject();
-    QJsonObject b = p.value(QStringLiteral("backoff")).toObject();
-    b.insert(QStringLiteral("initialDelayMs"), m_initial->value());
-    b.insert(QStringLiteral("multiplier"), m_multiplier->value());
-    b.insert(QStringLiteral("maxDelayMs"), m_cap->value());
-    b.insert(QStringLiteral("maxAttempts"), m_attempts->value());
-    b.insert(QStringLiteral("totalDeadlineMs"), m_deadline->value());
-    b.insert(QStringLiteral("jitter"), m_jitter->currentText());
-    b.insert(QStringLiteral("randomizationFactor"), m_factor->value());
-    p.insert(QStringLiteral("backoff"), b);
-    for (const Field &f : std::as_const(m_fields)) {
-        QJsonObject section = p.value(f.section).toObject();
-        // Defaults stay implicit unless the document already spelled them out.
-        if (section.contains(f.key) || f.box->value() != f.defaultValue) {
-            section.insert(f.key, f.box->value());
-            p.insert(f.section, section);
-        }
+    const auto edited =
+        JsonTextEdit::set(m_json->toPlainText().toUtf8(),
+                          {QStringLiteral("policies"), QString::number(i), section, key}, value);
+    if (!edited) {
+        m_errors->setText(edited.error().message);
+        return;
     }
-    QJsonObject cls = p.value(QStringLiteral("classification")).toObject();
-    const auto parseCodes = [](const QString &text) {
-        QJsonArray out;
-        for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
-            bool ok = false;
-            const int code = part.trimmed().toInt(&ok);
-            out.append(ok ? QJsonValue(code)
-                          : QJsonValue(part.trimmed())); // validation names a bad entry
-        }
-        return out;
-    };
-    for (const auto &[edit, key] : {std::pair{m_retryable, "retryableStatusCodes"},
-                                    std::pair{m_nonRetryable, "nonRetryableStatusCodes"}}) {
-        const QJsonArray codes = parseCodes(edit->text());
-        if (codes.isEmpty())
-            cls.remove(QLatin1String(key));
-        else
-            cls.insert(QLatin1String(key), codes);
-    }
-    if (cls.isEmpty())
-        p.remove(QStringLiteral("classification"));
-    else
-        p.insert(QStringLiteral("classification"), cls);
-    policies.replace(i, p);
-    root.insert(QStringLiteral("policies"), policies);
     m_syncing = true;
-    m_json->setPlainText(QString::fromUtf8(QJsonDocument(root).toJson(QJsonDocument::Indented)));
+    m_json->setPlainText(QString::fromUtf8(*edited));
     m_syncing = false;
     validate();
     updatePreview();
@@ -337,13 +283,17 @@ void PolicyEditorDialog::updatePreview()
 {
     // For the edited values: nominal delay per retry, the band jitter can put it in, and the
     // cumulative worst case against the deadline.
-    BackoffConfig c;
-    c.initialDelayMs = m_initial->value();
-    c.multiplier = std::max(1.0, m_multiplier->value());
-    c.maxDelayMs = std::max(m_cap->value(), m_initial->value());
-    c.maxAttempts = std::min(m_attempts->value(), 200);
-    c.randomizationFactor = m_factor->value();
-    const QString jitter = m_jitter->currentText();
+    // From the document as the engine would read it (a text with errors: the last good one).
+    const PolicyValidation parsed = PolicyDocument::parse(m_json->toPlainText().toUtf8());
+    if (!parsed.ok())
+        return;
+    const int i = m_policy->currentIndex();
+    if (i < 0 || i >= parsed.set->policies.size())
+        return;
+    BackoffConfig c = parsed.set->policies.at(i).backoff;
+    c.maxAttempts = std::min(c.maxAttempts, 200);
+    const double deadlineMs = double(c.totalDeadlineMs);
+    const QString jitter = toText(c.jitter);
     auto *nominal = new QLineSeries;
     nominal->setName(tr("delay (nominal)"));
     auto *lower = new QLineSeries;
@@ -379,21 +329,21 @@ void PolicyEditorDialog::updatePreview()
     chart->addSeries(nominal);
     chart->addSeries(cumulative);
     // A deadline far beyond the whole schedule would flatten the chart: name it instead.
-    const bool deadlineOnChart = m_deadline->value() > 0 && m_deadline->value() <= 3 * worst;
-    if (m_deadline->value() > 0 && !deadlineOnChart)
+    const bool deadlineOnChart = deadlineMs > 0 && deadlineMs <= 3 * worst;
+    if (deadlineMs > 0 && !deadlineOnChart)
         chartTitleSuffix = tr(" — deadline %1 s, beyond the worst case of %2 s")
-                               .arg(m_deadline->value() / 1000.0)
+                               .arg(deadlineMs / 1000.0)
                                .arg(worst / 1000.0, 0, 'f', 1);
-    else if (deadlineOnChart && worst > m_deadline->value())
+    else if (deadlineOnChart && worst > deadlineMs)
         chartTitleSuffix = tr(
             " — the worst case passes the deadline: later retries will stop as deadline_exceeded");
     if (deadlineOnChart) {
         auto *deadline = new QLineSeries;
         deadline->setName(tr("deadline"));
-        deadline->append(1, m_deadline->value());
-        deadline->append(std::max(2, c.maxAttempts - 1), m_deadline->value());
+        deadline->append(1, deadlineMs);
+        deadline->append(std::max(2, c.maxAttempts - 1), deadlineMs);
         chart->addSeries(deadline);
-        maxY = std::max(maxY, double(m_deadline->value()));
+        maxY = std::max(maxY, deadlineMs);
     }
     chart->createDefaultAxes();
     if (auto *y = qobject_cast<QValueAxis *>(chart->axes(Qt::Vertical).value(0))) {

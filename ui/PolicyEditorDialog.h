@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QJsonValue>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -9,6 +10,7 @@ class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QSpinBox;
+class QWidget;
 
 class QChartView;
 class QLineSeries;
@@ -17,9 +19,11 @@ class QAreaSeries;
 namespace rebound {
 
 class PolicyStore;
+struct PolicyField;
 
-/// Hot edit of the policies: a form for the backoff of each policy and the whole document as
-/// JSON, kept in sync; inline validation naming the field; a schedule preview (each retry's
+/// Hot edit of the policies: a form built from the policy schema (PolicySchema: its ranges,
+/// units and labels) and the whole document as JSON, kept in sync — a form edit changes that
+/// one value in the text and nothing else (JsonTextEdit); inline validation naming the field; a schedule preview (each retry's
 /// delay with its jitter band, and the cumulative worst case against the deadline); Apply
 /// hot-swaps the running policies and writes the file; the version history with a diff and
 /// Revert. Changes made to the file outside the console appear here live.
@@ -36,7 +40,8 @@ public:
 
 private:
     void loadFromStore();
-    void formToJson();
+    /// One form value into the text, at policies[i].section.key.
+    void edit(const QString &section, const QString &key, const QJsonValue &value);
     void jsonToForm();
     void validate();
     void updatePreview();
@@ -44,22 +49,13 @@ private:
 
     PolicyStore &m_store;
     QComboBox *m_policy;
-    QSpinBox *m_initial;
-    QDoubleSpinBox *m_multiplier;
-    QSpinBox *m_cap;
-    QSpinBox *m_attempts;
-    QSpinBox *m_deadline;
-    QComboBox *m_jitter;
-    QDoubleSpinBox *m_factor;
-    /// The other sections' numbers (breaker thresholds, budget, health) as generic form rows.
-    struct Field
+    /// The form's rows, one per schema field shown in the editor.
+    struct Row
     {
-        QString section;
-        QString key;
-        QDoubleSpinBox *box;
-        double defaultValue;
+        const PolicyField *field;
+        QWidget *widget; ///< QDoubleSpinBox, QComboBox or QCheckBox
     };
-    QList<Field> m_fields;
+    QList<Row> m_rows;
     QLineEdit *m_retryable;    ///< classification.retryableStatusCodes, comma separated
     QLineEdit *m_nonRetryable; ///< classification.nonRetryableStatusCodes
     QPlainTextEdit *m_json;

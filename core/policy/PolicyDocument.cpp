@@ -1,5 +1,7 @@
 #include "PolicyDocument.h"
 
+#include "PolicySchema.h"
+
 #include "JsonInput.h"
 
 #include <QJsonArray>
@@ -115,6 +117,40 @@ public:
         out = v.toBool();
     }
 
+    /// Any scalar field of the schema, checked against its kind and range.
+    void field(const PolicyField &f, RetryPolicy &p)
+    {
+        switch (f.kind) {
+        case PolicyField::Kind::Real: {
+            double d = f.get(p).toDouble();
+            number(f.key, d, f.min, f.max, f.minExclusive);
+            f.set(p, d);
+            return;
+        }
+        case PolicyField::Kind::Integer: {
+            qint64 i = f.get(p).toInteger();
+            integer(f.key, i, static_cast<std::int64_t>(f.min), static_cast<std::int64_t>(f.max));
+            f.set(p, QJsonValue(i));
+            return;
+        }
+        case PolicyField::Kind::Boolean: {
+            bool b = f.get(p).toBool();
+            boolean(f.key, b);
+            f.set(p, b);
+            return;
+        }
+        case PolicyField::Kind::Choice: {
+            const QJsonValue v = take(f.key);
+            if (v.isUndefined())
+                return;
+            if (!v.isString() || !f.choices.contains(v.toString()) || !f.set(p, v))
+                error(field(QString::fromLatin1(f.key)),
+                      QStringLiteral("must be one of ") + f.choices.join(QStringLiteral(", ")));
+            return;
+        }
+        }
+    }
+
     template <typename Enum>
     void choice(const char *key, Enum &out, std::optional<Enum> (*parse)(const QString &),
                 const char *allowed)
@@ -206,35 +242,35 @@ private:
     QSet<QString> m_seen;
 };
 
-constexpr double kMaxMs = 7.0 * 24 * 3600 * 1000; // a week: anything longer is a typo
-constexpr std::int64_t kMaxMsInt = 7LL * 24 * 3600 * 1000;
+/// The scalar fields of `section`, as PolicySchema declares them.
+void readFields(ObjectReader &r, const char *section, RetryPolicy &p)
+{
+    for (const PolicyField &f : PolicySchema::fields()) {
+        if (qstrcmp(f.section, section) == 0)
+            r.field(f, p);
+    }
+}
 
-void readBackoff(const QJsonValue &v, const QString &path, BackoffConfig &b, QStringList &errors)
+void readBackoff(const QJsonValue &v, const QString &path, RetryPolicy &p, QStringList &errors)
 {
     ObjectReader r(v, path, errors);
-    r.number("initialDelayMs", b.initialDelayMs, 0, kMaxMs);
-    r.number("multiplier", b.multiplier, 1, 1000);
-    r.number("maxDelayMs", b.maxDelayMs, 0, kMaxMs);
-    r.integer("maxAttempts", b.maxAttempts, 1, 1'000'000);
-    r.integer("totalDeadlineMs", b.totalDeadlineMs, 0, 365LL * 24 * 3600 * 1000);
-    r.choice("jitter", b.jitter, &jitterModeFromString,
-             "none, full, equal, decorrelated, proportional");
-    r.number("randomizationFactor", b.randomizationFactor, 0, 1);
-    r.integer("maxRetryAfterMs", b.maxRetryAfterMs, 0, kMaxMsInt);
+    readFields(r, "backoff", p);
+    const BackoffConfig &b = p.backoff;
     if (b.maxDelayMs < b.initialDelayMs)
         r.error(r.field(QStringLiteral("maxDelayMs")),
                 QStringLiteral("must be ≥ initialDelayMs (%1)").arg(num(b.initialDelayMs)));
 }
 
-void readClassification(const QJsonValue &v, const QString &path, ClassificationConfig &c,
+void readClassification(const QJsonValue &v, const QString &path, RetryPolicy &p,
                         QStringList &errors)
 {
     ObjectReader r(v, path, errors);
+    ClassificationConfig &c = p.classification;
     r.statusList("retryableStatusCodes", c.retryableStatusCodes);
     r.statusList("nonRetryableStatusCodes", c.nonRetryableStatusCodes);
     r.stringList("retryableProblemTypes", c.retryableProblemTypes);
     r.stringList("nonRetryableProblemTypes", c.nonRetryableProblemTypes);
-    r.boolean("retryTimeouts", c.retryTimeouts);
+    readFields(r, "classification", p);
     for (int code : c.retryableStatusCodes) {
         if (c.nonRetryableStatusCodes.contains(code))
             r.error(r.field(QStringLiteral("retryableStatusCodes")),
@@ -247,47 +283,20 @@ void readClassification(const QJsonValue &v, const QString &path, Classification
     }
 }
 
-void readBreaker(const QJsonValue &v, const QString &path, BreakerConfig &b, QStringList &errors)
+void readBreaker(const QJsonValue &v, const QString &path, RetryPolicy &p, QStringList &errors)
 {
     ObjectReader r(v, path, errors);
-    r.choice("windowType", b.windowType, &slidingWindowTypeFromString, "count, time");
-    r.integer("windowSize", b.windowSize, 1, 100'000);
-    r.integer("minimumNumberOfCalls", b.minimumNumberOfCalls, 1, 1'000'000);
-    r.number("failureRateThreshold", b.failureRateThreshold, 0, 100, true);
-    r.number("slowCallRateThreshold", b.slowCallRateThreshold, 0, 100, true);
-    r.integer("slowCallDurationThresholdMs", b.slowCallDurationThresholdMs, 1, kMaxMsInt);
-    r.integer("waitDurationInOpenMs", b.waitDurationInOpenMs, 0, kMaxMsInt);
-    r.integer("permittedCallsInHalfOpen", b.permittedCallsInHalfOpen, 1, 100'000);
-    r.integer("maxWaitInHalfOpenMs", b.maxWaitInHalfOpenMs, 0, kMaxMsInt);
-    r.boolean("automaticTransitionFromOpenToHalfOpen", b.automaticTransitionFromOpenToHalfOpen);
-    r.number("degradedFraction", b.degradedFraction, 0, 1, true);
-    r.number("degradedSlowdown", b.degradedSlowdown, 1, 100);
-    if (b.windowType == SlidingWindowType::TimeBased && b.windowSize > 3600)
+    readFields(r, "breaker", p);
+    if (p.breaker.windowType == SlidingWindowType::TimeBased && p.breaker.windowSize > 3600)
         r.error(r.field(QStringLiteral("windowSize")),
                 QStringLiteral("must be ≤ 3600 seconds for a time window"));
 }
 
-void readTimeout(const QJsonValue &v, const QString &path, TimeoutConfig &t, QStringList &errors)
+void readTimeout(const QJsonValue &v, const QString &path, RetryPolicy &p, QStringList &errors)
 {
     ObjectReader r(v, path, errors);
-    r.choice(
-        "mode", t.mode,
-        +[](const QString &s) -> std::optional<TimeoutMode> {
-            if (s == QLatin1String("adaptive"))
-                return TimeoutMode::Adaptive;
-            if (s == QLatin1String("fixed"))
-                return TimeoutMode::Fixed;
-            return std::nullopt;
-        },
-        "adaptive, fixed");
-    r.integer("fixedMs", t.fixedMs, 1, kMaxMsInt);
-    r.number("percentile", t.percentile, 0, 1, true);
-    r.number("multiplier", t.multiplier, 0, 100, true);
-    r.integer("windowSize", t.windowSize, 1, 100'000);
-    r.integer("minSamples", t.minSamples, 0, 100'000);
-    r.integer("floorMs", t.floorMs, 0, kMaxMsInt);
-    r.integer("ceilingMs", t.ceilingMs, 1, kMaxMsInt);
-    r.choice("sla", t.sla, &slaPresetFromString, "none, A, B");
+    readFields(r, "timeout", p);
+    const TimeoutConfig &t = p.timeout;
     if (t.ceilingMs < t.floorMs)
         r.error(r.field(QStringLiteral("ceilingMs")),
                 QStringLiteral("must be ≥ floorMs (%1)").arg(t.floorMs));
@@ -296,30 +305,11 @@ void readTimeout(const QJsonValue &v, const QString &path, TimeoutConfig &t, QSt
                 QStringLiteral("must be ≤ windowSize (%1)").arg(t.windowSize));
 }
 
-void readBudget(const QJsonValue &v, const QString &path, BudgetConfig &b, QStringList &errors)
+void readSection(const char *section, const QJsonValue &v, const QString &path, RetryPolicy &p,
+                 QStringList &errors)
 {
     ObjectReader r(v, path, errors);
-    r.number("ratePerSecond", b.ratePerSecond, 0, 1e6);
-    r.number("burst", b.burst, 1, 1e7);
-    r.number("budgetPercent", b.budgetPercent, 0, 100);
-    r.integer("minRetryConcurrency", b.minRetryConcurrency, 0, 1'000'000);
-    r.number("maxTokens", b.maxTokens, 0, 1e6);
-    r.number("tokenRatio", b.tokenRatio, 0, 1e6, true);
-    r.integer("recheckMs", b.recheckMs, 1, kMaxMsInt);
-}
-
-void readHealth(const QJsonValue &v, const QString &path, HealthConfig &h, QStringList &errors)
-{
-    ObjectReader r(v, path, errors);
-    r.number("errorWeight", h.errorWeight, 0, 100);
-    r.number("latencyWeight", h.latencyWeight, 0, 100);
-    r.number("timeoutWeight", h.timeoutWeight, 0, 100);
-    r.number("errorRateThreshold", h.errorRateThreshold, 0, 1, true);
-    r.number("latencyThresholdMs", h.latencyThresholdMs, 0, kMaxMs, true);
-    r.number("timeoutsPerMinuteThreshold", h.timeoutsPerMinuteThreshold, 0, 1e6, true);
-    r.number("unhealthyScore", h.unhealthyScore, 0, 100, true);
-    r.integer("windowMs", h.windowMs, 12, kMaxMsInt);
-    r.integer("recheckMs", h.recheckMs, 1, kMaxMsInt);
+    readFields(r, section, p);
 }
 
 QJsonArray toArray(const QList<int> &codes)
@@ -404,19 +394,15 @@ PolicyValidation PolicyDocument::fromJson(const QJsonObject &document)
                                        out.errors);
                     match.stringList("type", p.matchTypes, true);
                 }
-                readBackoff(r.take("backoff"), path + QStringLiteral(".backoff"), p.backoff,
-                            out.errors);
+                readBackoff(r.take("backoff"), path + QStringLiteral(".backoff"), p, out.errors);
                 readClassification(r.take("classification"),
-                                   path + QStringLiteral(".classification"), p.classification,
-                                   out.errors);
-                readBreaker(r.take("breaker"), path + QStringLiteral(".breaker"), p.breaker,
+                                   path + QStringLiteral(".classification"), p, out.errors);
+                readBreaker(r.take("breaker"), path + QStringLiteral(".breaker"), p, out.errors);
+                readTimeout(r.take("timeout"), path + QStringLiteral(".timeout"), p, out.errors);
+                readSection("budget", r.take("budget"), path + QStringLiteral(".budget"), p,
                             out.errors);
-                readTimeout(r.take("timeout"), path + QStringLiteral(".timeout"), p.timeout,
+                readSection("health", r.take("health"), path + QStringLiteral(".health"), p,
                             out.errors);
-                readBudget(r.take("budget"), path + QStringLiteral(".budget"), p.budget,
-                           out.errors);
-                readHealth(r.take("health"), path + QStringLiteral(".health"), p.health,
-                           out.errors);
                 set.policies << p;
             }
         }
@@ -441,86 +427,25 @@ QJsonObject PolicyDocument::toJson(const RetryPolicy &p)
                           p.matchTypes.size() == 1
                               ? QJsonValue(p.matchTypes.first())
                               : QJsonValue(QJsonArray::fromStringList(p.matchTypes))}});
-    const BackoffConfig &b = p.backoff;
-    o.insert(QStringLiteral("backoff"),
-             QJsonObject{
-                 {QStringLiteral("initialDelayMs"), b.initialDelayMs},
-                 {QStringLiteral("multiplier"), b.multiplier},
-                 {QStringLiteral("maxDelayMs"), b.maxDelayMs},
-                 {QStringLiteral("maxAttempts"), b.maxAttempts},
-                 {QStringLiteral("totalDeadlineMs"), qint64(b.totalDeadlineMs)},
-                 {QStringLiteral("jitter"), toText(b.jitter)},
-                 {QStringLiteral("randomizationFactor"), b.randomizationFactor},
-                 {QStringLiteral("maxRetryAfterMs"), qint64(b.maxRetryAfterMs)},
-             });
-    const ClassificationConfig &c = p.classification;
-    o.insert(QStringLiteral("classification"),
-             QJsonObject{
-                 {QStringLiteral("retryableStatusCodes"), toArray(c.retryableStatusCodes)},
-                 {QStringLiteral("nonRetryableStatusCodes"), toArray(c.nonRetryableStatusCodes)},
-                 {QStringLiteral("retryableProblemTypes"),
-                  QJsonArray::fromStringList(c.retryableProblemTypes)},
-                 {QStringLiteral("nonRetryableProblemTypes"),
-                  QJsonArray::fromStringList(c.nonRetryableProblemTypes)},
-                 {QStringLiteral("retryTimeouts"), c.retryTimeouts},
-             });
-    const BreakerConfig &k = p.breaker;
-    o.insert(
-        QStringLiteral("breaker"),
-        QJsonObject{
-            {QStringLiteral("windowType"), toText(k.windowType)},
-            {QStringLiteral("windowSize"), k.windowSize},
-            {QStringLiteral("minimumNumberOfCalls"), k.minimumNumberOfCalls},
-            {QStringLiteral("failureRateThreshold"), k.failureRateThreshold},
-            {QStringLiteral("slowCallRateThreshold"), k.slowCallRateThreshold},
-            {QStringLiteral("slowCallDurationThresholdMs"), qint64(k.slowCallDurationThresholdMs)},
-            {QStringLiteral("waitDurationInOpenMs"), qint64(k.waitDurationInOpenMs)},
-            {QStringLiteral("permittedCallsInHalfOpen"), k.permittedCallsInHalfOpen},
-            {QStringLiteral("maxWaitInHalfOpenMs"), qint64(k.maxWaitInHalfOpenMs)},
-            {QStringLiteral("automaticTransitionFromOpenToHalfOpen"),
-             k.automaticTransitionFromOpenToHalfOpen},
-            {QStringLiteral("degradedFraction"), k.degradedFraction},
-            {QStringLiteral("degradedSlowdown"), k.degradedSlowdown},
-        });
-    const TimeoutConfig &t = p.timeout;
-    o.insert(
-        QStringLiteral("timeout"),
-        QJsonObject{
-            {QStringLiteral("mode"), t.mode == TimeoutMode::Adaptive ? QStringLiteral("adaptive")
-                                                                     : QStringLiteral("fixed")},
-            {QStringLiteral("fixedMs"), qint64(t.fixedMs)},
-            {QStringLiteral("percentile"), t.percentile},
-            {QStringLiteral("multiplier"), t.multiplier},
-            {QStringLiteral("windowSize"), t.windowSize},
-            {QStringLiteral("minSamples"), t.minSamples},
-            {QStringLiteral("floorMs"), qint64(t.floorMs)},
-            {QStringLiteral("ceilingMs"), qint64(t.ceilingMs)},
-            {QStringLiteral("sla"), toText(t.sla)},
-        });
-    const BudgetConfig &g = p.budget;
-    o.insert(QStringLiteral("budget"),
-             QJsonObject{
-                 {QStringLiteral("ratePerSecond"), g.ratePerSecond},
-                 {QStringLiteral("burst"), g.burst},
-                 {QStringLiteral("budgetPercent"), g.budgetPercent},
-                 {QStringLiteral("minRetryConcurrency"), g.minRetryConcurrency},
-                 {QStringLiteral("maxTokens"), g.maxTokens},
-                 {QStringLiteral("tokenRatio"), g.tokenRatio},
-                 {QStringLiteral("recheckMs"), qint64(g.recheckMs)},
-             });
-    const HealthConfig &h = p.health;
-    o.insert(QStringLiteral("health"),
-             QJsonObject{
-                 {QStringLiteral("errorWeight"), h.errorWeight},
-                 {QStringLiteral("latencyWeight"), h.latencyWeight},
-                 {QStringLiteral("timeoutWeight"), h.timeoutWeight},
-                 {QStringLiteral("errorRateThreshold"), h.errorRateThreshold},
-                 {QStringLiteral("latencyThresholdMs"), h.latencyThresholdMs},
-                 {QStringLiteral("timeoutsPerMinuteThreshold"), h.timeoutsPerMinuteThreshold},
-                 {QStringLiteral("unhealthyScore"), h.unhealthyScore},
-                 {QStringLiteral("windowMs"), qint64(h.windowMs)},
-                 {QStringLiteral("recheckMs"), qint64(h.recheckMs)},
-             });
+    // Every scalar field from the schema, section by section; the classification's lists too.
+    for (const QString &section : PolicySchema::sections()) {
+        QJsonObject obj;
+        for (const PolicyField &f : PolicySchema::fields()) {
+            if (section == QLatin1String(f.section))
+                obj.insert(QLatin1String(f.key), f.get(p));
+        }
+        if (section == QLatin1String("classification")) {
+            const ClassificationConfig &c = p.classification;
+            obj.insert(QStringLiteral("retryableStatusCodes"), toArray(c.retryableStatusCodes));
+            obj.insert(QStringLiteral("nonRetryableStatusCodes"),
+                       toArray(c.nonRetryableStatusCodes));
+            obj.insert(QStringLiteral("retryableProblemTypes"),
+                       QJsonArray::fromStringList(c.retryableProblemTypes));
+            obj.insert(QStringLiteral("nonRetryableProblemTypes"),
+                       QJsonArray::fromStringList(c.nonRetryableProblemTypes));
+        }
+        o.insert(section, obj);
+    }
     return o;
 }
 
