@@ -55,28 +55,27 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                        flush();
                    }
                }),
-      m_queue(clock, timers), m_watch(clock, timers), m_book(clock)
+      m_watch(clock, timers), m_book(clock), m_journal(history, m_book),
+      m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
+                  {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
+                   [this](TrackedTask &t, StopReason r) { stopTask(t, r); },
+                   [this](TrackedTask &t) {
+                       updateLifecycle(t);
+                       emitChanged(taskKey(t.endpoint, t.remote.id));
+                   },
+                   [this] { return m_readOnly; }})
 {
     if (!m_transports) {
         m_transports = [this](const EndpointConfig &config) -> std::unique_ptr<TaskTransport> {
             return std::make_unique<EndpointClient>(config, m_clock, m_rng);
         };
     }
-    m_queue.setHandler([this](const QString &key) { onDue(key); });
     m_watch.setHandler([this](const QString &key) { onOverrun(key); });
     m_guards.setTransitionListener([this](const GuardKey &k, const BreakerTransition &t) {
-        m_history.queueBreakerTransition(k.endpoint, k.taskType, t, m_book.toWall(t.at));
-        JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
-                       {{QStringLiteral("endpoint"), k.endpoint},
-                        {QStringLiteral("task_type"), k.taskType},
-                        {QStringLiteral("from"), toText(t.from)},
-                        {QStringLiteral("to"), toText(t.to)},
-                        {QStringLiteral("cause"), t.cause}});
+        m_journal.breaker(k, t);
         Q_EMIT breakerTransition(k.endpoint, k.taskType, t);
         flush();
     });
-    for (const ScheduledRetry &s : m_history.scheduled())
-        m_restored.insert(taskKey(s.endpoint, s.taskId), s);
     connect(&m_policies, &PolicyStore::policiesChanged, this, [this](int version) {
         const PolicyVersion v = m_policies.history().last();
         (void)m_history.recordPolicyVersion(version, v.at.toMSecsSinceEpoch(), v.source, v.sha256,
@@ -103,15 +102,6 @@ void Orchestrator::stop()
     }
 }
 
-Duration Orchestrator::longestWait(const QString &taskType) const
-{
-    const RetryPolicy &p = m_policies.current()->policyFor(taskType);
-    const double backoff = p.backoff.maxDelayMs * std::max(1.0, p.breaker.degradedSlowdown);
-    return Duration(
-        std::max({static_cast<std::int64_t>(std::ceil(backoff)), p.backoff.maxRetryAfterMs,
-                  p.breaker.waitDurationInOpenMs + p.breaker.maxWaitInHalfOpenMs,
-                  p.budget.recheckMs, p.health.recheckMs}));
-}
 
 void Orchestrator::addEndpoint(const EndpointConfig &config)
 {
@@ -153,9 +143,8 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     if (!gone.isEmpty())
         Q_EMIT tasksAboutToBeRemoved(gone);
     for (const QString &key : std::as_const(gone)) {
-        m_queue.cancel(key);
+        m_scheduler.forget(key);
         m_watch.cancel(key);
-        m_restored.remove(key);
         m_reader.forget(endpoint, m_book.find(key)->remote.id);
         m_book.remove(key);
     }
@@ -191,7 +180,7 @@ const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &ta
 std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
                                                     const QString &taskId) const
 {
-    return m_queue.dueOf(taskKey(endpoint, taskId));
+    return m_scheduler.dueOf(taskKey(endpoint, taskId));
 }
 
 std::optional<SteadyTime> Orchestrator::attemptTimeoutAt(const QString &endpoint,
@@ -260,11 +249,7 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
                 m_reader.readAttempts(endpoint, remote.id);
-            if (const auto r = m_restored.constFind(key);
-                r != m_restored.constEnd() && r->failedAttempt == remote.attempt) {
-                t->decidedAttempt = r->failedAttempt;
-                t->recordedAttempt = r->failedAttempt;
-            }
+            m_scheduler.adopt(*t);
         }
         observe(*t, remote, lastBatch, changed);
     }
@@ -291,88 +276,18 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
     // What happened on the service first (an attempt began or ended), then what this console
     // decides about it: two moves of the lifecycle, each with its own cause.
     updateLifecycle(t);
-    const SteadyTime now = m_clock.steadyNow();
-    switch (remote.state) {
-    case RemoteState::Succeeded:
-    case RemoteState::Cancelled:
-        if (m_queue.cancel(key) || m_restored.remove(key))
-            m_history.queueUnschedule(t.endpoint, remote.id);
-        break;
-    case RemoteState::Failed:
-        if (m_restored.contains(key)) {
-            const ScheduledRetry s = m_restored.take(key);
-            if (s.failedAttempt == remote.attempt) {
-                // Resume the retry scheduled before a restart at its original time — bounded
-                // by what the policy could ever have asked for, since the time on disk is wall
-                // time: a clock that jumped back (or a database from another machine) must not
-                // hold a retry for hours.
-                m_queue.schedule(key, std::clamp(m_book.toSteady(s.dueWallMs), now,
-                                                 now + longestWait(remote.type)));
-                t.decidedAttempt = remote.attempt;
-                break;
-            }
-            m_history.queueUnschedule(t.endpoint, remote.id);
-        }
-        if (t.decidedAttempt < remote.attempt && !t.actionInFlight && remote.lastAttempt &&
-            ended(*remote.lastAttempt))
-            decide(t);
-        break;
-    case RemoteState::Pending:
-    case RemoteState::Running:
-        if (m_queue.cancel(key))
-            m_history.queueUnschedule(t.endpoint, remote.id); // someone else started it
-        break;
-    }
+    m_scheduler.observed(t);
     updateLifecycle(t);
 }
 
 void Orchestrator::updateLifecycle(TrackedTask &t)
 {
-    const QString key = taskKey(t.endpoint, t.remote.id);
-    const TaskCondition next = TaskBook::derive(t, m_queue.dueOf(key));
-    const TaskCondition previous = t.condition;
-    t.condition = next;
-    const TaskState from = t.lifecycle.state();
-    const bool moved = next.state != from ||
-                       (next.state == TaskState::Deferred && next.deferReason != previous.deferReason) ||
-                       ((next.state == TaskState::Running || next.state == TaskState::Failed ||
-                         next.state == TaskState::TimedOut) &&
-                        t.lifecycleAttempt != t.remote.attempt);
-    t.lifecycleAttempt = t.remote.attempt;
-    if (!moved || (from == TaskState::Pending && next.state == TaskState::Pending))
-        return;
-    const TransitionCause cause = TaskBook::causeOf(t, from, next.state);
-    QString detail;
-    if (next.deferReason)
-        detail = toText(*next.deferReason);
-    else if (next.stopReason)
-        detail = toText(*next.stopReason);
-    else if (t.remote.lastAttempt && t.remote.lastAttempt->httpStatus &&
-             (next.state == TaskState::Failed))
-        detail = QStringLiteral("HTTP %1").arg(*t.remote.lastAttempt->httpStatus);
-    auto event = t.lifecycle.transition(next.state, m_clock.steadyNow(), t.remote.attempt, cause,
-                                        detail);
-    if (!event) {
-        // The service is the truth: the engine follows it, and says its model was wrong.
-        JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("lifecycle_illegal"),
-                       {{QStringLiteral("endpoint"), t.endpoint},
-                        {QStringLiteral("task_id"), t.remote.id},
-                        {QStringLiteral("cause"), event.error().message}});
-        t.lifecycle = TaskStateMachine(next.state);
-        return;
-    }
-    JsonLog::event(lcEngine, QtDebugMsg, QStringLiteral("task_transition"),
-                   {{QStringLiteral("endpoint"), t.endpoint},
-                    {QStringLiteral("task_id"), t.remote.id},
-                    {QStringLiteral("attempt"), event->attempt},
-                    {QStringLiteral("from"), toText(event->from)},
-                    {QStringLiteral("to"), toText(event->to)},
-                    {QStringLiteral("cause"), toText(event->cause)},
-                    {QStringLiteral("detail"), event->detail}});
-    m_history.queueLifecycle(LifecycleEvent{t.endpoint, t.remote.id, event->attempt,
-                                            toText(event->from), toText(event->to),
-                                            toText(event->cause), event->detail,
-                                            m_book.toWall(event->at)});
+    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(taskKey(t.endpoint, t.remote.id)),
+                                         m_clock.steadyNow());
+    if (!moved)
+        m_journal.illegalTransition(t, moved.error());
+    else if (*moved)
+        m_journal.transition(t, **moved);
 }
 
 void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
@@ -431,103 +346,7 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
     }
 }
 
-void Orchestrator::decide(TrackedTask &t)
-{
-    const QString key = taskKey(t.endpoint, t.remote.id);
-    const RemoteAttempt &a = *t.remote.lastAttempt;
-    const std::shared_ptr<const PolicySet> set = m_policies.current();
-    const RetryPolicy &p = set->policyFor(t.remote.type);
-    TypeGuards &g = guards(t);
-    if (!t.backoff || t.policyName != p.name || t.policyVersion != g.policyVersion)
-        t.backoff.emplace(p.backoff);
-    t.policyName = p.name;
-    t.policyVersion = g.policyVersion;
 
-    RetryContext ctx;
-    ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
-    ctx.attemptsMade = t.remote.attempt - t.allowanceBase;
-    ctx.firstAttemptStart = t.createdAt;
-    ctx.failedAttemptEnd = m_book.failureEnd(t, a);
-    if (a.retryAfterMs)
-        ctx.retryAfter = Duration(*a.retryAfterMs);
-    ctx.cancelled = t.remote.state == RemoteState::Cancelled;
-    ctx.paused = m_paused.contains(t.remote.type);
-    const SteadyTime now = m_clock.steadyNow();
-    const RetryDecision d =
-        RetryDecider::decide(ctx, p, *t.backoff, m_rng,
-                             RetryGates{g.breaker.get(), g.budget.get(), g.health.get()}, now);
-    t.lastDecision = d;
-    t.decisionFor = a.number;
-    t.decidedAt = now;
-
-    AttemptDecision rec;
-    rec.endpoint = t.endpoint;
-    rec.taskId = t.remote.id;
-    rec.attempt = a.number;
-    rec.errorClass = ctx.classification.errorClass;
-    rec.policy = p.name;
-    rec.policyVersion = g.policyVersion;
-    QJsonObject log{{QStringLiteral("endpoint"), t.endpoint},
-                    {QStringLiteral("task_id"), t.remote.id},
-                    {QStringLiteral("attempt"), a.number},
-                    {QStringLiteral("cause"), ctx.classification.reason},
-                    {QStringLiteral("trace_id"), a.traceId},
-                    {QStringLiteral("policy"), p.name},
-                    {QStringLiteral("decision"), describe(d, now)}};
-
-    if (const auto *r = std::get_if<RetryPlan>(&d)) {
-        rec.delayMs = r->delay.count();
-        rec.jitter = r->jitter;
-        if (r->retryAfter && r->retryAfterUsed)
-            rec.retryAfterMs = r->retryAfter->count();
-        t.decidedAttempt = a.number;
-        m_queue.schedule(key, r->at);
-        m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number, m_book.toWall(r->at),
-                                               QStringLiteral("retry")});
-        log.insert(QStringLiteral("delay_ms"), qint64(r->delay.count()));
-        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("retry_scheduled"), log);
-    } else if (const auto *f = std::get_if<DeferPlan>(&d)) {
-        rec.deferReason = toText(f->reason);
-        // Not decided: looked at again when the recheck time comes (or on resume).
-        if (f->recheckAt) {
-            m_queue.schedule(key, *f->recheckAt);
-            m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number,
-                                                   m_book.toWall(*f->recheckAt), QStringLiteral("defer")});
-        }
-        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("retry_deferred"), log);
-    } else {
-        const StopReason reason = std::get<StopPlan>(d).reason;
-        rec.stopReason = reason;
-        t.decidedAttempt = a.number;
-        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("retries_stopped"), log);
-        stopTask(t, reason);
-    }
-    m_history.queueDecision(rec);
-    updateLifecycle(t);
-    emitChanged(key);
-}
-
-void Orchestrator::onDue(const QString &key)
-{
-    TrackedTask *t = find(key);
-    if (!t || t->remote.state != RemoteState::Failed || t->actionInFlight)
-        return;
-    if (t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision)) {
-        decide(*t); // a deferral ran out: decide again
-        return;
-    }
-    if (m_readOnly) {
-        m_queue.schedule(key, m_clock.steadyNow() + Duration(5000));
-        return;
-    }
-    TypeGuards &g = guards(*t);
-    // The breaker is asked last: a permit it hands out must become a call.
-    if (m_paused.contains(t->remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
-        decide(*t); // conditions changed since scheduling: defer with the right reason
-        return;
-    }
-    startAttempt(*t, AttemptReason::Auto, {});
-}
 
 void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
 {
@@ -547,9 +366,6 @@ void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
 
 void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
 {
-    const QString key = taskKey(t.endpoint, t.remote.id);
-    m_queue.cancel(key);
-    m_history.queueUnschedule(t.endpoint, t.remote.id);
     Q_EMIT taskStopped(t.endpoint, t.remote.id, reason);
     if (m_readOnly || t.remote.state == RemoteState::Cancelled)
         return;
@@ -618,7 +434,7 @@ void Orchestrator::onReread(const QString &endpoint, const RemoteTask &task)
     if (TrackedTask *t = find(key)) {
         // A refusal for the attempt we decided on: let the decision be made afresh.
         if (task.attempt == t->decidedAttempt && task.state == RemoteState::Failed &&
-            !m_queue.dueOf(key))
+            !m_scheduler.dueOf(key))
             t->decidedAttempt = task.attempt - 1;
     }
     onTasks(endpoint, {task}, false);
@@ -634,8 +450,7 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
     const QString key = taskKey(endpoint, taskId);
     TrackedTask &t = *find(key);
     // Skips the wait, not the safety: still If-Match and an idempotency key.
-    if (m_queue.cancel(key))
-        m_history.queueUnschedule(endpoint, taskId);
+    m_scheduler.unschedule(t);
     const bool dead = t.remote.state == RemoteState::Cancelled ||
                       (t.lastDecision && std::holds_alternative<StopPlan>(*t.lastDecision));
     if (dead) {
@@ -666,8 +481,7 @@ void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId,
     }
     const QString key = taskKey(endpoint, taskId);
     TrackedTask &t = *find(key);
-    m_queue.cancel(key);
-    m_history.queueUnschedule(endpoint, taskId);
+    m_scheduler.unschedule(t);
     t.decidedAttempt = t.remote.attempt;
     submit(t,
            ActionOutbox::make(endpoint, t.remote, ActionKind::OperatorCancel, t.remote.attempt),
@@ -694,20 +508,10 @@ void Orchestrator::abortAttempt(const QString &endpoint, const QString &taskId, 
            std::move(done));
 }
 
+
 void Orchestrator::setPaused(const QString &taskType, bool paused)
 {
-    if (paused) {
-        m_paused.insert(taskType);
-        return;
-    }
-    if (!m_paused.remove(taskType))
-        return;
-    // Decide again every task that was deferred because of the pause.
-    m_book.forEach([&](TrackedTask &t) {
-        if (t.remote.type == taskType && t.remote.state == RemoteState::Failed && t.lastDecision &&
-            std::holds_alternative<DeferPlan>(*t.lastDecision) && !t.actionInFlight)
-            decide(t);
-    });
+    m_scheduler.setPaused(taskType, paused);
 }
 
 void Orchestrator::commandBreaker(const QString &endpoint, const QString &taskType,

@@ -3,10 +3,11 @@
 #include "ActionOutbox.h"
 #include "EndpointConfig.h"
 #include "EndpointPoller.h"
+#include "EngineJournal.h"
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
-#include "RetryDecider.h"
+#include "RetryScheduler.h"
 #include "TaskBook.h"
 #include "TaskReader.h"
 #include "TaskTransport.h"
@@ -76,7 +77,7 @@ public:
     /// (a service that honours deadlineMs ends it first).
     static constexpr Duration kAbortGrace{500};
     void setPaused(const QString &taskType, bool paused);
-    bool isPaused(const QString &taskType) const { return m_paused.contains(taskType); }
+    bool isPaused(const QString &taskType) const { return m_scheduler.isPaused(taskType); }
     void commandBreaker(const QString &endpoint, const QString &taskType, BreakerCommand command);
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
     bool isReadOnly() const { return m_readOnly; }
@@ -100,7 +101,7 @@ public:
     /// When this console ends the task's running attempt unless it ends first.
     std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
                                                const QString &taskId) const;
-    qsizetype scheduledCount() const { return m_queue.size(); }
+    qsizetype scheduledCount() const { return m_scheduler.scheduledCount(); }
     CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
     /// The breaker tier of a type without creating anything (Healthy when never seen).
     BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const
@@ -149,8 +150,6 @@ private:
     void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch,
                  QStringList &changed);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
-    void decide(TrackedTask &t);
-    void onDue(const QString &key);
     void startAttempt(TrackedTask &t, AttemptReason reason, Done done);
     void stopTask(TrackedTask &t, StopReason reason);
     /// Writes an action to the outbox and sends it; `done` gets the final answer.
@@ -164,8 +163,6 @@ private:
     /// Moves the task's lifecycle to what the engine now knows (one event per move).
     void updateLifecycle(TrackedTask &t);
     TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
-    /// The longest any retry or re-decision of this type can wait under its policy.
-    Duration longestWait(const QString &taskType) const;
     TrackedTask *find(const QString &key) const { return m_book.find(key); }
     void flush();
     void emitChanged(const QString &key);
@@ -179,12 +176,11 @@ private:
     GuardRegistry m_guards;
     ActionOutbox m_outbox;
     TaskReader m_reader;
-    TimerQueue m_queue; ///< scheduled retries and re-decisions
     TimerQueue m_watch; ///< running attempts' timeouts
     QHash<QString, Endpoint> m_endpoints;
     TaskBook m_book;
-    QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
-    QSet<QString> m_paused;
+    EngineJournal m_journal;
+    RetryScheduler m_scheduler;
     QStringList m_pendingChanged;
     bool m_readOnly = false;
     bool m_flushQueued = false;

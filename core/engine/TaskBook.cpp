@@ -155,6 +155,42 @@ TaskCondition TaskBook::derive(const TrackedTask &t, std::optional<SteadyTime> d
     return c;
 }
 
+Result<std::optional<TransitionEvent>> TaskBook::advance(TrackedTask &t,
+                                                         std::optional<SteadyTime> due,
+                                                         SteadyTime now)
+{
+    const TaskCondition next = derive(t, due);
+    const TaskCondition previous = t.condition;
+    t.condition = next;
+    const TaskState from = t.lifecycle.state();
+    // A move is a new state, a deferral for another reason, or another attempt running,
+    // failing or timing out.
+    const bool attemptMoved = t.lifecycleAttempt != t.remote.attempt;
+    t.lifecycleAttempt = t.remote.attempt;
+    const bool moved =
+        next.state != from ||
+        (next.state == TaskState::Deferred && next.deferReason != previous.deferReason) ||
+        (attemptMoved && (next.state == TaskState::Running || next.state == TaskState::Failed ||
+                          next.state == TaskState::TimedOut));
+    if (!moved)
+        return std::optional<TransitionEvent>();
+    QString detail;
+    if (next.deferReason)
+        detail = toText(*next.deferReason);
+    else if (next.stopReason)
+        detail = toText(*next.stopReason);
+    else if (next.state == TaskState::Failed && t.remote.lastAttempt &&
+             t.remote.lastAttempt->httpStatus)
+        detail = QStringLiteral("HTTP %1").arg(*t.remote.lastAttempt->httpStatus);
+    auto event = t.lifecycle.transition(next.state, now, t.remote.attempt,
+                                        causeOf(t, from, next.state), detail);
+    if (!event) {
+        t.lifecycle = TaskStateMachine(next.state);
+        return event.error();
+    }
+    return std::optional<TransitionEvent>(*event);
+}
+
 TransitionCause TaskBook::causeOf(const TrackedTask &t, TaskState from, TaskState to)
 {
     switch (to) {

@@ -109,6 +109,12 @@ public:
     /// The condition the engine's knowledge puts the task in. `due`: the next attempt or the
     /// end of a deferral, when one is scheduled.
     static TaskCondition derive(const TrackedTask &t, std::optional<SteadyTime> due);
+    /// Moves the task's lifecycle to what is now known of it (derive()): the event when it
+    /// moved, nothing when it did not, an error when the table refuses the move — then the
+    /// lifecycle follows the service anyway (it is the truth) and the caller reports it.
+    static Result<std::optional<TransitionEvent>> advance(TrackedTask &t,
+                                                          std::optional<SteadyTime> due,
+                                                          SteadyTime now);
     /// Why the task entered `to`, from what is known of it.
     static TransitionCause causeOf(const TrackedTask &t, TaskState from, TaskState to);
 

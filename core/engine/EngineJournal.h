@@ -1,0 +1,34 @@
+#pragma once
+
+#include "CircuitBreaker.h"
+#include "ErrorClassifier.h"
+#include "GuardRegistry.h"
+#include "HistoryStore.h"
+#include "RetryDecision.h"
+#include "TaskBook.h"
+
+namespace rebound {
+
+/// What the engine writes down: each fact once, as a JSON log line and as history rows with
+/// the same content (a lifecycle move, a decision, a breaker transition).
+class EngineJournal final
+{
+    Q_DISABLE_COPY_MOVE(EngineJournal)
+
+public:
+    EngineJournal(HistoryStore &history, const TaskBook &book) : m_history(history), m_book(book) {}
+
+    void transition(const TrackedTask &t, const TransitionEvent &e);
+    /// The service or the engine moved the task in a way the transition table refuses.
+    void illegalTransition(const TrackedTask &t, const Error &why);
+    void breaker(const GuardKey &key, const BreakerTransition &t);
+    /// The decision taken after attempt `a` failed (the history row and the log line).
+    void decision(const TrackedTask &t, const RemoteAttempt &a, const Classification &c,
+                  const RetryDecision &d, SteadyTime now);
+
+private:
+    HistoryStore &m_history;
+    const TaskBook &m_book;
+};
+
+} // namespace rebound

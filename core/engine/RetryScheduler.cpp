@@ -1,0 +1,190 @@
+#include "RetryScheduler.h"
+
+#include "ErrorClassifier.h"
+#include "RetryDecider.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rebound {
+
+namespace {
+
+bool ended(const RemoteAttempt &a)
+{
+    return a.outcome != AttemptOutcome::Running;
+}
+
+} // namespace
+
+RetryScheduler::RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,
+                               EngineJournal &journal, HistoryStore &history, const Clock &clock,
+                               TimerSource &timers, RandomSource &rng, Hooks hooks)
+    : m_policies(policies), m_guards(guards), m_book(book), m_journal(journal),
+      m_history(history), m_clock(clock), m_rng(rng), m_hooks(std::move(hooks)),
+      m_queue(clock, timers)
+{
+    m_queue.setHandler([this](const QString &key) { onDue(key); });
+    for (const ScheduledRetry &s : m_history.scheduled())
+        m_restored.insert(TaskBook::key(s.endpoint, s.taskId), s);
+}
+
+void RetryScheduler::adopt(TrackedTask &t)
+{
+    const auto r = m_restored.constFind(TaskBook::key(t.endpoint, t.remote.id));
+    if (r != m_restored.constEnd() && r->failedAttempt == t.remote.attempt) {
+        t.decidedAttempt = r->failedAttempt;
+        t.recordedAttempt = r->failedAttempt;
+    }
+}
+
+Duration RetryScheduler::longestWait(const QString &taskType) const
+{
+    const RetryPolicy &p = m_policies.current()->policyFor(taskType);
+    const double backoff = p.backoff.maxDelayMs * std::max(1.0, p.breaker.degradedSlowdown);
+    return Duration(
+        std::max({static_cast<std::int64_t>(std::ceil(backoff)), p.backoff.maxRetryAfterMs,
+                  p.breaker.waitDurationInOpenMs + p.breaker.maxWaitInHalfOpenMs,
+                  p.budget.recheckMs, p.health.recheckMs}));
+}
+
+bool RetryScheduler::unschedule(const TrackedTask &t)
+{
+    const QString key = TaskBook::key(t.endpoint, t.remote.id);
+    if (!m_queue.cancel(key) && !m_restored.remove(key))
+        return false;
+    m_history.queueUnschedule(t.endpoint, t.remote.id);
+    return true;
+}
+
+void RetryScheduler::forget(const QString &key)
+{
+    m_queue.cancel(key);
+    m_restored.remove(key);
+}
+
+void RetryScheduler::observed(TrackedTask &t)
+{
+    const RemoteTask &remote = t.remote;
+    const QString key = TaskBook::key(t.endpoint, remote.id);
+    const SteadyTime now = m_clock.steadyNow();
+    switch (remote.state) {
+    case RemoteState::Succeeded:
+    case RemoteState::Cancelled:
+    case RemoteState::Pending:
+    case RemoteState::Running:
+        unschedule(t); // done, or someone else started it
+        break;
+    case RemoteState::Failed:
+        if (m_restored.contains(key)) {
+            const ScheduledRetry s = m_restored.take(key);
+            if (s.failedAttempt == remote.attempt) {
+                // Resume the retry scheduled before a restart at its original time — bounded
+                // by what the policy could ever have asked for, since the time on disk is wall
+                // time: a clock that jumped back (or a database from another machine) must not
+                // hold a retry for hours.
+                m_queue.schedule(key, std::clamp(m_book.toSteady(s.dueWallMs), now,
+                                                 now + longestWait(remote.type)));
+                t.decidedAttempt = remote.attempt;
+                break;
+            }
+            m_history.queueUnschedule(t.endpoint, remote.id);
+        }
+        if (t.decidedAttempt < remote.attempt && !t.actionInFlight && remote.lastAttempt &&
+            ended(*remote.lastAttempt))
+            decide(t);
+        break;
+    }
+}
+
+void RetryScheduler::decide(TrackedTask &t)
+{
+    const QString key = TaskBook::key(t.endpoint, t.remote.id);
+    const RemoteAttempt &a = *t.remote.lastAttempt;
+    const std::shared_ptr<const PolicySet> set = m_policies.current();
+    const RetryPolicy &p = set->policyFor(t.remote.type);
+    TypeGuards &g = m_guards.at({t.endpoint, t.remote.type});
+    if (!t.backoff || t.policyName != p.name || t.policyVersion != g.policyVersion)
+        t.backoff.emplace(p.backoff);
+    t.policyName = p.name;
+    t.policyVersion = g.policyVersion;
+
+    RetryContext ctx;
+    ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
+    // A dead task brought back by an operator counts its attempts from there.
+    ctx.attemptsMade = t.remote.attempt - t.allowanceBase;
+    ctx.firstAttemptStart = t.createdAt;
+    ctx.failedAttemptEnd = m_book.failureEnd(t, a);
+    if (a.retryAfterMs)
+        ctx.retryAfter = Duration(*a.retryAfterMs);
+    ctx.cancelled = t.remote.state == RemoteState::Cancelled;
+    ctx.paused = m_paused.contains(t.remote.type);
+    const SteadyTime now = m_clock.steadyNow();
+    const RetryDecision d =
+        RetryDecider::decide(ctx, p, *t.backoff, m_rng,
+                             RetryGates{g.breaker.get(), g.budget.get(), g.health.get()}, now);
+    t.lastDecision = d;
+    t.decisionFor = a.number;
+    t.decidedAt = now;
+
+    m_journal.decision(t, a, ctx.classification, d, now);
+    if (const auto *r = std::get_if<RetryPlan>(&d)) {
+        t.decidedAttempt = a.number;
+        m_queue.schedule(key, r->at);
+        m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number,
+                                               m_book.toWall(r->at), QStringLiteral("retry")});
+    } else if (const auto *f = std::get_if<DeferPlan>(&d)) {
+        // Not decided: looked at again when the recheck time comes (or on resume).
+        if (f->recheckAt) {
+            m_queue.schedule(key, *f->recheckAt);
+            m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number,
+                                                   m_book.toWall(*f->recheckAt),
+                                                   QStringLiteral("defer")});
+        }
+    } else {
+        t.decidedAttempt = a.number;
+        unschedule(t);
+        m_hooks.stop(t, std::get<StopPlan>(d).reason);
+    }
+    m_hooks.decided(t);
+}
+
+void RetryScheduler::onDue(const QString &key)
+{
+    TrackedTask *t = m_book.find(key);
+    if (!t || t->remote.state != RemoteState::Failed || t->actionInFlight)
+        return;
+    if (t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision)) {
+        decide(*t); // a deferral ran out: decide again
+        return;
+    }
+    if (m_hooks.readOnly()) {
+        m_queue.schedule(key, m_clock.steadyNow() + Duration(5000));
+        return;
+    }
+    TypeGuards &g = m_guards.at({t->endpoint, t->remote.type});
+    // The breaker is asked last: a permit it hands out must become a call.
+    if (m_paused.contains(t->remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
+        decide(*t); // conditions changed since scheduling: defer with the right reason
+        return;
+    }
+    m_hooks.startRetry(*t);
+}
+
+void RetryScheduler::setPaused(const QString &taskType, bool paused)
+{
+    if (paused) {
+        m_paused.insert(taskType);
+        return;
+    }
+    if (!m_paused.remove(taskType))
+        return;
+    // Decide again every task that was deferred because of the pause.
+    m_book.forEach([&](TrackedTask &t) {
+        if (t.remote.type == taskType && t.remote.state == RemoteState::Failed && t.lastDecision &&
+            std::holds_alternative<DeferPlan>(*t.lastDecision) && !t.actionInFlight)
+            decide(t);
+    });
+}
+
+} // namespace rebound

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "EngineJournal.h"
+#include "GuardRegistry.h"
+#include "HistoryStore.h"
+#include "PolicyStore.h"
+#include "TaskBook.h"
+#include "TimerQueue.h"
+
+#include <QSet>
+
+#include <functional>
+
+namespace rebound {
+
+/// Deciding: when an attempt failed, classify it, ask the task type's policy and guards, and
+/// schedule the retry, defer it, or stop. Scheduled retries live in one TimerQueue and in the
+/// history (resumed after a restart, bounded by what the policy could ever ask for). When a
+/// retry is due and the guards still agree, the coordinator is asked to start it.
+class RetryScheduler final
+{
+    Q_DISABLE_COPY_MOVE(RetryScheduler)
+
+public:
+    struct Hooks
+    {
+        std::function<void(TrackedTask &)> startRetry;        ///< due, and the guards agree
+        std::function<void(TrackedTask &, StopReason)> stop;  ///< retries stopped by policy
+        std::function<void(TrackedTask &)> decided;           ///< after every decision
+        std::function<bool()> readOnly;
+    };
+
+    RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,
+                   EngineJournal &journal, HistoryStore &history, const Clock &clock,
+                   TimerSource &timers, RandomSource &rng, Hooks hooks);
+
+    /// A task seen for the first time: a retry the database holds for its current attempt
+    /// counts as decided.
+    void adopt(TrackedTask &t);
+    /// The task changed on the service: unschedule what no longer applies, resume or decide.
+    void observed(TrackedTask &t);
+    void decide(TrackedTask &t);
+    /// Drops the task's scheduled retry (here and in the history); true when there was one.
+    bool unschedule(const TrackedTask &t);
+    /// Forgets a task that leaves the engine (its endpoint was removed).
+    void forget(const QString &key);
+
+    std::optional<SteadyTime> dueOf(const QString &key) const { return m_queue.dueOf(key); }
+    qsizetype scheduledCount() const { return m_queue.size(); }
+    void setPaused(const QString &taskType, bool paused);
+    bool isPaused(const QString &taskType) const { return m_paused.contains(taskType); }
+
+private:
+    void onDue(const QString &key);
+    /// The longest any retry or re-decision of this type can wait under its policy.
+    Duration longestWait(const QString &taskType) const;
+
+    const PolicyStore &m_policies;
+    GuardRegistry &m_guards;
+    TaskBook &m_book;
+    EngineJournal &m_journal;
+    HistoryStore &m_history;
+    const Clock &m_clock;
+    RandomSource &m_rng;
+    Hooks m_hooks;
+    TimerQueue m_queue;
+    QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
+    QSet<QString> m_paused;
+};
+
+} // namespace rebound
