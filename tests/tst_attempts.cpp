@@ -177,6 +177,8 @@ void TestAttempts::historyEqualsServerWhenSomeoneElseActs()
             ++attempts;
         }
     }
+    qInfo("history = server for %d attempts of %lld tasks (%g started by someone else)", attempts,
+          qint64(ids.size()), taskd.metric("rebound_taskd_faults_injected_total{kind=\"actor\"}"));
     QVERIFY(attempts > 60);
     // The lifecycle names who moved the task: the actor's attempts are someone else's.
     QVERIFY(c.history->flush());

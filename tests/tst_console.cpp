@@ -209,6 +209,11 @@ void TestConsole::retryNowStartsAnAttempt()
     QVERIFY(!retry->isEnabled()); // nothing selected yet
     select(id);
     QTRY_VERIFY(retry->isEnabled());
+    // What is not possible says why: the attempt has ended, nothing to abort.
+    auto *abort = m_window->findChild<QAction *>(QStringLiteral("abortAttemptAction"));
+    QVERIFY(abort && !abort->isEnabled());
+    QVERIFY2(abort->toolTip().contains(QStringLiteral("No attempt of this task is running.")),
+             qPrintable(abort->toolTip()));
     retry->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(m_taskd->attempts(id).size(), 2, 10'000);
     QCOMPARE(m_taskd->attempts(id)[1].toObject().value(QStringLiteral("reason")).toString(),
