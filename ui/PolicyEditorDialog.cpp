@@ -69,7 +69,11 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
         case PolicyField::Kind::Integer: {
             auto *box = new QDoubleSpinBox(this);
             box->setRange(f.min, f.max);
-            box->setDecimals(f.kind == PolicyField::Kind::Integer ? 0 : 3);
+            // Whole milliseconds read best; rates and weights keep their fractions.
+            const QString unit = QString::fromUtf8(f.unit);
+            box->setDecimals(f.kind == PolicyField::Kind::Integer || unit == QLatin1String("ms")
+                                 ? 0
+                                 : unit.startsWith(u'%') ? 1 : 3);
             if (*f.unit)
                 box->setSuffix(u' ' + QString::fromUtf8(f.unit));
             w = box;

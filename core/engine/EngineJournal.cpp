@@ -6,7 +6,9 @@ namespace rebound {
 
 void EngineJournal::transition(const TrackedTask &t, const TransitionEvent &e)
 {
-    JsonLog::event(lcEngine, QtDebugMsg, QStringLiteral("task_transition"),
+    // Debug-level and one per move: the line is only built when someone reads it.
+    if (lcEngine().isDebugEnabled())
+        JsonLog::event(lcEngine, QtDebugMsg, QStringLiteral("task_transition"),
                    {{QStringLiteral("endpoint"), t.endpoint},
                     {QStringLiteral("task_id"), t.remote.id},
                     {QStringLiteral("attempt"), e.attempt},

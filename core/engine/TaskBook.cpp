@@ -162,6 +162,14 @@ Result<std::optional<TransitionEvent>> TaskBook::advance(TrackedTask &t,
     const TaskCondition next = derive(t, due);
     const TaskCondition previous = t.condition;
     t.condition = next;
+    if (t.lifecycleAttempt < 0) {
+        // First sight: the task was already in this state before this console looked; that is
+        // where its lifecycle starts here, not a move (watching 100 000 tasks must not write
+        // 100 000 events). The attempts table has how it got there.
+        t.lifecycle = TaskStateMachine(next.state);
+        t.lifecycleAttempt = t.remote.attempt;
+        return std::optional<TransitionEvent>();
+    }
     const TaskState from = t.lifecycle.state();
     // A move is a new state, a deferral for another reason, or another attempt running,
     // failing or timing out.

@@ -26,7 +26,7 @@ struct TrackedTask
     // The lifecycle the operator sees: the engine's state machine and the condition's cause.
     TaskStateMachine lifecycle;
     TaskCondition condition;
-    int lifecycleAttempt = 0; ///< the attempt number the lifecycle last moved at
+    int lifecycleAttempt = -1; ///< the attempt number the lifecycle last moved at (-1: unseen)
     SteadyTime decidedAt{};
     QString policyName;
     int policyVersion = 0;

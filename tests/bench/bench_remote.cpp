@@ -3,6 +3,7 @@
 //  2. history inserts, batched in WAL mode, vs plain prepared INSERTs into a bare table
 //  3. CSV export of 1 000 000 rows vs the sqlite3 shell's -csv export of the same rows
 //  4. 100 000 scheduled retries: one TimerQueue vs one QTimer per task (CPU and memory)
+#include "Engine.h"
 #include "EndpointClient.h"
 #include "EndpointPoller.h"
 #include "HistoryStore.h"
@@ -302,6 +303,57 @@ void timerQueueVersusQTimers(int n)
     }
 }
 
+// 5. Decisions: failed attempts ingested, each decided (classify, policy, guards, backoff,
+// schedule, history row, lifecycle event), against the same number of succeeded attempts
+// ingested (the same bookkeeping, no decision). No network: the engine's own cost.
+void decisions(const QString &dir, int n)
+{
+    const auto run = [&](const QString &name, bool failed) {
+        auto engine = std::move(Engine::open({{}, {}, dir + u'/' + name + QStringLiteral(".sqlite"),
+                                              0}))
+                          .value();
+        Orchestrator &o = *engine->orchestrator;
+        const std::int64_t now = engine->clock.wallNowMs();
+        QList<RemoteTask> batch;
+        QElapsedTimer t;
+        qint64 ns = 0;
+        for (int start = 0; start < n; start += 1000) {
+            batch.clear();
+            for (int i = start; i < std::min(n, start + 1000); ++i) {
+                RemoteTask task;
+                task.id = QStringLiteral("t-%1").arg(i);
+                task.type = QStringLiteral("bench.op");
+                task.attempt = 1;
+                task.version = 2;
+                task.createdAtMs = now - 100;
+                task.updatedAtMs = now;
+                task.state = failed ? RemoteState::Failed : RemoteState::Succeeded;
+                RemoteAttempt a;
+                a.number = 1;
+                a.startedAtMs = now - 100;
+                a.endedAtMs = now - 10;
+                a.durationMs = 90;
+                a.outcome = failed ? AttemptOutcome::Failed : AttemptOutcome::Succeeded;
+                if (failed)
+                    a.httpStatus = 503;
+                task.lastAttempt = a;
+                batch << task;
+            }
+            t.start();
+            o.ingest(QStringLiteral("http://bench"), batch);
+            ns += t.nsecsElapsed();
+            QCoreApplication::processEvents(); // the history transaction of the cycle
+        }
+        return double(n) / (double(ns) / 1e9);
+    };
+    const double decided = run(QStringLiteral("decide"), true);
+    const double plain = run(QStringLiteral("plain"), false);
+    std::printf("| %d failed attempts decided (classify, guards, backoff, schedule, history, "
+                "lifecycle): per second | %.0f | %.0f (succeeded attempts, no decision) | %.2fx "
+                "the cost |\n",
+                n, decided, plain, plain / decided);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -314,5 +366,6 @@ int main(int argc, char **argv)
     historyInserts(dir.path(), quick ? 20'000 : 200'000);
     csvExport(dir.path(), quick ? 100'000 : 1'000'000);
     timerQueueVersusQTimers(100'000);
+    decisions(dir.path(), quick ? 20'000 : 100'000);
     return 0;
 }
