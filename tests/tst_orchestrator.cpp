@@ -311,6 +311,27 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
                                  QStringLiteral("exhausted>running/operator_requeue@4"),
                                  QStringLiteral("running>failed/attempt_failed@4"),
                                  QStringLiteral("failed>retry_scheduled/retry_scheduled@4")}));
+
+    // A restart keeps the fresh allowance: attempt 5 failing is the second of three, retried.
+    m_orch.reset();
+    m_orch = std::make_unique<Orchestrator>(
+        *m_policies, *m_history, m_clock, m_clock, m_rng,
+        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+            auto t = std::make_unique<FakeTransport>(c.key());
+            m_fake = t.get();
+            return t;
+        });
+    EndpointConfig config;
+    config.baseUrl = QUrl(kEndpoint);
+    m_orch->addEndpoint(config);
+    const SteadyTime failed5 = m_clock.steadyNow();
+    m_fake->page = {task(QStringLiteral("t6"), 5, AttemptOutcome::Failed, 50, 12)};
+    advance(0);
+    QVERIFY(m_orch->task(kEndpoint, QStringLiteral("t6"))->requeuedByOperator);
+    QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t6"))->allowanceBase, 3);
+    QCOMPARE(heldTo(QStringLiteral("/cancel")), 0);
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t6")),
+             std::optional(failed5 + Duration(400)));
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

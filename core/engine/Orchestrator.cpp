@@ -115,6 +115,7 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
     e.transport = m_transports(config);
     e.poller = new EndpointPoller(*e.transport, m_clock, m_timers, m_rng, this);
     e.knownAttempts = m_history.knownAttempts(key);
+    e.requeues = m_history.requeues(key);
     connect(e.poller, &EndpointPoller::tasksChanged, this,
             [this, key](const QList<RemoteTask> &tasks, bool snapshot) {
                 onTasks(key, tasks, snapshot);
@@ -250,6 +251,14 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             if (remote.attempt > known + 1)
                 m_reader.readAttempts(endpoint, remote.id);
             m_scheduler.adopt(*t);
+            // Brought back by an operator before a restart: the fresh allowance still holds.
+            if (const auto r = ep == m_endpoints.end() ? std::nullopt
+                                                       : std::optional(ep->requeues.value(remote.id));
+                r && r->first > 0 && remote.attempt >= r->first) {
+                t->allowanceBase = r->first - 1;
+                t->allowanceStart = std::min(m_clock.steadyNow(), m_book.toSteady(r->second));
+                t->requeuedByOperator = true;
+            }
         }
         observe(*t, remote, lastBatch, changed);
     }
@@ -457,7 +466,7 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
         // A dead task comes back with a fresh allowance under its policy: attempts and the
         // deadline count from this attempt, the backoff starts over.
         t.allowanceBase = t.remote.attempt;
-        t.createdAt = m_clock.steadyNow();
+        t.allowanceStart = m_clock.steadyNow();
         t.backoff.reset();
         t.lastDecision.reset();
         t.requeuedByOperator = true;

@@ -144,6 +144,7 @@ private:
         std::shared_ptr<TaskTransport> transport;
         EndpointPoller *poller = nullptr;
         QHash<QString, int> knownAttempts; ///< from the history at start, for reconciliation
+        QHash<QString, QPair<int, std::int64_t>> requeues; ///< operator requeues in the history
     };
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);

@@ -113,7 +113,7 @@ void RetryScheduler::decide(TrackedTask &t)
     ctx.classification = ErrorClassifier::classify(failureOf(a), p.classification);
     // A dead task brought back by an operator counts its attempts from there.
     ctx.attemptsMade = t.remote.attempt - t.allowanceBase;
-    ctx.firstAttemptStart = t.createdAt;
+    ctx.firstAttemptStart = t.requeuedByOperator ? t.allowanceStart : t.createdAt;
     ctx.failedAttemptEnd = m_book.failureEnd(t, a);
     if (a.retryAfterMs)
         ctx.retryAfter = Duration(*a.retryAfterMs);

@@ -51,6 +51,7 @@ struct TrackedTask
     // An operator's "retry now" on a dead task gives it a fresh allowance: attempts and the
     // deadline count from there.
     int allowanceBase = 0;
+    SteadyTime allowanceStart{}; ///< when the fresh allowance began (its deadline counts from it)
     bool requeuedByOperator = false;
 };
 

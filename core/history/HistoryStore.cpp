@@ -434,6 +434,20 @@ std::int64_t HistoryStore::attemptCount() const
     return -1;
 }
 
+QHash<QString, QPair<int, std::int64_t>> HistoryStore::requeues(const QString &endpoint) const
+{
+    QHash<QString, QPair<int, std::int64_t>> out;
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT task_id, attempt, at FROM lifecycle_events WHERE endpoint=? "
+                             "AND cause='operator_requeue' ORDER BY id"));
+    q.addBindValue(endpoint);
+    q.exec();
+    while (q.next()) // later rows replace earlier ones: the latest requeue counts
+        out.insert(q.value(0).toString(), {q.value(1).toInt(), q.value(2).toLongLong()});
+    return out;
+}
+
 QHash<QString, int> HistoryStore::knownAttempts(const QString &endpoint) const
 {
     QHash<QString, int> out;

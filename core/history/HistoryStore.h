@@ -146,6 +146,9 @@ public:
     QList<LifecycleEvent> lifecycle(const QString &endpoint, const QString &taskId) const;
     /// Highest attempt number recorded per task of `endpoint` (reconciliation on start).
     QHash<QString, int> knownAttempts(const QString &endpoint) const;
+    /// Tasks of `endpoint` an operator brought back: the attempt number and wall time of the
+    /// latest `operator_requeue` move (their allowance counts from there).
+    QHash<QString, QPair<int, std::int64_t>> requeues(const QString &endpoint) const;
     QString integrityCheck() const;
     /// Deletes attempts that started before `wallMs` (the retention setting).
     Result<int> purgeBefore(std::int64_t wallMs);
