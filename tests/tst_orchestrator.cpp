@@ -43,6 +43,8 @@ private Q_SLOTS:
     void deadTaskRetryGetsAFreshAllowance();
 
 private:
+    /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
+    void startEngine();
     RemoteTask task(const QString &id, int attempt, AttemptOutcome outcome,
                     std::int64_t startedAgoMs, std::int64_t version);
     void settle()
@@ -110,6 +112,20 @@ RemoteTask TestOrchestrator::task(const QString &id, int attempt, AttemptOutcome
     return t;
 }
 
+void TestOrchestrator::startEngine()
+{
+    m_orch = std::make_unique<Orchestrator>(
+        *m_policies, *m_history, m_clock, m_clock, m_rng,
+        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+            auto t = std::make_unique<FakeTransport>(c.key());
+            m_fake = t.get();
+            return t;
+        });
+    EndpointConfig config;
+    config.baseUrl = QUrl(kEndpoint);
+    m_orch->addEndpoint(config);
+}
+
 void TestOrchestrator::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
@@ -121,16 +137,7 @@ void TestOrchestrator::init()
     QVERIFY(m_policies->open(f.fileName()));
     m_history = std::move(HistoryStore::open(m_dir->filePath(QStringLiteral("h.sqlite")))).value();
     m_fake = nullptr;
-    m_orch = std::make_unique<Orchestrator>(
-        *m_policies, *m_history, m_clock, m_clock, m_rng,
-        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-            auto t = std::make_unique<FakeTransport>(c.key());
-            m_fake = t.get();
-            return t;
-        });
-    EndpointConfig config;
-    config.baseUrl = QUrl(kEndpoint);
-    m_orch->addEndpoint(config);
+    startEngine();
     QVERIFY(m_fake);
     advance(0); // the first poll
     QCOMPARE(m_fake->polls, 1);
@@ -314,16 +321,7 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
 
     // A restart keeps the fresh allowance: attempt 5 failing is the second of three, retried.
     m_orch.reset();
-    m_orch = std::make_unique<Orchestrator>(
-        *m_policies, *m_history, m_clock, m_clock, m_rng,
-        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-            auto t = std::make_unique<FakeTransport>(c.key());
-            m_fake = t.get();
-            return t;
-        });
-    EndpointConfig config;
-    config.baseUrl = QUrl(kEndpoint);
-    m_orch->addEndpoint(config);
+    startEngine();
     const SteadyTime failed5 = m_clock.steadyNow();
     m_fake->page = {task(QStringLiteral("t6"), 5, AttemptOutcome::Failed, 50, 12)};
     advance(0);

@@ -32,6 +32,9 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <array>
+
 namespace rebound {
 
 MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
@@ -175,10 +178,13 @@ void MainWindow::buildFilterBar(QWidget *host)
     m_stateFilter = new QComboBox(host);
     m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
     m_stateFilter->addItem(tr("All states"), QVariant());
-    // In lifecycle order, needs attention first (as the table sorts them).
-    for (TaskState s : {TaskState::Exhausted, TaskState::TimedOut, TaskState::Failed,
-                        TaskState::Deferred, TaskState::RetryScheduled, TaskState::Running,
-                        TaskState::Pending, TaskState::Cancelled, TaskState::Succeeded})
+    // In the engine's attention order, as the table sorts them.
+    std::array<TaskState, TaskStateCount> states{};
+    for (int i = 0; i < TaskStateCount; ++i)
+        states[i] = static_cast<TaskState>(i);
+    std::sort(states.begin(), states.end(),
+              [](TaskState a, TaskState b) { return attentionRank(a) < attentionRank(b); });
+    for (TaskState s : states)
         m_stateFilter->addItem(TaskTableModel::stateLabel(s), int(s));
     m_typeFilter = new QComboBox(host);
     m_typeFilter->setObjectName(QStringLiteral("typeFilter"));

@@ -31,11 +31,6 @@ QString stopToCancelReason(StopReason r)
     return QStringLiteral("operator");
 }
 
-bool ended(const RemoteAttempt &a)
-{
-    return a.outcome != AttemptOutcome::Running;
-}
-
 } // namespace
 
 Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const Clock &clock,
@@ -303,7 +298,7 @@ void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
                          std::optional<SteadyTime> notRunningAt)
 {
     const QString key = taskKey(t.endpoint, t.remote.id);
-    if (ended(a)) {
+    if (a.ended()) {
         if (t.watchedAttempt == a.number)
             m_watch.cancel(key);
         return;
@@ -325,7 +320,7 @@ void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
 void Orchestrator::onOverrun(const QString &key)
 {
     TrackedTask *t = find(key);
-    if (!t || !t->remote.lastAttempt || ended(*t->remote.lastAttempt) ||
+    if (!t || !t->remote.lastAttempt || t->remote.lastAttempt->ended() ||
         t->remote.lastAttempt->number != t->watchedAttempt)
         return;
     if (m_readOnly)
@@ -348,7 +343,7 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
 {
     for (const RemoteAttempt &a : attempts) {
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
-        if (ended(a) && a.number > t.recordedAttempt) {
+        if (a.ended() && a.number > t.recordedAttempt) {
             m_guards.recordEnded({t.endpoint, t.remote.type}, a);
             t.recordedAttempt = a.number;
         }
@@ -449,13 +444,19 @@ void Orchestrator::onReread(const QString &endpoint, const RemoteTask &task)
     onTasks(endpoint, {task}, false);
 }
 
+bool Orchestrator::refused(const QString &why, const Done &done)
+{
+    if (why.isEmpty())
+        return false;
+    if (done)
+        done(Error{QStringLiteral("refused"), why});
+    return true;
+}
+
 void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done done)
 {
-    if (const QString why = whyNotRetry(endpoint, taskId); !why.isEmpty()) {
-        if (done)
-            done(Error{QStringLiteral("refused"), why});
+    if (refused(whyNotRetry(endpoint, taskId), done))
         return;
-    }
     const QString key = taskKey(endpoint, taskId);
     TrackedTask &t = *find(key);
     // Skips the wait, not the safety: still If-Match and an idempotency key.
@@ -483,11 +484,8 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
 
 void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId, Done done)
 {
-    if (const QString why = whyNotCancel(endpoint, taskId); !why.isEmpty()) {
-        if (done)
-            done(Error{QStringLiteral("refused"), why});
+    if (refused(whyNotCancel(endpoint, taskId), done))
         return;
-    }
     const QString key = taskKey(endpoint, taskId);
     TrackedTask &t = *find(key);
     m_scheduler.unschedule(t);
@@ -500,11 +498,8 @@ void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId,
 
 void Orchestrator::abortAttempt(const QString &endpoint, const QString &taskId, Done done)
 {
-    if (const QString why = whyNotAbort(endpoint, taskId); !why.isEmpty()) {
-        if (done)
-            done(Error{QStringLiteral("refused"), why});
+    if (refused(whyNotAbort(endpoint, taskId), done))
         return;
-    }
     TrackedTask &t = *find(taskKey(endpoint, taskId));
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("attempt_abort_requested"),
                    {{QStringLiteral("endpoint"), endpoint},

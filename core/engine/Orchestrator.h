@@ -157,6 +157,8 @@ private:
     void submit(TrackedTask &t, const OutboxEntry &e, Done done);
     void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
     void onReread(const QString &endpoint, const RemoteTask &task);
+    /// An operator command the engine cannot carry out: `done` hears why (true), or go on.
+    static bool refused(const QString &why, const Done &done);
     /// Arms (or disarms) the timeout of the task's running attempt.
     void watch(TrackedTask &t, const RemoteAttempt &running,
                std::optional<SteadyTime> notRunningAt);

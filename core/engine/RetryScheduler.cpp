@@ -8,15 +8,6 @@
 
 namespace rebound {
 
-namespace {
-
-bool ended(const RemoteAttempt &a)
-{
-    return a.outcome != AttemptOutcome::Running;
-}
-
-} // namespace
-
 RetryScheduler::RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,
                                EngineJournal &journal, HistoryStore &history, const Clock &clock,
                                TimerSource &timers, RandomSource &rng, Hooks hooks)
@@ -91,7 +82,7 @@ void RetryScheduler::observed(TrackedTask &t)
             m_history.queueUnschedule(t.endpoint, remote.id);
         }
         if (t.decidedAttempt < remote.attempt && !t.actionInFlight && remote.lastAttempt &&
-            ended(*remote.lastAttempt))
+            remote.lastAttempt->ended())
             decide(t);
         break;
     }

@@ -4,15 +4,6 @@
 
 namespace rebound {
 
-namespace {
-
-bool ended(const RemoteAttempt &a)
-{
-    return a.outcome != AttemptOutcome::Running;
-}
-
-} // namespace
-
 TrackedTask &TaskBook::add(const QString &endpoint, const RemoteTask &remote)
 {
     auto t = std::make_shared<TrackedTask>();
@@ -48,7 +39,7 @@ std::optional<TaskBook::Sighting> TaskBook::see(TrackedTask &t, const RemoteTask
     s.missedAttempts = t.remote.attempt > 0 &&
                        (remote.attempt > t.remote.attempt + 1 ||
                         (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
-                         !ended(*t.remote.lastAttempt)));
+                         !t.remote.lastAttempt->ended()));
     const SteadyTime now = m_clock.steadyNow();
     if (t.lastSeenAt != SteadyTime{} && t.remote.attempt < remote.attempt)
         s.notRunningAt = t.lastSeenAt;
@@ -60,10 +51,10 @@ std::optional<TaskBook::Sighting> TaskBook::see(TrackedTask &t, const RemoteTask
     }
     if (remote.lastAttempt) {
         const int n = remote.lastAttempt->number;
-        if (!ended(*remote.lastAttempt) && t.runningSeenAttempt != n) {
+        if (!remote.lastAttempt->ended() && t.runningSeenAttempt != n) {
             t.runningSeenAttempt = n;
             t.runningSeenAt = now;
-        } else if (ended(*remote.lastAttempt) && t.endSeenAttempt != n) {
+        } else if (remote.lastAttempt->ended() && t.endSeenAttempt != n) {
             t.endSeenAttempt = n;
             t.endSeenAt = now;
         }
@@ -265,7 +256,7 @@ QString TaskBook::whyNotAbort(const TrackedTask *t, bool readOnly)
         return QStringLiteral("Rebound is in read-only mode.");
     if (!t)
         return QStringLiteral("Unknown task.");
-    if (!t->remote.lastAttempt || ended(*t->remote.lastAttempt))
+    if (!t->remote.lastAttempt || t->remote.lastAttempt->ended())
         return QStringLiteral("No attempt of this task is running.");
     if (t->actionInFlight)
         return QStringLiteral("A request for this task is already on its way.");

@@ -54,6 +54,8 @@ struct RemoteAttempt
     QString traceId;
     AttemptReason reason = AttemptReason::Initial;
 
+    bool ended() const { return outcome != AttemptOutcome::Running; }
+
     friend bool operator==(const RemoteAttempt &, const RemoteAttempt &) = default;
 };
 
