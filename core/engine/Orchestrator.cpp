@@ -56,7 +56,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                    [this](TrackedTask &t, StopReason r) { stopTask(t, r); },
                    [this](TrackedTask &t) {
                        updateLifecycle(t);
-                       emitChanged(taskKey(t.endpoint, t.remote.id));
+                       emitChanged(t);
                    },
                    [this] { return m_readOnly; }})
 {
@@ -138,15 +138,14 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     const QStringList gone = m_book.keysOf(endpoint);
     if (!gone.isEmpty())
         Q_EMIT tasksAboutToBeRemoved(gone);
+    // The pending batch must not name tasks about to be deleted.
+    m_pendingChanged.removeIf([&endpoint](const TrackedTask *t) { return t->endpoint == endpoint; });
     for (const QString &key : std::as_const(gone)) {
         m_scheduler.forget(key);
         m_watch.cancel(key);
         m_reader.forget(endpoint, m_book.find(key)->remote.id);
         m_book.remove(key);
     }
-    const QString prefix = endpoint + u'\n';
-    // Task keys start with the endpoint key and a newline: one pass over the pending batch.
-    m_pendingChanged.removeIf([&prefix](const QString &k) { return k.startsWith(prefix); });
     m_guards.removeEndpoint(endpoint);
     e.poller->deleteLater();
     // Callbacks of aborted requests may still be queued: the transport dies after them.
@@ -203,9 +202,16 @@ CircuitBreaker *Orchestrator::breaker(const QString &endpoint, const QString &ta
     return m_guards.at({endpoint, taskType}).breaker.get();
 }
 
-void Orchestrator::emitChanged(const QString &key)
+void Orchestrator::markChanged(TrackedTask &t)
 {
-    m_pendingChanged << key;
+    // Each task once per batch, without a hash: the task carries its own mark.
+    if (!std::exchange(t.changePending, true))
+        m_pendingChanged << &t;
+}
+
+void Orchestrator::emitChanged(TrackedTask &t)
+{
+    markChanged(t);
     flush();
 }
 
@@ -221,26 +227,27 @@ void Orchestrator::flush()
             JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
                            {{QStringLiteral("cause"), r.error().message}});
         if (!m_pendingChanged.isEmpty()) {
-            QStringList keys = m_pendingChanged;
-            m_pendingChanged.clear();
-            keys.removeDuplicates();
-            Q_EMIT tasksUpdated(keys);
+            QList<const TrackedTask *> tasks;
+            tasks.reserve(m_pendingChanged.size());
+            for (TrackedTask *t : std::exchange(m_pendingChanged, {})) {
+                t->changePending = false;
+                tasks << t;
+            }
+            Q_EMIT tasksUpdated(tasks);
         }
     });
 }
 
 void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool)
 {
-    QStringList changed;
     const auto ep = m_endpoints.find(endpoint);
     // Attempts this batch shows as begun began after the endpoint's previous complete answer.
     const std::optional<SteadyTime> lastBatch =
         ep != m_endpoints.end() ? ep->poller->status().lastCompleteAt : std::nullopt;
     for (const RemoteTask &remote : tasks) {
-        const QString key = taskKey(endpoint, remote.id);
-        TrackedTask *t = m_book.find(key);
-        if (!t) {
-            t = &m_book.add(endpoint, remote);
+        bool added = false;
+        TrackedTask *t = &m_book.obtain(taskKey(endpoint, remote.id), endpoint, remote, added);
+        if (added) {
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
@@ -255,20 +262,18 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
                 t->requeuedByOperator = true;
             }
         }
-        observe(*t, remote, lastBatch, changed);
+        observe(*t, remote, lastBatch);
     }
-    m_pendingChanged += changed;
     flush();
 }
 
 void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
-                           std::optional<SteadyTime> lastBatch, QStringList &changed)
+                           std::optional<SteadyTime> lastBatch)
 {
-    const QString key = taskKey(t.endpoint, remote.id);
     const auto seen = m_book.see(t, remote, lastBatch);
     if (!seen)
         return;
-    changed << key;
+    markChanged(t);
     if (remote.lastAttempt)
         watch(t, *remote.lastAttempt, seen->notRunningAt);
     // Fetch attempts that began or ended between two looks, so the history has every one.
@@ -286,7 +291,7 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
 
 void Orchestrator::updateLifecycle(TrackedTask &t)
 {
-    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(taskKey(t.endpoint, t.remote.id)),
+    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(t.key),
                                          m_clock.steadyNow());
     if (!moved)
         m_journal.illegalTransition(t, moved.error());
@@ -297,7 +302,7 @@ void Orchestrator::updateLifecycle(TrackedTask &t)
 void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
                          std::optional<SteadyTime> notRunningAt)
 {
-    const QString key = taskKey(t.endpoint, t.remote.id);
+    const QString &key = t.key;
     if (a.ended()) {
         if (t.watchedAttempt == a.number)
             m_watch.cancel(key);
@@ -479,7 +484,7 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
     }
     t.decidedAttempt = t.remote.attempt;
     startAttempt(t, AttemptReason::Operator, std::move(done));
-    emitChanged(key);
+    emitChanged(t);
 }
 
 void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId, Done done)

@@ -124,8 +124,9 @@ public:
     QStringList endpoints() const { return m_endpoints.keys(); }
 
 Q_SIGNALS:
-    /// A batch of tasks whose state or decision changed (keys from taskKey()).
-    void tasksUpdated(const QStringList &keys);
+    /// A batch of tasks whose state or decision changed, each once. The pointers are valid
+    /// while the tasks are watched (tasksAboutToBeRemoved comes before they are dropped).
+    void tasksUpdated(const QList<const rebound::TrackedTask *> &tasks);
     /// These tasks are about to be dropped (their endpoint was removed); the objects behind
     /// taskByKey() are valid until the signal returns.
     void tasksAboutToBeRemoved(const QStringList &keys);
@@ -148,8 +149,7 @@ private:
     };
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);
-    void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch,
-                 QStringList &changed);
+    void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
     void startAttempt(TrackedTask &t, AttemptReason reason, Done done);
     void stopTask(TrackedTask &t, StopReason reason);
@@ -168,7 +168,8 @@ private:
     TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
     TrackedTask *find(const QString &key) const { return m_book.find(key); }
     void flush();
-    void emitChanged(const QString &key);
+    void markChanged(TrackedTask &t);
+    void emitChanged(TrackedTask &t);
 
     PolicyStore &m_policies;
     HistoryStore &m_history;
@@ -184,7 +185,7 @@ private:
     TaskBook m_book;
     EngineJournal m_journal;
     RetryScheduler m_scheduler;
-    QStringList m_pendingChanged;
+    QList<TrackedTask *> m_pendingChanged;
     bool m_readOnly = false;
     bool m_flushQueued = false;
 };

@@ -22,7 +22,7 @@ RetryScheduler::RetryScheduler(const PolicyStore &policies, GuardRegistry &guard
 
 void RetryScheduler::adopt(TrackedTask &t)
 {
-    const auto r = m_restored.constFind(TaskBook::key(t.endpoint, t.remote.id));
+    const auto r = m_restored.constFind(t.key);
     if (r != m_restored.constEnd() && r->failedAttempt == t.remote.attempt) {
         t.decidedAttempt = r->failedAttempt;
         t.recordedAttempt = r->failedAttempt;
@@ -41,7 +41,7 @@ Duration RetryScheduler::longestWait(const QString &taskType) const
 
 bool RetryScheduler::unschedule(const TrackedTask &t)
 {
-    const QString key = TaskBook::key(t.endpoint, t.remote.id);
+    const QString &key = t.key;
     if (!m_queue.cancel(key) && !m_restored.remove(key))
         return false;
     m_history.queueUnschedule(t.endpoint, t.remote.id);
@@ -57,7 +57,7 @@ void RetryScheduler::forget(const QString &key)
 void RetryScheduler::observed(TrackedTask &t)
 {
     const RemoteTask &remote = t.remote;
-    const QString key = TaskBook::key(t.endpoint, remote.id);
+    const QString &key = t.key;
     const SteadyTime now = m_clock.steadyNow();
     switch (remote.state) {
     case RemoteState::Succeeded:
@@ -90,7 +90,7 @@ void RetryScheduler::observed(TrackedTask &t)
 
 void RetryScheduler::decide(TrackedTask &t)
 {
-    const QString key = TaskBook::key(t.endpoint, t.remote.id);
+    const QString &key = t.key;
     const RemoteAttempt &a = *t.remote.lastAttempt;
     const std::shared_ptr<const PolicySet> set = m_policies.current();
     const RetryPolicy &p = set->policyFor(t.remote.type);

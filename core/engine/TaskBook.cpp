@@ -6,14 +6,24 @@ namespace rebound {
 
 TrackedTask &TaskBook::add(const QString &endpoint, const RemoteTask &remote)
 {
-    auto t = std::make_shared<TrackedTask>();
-    t->endpoint = endpoint;
-    t->remote.id = remote.id;
-    t->remote.type = remote.type;
-    t->remote.version = -1; // older than anything the service sends
-    TrackedTask &ref = *t;
-    m_tasks.insert(key(endpoint, remote.id), std::move(t));
-    return ref;
+    bool added = false;
+    return obtain(key(endpoint, remote.id), endpoint, remote, added);
+}
+
+TrackedTask &TaskBook::obtain(const QString &key, const QString &endpoint,
+                              const RemoteTask &remote, bool &added)
+{
+    std::shared_ptr<TrackedTask> &slot = m_tasks[key];
+    added = !slot;
+    if (added) {
+        slot = std::make_shared<TrackedTask>();
+        slot->key = key;
+        slot->endpoint = endpoint;
+        slot->remote.id = remote.id;
+        slot->remote.type = remote.type;
+        slot->remote.version = -1; // older than anything the service sends
+    }
+    return *slot;
 }
 
 QStringList TaskBook::keysOf(const QString &endpoint) const

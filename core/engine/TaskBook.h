@@ -1,6 +1,7 @@
 #pragma once
 
 #include "BackoffSequence.h"
+#include "Boxed.h"
 #include "Clock.h"
 #include "RemoteTask.h"
 #include "RetryDecision.h"
@@ -17,11 +18,12 @@ namespace rebound {
 /// Everything the console knows about one watched task.
 struct TrackedTask
 {
+    QString key; ///< TaskBook::key(endpoint, id), built once: every index of the engine uses it
     QString endpoint;
     RemoteTask remote;
     int decidedAttempt = 0;  ///< the last failed attempt a decision was made for
     int recordedAttempt = 0; ///< the last ended attempt fed to breaker/health/budget
-    std::optional<RetryDecision> lastDecision;
+    Boxed<RetryDecision> lastDecision;
     int decisionFor = 0; ///< the attempt lastDecision was made for
     // The lifecycle the operator sees: the engine's state machine and the condition's cause.
     TaskStateMachine lifecycle;
@@ -32,7 +34,7 @@ struct TrackedTask
     int policyVersion = 0;
     bool actionInFlight = false; ///< a start/cancel request is on its way
     QString lastError;           ///< last operator-visible problem (e.g. someone else acted first)
-    std::optional<BackoffSequence> backoff;
+    Boxed<BackoffSequence> backoff;
     // Steady times of what this console saw itself. Server timestamps are wall times of another
     // clock: they are trusted only where they agree with these (see failureEnd()).
     SteadyTime firstSeenAt{};
@@ -53,6 +55,7 @@ struct TrackedTask
     int allowanceBase = 0;
     SteadyTime allowanceStart{}; ///< when the fresh allowance began (its deadline counts from it)
     bool requeuedByOperator = false;
+    bool changePending = false; ///< in the orchestrator's next change batch
 };
 
 /// What the engine knows about each watched task, and when this console saw what. The
@@ -78,6 +81,10 @@ public:
     }
     /// A task seen for the first time: known by id and type, nothing else yet.
     TrackedTask &add(const QString &endpoint, const RemoteTask &remote);
+    /// The task under `key` (= key(endpoint, remote.id)), added when new (`added` says so):
+    /// one look-up of the index either way.
+    TrackedTask &obtain(const QString &key, const QString &endpoint, const RemoteTask &remote,
+                        bool &added);
     void remove(const QString &key) { m_tasks.remove(key); }
     QStringList keys() const { return m_tasks.keys(); }
     QStringList keysOf(const QString &endpoint) const;

@@ -11,7 +11,7 @@ Failure failureOf(const RemoteAttempt &a)
     if (a.outcome == AttemptOutcome::Timeout)
         f.transport = TransportError::Timeout;
     f.httpStatus = a.httpStatus.value_or(0);
-    f.problem = a.problem;
+    f.problem = a.problem.toOptional();
     if (a.retryAfterMs)
         f.retryAfter = Duration(*a.retryAfterMs);
     return f;

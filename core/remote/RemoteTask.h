@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Boxed.h"
 #include "ProblemDetails.h"
 
 #include <QList>
@@ -50,7 +51,7 @@ struct RemoteAttempt
     AttemptOutcome outcome = AttemptOutcome::Running;
     std::optional<int> httpStatus;
     std::optional<std::int64_t> retryAfterMs;
-    std::optional<ProblemDetails> problem;
+    Boxed<ProblemDetails> problem; ///< on the heap: most attempts have none
     QString traceId;
     AttemptReason reason = AttemptReason::Initial;
 
