@@ -171,13 +171,11 @@ ChartsPane::Bucket &ChartsPane::current()
     return m_buckets.back();
 }
 
-void ChartsPane::onTasks(const QStringList &keys)
+void ChartsPane::onTasks(const QList<const TrackedTask *> &tasks)
 {
     Bucket &b = current();
-    for (const QString &key : keys) {
-        const TrackedTask *t = m_orchestrator.task(key.section(u'\n', 0, 0), key.section(u'\n', 1));
-        if (!t)
-            continue;
+    for (const TrackedTask *t : tasks) {
+        const QString &key = t->key;
         if (const auto &a = t->remote.lastAttempt;
             a && a->durationMs && a->outcome != AttemptOutcome::Running) {
             int &seen = m_seenAttempt[key];

@@ -17,6 +17,7 @@ class QValueAxis;
 namespace rebound {
 
 class Orchestrator;
+struct TrackedTask;
 
 /// Live charts: retry latency (p50/p95 of attempt duration and the delays chosen, per 10 s
 /// bucket), breaker state per task type, and retry pressure (retries per second), with markers
@@ -44,7 +45,7 @@ private:
         int retries = 0;
         int budget = 0; ///< concurrent retries the budgets allowed, sampled
     };
-    void onTasks(const QStringList &keys);
+    void onTasks(const QList<const TrackedTask *> &tasks);
     Bucket &current();
     void redraw();
 

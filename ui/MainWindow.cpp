@@ -6,6 +6,7 @@
 #include "EndpointsDialog.h"
 #include "ExportDialog.h"
 #include "PolicyEditorDialog.h"
+#include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
 #include "TaskDetailPane.h"
 #include "TaskFilterProxy.h"
@@ -13,23 +14,27 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
+#include <QScreen>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -43,7 +48,8 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
       m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
       m_detail(new TaskDetailPane(*engine.orchestrator, this)),
       m_charts(new ChartsPane(*engine.orchestrator, engine.clock, this)),
-      m_notice(new QLabel(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)),
+      m_notice(new QLabel(this)), m_log(new QListWidget(this)),
+      m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)), m_pausedBadge(new QLabel(this)),
       m_credentials(new CredentialStore(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
@@ -54,48 +60,76 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_table->setObjectName(QStringLiteral("taskTable"));
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
-    m_table->sortByColumn(TaskTableModel::Updated, Qt::DescendingOrder); // newest first
+    // Needs attention first, newest first within a state.
+    m_table->sortByColumn(TaskTableModel::State, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->setWordWrap(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->verticalHeader()->hide();
+    // The last column, the error, gets the room that is left.
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setItemDelegateForColumn(TaskTableModel::State, new StateBadgeDelegate(m_table));
-    m_table->setColumnWidth(TaskTableModel::Endpoint, 160);
-    m_table->setColumnWidth(TaskTableModel::Id, 150);
-    m_table->setColumnWidth(TaskTableModel::State, 130);
-    m_table->setColumnWidth(TaskTableModel::LastError, 260);
+    const int em = m_table->fontMetrics().averageCharWidth();
+    m_table->setColumnWidth(TaskTableModel::Id, 14 * em);
+    m_table->setColumnWidth(TaskTableModel::Type, 14 * em);
+    m_table->setColumnWidth(TaskTableModel::State, 19 * em);
+    m_table->setColumnWidth(TaskTableModel::Attempt, 8 * em);
+    m_table->setColumnWidth(TaskTableModel::NextRetry, 24 * em);
+    m_table->setColumnWidth(TaskTableModel::Breaker, 10 * em);
+    m_table->setColumnWidth(TaskTableModel::Updated, 9 * em);
+    m_table->setColumnWidth(TaskTableModel::Endpoint, 16 * em);
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
+    buildFilterBar(central);
+    layout->addWidget(m_table, 1);
+    setCentralWidget(central);
+    // The banner floats over the table's bottom edge: it never pushes the rows down.
     m_notice->setObjectName(QStringLiteral("noticeBanner"));
+    m_notice->setParent(m_table);
     m_notice->setWordWrap(true);
     m_notice->setStyleSheet(
         QStringLiteral("QLabel { background: palette(highlight); color: palette(highlighted-text); "
                        "padding: 6px; border-radius: 4px; }"));
     m_notice->hide();
-    layout->addWidget(m_notice);
-    buildFilterBar(central);
-    layout->addWidget(m_table, 1);
-    setCentralWidget(central);
+    m_table->installEventFilter(this);
 
     auto *detailDock = new QDockWidget(tr("Attempts"), this);
     detailDock->setObjectName(QStringLiteral("detailDock"));
     detailDock->setWidget(m_detail);
     addDockWidget(Qt::BottomDockWidgetArea, detailDock);
+    auto *logDock = new QDockWidget(tr("Notifications"), this);
+    logDock->setObjectName(QStringLiteral("notificationsDock"));
+    m_log->setObjectName(QStringLiteral("notificationLog"));
+    m_log->setToolTip(tr("What happened, newest last; activate a line to select its task"));
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    splitDockWidget(detailDock, logDock, Qt::Horizontal);
     auto *chartsDock = new QDockWidget(tr("Charts"), this);
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_charts);
     addDockWidget(Qt::RightDockWidgetArea, chartsDock);
-    resizeDocks({chartsDock}, {480}, Qt::Horizontal);
+    // The bottom docks span the window; the charts sit beside the table only.
+    setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    resizeDocks({detailDock, logDock}, {3, 1}, Qt::Horizontal);
+    resizeDocks({chartsDock}, {420}, Qt::Horizontal);
+    connect(m_log, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        selectTask(item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toString());
+    });
 
     m_readOnlyBadge->setObjectName(QStringLiteral("readOnlyBadge"));
     m_readOnlyBadge->setStyleSheet(QStringLiteral(
         "QLabel { color: white; background: #d63b3b; padding: 1px 6px; border-radius: 3px; }"));
     m_readOnlyBadge->hide();
     statusBar()->addPermanentWidget(m_readOnlyBadge);
+    m_pausedBadge->setObjectName(QStringLiteral("pausedBadge"));
+    m_pausedBadge->setStyleSheet(QStringLiteral(
+        "QLabel { color: white; background: #9b59b6; padding: 1px 6px; border-radius: 3px; }"));
+    m_pausedBadge->hide();
+    statusBar()->addPermanentWidget(m_pausedBadge);
 
     buildActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
@@ -113,13 +147,21 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
         else
             m_detail->clear();
     });
+    // A selected task that changes state changes what can be done with it.
+    connect(m_proxy, &QAbstractItemModel::dataChanged, this, &MainWindow::scheduleUpdateActions);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this,
+            &MainWindow::scheduleUpdateActions);
+    connect(m_model, &TaskTableModel::countsChanged, this, &MainWindow::updateCounts);
     connect(m_engine.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
             &MainWindow::onEndpointStatus);
     connect(m_engine.orchestrator.get(), &Orchestrator::endpointRemoved, this,
-            [this](const QString &endpoint) { delete m_endpointLabels.take(endpoint); });
+            [this](const QString &endpoint) {
+                delete m_endpointLabels.take(endpoint);
+                updateEndpointColumn();
+            });
     connect(m_engine.orchestrator.get(), &Orchestrator::notice, this,
-            [this](const QString &, const QString &id, const QString &message) {
-                showNotice(tr("%1: %2").arg(id, message));
+            [this](const QString &endpoint, const QString &id, const QString &message) {
+                showNotice(tr("%1: %2").arg(id, message), endpoint, id);
             });
     connect(m_engine.orchestrator.get(), &Orchestrator::breakerTransition, this,
             [this](const QString &, const QString &type, const BreakerTransition &t) {
@@ -127,9 +169,16 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
                     showNotice(tr("Breaker for %1 opened: %2").arg(type, t.cause));
             });
     connect(m_engine.orchestrator.get(), &Orchestrator::taskStopped, this,
-            [this](const QString &, const QString &id, StopReason r) {
-                statusBar()->showMessage(tr("%1 stopped retrying: %2").arg(id, toText(r)), 5000);
+            [this](const QString &endpoint, const QString &id, StopReason r) {
+                const QString text = tr("%1 stopped retrying: %2").arg(id, toText(r));
+                statusBar()->showMessage(text, 5000);
+                showNotice(text, endpoint, id);
             });
+    connect(&m_engine.policies, &PolicyStore::policiesChanged, this,
+            [this](int version) { showNotice(tr("Policies v%1 applied").arg(version)); });
+    connect(&m_engine.policies, &PolicyStore::reloadFailed, this, [this](const QStringList &e) {
+        showNotice(tr("The policy file was not applied: %1").arg(e.join(QStringLiteral("; "))));
+    });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
         // Keep the type filter's choices current without disturbing the selection.
         const QString current = m_typeFilter->currentData().toString();
@@ -142,25 +191,55 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
                 m_typeFilter->addItem(t, t);
             m_typeFilter->setCurrentIndex(std::max(0, m_typeFilter->findData(current)));
         }
+        updateEndpointColumn();
     });
 
-    QSettings settings;
-    resize(1280, 780);
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    m_confirm->setChecked(settings.value(QStringLiteral("confirmBulk"), true).toBool());
+    restoreLayout();
+    m_confirm->setChecked(QSettings().value(QStringLiteral("confirmBulk"), true).toBool());
     updateActions();
+    updateCounts();
+    updateEndpointColumn();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    // Inside the screen it opens on: a laptop's 1280x800 (less the panels) included.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    resize(std::min(1280, avail.width()), std::min(780, avail.height()));
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const QByteArray columns = settings.value(QStringLiteral("window/columns")).toByteArray();
+    if (!columns.isEmpty())
+        m_table->horizontalHeader()->restoreState(columns);
+    if (!isMaximized()) {
+        QRect g = frameGeometry();
+        g.setSize(g.size().boundedTo(avail.size()));
+        g.moveLeft(std::clamp(g.left(), avail.left(), avail.right() - g.width() + 1));
+        g.moveTop(std::clamp(g.top(), avail.top(), avail.bottom() - g.height() + 1));
+        const QSize frame = frameGeometry().size() - geometry().size();
+        resize(g.size() - frame);
+        move(g.topLeft());
+    }
+}
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/columns"), m_table->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("confirmBulk"), m_confirm->isChecked());
     QMainWindow::closeEvent(event);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_table && event->type() == QEvent::Resize)
+        placeNotice();
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::setConfirmBulkActions(bool on)
@@ -173,43 +252,107 @@ void MainWindow::buildFilterBar(QWidget *host)
     auto *bar = new QHBoxLayout;
     m_filterText = new QLineEdit(host);
     m_filterText->setObjectName(QStringLiteral("filterText"));
-    m_filterText->setPlaceholderText(tr("Filter by id, type or error…"));
+    m_filterText->setPlaceholderText(tr("Filter by id, type, endpoint or error… (Ctrl+F)"));
+    m_filterText->setToolTip(tr("Shows the tasks whose id, type, endpoint or last error contains "
+                                "this text (any case)"));
     m_filterText->setClearButtonEnabled(true);
-    m_stateFilter = new QComboBox(host);
-    m_stateFilter->setObjectName(QStringLiteral("stateFilter"));
-    m_stateFilter->addItem(tr("All states"), QVariant());
-    // In the engine's attention order, as the table sorts them.
+    m_typeFilter = new QComboBox(host);
+    m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
+    m_typeFilter->setToolTip(tr("Only tasks of this type; the state counts then count this type"));
+    m_typeFilter->addItem(tr("All types"), QString());
+    m_typeFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(m_filterText, 1);
+    bar->addWidget(m_typeFilter);
+
+    // The state counts, in the engine's attention order: each one a filter (Ctrl+click adds).
+    auto *counts = new QHBoxLayout;
+    counts->setSpacing(2);
+    m_allStates = new QToolButton(host);
+    m_allStates->setObjectName(QStringLiteral("stateCount.all"));
+    m_allStates->setCheckable(true);
+    m_allStates->setChecked(true);
+    m_allStates->setToolTip(tr("Show tasks in every state"));
+    counts->addWidget(m_allStates);
     std::array<TaskState, TaskStateCount> states{};
     for (int i = 0; i < TaskStateCount; ++i)
         states[i] = static_cast<TaskState>(i);
     std::sort(states.begin(), states.end(),
               [](TaskState a, TaskState b) { return attentionRank(a) < attentionRank(b); });
-    for (TaskState s : states)
-        m_stateFilter->addItem(TaskTableModel::stateLabel(s), int(s));
-    m_typeFilter = new QComboBox(host);
-    m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
-    m_typeFilter->addItem(tr("All types"), QString());
-    m_retryingOnly = new QCheckBox(tr("Retrying only"), host);
-    m_retryingOnly->setObjectName(QStringLiteral("retryingOnly"));
-    m_exhaustedOnly = new QCheckBox(tr("Exhausted only"), host);
-    m_exhaustedOnly->setObjectName(QStringLiteral("exhaustedOnly"));
-    bar->addWidget(m_filterText, 1);
-    bar->addWidget(m_stateFilter);
-    bar->addWidget(m_typeFilter);
-    bar->addWidget(m_retryingOnly);
-    bar->addWidget(m_exhaustedOnly);
-    static_cast<QVBoxLayout *>(host->layout())->addLayout(bar);
+    m_stateButtons.resize(TaskStateCount);
+    for (TaskState s : states) {
+        auto *b = new QToolButton(host);
+        b->setObjectName(QStringLiteral("stateCount.") + toText(s));
+        b->setCheckable(true);
+        b->setToolTip(tr("Show only %1 tasks (Ctrl+click: add to the shown states)")
+                          .arg(TaskTableModel::stateLabel(s)));
+        const QColor c = StateBadgeDelegate::colorFor(s);
+        b->setStyleSheet(QStringLiteral("QToolButton { border-left: 4px solid %1; padding: 1px 6px; }"
+                                        "QToolButton:checked { background: %2; }")
+                             .arg(c.name(), c.lighter(170).name()));
+        counts->addWidget(b);
+        m_stateButtons[int(s)] = b;
+        connect(b, &QToolButton::clicked, this, [this, s](bool) {
+            TaskFilterProxy::StateMask mask = m_proxy->states();
+            if (QApplication::keyboardModifiers() & Qt::ControlModifier)
+                mask ^= TaskFilterProxy::bit(s);
+            else
+                mask = mask == TaskFilterProxy::bit(s) ? 0 : TaskFilterProxy::bit(s);
+            m_proxy->setStates(mask);
+            updateCounts();
+        });
+    }
+    counts->addStretch(1);
+    connect(m_allStates, &QToolButton::clicked, this, [this] {
+        m_proxy->setStates(0);
+        updateCounts();
+    });
+    auto *box = static_cast<QVBoxLayout *>(host->layout());
+    box->addLayout(bar);
+    box->addLayout(counts);
     connect(m_filterText, &QLineEdit::textChanged, m_proxy, &TaskFilterProxy::setText);
-    connect(m_stateFilter, &QComboBox::currentIndexChanged, this,
-            [this] {
-                const QVariant v = m_stateFilter->currentData();
-                m_proxy->setState(v.isValid() ? std::optional(static_cast<TaskState>(v.toInt()))
-                                              : std::nullopt);
-            });
-    connect(m_typeFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_proxy->setType(m_typeFilter->currentData().toString()); });
-    connect(m_retryingOnly, &QCheckBox::toggled, m_proxy, &TaskFilterProxy::setRetryingOnly);
-    connect(m_exhaustedOnly, &QCheckBox::toggled, m_proxy, &TaskFilterProxy::setExhaustedOnly);
+    connect(m_typeFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_proxy->setType(m_typeFilter->currentData().toString());
+        updateCounts();
+    });
+}
+
+void MainWindow::updateCounts()
+{
+    const QString type = m_typeFilter->currentData().toString();
+    const StateCounts counts = m_model->stateCounts(type);
+    const TaskFilterProxy::StateMask mask = m_proxy->states();
+    int total = 0;
+    for (int i = 0; i < TaskStateCount; ++i) {
+        total += counts[i];
+        QToolButton *b = m_stateButtons[i];
+        b->setText(QStringLiteral("%1 %2").arg(TaskTableModel::stateLabel(TaskState(i)))
+                       .arg(counts[i]));
+        b->setChecked(mask & TaskFilterProxy::bit(TaskState(i)));
+    }
+    m_allStates->setText(type.isEmpty() ? tr("all %1").arg(total)
+                                        : tr("all %1 of %2").arg(total).arg(type));
+    m_allStates->setChecked(mask == 0);
+}
+
+void MainWindow::updateEndpointColumn()
+{
+    // The same endpoint on every row says nothing: the column shows when there are several.
+    QSet<QString> seen;
+    for (const QString &e : m_engine.orchestrator->endpoints())
+        seen.insert(e);
+    m_table->setColumnHidden(TaskTableModel::Endpoint, seen.size() <= 1);
+}
+
+void MainWindow::updatePausedBadge()
+{
+    QStringList paused;
+    for (const QString &t : m_model->taskTypes())
+        if (m_engine.orchestrator->isPaused(t))
+            paused << t;
+    m_pausedBadge->setText(tr("PAUSED: %1").arg(paused.join(QStringLiteral(", "))));
+    m_pausedBadge->setToolTip(tr("Automatic retries of these types wait until resumed"));
+    m_pausedBadge->setVisible(!paused.isEmpty());
+    m_model->refreshAll(); // the Type column shows the pause
 }
 
 void MainWindow::buildActions()
@@ -253,7 +396,35 @@ void MainWindow::buildActions()
     auto *forget =
         make(QStringLiteral("forgetEndpointAction"), tr("Forget endpoint…"), QString(), {});
     auto *about = make(QStringLiteral("aboutAction"), tr("About Rebound"), QString(), {});
+    auto *statesHelp = make(QStringLiteral("statesHelpAction"), tr("States and decisions"),
+                            QString(), QKeySequence::HelpContents);
     auto *quit = make(QStringLiteral("quitAction"), tr("Quit"), QString(), QKeySequence::Quit);
+    auto *find = make(QStringLiteral("findAction"), tr("Filter tasks"), QString(),
+                      QKeySequence::Find);
+    // Every action says what it does (the toolbar and the menus show it on hover).
+    m_pause->setToolTip(tr("Stop starting automatic retries of the selected tasks' types until "
+                           "resumed (running attempts go on)"));
+    m_resume->setToolTip(tr("Start automatic retries of the selected tasks' types again"));
+    m_forceOpen->setToolTip(tr("Open the breaker of the selected tasks' types: no retries until "
+                               "reset (asks first)"));
+    m_resetBreaker->setToolTip(tr("Close the breaker of the selected tasks' types and forget its "
+                                  "window (asks first)"));
+    m_readOnly->setToolTip(tr("Watch only: every action that changes a task is disabled"));
+    m_confirm->setToolTip(tr("Ask before acting on several tasks at once"));
+    m_export->setToolTip(tr("Write the attempt history to a CSV file"));
+    m_policies->setToolTip(tr("Edit the retry policies; changes apply to the next decision"));
+    endpoints->setToolTip(tr("Watch a Task API service (or give a watched one a new token)"));
+    forget->setToolTip(tr("Stop watching a service and remove its token"));
+    about->setToolTip(tr("Version and licence"));
+    statesHelp->setToolTip(tr("What each state, cause and action means"));
+    quit->setToolTip(tr("Close the console (the history stays)"));
+    find->setToolTip(tr("Put the cursor in the filter"));
+    addAction(find);
+    connect(find, &QAction::triggered, this, [this] {
+        m_filterText->setFocus(Qt::ShortcutFocusReason);
+        m_filterText->selectAll();
+    });
+    connect(statesHelp, &QAction::triggered, this, &MainWindow::showStatesHelp);
 
     connect(m_retry, &QAction::triggered, this, &MainWindow::retrySelected);
     connect(m_cancel, &QAction::triggered, this, &MainWindow::cancelSelected);
@@ -294,7 +465,15 @@ void MainWindow::buildActions()
     tasks->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addActions({m_policies, m_readOnly, m_confirm});
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    for (QDockWidget *dock : findChildren<QDockWidget *>(Qt::FindDirectChildrenOnly))
+        view->addAction(dock->toggleViewAction());
+    view->addAction(toolbar->toggleViewAction());
+    view->addSeparator();
+    view->addAction(find);
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(statesHelp);
     help->addAction(about);
 }
 
@@ -378,9 +557,9 @@ void MainWindow::retrySelected()
     if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        o.retryNow(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        o.retryNow(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
             if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message));
+                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
             else
                 statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
         });
@@ -393,9 +572,9 @@ void MainWindow::abortSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->abortAttempt(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        m_engine.orchestrator->abortAttempt(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
             if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message));
+                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
             else
                 statusBar()->showMessage(tr("%1: attempt aborted").arg(id), 4000);
         });
@@ -408,9 +587,9 @@ void MainWindow::cancelSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, [this, id = s.id](Result<void> r) {
+        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
             if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message));
+                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
             else
                 statusBar()->showMessage(tr("%1: cancelled").arg(id), 4000);
         });
@@ -425,23 +604,50 @@ void MainWindow::pauseSelectedTypes(bool pause)
             types << s.type;
     for (const QString &t : types)
         m_engine.orchestrator->setPaused(t, pause);
-    statusBar()->showMessage(
+    showNotice(
         (pause ? tr("Automatic retries paused for %1") : tr("Automatic retries resumed for %1"))
-            .arg(types.join(QStringLiteral(", "))),
-        5000);
+            .arg(types.join(QStringLiteral(", "))));
+    updatePausedBadge();
     updateActions();
 }
 
 void MainWindow::breakerCommand(bool forceOpen)
 {
-    QSet<QPair<QString, QString>> seen;
-    for (const Selected &s : selection()) {
-        if (seen.contains({s.endpoint, s.type}))
-            continue;
-        seen.insert({s.endpoint, s.type});
+    QList<QPair<QString, QString>> keys;
+    for (const Selected &s : selection())
+        if (!keys.contains(qMakePair(s.endpoint, s.type)))
+            keys.append({s.endpoint, s.type});
+    if (keys.isEmpty())
+        return;
+    QStringList types;
+    for (const auto &k : keys)
+        types << k.second;
+    types.removeDuplicates();
+    const QString list = types.join(QStringLiteral(", "));
+    // Both change what every task of the type may do: always ask.
+    const QString question =
+        forceOpen ? tr("Force the breaker of %1 open? No retry of this type starts until it is "
+                       "reset.")
+                        .arg(list)
+                  : tr("Reset the breaker of %1? Its window is forgotten and retries start "
+                       "again at once.")
+                        .arg(list);
+    QMessageBox box(QMessageBox::Question, tr("Rebound"), question,
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName(QStringLiteral("breakerConfirm"));
+    if (box.exec() != QMessageBox::Yes)
+        return;
+    QStringList outcome;
+    for (const auto &k : keys) {
         m_engine.orchestrator->commandBreaker(
-            s.endpoint, s.type, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
+            k.first, k.second, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
+        outcome << tr("%1 is now %2")
+                       .arg(k.second, toText(m_engine.orchestrator->breakerHealth(k.first,
+                                                                                   k.second)));
     }
+    showNotice((forceOpen ? tr("Breaker forced open: %1") : tr("Breaker reset: %1"))
+                   .arg(outcome.join(QStringLiteral("; "))));
+    m_model->refreshAll(); // the Breaker column of every task of those types
 }
 
 void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
@@ -475,11 +681,130 @@ void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus 
     label->setToolTip(status.lastError);
 }
 
-void MainWindow::showNotice(const QString &text)
+void MainWindow::showNotice(const QString &text, const QString &endpoint, const QString &id)
 {
+    // The log keeps the last few hundred, time-stamped; the banner shows the newest for a while.
+    constexpr int kLogSize = 500;
+    const QString stamp = m_engine.clock.wallNow().toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+    auto *item = new QListWidgetItem(QStringLiteral("%1  %2").arg(stamp, text));
+    item->setToolTip(id.isEmpty() ? text : tr("%1\nActivate to select the task.").arg(text));
+    item->setData(Qt::UserRole, endpoint);
+    item->setData(Qt::UserRole + 1, id);
+    if (!id.isEmpty())
+        item->setForeground(palette().link());
+    m_log->addItem(item);
+    while (m_log->count() > kLogSize)
+        delete m_log->takeItem(0);
+    m_log->scrollToBottom();
     m_notice->setText(text);
+    placeNotice();
     m_notice->show();
+    m_notice->raise();
     QTimer::singleShot(8000, m_notice, &QLabel::hide);
+}
+
+void MainWindow::placeNotice()
+{
+    const QRect r = m_table->rect();
+    const int w = std::max(100, r.width() - 24);
+    m_notice->setFixedWidth(w);
+    m_notice->adjustSize();
+    m_notice->move(12, r.height() - m_notice->height() - 12);
+}
+
+void MainWindow::selectTask(const QString &endpoint, const QString &id)
+{
+    const int row = m_model->rowOf(Orchestrator::taskKey(endpoint, id));
+    if (row < 0)
+        return;
+    QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!i.isValid()) {
+        // Filtered out: clear the filters so the operator sees the task asked for.
+        m_filterText->clear();
+        m_typeFilter->setCurrentIndex(0);
+        m_proxy->setStates(0);
+        updateCounts();
+        i = m_proxy->mapFromSource(m_model->index(row, 0));
+    }
+    m_table->selectionModel()->setCurrentIndex(
+        i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(i);
+}
+
+void MainWindow::scheduleUpdateActions()
+{
+    if (std::exchange(m_actionsQueued, true))
+        return;
+    QTimer::singleShot(0, this, [this] {
+        m_actionsQueued = false;
+        updateActions();
+    });
+}
+
+void MainWindow::showStatesHelp()
+{
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("statesHelpDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("States and decisions"));
+    auto *text = new QTextBrowser(dialog);
+    text->setObjectName(QStringLiteral("statesHelpText"));
+    text->setOpenLinks(false);
+    QString html = tr("<h3>States</h3><p>Rows are sorted needs-attention first; hover a badge for "
+                      "its cause.</p><table cellpadding=4>");
+    const auto row = [](const QString &name, const QColor &c, const QString &what) {
+        return QStringLiteral("<tr><td><span style='background:%1;color:white'>&nbsp;%2&nbsp;"
+                              "</span></td><td>%3</td></tr>")
+            .arg(c.name(), name.toHtmlEscaped(), what);
+    };
+    html += row(tr("exhausted"), StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted),
+                tr("Every attempt the policy allows was used. Retry now brings it back with a "
+                   "fresh allowance."));
+    html += row(tr("deadline exceeded"),
+                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::DeadlineExceeded),
+                tr("The policy's total deadline passed before an attempt succeeded."));
+    html += row(tr("not retryable"),
+                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::NotRetryable),
+                tr("The error is one the policy never retries (e.g. HTTP 400, or a problem type "
+                   "marked permanent)."));
+    html += row(tr("timed out"), StateBadgeDelegate::colorFor(TaskState::TimedOut),
+                tr("The running attempt passed its timeout and was ended; the policy decides "
+                   "what follows."));
+    html += row(tr("failed"), StateBadgeDelegate::colorFor(TaskState::Failed),
+                tr("An attempt failed and the policy has not decided yet."));
+    html += row(tr("deferred"), StateBadgeDelegate::colorFor(TaskState::Deferred),
+                tr("A retry is due but waits: the type's breaker is open, its retry budget is "
+                   "spent, its health score is over the threshold, or an operator paused it. The "
+                   "Next attempt column says which, and until when."));
+    html += row(tr("retry scheduled"), StateBadgeDelegate::colorFor(TaskState::RetryScheduled),
+                tr("The next attempt has a time: the backoff delay (nominal, then jittered) or "
+                   "the server's Retry-After, whichever is longer."));
+    html += row(tr("running"), StateBadgeDelegate::colorFor(TaskState::Running),
+                tr("An attempt runs; this console ends it if it passes its timeout."));
+    html += row(tr("pending"), StateBadgeDelegate::colorFor(TaskState::Pending),
+                tr("Created, no attempt yet."));
+    html += row(tr("cancelled"), StateBadgeDelegate::colorFor(TaskState::Cancelled),
+                tr("An operator cancelled its retries."));
+    html += row(tr("succeeded"), StateBadgeDelegate::colorFor(TaskState::Succeeded),
+                tr("An attempt succeeded. Nothing more happens."));
+    html += tr("</table><h3>Actions</h3><ul>"
+               "<li><b>Retry now</b> (Ctrl+R): start the next attempt at once; on an exhausted "
+               "or cancelled task, a fresh allowance.</li>"
+               "<li><b>Cancel retries</b> (Ctrl+Shift+C): no more attempts.</li>"
+               "<li><b>Abort running attempt</b> (Ctrl+Shift+A): end it as a timeout; the policy "
+               "decides next.</li>"
+               "<li><b>Pause / Resume auto-retry</b>: hold every automatic retry of a type.</li>"
+               "<li><b>Force breaker open / Reset breaker</b>: override the type's breaker.</li>"
+               "</ul><h3>Keys</h3><p>Ctrl+F filter · Ctrl+E export · Ctrl+P policies · "
+               "View menu: show or hide every pane.</p>");
+    text->setHtml(html);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addWidget(text);
+    layout->addWidget(buttons);
+    dialog->resize(640, 560);
+    dialog->open();
 }
 
 void MainWindow::openPolicyEditor()

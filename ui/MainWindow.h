@@ -5,11 +5,12 @@
 #include <QMainWindow>
 
 class QAction;
-class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QTableView;
+class QToolButton;
 
 namespace rebound {
 
@@ -38,8 +39,12 @@ public:
     /// Turns the "are you sure?" question for bulk actions on or off (also in the View menu).
     void setConfirmBulkActions(bool on);
 
+    /// The notices so far, newest last (also shown in the Notifications dock).
+    QListWidget *notificationLog() const { return m_log; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     struct Selected
@@ -53,6 +58,13 @@ private:
     void buildActions();
     void buildFilterBar(QWidget *host);
     void updateActions();
+    /// Action enablement follows the engine: at most once per event-loop turn.
+    void scheduleUpdateActions();
+    void updateCounts();
+    void updateEndpointColumn();
+    void updatePausedBadge();
+    void placeNotice();
+    void restoreLayout();
     bool confirmBulk(const QString &what, int count);
     void retrySelected();
     void cancelSelected();
@@ -60,12 +72,16 @@ private:
     void pauseSelectedTypes(bool pause);
     void breakerCommand(bool forceOpen);
     void onEndpointStatus(const QString &endpoint, const EndpointStatus &status);
-    void showNotice(const QString &text);
+    /// A notice for the operator: the banner over the table and a line in the log. With a
+    /// task, the log line selects it when activated.
+    void showNotice(const QString &text, const QString &endpoint = {}, const QString &id = {});
+    void selectTask(const QString &endpoint, const QString &id);
     void openPolicyEditor();
     void openExport();
     void openEndpoints();
     void forgetEndpoint();
     void about();
+    void showStatesHelp();
 
     Engine &m_engine;
     TaskTableModel *m_model;
@@ -74,12 +90,14 @@ private:
     TaskDetailPane *m_detail;
     ChartsPane *m_charts;
     QLineEdit *m_filterText = nullptr;
-    QComboBox *m_stateFilter = nullptr;
     QComboBox *m_typeFilter = nullptr;
-    QCheckBox *m_retryingOnly = nullptr;
-    QCheckBox *m_exhaustedOnly = nullptr;
+    QToolButton *m_allStates = nullptr;
+    QList<QToolButton *> m_stateButtons; ///< indexed by TaskState
     QLabel *m_notice;
+    QListWidget *m_log;
     QLabel *m_readOnlyBadge;
+    QLabel *m_pausedBadge;
+    bool m_actionsQueued = false;
     QHash<QString, QLabel *> m_endpointLabels;
     CredentialStore *m_credentials;
     QAction *m_retry = nullptr;

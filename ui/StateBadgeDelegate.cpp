@@ -8,8 +8,19 @@
 
 namespace rebound {
 
-QColor StateBadgeDelegate::colorFor(TaskState state)
+QColor StateBadgeDelegate::colorFor(TaskState state, std::optional<StopReason> ending)
 {
+    if (state == TaskState::Exhausted && ending) {
+        switch (*ending) {
+        case StopReason::DeadlineExceeded:
+            return QColor(0xa9, 0x32, 0x6e); // plum
+        case StopReason::NotRetryable:
+            return QColor(0x6d, 0x2c, 0x2c); // dark brown-red
+        case StopReason::Exhausted:
+        case StopReason::Cancelled:
+            break;
+        }
+    }
     switch (state) {
     case TaskState::Succeeded:
         return QColor(0x2e, 0x9d, 0x57);
@@ -24,8 +35,9 @@ QColor StateBadgeDelegate::colorFor(TaskState state)
     case TaskState::Exhausted:
     case TaskState::Failed:
         return QColor(0xd6, 0x3b, 0x3b);
-    case TaskState::Pending:
     case TaskState::Cancelled:
+        return QColor(0x55, 0x5f, 0x6b); // slate: an operator's ending
+    case TaskState::Pending:
         break;
     }
     return QColor(0x80, 0x80, 0x80);
@@ -49,8 +61,10 @@ void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
                   fm.height() + 2);
     QPainterPath path;
     path.addRoundedRect(r, r.height() / 2.0, r.height() / 2.0);
-    painter->fillPath(
-        path, colorFor(static_cast<TaskState>(index.data(TaskTableModel::StateRole).toInt())));
+    const int ending = index.data(TaskTableModel::EndingRole).toInt();
+    painter->fillPath(path,
+                      colorFor(static_cast<TaskState>(index.data(TaskTableModel::StateRole).toInt()),
+                               ending >= 0 ? std::optional(StopReason(ending)) : std::nullopt));
     painter->setPen(Qt::white);
     painter->drawText(r, Qt::AlignCenter, text);
     painter->restore();

@@ -1,12 +1,16 @@
 #pragma once
 
+#include "RetryDecision.h"
 #include "TaskState.h"
+
+#include <optional>
 
 #include <QStyledItemDelegate>
 
 namespace rebound {
 
-/// Paints the state column as a coloured badge that reads well on light and dark palettes.
+/// Paints the state column as a coloured badge that reads well on light and dark palettes; each
+/// ending (exhausted, deadline exceeded, not retryable, timed out, cancelled) has its own.
 class StateBadgeDelegate final : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -16,7 +20,8 @@ public:
     using QStyledItemDelegate::QStyledItemDelegate;
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
-    static QColor colorFor(TaskState state);
+    /// An ended task's colour is its ending's (why it stopped), the others their state's.
+    static QColor colorFor(TaskState state, std::optional<StopReason> ending = std::nullopt);
 };
 
 } // namespace rebound

@@ -1,11 +1,15 @@
 #include "TaskTableModel.h"
 
 #include "Orchestrator.h"
-#include "Rfc3339.h"
+#include "PolicySet.h"
+#include "PolicyStore.h"
 
 #include <QColor>
 #include <QDateTime>
+#include <QIcon>
+#include <QSet>
 #include <QTimer>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -13,7 +17,7 @@ namespace rebound {
 
 TaskTableModel::TaskTableModel(Orchestrator &orchestrator, const Clock &clock, QObject *parent)
     : QAbstractTableModel(parent), m_orchestrator(orchestrator), m_clock(clock),
-      m_tick(new QTimer(this))
+      m_pausedIcon(QStringLiteral(":/rebound/icons/pause.svg")), m_tick(new QTimer(this))
 {
     connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &TaskTableModel::applyBatch);
     connect(&m_orchestrator, &Orchestrator::tasksAboutToBeRemoved, this,
@@ -24,7 +28,17 @@ TaskTableModel::TaskTableModel(Orchestrator &orchestrator, const Clock &clock, Q
 
 int TaskTableModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_keys.size());
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int TaskTableModel::rowOf(const QString &key) const
+{
+    return m_rowOf.value(m_orchestrator.taskByKey(key), -1);
+}
+
+QString TaskTableModel::keyAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows[row]->key : QString();
 }
 
 int TaskTableModel::columnCount(const QModelIndex &parent) const
@@ -32,42 +46,74 @@ int TaskTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-void TaskTableModel::applyBatch(const QStringList &keys)
+void TaskTableModel::count(int row, int delta)
 {
-    QStringList added;
-    int first = INT_MAX, last = -1;
-    for (const QString &k : keys) {
-        const auto it = m_rowOf.constFind(k);
+    const int s = m_states[row];
+    m_counts[s] += delta;
+    m_typeCounts[m_rows[row]->remote.type][s] += delta;
+}
+
+void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
+{
+    // The orchestrator's batches name each task once.
+    QList<const TrackedTask *> added;
+    QList<int> changed;
+    bool countsMoved = false;
+    for (const TrackedTask *t : tasks) {
+        const auto it = m_rowOf.constFind(t);
         if (it == m_rowOf.constEnd()) {
-            if (!added.contains(k) &&
-                m_orchestrator.task(k.section(u'\n', 0, 0), k.section(u'\n', 1)))
-                added << k;
+            added << t;
             continue;
         }
-        first = std::min(first, *it);
-        last = std::max(last, *it);
+        const int row = *it;
+        changed << row;
+        const auto state = static_cast<qint8>(m_rows[row]->condition.state);
+        if (state != m_states[row]) {
+            count(row, -1);
+            m_states[row] = state;
+            count(row, +1);
+            countsMoved = true;
+        }
     }
     if (!added.isEmpty()) {
-        const int start = static_cast<int>(m_keys.size());
+        const int start = static_cast<int>(m_rows.size());
         beginInsertRows({}, start, start + static_cast<int>(added.size()) - 1);
-        for (const QString &k : added) {
-            m_rowOf.insert(k, static_cast<int>(m_keys.size()));
-            m_keys << k;
-            m_rows << m_orchestrator.taskByKey(k);
+        for (const TrackedTask *t : std::as_const(added)) {
+            const int row = static_cast<int>(m_rows.size());
+            m_rowOf.insert(t, row);
+            m_rows << t;
+            m_states.push_back(static_cast<qint8>(t->condition.state));
+            const auto intern = [](QHash<QString, int> &index, QStringList &list,
+                                   const QString &s) {
+                const auto it = index.constFind(s);
+                if (it != index.constEnd())
+                    return *it;
+                list << s;
+                return *index.insert(s, int(list.size()) - 1);
+            };
+            m_typeOf.push_back(intern(m_typeIndex, m_types, t->remote.type));
+            m_endpointOf.push_back(intern(m_endpointIndex, m_endpoints, t->endpoint));
+            count(row, +1);
         }
         endInsertRows();
+        countsMoved = true;
     }
-    if (last >= 0) {
+    if (!changed.isEmpty()) {
+        std::sort(changed.begin(), changed.end());
+        changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        Q_EMIT rowsChanged(changed);
         ++m_dataChangedSignals;
-        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+        Q_EMIT dataChanged(index(changed.first(), 0), index(changed.last(), ColumnCount - 1));
     }
+    if (countsMoved)
+        Q_EMIT countsChanged();
 }
 
 void TaskTableModel::removeTasks(const QStringList &keys)
 {
     QList<int> rows;
     for (const QString &k : keys) {
-        if (const auto it = m_rowOf.constFind(k); it != m_rowOf.constEnd())
+        if (const auto it = m_rowOf.constFind(m_orchestrator.taskByKey(k)); it != m_rowOf.constEnd())
             rows << *it;
     }
     if (rows.isEmpty())
@@ -80,24 +126,55 @@ void TaskTableModel::removeTasks(const QStringList &keys)
             ++j;
         const int first = rows[j], last = rows[i];
         beginRemoveRows({}, first, last);
-        m_keys.remove(first, last - first + 1);
+        for (int r = first; r <= last; ++r)
+            count(r, -1);
         m_rows.remove(first, last - first + 1);
+        m_states.erase(m_states.begin() + first, m_states.begin() + last + 1);
+        m_typeOf.erase(m_typeOf.begin() + first, m_typeOf.begin() + last + 1);
+        m_endpointOf.erase(m_endpointOf.begin() + first, m_endpointOf.begin() + last + 1);
         endRemoveRows();
         i = j + 1;
     }
     m_rowOf.clear();
-    for (int r = 0; r < m_keys.size(); ++r)
-        m_rowOf.insert(m_keys.at(r), r);
+    for (int r = 0; r < m_rows.size(); ++r)
+        m_rowOf.insert(m_rows.at(r), r);
+    Q_EMIT countsChanged();
+}
+
+void TaskTableModel::refreshAll()
+{
+    if (m_rows.isEmpty())
+        return;
+    ++m_dataChangedSignals;
+    Q_EMIT dataChanged(index(0, 0), index(static_cast<int>(m_rows.size()) - 1, ColumnCount - 1));
 }
 
 void TaskTableModel::tick()
 {
-    if (m_keys.isEmpty())
+    if (m_rows.isEmpty())
         return;
     // Only the countdown column moves with time: one signal for the whole column.
     ++m_dataChangedSignals;
-    Q_EMIT dataChanged(index(0, NextRetry), index(static_cast<int>(m_keys.size()) - 1, NextRetry),
+    Q_EMIT dataChanged(index(0, NextRetry), index(static_cast<int>(m_rows.size()) - 1, NextRetry),
                        {Qt::DisplayRole});
+}
+
+StateCounts TaskTableModel::stateCounts(const QString &type) const
+{
+    if (type.isEmpty())
+        return m_counts;
+    return m_typeCounts.value(type);
+}
+
+const QString &TaskTableModel::typeAt(int row) const
+{
+    return m_rows[row]->remote.type;
+}
+
+QString TaskTableModel::shortEndpoint(const QString &endpoint)
+{
+    const QUrl url(endpoint);
+    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
 }
 
 QString TaskTableModel::stateLabel(TaskState state)
@@ -125,49 +202,142 @@ QString TaskTableModel::stateLabel(TaskState state)
     return {};
 }
 
+QString TaskTableModel::badgeLabel(const TaskCondition &c)
+{
+    if (c.state == TaskState::Exhausted && c.stopReason) {
+        switch (*c.stopReason) {
+        case StopReason::DeadlineExceeded:
+            return tr("deadline exceeded");
+        case StopReason::NotRetryable:
+            return tr("not retryable");
+        case StopReason::Exhausted:
+        case StopReason::Cancelled:
+            break;
+        }
+    }
+    return stateLabel(c.state);
+}
+
 QStringList TaskTableModel::taskTypes() const
 {
-    QStringList types;
-    for (const QString &k : m_keys) {
-        if (const TrackedTask *t = m_orchestrator.task(k.section(u'\n', 0, 0), k.section(u'\n', 1));
-            t && !types.contains(t->remote.type))
-            types << t->remote.type;
-    }
+    QStringList types = m_typeCounts.keys();
+    types.erase(std::remove_if(types.begin(), types.end(),
+                               [this](const QString &t) {
+                                   const StateCounts &c = m_typeCounts[t];
+                                   return std::all_of(c.begin(), c.end(),
+                                                      [](int n) { return n == 0; });
+                               }),
+                types.end());
     types.sort();
     return types;
 }
 
+QString TaskTableModel::wallTime(SteadyTime t) const
+{
+    // Display only: the steady time's distance from now, put on the wall clock.
+    return QDateTime::fromMSecsSinceEpoch(m_clock.wallNowMs() + toMs(t - m_clock.steadyNow()))
+        .toString(QStringLiteral("HH:mm:ss"));
+}
+
+QString TaskTableModel::waitText(const TrackedTask &t) const
+{
+    const TaskCondition &c = t.condition;
+    if (!c.deferReason)
+        return {};
+    const QString &type = t.remote.type;
+    QString what;
+    switch (*c.deferReason) {
+    case DeferReason::BreakerOpen:
+        what = tr("breaker for %1 open").arg(type);
+        break;
+    case DeferReason::BudgetExhausted:
+        what = tr("retry budget for %1 spent").arg(type);
+        break;
+    case DeferReason::Unhealthy:
+        what = tr("health of %1 below its threshold").arg(type);
+        break;
+    case DeferReason::Paused:
+        return tr("waiting: retries of %1 paused by an operator").arg(type);
+    }
+    return c.until ? tr("waiting: %1 until %2").arg(what, wallTime(*c.until))
+                   : tr("waiting: %1").arg(what);
+}
+
+QString TaskTableModel::endingToolTip(const TrackedTask &t) const
+{
+    const TaskCondition &c = t.condition;
+    const QString policy = t.policyName.isEmpty()
+                               ? QString()
+                               : tr(" (policy %1 v%2)").arg(t.policyName).arg(t.policyVersion);
+    if (c.state == TaskState::Cancelled)
+        return tr("Retries cancelled by an operator") + policy;
+    if (c.state == TaskState::TimedOut)
+        return tr("Attempt %1 ran past its timeout and was ended; the policy decides next")
+            .arg(t.remote.attempt);
+    if (c.state != TaskState::Exhausted || !c.stopReason)
+        return {};
+    const auto &backoff = m_orchestrator.policies().current()->policyFor(t.remote.type).backoff;
+    switch (*c.stopReason) {
+    case StopReason::Exhausted:
+        return tr("%1 of %2 attempts used").arg(t.remote.attempt - t.allowanceBase)
+                   .arg(backoff.maxAttempts) +
+               policy;
+    case StopReason::DeadlineExceeded:
+        return tr("Total deadline of %1 s passed").arg(double(backoff.totalDeadlineMs) / 1000.0) +
+               policy;
+    case StopReason::NotRetryable:
+        return tr("The last error is not retryable: %1")
+                   .arg(t.remote.lastAttempt && t.remote.lastAttempt->httpStatus
+                            ? QStringLiteral("HTTP %1").arg(*t.remote.lastAttempt->httpStatus)
+                            : tr("its error class")) +
+               policy;
+    case StopReason::Cancelled:
+        return tr("Retries cancelled by an operator") + policy;
+    }
+    return {};
+}
+
 QVariant TaskTableModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_keys.size())
+    if (!index.isValid() || index.row() >= m_rows.size())
         return {};
-    const QString &key = m_keys[index.row()];
-    const QString endpoint = key.section(u'\n', 0, 0);
-    const TrackedTask *t = m_orchestrator.task(endpoint, key.section(u'\n', 1));
+    const TrackedTask *t = m_rows[index.row()];
     if (!t)
         return {};
     const RemoteTask &r = t->remote;
     switch (role) {
     case KeyRole:
-        return key;
+        return t->key;
     case StateRole:
         return int(t->condition.state);
+    case EndingRole:
+        return t->condition.stopReason ? int(*t->condition.stopReason) : -1;
     case TypeRole:
         return r.type;
     case EndpointRole:
-        return endpoint;
+        return t->endpoint;
     case TaskIdRole:
         return r.id;
     default:
         break;
     }
+    if (role == Qt::DecorationRole && index.column() == Type &&
+        m_orchestrator.isPaused(r.type))
+        return m_pausedIcon;
     if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Endpoint:
-            return endpoint;
+            if (role == Qt::DisplayRole)
+                return shortEndpoint(t->endpoint);
+            return t->endpoint;
         case Id:
             return r.id;
         case Type:
+            if (role == Qt::DisplayRole && m_orchestrator.isPaused(r.type))
+                return tr("%1 · paused").arg(r.type);
+            if (role == Qt::ToolTipRole && m_orchestrator.isPaused(r.type))
+                return tr("Automatic retries of %1 are paused until an operator resumes them")
+                    .arg(r.type);
             return r.type;
         case State:
             if (role == SortRole)
@@ -175,25 +345,29 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             if (role == Qt::ToolTipRole) {
                 // The cause, in the engine's words: why it waits, why it stopped.
                 if (t->condition.deferReason)
-                    return tr("waiting: %1").arg(toText(*t->condition.deferReason));
-                if (t->condition.stopReason)
-                    return tr("retries stopped: %1").arg(toText(*t->condition.stopReason));
+                    return waitText(*t);
+                if (const QString ending = endingToolTip(*t); !ending.isEmpty())
+                    return ending;
             }
-            return stateLabel(t->condition.state);
+            return badgeLabel(t->condition);
         case Attempt: {
             if (role == SortRole)
                 return r.attempt;
             return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
         }
         case NextRetry: {
-            const auto nextRetry = m_orchestrator.nextRetryAt(endpoint, r.id);
+            // A deferral names what it waits for and until when; a scheduled retry its time.
+            if (t->condition.deferReason && role != SortRole)
+                return waitText(*t);
+            const auto nextRetry = m_orchestrator.nextRetryAt(t->endpoint, r.id);
             if (!nextRetry)
                 return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
                                         : QVariant();
             const auto ms = std::max<std::int64_t>(0, toMs(*nextRetry - m_clock.steadyNow()));
             if (role == SortRole)
                 return qint64(ms);
-            return ms >= 1000 ? tr("in %1 s").arg((ms + 999) / 1000) : tr("now");
+            return ms >= 1000 ? tr("%1 (in %2 s)").arg(wallTime(*nextRetry)).arg((ms + 999) / 1000)
+                              : tr("%1 (now)").arg(wallTime(*nextRetry));
         }
         case LastError: {
             if (!r.lastAttempt || r.lastAttempt->outcome == AttemptOutcome::Succeeded ||
@@ -205,12 +379,15 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
                 s += QStringLiteral(" · HTTP %1").arg(*a.httpStatus);
             if (a.problem && !a.problem->title.isEmpty())
                 s += QStringLiteral(" · ") + a.problem->title;
-            if (role == Qt::ToolTipRole && a.problem)
+            if (role == Qt::ToolTipRole && a.problem) {
+                if (!a.problem->detail.isEmpty())
+                    s += u'\n' + a.problem->detail;
                 s += u'\n' + a.problem->type;
+            }
             return s;
         }
         case Breaker:
-            return toText(m_orchestrator.breakerHealth(endpoint, r.type));
+            return toText(m_orchestrator.breakerHealth(t->endpoint, r.type));
         case Updated:
             if (role == SortRole)
                 return qint64(r.updatedAtMs);
@@ -220,17 +397,15 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             break;
         }
     }
-    if (role == Qt::TextAlignmentRole && (index.column() == Attempt || index.column() == NextRetry))
+    if (role == Qt::TextAlignmentRole && index.column() == Attempt)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
 
 bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
 {
-    const TrackedTask *a = m_rows.value(leftRow);
-    const TrackedTask *b = m_rows.value(rightRow);
-    if (!a || !b)
-        return a < b;
+    const TrackedTask *a = m_rows[leftRow];
+    const TrackedTask *b = m_rows[rightRow];
     switch (column) {
     case Endpoint:
         return a->endpoint < b->endpoint;
@@ -240,8 +415,8 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
         return a->remote.type < b->remote.type;
     case State: {
         // Needs attention first; newest first within a state.
-        const int x = attentionRank(a->condition.state);
-        const int y = attentionRank(b->condition.state);
+        const int x = attentionRank(stateAt(leftRow));
+        const int y = attentionRank(stateAt(rightRow));
         return x != y ? x < y : a->remote.updatedAtMs > b->remote.updatedAtMs;
     }
     case Attempt:
@@ -259,19 +434,85 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
     }
 }
 
-bool TaskTableModel::matchesText(int row, const QStringMatcher &matcher) const
+TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
 {
+    const int n = static_cast<int>(m_rows.size());
+    std::vector<SortKey> keys(static_cast<std::size_t>(n), SortKey{});
+    const auto clampMs = [](std::int64_t ms) { return quint64(std::max<std::int64_t>(0, ms)); };
+    switch (column) {
+    case State:
+        for (int r = 0; r < n; ++r)
+            keys[r] = {quint64(attentionRank(stateAt(r))),
+                       ~clampMs(m_rows[r]->remote.updatedAtMs), r}; // newest first
+        return {std::move(keys), true};
+    case Attempt:
+        for (int r = 0; r < n; ++r)
+            keys[r] = {quint64(qint64(m_rows[r]->remote.attempt) + (qint64(1) << 32)), 0, r};
+        return {std::move(keys), true};
+    case Updated:
+        for (int r = 0; r < n; ++r)
+            keys[r] = {clampMs(m_rows[r]->remote.updatedAtMs), 0, r};
+        return {std::move(keys), true};
+    case Id:
+    case Type:
+    case Endpoint:
+        break;
+    default:
+        return {};
+    }
+    const auto text = [this, column](int r) -> const QString & {
+        const TrackedTask *t = m_rows[r];
+        return column == Id ? t->remote.id : column == Type ? t->remote.type : t->endpoint;
+    };
+    // The prefix every row shares says nothing about the order: the window starts after it.
+    qsizetype common = n ? text(0).size() : 0;
+    for (int r = 1; r < n && common > 0; ++r) {
+        const QString &a = text(0), &b = text(r);
+        qsizetype i = 0;
+        const qsizetype m = std::min({common, a.size(), b.size()});
+        while (i < m && a[i] == b[i])
+            ++i;
+        common = i;
+    }
+    for (int r = 0; r < n; ++r) {
+        const QString &s = text(r);
+        const auto unit = [&](qsizetype i) {
+            return i < s.size() ? quint64(s[i].unicode()) : quint64(0);
+        };
+        quint64 hi = 0, lo = 0;
+        for (qsizetype i = 0; i < 4; ++i) {
+            hi = (hi << 16) | unit(common + i);
+            lo = (lo << 16) | unit(common + 4 + i);
+        }
+        keys[r] = {hi, lo, r};
+    }
+    return {std::move(keys), false};
+}
+
+TaskTableModel::TextQuery TaskTableModel::prepareText(const QString &text) const
+{
+    TextQuery q{QStringMatcher(text, Qt::CaseInsensitive), {}, {}};
+    for (const QString &t : m_types)
+        q.typeMatches.push_back(q.matcher.indexIn(t) >= 0);
+    for (const QString &e : m_endpoints)
+        q.endpointMatches.push_back(q.matcher.indexIn(e) >= 0);
+    return q;
+}
+
+bool TaskTableModel::matchesText(int row, const TextQuery &query) const
+{
+    const QStringMatcher &matcher = query.matcher;
     const QString text = matcher.pattern();
-    const TrackedTask *t = m_rows.value(row);
-    if (!t)
-        return false;
-    if (matcher.indexIn(t->remote.id) >= 0 || matcher.indexIn(t->remote.type) >= 0 ||
-        matcher.indexIn(t->endpoint) >= 0)
+    if (query.typeMatches[std::size_t(m_typeOf[row])] ||
+        query.endpointMatches[std::size_t(m_endpointOf[row])])
+        return true;
+    const TrackedTask *t = m_rows[row];
+    if (matcher.indexIn(t->remote.id) >= 0)
         return true;
     // The error column's parts, without formatting the whole cell for every row.
     if (const auto &a = t->remote.lastAttempt; a && a->outcome != AttemptOutcome::Succeeded) {
-        if (a->problem && (a->problem->title.contains(text, Qt::CaseInsensitive) ||
-                           a->problem->type.contains(text, Qt::CaseInsensitive)))
+        if (a->problem && (matcher.indexIn(a->problem->title) >= 0 ||
+                           matcher.indexIn(a->problem->type) >= 0))
             return true;
         if (a->httpStatus && QString::number(*a->httpStatus).contains(text))
             return true;
@@ -279,12 +520,39 @@ bool TaskTableModel::matchesText(int row, const QStringMatcher &matcher) const
             QStringLiteral("timeout").contains(text, Qt::CaseInsensitive))
             return true;
     }
-    return !t->lastError.isEmpty() && t->lastError.contains(text, Qt::CaseInsensitive);
+    return !t->lastError.isEmpty() && matcher.indexIn(t->lastError) >= 0;
 }
 
 QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case Endpoint:
+            return tr("The Task API service the task lives on");
+        case Id:
+            return tr("The task's id on its service");
+        case Type:
+            return tr("The task type; its policy is chosen by it");
+        case State:
+            return tr("The engine's state of the task, needs-attention first (hover a badge for "
+                      "its cause)");
+        case Attempt:
+            return tr("Attempts so far / attempts the policy allows");
+        case NextRetry:
+            return tr("When the next attempt starts, or what a deferred retry waits for");
+        case Breaker:
+            return tr("The circuit breaker tier of the task's type on its endpoint");
+        case Updated:
+            return tr("When the service last changed the task");
+        case LastError:
+            return tr("The last attempt's error (full text in the tooltip and the Attempts pane)");
+        default:
+            return {};
+        }
+    }
+    if (role != Qt::DisplayRole)
         return {};
     switch (section) {
     case Endpoint:
@@ -298,7 +566,7 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     case Attempt:
         return tr("Attempt");
     case NextRetry:
-        return tr("Next retry");
+        return tr("Next attempt / waiting for");
     case LastError:
         return tr("Last error");
     case Breaker:

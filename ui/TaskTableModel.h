@@ -5,37 +5,48 @@
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QIcon>
 #include <QStringList>
 #include <QStringMatcher>
+
+#include <array>
+#include <vector>
 
 class QTimer;
 
 namespace rebound {
 
 class Orchestrator;
+struct TaskCondition;
 struct TrackedTask;
+
+/// How many tasks are in each state.
+using StateCounts = std::array<int, TaskStateCount>;
 
 /// The task table: one row per watched task, over the orchestrator's state (the model owns no
 /// business logic). Updates arrive as batches (Orchestrator::tasksUpdated) and become one row
 /// insertion for the new tasks and one spanning dataChanged for the rest — never a reset per
-/// poll. A 1 s tick refreshes the "next retry" countdown column only.
+/// poll; rowsChanged() names the rows of a batch, so a proxy re-evaluates only those. The model
+/// also keeps the count of tasks per state (and per type and state) current with every batch.
+/// A 1 s tick refreshes the "next attempt" column only.
 class TaskTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TaskTableModel)
 
 public:
+    /// The column order is the table's default; the error gets the remaining room.
     enum Column
     {
-        Endpoint,
         Id,
         Type,
         State,
         Attempt,
         NextRetry,
-        LastError,
         Breaker,
         Updated,
+        Endpoint,
+        LastError,
         ColumnCount
     };
     enum Role
@@ -46,6 +57,7 @@ public:
         TypeRole,
         EndpointRole,
         TaskIdRole,
+        EndingRole, ///< the StopReason of an ended task, as an int (-1: none)
     };
 
     TaskTableModel(Orchestrator &orchestrator, const Clock &clock, QObject *parent = nullptr);
@@ -56,30 +68,87 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    /// Applies one batch of changed task keys (public for tests and benchmarks).
-    void applyBatch(const QStringList &keys);
+    /// Applies one batch of changed tasks (public for tests and benchmarks).
+    void applyBatch(const QList<const TrackedTask *> &tasks);
     /// Drops the rows of these tasks (their endpoint is being removed), in contiguous ranges.
     void removeTasks(const QStringList &keys);
-    QString keyAt(int row) const { return m_keys.value(row); }
-    int rowOf(const QString &key) const { return m_rowOf.value(key, -1); }
+    /// Every row may read differently (e.g. a type was paused): one spanning dataChanged.
+    void refreshAll();
+    QString keyAt(int row) const;
+    int rowOf(const QString &key) const;
     /// The operator's name of a state (translated); the engine's key is toText(TaskState).
     static QString stateLabel(TaskState state);
+    /// The badge of a condition: a state, or for an ended task its own ending (exhausted,
+    /// deadline exceeded, not retryable, cancelled).
+    static QString badgeLabel(const TaskCondition &condition);
     QStringList taskTypes() const;
-    /// Fast paths for the proxy (no QVariant per call: they run millions of times on a sort).
+    /// Tasks per state: of every type (empty `type`) or of one type.
+    StateCounts stateCounts(const QString &type = {}) const;
+    /// A short name of an endpoint: its host and port.
+    static QString shortEndpoint(const QString &endpoint);
+
+    /// A row's place in a sort, as numbers: rows compare by (hi, lo), and rows with equal keys
+    /// by lessThan(). Strings contribute the 8 UTF-16 units after the prefix all rows share.
+    struct SortKey
+    {
+        quint64 hi = 0, lo = 0;
+        int row = 0;
+    };
+    struct SortKeys
+    {
+        std::vector<SortKey> keys; ///< empty when the column has none (use lessThan())
+        bool exact = false;        ///< equal keys mean lessThan() finds the rows equal
+    };
+    /// The keys of every row for `column`.
+    SortKeys sortKeys(int column) const;
+
+    // Fast paths for the proxy (no QVariant per call: they run millions of times on a sort).
     bool lessThan(int leftRow, int rightRow, int column) const;
-    bool matchesText(int row, const QStringMatcher &text) const;
+    /// A text filter made ready for matchesText(): which types and endpoints it matches,
+    /// found once instead of once per row (a million rows share a few dozen of each).
+    struct TextQuery
+    {
+        QStringMatcher matcher;
+        std::vector<char> typeMatches, endpointMatches;
+    };
+    TextQuery prepareText(const QString &text) const;
+    bool matchesText(int row, const TextQuery &query) const;
+    /// The index of a type among the types seen (-1: none such); typeIndexAt() compares to it.
+    int typeIndex(const QString &type) const { return m_typeIndex.value(type, -1); }
+    int typeIndexAt(int row) const { return m_typeOf[row]; }
+    TaskState stateAt(int row) const { return static_cast<TaskState>(m_states[row]); }
+    const QString &typeAt(int row) const;
     /// Counters for tests and the update benchmark.
     int dataChangedSignals() const { return m_dataChangedSignals; }
 
+Q_SIGNALS:
+    /// The rows of one batch (ascending), emitted before the batch's dataChanged.
+    void rowsChanged(const QList<int> &rows);
+    /// stateCounts() moved.
+    void countsChanged();
+
 private:
     void tick();
+    void count(int row, int delta);
+    QString waitText(const TrackedTask &t) const;
+    QString endingToolTip(const TrackedTask &t) const;
+    QString wallTime(SteadyTime t) const;
 
     Orchestrator &m_orchestrator;
     const Clock &m_clock;
-    QStringList m_keys;
     /// Stable while the task is in the orchestrator, which says before it drops one.
     QList<const TrackedTask *> m_rows;
-    QHash<QString, int> m_rowOf;
+    /// The state each row was counted in (the counts follow it batch by batch).
+    std::vector<qint8> m_states;
+    // Types and endpoints by number: a row's filter looks at each distinct one once.
+    std::vector<int> m_typeOf, m_endpointOf;
+    QStringList m_types, m_endpoints;
+    QHash<QString, int> m_typeIndex, m_endpointIndex;
+    /// Keyed by the task's address, stable while it is watched: no string hashing per look-up.
+    QHash<const TrackedTask *, int> m_rowOf;
+    StateCounts m_counts{};
+    QHash<QString, StateCounts> m_typeCounts;
+    QIcon m_pausedIcon;
     QTimer *m_tick;
     int m_dataChangedSignals = 0;
 };

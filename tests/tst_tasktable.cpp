@@ -1,0 +1,354 @@
+// The task table's model and proxy over a real engine fed by ingest() on a manual clock: no
+// server, no real time. The proxy is checked against a reference written here independently
+// (filter and order computed from the tasks themselves) after every batch of changes.
+#include "HistoryStore.h"
+#include "ManualClock.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "ScriptedRandom.h"
+#include "TaskFilterProxy.h"
+#include "TaskTableModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace rebound;
+
+namespace {
+
+const QString kEndpoint = QStringLiteral("http://table.test");
+
+// Three attempts; a failure is retried after 10 s (the clock never gets there).
+const QByteArray kPolicy =
+    R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":10000,"maxDelayMs":10000,)"
+    R"("maxAttempts":3,"jitter":"none"},"breaker":{"minimumNumberOfCalls":100000},)"
+    R"("health":{"unhealthyScore":100},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
+
+} // namespace
+
+class TestTaskTable final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void proxyMatchesReferenceAfterEveryBatch_data();
+    void proxyMatchesReferenceAfterEveryBatch();
+    void filteredViewFollowsStateChanges();
+    void persistentIndexFollowsItsTask();
+    void stateCountsFollowEveryBatch();
+    void endingsHaveTheirOwnBadges();
+
+private:
+    RemoteTask task(int i, RemoteState state, int attempt, int version, std::int64_t updatedAt,
+                    AttemptOutcome outcome = AttemptOutcome::Running, int status = 503);
+    /// What the proxy shows, as task ids in proxy order.
+    QStringList shown() const;
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    ManualClock m_clock{SteadyTime(Duration(1'000'000))};
+    ScriptedRandom m_rng{{0.5}};
+    std::unique_ptr<PolicyStore> m_policies;
+    std::unique_ptr<HistoryStore> m_history;
+    std::unique_ptr<Orchestrator> m_orch;
+    std::unique_ptr<TaskTableModel> m_model;
+    std::unique_ptr<TaskFilterProxy> m_proxy;
+    std::unique_ptr<QAbstractItemModelTester> m_modelTester, m_proxyTester;
+};
+
+void TestTaskTable::init()
+{
+    Q_INIT_RESOURCE(ui);
+    m_dir = std::make_unique<QTemporaryDir>();
+    QFile f(m_dir->filePath(QStringLiteral("policies.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kPolicy);
+    f.close();
+    m_policies = std::make_unique<PolicyStore>(m_clock);
+    QVERIFY(m_policies->open(f.fileName()));
+    m_history = std::move(HistoryStore::open(m_dir->filePath(QStringLiteral("h.sqlite")))).value();
+    m_orch = std::make_unique<Orchestrator>(*m_policies, *m_history, m_clock, m_clock, m_rng);
+    m_model = std::make_unique<TaskTableModel>(*m_orch, m_clock);
+    m_proxy = std::make_unique<TaskFilterProxy>();
+    m_proxy->setSourceModel(m_model.get());
+    m_modelTester = std::make_unique<QAbstractItemModelTester>(
+        m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m_proxyTester = std::make_unique<QAbstractItemModelTester>(
+        m_proxy.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+}
+
+void TestTaskTable::cleanup()
+{
+    m_proxyTester.reset();
+    m_modelTester.reset();
+    m_proxy.reset();
+    m_model.reset();
+    m_orch.reset();
+    m_history.reset();
+    m_policies.reset();
+}
+
+RemoteTask TestTaskTable::task(int i, RemoteState state, int attempt, int version,
+                               std::int64_t updatedAt, AttemptOutcome outcome, int status)
+{
+    RemoteTask t;
+    t.id = QStringLiteral("t%1").arg(i, 3, 10, QLatin1Char('0'));
+    t.type = i % 3 == 0 ? QStringLiteral("pdf.render") : QStringLiteral("sms.send");
+    t.state = state;
+    t.attempt = attempt;
+    t.version = version;
+    t.createdAtMs = 1'767'225'600'000;
+    t.updatedAtMs = 1'767'225'600'000 + updatedAt;
+    if (attempt > 0) {
+        RemoteAttempt a;
+        a.number = attempt;
+        a.startedAtMs = t.updatedAtMs - 10;
+        a.outcome = outcome;
+        a.reason = attempt == 1 ? AttemptReason::Initial : AttemptReason::Auto;
+        if (outcome != AttemptOutcome::Running) {
+            a.endedAtMs = t.updatedAtMs;
+            a.durationMs = 10;
+        }
+        if (outcome == AttemptOutcome::Failed)
+            a.httpStatus = status;
+        t.lastAttempt = a;
+    }
+    return t;
+}
+
+QStringList TestTaskTable::shown() const
+{
+    QStringList ids;
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        ids << m_proxy->index(r, TaskTableModel::Id).data().toString();
+    return ids;
+}
+
+void TestTaskTable::proxyMatchesReferenceAfterEveryBatch_data()
+{
+    QTest::addColumn<int>("column");
+    QTest::addColumn<bool>("descending");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<quint32>("states");
+    const auto running = TaskFilterProxy::bit(TaskState::Running);
+    const auto succeeded = TaskFilterProxy::bit(TaskState::Succeeded);
+    QTest::newRow("state, no filter") << int(TaskTableModel::State) << false << QString() << 0u;
+    QTest::newRow("state desc, text") << int(TaskTableModel::State) << true << QStringLiteral("1")
+                                      << 0u;
+    QTest::newRow("id, running") << int(TaskTableModel::Id) << false << QString() << running;
+    QTest::newRow("id desc, pdf") << int(TaskTableModel::Id) << true << QStringLiteral("PDF")
+                                  << 0u;
+    QTest::newRow("updated, running or succeeded")
+        << int(TaskTableModel::Updated) << false << QString() << (running | succeeded);
+    QTest::newRow("attempt desc, text and state")
+        << int(TaskTableModel::Attempt) << true << QStringLiteral("sms") << running;
+    QTest::newRow("unsorted") << -1 << false << QStringLiteral("t0") << 0u;
+}
+
+void TestTaskTable::proxyMatchesReferenceAfterEveryBatch()
+{
+    QFETCH(int, column);
+    QFETCH(bool, descending);
+    QFETCH(QString, text);
+    QFETCH(quint32, states);
+    m_proxy->sort(column, descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+    m_proxy->setText(text);
+    m_proxy->setStates(states);
+
+    // The reference: what each task is, kept here from what was fed.
+    struct Fed
+    {
+        RemoteState state;
+        int attempt;
+        std::int64_t updated;
+    };
+    QHash<QString, Fed> fed;
+    QRandomGenerator rng(42);
+    int version = 1;
+    int nextNew = 0;
+    for (int batch = 0; batch < 60; ++batch) {
+        QList<RemoteTask> tasks;
+        // New tasks arrive in most batches; known ones get new attempts or succeed.
+        for (int k = rng.bounded(0, 6); k > 0; --k) {
+            const int i = nextNew++;
+            const std::int64_t at = rng.bounded(0, 50); // equal times are common
+            tasks << task(i, RemoteState::Running, 1, ++version, at);
+            fed.insert(tasks.last().id, {RemoteState::Running, 1, at});
+        }
+        for (int k = rng.bounded(0, 12); k > 0 && nextNew > 0; --k) {
+            const int i = rng.bounded(0, nextNew);
+            const QString id = QStringLiteral("t%1").arg(i, 3, 10, QLatin1Char('0'));
+            Fed &f = fed[id];
+            if (f.state != RemoteState::Running ||
+                std::any_of(tasks.cbegin(), tasks.cend(),
+                            [&id](const RemoteTask &t) { return t.id == id; }))
+                continue;
+            const std::int64_t at = f.updated + rng.bounded(0, 30);
+            if (rng.bounded(0, 4) == 0) {
+                f = {RemoteState::Succeeded, f.attempt, at};
+                tasks << task(i, RemoteState::Succeeded, f.attempt, ++version, at,
+                              AttemptOutcome::Succeeded);
+            } else {
+                f = {RemoteState::Running, f.attempt + 1, at};
+                tasks << task(i, RemoteState::Running, f.attempt, ++version, at);
+            }
+        }
+        m_orch->ingest(kEndpoint, tasks);
+        QCoreApplication::processEvents(); // the orchestrator's batch
+        m_proxy->settle();
+
+        // Filter and order, computed from `fed` alone.
+        QStringList expected;
+        QHash<QString, int> sourceRow;
+        for (int r = 0; r < m_model->rowCount(); ++r) {
+            const QString id = m_model->index(r, TaskTableModel::Id).data().toString();
+            sourceRow.insert(id, r);
+            const Fed &f = fed[id];
+            const TaskState s =
+                f.state == RemoteState::Running ? TaskState::Running : TaskState::Succeeded;
+            if (states && !(states & TaskFilterProxy::bit(s)))
+                continue;
+            const QString type = (id.mid(1).toInt() % 3 == 0) ? QStringLiteral("pdf.render")
+                                                               : QStringLiteral("sms.send");
+            if (!text.isEmpty() && !id.contains(text, Qt::CaseInsensitive) &&
+                !type.contains(text, Qt::CaseInsensitive) &&
+                !kEndpoint.contains(text, Qt::CaseInsensitive))
+                continue;
+            expected << id;
+        }
+        const auto rank = [](RemoteState s) { return s == RemoteState::Running ? 5 : 8; };
+        std::sort(expected.begin(), expected.end(), [&](const QString &a, const QString &b) {
+            const Fed &x = fed[a], &y = fed[b];
+            int c = 0; // <0: a first (ascending)
+            switch (column) {
+            case TaskTableModel::State:
+                c = rank(x.state) != rank(y.state) ? rank(x.state) - rank(y.state)
+                    : x.updated != y.updated       ? (x.updated > y.updated ? -1 : 1)
+                                                   : 0;
+                break;
+            case TaskTableModel::Id:
+                c = a.compare(b);
+                break;
+            case TaskTableModel::Updated:
+                c = x.updated == y.updated ? 0 : (x.updated < y.updated ? -1 : 1);
+                break;
+            case TaskTableModel::Attempt:
+                c = x.attempt - y.attempt;
+                break;
+            default:
+                break;
+            }
+            if (descending)
+                c = -c;
+            return c != 0 ? c < 0 : sourceRow[a] < sourceRow[b];
+        });
+        QCOMPARE(shown(), expected);
+    }
+    QVERIFY(nextNew > 100);
+}
+
+void TestTaskTable::filteredViewFollowsStateChanges()
+{
+    QList<RemoteTask> tasks;
+    for (int i = 0; i < 10; ++i)
+        tasks << task(i, RemoteState::Running, 1, 1, i);
+    m_orch->ingest(kEndpoint, tasks);
+    QCoreApplication::processEvents();
+    m_proxy->setStates(TaskFilterProxy::bit(TaskState::Exhausted));
+    QCOMPARE(m_proxy->rowCount(), 0);
+    // t004's third attempt fails: out of attempts, it is exhausted — and shown, untouched.
+    m_orch->ingest(kEndpoint,
+                   {task(4, RemoteState::Failed, 3, 2, 20, AttemptOutcome::Failed)});
+    QCoreApplication::processEvents();
+    QTRY_COMPARE(shown(), QStringList{QStringLiteral("t004")});
+    QCOMPARE(m_proxy->index(0, TaskTableModel::State).data().toString(),
+             QStringLiteral("exhausted"));
+    // Brought back by someone else: it leaves the view again.
+    m_orch->ingest(kEndpoint, {task(4, RemoteState::Running, 4, 3, 30)});
+    QCoreApplication::processEvents();
+    QTRY_COMPARE(m_proxy->rowCount(), 0);
+}
+
+void TestTaskTable::persistentIndexFollowsItsTask()
+{
+    m_proxy->sort(TaskTableModel::State, Qt::AscendingOrder);
+    QList<RemoteTask> tasks;
+    for (int i = 0; i < 20; ++i)
+        tasks << task(i, RemoteState::Running, 1, 1, i);
+    m_orch->ingest(kEndpoint, tasks);
+    QCoreApplication::processEvents();
+    m_proxy->settle();
+    // Newest first: t019 is on top, t005 further down.
+    QCOMPARE(m_proxy->index(0, TaskTableModel::Id).data().toString(), QStringLiteral("t019"));
+    const int row = shown().indexOf(QStringLiteral("t005"));
+    const QPersistentModelIndex held(m_proxy->index(row, TaskTableModel::Id));
+    // Three tasks move to the top; the held row moves down by three and still names t005.
+    m_orch->ingest(kEndpoint, {task(1, RemoteState::Running, 2, 2, 100),
+                               task(2, RemoteState::Running, 2, 2, 101),
+                               task(3, RemoteState::Running, 2, 2, 102)});
+    QCoreApplication::processEvents();
+    m_proxy->settle();
+    QCOMPARE(shown().mid(0, 3),
+             (QStringList{QStringLiteral("t003"), QStringLiteral("t002"), QStringLiteral("t001")}));
+    QVERIFY(held.isValid());
+    QCOMPARE(held.data().toString(), QStringLiteral("t005"));
+    QCOMPARE(held.row(), row + 3);
+    // Filtered out, the held index becomes invalid rather than naming another task.
+    m_proxy->setText(QStringLiteral("t01"));
+    QVERIFY(!held.isValid());
+}
+
+void TestTaskTable::stateCountsFollowEveryBatch()
+{
+    QList<RemoteTask> tasks;
+    for (int i = 0; i < 9; ++i)
+        tasks << task(i, RemoteState::Running, 1, 1, i);
+    m_orch->ingest(kEndpoint, tasks);
+    QCoreApplication::processEvents();
+    QCOMPARE(m_model->stateCounts()[int(TaskState::Running)], 9);
+    QCOMPARE(m_model->stateCounts(QStringLiteral("pdf.render"))[int(TaskState::Running)], 3);
+    QSignalSpy counts(m_model.get(), &TaskTableModel::countsChanged);
+    m_orch->ingest(kEndpoint, {task(0, RemoteState::Succeeded, 1, 2, 10,
+                                    AttemptOutcome::Succeeded),
+                               task(1, RemoteState::Failed, 1, 2, 10, AttemptOutcome::Failed),
+                               task(3, RemoteState::Failed, 3, 2, 10, AttemptOutcome::Failed)});
+    QCoreApplication::processEvents();
+    QCOMPARE(counts.count(), 1);
+    const StateCounts c = m_model->stateCounts();
+    QCOMPARE(c[int(TaskState::Running)], 6);
+    QCOMPARE(c[int(TaskState::Succeeded)], 1);
+    QCOMPARE(c[int(TaskState::RetryScheduled)], 1);
+    QCOMPARE(c[int(TaskState::Exhausted)], 1);
+    const StateCounts pdf = m_model->stateCounts(QStringLiteral("pdf.render"));
+    QCOMPARE(pdf[int(TaskState::Succeeded)], 1); // t000
+    QCOMPARE(pdf[int(TaskState::Exhausted)], 1); // t003
+    QCOMPARE(pdf[int(TaskState::Running)], 1);   // t006
+}
+
+void TestTaskTable::endingsHaveTheirOwnBadges()
+{
+    m_orch->ingest(kEndpoint,
+                   {task(0, RemoteState::Failed, 3, 1, 0, AttemptOutcome::Failed),
+                    task(1, RemoteState::Failed, 1, 1, 0, AttemptOutcome::Failed, 400),
+                    task(2, RemoteState::Running, 1, 1, 0)});
+    QCoreApplication::processEvents();
+    const auto cell = [this](int row, int role) {
+        return m_model->index(row, TaskTableModel::State).data(role).toString();
+    };
+    QCOMPARE(cell(0, Qt::DisplayRole), QStringLiteral("exhausted"));
+    QCOMPARE(cell(0, Qt::ToolTipRole), QStringLiteral("3 of 3 attempts used (policy p v1)"));
+    QCOMPARE(cell(1, Qt::DisplayRole), QStringLiteral("not retryable"));
+    QVERIFY2(cell(1, Qt::ToolTipRole).startsWith(QStringLiteral("The last error is not retryable: HTTP 400")),
+             qPrintable(cell(1, Qt::ToolTipRole)));
+    QCOMPARE(cell(2, Qt::DisplayRole), QStringLiteral("running"));
+}
+
+QTEST_MAIN(TestTaskTable)
+#include "tst_tasktable.moc"
