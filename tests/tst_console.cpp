@@ -1,12 +1,13 @@
 // GUI tests: the real window, driven by objectName, against a real rebound-taskd.
-#include "Engine.h"
 #include "CredentialStore.h"
 #include "Csv.h"
 #include "DemoService.h"
 #include "EndpointsDialog.h"
+#include "Engine.h"
 #include "ExportDialog.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
+#include "StateBadgeDelegate.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
 #include "TaskdProcess.h"
@@ -17,16 +18,20 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDirIterator>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QInputDialog>
-#include <QListWidget>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -34,6 +39,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 
 using namespace rebound;
@@ -72,9 +78,20 @@ private Q_SLOTS:
     void untrustedCertificateShownThenTrusted();
     void forgetEndpointRemovesItsRows();
     void endpointsDialogKeepsTokenOutOfSettings();
+    void filteredViewFollowsStateChanges();
+    void deferralSaysWhatItWaitsFor_data();
+    void deferralSaysWhatItWaitsFor();
+    void endingsAreDistinctAndLogged();
+    void actionsFollowStateChanges();
+    void editorShowsFieldErrorAndHoldsApply();
+    void exportDefaultsToAFolderThatExists();
 
 private:
     void startConsole(const QByteArray &profile, const QByteArray &policyJson);
+    /// Answers the next message box named `name` with `button` (it is modal: a timer does it),
+    /// keeping its detailed text in `*details`.
+    void answerMessageBox(const QString &name, QMessageBox::StandardButton button,
+                          QString *details = nullptr);
     int rowOf(const QString &id) const;
     void select(const QString &id);
 
@@ -131,6 +148,22 @@ void TestConsole::startConsole(const QByteArray &profile, const QByteArray &poli
     e.token = "test-token-123";
     m_console->orchestrator->addEndpoint(e);
     m_console->orchestrator->poller(e.key())->setIntervals(Duration(100), Duration(300));
+}
+
+void TestConsole::answerMessageBox(const QString &name, QMessageBox::StandardButton button,
+                                   QString *details)
+{
+    auto *poll = new QTimer(this);
+    connect(poll, &QTimer::timeout, this, [poll, name, button, details] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box || box->objectName() != name)
+            return;
+        if (details)
+            *details = box->detailedText();
+        box->button(button)->click();
+        poll->deleteLater();
+    });
+    poll->start(20);
 }
 
 int TestConsole::rowOf(const QString &id) const
@@ -271,7 +304,11 @@ void TestConsole::policyEditAppliesToNextDecision()
     QVERIFY(editor.findChild<QPlainTextEdit *>(QStringLiteral("policyJson"))
                 ->toPlainText()
                 .contains(QStringLiteral("123000")));
+    // Apply shows the diff and asks first.
+    QString shownDiff;
+    answerMessageBox(QStringLiteral("applyConfirm"), QMessageBox::Apply, &shownDiff);
     editor.findChild<QPushButton *>(QStringLiteral("applyPolicyButton"))->click();
+    QVERIFY(shownDiff.contains(QStringLiteral("123000")));
     QCOMPARE(m_console->policies.history().size(), 2);
     QCOMPARE(m_console->policies.current()->policies.first().backoff.initialDelayMs, 123'000.0);
     // The next decision uses it: the scheduled retry is ~123 s away, not 60 s.
@@ -618,6 +655,233 @@ void TestConsole::forgetEndpointRemovesItsRows()
     QCOMPARE(m_window->model()->rowCount(), 8);
     // Its history stays for export.
     QVERIFY(!m_console->history->attempts(e.key(), dropped.first()).isEmpty());
+}
+
+void TestConsole::filteredViewFollowsStateChanges()
+{
+    // Two attempts, 200 ms apart: each task is exhausted a moment after it appears.
+    startConsole(
+        kFailing,
+        QByteArrayLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":200,)"
+                          R"("maxDelayMs":200,"maxAttempts":2,"jitter":"none"}}]})"));
+    auto *exhausted = m_window->findChild<QToolButton *>(QStringLiteral("stateCount.exhausted"));
+    exhausted->click(); // before any task is exhausted: an empty view
+    QCOMPARE(m_window->proxy()->rowCount(), 0);
+    for (int i = 0; i < 4; ++i)
+        m_taskd->createTask(QStringLiteral("sms.send"));
+    // Nobody touches the filter: the tasks arrive in it as they become exhausted.
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->proxy()->rowCount(), 4, 15'000);
+    for (int r = 0; r < 4; ++r)
+        QCOMPARE(m_window->proxy()->index(r, TaskTableModel::State).data().toString(),
+                 QStringLiteral("exhausted"));
+    QTRY_COMPARE(exhausted->text(), QStringLiteral("exhausted 4"));
+    QCOMPARE(m_window->findChild<QToolButton *>(QStringLiteral("stateCount.all"))->text(),
+             QStringLiteral("all 4"));
+    // The counts follow a type when one is chosen.
+    auto *type = m_window->findChild<QComboBox *>(QStringLiteral("typeFilter"));
+    QTRY_COMPARE(type->count(), 2);
+    type->setCurrentIndex(1);
+    QCOMPARE(m_window->findChild<QToolButton *>(QStringLiteral("stateCount.all"))->text(),
+             QStringLiteral("all 4 of sms.send"));
+}
+
+void TestConsole::deferralSaysWhatItWaitsFor_data()
+{
+    QTest::addColumn<QByteArray>("guards");
+    QTest::addColumn<bool>("pause");
+    QTest::addColumn<QString>("expected"); // a regular expression for the Next attempt cell
+    const QByteArray none =
+        R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+        R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})";
+    QTest::newRow("breaker")
+        << QByteArray(
+               R"("breaker":{"windowSize":2,"minimumNumberOfCalls":2,"failureRateThreshold":50,)"
+               R"("waitDurationInOpenMs":60000},"health":{"unhealthyScore":100},)"
+               R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
+        << false
+        << QStringLiteral("^waiting: breaker for sms\\.send open until \\d\\d:\\d\\d:\\d\\d$");
+    QTest::newRow("budget")
+        << QByteArray(
+               R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+               R"("budget":{"budgetPercent":0,"maxTokens":2,"tokenRatio":0.1,"ratePerSecond":0,)"
+               R"("recheckMs":60000})")
+        << false
+        << QStringLiteral(
+               "^waiting: retry budget for sms\\.send spent until \\d\\d:\\d\\d:\\d\\d$");
+    QTest::newRow("paused") << none << true
+                            << QStringLiteral(
+                                   "^waiting: retries of sms\\.send paused by an operator$");
+}
+
+void TestConsole::deferralSaysWhatItWaitsFor()
+{
+    QFETCH(QByteArray, guards);
+    QFETCH(bool, pause);
+    QFETCH(QString, expected);
+    startConsole(kFailing,
+                 R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":300,)"
+                 R"("maxDelayMs":300,"maxAttempts":8,"jitter":"none"},)" +
+                     guards + "}]}");
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    m_taskd->createTask(QStringLiteral("sms.send"));
+    m_taskd->createTask(QStringLiteral("sms.send"));
+    if (pause) {
+        select(id);
+        auto *pauseAction = m_window->findChild<QAction *>(QStringLiteral("pauseTypeAction"));
+        QTRY_VERIFY(pauseAction->isEnabled());
+        pauseAction->trigger();
+        auto *badge = m_window->findChild<QLabel *>(QStringLiteral("pausedBadge"));
+        QVERIFY(badge->isVisible());
+        QCOMPARE(badge->text(), QStringLiteral("PAUSED: sms.send"));
+        QCOMPARE(m_window->model()->index(0, TaskTableModel::Type).data().toString(),
+                 QStringLiteral("sms.send · paused"));
+    }
+    const QRegularExpression re(expected);
+    const auto deferredText = [this, &re] {
+        const QAbstractItemModel *m = m_window->model();
+        for (int r = 0; r < m->rowCount(); ++r) {
+            const QString text = m->index(r, TaskTableModel::NextRetry).data().toString();
+            if (re.match(text).hasMatch())
+                return text;
+        }
+        return QString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!deferredText().isEmpty(), 15'000);
+    // The state's tooltip says the same.
+    const QAbstractItemModel *m = m_window->model();
+    for (int r = 0; r < m->rowCount(); ++r)
+        if (m->index(r, TaskTableModel::NextRetry).data().toString() == deferredText())
+            QCOMPARE(m->index(r, TaskTableModel::State).data(Qt::ToolTipRole).toString(),
+                     deferredText());
+}
+
+void TestConsole::endingsAreDistinctAndLogged()
+{
+    // sms.send fails for good (HTTP 400), pdf.render until its two attempts are used.
+    startConsole(
+        R"({"default":{"unavailable":1.0,"retryAfterProbability":0,"latencyMinMs":5,"latencyMaxMs":10},)"
+        R"("types":{"sms.send":{"business":1.0,"latencyMinMs":5,"latencyMaxMs":10}}})",
+        R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":200,)"
+        R"("maxDelayMs":200,"maxAttempts":2,"jitter":"none"}}]})");
+    const QString permanent = m_taskd->createTask(QStringLiteral("sms.send"));
+    const QString used = m_taskd->createTask(QStringLiteral("pdf.render"));
+    const auto stateOf = [this](const QString &id, int role) {
+        const QAbstractItemModel *m = m_window->model();
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->index(r, TaskTableModel::Id).data().toString() == id)
+                return m->index(r, TaskTableModel::State).data(role).toString();
+        return QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(permanent, Qt::DisplayRole), QStringLiteral("not retryable"),
+                              15'000);
+    QVERIFY(stateOf(permanent, Qt::ToolTipRole)
+                .startsWith(QStringLiteral("The last error is not retryable: HTTP 400")));
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(used, Qt::DisplayRole), QStringLiteral("exhausted"), 15'000);
+    QCOMPARE(stateOf(used, Qt::ToolTipRole), QStringLiteral("2 of 2 attempts used (policy p v1)"));
+    // Each its own colour.
+    QVERIFY(StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::NotRetryable) !=
+            StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted));
+    // The notification log kept both stops, and a line selects its task.
+    QListWidget *log = m_window->notificationLog();
+    QTRY_VERIFY(log->count() >= 2);
+    QListWidgetItem *line = nullptr;
+    for (int i = 0; i < log->count(); ++i)
+        if (log->item(i)->text().contains(permanent +
+                                          QStringLiteral(" stopped retrying: not retryable")))
+            line = log->item(i);
+    QVERIFY(line);
+    QVERIFY(QRegularExpression(QStringLiteral("^\\d\\d:\\d\\d:\\d\\d  "))
+                .match(line->text())
+                .hasMatch());
+    Q_EMIT log->itemActivated(line);
+    auto *table = m_window->findChild<QTableView *>(QStringLiteral("taskTable"));
+    const QModelIndexList selected = table->selectionModel()->selectedRows(TaskTableModel::Id);
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data().toString(), permanent);
+}
+
+void TestConsole::actionsFollowStateChanges()
+{
+    startConsole(kFailing, policy(60'000));
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->index(0, TaskTableModel::State).data().toString(),
+                              QStringLiteral("retry scheduled"), 10'000);
+    select(id);
+    auto *cancel = m_window->findChild<QAction *>(QStringLiteral("cancelRetriesAction"));
+    auto *retry = m_window->findChild<QAction *>(QStringLiteral("retryNowAction"));
+    QTRY_VERIFY(cancel->isEnabled());
+    // Cancelled from elsewhere (here: the engine directly): the selection stays, the actions
+    // follow the new state without anyone touching the table.
+    const QString key = QUrl(m_taskd->url).adjusted(QUrl::StripTrailingSlash).toString();
+    m_console->orchestrator->cancelRetries(key, id);
+    QTRY_VERIFY_WITH_TIMEOUT(!cancel->isEnabled(), 10'000);
+    QVERIFY(retry->isEnabled());                // a cancelled task can be brought back
+    QVERIFY(cancel->toolTip().contains(u'\n')); // and the tooltip says why not
+    // Force breaker open asks first, then reports what happened.
+    answerMessageBox(QStringLiteral("breakerConfirm"), QMessageBox::Yes);
+    m_window->findChild<QAction *>(QStringLiteral("forceOpenAction"))->trigger();
+    QTRY_COMPARE(m_console->orchestrator->breakerHealth(key, QStringLiteral("sms.send")),
+                 BreakerHealth::ForcedOpen);
+    QListWidget *log = m_window->notificationLog();
+    QVERIFY2(log->item(log->count() - 1)
+                 ->text()
+                 .endsWith(QStringLiteral("Breaker forced open: sms.send is now forced open")),
+             qPrintable(log->item(log->count() - 1)->text()));
+    // Answered No, nothing happens.
+    answerMessageBox(QStringLiteral("breakerConfirm"), QMessageBox::No);
+    m_window->findChild<QAction *>(QStringLiteral("resetBreakerAction"))->trigger();
+    QCOMPARE(m_console->orchestrator->breakerHealth(key, QStringLiteral("sms.send")),
+             BreakerHealth::ForcedOpen);
+}
+
+void TestConsole::editorShowsFieldErrorAndHoldsApply()
+{
+    startConsole(kFailing, policy(60'000));
+    PolicyEditorDialog editor(m_console->policies, m_window.get());
+    editor.show();
+    auto *json = editor.findChild<QPlainTextEdit *>(QStringLiteral("policyJson"));
+    auto *apply = editor.findChild<QPushButton *>(QStringLiteral("applyPolicyButton"));
+    auto *problem = editor.findChild<QLabel *>(QStringLiteral("backoff.multiplier.error"));
+    QVERIFY(apply && problem);
+    QVERIFY(apply->isEnabled());
+    QVERIFY(!problem->isVisible());
+    json->setPlainText(
+        QStringLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":0.5}}]})"));
+    // The problem is named next to its field, which is marked; Apply waits.
+    QVERIFY(problem->isVisible());
+    QCOMPARE(problem->text(), QStringLiteral("must be ≥ 1"));
+    QVERIFY(
+        !editor.findChild<QWidget *>(QStringLiteral("backoff.multiplier"))->styleSheet().isEmpty());
+    QVERIFY(!apply->isEnabled());
+    QVERIFY(apply->toolTip().contains(QStringLiteral("policies[0].backoff.multiplier")));
+    json->setPlainText(
+        QStringLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":1.5}}]})"));
+    QVERIFY(!problem->isVisible());
+    QVERIFY(apply->isEnabled());
+    // Applied: the notice names the policy and the version.
+    answerMessageBox(QStringLiteral("applyConfirm"), QMessageBox::Apply);
+    apply->click();
+    QTRY_COMPARE(m_console->policies.history().size(), 2);
+    QListWidget *log = m_window->notificationLog();
+    QTRY_VERIFY(log->count() > 0);
+    QVERIFY2(log->item(log->count() - 1)->text().endsWith(QStringLiteral("policy p v2 applied")),
+             qPrintable(log->item(log->count() - 1)->text()));
+}
+
+void TestConsole::exportDefaultsToAFolderThatExists()
+{
+    // A fresh home has no Documents folder yet: the export makes it rather than failing.
+    QTemporaryDir home;
+    const QByteArray oldHome = qgetenv("HOME");
+    qputenv("HOME", home.path().toUtf8());
+    const QString folder = ExportDialog::defaultFolder();
+    qputenv("HOME", oldHome);
+    QCOMPARE(folder, home.path() + QStringLiteral("/Documents"));
+    QVERIFY(QFileInfo(folder).isDir());
+    startConsole(kFailing, policy(60'000));
+    ExportDialog dialog(m_console->history->path(), {}, {}, m_window.get());
+    const QString file = dialog.findChild<QLineEdit *>(QStringLiteral("exportFile"))->text();
+    QVERIFY2(QFileInfo(QFileInfo(file).path()).isDir(), qPrintable(file));
 }
 
 QTEST_MAIN(TestConsole)

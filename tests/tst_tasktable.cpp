@@ -140,11 +140,10 @@ void TestTaskTable::proxyMatchesReferenceAfterEveryBatch_data()
     const auto running = TaskFilterProxy::bit(TaskState::Running);
     const auto succeeded = TaskFilterProxy::bit(TaskState::Succeeded);
     QTest::newRow("state, no filter") << int(TaskTableModel::State) << false << QString() << 0u;
-    QTest::newRow("state desc, text") << int(TaskTableModel::State) << true << QStringLiteral("1")
-                                      << 0u;
+    QTest::newRow("state desc, text")
+        << int(TaskTableModel::State) << true << QStringLiteral("1") << 0u;
     QTest::newRow("id, running") << int(TaskTableModel::Id) << false << QString() << running;
-    QTest::newRow("id desc, pdf") << int(TaskTableModel::Id) << true << QStringLiteral("PDF")
-                                  << 0u;
+    QTest::newRow("id desc, pdf") << int(TaskTableModel::Id) << true << QStringLiteral("PDF") << 0u;
     QTest::newRow("updated, running or succeeded")
         << int(TaskTableModel::Updated) << false << QString() << (running | succeeded);
     QTest::newRow("attempt desc, text and state")
@@ -216,7 +215,7 @@ void TestTaskTable::proxyMatchesReferenceAfterEveryBatch()
             if (states && !(states & TaskFilterProxy::bit(s)))
                 continue;
             const QString type = (id.mid(1).toInt() % 3 == 0) ? QStringLiteral("pdf.render")
-                                                               : QStringLiteral("sms.send");
+                                                              : QStringLiteral("sms.send");
             if (!text.isEmpty() && !id.contains(text, Qt::CaseInsensitive) &&
                 !type.contains(text, Qt::CaseInsensitive) &&
                 !kEndpoint.contains(text, Qt::CaseInsensitive))
@@ -264,8 +263,7 @@ void TestTaskTable::filteredViewFollowsStateChanges()
     m_proxy->setStates(TaskFilterProxy::bit(TaskState::Exhausted));
     QCOMPARE(m_proxy->rowCount(), 0);
     // t004's third attempt fails: out of attempts, it is exhausted — and shown, untouched.
-    m_orch->ingest(kEndpoint,
-                   {task(4, RemoteState::Failed, 3, 2, 20, AttemptOutcome::Failed)});
+    m_orch->ingest(kEndpoint, {task(4, RemoteState::Failed, 3, 2, 20, AttemptOutcome::Failed)});
     QCoreApplication::processEvents();
     QTRY_COMPARE(shown(), QStringList{QStringLiteral("t004")});
     QCOMPARE(m_proxy->index(0, TaskTableModel::State).data().toString(),
@@ -315,8 +313,7 @@ void TestTaskTable::stateCountsFollowEveryBatch()
     QCOMPARE(m_model->stateCounts()[int(TaskState::Running)], 9);
     QCOMPARE(m_model->stateCounts(QStringLiteral("pdf.render"))[int(TaskState::Running)], 3);
     QSignalSpy counts(m_model.get(), &TaskTableModel::countsChanged);
-    m_orch->ingest(kEndpoint, {task(0, RemoteState::Succeeded, 1, 2, 10,
-                                    AttemptOutcome::Succeeded),
+    m_orch->ingest(kEndpoint, {task(0, RemoteState::Succeeded, 1, 2, 10, AttemptOutcome::Succeeded),
                                task(1, RemoteState::Failed, 1, 2, 10, AttemptOutcome::Failed),
                                task(3, RemoteState::Failed, 3, 2, 10, AttemptOutcome::Failed)});
     QCoreApplication::processEvents();
@@ -334,10 +331,9 @@ void TestTaskTable::stateCountsFollowEveryBatch()
 
 void TestTaskTable::endingsHaveTheirOwnBadges()
 {
-    m_orch->ingest(kEndpoint,
-                   {task(0, RemoteState::Failed, 3, 1, 0, AttemptOutcome::Failed),
-                    task(1, RemoteState::Failed, 1, 1, 0, AttemptOutcome::Failed, 400),
-                    task(2, RemoteState::Running, 1, 1, 0)});
+    m_orch->ingest(kEndpoint, {task(0, RemoteState::Failed, 3, 1, 0, AttemptOutcome::Failed),
+                               task(1, RemoteState::Failed, 1, 1, 0, AttemptOutcome::Failed, 400),
+                               task(2, RemoteState::Running, 1, 1, 0)});
     QCoreApplication::processEvents();
     const auto cell = [this](int row, int role) {
         return m_model->index(row, TaskTableModel::State).data(role).toString();
@@ -345,7 +341,8 @@ void TestTaskTable::endingsHaveTheirOwnBadges()
     QCOMPARE(cell(0, Qt::DisplayRole), QStringLiteral("exhausted"));
     QCOMPARE(cell(0, Qt::ToolTipRole), QStringLiteral("3 of 3 attempts used (policy p v1)"));
     QCOMPARE(cell(1, Qt::DisplayRole), QStringLiteral("not retryable"));
-    QVERIFY2(cell(1, Qt::ToolTipRole).startsWith(QStringLiteral("The last error is not retryable: HTTP 400")),
+    QVERIFY2(cell(1, Qt::ToolTipRole)
+                 .startsWith(QStringLiteral("The last error is not retryable: HTTP 400")),
              qPrintable(cell(1, Qt::ToolTipRole)));
     QCOMPARE(cell(2, Qt::DisplayRole), QStringLiteral("running"));
 }

@@ -1,15 +1,20 @@
 #include "ChartsPane.h"
 
 #include "Orchestrator.h"
+#include "PolicySet.h"
+#include "PolicyStore.h"
+#include "StateBadgeDelegate.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QTimer>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -27,25 +32,6 @@ double percentile(std::vector<double> v, double q)
         std::clamp(std::ceil(q * double(v.size())) - 1, 0.0, double(v.size() - 1)));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
     return v[k];
-}
-
-int healthLevel(BreakerHealth h)
-{
-    switch (h) {
-    case BreakerHealth::Healthy:
-        return 0;
-    case BreakerHealth::Degraded:
-        return 1;
-    case BreakerHealth::HalfOpen:
-        return 2;
-    case BreakerHealth::Open:
-        return 3;
-    case BreakerHealth::ForcedOpen:
-        return 4;
-    case BreakerHealth::Disabled:
-        return -1;
-    }
-    return 0;
 }
 
 QChart *makeChart(const QString &title)
@@ -67,11 +53,10 @@ QChart *makeChart(const QString &title)
 ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *parent)
     : QWidget(parent), m_orchestrator(orchestrator), m_clock(clock),
       m_latency(makeChart(tr("Retry latency (s)"))),
-      m_breaker(makeChart(
-          tr("Breaker state (0 healthy · 1 degraded · 2 half-open · 3 open · 4 forced)"))),
-      m_pressure(makeChart(tr("Retry pressure (retries/s)"))), m_p50(new QLineSeries),
-      m_p95(new QLineSeries), m_delay(new QLineSeries), m_retryRate(new QLineSeries),
-      m_recovery(new QLineSeries), m_budget(new QLineSeries), m_window(new QComboBox(this)),
+      m_breaker(makeChart(tr("Failure and slow-call rates (%)"))),
+      m_pressure(makeChart(tr("Retry pressure"))), m_p50(new QLineSeries), m_p95(new QLineSeries),
+      m_delay(new QLineSeries), m_retryRate(new QLineSeries), m_recovery(new QLineSeries),
+      m_budget(new QLineSeries), m_window(new QComboBox(this)),
       m_pause(new QCheckBox(tr("Pause"), this))
 {
     setObjectName(QStringLiteral("chartsPane"));
@@ -80,16 +65,18 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
     m_delay->setName(tr("backoff chosen (mean)"));
     m_retryRate->setName(tr("retries/s"));
     m_recovery->setName(tr("time to recovery (mean)"));
-    m_budget->setName(tr("retry budget (concurrent retries allowed)"));
+    m_budget->setName(tr("retries the budget allows at once (right axis)"));
     for (QLineSeries *s : {m_p50, m_p95, m_delay})
         m_latency->addSeries(s);
     m_latency->addSeries(m_recovery);
     m_pressure->addSeries(m_retryRate);
     m_pressure->addSeries(m_budget);
+    QFont small;
     for (QChart *c : {m_latency, m_breaker, m_pressure}) {
         auto *x = new QValueAxis;
         QFont f = x->labelsFont();
         f.setPointSizeF(f.pointSizeF() * 0.8);
+        small = f;
         x->setLabelsFont(f);
         x->setTitleText(tr("minutes"));
         x->setTitleFont(f);
@@ -99,65 +86,129 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
         y->setLabelsFont(f);
         c->addAxis(x, Qt::AlignBottom);
         c->addAxis(y, Qt::AlignLeft);
-        for (QAbstractSeries *s : c->series()) {
-            s->attachAxis(x);
-            s->attachAxis(y);
-        }
     }
+    // Retries per second on the left, the budget (concurrent retries) on its own right axis.
+    m_budgetAxis = new QValueAxis;
+    m_budgetAxis->setLabelFormat(QStringLiteral("%.0f"));
+    m_budgetAxis->setLabelsFont(small);
+    m_pressure->addAxis(m_budgetAxis, Qt::AlignRight);
+    for (QChart *c : {m_latency, m_pressure})
+        for (QAbstractSeries *s : c->series()) {
+            s->attachAxis(c->axes(Qt::Horizontal).first());
+            s->attachAxis(s == m_budget ? m_budgetAxis : c->axes(Qt::Vertical).first());
+        }
+    static_cast<QValueAxis *>(m_breaker->axes(Qt::Vertical).first())->setRange(0, 100);
+    static_cast<QValueAxis *>(m_breaker->axes(Qt::Vertical).first())
+        ->setLabelFormat(QStringLiteral("%d%%"));
+    // The thresholds the rates are judged against, named in the legend.
+    const auto thresholdLine = [this](Qt::PenStyle style) {
+        auto *line = new QLineSeries;
+        QPen pen(QColor(0x55, 0x55, 0x55));
+        pen.setStyle(style);
+        pen.setWidthF(1.5);
+        line->setPen(pen);
+        m_breaker->addSeries(line);
+        line->attachAxis(m_breaker->axes(Qt::Horizontal).first());
+        line->attachAxis(m_breaker->axes(Qt::Vertical).first());
+        return line;
+    };
+    m_threshold = thresholdLine(Qt::DashLine);
+    m_slowThreshold = thresholdLine(Qt::DotLine);
+
     m_window->setObjectName(QStringLiteral("chartWindow"));
+    m_window->setToolTip(tr("How far back the charts look (until picked, it fits the data)"));
     for (int m : {1, 5, 15, 60})
         m_window->addItem(tr("%1 min").arg(m), m);
-    m_window->setCurrentIndex(1);
+    m_window->setCurrentIndex(0);
     m_pause->setObjectName(QStringLiteral("chartPause"));
+    m_pause->setToolTip(tr("Freeze the charts (sampling goes on)"));
     auto *controls = new QHBoxLayout;
     controls->addWidget(m_window);
     controls->addWidget(m_pause);
     controls->addStretch();
+    // One tile per task type: its breaker's tier as a word and a colour, never a number.
+    m_tiles = new QWidget(this);
+    m_tiles->setObjectName(QStringLiteral("breakerTiles"));
+    auto *tiles = new QHBoxLayout(m_tiles);
+    tiles->setContentsMargins(0, 0, 0, 0);
+    tiles->setSpacing(4);
+    tiles->addStretch();
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(controls);
-    for (QChart *c : {m_latency, m_breaker, m_pressure}) {
+    layout->addWidget(m_tiles);
+    m_chartsLayout = new QBoxLayout(QBoxLayout::TopToBottom);
+    for (QChart *c : {m_breaker, m_latency, m_pressure}) {
         auto *view = new QChartView(c, this);
         view->setRenderHint(QPainter::Antialiasing);
         view->setRubberBand(QChartView::RectangleRubberBand); // zoom
-        view->setMinimumSize(380, 190);
-        layout->addWidget(view, 1);
+        view->setMinimumSize(220, 130);
+        m_chartsLayout->addWidget(view, 1);
     }
+    layout->addLayout(m_chartsLayout, 1);
     connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &ChartsPane::onTasks);
     connect(&m_orchestrator, &Orchestrator::breakerTransition, this,
-            [this](const QString &, const QString &type, const BreakerTransition &t) {
-                auto &pts = m_breakerPoints[type];
-                const double x = double(m_clock.wallNowMs());
-                const double level = healthLevel(t.to);
-                if (!pts.empty())
-                    pts.emplace_back(x, pts.back().y()); // a step, not a ramp
-                pts.emplace_back(x, level);
-                while (pts.size() > 2000)
-                    pts.pop_front();
-                m_dirty = true;
-            });
+            [this](const QString &, const QString &, const BreakerTransition &) { updateTiles(); });
     connect(&m_orchestrator.policies(), &PolicyStore::policiesChanged, this, [this](int version) {
         m_policyMarks.emplace_back(m_clock.wallNowMs(), version);
         while (m_policyMarks.size() > 20)
             m_policyMarks.pop_front();
         m_dirty = true;
     });
-    // Failure rate (right axis, %) against the threshold of the policy of each type.
-    m_rateAxis = new QValueAxis;
-    m_rateAxis->setRange(0, 100);
-    m_rateAxis->setLabelFormat(QStringLiteral("%d%%"));
-    m_breaker->addAxis(m_rateAxis, Qt::AlignRight);
-    m_threshold = new QLineSeries;
-    m_threshold->setName(tr("failure threshold"));
-    QPen dashed = m_threshold->pen();
-    dashed.setStyle(Qt::DashLine);
-    m_threshold->setPen(dashed);
-    m_breaker->addSeries(m_threshold);
-    m_threshold->attachAxis(m_breaker->axes(Qt::Horizontal).first());
-    m_threshold->attachAxis(m_rateAxis);
+    connect(m_window, &QComboBox::activated, this, [this] { m_windowChosen = true; });
     connect(m_window, &QComboBox::currentIndexChanged, this, [this] { m_dirty = true, redraw(); });
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, &ChartsPane::redraw);
     timer->start(500);
+}
+
+void ChartsPane::setWide(bool wide)
+{
+    m_chartsLayout->setDirection(wide ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom);
+}
+
+void ChartsPane::updateTiles()
+{
+    auto *layout = static_cast<QHBoxLayout *>(m_tiles->layout());
+    for (const auto &[endpoint, type] : m_orchestrator.breakerKeys()) {
+        QLabel *&tile = m_tileLabels[type];
+        if (!tile) {
+            tile = new QLabel(m_tiles);
+            tile->setObjectName(QStringLiteral("breakerTile.") + type);
+            tile->setAlignment(Qt::AlignCenter);
+            layout->insertWidget(layout->count() - 1, tile);
+        }
+        const BreakerHealth h = m_orchestrator.breakerHealth(endpoint, type);
+        const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
+        tile->setText(QStringLiteral("%1\n%2").arg(type, StateBadgeDelegate::tierLabel(h)));
+        tile->setToolTip(
+            tr("%1: breaker %2\nfailure rate %3 · slow calls %4")
+                .arg(type, StateBadgeDelegate::tierLabel(h),
+                     m.failureRate < 0 ? tr("not judged yet")
+                                       : QStringLiteral("%1%").arg(m.failureRate, 0, 'f', 0),
+                     m.slowCallRate < 0 ? tr("not judged yet")
+                                        : QStringLiteral("%1%").arg(m.slowCallRate, 0, 'f', 0)));
+        tile->setStyleSheet(
+            QStringLiteral("QLabel { color: white; background: %1; padding: 3px 8px; "
+                           "border-radius: 4px; }")
+                .arg(StateBadgeDelegate::tierColor(h).name()));
+    }
+}
+
+void ChartsPane::fitWindow()
+{
+    if (m_windowChosen || !m_firstSampleMs)
+        return;
+    const double spanMin = double(m_clock.wallNowMs() - m_firstSampleMs) / 60'000.0;
+    int pick = m_window->count() - 1;
+    for (int i = 0; i < m_window->count(); ++i)
+        if (m_window->itemData(i).toDouble() >= spanMin) {
+            pick = i;
+            break;
+        }
+    if (pick != m_window->currentIndex()) {
+        QSignalBlocker block(m_window);
+        m_window->setCurrentIndex(pick);
+    }
 }
 
 ChartsPane::Bucket &ChartsPane::current()
@@ -216,6 +267,9 @@ void ChartsPane::redraw()
 {
     if (++m_sampleTick % 4 == 0) { // every 2 s: sample each type's failure rate
         const double at = double(m_clock.wallNowMs());
+        if (!m_firstSampleMs)
+            m_firstSampleMs = m_clock.wallNowMs();
+        updateTiles();
         for (const auto &[endpoint, type] : m_orchestrator.breakerKeys()) {
             const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
             auto &pts = m_failureRates[type];
@@ -233,11 +287,12 @@ void ChartsPane::redraw()
     if (!m_dirty || m_pause->isChecked() || !isVisible())
         return;
     m_dirty = false;
+    fitWindow();
     const double now = double(m_clock.wallNowMs());
     const double windowMin = m_window->currentData().toDouble();
     const auto x = [now](double wallMs) { return (wallMs - now) / 60'000.0; };
     QList<QPointF> p50, p95, delay, rate, recovery, budget;
-    double maxLatency = 0.1, maxRate = 0.1;
+    double maxLatency = 0.1, maxRate = 0.1, maxBudget = 1;
     for (const Bucket &b : m_buckets) {
         const double bx = x(double(b.start + kBucketMs / 2));
         if (bx < -windowMin)
@@ -263,7 +318,8 @@ void ChartsPane::redraw()
         }
         rate << QPointF(bx, b.retries / (kBucketMs / 1000.0));
         budget << QPointF(bx, b.budget);
-        maxRate = std::max({maxRate, rate.last().y(), double(b.budget)});
+        maxRate = std::max(maxRate, rate.last().y());
+        maxBudget = std::max(maxBudget, double(b.budget));
     }
     m_p50->replace(p50);
     m_p95->replace(p95);
@@ -272,22 +328,6 @@ void ChartsPane::redraw()
     m_recovery->replace(recovery);
     m_budget->replace(budget);
 
-    for (auto it = m_breakerPoints.begin(); it != m_breakerPoints.end(); ++it) {
-        QLineSeries *&s = m_breakerSeries[it.key()];
-        if (!s) {
-            s = new QLineSeries;
-            s->setName(it.key());
-            m_breaker->addSeries(s);
-            s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
-            s->attachAxis(m_breaker->axes(Qt::Vertical).first());
-        }
-        QList<QPointF> pts;
-        for (const QPointF &p : it.value())
-            pts << QPointF(x(p.x()), p.y());
-        if (!pts.isEmpty())
-            pts << QPointF(0, pts.last().y()); // holds until now
-        s->replace(pts);
-    }
     // Failure and slow-call rates share one drawing: a line per type on the right (%) axis.
     const auto drawRates = [&](const QHash<QString, std::deque<QPointF>> &samples,
                                QHash<QString, QLineSeries *> &series, const QString &label,
@@ -302,10 +342,7 @@ void ChartsPane::redraw()
                 s->setPen(pen);
                 m_breaker->addSeries(s);
                 s->attachAxis(m_breaker->axes(Qt::Horizontal).first());
-                s->attachAxis(m_rateAxis);
-                for (QLegendMarker *marker : m_breaker->legend()->markers(s))
-                    marker->setVisible(
-                        false); // the legend names the types; rates follow their colours
+                s->attachAxis(m_breaker->axes(Qt::Vertical).first());
             }
             QList<QPointF> pts;
             for (const QPointF &p : it.value())
@@ -316,28 +353,47 @@ void ChartsPane::redraw()
     };
     drawRates(m_failureRates, m_rateSeries, tr("%1 failure %"), Qt::SolidLine);
     drawRates(m_slowRates, m_slowSeries, tr("%1 slow %"), Qt::DotLine);
-    const double threshold =
-        m_orchestrator.policies().current()->policyFor(QString()).breaker.failureRateThreshold;
-    m_threshold->replace({QPointF(-windowMin, threshold), QPointF(0, threshold)});
+    const BreakerConfig &breaker =
+        m_orchestrator.policies().current()->policyFor(QString()).breaker;
+    m_threshold->setName(tr("failure threshold %1%").arg(breaker.failureRateThreshold));
+    m_threshold->replace({QPointF(-windowMin, breaker.failureRateThreshold),
+                          QPointF(0, breaker.failureRateThreshold)});
+    m_slowThreshold->setName(tr("slow-call threshold %1%").arg(breaker.slowCallRateThreshold));
+    m_slowThreshold->replace({QPointF(-windowMin, breaker.slowCallRateThreshold),
+                              QPointF(0, breaker.slowCallRateThreshold)});
     // Policy version markers: a vertical line on the latency chart per applied version.
+    // One legend entry ("policy change") for all of them; each says its version on hover.
     while (m_markers.size() < qsizetype(m_policyMarks.size())) {
         auto *s = new QLineSeries;
+        QPen pen(QColor(0x9b, 0x59, 0xb6));
+        pen.setStyle(Qt::DashDotLine);
+        s->setPen(pen);
+        s->setName(tr("policy change"));
         m_latency->addSeries(s);
         s->attachAxis(m_latency->axes(Qt::Horizontal).first());
         s->attachAxis(m_latency->axes(Qt::Vertical).first());
+        const bool first = m_markers.isEmpty();
+        for (QLegendMarker *marker : m_latency->legend()->markers(s))
+            marker->setVisible(first);
+        const int index = int(m_markers.size());
+        connect(s, &QLineSeries::hovered, this, [this, index](const QPointF &, bool on) {
+            if (on && index < qsizetype(m_policyMarks.size()))
+                QToolTip::showText(
+                    QCursor::pos(),
+                    tr("policy v%1 applied").arg(m_policyMarks[std::size_t(index)].second));
+        });
         m_markers << s;
     }
     for (qsizetype i = 0; i < m_markers.size(); ++i) {
         const auto &[at, version] = m_policyMarks[std::size_t(i)];
-        m_markers[i]->setName(tr("policy v%1").arg(version));
         m_markers[i]->replace(
             {QPointF(x(double(at)), 0), QPointF(x(double(at)), maxLatency * 1.1)});
     }
     for (QChart *c : {m_latency, m_breaker, m_pressure})
         static_cast<QValueAxis *>(c->axes(Qt::Horizontal).first())->setRange(-windowMin, 0);
     static_cast<QValueAxis *>(m_latency->axes(Qt::Vertical).first())->setRange(0, maxLatency * 1.1);
-    static_cast<QValueAxis *>(m_breaker->axes(Qt::Vertical).first())->setRange(-1, 4.5);
     static_cast<QValueAxis *>(m_pressure->axes(Qt::Vertical).first())->setRange(0, maxRate * 1.2);
+    m_budgetAxis->setRange(0, maxBudget * 1.2);
 }
 
 } // namespace rebound

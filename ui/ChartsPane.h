@@ -1,5 +1,6 @@
 #pragma once
 
+#include "CircuitBreaker.h"
 #include "Clock.h"
 
 #include <QHash>
@@ -7,7 +8,9 @@
 
 #include <deque>
 
+class QBoxLayout;
 class QChart;
+class QLabel;
 class QChartView;
 class QCheckBox;
 class QComboBox;
@@ -19,10 +22,12 @@ namespace rebound {
 class Orchestrator;
 struct TrackedTask;
 
-/// Live charts: retry latency (p50/p95 of attempt duration and the delays chosen, per 10 s
-/// bucket), breaker state per task type, and retry pressure (retries per second), with markers
-/// where a policy version was applied. Samples live in bounded ring buffers; the series are
-/// redrawn at most twice a second with replace(), never point by point.
+/// Live charts: a tile per task type with its breaker's tier (healthy, degraded, half-open,
+/// open, forced open); failure and slow-call rates against their thresholds; retry latency
+/// (p50/p95 of attempt duration and the delays chosen, per 10 s bucket) with a marker where a
+/// policy version was applied; retries per second next to the retry budget, each on its own
+/// axis. Samples live in bounded ring buffers; the series are redrawn at most twice a second
+/// with replace(), never point by point.
 class ChartsPane final : public QWidget
 {
     Q_OBJECT
@@ -34,6 +39,8 @@ public:
     static constexpr int kBucketMs = 10'000;
     static constexpr int kMaxBuckets = 360; ///< one hour
     int bucketCount() const { return static_cast<int>(m_buckets.size()); }
+    /// Side by side (in a bottom dock) or stacked (in a side dock).
+    void setWide(bool wide);
 
 private:
     struct Bucket
@@ -48,6 +55,9 @@ private:
     void onTasks(const QList<const TrackedTask *> &tasks);
     Bucket &current();
     void redraw();
+    void updateTiles();
+    /// The smallest window that holds everything recorded so far (until the operator picks).
+    void fitWindow();
 
     Orchestrator &m_orchestrator;
     const Clock &m_clock;
@@ -55,11 +65,9 @@ private:
     QHash<QString, int> m_seenAttempt;
     QHash<QString, std::int64_t> m_seenDecision;
     QHash<QString, std::int64_t> m_firstFailure; ///< wall ms of a task's first failed attempt
-    QHash<QString, std::deque<QPointF>> m_breakerPoints; ///< per type, bounded
-    QHash<QString, std::deque<QPointF>> m_failureRates;  ///< per type, sampled every 2 s, bounded
+    QHash<QString, std::deque<QPointF>> m_failureRates; ///< per type, sampled every 2 s, bounded
     QHash<QString, QLineSeries *> m_rateSeries;
     QLineSeries *m_threshold = nullptr;
-    QValueAxis *m_rateAxis = nullptr;
     int m_sampleTick = 0;
     std::deque<std::pair<std::int64_t, int>> m_policyMarks;
     QChart *m_latency;
@@ -73,8 +81,14 @@ private:
     QLineSeries *m_budget;
     QHash<QString, QLineSeries *> m_slowSeries;
     QHash<QString, std::deque<QPointF>> m_slowRates;
-    QHash<QString, QLineSeries *> m_breakerSeries;
     QList<QLineSeries *> m_markers;
+    QLineSeries *m_slowThreshold = nullptr;
+    QValueAxis *m_budgetAxis = nullptr;
+    QWidget *m_tiles = nullptr;
+    QHash<QString, QLabel *> m_tileLabels;
+    QBoxLayout *m_chartsLayout = nullptr;
+    bool m_windowChosen = false;
+    std::int64_t m_firstSampleMs = 0;
     QComboBox *m_window;
     QCheckBox *m_pause;
     bool m_dirty = false;

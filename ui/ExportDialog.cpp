@@ -6,7 +6,9 @@
 #include <QComboBox>
 #include <QDateTimeEdit>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -19,6 +21,15 @@
 #include <QThread>
 
 namespace rebound {
+
+QString ExportDialog::defaultFolder()
+{
+    // The documents folder, made when a fresh home does not have it yet; the home otherwise.
+    const QString docs = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (!docs.isEmpty() && QDir().mkpath(docs) && QFileInfo(docs).isWritable())
+        return docs;
+    return QDir::homePath();
+}
 
 ExportDialog::ExportDialog(const QString &databasePath, const QStringList &types,
                            const QStringList &selectedIds, QWidget *parent)
@@ -34,8 +45,7 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &types
     setObjectName(QStringLiteral("exportDialog"));
     setWindowTitle(tr("Export retry history"));
     m_file->setObjectName(QStringLiteral("exportFile"));
-    m_file->setText(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) +
-                    QStringLiteral("/rebound-attempts.csv"));
+    m_file->setText(defaultFolder() + QStringLiteral("/rebound-attempts.csv"));
     auto *browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Export to"), m_file->text(),
@@ -72,6 +82,9 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &types
     m_progress->setValue(0);
     m_status->setObjectName(QStringLiteral("exportStatus"));
     m_status->setWordWrap(true);
+    // A long path in an error must be readable whole: the label may grow, and selects.
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setMinimumWidth(420);
     auto *exportButton = m_buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
     exportButton->setObjectName(QStringLiteral("exportButton"));
 

@@ -24,6 +24,9 @@ class ExportDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(ExportDialog)
 
 public:
+    /// Where an export goes by default: a folder that exists.
+    static QString defaultFolder();
+
     ExportDialog(const QString &databasePath, const QStringList &types,
                  const QStringList &selectedIds, QWidget *parent = nullptr);
     ~ExportDialog() override;

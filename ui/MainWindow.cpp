@@ -1,11 +1,12 @@
 #include "MainWindow.h"
 
 #include "ChartsPane.h"
-#include "Engine.h"
 #include "CredentialStore.h"
 #include "EndpointsDialog.h"
+#include "Engine.h"
 #include "ExportDialog.h"
 #include "PolicyEditorDialog.h"
+#include "PolicySet.h"
 #include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
 #include "TaskDetailPane.h"
@@ -27,9 +28,9 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
-#include <QScreen>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimer>
@@ -71,15 +72,19 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     // The last column, the error, gets the room that is left.
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setItemDelegateForColumn(TaskTableModel::State, new StateBadgeDelegate(m_table));
-    const int em = m_table->fontMetrics().averageCharWidth();
-    m_table->setColumnWidth(TaskTableModel::Id, 14 * em);
-    m_table->setColumnWidth(TaskTableModel::Type, 14 * em);
-    m_table->setColumnWidth(TaskTableModel::State, 19 * em);
-    m_table->setColumnWidth(TaskTableModel::Attempt, 8 * em);
-    m_table->setColumnWidth(TaskTableModel::NextRetry, 24 * em);
-    m_table->setColumnWidth(TaskTableModel::Breaker, 10 * em);
-    m_table->setColumnWidth(TaskTableModel::Updated, 9 * em);
-    m_table->setColumnWidth(TaskTableModel::Endpoint, 16 * em);
+    // Widths from what the columns typically hold; the error takes the rest.
+    const QFontMetrics fm = m_table->fontMetrics();
+    const auto fit = [&fm](const QString &sample) { return fm.horizontalAdvance(sample) + 18; };
+    m_table->setColumnWidth(TaskTableModel::Id, fit(QStringLiteral("tsk-00000000-000")));
+    m_table->setColumnWidth(TaskTableModel::Type, fit(QStringLiteral("ai.summarize ·")));
+    m_table->setColumnWidth(TaskTableModel::State, fit(QStringLiteral("deadline exceeded")) + 16);
+    m_table->setColumnWidth(TaskTableModel::Attempt, fit(QStringLiteral("Attempt")));
+    m_table->setColumnWidth(
+        TaskTableModel::NextRetry,
+        fit(QStringLiteral("waiting: breaker for pdf.render open until 00:00:00")));
+    m_table->setColumnWidth(TaskTableModel::Breaker, fit(QStringLiteral("forced open")));
+    m_table->setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
+    m_table->setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
@@ -111,11 +116,28 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     auto *chartsDock = new QDockWidget(tr("Charts"), this);
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_charts);
-    addDockWidget(Qt::RightDockWidgetArea, chartsDock);
-    // The bottom docks span the window; the charts sit beside the table only.
+    // The bottom docks span the window. On a wide screen the charts sit beside the table; on a
+    // laptop the table needs the width, so they share the bottom with the Attempts pane (a tab
+    // each) and lie side by side there.
     setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
-    resizeDocks({detailDock, logDock}, {3, 1}, Qt::Horizontal);
-    resizeDocks({chartsDock}, {420}, Qt::Horizontal);
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    connect(chartsDock, &QDockWidget::dockLocationChanged, m_charts, [this](Qt::DockWidgetArea a) {
+        m_charts->setWide(a == Qt::BottomDockWidgetArea || a == Qt::TopDockWidgetArea);
+    });
+    if (avail.width() >= 1600) {
+        addDockWidget(Qt::RightDockWidgetArea, chartsDock);
+        resizeDocks({chartsDock}, {440}, Qt::Horizontal);
+    } else {
+        addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
+        tabifyDockWidget(detailDock, chartsDock);
+        detailDock->raise();
+    }
+    m_defaultSplit = [this, detailDock, logDock, avail] {
+        resizeDocks({detailDock, logDock}, {width() * 2 / 3, width() / 3}, Qt::Horizontal);
+        // Room for eight attempts in the Attempts pane; the table keeps the rest.
+        const int h = std::min(avail.height() * 2 / 5, 330);
+        resizeDocks({logDock}, {h}, Qt::Vertical);
+    };
     connect(m_log, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
         selectTask(item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toString());
     });
@@ -149,8 +171,7 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     });
     // A selected task that changes state changes what can be done with it.
     connect(m_proxy, &QAbstractItemModel::dataChanged, this, &MainWindow::scheduleUpdateActions);
-    connect(m_proxy, &QAbstractItemModel::layoutChanged, this,
-            &MainWindow::scheduleUpdateActions);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::scheduleUpdateActions);
     connect(m_model, &TaskTableModel::countsChanged, this, &MainWindow::updateCounts);
     connect(m_engine.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
             &MainWindow::onEndpointStatus);
@@ -170,12 +191,27 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
             });
     connect(m_engine.orchestrator.get(), &Orchestrator::taskStopped, this,
             [this](const QString &endpoint, const QString &id, StopReason r) {
-                const QString text = tr("%1 stopped retrying: %2").arg(id, toText(r));
+                const QString text =
+                    tr("%1 stopped retrying: %2").arg(id, TaskTableModel::stopLabel(r));
                 statusBar()->showMessage(text, 5000);
                 showNotice(text, endpoint, id);
             });
-    connect(&m_engine.policies, &PolicyStore::policiesChanged, this,
-            [this](int version) { showNotice(tr("Policies v%1 applied").arg(version)); });
+    // "policy sms v4 applied": the notice names the policies the new version changed.
+    connect(&m_engine.policies, &PolicyStore::policiesChanged, this, [this](int version) {
+        const auto now = m_engine.policies.current();
+        QStringList changed;
+        for (const RetryPolicy &p : now->policies) {
+            const RetryPolicy *was =
+                m_appliedPolicies ? m_appliedPolicies->byName(p.name) : nullptr;
+            if (!was || !(*was == p))
+                changed << p.name;
+        }
+        m_appliedPolicies = now;
+        showNotice(
+            changed.isEmpty()
+                ? tr("Policies v%1 applied (no policy changed)").arg(version)
+                : tr("policy %1 v%2 applied").arg(changed.join(QStringLiteral(", "))).arg(version));
+    });
     connect(&m_engine.policies, &PolicyStore::reloadFailed, this, [this](const QStringList &e) {
         showNotice(tr("The policy file was not applied: %1").arg(e.join(QStringLiteral("; "))));
     });
@@ -194,6 +230,7 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
         updateEndpointColumn();
     });
 
+    m_appliedPolicies = m_engine.policies.current();
     restoreLayout();
     m_confirm->setChecked(QSettings().value(QStringLiteral("confirmBulk"), true).toBool());
     updateActions();
@@ -233,6 +270,15 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(QStringLiteral("window/columns"), m_table->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("confirmBulk"), m_confirm->isChecked());
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    // The default split needs the window's real size; a saved layout replaces it.
+    if (m_defaultSplit && !QSettings().contains(QStringLiteral("window/state")))
+        QTimer::singleShot(0, this, m_defaultSplit);
+    m_defaultSplit = nullptr;
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event)
@@ -286,9 +332,10 @@ void MainWindow::buildFilterBar(QWidget *host)
         b->setToolTip(tr("Show only %1 tasks (Ctrl+click: add to the shown states)")
                           .arg(TaskTableModel::stateLabel(s)));
         const QColor c = StateBadgeDelegate::colorFor(s);
-        b->setStyleSheet(QStringLiteral("QToolButton { border-left: 4px solid %1; padding: 1px 6px; }"
-                                        "QToolButton:checked { background: %2; }")
-                             .arg(c.name(), c.lighter(170).name()));
+        b->setStyleSheet(
+            QStringLiteral("QToolButton { border-left: 4px solid %1; padding: 1px 6px; }"
+                           "QToolButton:checked { background: %2; }")
+                .arg(c.name(), c.lighter(170).name()));
         counts->addWidget(b);
         m_stateButtons[int(s)] = b;
         connect(b, &QToolButton::clicked, this, [this, s](bool) {
@@ -325,8 +372,8 @@ void MainWindow::updateCounts()
     for (int i = 0; i < TaskStateCount; ++i) {
         total += counts[i];
         QToolButton *b = m_stateButtons[i];
-        b->setText(QStringLiteral("%1 %2").arg(TaskTableModel::stateLabel(TaskState(i)))
-                       .arg(counts[i]));
+        b->setText(
+            QStringLiteral("%1 %2").arg(TaskTableModel::stateLabel(TaskState(i))).arg(counts[i]));
         b->setChecked(mask & TaskFilterProxy::bit(TaskState(i)));
     }
     m_allStates->setText(type.isEmpty() ? tr("all %1").arg(total)
@@ -399,8 +446,18 @@ void MainWindow::buildActions()
     auto *statesHelp = make(QStringLiteral("statesHelpAction"), tr("States and decisions"),
                             QString(), QKeySequence::HelpContents);
     auto *quit = make(QStringLiteral("quitAction"), tr("Quit"), QString(), QKeySequence::Quit);
-    auto *find = make(QStringLiteral("findAction"), tr("Filter tasks"), QString(),
-                      QKeySequence::Find);
+    auto *find =
+        make(QStringLiteral("findAction"), tr("Filter tasks"), QString(), QKeySequence::Find);
+    // Short words on the toolbar (a laptop's width holds them all); the menus say it in full.
+    m_retry->setIconText(tr("Retry"));
+    m_cancel->setIconText(tr("Cancel"));
+    m_abort->setIconText(tr("Abort"));
+    m_pause->setIconText(tr("Pause type"));
+    m_resume->setIconText(tr("Resume type"));
+    m_forceOpen->setIconText(tr("Open breaker"));
+    m_resetBreaker->setIconText(tr("Reset breaker"));
+    m_policies->setIconText(tr("Policies"));
+    m_export->setIconText(tr("Export"));
     // Every action says what it does (the toolbar and the menus show it on hover).
     m_pause->setToolTip(tr("Stop starting automatic retries of the selected tasks' types until "
                            "resumed (running attempts go on)"));
@@ -537,10 +594,9 @@ void MainWindow::retrySelected()
 {
     QList<Selected> sel = selection();
     Orchestrator &o = *m_engine.orchestrator;
-    sel.erase(std::remove_if(sel.begin(), sel.end(),
-                             [&o](const Selected &s) {
-                                 return !o.whyNotRetry(s.endpoint, s.id).isEmpty();
-                             }),
+    sel.erase(std::remove_if(
+                  sel.begin(), sel.end(),
+                  [&o](const Selected &s) { return !o.whyNotRetry(s.endpoint, s.id).isEmpty(); }),
               sel.end());
     const auto dead = std::count_if(sel.cbegin(), sel.cend(), [](const Selected &s) {
         return s.state == TaskState::Exhausted || s.state == TaskState::Cancelled;
@@ -572,12 +628,13 @@ void MainWindow::abortSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->abortAttempt(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
-            if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-            else
-                statusBar()->showMessage(tr("%1: attempt aborted").arg(id), 4000);
-        });
+        m_engine.orchestrator->abortAttempt(
+            s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
+                if (!r)
+                    showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
+                else
+                    statusBar()->showMessage(tr("%1: attempt aborted").arg(id), 4000);
+            });
     }
 }
 
@@ -587,12 +644,13 @@ void MainWindow::cancelSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
-            if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-            else
-                statusBar()->showMessage(tr("%1: cancelled").arg(id), 4000);
-        });
+        m_engine.orchestrator->cancelRetries(
+            s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
+                if (!r)
+                    showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
+                else
+                    statusBar()->showMessage(tr("%1: cancelled").arg(id), 4000);
+            });
     }
 }
 
@@ -642,8 +700,8 @@ void MainWindow::breakerCommand(bool forceOpen)
         m_engine.orchestrator->commandBreaker(
             k.first, k.second, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
         outcome << tr("%1 is now %2")
-                       .arg(k.second, toText(m_engine.orchestrator->breakerHealth(k.first,
-                                                                                   k.second)));
+                       .arg(k.second, StateBadgeDelegate::tierLabel(
+                                          m_engine.orchestrator->breakerHealth(k.first, k.second)));
     }
     showNotice((forceOpen ? tr("Breaker forced open: %1") : tr("Breaker reset: %1"))
                    .arg(outcome.join(QStringLiteral("; "))));
@@ -685,7 +743,8 @@ void MainWindow::showNotice(const QString &text, const QString &endpoint, const 
 {
     // The log keeps the last few hundred, time-stamped; the banner shows the newest for a while.
     constexpr int kLogSize = 500;
-    const QString stamp = m_engine.clock.wallNow().toLocalTime().toString(QStringLiteral("HH:mm:ss"));
+    const QString stamp =
+        m_engine.clock.wallNow().toLocalTime().toString(QStringLiteral("HH:mm:ss"));
     auto *item = new QListWidgetItem(QStringLiteral("%1  %2").arg(stamp, text));
     item->setToolTip(id.isEmpty() ? text : tr("%1\nActivate to select the task.").arg(text));
     item->setData(Qt::UserRole, endpoint);
@@ -726,8 +785,8 @@ void MainWindow::selectTask(const QString &endpoint, const QString &id)
         updateCounts();
         i = m_proxy->mapFromSource(m_model->index(row, 0));
     }
-    m_table->selectionModel()->setCurrentIndex(
-        i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect |
+                                                      QItemSelectionModel::Rows);
     m_table->scrollTo(i);
 }
 
@@ -757,7 +816,8 @@ void MainWindow::showStatesHelp()
                               "</span></td><td>%3</td></tr>")
             .arg(c.name(), name.toHtmlEscaped(), what);
     };
-    html += row(tr("exhausted"), StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted),
+    html += row(tr("exhausted"),
+                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted),
                 tr("Every attempt the policy allows was used. Retry now brings it back with a "
                    "fresh allowance."));
     html += row(tr("deadline exceeded"),

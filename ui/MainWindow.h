@@ -4,6 +4,9 @@
 
 #include <QMainWindow>
 
+#include <functional>
+#include <memory>
+
 class QAction;
 class QComboBox;
 class QLabel;
@@ -18,6 +21,7 @@ class CredentialStore;
 
 class ChartsPane;
 class Engine;
+struct PolicySet;
 class TaskDetailPane;
 class TaskFilterProxy;
 class TaskTableModel;
@@ -45,6 +49,7 @@ public:
 protected:
     void closeEvent(QCloseEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Selected
@@ -98,6 +103,8 @@ private:
     QLabel *m_readOnlyBadge;
     QLabel *m_pausedBadge;
     bool m_actionsQueued = false;
+    std::shared_ptr<const PolicySet> m_appliedPolicies; ///< to name what a new version changed
+    std::function<void()> m_defaultSplit;               ///< applied once, after the first show
     QHash<QString, QLabel *> m_endpointLabels;
     CredentialStore *m_credentials;
     QAction *m_retry = nullptr;

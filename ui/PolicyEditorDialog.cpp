@@ -22,10 +22,11 @@
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QScrollArea>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -35,8 +36,7 @@ namespace rebound {
 
 PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     : QDialog(parent), m_store(store), m_policy(new QComboBox(this)),
-      m_json(new QPlainTextEdit(this)),
-      m_errors(new QLabel(this)), m_preview(new QChartView(this)),
+      m_json(new QPlainTextEdit(this)), m_errors(new QLabel(this)), m_preview(new QChartView(this)),
       m_versions(new QListWidget(this)), m_diff(new QPlainTextEdit(this))
 {
     setObjectName(QStringLiteral("policyEditor"));
@@ -71,9 +71,9 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
             box->setRange(f.min, f.max);
             // Whole milliseconds read best; rates and weights keep their fractions.
             const QString unit = QString::fromUtf8(f.unit);
-            box->setDecimals(f.kind == PolicyField::Kind::Integer || unit == QLatin1String("ms")
-                                 ? 0
-                                 : unit.startsWith(u'%') ? 1 : 3);
+            box->setDecimals(f.kind == PolicyField::Kind::Integer || unit == QLatin1String("ms") ? 0
+                             : unit.startsWith(u'%')                                             ? 1
+                                                     : 3);
             if (*f.unit)
                 box->setSuffix(u' ' + QString::fromUtf8(f.unit));
             w = box;
@@ -91,8 +91,20 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
         }
         w->setObjectName(f.path());
         w->setToolTip(f.path());
-        form->addRow(tr(f.label), w);
-        m_rows.append({&f, w});
+        // The problem with this field, next to it (hidden while there is none).
+        auto *problem = new QLabel(this);
+        problem->setObjectName(f.path() + QStringLiteral(".error"));
+        problem->setStyleSheet(QStringLiteral("QLabel { color: #c0392b; }"));
+        problem->setWordWrap(true);
+        problem->hide();
+        auto *cell = new QWidget(this);
+        auto *cellLayout = new QVBoxLayout(cell);
+        cellLayout->setContentsMargins(0, 0, 0, 0);
+        cellLayout->setSpacing(1);
+        cellLayout->addWidget(w);
+        cellLayout->addWidget(problem);
+        form->addRow(tr(f.label), cell);
+        m_rows.append({&f, w, problem});
     }
     // The classification's lists, as comma-separated codes.
     m_retryable = new QLineEdit(this);
@@ -126,8 +138,10 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     tabs->addTab(historyTab, tr("History"));
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    auto *applyButton = buttons->addButton(tr("Apply"), QDialogButtonBox::ApplyRole);
+    auto *applyButton = buttons->addButton(tr("Apply…"), QDialogButtonBox::ApplyRole);
     applyButton->setObjectName(QStringLiteral("applyPolicyButton"));
+    applyButton->setToolTip(tr("Shows what changes, then applies it to the next decision"));
+    m_apply = applyButton;
     auto *revert =
         buttons->addButton(tr("Revert to selected version"), QDialogButtonBox::ResetRole);
     revert->setObjectName(QStringLiteral("revertPolicyButton"));
@@ -136,7 +150,7 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     layout->addWidget(buttons);
 
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    connect(applyButton, &QPushButton::clicked, this, &PolicyEditorDialog::apply);
+    connect(applyButton, &QPushButton::clicked, this, &PolicyEditorDialog::confirmAndApply);
     connect(revert, &QPushButton::clicked, this, [this] {
         const int row = m_versions->currentRow();
         if (row < 0)
@@ -157,23 +171,22 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
             connect(combo, &QComboBox::currentTextChanged, this,
                     [=, this](const QString &v) { edit(section, key, v); });
         } else if (auto *check = qobject_cast<QCheckBox *>(r.widget)) {
-            connect(check, &QCheckBox::toggled, this,
-                    [=, this](bool v) { edit(section, key, v); });
+            connect(check, &QCheckBox::toggled, this, [=, this](bool v) { edit(section, key, v); });
         }
     }
     for (const auto &[line, key] : {std::pair{m_retryable, "retryableStatusCodes"},
                                     std::pair{m_nonRetryable, "nonRetryableStatusCodes"}}) {
-        connect(line, &QLineEdit::textEdited, this, [this, key = QString::fromLatin1(key)](
-                                                        const QString &text) {
-            QJsonArray codes;
-            for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
-                bool ok = false;
-                const int code = part.trimmed().toInt(&ok);
-                // A bad entry stays as written: validation names it.
-                codes.append(ok ? QJsonValue(code) : QJsonValue(part.trimmed()));
-            }
-            edit(QStringLiteral("classification"), key, codes);
-        });
+        connect(line, &QLineEdit::textEdited, this,
+                [this, key = QString::fromLatin1(key)](const QString &text) {
+                    QJsonArray codes;
+                    for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+                        bool ok = false;
+                        const int code = part.trimmed().toInt(&ok);
+                        // A bad entry stays as written: validation names it.
+                        codes.append(ok ? QJsonValue(code) : QJsonValue(part.trimmed()));
+                    }
+                    edit(QStringLiteral("classification"), key, codes);
+                });
     }
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_syncing)
@@ -281,6 +294,58 @@ void PolicyEditorDialog::validate()
 {
     const PolicyValidation v = PolicyDocument::parse(m_json->toPlainText().toUtf8());
     m_errors->setText(v.ok() ? QString() : v.errors.join(u'\n'));
+    // Each error about a field of the policy shown lands next to that field, and marks it.
+    const QString prefix = QStringLiteral("policies[%1].").arg(m_policy->currentIndex());
+    for (const Row &r : std::as_const(m_rows)) {
+        QStringList mine;
+        const QString path = prefix + r.field->path();
+        for (const QString &e : v.errors)
+            if (e.startsWith(path + u':'))
+                mine << e.mid(path.size() + 1).trimmed();
+        r.problem->setText(mine.join(u'\n'));
+        r.problem->setVisible(!mine.isEmpty());
+        r.widget->setStyleSheet(mine.isEmpty() ? QString()
+                                               : QStringLiteral("border: 2px solid #c0392b;"));
+    }
+    // Nothing invalid can be applied: the button waits until every problem is fixed.
+    m_apply->setEnabled(v.ok());
+    m_apply->setToolTip(v.ok() ? tr("Shows what changes, then applies it to the next decision")
+                               : tr("Fix the problems first:\n%1").arg(v.errors.join(u'\n')));
+}
+
+QString PolicyEditorDialog::lineDiff(const QString &before, const QString &after)
+{
+    // A line diff: enough to see what an edit changes.
+    const QStringList now = after.split(u'\n');
+    const QStringList was = before.split(u'\n');
+    QString out;
+    for (const QString &l : was)
+        if (!now.contains(l))
+            out += QStringLiteral("- ") + l + u'\n';
+    for (const QString &l : now)
+        if (!was.contains(l))
+            out += QStringLiteral("+ ") + l + u'\n';
+    return out;
+}
+
+void PolicyEditorDialog::confirmAndApply()
+{
+    const auto history = m_store.history();
+    const QString current =
+        history.isEmpty() ? QString() : QString::fromUtf8(history.last().content);
+    const QString diff = lineDiff(current, m_json->toPlainText());
+    if (diff.isEmpty()) {
+        m_errors->setText(tr("Nothing to apply: the document is the one in effect."));
+        return;
+    }
+    QMessageBox box(QMessageBox::Question, tr("Apply policies"),
+                    tr("Apply these changes? They take effect at the next decision."),
+                    QMessageBox::Apply | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("applyConfirm"));
+    box.setDetailedText(diff);
+    box.setInformativeText(diff.left(600));
+    if (box.exec() == QMessageBox::Apply)
+        apply();
 }
 
 void PolicyEditorDialog::updatePreview()
@@ -384,17 +449,9 @@ void PolicyEditorDialog::showVersion(int row)
     const auto history = m_store.history();
     if (row < 0 || row >= history.size())
         return;
-    // A line diff against the previous version: enough to see what an edit changed.
-    const QStringList now = QString::fromUtf8(history[row].content).split(u'\n');
-    const QStringList before =
-        row > 0 ? QString::fromUtf8(history[row - 1].content).split(u'\n') : QStringList();
     QString out = tr("v%1 by %2\n\n").arg(history[row].number).arg(history[row].source);
-    for (const QString &l : before)
-        if (!now.contains(l))
-            out += QStringLiteral("- ") + l + u'\n';
-    for (const QString &l : now)
-        if (!before.contains(l))
-            out += QStringLiteral("+ ") + l + u'\n';
+    out += lineDiff(row > 0 ? QString::fromUtf8(history[row - 1].content) : QString(),
+                    QString::fromUtf8(history[row].content));
     m_diff->setPlainText(out);
 }
 

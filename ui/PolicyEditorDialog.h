@@ -9,6 +9,7 @@ class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
+class QPushButton;
 class QSpinBox;
 class QWidget;
 
@@ -23,10 +24,10 @@ struct PolicyField;
 
 /// Hot edit of the policies: a form built from the policy schema (PolicySchema: its ranges,
 /// units and labels) and the whole document as JSON, kept in sync — a form edit changes that
-/// one value in the text and nothing else (JsonTextEdit); inline validation naming the field; a schedule preview (each retry's
-/// delay with its jitter band, and the cumulative worst case against the deadline); Apply
-/// hot-swaps the running policies and writes the file; the version history with a diff and
-/// Revert. Changes made to the file outside the console appear here live.
+/// one value in the text and nothing else (JsonTextEdit); inline validation naming the field; a
+/// schedule preview (each retry's delay with its jitter band, and the cumulative worst case against
+/// the deadline); Apply hot-swaps the running policies and writes the file; the version history
+/// with a diff and Revert. Changes made to the file outside the console appear here live.
 class PolicyEditorDialog final : public QDialog
 {
     Q_OBJECT
@@ -37,6 +38,9 @@ public:
 
     /// Applies the JSON shown; returns false (and shows why) when it is invalid.
     bool apply();
+    /// Shows the line diff against the document in effect and applies it if confirmed.
+    void confirmAndApply();
+    static QString lineDiff(const QString &before, const QString &after);
 
 private:
     void loadFromStore();
@@ -54,12 +58,14 @@ private:
     {
         const PolicyField *field;
         QWidget *widget; ///< QDoubleSpinBox, QComboBox or QCheckBox
+        QLabel *problem; ///< what is wrong with the value, shown under it
     };
     QList<Row> m_rows;
     QLineEdit *m_retryable;    ///< classification.retryableStatusCodes, comma separated
     QLineEdit *m_nonRetryable; ///< classification.nonRetryableStatusCodes
     QPlainTextEdit *m_json;
     QLabel *m_errors;
+    QPushButton *m_apply = nullptr;
     QChartView *m_preview;
     QListWidget *m_versions;
     QPlainTextEdit *m_diff;

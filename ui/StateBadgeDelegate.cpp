@@ -62,12 +62,50 @@ void StateBadgeDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
     QPainterPath path;
     path.addRoundedRect(r, r.height() / 2.0, r.height() / 2.0);
     const int ending = index.data(TaskTableModel::EndingRole).toInt();
-    painter->fillPath(path,
-                      colorFor(static_cast<TaskState>(index.data(TaskTableModel::StateRole).toInt()),
-                               ending >= 0 ? std::optional(StopReason(ending)) : std::nullopt));
+    painter->fillPath(
+        path, colorFor(static_cast<TaskState>(index.data(TaskTableModel::StateRole).toInt()),
+                       ending >= 0 ? std::optional(StopReason(ending)) : std::nullopt));
     painter->setPen(Qt::white);
     painter->drawText(r, Qt::AlignCenter, text);
     painter->restore();
+}
+
+QString StateBadgeDelegate::tierLabel(BreakerHealth health)
+{
+    switch (health) {
+    case BreakerHealth::Healthy:
+        return tr("healthy");
+    case BreakerHealth::Degraded:
+        return tr("degraded");
+    case BreakerHealth::HalfOpen:
+        return tr("half-open");
+    case BreakerHealth::Open:
+        return tr("open");
+    case BreakerHealth::ForcedOpen:
+        return tr("forced open");
+    case BreakerHealth::Disabled:
+        return tr("no breaker");
+    }
+    return {};
+}
+
+QColor StateBadgeDelegate::tierColor(BreakerHealth health)
+{
+    switch (health) {
+    case BreakerHealth::Healthy:
+        return QColor(0x2e, 0x9d, 0x57);
+    case BreakerHealth::Degraded:
+        return QColor(0xe0, 0x8e, 0x0b);
+    case BreakerHealth::HalfOpen:
+        return QColor(0x2f, 0x80, 0xed);
+    case BreakerHealth::Open:
+        return QColor(0xd6, 0x3b, 0x3b);
+    case BreakerHealth::ForcedOpen:
+        return QColor(0x8e, 0x1b, 0x1b);
+    case BreakerHealth::Disabled:
+        break;
+    }
+    return QColor(0x80, 0x80, 0x80);
 }
 
 } // namespace rebound

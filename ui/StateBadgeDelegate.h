@@ -1,5 +1,6 @@
 #pragma once
 
+#include "CircuitBreaker.h"
 #include "RetryDecision.h"
 #include "TaskState.h"
 
@@ -22,6 +23,10 @@ public:
                const QModelIndex &index) const override;
     /// An ended task's colour is its ending's (why it stopped), the others their state's.
     static QColor colorFor(TaskState state, std::optional<StopReason> ending = std::nullopt);
+    /// A breaker tier as an operator reads it (healthy, degraded, half-open, open, forced open)
+    /// and its colour: the table and the charts' tiles say it the same way.
+    static QString tierLabel(BreakerHealth health);
+    static QColor tierColor(BreakerHealth health);
 };
 
 } // namespace rebound

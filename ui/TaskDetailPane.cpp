@@ -1,5 +1,6 @@
 #include "TaskDetailPane.h"
 
+#include "HistoryStore.h"
 #include "Orchestrator.h"
 #include "TaskApi.h"
 #include "TaskJson.h"
@@ -7,9 +8,11 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDateTime>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSet>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -37,14 +40,21 @@ TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->horizontalHeader()->setStretchLastSection(true);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
+    layout->setContentsMargins(4, 2, 4, 2);
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_title, 1);
+    top->addWidget(m_copy);
+    layout->addLayout(top);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_stop);
-    layout->addWidget(m_copy, 0, Qt::AlignRight);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setToolTip(tr("Every attempt the service ran and, in italics, what happened between "
+                           "them"));
+    m_copy->setToolTip(tr("Copy the selected attempt's W3C trace id"));
     connect(m_copy, &QPushButton::clicked, this, [this] {
         const int row =
             m_table->currentRow() >= 0 ? m_table->currentRow() : m_table->rowCount() - 1;
-        if (auto *item = m_table->item(row, 9))
+        if (auto *item = m_table->item(row, 9); item && !item->text().isEmpty())
             QApplication::clipboard()->setText(item->text());
     });
     clear();
@@ -83,6 +93,22 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
     }
 }
 
+QString TaskDetailPane::causeLabel(const QString &cause)
+{
+    // The engine's cause keys (TransitionCause), as an operator reads them.
+    static const QHash<QString, QString> labels = {
+        {QStringLiteral("retry_deferred"), tr("retry deferred")},
+        {QStringLiteral("retry_scheduled"), tr("retry scheduled")},
+        {QStringLiteral("operator_retry"), tr("operator: retry now")},
+        {QStringLiteral("operator_requeue"), tr("operator: brought back (fresh allowance)")},
+        {QStringLiteral("operator_cancel"), tr("operator: cancelled")},
+        {QStringLiteral("retries_stopped"), tr("retries stopped")},
+        {QStringLiteral("someone_else"), tr("attempt started elsewhere")},
+        {QStringLiteral("attempt_timed_out"), tr("attempt timed out / aborted")},
+    };
+    return labels.value(cause, cause);
+}
+
 void TaskDetailPane::fill(const QByteArray &json)
 {
     const auto attempts = TaskJson::decodeAttempts(json);
@@ -92,10 +118,19 @@ void TaskDetailPane::fill(const QByteArray &json)
         return;
     }
     const auto rows = m_orchestrator.history().attempts(m_endpoint, m_taskId);
-    m_table->setRowCount(static_cast<int>(attempts->size()));
+    const TrackedTask *task = m_orchestrator.task(m_endpoint, m_taskId);
+    // The timeline: the service's attempts and, between them, what the engine and operators
+    // did (deferrals, operator actions, stops), in time order.
+    struct Line
+    {
+        std::int64_t at;
+        int order; ///< attempts before the events of the same moment
+        QStringList cells;
+        bool event = false;
+    };
+    std::vector<Line> lines;
     QString stop;
-    for (int i = 0; i < attempts->size(); ++i) {
-        const RemoteAttempt &a = attempts->at(i);
+    for (const RemoteAttempt &a : *attempts) {
         const HistoryStore::Row *h = nullptr;
         for (const auto &r : rows)
             if (r.attempt == a.number)
@@ -109,28 +144,75 @@ void TaskDetailPane::fill(const QByteArray &json)
                 error += QStringLiteral(" %1 (%2)").arg(a.problem->title, a.problem->type);
         }
         QString delay;
-        if (h && h->delayMs)
-            delay = tr("%1 ms, %2 jitter").arg(*h->delayMs).arg(h->jitter);
-        else if (h && !h->deferReason.isEmpty())
+        if (h && h->delayMs) {
+            const RetryPlan *plan = nullptr;
+            if (task && task->lastDecision && task->decisionFor == a.number)
+                plan = std::get_if<RetryPlan>(&*task->lastDecision);
+            if (h->retryAfterMs)
+                delay = tr("Retry-After %1 s (server)").arg(double(*h->retryAfterMs) / 1000.0);
+            else if (plan)
+                delay = tr("nominal %1 ms → %2 ms (%3 jitter)")
+                            .arg(qRound64(plan->nominalMs))
+                            .arg(*h->delayMs)
+                            .arg(h->jitter);
+            else
+                delay = tr("%1 ms (%2 jitter)").arg(*h->delayMs).arg(h->jitter);
+        } else if (h && !h->deferReason.isEmpty()) {
             delay = tr("deferred: %1").arg(h->deferReason);
-        const QStringList cells = {
-            QString::number(a.number),
-            toText(a.reason),
-            QDateTime::fromMSecsSinceEpoch(a.startedAtMs).toString(QStringLiteral("HH:mm:ss.zzz")),
-            a.durationMs ? tr("%1 ms").arg(*a.durationMs) : QString(),
-            toText(a.outcome),
-            error.trimmed(),
-            delay,
-            h && h->retryAfterMs
-                ? tr("%1 ms honoured").arg(*h->retryAfterMs)
-                : (a.retryAfterMs ? tr("%1 ms asked").arg(*a.retryAfterMs) : QString()),
-            h && !h->policy.isEmpty() ? tr("%1 v%2").arg(h->policy).arg(h->policyVersion)
-                                      : QString(),
-            a.traceId};
-        for (int c = 0; c < cells.size(); ++c)
-            m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
+        } else if (h && !h->stopReason.isEmpty()) {
+            delay = tr("stopped: %1").arg(h->stopReason);
+        }
+        lines.push_back(
+            {a.startedAtMs,
+             0,
+             {QString::number(a.number), toText(a.reason),
+              QDateTime::fromMSecsSinceEpoch(a.startedAtMs)
+                  .toString(QStringLiteral("HH:mm:ss.zzz")),
+              a.durationMs ? tr("%1 ms").arg(*a.durationMs) : QString(), toText(a.outcome),
+              error.trimmed(), delay,
+              h && h->retryAfterMs
+                  ? tr("%1 ms honoured").arg(*h->retryAfterMs)
+                  : (a.retryAfterMs ? tr("%1 ms asked").arg(*a.retryAfterMs) : QString()),
+              h && !h->policy.isEmpty() ? tr("%1 v%2").arg(h->policy).arg(h->policyVersion)
+                                        : QString(),
+              a.traceId}});
         if (h && !h->stopReason.isEmpty())
             stop = tr("Retries stopped after attempt %1: %2.").arg(a.number).arg(h->stopReason);
+    }
+    static const QSet<QString> shown = {
+        QStringLiteral("retry_deferred"),   QStringLiteral("operator_retry"),
+        QStringLiteral("operator_requeue"), QStringLiteral("operator_cancel"),
+        QStringLiteral("retries_stopped"),  QStringLiteral("someone_else"),
+        QStringLiteral("attempt_timed_out")};
+    for (const LifecycleEvent &e : m_orchestrator.history().lifecycle(m_endpoint, m_taskId)) {
+        if (!shown.contains(e.cause))
+            continue;
+        lines.push_back(
+            {e.atWallMs,
+             1,
+             {QString(), causeLabel(e.cause),
+              QDateTime::fromMSecsSinceEpoch(e.atWallMs).toString(QStringLiteral("HH:mm:ss.zzz")),
+              QString(), tr("→ %1").arg(e.to), e.detail, QString(), QString(), QString(),
+              QString()},
+             true});
+    }
+    std::stable_sort(lines.begin(), lines.end(), [](const Line &x, const Line &y) {
+        return std::tie(x.at, x.order) < std::tie(y.at, y.order);
+    });
+    m_table->setRowCount(static_cast<int>(lines.size()));
+    const QBrush eventBackground = palette().alternateBase();
+    for (int i = 0; i < int(lines.size()); ++i) {
+        for (int c = 0; c < lines[i].cells.size(); ++c) {
+            auto *item = new QTableWidgetItem(lines[i].cells[c]);
+            if (lines[i].event) {
+                item->setBackground(eventBackground);
+                QFont f = item->font();
+                f.setItalic(true);
+                item->setFont(f);
+            }
+            item->setToolTip(lines[i].cells[c]);
+            m_table->setItem(i, c, item);
+        }
     }
     m_table->resizeColumnsToContents();
     m_stop->setText(stop);

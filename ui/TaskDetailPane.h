@@ -11,7 +11,9 @@ namespace rebound {
 class Orchestrator;
 
 /// The attempt timeline of one task: what the service reported for every attempt (read from
-/// `/attempts`) next to what Rebound decided after it (from the history), and why it stopped.
+/// `/attempts`) next to what Rebound decided after it (from the history) — the delay before and
+/// after jitter, or the server's Retry-After — with the lifecycle's events between attempts
+/// (deferrals, operator actions, stops), and why it stopped.
 class TaskDetailPane final : public QWidget
 {
     Q_OBJECT
@@ -24,6 +26,7 @@ public:
 
 private:
     void fill(const QByteArray &attemptsJson);
+    static QString causeLabel(const QString &cause);
 
     Orchestrator &m_orchestrator;
     QString m_endpoint;

@@ -15,7 +15,7 @@ namespace {
 /// `base` and `fresh` both sorted by `before`: the merged sequence, finding each fresh row's
 /// place by binary search (k log n comparisons, not n: a batch of 100 changed rows among a
 /// million is 2 000 comparisons) and copying the runs between.
-template<typename Before>
+template <typename Before>
 std::vector<int> mergeSorted(const std::vector<int> &base, const std::vector<int> &fresh,
                              Before before)
 {
@@ -70,10 +70,9 @@ void TaskFilterProxy::setSourceModel(QAbstractItemModel *source)
             connect(m_model, &TaskTableModel::rowsChanged, this, &TaskFilterProxy::onRowsChanged),
             connect(m_model, &QAbstractItemModel::dataChanged, this,
                     &TaskFilterProxy::onDataChanged),
-            connect(m_model, &QAbstractItemModel::rowsInserted, this,
-                    [this](const QModelIndex &, int first, int last) {
-                        onRowsInserted(first, last);
-                    }),
+            connect(
+                m_model, &QAbstractItemModel::rowsInserted, this,
+                [this](const QModelIndex &, int first, int last) { onRowsInserted(first, last); }),
             // Rows leave only when an endpoint is removed: rare, so a reset is fine.
             connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this, resetBegins),
             connect(m_model, &QAbstractItemModel::rowsRemoved, this, resetEnds),

@@ -21,9 +21,9 @@ namespace rebound {
 /// it, so a re-filter is one pass over m_order, a sort is one sort, and a batch of changed rows
 /// costs one merge: the changed rows are taken out, sorted, and merged back (O(rows + k log k)).
 /// Changed and new rows are placed together a moment later (settle()), so a million-row table
-/// does one merge per moment, not one per batch. Views hear exact signals: rows that leave are first moved to the end by a layout change and
-/// removed there, rows that arrive are appended and moved into place by a layout change, so
-/// selections and persistent indexes follow their rows.
+/// does one merge per moment, not one per batch. Views hear exact signals: rows that leave are
+/// first moved to the end by a layout change and removed there, rows that arrive are appended and
+/// moved into place by a layout change, so selections and persistent indexes follow their rows.
 class TaskFilterProxy final : public QAbstractProxyModel
 {
     Q_OBJECT

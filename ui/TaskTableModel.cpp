@@ -3,6 +3,7 @@
 #include "Orchestrator.h"
 #include "PolicySet.h"
 #include "PolicyStore.h"
+#include "StateBadgeDelegate.h"
 
 #include <QColor>
 #include <QDateTime>
@@ -113,7 +114,8 @@ void TaskTableModel::removeTasks(const QStringList &keys)
 {
     QList<int> rows;
     for (const QString &k : keys) {
-        if (const auto it = m_rowOf.constFind(m_orchestrator.taskByKey(k)); it != m_rowOf.constEnd())
+        if (const auto it = m_rowOf.constFind(m_orchestrator.taskByKey(k));
+            it != m_rowOf.constEnd())
             rows << *it;
     }
     if (rows.isEmpty())
@@ -218,6 +220,21 @@ QString TaskTableModel::badgeLabel(const TaskCondition &c)
     return stateLabel(c.state);
 }
 
+QString TaskTableModel::stopLabel(StopReason reason)
+{
+    switch (reason) {
+    case StopReason::Exhausted:
+        return tr("attempts used up");
+    case StopReason::DeadlineExceeded:
+        return tr("deadline exceeded");
+    case StopReason::NotRetryable:
+        return tr("not retryable");
+    case StopReason::Cancelled:
+        return tr("cancelled by an operator");
+    }
+    return {};
+}
+
 QStringList TaskTableModel::taskTypes() const
 {
     QStringList types = m_typeCounts.keys();
@@ -279,7 +296,8 @@ QString TaskTableModel::endingToolTip(const TrackedTask &t) const
     const auto &backoff = m_orchestrator.policies().current()->policyFor(t.remote.type).backoff;
     switch (*c.stopReason) {
     case StopReason::Exhausted:
-        return tr("%1 of %2 attempts used").arg(t.remote.attempt - t.allowanceBase)
+        return tr("%1 of %2 attempts used")
+                   .arg(t.remote.attempt - t.allowanceBase)
                    .arg(backoff.maxAttempts) +
                policy;
     case StopReason::DeadlineExceeded:
@@ -321,8 +339,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     default:
         break;
     }
-    if (role == Qt::DecorationRole && index.column() == Type &&
-        m_orchestrator.isPaused(r.type))
+    if (role == Qt::DecorationRole && index.column() == Type && m_orchestrator.isPaused(r.type))
         return m_pausedIcon;
     if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
@@ -387,7 +404,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             return s;
         }
         case Breaker:
-            return toText(m_orchestrator.breakerHealth(t->endpoint, r.type));
+            return StateBadgeDelegate::tierLabel(m_orchestrator.breakerHealth(t->endpoint, r.type));
         case Updated:
             if (role == SortRole)
                 return qint64(r.updatedAtMs);
@@ -442,8 +459,8 @@ TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
     switch (column) {
     case State:
         for (int r = 0; r < n; ++r)
-            keys[r] = {quint64(attentionRank(stateAt(r))),
-                       ~clampMs(m_rows[r]->remote.updatedAtMs), r}; // newest first
+            keys[r] = {quint64(attentionRank(stateAt(r))), ~clampMs(m_rows[r]->remote.updatedAtMs),
+                       r}; // newest first
         return {std::move(keys), true};
     case Attempt:
         for (int r = 0; r < n; ++r)
@@ -511,8 +528,8 @@ bool TaskTableModel::matchesText(int row, const TextQuery &query) const
         return true;
     // The error column's parts, without formatting the whole cell for every row.
     if (const auto &a = t->remote.lastAttempt; a && a->outcome != AttemptOutcome::Succeeded) {
-        if (a->problem && (matcher.indexIn(a->problem->title) >= 0 ||
-                           matcher.indexIn(a->problem->type) >= 0))
+        if (a->problem &&
+            (matcher.indexIn(a->problem->title) >= 0 || matcher.indexIn(a->problem->type) >= 0))
             return true;
         if (a->httpStatus && QString::number(*a->httpStatus).contains(text))
             return true;

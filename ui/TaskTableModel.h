@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Clock.h"
+#include "RetryDecision.h"
 #include "TaskState.h"
 
 #include <QAbstractTableModel>
@@ -53,7 +54,7 @@ public:
     {
         SortRole = Qt::UserRole + 1, ///< raw value for sorting
         KeyRole,                     ///< orchestrator task key
-        StateRole, ///< the engine's TaskState, as an int
+        StateRole,                   ///< the engine's TaskState, as an int
         TypeRole,
         EndpointRole,
         TaskIdRole,
@@ -81,6 +82,8 @@ public:
     /// The badge of a condition: a state, or for an ended task its own ending (exhausted,
     /// deadline exceeded, not retryable, cancelled).
     static QString badgeLabel(const TaskCondition &condition);
+    /// Why retries stopped, as an operator reads it.
+    static QString stopLabel(StopReason reason);
     QStringList taskTypes() const;
     /// Tasks per state: of every type (empty `type`) or of one type.
     StateCounts stateCounts(const QString &type = {}) const;

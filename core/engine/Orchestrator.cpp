@@ -40,16 +40,17 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
       m_rng(rng), m_transports(std::move(transports)), m_guards(policies, clock, timers),
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
-      m_reader([this](const QString &endpoint) { return transport(endpoint); },
-               [this](const QString &endpoint, const RemoteTask &task) { onReread(endpoint, task); },
-               [this](const QString &endpoint, const QString &taskId,
-                      const QList<RemoteAttempt> &attempts) {
-                   if (TrackedTask *t = find(taskKey(endpoint, taskId))) {
-                       for (const RemoteAttempt &a : attempts)
-                           m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
-                       flush();
-                   }
-               }),
+      m_reader(
+          [this](const QString &endpoint) { return transport(endpoint); },
+          [this](const QString &endpoint, const RemoteTask &task) { onReread(endpoint, task); },
+          [this](const QString &endpoint, const QString &taskId,
+                 const QList<RemoteAttempt> &attempts) {
+              if (TrackedTask *t = find(taskKey(endpoint, taskId))) {
+                  for (const RemoteAttempt &a : attempts)
+                      m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
+                  flush();
+              }
+          }),
       m_watch(clock, timers), m_book(clock), m_journal(history, m_book),
       m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
                   {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
@@ -97,7 +98,6 @@ void Orchestrator::stop()
     }
 }
 
-
 void Orchestrator::addEndpoint(const EndpointConfig &config)
 {
     const QString key = config.key();
@@ -119,9 +119,8 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
             [this, key](const EndpointStatus &s) { Q_EMIT endpointStatusChanged(key, s); });
     m_endpoints.insert(key, e);
     // Requests written down before a crash go out first, unchanged.
-    m_outbox.resume(key, [this](const OutboxEntry &o, const ApiResponse &r) {
-        onActionAnswer(o, r, {});
-    });
+    m_outbox.resume(
+        key, [this](const OutboxEntry &o, const ApiResponse &r) { onActionAnswer(o, r, {}); });
     e.poller->start();
 }
 
@@ -139,7 +138,8 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     if (!gone.isEmpty())
         Q_EMIT tasksAboutToBeRemoved(gone);
     // The pending batch must not name tasks about to be deleted.
-    m_pendingChanged.removeIf([&endpoint](const TrackedTask *t) { return t->endpoint == endpoint; });
+    m_pendingChanged.removeIf(
+        [&endpoint](const TrackedTask *t) { return t->endpoint == endpoint; });
     for (const QString &key : std::as_const(gone)) {
         m_scheduler.forget(key);
         m_watch.cancel(key);
@@ -254,8 +254,9 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
                 m_reader.readAttempts(endpoint, remote.id);
             m_scheduler.adopt(*t);
             // Brought back by an operator before a restart: the fresh allowance still holds.
-            if (const auto r = ep == m_endpoints.end() ? std::nullopt
-                                                       : std::optional(ep->requeues.value(remote.id));
+            if (const auto r = ep == m_endpoints.end()
+                                   ? std::nullopt
+                                   : std::optional(ep->requeues.value(remote.id));
                 r && r->first > 0 && remote.attempt >= r->first) {
                 t->allowanceBase = r->first - 1;
                 t->allowanceStart = std::min(m_clock.steadyNow(), m_book.toSteady(r->second));
@@ -291,8 +292,7 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
 
 void Orchestrator::updateLifecycle(TrackedTask &t)
 {
-    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(t.key),
-                                         m_clock.steadyNow());
+    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(t.key), m_clock.steadyNow());
     if (!moved)
         m_journal.illegalTransition(t, moved.error());
     else if (*moved)
@@ -355,8 +355,6 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
     }
 }
 
-
-
 void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
 {
     // The attempt carries its timeout: a service that honours deadlineMs ends it by itself.
@@ -380,16 +378,16 @@ void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
         return;
     ActionDetails details;
     details.cancelReason = stopToCancelReason(reason);
-    submit(t, ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details),
+    submit(t,
+           ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details),
            {});
 }
 
 void Orchestrator::submit(TrackedTask &t, const OutboxEntry &e, Done done)
 {
-    auto written = m_outbox.submit(
-        e, [this, done](const OutboxEntry &entry, const ApiResponse &r) {
-            onActionAnswer(entry, r, done);
-        });
+    auto written = m_outbox.submit(e, [this, done](const OutboxEntry &entry, const ApiResponse &r) {
+        onActionAnswer(entry, r, done);
+    });
     if (!written) {
         // Without the outbox a crash could double the action: nothing was sent.
         if (e.action.startsWith(QLatin1String("attempt"))) {
@@ -495,8 +493,7 @@ void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId,
     TrackedTask &t = *find(key);
     m_scheduler.unschedule(t);
     t.decidedAttempt = t.remote.attempt;
-    submit(t,
-           ActionOutbox::make(endpoint, t.remote, ActionKind::OperatorCancel, t.remote.attempt),
+    submit(t, ActionOutbox::make(endpoint, t.remote, ActionKind::OperatorCancel, t.remote.attempt),
            std::move(done));
     flush();
 }
@@ -516,7 +513,6 @@ void Orchestrator::abortAttempt(const QString &endpoint, const QString &taskId, 
                               t.remote.lastAttempt->number),
            std::move(done));
 }
-
 
 void Orchestrator::setPaused(const QString &taskType, bool paused)
 {

@@ -10,8 +10,8 @@ TrackedTask &TaskBook::add(const QString &endpoint, const RemoteTask &remote)
     return obtain(key(endpoint, remote.id), endpoint, remote, added);
 }
 
-TrackedTask &TaskBook::obtain(const QString &key, const QString &endpoint,
-                              const RemoteTask &remote, bool &added)
+TrackedTask &TaskBook::obtain(const QString &key, const QString &endpoint, const RemoteTask &remote,
+                              bool &added)
 {
     std::shared_ptr<TrackedTask> &slot = m_tasks[key];
     added = !slot;
@@ -46,10 +46,10 @@ std::optional<TaskBook::Sighting> TaskBook::see(TrackedTask &t, const RemoteTask
     Sighting s;
     // Attempts ended or began between two looks (someone else acted, or the service retried by
     // itself): this console saw attempt k running, or jumped from k to k + 2.
-    s.missedAttempts = t.remote.attempt > 0 &&
-                       (remote.attempt > t.remote.attempt + 1 ||
-                        (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
-                         !t.remote.lastAttempt->ended()));
+    s.missedAttempts =
+        t.remote.attempt > 0 && (remote.attempt > t.remote.attempt + 1 ||
+                                 (remote.attempt > t.remote.attempt && t.remote.lastAttempt &&
+                                  !t.remote.lastAttempt->ended()));
     const SteadyTime now = m_clock.steadyNow();
     if (t.lastSeenAt != SteadyTime{} && t.remote.attempt < remote.attempt)
         s.notRunningAt = t.lastSeenAt;
@@ -156,9 +156,8 @@ TaskCondition TaskBook::derive(const TrackedTask &t, std::optional<SteadyTime> d
     return c;
 }
 
-Result<std::optional<TransitionEvent>> TaskBook::advance(TrackedTask &t,
-                                                         std::optional<SteadyTime> due,
-                                                         SteadyTime now)
+Result<std::optional<TransitionEvent>>
+TaskBook::advance(TrackedTask &t, std::optional<SteadyTime> due, SteadyTime now)
 {
     const TaskCondition next = derive(t, due);
     const TaskCondition previous = t.condition;

@@ -88,8 +88,7 @@ public:
     void remove(const QString &key) { m_tasks.remove(key); }
     QStringList keys() const { return m_tasks.keys(); }
     QStringList keysOf(const QString &endpoint) const;
-    template<typename F>
-    void forEach(F &&f) const
+    template <typename F> void forEach(F &&f) const
     {
         for (const auto &t : m_tasks)
             f(*t);
@@ -120,9 +119,8 @@ public:
     /// Moves the task's lifecycle to what is now known of it (derive()): the event when it
     /// moved, nothing when it did not, an error when the table refuses the move — then the
     /// lifecycle follows the service anyway (it is the truth) and the caller reports it.
-    static Result<std::optional<TransitionEvent>> advance(TrackedTask &t,
-                                                          std::optional<SteadyTime> due,
-                                                          SteadyTime now);
+    static Result<std::optional<TransitionEvent>>
+    advance(TrackedTask &t, std::optional<SteadyTime> due, SteadyTime now);
     /// Why the task entered `to`, from what is known of it.
     static TransitionCause causeOf(const TrackedTask &t, TaskState from, TaskState to);
 

@@ -9,8 +9,7 @@ namespace rebound {
 /// objects leave empty (a watched task's decision, backoff or problem details): a million
 /// watched tasks carry 16 bytes for each instead of its whole size. The interface is the part
 /// of std::optional the engine uses, and copies are deep.
-template<typename T>
-class Boxed
+template <typename T> class Boxed
 {
 public:
     Boxed() = default;
@@ -34,8 +33,7 @@ public:
     }
     ~Boxed() = default;
 
-    template<typename... Args>
-    T &emplace(Args &&...args)
+    template <typename... Args> T &emplace(Args &&...args)
     {
         m_p = std::make_unique<T>(std::forward<Args>(args)...);
         return *m_p;
