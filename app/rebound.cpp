@@ -13,9 +13,25 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QDockWidget>
+#include <QEventLoop>
+#include <QScreen>
+#include <QTableView>
 #include <QTimer>
 
 using namespace rebound;
+
+namespace {
+
+/// Lets the event loop run for `ms` (the screenshots wait for what they show to arrive).
+void waitMs(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+} // namespace
 
 int main(int argc, char **argv)
 {
@@ -127,14 +143,28 @@ int main(int argc, char **argv)
         }
         QTimer::singleShot(ms, &app, [&] {
             if (parser.isSet(screenshots)) {
+                // Named after the screen they were taken on (run under xvfb-run at each size);
+                // the task most in need of attention is selected, as an operator would.
                 const QString dir = parser.value(screenshots);
-                window.grab().save(dir + QStringLiteral("/main-window.png"));
-                if (auto *charts = window.findChild<QWidget *>(QStringLiteral("chartsPane")))
-                    charts->grab().save(dir + QStringLiteral("/charts.png"));
+                const QSize screen = window.screen()->size();
+                const QString size = QStringLiteral("%1x%2").arg(screen.width()).arg(screen.height());
+                if (auto *table = window.findChild<QTableView *>(QStringLiteral("taskTable"));
+                    table && table->model()->rowCount() > 0)
+                    table->selectRow(0);
+                QApplication::processEvents();
+                waitMs(1500); // the Attempts pane loads the attempts
+                window.grab().save(dir + QStringLiteral("/main-window-%1.png").arg(size));
+                if (auto *charts = window.findChild<QWidget *>(QStringLiteral("chartsPane"))) {
+                    if (auto *dock = window.findChild<QDockWidget *>(QStringLiteral("chartsDock")))
+                        dock->raise();
+                    QApplication::processEvents();
+                    waitMs(600);
+                    window.grab().save(dir + QStringLiteral("/charts-%1.png").arg(size));
+                }
                 PolicyEditorDialog editor((*console)->policies, &window);
                 editor.show();
                 QApplication::processEvents();
-                editor.grab().save(dir + QStringLiteral("/policy-editor.png"));
+                editor.grab().save(dir + QStringLiteral("/policy-editor-%1.png").arg(size));
             }
             window.close();
             QApplication::quit();

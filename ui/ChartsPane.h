@@ -85,6 +85,7 @@ private:
     QLineSeries *m_slowThreshold = nullptr;
     QValueAxis *m_budgetAxis = nullptr;
     QWidget *m_tiles = nullptr;
+    QChartView *m_ratesView = nullptr;
     QHash<QString, QLabel *> m_tileLabels;
     QBoxLayout *m_chartsLayout = nullptr;
     bool m_windowChosen = false;

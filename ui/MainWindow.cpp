@@ -116,11 +116,12 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     auto *chartsDock = new QDockWidget(tr("Charts"), this);
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_charts);
-    // The bottom docks span the window. On a wide screen the charts sit beside the table; on a
-    // laptop the table needs the width, so they share the bottom with the Attempts pane (a tab
-    // each) and lie side by side there.
-    setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+    // On a wide screen the charts sit beside the table; on a laptop the table needs the width,
+    // so they share the bottom with the Attempts pane (a tab each) and lie side by side there.
     const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    // Wide screen: the charts take the right edge top to bottom; laptop: the bottom docks span.
+    setCorner(Qt::BottomRightCorner,
+              avail.width() >= 1600 ? Qt::RightDockWidgetArea : Qt::BottomDockWidgetArea);
     connect(chartsDock, &QDockWidget::dockLocationChanged, m_charts, [this](Qt::DockWidgetArea a) {
         m_charts->setWide(a == Qt::BottomDockWidgetArea || a == Qt::TopDockWidgetArea);
     });
@@ -245,7 +246,9 @@ void MainWindow::restoreLayout()
     QSettings settings;
     // Inside the screen it opens on: a laptop's 1280x800 (less the panels) included.
     const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
-    resize(std::min(1280, avail.width()), std::min(780, avail.height()));
+    // A laptop's screen is used whole; a large one mostly, with room around the window.
+    resize(avail.width() <= 1440 ? avail.width() : avail.width() * 17 / 20,
+           avail.height() <= 900 ? avail.height() : avail.height() * 17 / 20);
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     const QByteArray columns = settings.value(QStringLiteral("window/columns")).toByteArray();

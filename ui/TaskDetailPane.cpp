@@ -4,6 +4,7 @@
 #include "Orchestrator.h"
 #include "TaskApi.h"
 #include "TaskJson.h"
+#include "TaskTableModel.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -93,6 +94,13 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
     }
 }
 
+QString TaskDetailPane::stopText(const QString &key)
+{
+    // A stop reason key from the history, as the table says it; anything else as it is.
+    const auto reason = stopReasonFromString(key);
+    return reason ? TaskTableModel::stopLabel(*reason) : key;
+}
+
 QString TaskDetailPane::causeLabel(const QString &cause)
 {
     // The engine's cause keys (TransitionCause), as an operator reads them.
@@ -160,7 +168,7 @@ void TaskDetailPane::fill(const QByteArray &json)
         } else if (h && !h->deferReason.isEmpty()) {
             delay = tr("deferred: %1").arg(h->deferReason);
         } else if (h && !h->stopReason.isEmpty()) {
-            delay = tr("stopped: %1").arg(h->stopReason);
+            delay = tr("stopped: %1").arg(stopText(h->stopReason));
         }
         lines.push_back(
             {a.startedAtMs,
@@ -177,7 +185,9 @@ void TaskDetailPane::fill(const QByteArray &json)
                                         : QString(),
               a.traceId}});
         if (h && !h->stopReason.isEmpty())
-            stop = tr("Retries stopped after attempt %1: %2.").arg(a.number).arg(h->stopReason);
+            stop = tr("Retries stopped after attempt %1: %2.")
+                       .arg(a.number)
+                       .arg(stopText(h->stopReason));
     }
     static const QSet<QString> shown = {
         QStringLiteral("retry_deferred"),   QStringLiteral("operator_retry"),
@@ -215,6 +225,9 @@ void TaskDetailPane::fill(const QByteArray &json)
         }
     }
     m_table->resizeColumnsToContents();
+    // Long errors and trace ids keep their whole text in the tooltip; no column crowds the rest.
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        m_table->setColumnWidth(c, std::min(m_table->columnWidth(c), 300));
     m_stop->setText(stop);
     m_copy->setEnabled(!attempts->isEmpty());
 }

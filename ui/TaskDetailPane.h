@@ -27,6 +27,7 @@ public:
 private:
     void fill(const QByteArray &attemptsJson);
     static QString causeLabel(const QString &cause);
+    static QString stopText(const QString &key);
 
     Orchestrator &m_orchestrator;
     QString m_endpoint;

@@ -271,7 +271,7 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         what = tr("retry budget for %1 spent").arg(type);
         break;
     case DeferReason::Unhealthy:
-        what = tr("health of %1 below its threshold").arg(type);
+        what = tr("%1 unhealthy").arg(type);
         break;
     case DeferReason::Paused:
         return tr("waiting: retries of %1 paused by an operator").arg(type);
