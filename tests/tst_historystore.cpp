@@ -24,6 +24,7 @@ private Q_SLOTS:
     void csvCells();
     void csvExportRoundTripsHostileValues();
     void csvExportFilters();
+    void csvFailedAttemptCarriesWhatFollowed();
     void exportCancel();
 
 private:
@@ -306,6 +307,46 @@ void TestHistoryStore::csvExportFilters()
     f = {};
     f.taskIds = {QStringLiteral("t1"), QStringLiteral("t2")};
     QCOMPARE(count(f), 2);
+}
+
+void TestHistoryStore::csvFailedAttemptCarriesWhatFollowed()
+{
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    // t1: #1 decided by this console (400 ms, full jitter); #2 never decided here — #3 began
+    // elsewhere 1 234 ms after #2 ended; #3 the last, retries stopped. t2: one undecided failure.
+    h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("x"), 1, 1000));
+    h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("x"), 2, 2000));
+    h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("x"), 3, 2000 + 250 + 1234));
+    h->queueAttempt(facts(QStringLiteral("t2"), QStringLiteral("x"), 1, 5000));
+    AttemptDecision d;
+    d.endpoint = QStringLiteral("http://127.0.0.1:1");
+    d.taskId = QStringLiteral("t1");
+    d.attempt = 1;
+    d.delayMs = 400;
+    d.jitter = JitterMode::Full;
+    h->queueDecision(d);
+    d = {};
+    d.endpoint = QStringLiteral("http://127.0.0.1:1");
+    d.taskId = QStringLiteral("t1");
+    d.attempt = 3;
+    d.stopReason = StopReason::Exhausted;
+    h->queueDecision(d);
+    QVERIFY(h->flush().ok());
+    QBuffer out;
+    out.open(QIODevice::WriteOnly);
+    QCOMPARE(*h->exportCsv(out, {}), 4);
+    const QList<QByteArray> lines = out.data().split('\n');
+    const QList<QByteArray> header = lines[0].trimmed().split(',');
+    const auto cell = [&](int line, const char *column) {
+        return lines[line].trimmed().split(',').value(header.indexOf(column));
+    };
+    QCOMPARE(cell(1, "delay_ms"), QByteArray("400")); // chosen, with its jitter
+    QCOMPARE(cell(1, "jitter"), QByteArray("full"));
+    QCOMPARE(cell(2, "delay_ms"), QByteArray("1234")); // used: its end to the next start
+    QCOMPARE(cell(2, "jitter"), QByteArray());
+    QCOMPARE(cell(3, "delay_ms"), QByteArray()); // the stop followed it
+    QCOMPARE(cell(3, "stop_reason"), QByteArray("exhausted"));
+    QCOMPARE(cell(4, "delay_ms"), QByteArray()); // nothing followed yet
 }
 
 void TestHistoryStore::exportCancel()

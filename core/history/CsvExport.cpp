@@ -64,14 +64,23 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
     q.setForwardOnly(true); // stream: a million rows never sit in memory
     // Text columns come out as BLOBs: SQLite hands over its UTF-8 bytes as they are, instead of
     // the driver decoding them to UTF-16 for this loop to encode them back.
-    q.prepare(QStringLiteral("SELECT CAST(endpoint AS BLOB), CAST(task_id AS BLOB),"
-                             " CAST(task_type AS BLOB), attempt, CAST(reason AS BLOB), started_at,"
-                             " ended_at, duration_ms, CAST(outcome AS BLOB),"
-                             " CAST(error_class AS BLOB), http_status, CAST(problem_type AS BLOB),"
-                             " COALESCE(retry_after_ms, server_retry_after_ms), delay_ms,"
-                             " CAST(jitter AS BLOB), CAST(policy AS BLOB), policy_version,"
-                             " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB) FROM attempts") +
-              where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt"));
+    q.prepare(
+        QStringLiteral("SELECT CAST(endpoint AS BLOB), CAST(task_id AS BLOB),"
+                       " CAST(task_type AS BLOB), attempt, CAST(reason AS BLOB), started_at,"
+                       " ended_at, duration_ms, CAST(outcome AS BLOB),"
+                       " CAST(error_class AS BLOB), http_status, CAST(problem_type AS BLOB),"
+                       " COALESCE(retry_after_ms, server_retry_after_ms),"
+                       // A failed attempt this console did not decide (the next one began
+                       // elsewhere first) carries the delay that followed it: its end to
+                       // the next attempt's start.
+                       " COALESCE(delay_ms, CASE WHEN stop_reason IS NULL AND outcome IN"
+                       " ('failed', 'timeout') AND ended_at IS NOT NULL THEN (SELECT"
+                       " n.started_at FROM attempts n WHERE n.endpoint = attempts.endpoint"
+                       " AND n.task_id = attempts.task_id AND n.attempt = attempts.attempt + 1)"
+                       " - ended_at END),"
+                       " CAST(jitter AS BLOB), CAST(policy AS BLOB), policy_version,"
+                       " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB) FROM attempts") +
+        where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt"));
     for (const QVariant &b : binds)
         q.addBindValue(b);
     if (!q.exec())
