@@ -17,6 +17,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDirIterator>
@@ -26,6 +27,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
@@ -39,6 +41,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTimer>
 #include <QToolButton>
 
@@ -832,6 +835,22 @@ void TestConsole::actionsFollowStateChanges()
     m_window->findChild<QAction *>(QStringLiteral("resetBreakerAction"))->trigger();
     QCOMPARE(m_console->orchestrator->breakerHealth(key, QStringLiteral("sms.send")),
              BreakerHealth::ForcedOpen);
+    // Help → States and decisions: one page, in the app.
+    m_window->findChild<QAction *>(QStringLiteral("statesHelpAction"))->trigger();
+    auto *help = m_window->findChild<QDialog *>(QStringLiteral("statesHelpDialog"));
+    QVERIFY(help && help->isVisible());
+    const QString page =
+        help->findChild<QTextBrowser *>(QStringLiteral("statesHelpText"))->toPlainText();
+    for (const char *word : {"deadline exceeded", "not retryable", "deferred", "Abort running"})
+        QVERIFY2(page.contains(QLatin1String(word)), word);
+    help->close();
+    // View shows and hides every dock and the toolbar.
+    auto *view = m_window->findChild<QMenu *>(QStringLiteral("viewMenu"));
+    QStringList entries;
+    for (QAction *a : view->actions())
+        entries << a->text();
+    for (const char *dock : {"Attempts", "Notifications", "Charts", "Actions"})
+        QVERIFY2(entries.contains(QLatin1String(dock)), dock);
 }
 
 void TestConsole::editorShowsFieldErrorAndHoldsApply()
