@@ -28,6 +28,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
@@ -616,12 +617,16 @@ void MainWindow::retrySelected()
     if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        o.retryNow(s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
-            if (!r)
-                showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-            else
-                statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
-        });
+        o.retryNow(s.endpoint, s.id,
+                   [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
+                    id = s.id](Result<void> r) {
+                       if (!w)
+                           return; // the window closed before the answer
+                       if (!r)
+                           showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
+                       else
+                           statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
+                   });
     }
 }
 
@@ -632,7 +637,11 @@ void MainWindow::abortSelected()
         return;
     for (const Selected &s : sel) {
         m_engine.orchestrator->abortAttempt(
-            s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
+            s.endpoint, s.id,
+            [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
+             id = s.id](Result<void> r) {
+                if (!w)
+                    return; // the window closed before the answer
                 if (!r)
                     showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
                 else
@@ -648,7 +657,11 @@ void MainWindow::cancelSelected()
         return;
     for (const Selected &s : sel) {
         m_engine.orchestrator->cancelRetries(
-            s.endpoint, s.id, [this, endpoint = s.endpoint, id = s.id](Result<void> r) {
+            s.endpoint, s.id,
+            [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
+             id = s.id](Result<void> r) {
+                if (!w)
+                    return; // the window closed before the answer
                 if (!r)
                     showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
                 else

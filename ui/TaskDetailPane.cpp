@@ -12,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPointer>
 #include <QPushButton>
 #include <QSet>
 #include <QTableWidget>
@@ -82,9 +83,11 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
                        : taskId);
     const int generation = ++m_generation;
     if (TaskTransport *client = m_orchestrator.transport(endpoint)) {
-        client->send(TaskApi::getAttempts(taskId), [this, generation](const ApiResponse &r) {
-            if (generation != m_generation)
-                return; // the selection moved on
+        // The answer may come after the pane is gone (the window closed): it checks first.
+        client->send(TaskApi::getAttempts(taskId), [this, pane = QPointer<TaskDetailPane>(this),
+                                                    generation](const ApiResponse &r) {
+            if (!pane || generation != m_generation)
+                return; // the pane is gone, or the selection moved on
             if (!r.isSuccess()) {
                 m_stop->setText(tr("Could not load the attempts: %1").arg(r.describe()));
                 return;
