@@ -586,6 +586,21 @@ void MainWindow::updateActions()
     m_resetBreaker->setEnabled(writable && !sel.isEmpty());
 }
 
+Orchestrator::Done MainWindow::answerFor(const Selected &s, const QString &done)
+{
+    // The answer may come after the window closed: it checks first. A refusal is a notice (with
+    // the task, in the log); success a status-bar line ("%1" is the task id).
+    return [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint, id = s.id,
+            done](Result<void> r) {
+        if (!w)
+            return;
+        if (!r)
+            showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
+        else
+            statusBar()->showMessage(done.arg(id), 4000);
+    };
+}
+
 bool MainWindow::confirmBulk(const QString &what, int count)
 {
     if (count < 2 || !m_confirm->isChecked())
@@ -617,16 +632,7 @@ void MainWindow::retrySelected()
     if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        o.retryNow(s.endpoint, s.id,
-                   [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
-                    id = s.id](Result<void> r) {
-                       if (!w)
-                           return; // the window closed before the answer
-                       if (!r)
-                           showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-                       else
-                           statusBar()->showMessage(tr("%1: next attempt started").arg(id), 4000);
-                   });
+        o.retryNow(s.endpoint, s.id, answerFor(s, tr("%1: next attempt started")));
     }
 }
 
@@ -636,17 +642,8 @@ void MainWindow::abortSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->abortAttempt(
-            s.endpoint, s.id,
-            [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
-             id = s.id](Result<void> r) {
-                if (!w)
-                    return; // the window closed before the answer
-                if (!r)
-                    showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-                else
-                    statusBar()->showMessage(tr("%1: attempt aborted").arg(id), 4000);
-            });
+        m_engine.orchestrator->abortAttempt(s.endpoint, s.id,
+                                            answerFor(s, tr("%1: attempt aborted")));
     }
 }
 
@@ -656,17 +653,7 @@ void MainWindow::cancelSelected()
     if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_engine.orchestrator->cancelRetries(
-            s.endpoint, s.id,
-            [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint,
-             id = s.id](Result<void> r) {
-                if (!w)
-                    return; // the window closed before the answer
-                if (!r)
-                    showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-                else
-                    statusBar()->showMessage(tr("%1: cancelled").arg(id), 4000);
-            });
+        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, answerFor(s, tr("%1: cancelled")));
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "Orchestrator.h"
 #include "TaskState.h"
 
 #include <QMainWindow>
@@ -71,6 +72,8 @@ private:
     void placeNotice();
     void restoreLayout();
     bool confirmBulk(const QString &what, int count);
+    /// What an operator action's answer does: `done` (with %1 for the id) on success.
+    Orchestrator::Done answerFor(const Selected &s, const QString &done);
     void retrySelected();
     void cancelSelected();
     void abortSelected();

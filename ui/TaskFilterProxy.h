@@ -40,7 +40,6 @@ public:
 
     void setText(const QString &text);
     void setStates(StateMask states);
-    void setState(std::optional<TaskState> state) { setStates(state ? bit(*state) : 0); }
     void setType(const QString &type); ///< empty: any
     StateMask states() const { return m_states; }
     QString type() const { return m_type; }
