@@ -38,7 +38,6 @@ public:
 
     static constexpr int kBucketMs = 10'000;
     static constexpr int kMaxBuckets = 360; ///< one hour
-    int bucketCount() const { return static_cast<int>(m_buckets.size()); }
     /// Side by side (in a bottom dock) or stacked (in a side dock).
     void setWide(bool wide);
 

@@ -37,11 +37,6 @@ int TaskTableModel::rowOf(const QString &key) const
     return m_rowOf.value(m_orchestrator.taskByKey(key), -1);
 }
 
-QString TaskTableModel::keyAt(int row) const
-{
-    return row >= 0 && row < m_rows.size() ? m_rows[row]->key : QString();
-}
-
 int TaskTableModel::columnCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : ColumnCount;
@@ -166,11 +161,6 @@ StateCounts TaskTableModel::stateCounts(const QString &type) const
     if (type.isEmpty())
         return m_counts;
     return m_typeCounts.value(type);
-}
-
-const QString &TaskTableModel::typeAt(int row) const
-{
-    return m_rows[row]->remote.type;
 }
 
 QString TaskTableModel::shortEndpoint(const QString &endpoint)

@@ -75,7 +75,6 @@ public:
     void removeTasks(const QStringList &keys);
     /// Every row may read differently (e.g. a type was paused): one spanning dataChanged.
     void refreshAll();
-    QString keyAt(int row) const;
     int rowOf(const QString &key) const;
     /// The operator's name of a state (translated); the engine's key is toText(TaskState).
     static QString stateLabel(TaskState state);
@@ -120,7 +119,6 @@ public:
     int typeIndex(const QString &type) const { return m_typeIndex.value(type, -1); }
     int typeIndexAt(int row) const { return m_typeOf[row]; }
     TaskState stateAt(int row) const { return static_cast<TaskState>(m_states[row]); }
-    const QString &typeAt(int row) const;
     /// Counters for tests and the update benchmark.
     int dataChangedSignals() const { return m_dataChangedSignals; }
 
