@@ -169,7 +169,7 @@ TaskTransport *Orchestrator::transport(const QString &endpoint) const
 
 const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &taskId) const
 {
-    return m_book.find(taskKey(endpoint, taskId));
+    return m_book.find(endpoint, taskId);
 }
 
 std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
@@ -246,7 +246,7 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
         ep != m_endpoints.end() ? ep->poller->status().lastCompleteAt : std::nullopt;
     for (const RemoteTask &remote : tasks) {
         bool added = false;
-        TrackedTask *t = &m_book.obtain(taskKey(endpoint, remote.id), endpoint, remote, added);
+        TrackedTask *t = &m_book.obtain(endpoint, remote, added);
         if (added) {
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);

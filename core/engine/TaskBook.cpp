@@ -4,20 +4,28 @@
 
 namespace rebound {
 
-TrackedTask &TaskBook::add(const QString &endpoint, const RemoteTask &remote)
+TrackedTask *TaskBook::find(const QString &endpoint, const QString &taskId) const
 {
-    bool added = false;
-    return obtain(key(endpoint, remote.id), endpoint, remote, added);
+    const auto shelf = m_shelves.constFind(endpoint);
+    if (shelf == m_shelves.constEnd())
+        return nullptr;
+    const auto it = shelf->constFind(idKey(taskId));
+    return it == shelf->constEnd() ? nullptr : it->get();
 }
 
-TrackedTask &TaskBook::obtain(const QString &key, const QString &endpoint, const RemoteTask &remote,
-                              bool &added)
+TrackedTask *TaskBook::find(const QString &key) const
 {
-    std::shared_ptr<TrackedTask> &slot = m_tasks[key];
+    const qsizetype cut = key.indexOf(u'\n');
+    return cut < 0 ? nullptr : find(key.first(cut), key.sliced(cut + 1));
+}
+
+TrackedTask &TaskBook::obtain(const QString &endpoint, const RemoteTask &remote, bool &added)
+{
+    std::shared_ptr<TrackedTask> &slot = m_shelves[endpoint][idKey(remote.id)];
     added = !slot;
     if (added) {
         slot = std::make_shared<TrackedTask>();
-        slot->key = key;
+        slot->key = key(endpoint, remote.id);
         slot->endpoint = endpoint;
         slot->remote.id = remote.id;
         slot->remote.type = remote.type;
@@ -26,14 +34,41 @@ TrackedTask &TaskBook::obtain(const QString &key, const QString &endpoint, const
     return *slot;
 }
 
+void TaskBook::remove(const QString &key)
+{
+    const qsizetype cut = key.indexOf(u'\n');
+    if (cut < 0)
+        return;
+    const auto shelf = m_shelves.find(key.first(cut));
+    if (shelf == m_shelves.end())
+        return;
+    shelf->remove(idKey(key.sliced(cut + 1)));
+    if (shelf->isEmpty())
+        m_shelves.erase(shelf);
+}
+
+QStringList TaskBook::keys() const
+{
+    QStringList out;
+    out.reserve(size());
+    forEach([&out](const TrackedTask &t) { out << t.key; });
+    return out;
+}
+
 QStringList TaskBook::keysOf(const QString &endpoint) const
 {
     QStringList out;
-    for (auto it = m_tasks.cbegin(); it != m_tasks.cend(); ++it) {
-        if ((*it)->endpoint == endpoint)
-            out << it.key();
-    }
+    for (const auto &t : m_shelves.value(endpoint))
+        out << t->key;
     return out;
+}
+
+qsizetype TaskBook::size() const
+{
+    qsizetype n = 0;
+    for (const Shelf &shelf : m_shelves)
+        n += shelf.size();
+    return n;
 }
 
 std::optional<TaskBook::Sighting> TaskBook::see(TrackedTask &t, const RemoteTask &remote,

@@ -72,26 +72,27 @@ public:
 
     static QString key(const QString &endpoint, const QString &taskId)
     {
-        return endpoint + u'\n' + taskId;
+        // One allocation (the key is built for every new task).
+        QString k;
+        k.reserve(endpoint.size() + 1 + taskId.size());
+        return k.append(endpoint).append(u'\n').append(taskId);
     }
-    TrackedTask *find(const QString &key) const
-    {
-        const auto it = m_tasks.constFind(key);
-        return it == m_tasks.constEnd() ? nullptr : it->get();
-    }
-    /// A task seen for the first time: known by id and type, nothing else yet.
-    TrackedTask &add(const QString &endpoint, const RemoteTask &remote);
-    /// The task under `key` (= key(endpoint, remote.id)), added when new (`added` says so):
-    /// one look-up of the index either way.
-    TrackedTask &obtain(const QString &key, const QString &endpoint, const RemoteTask &remote,
-                        bool &added);
-    void remove(const QString &key) { m_tasks.remove(key); }
-    QStringList keys() const { return m_tasks.keys(); }
+    TrackedTask *find(const QString &endpoint, const QString &taskId) const;
+    /// By key(endpoint, id): endpoints never hold a line break, so the first one splits it.
+    TrackedTask *find(const QString &key) const;
+    /// The task with `remote`'s id on `endpoint`, added when new (`added` says so): one
+    /// look-up of the index either way, and the composite key is built only for a new task.
+    TrackedTask &obtain(const QString &endpoint, const RemoteTask &remote, bool &added);
+    void remove(const QString &key);
+    QStringList keys() const;
     QStringList keysOf(const QString &endpoint) const;
+    qsizetype size() const;
     template <typename F> void forEach(F &&f) const
     {
-        for (const auto &t : m_tasks)
-            f(*t);
+        for (const Shelf &shelf : m_shelves) {
+            for (const auto &t : shelf)
+                f(*t);
+        }
     }
 
     /// What a new look at a task tells beyond the task itself.
@@ -131,8 +132,24 @@ public:
 
 private:
     const Clock &m_clock;
+    /// A task id with its hash, computed once: Qt's QHash recomputes every key's hash when it
+    /// grows, which at a million tasks cost more than the look-ups themselves. The hash is
+    /// still seeded (ids come from the service).
+    struct IdKey
+    {
+        QString id;
+        size_t hash;
+        friend bool operator==(const IdKey &a, const IdKey &b) noexcept
+        {
+            return a.hash == b.hash && a.id == b.id;
+        }
+        friend size_t qHash(const IdKey &k, size_t) noexcept { return k.hash; }
+    };
+    static IdKey idKey(const QString &id) { return {id, qHash(id, qGlobalQHashSeed())}; }
     // shared_ptr: a task's address never changes, so views may keep pointers to it.
-    QHash<QString, std::shared_ptr<TrackedTask>> m_tasks;
+    using Shelf = QHash<IdKey, std::shared_ptr<TrackedTask>>;
+    /// By endpoint, then by id: a look-up needs no composite key.
+    QHash<QString, Shelf> m_shelves;
 };
 
 } // namespace rebound
