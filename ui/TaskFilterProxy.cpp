@@ -192,18 +192,40 @@ void TaskFilterProxy::sortAll()
         std::sort(m_order.begin(), m_order.end(), [this](int a, int b) { return before(a, b); });
         return;
     }
+    sortByKeys(keys, exact);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        m_order[i] = keys[i].row;
+}
+
+void TaskFilterProxy::sortByKeys(std::vector<TaskTableModel::SortKey> &keys, bool exact) const
+{
     const bool ascending = m_sortOrder == Qt::AscendingOrder;
     std::sort(keys.begin(), keys.end(),
-              [this, ascending, exact = exact](const TaskTableModel::SortKey &a,
-                                               const TaskTableModel::SortKey &b) {
+              [this, ascending, exact](const TaskTableModel::SortKey &a,
+                                       const TaskTableModel::SortKey &b) {
                   if (a.hi != b.hi || a.lo != b.lo)
                       return ascending ? std::tie(a.hi, a.lo) < std::tie(b.hi, b.lo)
                                        : std::tie(b.hi, b.lo) < std::tie(a.hi, a.lo);
                   // Equal keys: equal rows go by row; else the full comparison decides.
                   return exact ? a.row < b.row : before(a.row, b.row);
               });
-    for (std::size_t i = 0; i < keys.size(); ++i)
-        m_order[i] = keys[i].row;
+}
+
+void TaskFilterProxy::sortRows(std::vector<int> &rows) const
+{
+    // Exact keys read once per row: a batch of thousands of new rows sorts without chasing
+    // two tasks per comparison.
+    if (m_sortColumn >= 0 && !rows.empty() && m_model->exactSortKey(rows.front(), m_sortColumn)) {
+        std::vector<TaskTableModel::SortKey> keys;
+        keys.reserve(rows.size());
+        for (int r : rows)
+            keys.push_back(*m_model->exactSortKey(r, m_sortColumn));
+        sortByKeys(keys, true);
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            rows[i] = keys[i].row;
+        return;
+    }
+    std::sort(rows.begin(), rows.end(), [this](int a, int b) { return before(a, b); });
 }
 
 void TaskFilterProxy::setOrder(std::vector<int> order)
@@ -390,7 +412,7 @@ void TaskFilterProxy::settle()
     }
     if (moved || shown) {
         const auto order = [this](int a, int b) { return before(a, b); };
-        std::sort(rows.begin(), rows.end(), order);
+        sortRows(rows);
         for (int r : rows)
             m_mark[r] = 1;
         if (moved) {

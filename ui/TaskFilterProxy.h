@@ -65,6 +65,9 @@ private:
     bool accepts(int sourceRow) const;
     /// Makes the set filters ready for accepts() (call after a filter or the rows change).
     void prepareFilter();
+    /// Sorts `rows` by the current order (exact keys where the column has them).
+    void sortRows(std::vector<int> &rows) const;
+    void sortByKeys(std::vector<TaskTableModel::SortKey> &keys, bool exact) const;
     bool before(int a, int b) const; ///< the sort order, ties by source row (a total order)
     bool inPlace(int sourceRow) const;
     void rebuild();

@@ -46,7 +46,7 @@ void TaskTableModel::count(int row, int delta)
 {
     const int s = m_states[row];
     m_counts[s] += delta;
-    m_typeCounts[m_rows[row]->remote.type][s] += delta;
+    m_typeCounts[std::size_t(m_typeOf[row])][s] += delta;
 }
 
 void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
@@ -79,16 +79,22 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
             m_rowOf.insert(t, row);
             m_rows << t;
             m_states.push_back(static_cast<qint8>(t->condition.state));
+            // A batch mostly repeats the previous row's type and endpoint: compare before
+            // hashing.
             const auto intern = [](QHash<QString, int> &index, QStringList &list,
-                                   const QString &s) {
+                                   std::vector<int> &of, const QString &s) {
+                if (!of.empty() && list[of.back()] == s)
+                    return of.back();
                 const auto it = index.constFind(s);
                 if (it != index.constEnd())
                     return *it;
                 list << s;
                 return *index.insert(s, int(list.size()) - 1);
             };
-            m_typeOf.push_back(intern(m_typeIndex, m_types, t->remote.type));
-            m_endpointOf.push_back(intern(m_endpointIndex, m_endpoints, t->endpoint));
+            m_typeOf.push_back(intern(m_typeIndex, m_types, m_typeOf, t->remote.type));
+            m_endpointOf.push_back(intern(m_endpointIndex, m_endpoints, m_endpointOf, t->endpoint));
+            if (m_typeCounts.size() < std::size_t(m_types.size()))
+                m_typeCounts.resize(std::size_t(m_types.size()), StateCounts{});
             count(row, +1);
         }
         endInsertRows();
@@ -160,7 +166,8 @@ StateCounts TaskTableModel::stateCounts(const QString &type) const
 {
     if (type.isEmpty())
         return m_counts;
-    return m_typeCounts.value(type);
+    const int i = typeIndex(type);
+    return i < 0 ? StateCounts{} : m_typeCounts[std::size_t(i)];
 }
 
 QString TaskTableModel::shortEndpoint(const QString &endpoint)
@@ -227,14 +234,12 @@ QString TaskTableModel::stopLabel(StopReason reason)
 
 QStringList TaskTableModel::taskTypes() const
 {
-    QStringList types = m_typeCounts.keys();
-    types.erase(std::remove_if(types.begin(), types.end(),
-                               [this](const QString &t) {
-                                   const StateCounts &c = m_typeCounts[t];
-                                   return std::all_of(c.begin(), c.end(),
-                                                      [](int n) { return n == 0; });
-                               }),
-                types.end());
+    QStringList types;
+    for (qsizetype i = 0; i < m_types.size(); ++i) {
+        const StateCounts &c = m_typeCounts[std::size_t(i)];
+        if (std::any_of(c.begin(), c.end(), [](int n) { return n > 0; }))
+            types << m_types[i];
+    }
     types.sort();
     return types;
 }
@@ -445,20 +450,12 @@ TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
 {
     const int n = static_cast<int>(m_rows.size());
     std::vector<SortKey> keys(static_cast<std::size_t>(n), SortKey{});
-    const auto clampMs = [](std::int64_t ms) { return quint64(std::max<std::int64_t>(0, ms)); };
     switch (column) {
     case State:
-        for (int r = 0; r < n; ++r)
-            keys[r] = {quint64(attentionRank(stateAt(r))), ~clampMs(m_rows[r]->remote.updatedAtMs),
-                       r}; // newest first
-        return {std::move(keys), true};
     case Attempt:
-        for (int r = 0; r < n; ++r)
-            keys[r] = {quint64(qint64(m_rows[r]->remote.attempt) + (qint64(1) << 32)), 0, r};
-        return {std::move(keys), true};
     case Updated:
         for (int r = 0; r < n; ++r)
-            keys[r] = {clampMs(m_rows[r]->remote.updatedAtMs), 0, r};
+            keys[r] = *exactSortKey(r, column);
         return {std::move(keys), true};
     case Id:
     case Type:
@@ -494,6 +491,22 @@ TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
         keys[r] = {hi, lo, r};
     }
     return {std::move(keys), false};
+}
+
+std::optional<TaskTableModel::SortKey> TaskTableModel::exactSortKey(int row, int column) const
+{
+    const auto clampMs = [](std::int64_t ms) { return quint64(std::max<std::int64_t>(0, ms)); };
+    const RemoteTask &t = m_rows[row]->remote;
+    switch (column) {
+    case State: // needs attention first, newest first within a state
+        return SortKey{quint64(attentionRank(stateAt(row))), ~clampMs(t.updatedAtMs), row};
+    case Attempt:
+        return SortKey{quint64(qint64(t.attempt) + (qint64(1) << 32)), 0, row};
+    case Updated:
+        return SortKey{clampMs(t.updatedAtMs), 0, row};
+    default:
+        return std::nullopt;
+    }
 }
 
 TaskTableModel::TextQuery TaskTableModel::prepareText(const QString &text) const

@@ -103,6 +103,9 @@ public:
     };
     /// The keys of every row for `column`.
     SortKeys sortKeys(int column) const;
+    /// One row's key where the column's keys are exact (see SortKeys), without looking at the
+    /// other rows; nothing for the other columns.
+    std::optional<SortKey> exactSortKey(int row, int column) const;
 
     // Fast paths for the proxy (no QVariant per call: they run millions of times on a sort).
     bool lessThan(int leftRow, int rightRow, int column) const;
@@ -148,7 +151,7 @@ private:
     /// Keyed by the task's address, stable while it is watched: no string hashing per look-up.
     QHash<const TrackedTask *, int> m_rowOf;
     StateCounts m_counts{};
-    QHash<QString, StateCounts> m_typeCounts;
+    std::vector<StateCounts> m_typeCounts; ///< by type index
     QIcon m_pausedIcon;
     QTimer *m_tick;
     int m_dataChangedSignals = 0;
