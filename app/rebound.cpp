@@ -1,22 +1,22 @@
 // rebound: the operator console.
-#include "Engine.h"
 #include "CredentialStore.h"
 #include "DemoService.h"
 #include "EndpointsDialog.h"
+#include "Engine.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFile>
-#include <QMessageBox>
-#include <QSettings>
-#include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QDockWidget>
 #include <QEventLoop>
+#include <QFile>
+#include <QMessageBox>
 #include <QScreen>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTimer>
 
 using namespace rebound;
@@ -83,9 +83,8 @@ int main(int argc, char **argv)
     QFile defaults(QStringLiteral(":/rebound/default-policies.json"));
     defaults.open(QIODevice::ReadOnly);
     // History older than the retention is purged (hourly), as `reboundctl watch` does.
-    const int retentionDays =
-        std::clamp(QSettings().value(QStringLiteral("history/retentionDays"), 30).toInt(), 0,
-                   36'500);
+    const int retentionDays = std::clamp(
+        QSettings().value(QStringLiteral("history/retentionDays"), 30).toInt(), 0, 36'500);
     auto console = Engine::open({policyPath, defaults.readAll(), dbPath, retentionDays});
     if (!console) {
         QMessageBox::critical(
@@ -147,14 +146,15 @@ int main(int argc, char **argv)
                 // the task most in need of attention is selected, as an operator would.
                 const QString dir = parser.value(screenshots);
                 const QSize screen = window.screen()->size();
-                const QString size = QStringLiteral("%1x%2").arg(screen.width()).arg(screen.height());
+                const QString size =
+                    QStringLiteral("%1x%2").arg(screen.width()).arg(screen.height());
                 if (auto *table = window.findChild<QTableView *>(QStringLiteral("taskTable"));
                     table && table->model()->rowCount() > 0)
                     table->selectRow(0);
                 QApplication::processEvents();
                 waitMs(1500); // the Attempts pane loads the attempts
                 window.grab().save(dir + QStringLiteral("/main-window-%1.png").arg(size));
-                if (auto *charts = window.findChild<QWidget *>(QStringLiteral("chartsPane"))) {
+                if (window.findChild<QWidget *>(QStringLiteral("chartsPane"))) {
                     if (auto *dock = window.findChild<QDockWidget *>(QStringLiteral("chartsDock")))
                         dock->raise();
                     QApplication::processEvents();
