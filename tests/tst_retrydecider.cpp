@@ -250,6 +250,9 @@ void TestRetryDecider::unhealthyDefers()
         failedAt(0), p, seq, rng, {nullptr, nullptr, &health}, steadyFromMs(0)));
     QCOMPARE(d.reason, DeferReason::Unhealthy);
     QCOMPARE(*d.recheckAt, steadyFromMs(7000));
+    // What the decision saw, for the operator: errors 1 x 0.6 + latency 1 x 0.3 against 0.8.
+    QVERIFY2(qFuzzyCompare(d.healthScore, 0.9), qPrintable(QString::number(d.healthScore)));
+    QCOMPARE(d.unhealthyScore, p.health.unhealthyScore);
 }
 
 void TestRetryDecider::degradedSlowsDown()

@@ -265,9 +265,16 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
     case DeferReason::BudgetExhausted:
         what = tr("retry budget for %1 spent").arg(type);
         break;
-    case DeferReason::Unhealthy:
-        what = tr("%1 unhealthy").arg(type);
+    case DeferReason::Unhealthy: {
+        const auto *defer = t.lastDecision ? std::get_if<DeferPlan>(&*t.lastDecision) : nullptr;
+        what = defer && defer->reason == DeferReason::Unhealthy
+                   ? tr("%1 unhealthy (health score %2 ≥ %3)")
+                         .arg(type)
+                         .arg(defer->healthScore, 0, 'f', 2)
+                         .arg(defer->unhealthyScore, 0, 'f', 2)
+                   : tr("%1 unhealthy").arg(type);
         break;
+    }
     case DeferReason::Paused:
         return tr("waiting: retries of %1 paused by an operator").arg(type);
     }

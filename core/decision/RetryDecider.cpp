@@ -34,8 +34,11 @@ RetryDecision RetryDecider::decide(const RetryContext &ctx, const RetryPolicy &p
     }
     if (gates.budget && !gates.budget->canRetry())
         return DeferPlan{DeferReason::BudgetExhausted, now + Duration(policy.budget.recheckMs)};
-    if (gates.health && gates.health->score().unhealthy)
-        return DeferPlan{DeferReason::Unhealthy, now + Duration(policy.health.recheckMs)};
+    if (gates.health) {
+        if (const HealthScore h = gates.health->score(); h.unhealthy)
+            return DeferPlan{DeferReason::Unhealthy, now + Duration(policy.health.recheckMs),
+                             h.score, gates.health->config().unhealthyScore};
+    }
 
     if (backoff.nextRetry() != ctx.attemptsMade)
         backoff.resumeAt(ctx.attemptsMade, b.initialDelayMs);

@@ -49,6 +49,9 @@ struct DeferPlan
     DeferReason reason;
     /// When to decide again; nullopt for Paused (decided again when retries are resumed).
     std::optional<SteadyTime> recheckAt;
+    /// Unhealthy: the health score the decision saw, and the score that counts as unhealthy.
+    double healthScore = 0;
+    double unhealthyScore = 0;
 };
 
 struct StopPlan
