@@ -39,6 +39,7 @@
 #include <QSpinBox>
 #include <QSslCertificate>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -88,6 +89,7 @@ private Q_SLOTS:
     void actionsFollowStateChanges();
     void editorShowsFieldErrorAndHoldsApply();
     void exportDefaultsToAFolderThatExists();
+    void attemptsPaneShowsPolicyChangesAndTakesTab();
 
 private:
     void startConsole(const QByteArray &profile, const QByteArray &policyJson);
@@ -711,6 +713,14 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
         << false
         << QStringLiteral(
                "^waiting: retry budget for sms\\.send spent until \\d\\d:\\d\\d:\\d\\d$");
+    QTest::newRow("unhealthy")
+        << QByteArray(
+               R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":0.5,)"
+               R"("recheckMs":60000},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
+        << false
+        << QStringLiteral(
+               "^waiting: sms\\.send unhealthy \\(health score [01]\\.\\d\\d ≥ 0\\.50\\) "
+               "until \\d\\d:\\d\\d:\\d\\d$");
     QTest::newRow("paused") << none << true
                             << QStringLiteral(
                                    "^waiting: retries of sms\\.send paused by an operator$");
@@ -901,6 +911,43 @@ void TestConsole::exportDefaultsToAFolderThatExists()
     ExportDialog dialog(m_console->history->path(), {}, {}, m_window.get());
     const QString file = dialog.findChild<QLineEdit *>(QStringLiteral("exportFile"))->text();
     QVERIFY2(QFileInfo(QFileInfo(file).path()).isDir(), qPrintable(file));
+}
+
+void TestConsole::attemptsPaneShowsPolicyChangesAndTakesTab()
+{
+    startConsole(kFailing, policy(400));
+    const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->model()->rowCount(), 1, 10'000);
+    select(id);
+    auto *table = m_window->findChild<QTableWidget *>(QStringLiteral("attemptTable"));
+    QVERIFY(table);
+    const auto rowWith = [table](const QString &text) {
+        for (int r = 0; r < table->rowCount(); ++r)
+            for (int c = 0; c < table->columnCount(); ++c)
+                if (table->item(r, c) && table->item(r, c)->text() == text)
+                    return r;
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() >= 2, 10'000);
+    // A new version while the task is watched appears between its attempts, in italics.
+    QVERIFY(m_console->policies.apply(policy(500), QStringLiteral("console:test")));
+    QTRY_VERIFY_WITH_TIMEOUT(rowWith(QStringLiteral("policy change")) >= 0, 10'000);
+    const int row = rowWith(QStringLiteral("policy change"));
+    QVERIFY(rowWith(QStringLiteral("→ v2")) == row);
+    QVERIFY(rowWith(QStringLiteral("applied by console:test")) == row);
+    QVERIFY(table->item(row, 1)->font().italic());
+    QTRY_VERIFY_WITH_TIMEOUT(row + 1 < table->rowCount(), 10'000); // attempts went on after it
+    // Tab from the task table reaches the Attempts pane.
+    auto *tasks = m_window->findChild<QTableView *>(QStringLiteral("taskTable"));
+    m_window->activateWindow();
+    tasks->setFocus();
+    QTRY_VERIFY(tasks->hasFocus());
+    bool reached = false;
+    for (int i = 0; i < 30 && !reached; ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        reached = table->hasFocus();
+    }
+    QVERIFY2(reached, "Tab never reached the Attempts pane");
 }
 
 QTEST_MAIN(TestConsole)

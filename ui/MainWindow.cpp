@@ -65,6 +65,8 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     // Needs attention first, newest first within a state.
     m_table->sortByColumn(TaskTableModel::State, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // Rows are selected whole: Tab moves on to the next pane instead of the next cell.
+    m_table->setTabKeyNavigation(false);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setWordWrap(false);

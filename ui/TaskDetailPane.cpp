@@ -2,6 +2,7 @@
 
 #include "HistoryStore.h"
 #include "Orchestrator.h"
+#include "PolicyStore.h"
 #include "TaskApi.h"
 #include "TaskJson.h"
 #include "TaskTableModel.h"
@@ -16,6 +17,7 @@
 #include <QPushButton>
 #include <QSet>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace rebound {
@@ -23,7 +25,7 @@ namespace rebound {
 TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
     : QWidget(parent), m_orchestrator(orchestrator), m_title(new QLabel(this)),
       m_stop(new QLabel(this)), m_table(new QTableWidget(this)),
-      m_copy(new QPushButton(tr("Copy trace id"), this))
+      m_copy(new QPushButton(tr("Copy trace id"), this)), m_reload(new QTimer(this))
 {
     setObjectName(QStringLiteral("taskDetail"));
     m_title->setObjectName(QStringLiteral("detailTitle"));
@@ -40,6 +42,7 @@ TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setTabKeyNavigation(false); // rows, not cells: Tab leaves for the next pane
     m_table->horizontalHeader()->setStretchLastSection(true);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 2, 4, 2);
@@ -59,7 +62,30 @@ TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
         if (auto *item = m_table->item(row, 9); item && !item->text().isEmpty())
             QApplication::clipboard()->setText(item->text());
     });
+    // The story goes on while the task is shown: new attempts, decisions, policy versions.
+    m_reload->setSingleShot(true);
+    m_reload->setInterval(300);
+    connect(m_reload, &QTimer::timeout, this, [this] {
+        if (!m_taskId.isEmpty())
+            showTask(m_endpoint, m_taskId);
+    });
+    connect(&m_orchestrator, &Orchestrator::tasksUpdated, this,
+            [this](const QList<const TrackedTask *> &tasks) {
+                if (m_taskId.isEmpty())
+                    return;
+                const TrackedTask *shown = m_orchestrator.task(m_endpoint, m_taskId);
+                if (shown && tasks.contains(shown))
+                    scheduleReload();
+            });
+    connect(&m_orchestrator.policies(), &PolicyStore::policiesChanged, this,
+            &TaskDetailPane::scheduleReload);
     clear();
+}
+
+void TaskDetailPane::scheduleReload()
+{
+    if (!m_taskId.isEmpty() && !m_reload->isActive())
+        m_reload->start();
 }
 
 void TaskDetailPane::clear()
@@ -209,9 +235,30 @@ void TaskDetailPane::fill(const QByteArray &json)
               QString()},
              true});
     }
+    // Policy versions applied while the task was watched: the rules changed between attempts.
+    if (!lines.empty()) {
+        const qint64 first =
+            std::min_element(lines.begin(), lines.end(), [](const Line &x, const Line &y) {
+                return x.at < y.at;
+            })->at;
+        for (const PolicyVersion &v : m_orchestrator.policies().history()) {
+            const qint64 at = v.at.toMSecsSinceEpoch();
+            if (at <= first)
+                continue;
+            lines.push_back(
+                {at,
+                 1,
+                 {QString(), tr("policy change"),
+                  QDateTime::fromMSecsSinceEpoch(at).toString(QStringLiteral("HH:mm:ss.zzz")),
+                  QString(), tr("→ v%1").arg(v.number), tr("applied by %1").arg(v.source),
+                  QString(), QString(), QString(), QString()},
+                 true});
+        }
+    }
     std::stable_sort(lines.begin(), lines.end(), [](const Line &x, const Line &y) {
         return std::tie(x.at, x.order) < std::tie(y.at, y.order);
     });
+    const int current = m_table->currentRow(); // a reload keeps the operator's place
     m_table->setRowCount(static_cast<int>(lines.size()));
     const QBrush eventBackground = palette().alternateBase();
     for (int i = 0; i < int(lines.size()); ++i) {
@@ -231,6 +278,8 @@ void TaskDetailPane::fill(const QByteArray &json)
     // Long errors and trace ids keep their whole text in the tooltip; no column crowds the rest.
     for (int c = 0; c < m_table->columnCount(); ++c)
         m_table->setColumnWidth(c, std::min(m_table->columnWidth(c), 300));
+    if (current >= 0 && current < m_table->rowCount())
+        m_table->setCurrentCell(current, 0);
     m_stop->setText(stop);
     m_copy->setEnabled(!attempts->isEmpty());
 }

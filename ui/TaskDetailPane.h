@@ -5,6 +5,7 @@
 class QLabel;
 class QPushButton;
 class QTableWidget;
+class QTimer;
 
 namespace rebound {
 
@@ -26,6 +27,8 @@ public:
 
 private:
     void fill(const QByteArray &attemptsJson);
+    /// Loads the shown task's attempts again (coalesced): it moved, or the policies did.
+    void scheduleReload();
     static QString causeLabel(const QString &cause);
     static QString stopText(const QString &key);
 
@@ -37,6 +40,7 @@ private:
     QTableWidget *m_table;
     QPushButton *m_copy;
     int m_generation = 0;
+    QTimer *m_reload;
 };
 
 } // namespace rebound
