@@ -3,6 +3,8 @@
 #include "Rfc3339.h"
 
 #include <QBuffer>
+#include <QDir>
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -18,6 +20,7 @@ private Q_SLOTS:
     void init();
     void schemaAndReopen();
     void refusesNewerSchemaAndGarbage();
+    void migratesVersion1();
     void attemptsUpsertKeepsDecision();
     void outboxAndSchedules();
     void csvCells_data();
@@ -112,6 +115,56 @@ void TestHistoryStore::refusesNewerSchemaAndGarbage()
     QVERIFY(bad.error().message.contains(garbage));
 }
 
+void TestHistoryStore::migratesVersion1()
+{
+    // A history written by version 1 (no nominal delay): its rows survive, the column is added.
+    QVERIFY(QDir().mkpath(QFileInfo(m_path).path()));
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (1)")));
+        QVERIFY(q.exec(QStringLiteral(
+            "CREATE TABLE attempts (endpoint TEXT NOT NULL, task_id TEXT NOT NULL, task_type TEXT "
+            "NOT NULL, attempt INTEGER NOT NULL, reason TEXT NOT NULL, started_at INTEGER NOT "
+            "NULL, ended_at INTEGER, duration_ms INTEGER, outcome TEXT NOT NULL, http_status "
+            "INTEGER, problem_type TEXT, server_retry_after_ms INTEGER, trace_id TEXT, error_class "
+            "TEXT, retry_after_ms INTEGER, delay_ms INTEGER, jitter TEXT, policy TEXT, "
+            "policy_version INTEGER, stop_reason TEXT, defer_reason TEXT, PRIMARY KEY (endpoint, "
+            "task_id, attempt))")));
+        QVERIFY(q.exec(QStringLiteral(
+            "INSERT INTO attempts (endpoint, task_id, task_type, attempt, reason, started_at, "
+            "outcome, delay_ms, jitter) VALUES ('ep', 'old', 'a', 1, 'initial', 1000, 'failed', "
+            "300, 'full')")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    auto rows = h->attempts(QStringLiteral("ep"), QStringLiteral("old"));
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows[0].delayMs, std::optional<std::int64_t>(300));
+    QVERIFY(!rows[0].nominalDelayMs);
+    h->queueAttempt(facts(QStringLiteral("new"), QStringLiteral("a"), 1, 2000));
+    AttemptDecision d;
+    d.endpoint = facts(QStringLiteral("new"), QStringLiteral("a"), 1, 2000).endpoint;
+    d.taskId = QStringLiteral("new");
+    d.attempt = 1;
+    d.delayMs = 120;
+    d.nominalDelayMs = 400;
+    h->queueDecision(d);
+    QVERIFY(h->flush().ok());
+    rows = h->attempts(d.endpoint, QStringLiteral("new"));
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows[0].nominalDelayMs, std::optional<std::int64_t>(400));
+    h.reset();
+    auto again = HistoryStore::open(m_path); // already version 2: opens as it is
+    QVERIFY(again.ok());
+    QCOMPARE((*again)->attemptCount(), 2);
+}
+
 void TestHistoryStore::attemptsUpsertKeepsDecision()
 {
     auto h = std::move(HistoryStore::open(m_path)).value();
@@ -125,6 +178,7 @@ void TestHistoryStore::attemptsUpsertKeepsDecision()
     d.taskId = QStringLiteral("t1");
     d.attempt = 1;
     d.delayMs = 400;
+    d.nominalDelayMs = 800;
     d.jitter = JitterMode::Full;
     d.policy = QStringLiteral("p");
     d.policyVersion = 3;
@@ -137,6 +191,7 @@ void TestHistoryStore::attemptsUpsertKeepsDecision()
     QCOMPARE(rows.size(), 1);
     QCOMPARE(rows[0].outcome, QStringLiteral("failed"));
     QCOMPARE(rows[0].delayMs, std::optional<std::int64_t>(400));
+    QCOMPARE(rows[0].nominalDelayMs, std::optional<std::int64_t>(800));
     QCOMPARE(h->knownAttempts(running.endpoint).value(QStringLiteral("t1")), 1);
 }
 

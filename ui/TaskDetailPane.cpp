@@ -155,7 +155,6 @@ void TaskDetailPane::fill(const QByteArray &json)
         return;
     }
     const auto rows = m_orchestrator.history().attempts(m_endpoint, m_taskId);
-    const TrackedTask *task = m_orchestrator.task(m_endpoint, m_taskId);
     // The timeline: the service's attempts and, between them, what the engine and operators
     // did (deferrals, operator actions, stops), in time order.
     struct Line
@@ -182,17 +181,14 @@ void TaskDetailPane::fill(const QByteArray &json)
         }
         QString delay;
         if (h && h->delayMs) {
-            const RetryPlan *plan = nullptr;
-            if (task && task->lastDecision && task->decisionFor == a.number)
-                plan = std::get_if<RetryPlan>(&*task->lastDecision);
             if (h->retryAfterMs)
                 delay = tr("Retry-After %1 s (server)").arg(double(*h->retryAfterMs) / 1000.0);
-            else if (plan)
+            else if (h->nominalDelayMs)
                 delay = tr("nominal %1 ms → %2 ms (%3 jitter)")
-                            .arg(qRound64(plan->nominalMs))
+                            .arg(*h->nominalDelayMs)
                             .arg(*h->delayMs)
                             .arg(h->jitter);
-            else
+            else // recorded before the history kept the nominal delay
                 delay = tr("%1 ms (%2 jitter)").arg(*h->delayMs).arg(h->jitter);
         } else if (h && !h->deferReason.isEmpty()) {
             delay = tr("deferred: %1").arg(h->deferReason);

@@ -1,6 +1,7 @@
 #include "EngineJournal.h"
-
 #include "JsonLog.h"
+
+#include <cmath>
 
 namespace rebound {
 
@@ -9,13 +10,13 @@ void EngineJournal::transition(const TrackedTask &t, const TransitionEvent &e)
     // Debug-level and one per move: the line is only built when someone reads it.
     if (lcEngine().isDebugEnabled())
         JsonLog::event(lcEngine, QtDebugMsg, QStringLiteral("task_transition"),
-                   {{QStringLiteral("endpoint"), t.endpoint},
-                    {QStringLiteral("task_id"), t.remote.id},
-                    {QStringLiteral("attempt"), e.attempt},
-                    {QStringLiteral("from"), toText(e.from)},
-                    {QStringLiteral("to"), toText(e.to)},
-                    {QStringLiteral("cause"), toText(e.cause)},
-                    {QStringLiteral("detail"), e.detail}});
+                       {{QStringLiteral("endpoint"), t.endpoint},
+                        {QStringLiteral("task_id"), t.remote.id},
+                        {QStringLiteral("attempt"), e.attempt},
+                        {QStringLiteral("from"), toText(e.from)},
+                        {QStringLiteral("to"), toText(e.to)},
+                        {QStringLiteral("cause"), toText(e.cause)},
+                        {QStringLiteral("detail"), e.detail}});
     m_history.queueLifecycle(LifecycleEvent{t.endpoint, t.remote.id, e.attempt, toText(e.from),
                                             toText(e.to), toText(e.cause), e.detail,
                                             m_book.toWall(e.at)});
@@ -40,8 +41,8 @@ void EngineJournal::breaker(const GuardKey &k, const BreakerTransition &t)
                     {QStringLiteral("cause"), t.cause}});
 }
 
-void EngineJournal::decision(const TrackedTask &t, const RemoteAttempt &a,
-                             const Classification &c, const RetryDecision &d, SteadyTime now)
+void EngineJournal::decision(const TrackedTask &t, const RemoteAttempt &a, const Classification &c,
+                             const RetryDecision &d, SteadyTime now)
 {
     AttemptDecision rec;
     rec.endpoint = t.endpoint;
@@ -50,16 +51,15 @@ void EngineJournal::decision(const TrackedTask &t, const RemoteAttempt &a,
     rec.errorClass = c.errorClass;
     rec.policy = t.policyName;
     rec.policyVersion = t.policyVersion;
-    QJsonObject log{{QStringLiteral("endpoint"), t.endpoint},
-                    {QStringLiteral("task_id"), t.remote.id},
-                    {QStringLiteral("attempt"), a.number},
-                    {QStringLiteral("cause"), c.reason},
-                    {QStringLiteral("trace_id"), a.traceId},
-                    {QStringLiteral("policy"), t.policyName},
-                    {QStringLiteral("decision"), describe(d, now)}};
+    QJsonObject log{
+        {QStringLiteral("endpoint"), t.endpoint},      {QStringLiteral("task_id"), t.remote.id},
+        {QStringLiteral("attempt"), a.number},         {QStringLiteral("cause"), c.reason},
+        {QStringLiteral("trace_id"), a.traceId},       {QStringLiteral("policy"), t.policyName},
+        {QStringLiteral("decision"), describe(d, now)}};
     QString event;
     if (const auto *r = std::get_if<RetryPlan>(&d)) {
         rec.delayMs = r->delay.count();
+        rec.nominalDelayMs = std::llround(r->nominalMs);
         rec.jitter = r->jitter;
         if (r->retryAfter && r->retryAfterUsed)
             rec.retryAfterMs = r->retryAfter->count();

@@ -31,7 +31,6 @@ QVariant text(const QString &s)
     return s.isEmpty() ? QVariant() : QVariant(s);
 }
 
-
 const char *kSchema[] = {
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS attempts ("
@@ -42,7 +41,7 @@ const char *kSchema[] = {
     "INTEGER, trace_id TEXT,"
     " error_class TEXT, retry_after_ms INTEGER, delay_ms INTEGER, jitter TEXT, policy TEXT, "
     "policy_version INTEGER,"
-    " stop_reason TEXT, defer_reason TEXT,"
+    " stop_reason TEXT, defer_reason TEXT, nominal_delay_ms INTEGER,"
     " PRIMARY KEY (endpoint, task_id, attempt))",
     "CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started_at)",
     "CREATE TABLE IF NOT EXISTS breaker_transitions ("
@@ -153,6 +152,12 @@ Result<void> HistoryStore::migrate()
     if (version == kSchemaVersion)
         return {};
     db.transaction();
+    // Version 2: each retry's delay before jitter (the Attempts pane shows both).
+    if (version == 1 &&
+        !q.exec(QStringLiteral("ALTER TABLE attempts ADD COLUMN nominal_delay_ms INTEGER"))) {
+        db.rollback();
+        return sqlError(QStringLiteral("migrating the schema from version 1"), q.lastError());
+    }
     for (const char *stmt : kSchema) {
         if (!q.exec(QString::fromLatin1(stmt))) {
             db.rollback();
@@ -198,8 +203,7 @@ void HistoryStore::queueUnschedule(const QString &endpoint, const QString &taskI
 int HistoryStore::pendingWrites() const
 {
     return int(m_queue->attempts.size() + m_queue->decisions.size() + m_queue->transitions.size() +
-               m_queue->lifecycle.size() + m_queue->schedules.size() +
-               m_queue->unschedules.size());
+               m_queue->lifecycle.size() + m_queue->schedules.size() + m_queue->unschedules.size());
 }
 
 Result<void> HistoryStore::flush()
@@ -247,7 +251,8 @@ Result<void> HistoryStore::flush()
     q.prepare(QStringLiteral(
         "UPDATE attempts SET error_class=?, delay_ms=?, jitter=?, retry_after_ms=?, policy=?, "
         "policy_version=?,"
-        " stop_reason=?, defer_reason=? WHERE endpoint=? AND task_id=? AND attempt=?"));
+        " stop_reason=?, defer_reason=?, nominal_delay_ms=? WHERE endpoint=? AND task_id=? AND "
+        "attempt=?"));
     for (const AttemptDecision &d : std::as_const(m_queue->decisions)) {
         q.addBindValue(d.errorClass ? QVariant(toText(*d.errorClass)) : QVariant());
         q.addBindValue(opt(d.delayMs));
@@ -257,6 +262,7 @@ Result<void> HistoryStore::flush()
         q.addBindValue(d.policyVersion);
         q.addBindValue(d.stopReason ? QVariant(toText(*d.stopReason)) : QVariant());
         q.addBindValue(text(d.deferReason));
+        q.addBindValue(opt(d.nominalDelayMs));
         q.addBindValue(d.endpoint);
         q.addBindValue(d.taskId);
         q.addBindValue(d.attempt);
@@ -285,9 +291,10 @@ Result<void> HistoryStore::flush()
     q.prepare(QStringLiteral("INSERT INTO lifecycle_events (endpoint, task_id, at, attempt, "
                              "from_state, to_state, cause, detail) VALUES (?,?,?,?,?,?,?,?)"));
     for (const LifecycleEvent &e : std::as_const(m_queue->lifecycle)) {
-        for (const QVariant &v : {QVariant(e.endpoint), QVariant(e.taskId), QVariant(qint64(e.atWallMs)),
-                                  QVariant(e.attempt), QVariant(e.from), QVariant(e.to),
-                                  QVariant(e.cause), QVariant(e.detail)})
+        for (const QVariant &v :
+             {QVariant(e.endpoint), QVariant(e.taskId), QVariant(qint64(e.atWallMs)),
+              QVariant(e.attempt), QVariant(e.from), QVariant(e.to), QVariant(e.cause),
+              QVariant(e.detail)})
             q.addBindValue(v);
         if (!q.exec())
             return fail(QStringLiteral("writing a lifecycle event"));
@@ -393,7 +400,8 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms, error_class, "
                              "jitter, retry_after_ms, policy,"
-                             " policy_version, defer_reason, ended_at FROM attempts WHERE endpoint=? AND "
+                             " policy_version, defer_reason, ended_at, nominal_delay_ms FROM "
+                             "attempts WHERE endpoint=? AND "
                              "task_id=? ORDER BY attempt"));
     q.addBindValue(endpoint);
     q.addBindValue(taskId);
@@ -405,12 +413,12 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
         out.append(Row{q.value(0).toInt(), q.value(1).toString(), q.value(2).toString(),
                        q.value(3).toString(), optInt(q.value(4)), q.value(5).toString(),
                        q.value(6).toString(), optInt(q.value(7)), q.value(8).toString(),
-                       q.value(9).toInt(), q.value(10).toString(), optInt(q.value(11))});
+                       q.value(9).toInt(), q.value(10).toString(), optInt(q.value(11)),
+                       optInt(q.value(12))});
     return out;
 }
 
-QList<LifecycleEvent> HistoryStore::lifecycle(const QString &endpoint,
-                                              const QString &taskId) const
+QList<LifecycleEvent> HistoryStore::lifecycle(const QString &endpoint, const QString &taskId) const
 {
     QList<LifecycleEvent> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));

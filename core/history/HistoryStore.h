@@ -52,6 +52,7 @@ struct AttemptDecision
     int attempt = 0;
     std::optional<ErrorClass> errorClass;
     std::optional<std::int64_t> delayMs;
+    std::optional<std::int64_t> nominalDelayMs; ///< the delay before jitter
     std::optional<JitterMode> jitter;
     std::optional<std::int64_t> retryAfterMs; ///< the server's delay, when it was honoured
     QString policy;
@@ -97,7 +98,7 @@ struct ExportFilter
 class HistoryStore final
 {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     static const QStringList &csvHeader();
 
     /// Opens (creating or migrating) the database at `path`.
@@ -138,7 +139,8 @@ public:
         QString policy;
         int policyVersion = 0;
         QString deferReason;
-        std::optional<std::int64_t> endedAtMs; ///< the service's end time (wall ms)
+        std::optional<std::int64_t> endedAtMs;      ///< the service's end time (wall ms)
+        std::optional<std::int64_t> nominalDelayMs; ///< the delay before jitter
     };
     QList<Row> attempts(const QString &endpoint, const QString &taskId) const;
     std::int64_t attemptCount() const;
