@@ -34,7 +34,12 @@ int TaskTableModel::rowCount(const QModelIndex &parent) const
 
 int TaskTableModel::rowOf(const QString &key) const
 {
-    return m_rowOf.value(m_orchestrator.taskByKey(key), -1);
+    return rowOfTask(m_orchestrator.taskByKey(key));
+}
+
+int TaskTableModel::rowOfTask(const TrackedTask *t) const
+{
+    return t && std::size_t(t->serial) < m_rowOf.size() ? m_rowOf[std::size_t(t->serial)] : -1;
 }
 
 int TaskTableModel::columnCount(const QModelIndex &parent) const
@@ -56,12 +61,11 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
     QList<int> changed;
     bool countsMoved = false;
     for (const TrackedTask *t : tasks) {
-        const auto it = m_rowOf.constFind(t);
-        if (it == m_rowOf.constEnd()) {
+        const int row = rowOfTask(t);
+        if (row < 0) {
             added << t;
             continue;
         }
-        const int row = *it;
         changed << row;
         const auto state = static_cast<qint8>(m_rows[row]->condition.state);
         if (state != m_states[row]) {
@@ -76,7 +80,9 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
         beginInsertRows({}, start, start + static_cast<int>(added.size()) - 1);
         for (const TrackedTask *t : std::as_const(added)) {
             const int row = static_cast<int>(m_rows.size());
-            m_rowOf.insert(t, row);
+            if (std::size_t(t->serial) >= m_rowOf.size())
+                m_rowOf.resize(std::max(std::size_t(t->serial) + 1, m_rowOf.size() * 2), -1);
+            m_rowOf[std::size_t(t->serial)] = row;
             m_rows << t;
             m_states.push_back(static_cast<qint8>(t->condition.state));
             // A batch mostly repeats the previous row's type and endpoint: compare before
@@ -85,6 +91,15 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
                                    std::vector<int> &of, const QString &s) {
                 if (!of.empty() && list[of.back()] == s)
                     return of.back();
+                // For the few dozen types and endpoints a console sees, comparing is cheaper
+                // than hashing (perf at a million tasks: the hash was a sixth of the load).
+                if (list.size() <= 64) {
+                    for (qsizetype i = 0; i < list.size(); ++i)
+                        if (list[i] == s)
+                            return int(i);
+                    list << s;
+                    return *index.insert(s, int(list.size()) - 1);
+                }
                 const auto it = index.constFind(s);
                 if (it != index.constEnd())
                     return *it;
@@ -115,9 +130,8 @@ void TaskTableModel::removeTasks(const QStringList &keys)
 {
     QList<int> rows;
     for (const QString &k : keys) {
-        if (const auto it = m_rowOf.constFind(m_orchestrator.taskByKey(k));
-            it != m_rowOf.constEnd())
-            rows << *it;
+        if (const int row = rowOfTask(m_orchestrator.taskByKey(k)); row >= 0)
+            rows << row;
     }
     if (rows.isEmpty())
         return;
@@ -138,9 +152,9 @@ void TaskTableModel::removeTasks(const QStringList &keys)
         endRemoveRows();
         i = j + 1;
     }
-    m_rowOf.clear();
+    std::fill(m_rowOf.begin(), m_rowOf.end(), -1);
     for (int r = 0; r < m_rows.size(); ++r)
-        m_rowOf.insert(m_rows.at(r), r);
+        m_rowOf[std::size_t(m_rows.at(r)->serial)] = r;
     Q_EMIT countsChanged();
 }
 

@@ -148,8 +148,9 @@ private:
     std::vector<int> m_typeOf, m_endpointOf;
     QStringList m_types, m_endpoints;
     QHash<QString, int> m_typeIndex, m_endpointIndex;
-    /// Keyed by the task's address, stable while it is watched: no string hashing per look-up.
-    QHash<const TrackedTask *, int> m_rowOf;
+    /// A task's row by its serial: no hashing per look-up.
+    std::vector<int> m_rowOf; ///< by TrackedTask::serial (-1: no row)
+    int rowOfTask(const TrackedTask *t) const;
     StateCounts m_counts{};
     std::vector<StateCounts> m_typeCounts; ///< by type index
     QIcon m_pausedIcon;

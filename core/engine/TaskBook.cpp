@@ -26,6 +26,7 @@ TrackedTask &TaskBook::obtain(const QString &endpoint, const RemoteTask &remote,
     if (added) {
         slot = std::make_shared<TrackedTask>();
         slot->key = key(endpoint, remote.id);
+        slot->serial = m_nextSerial++;
         slot->endpoint = endpoint;
         slot->remote.id = remote.id;
         slot->remote.type = remote.type;

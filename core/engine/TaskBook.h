@@ -19,6 +19,8 @@ namespace rebound {
 struct TrackedTask
 {
     QString key; ///< TaskBook::key(endpoint, id), built once: every index of the engine uses it
+    /// Dense and unique, in first-sight order: views index their rows by it without hashing.
+    int serial = -1;
     QString endpoint;
     RemoteTask remote;
     int decidedAttempt = 0;  ///< the last failed attempt a decision was made for
@@ -150,6 +152,7 @@ private:
     using Shelf = QHash<IdKey, std::shared_ptr<TrackedTask>>;
     /// By endpoint, then by id: a look-up needs no composite key.
     QHash<QString, Shelf> m_shelves;
+    int m_nextSerial = 0;
 };
 
 } // namespace rebound
