@@ -17,6 +17,7 @@ void EngineJournal::transition(const TrackedTask &t, const TransitionEvent &e)
                         {QStringLiteral("to"), toText(e.to)},
                         {QStringLiteral("cause"), toText(e.cause)},
                         {QStringLiteral("detail"), e.detail}});
+    m_metrics.transition(e.from, e.to);
     m_history.queueLifecycle(LifecycleEvent{t.endpoint, t.remote.id, e.attempt, toText(e.from),
                                             toText(e.to), toText(e.cause), e.detail,
                                             m_book.toWall(e.at)});
@@ -32,6 +33,7 @@ void EngineJournal::illegalTransition(const TrackedTask &t, const Error &why)
 
 void EngineJournal::breaker(const GuardKey &k, const BreakerTransition &t)
 {
+    m_metrics.breakerTransition(k.endpoint, k.taskType, t.to);
     m_history.queueBreakerTransition(k.endpoint, k.taskType, t, m_book.toWall(t.at));
     JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
                    {{QStringLiteral("endpoint"), k.endpoint},
@@ -44,6 +46,7 @@ void EngineJournal::breaker(const GuardKey &k, const BreakerTransition &t)
 void EngineJournal::decision(const TrackedTask &t, const RemoteAttempt &a, const Classification &c,
                              const RetryDecision &d, SteadyTime now)
 {
+    m_metrics.decision(t.endpoint, t.remote.type, d);
     AttemptDecision rec;
     rec.endpoint = t.endpoint;
     rec.taskId = t.remote.id;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "CircuitBreaker.h"
+#include "EngineMetrics.h"
 #include "ErrorClassifier.h"
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
@@ -16,7 +17,9 @@ class EngineJournal final
     Q_DISABLE_COPY_MOVE(EngineJournal)
 
 public:
-    EngineJournal(HistoryStore &history, const TaskBook &book) : m_history(history), m_book(book) {}
+    EngineJournal(HistoryStore &history, const TaskBook &book, EngineMetrics &metrics)
+        : m_history(history), m_book(book), m_metrics(metrics)
+    {}
 
     void transition(const TrackedTask &t, const TransitionEvent &e);
     /// The service or the engine moved the task in a way the transition table refuses.
@@ -29,6 +32,7 @@ public:
 private:
     HistoryStore &m_history;
     const TaskBook &m_book;
+    EngineMetrics &m_metrics;
 };
 
 } // namespace rebound

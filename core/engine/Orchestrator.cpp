@@ -51,7 +51,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                   flush();
               }
           }),
-      m_watch(clock, timers), m_book(clock), m_journal(history, m_book),
+      m_watch(clock, timers), m_book(clock), m_journal(history, m_book, m_metrics),
       m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
                   {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
                    [this](TrackedTask &t, StopReason r) { stopTask(t, r); },
@@ -223,7 +223,12 @@ void Orchestrator::flush()
     // One transaction and one change batch per event-loop turn, however many tasks moved.
     QTimer::singleShot(0, this, [this] {
         m_flushQueued = false;
-        if (auto r = m_history.flush(); !r)
+        const int writes = m_history.pendingWrites();
+        const SteadyTime began = m_clock.steadyNow();
+        auto r = m_history.flush();
+        if (writes > 0)
+            m_metrics.historyWrite(m_clock.steadyNow() - began, writes);
+        if (!r)
             JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
                            {{QStringLiteral("cause"), r.error().message}});
         if (!m_pendingChanged.isEmpty()) {
@@ -350,6 +355,7 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
         if (a.ended() && a.number > t.recordedAttempt) {
             m_guards.recordEnded({t.endpoint, t.remote.type}, a);
+            m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
             t.recordedAttempt = a.number;
         }
     }

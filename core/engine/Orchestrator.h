@@ -4,6 +4,7 @@
 #include "EndpointConfig.h"
 #include "EndpointPoller.h"
 #include "EngineJournal.h"
+#include "EngineMetrics.h"
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
@@ -102,6 +103,14 @@ public:
     std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
                                                const QString &taskId) const;
     qsizetype scheduledCount() const { return m_scheduler.scheduledCount(); }
+    qsizetype taskCount() const { return m_book.size(); }
+    std::optional<double> budgetTokens(const QString &endpoint, const QString &taskType) const
+    {
+        return m_guards.budgetTokens({endpoint, taskType});
+    }
+    EngineMetrics &metrics() { return m_metrics; }
+    const EngineMetrics &metrics() const { return m_metrics; }
+    const HistoryStore &history() const { return m_history; }
     CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
     /// The breaker tier of a type without creating anything (Healthy when never seen).
     BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const
@@ -183,6 +192,7 @@ private:
     TimerQueue m_watch; ///< running attempts' timeouts
     QHash<QString, Endpoint> m_endpoints;
     TaskBook m_book;
+    EngineMetrics m_metrics;
     EngineJournal m_journal;
     RetryScheduler m_scheduler;
     QList<TrackedTask *> m_pendingChanged;

@@ -19,8 +19,7 @@ Failure failureOf(const RemoteAttempt &a)
 
 GuardRegistry::GuardRegistry(const PolicyStore &policies, const Clock &clock, TimerSource &timers)
     : m_policies(policies), m_clock(clock), m_timers(timers)
-{
-}
+{}
 
 GuardRegistry::~GuardRegistry() = default;
 
@@ -120,6 +119,14 @@ int GuardRegistry::allowedConcurrentRetries() const
     for (const auto &g : m_guards)
         total += g->budget->allowedConcurrentRetries();
     return total;
+}
+
+std::optional<double> GuardRegistry::budgetTokens(const GuardKey &key) const
+{
+    const auto it = m_guards.constFind(key);
+    if (it == m_guards.constEnd() || !(*it)->budget)
+        return std::nullopt;
+    return (*it)->budget->tokens();
 }
 
 } // namespace rebound

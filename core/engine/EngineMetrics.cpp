@@ -1,0 +1,188 @@
+#include "EngineMetrics.h"
+#include "HistoryStore.h"
+#include "Orchestrator.h"
+#include "PrometheusText.h"
+
+#include <algorithm>
+
+namespace rebound {
+
+namespace {
+const QString kOther = QStringLiteral("other");
+
+/// Label sets in a stable order (a scrape reads the same from one moment to the next).
+QList<QStringList> sortedKeys(const QHash<QStringList, quint64> &h)
+{
+    QList<QStringList> keys = h.keys();
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+PrometheusText::Labels labels(std::initializer_list<const char *> names, const QStringList &values)
+{
+    PrometheusText::Labels out;
+    qsizetype i = 0;
+    for (const char *n : names)
+        out.append({QString::fromLatin1(n), values.value(i++)});
+    return out;
+}
+} // namespace
+
+QString EngineMetrics::typeLabel(const QString &type)
+{
+    if (m_types.contains(type))
+        return type;
+    if (m_types.size() < m_maxTypes) {
+        m_types.insert(type, true);
+        return type;
+    }
+    ++m_collapsed;
+    return kOther;
+}
+
+QString EngineMetrics::endpointLabel(const QString &endpoint)
+{
+    if (m_endpoints.contains(endpoint))
+        return endpoint;
+    if (m_endpoints.size() < m_maxEndpoints) {
+        m_endpoints.insert(endpoint, true);
+        return endpoint;
+    }
+    ++m_collapsed;
+    return kOther;
+}
+
+void EngineMetrics::decision(const QString &endpoint, const QString &type, const RetryDecision &d)
+{
+    QString outcome, cause;
+    if (const auto *r = std::get_if<RetryPlan>(&d)) {
+        outcome = QStringLiteral("retry");
+        cause = r->retryAfter && r->retryAfterUsed ? QStringLiteral("retry_after")
+                                                   : QStringLiteral("backoff");
+    } else if (const auto *f = std::get_if<DeferPlan>(&d)) {
+        outcome = QStringLiteral("defer");
+        cause = toText(f->reason);
+    } else {
+        outcome = QStringLiteral("stop");
+        cause = toText(std::get<StopPlan>(d).reason);
+    }
+    ++m_decisions[{endpointLabel(endpoint), typeLabel(type), outcome, cause}];
+}
+
+void EngineMetrics::attemptEnded(const QString &endpoint, const QString &type,
+                                 AttemptOutcome outcome)
+{
+    ++m_attempts[{endpointLabel(endpoint), typeLabel(type), toText(outcome)}];
+}
+
+void EngineMetrics::transition(TaskState from, TaskState to)
+{
+    ++m_transitions[{toText(from), toText(to)}];
+}
+
+void EngineMetrics::breakerTransition(const QString &endpoint, const QString &type,
+                                      BreakerHealth to)
+{
+    ++m_breakerMoves[{endpointLabel(endpoint), typeLabel(type), toText(to)}];
+}
+
+void EngineMetrics::historyWrite(Duration took, int writes)
+{
+    const double seconds = double(toMs(took)) / 1000.0;
+    for (std::size_t i = 0; i < kWriteBounds.size(); ++i)
+        if (seconds <= kWriteBounds[i])
+            ++m_writeBuckets[i];
+    ++m_writeCount;
+    m_writeSeconds += seconds;
+    m_writeRows += quint64(writes);
+}
+
+QByteArray EngineMetrics::render(const Orchestrator &o) const
+{
+    PrometheusText p;
+    const auto counter = [&p](const char *name, const char *help,
+                              std::initializer_list<const char *> names,
+                              const QHash<QStringList, quint64> &values) {
+        p.family(name, "counter", help);
+        for (const QStringList &k : sortedKeys(values))
+            p.sample(name, labels(names, k), double(values.value(k)));
+    };
+    counter("rebound_decisions_total",
+            "Decisions after failed attempts: retry (cause backoff or retry_after), defer (cause: "
+            "what it waits for) or stop (cause: why retries stopped).",
+            {"endpoint", "type", "outcome", "cause"}, m_decisions);
+    counter("rebound_attempts_ended_total", "Attempts seen ending, by outcome.",
+            {"endpoint", "type", "outcome"}, m_attempts);
+    counter("rebound_lifecycle_transitions_total", "Moves of the task lifecycle.", {"from", "to"},
+            m_transitions);
+    counter("rebound_breaker_transitions_total", "Breaker tier changes, by the tier entered.",
+            {"endpoint", "type", "to"}, m_breakerMoves);
+    p.family("rebound_metrics_label_overflow_total", "counter",
+             "Samples counted under type or endpoint \"other\": past the label cap.");
+    p.sample("rebound_metrics_label_overflow_total", {}, double(m_collapsed));
+
+    // Gauges read now. Breakers of types past the cap are summed into "other" where summing
+    // means something (tokens), and left out where it does not (a tier, a rate).
+    QList<QPair<QString, QString>> breakers = o.breakerKeys();
+    std::sort(breakers.begin(), breakers.end());
+    const auto own = [this](const QPair<QString, QString> &k) {
+        return m_endpoints.contains(k.first) && m_types.contains(k.second);
+    };
+    p.family("rebound_breaker_tier", "gauge",
+             "1 for the tier each breaker is in (healthy, degraded, open, half_open, "
+             "forced_open, disabled), 0 for the others.");
+    for (const auto &k : std::as_const(breakers)) {
+        if (!own(k))
+            continue;
+        const BreakerHealth now = o.breakerHealth(k.first, k.second);
+        for (const BreakerHealth h :
+             {BreakerHealth::Healthy, BreakerHealth::Degraded, BreakerHealth::Open,
+              BreakerHealth::HalfOpen, BreakerHealth::ForcedOpen, BreakerHealth::Disabled})
+            p.sample("rebound_breaker_tier",
+                     labels({"endpoint", "type", "tier"}, {k.first, k.second, toText(h)}),
+                     h == now ? 1 : 0);
+    }
+    const auto rate = [&](const char *name, const char *help, double BreakerMetrics::*field) {
+        p.family(name, "gauge", help);
+        for (const auto &k : std::as_const(breakers)) {
+            const double v = o.breakerMetrics(k.first, k.second).*field;
+            if (own(k) && v >= 0)
+                p.sample(name, labels({"endpoint", "type"}, {k.first, k.second}), v);
+        }
+    };
+    rate("rebound_breaker_failure_rate_ratio",
+         "Failed share of the breaker window's calls (0..1), once it has enough calls.",
+         &BreakerMetrics::failureRate);
+    rate("rebound_breaker_slow_call_rate_ratio",
+         "Slow share of the breaker window's calls (0..1), once it has enough calls.",
+         &BreakerMetrics::slowCallRate);
+    p.family("rebound_retry_budget_tokens", "gauge", "Tokens left in each retry budget.");
+    QHash<QStringList, double> tokens;
+    for (const auto &k : std::as_const(breakers)) {
+        if (const auto t = o.budgetTokens(k.first, k.second))
+            tokens[own(k) ? QStringList{k.first, k.second} : QStringList{kOther, kOther}] += *t;
+    }
+    QList<QStringList> tokenKeys = tokens.keys();
+    std::sort(tokenKeys.begin(), tokenKeys.end());
+    for (const QStringList &k : std::as_const(tokenKeys))
+        p.sample("rebound_retry_budget_tokens", labels({"endpoint", "type"}, k), tokens.value(k));
+    p.family("rebound_scheduled_retries", "gauge",
+             "Retries and re-decisions waiting for their time.");
+    p.sample("rebound_scheduled_retries", {}, double(o.scheduledCount()));
+    p.family("rebound_watched_tasks", "gauge", "Tasks the engine knows.");
+    p.sample("rebound_watched_tasks", {}, double(o.taskCount()));
+    p.family("rebound_history_queue_writes", "gauge",
+             "History writes queued for the next transaction.");
+    p.sample("rebound_history_queue_writes", {}, double(o.history().pendingWrites()));
+    p.family("rebound_history_written_total", "counter", "History writes committed.");
+    p.sample("rebound_history_written_total", {}, double(m_writeRows));
+    p.family("rebound_history_write_seconds", "histogram",
+             "Time of one history transaction (one per event-loop turn with writes).");
+    QList<double> bounds(kWriteBounds.begin(), kWriteBounds.end());
+    QList<quint64> cumulative(m_writeBuckets.begin(), m_writeBuckets.end());
+    p.histogram("rebound_history_write_seconds", {}, bounds, cumulative, m_writeCount,
+                m_writeSeconds);
+    return p.text();
+}
+
+} // namespace rebound

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "CircuitBreaker.h"
+#include "RemoteTask.h"
+#include "RetryDecision.h"
+#include "TaskState.h"
+#include "Time.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+#include <array>
+
+namespace rebound {
+
+class Orchestrator;
+
+/// What the engine did, counted for Prometheus where it is written down (EngineJournal and the
+/// orchestrator's flush), and rendered with gauges read from the engine at scrape time.
+/// Cardinality is bounded: task types past `maxTypes` (and endpoints past `maxEndpoints`)
+/// collapse into "other", since both names come from services.
+class EngineMetrics final
+{
+    Q_DISABLE_COPY_MOVE(EngineMetrics)
+
+public:
+    explicit EngineMetrics(int maxTypes = 50, int maxEndpoints = 16)
+        : m_maxTypes(maxTypes), m_maxEndpoints(maxEndpoints)
+    {}
+    void setMaxTypes(int maxTypes) { m_maxTypes = maxTypes; }
+
+    void decision(const QString &endpoint, const QString &type, const RetryDecision &d);
+    void attemptEnded(const QString &endpoint, const QString &type, AttemptOutcome outcome);
+    void transition(TaskState from, TaskState to);
+    void breakerTransition(const QString &endpoint, const QString &type, BreakerHealth to);
+    /// One history transaction: how long it took and how many writes were queued for it.
+    void historyWrite(Duration took, int writes);
+
+    /// The exposition text: the counters above and the engine's gauges now.
+    QByteArray render(const Orchestrator &o) const;
+
+    /// Histogram bounds of the history write latency, in seconds.
+    static constexpr std::array<double, 8> kWriteBounds{0.001, 0.0025, 0.005, 0.01,
+                                                        0.025, 0.05,   0.1,   0.5};
+
+private:
+    QString typeLabel(const QString &type);
+    QString endpointLabel(const QString &endpoint);
+
+    int m_maxTypes;
+    int m_maxEndpoints;
+    QHash<QString, bool> m_types, m_endpoints; ///< names given their own label so far
+    quint64 m_collapsed = 0;                   ///< samples counted under "other"
+    // Keyed by the label values, in the order render() names them.
+    QHash<QStringList, quint64> m_decisions;    ///< endpoint, type, outcome, cause
+    QHash<QStringList, quint64> m_attempts;     ///< endpoint, type, outcome
+    QHash<QStringList, quint64> m_transitions;  ///< from, to
+    QHash<QStringList, quint64> m_breakerMoves; ///< endpoint, type, to
+    std::array<quint64, kWriteBounds.size()> m_writeBuckets{};
+    quint64 m_writeCount = 0;
+    double m_writeSeconds = 0;
+    quint64 m_writeRows = 0;
+};
+
+} // namespace rebound
