@@ -4,6 +4,7 @@
 #include "Engine.h"
 #include "HistoryStore.h"
 #include "JsonLog.h"
+#include "MetricsServer.h"
 #include "Orchestrator.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
@@ -21,9 +22,9 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSaveFile>
+#include <QScopeGuard>
 #include <QSet>
 #include <QSslCertificate>
-#include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -264,7 +265,15 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("S")},
              {QStringLiteral("retention-days"),
               QStringLiteral("Delete attempts older than this many days (0 keeps everything)."),
-              QStringLiteral("D"), QStringLiteral("30")}}))
+              QStringLiteral("D"), QStringLiteral("30")},
+             {QStringLiteral("metrics"),
+              QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
+                             "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
+              QStringLiteral("ADDRESS")},
+             {QStringLiteral("metrics-max-types"),
+              QStringLiteral("Task types with their own metrics labels; later ones count as "
+                             "\"other\"."),
+              QStringLiteral("N"), QStringLiteral("50")}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -280,6 +289,21 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     if (!retentionOk || retentionDays < 0 || retentionDays > 36'500) {
         io.err << c.name << ": --retention-days: expected whole days in 0..36500\n";
         return cli::Usage;
+    }
+    bool maxTypesOk = false;
+    const int maxTypes = c.parser.value(QStringLiteral("metrics-max-types")).toInt(&maxTypesOk);
+    if (!maxTypesOk || maxTypes < 1 || maxTypes > 10'000) {
+        io.err << c.name << ": --metrics-max-types: expected a count in 1..10000\n";
+        return cli::Usage;
+    }
+    std::optional<QPair<QHostAddress, quint16>> metricsAt;
+    if (c.parser.isSet(QStringLiteral("metrics"))) {
+        auto at = MetricsServer::parseListen(c.parser.value(QStringLiteral("metrics")));
+        if (!at) {
+            io.err << c.name << ": --metrics " << at.error().message << "\n";
+            return cli::Usage;
+        }
+        metricsAt = *at;
     }
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
@@ -300,6 +324,14 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         return cli::Invalid;
     }
     Engine &e = **engine;
+    e.orchestrator->metrics().setMaxTypes(maxTypes);
+    MetricsServer metrics([&e] { return e.orchestrator->metrics().render(*e.orchestrator); });
+    if (metricsAt) {
+        if (auto listening = metrics.listen(metricsAt->first, metricsAt->second); !listening) {
+            io.err << c.name << ": --metrics: " << listening.error().message << "\n";
+            return cli::Invalid;
+        }
+    }
     // The log goes to stdout (the first purge runs once the event loop turns, so it is logged).
     SystemClock logClock;
     QFile stdoutFile;
@@ -311,6 +343,13 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         {{QStringLiteral("endpoint"), endpoint->key()},
          {QStringLiteral("db"), dbPath},
          {QStringLiteral("retention_days"), retentionDays},
+         {QStringLiteral("metrics"),
+          metricsAt ? QStringLiteral("http://%1:%2/metrics")
+                          .arg(metricsAt->first.protocol() == QAbstractSocket::IPv6Protocol
+                                   ? QStringLiteral("[%1]").arg(metricsAt->first.toString())
+                                   : metricsAt->first.toString())
+                          .arg(metrics.port())
+                    : QStringLiteral("off")},
          {QStringLiteral("policies"),
           policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
                                : policyPath}});

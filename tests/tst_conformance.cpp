@@ -13,7 +13,9 @@
 #include <QDeadlineTimer>
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -124,6 +126,7 @@ private Q_SLOTS:
     void staticMockDoesNotLoop();
     void dynamicMockIsAccepted();
     void metricsPassPromtool();
+    void watchMetricsPassPromtool();
 
 private:
     QString failedTask();
@@ -361,13 +364,16 @@ void TestConformance::provokedAnswersAreDeclared()
         r = viaPrism("POST", path, abortBody,
                      {{"If-Match", version(id)}, {"Idempotency-Key", keyFor()}});
         if (r.status == 200)
-            QCOMPARE(r.json().value(QStringLiteral("lastAttempt")).toObject().value(
-                         QStringLiteral("outcome")),
+            QCOMPARE(r.json()
+                         .value(QStringLiteral("lastAttempt"))
+                         .toObject()
+                         .value(QStringLiteral("outcome")),
                      QJsonValue(QStringLiteral("timeout")));
     } else if (scenario == QLatin1String("bring back a cancelled task")) {
         const QString id = failedTask();
         QCOMPARE(viaPrism("POST", QStringLiteral("/v1/tasks/") + id + QStringLiteral("/cancel"),
-                          operatorBody, {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-c"}})
+                          operatorBody,
+                          {{"If-Match", version(id)}, {"Idempotency-Key", keyFor() + "-c"}})
                      .status,
                  200);
         r = viaPrism("POST", attemptsPath(id), operatorBody,
@@ -486,6 +492,63 @@ void TestConformance::metricsPassPromtool()
                                  {QStringLiteral("check"), QStringLiteral("metrics")},
                                  toolEnvironment(), metrics);
     qInfo("promtool check metrics: exit %d, %lld series", check.code, qint64(seriesOf(metrics)));
+    QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
+    QVERIFY2((check.out + check.err).trimmed().isEmpty(), qPrintable(check.out + check.err));
+}
+
+void TestConformance::watchMetricsPassPromtool()
+{
+    // reboundctl watch deciding on failing tasks, scraped live, then through promtool.
+    for (int i = 0; i < 4; ++i)
+        failedTask();
+    QProcess watch;
+    watch.setProcessEnvironment(toolEnvironment());
+    watch.start(QStringLiteral(REBOUNDCTL_PATH),
+                {QStringLiteral("watch"), QStringLiteral("--url"), m_taskd->url,
+                 QStringLiteral("--db"), m_dir.filePath(QStringLiteral("m.sqlite")),
+                 QStringLiteral("--duration"), QStringLiteral("20"), QStringLiteral("--metrics"),
+                 QStringLiteral("127.0.0.1:0")});
+    const auto stop = qScopeGuard([&watch] {
+        watch.terminate();
+        if (!watch.waitForFinished(5000))
+            watch.kill();
+        watch.waitForFinished(5000);
+    });
+    // Its first line names the address the OS chose.
+    QByteArray log;
+    const QRegularExpression at(
+        QStringLiteral("\"metrics\":\"http://127\\.0\\.0\\.1:(\\d+)/metrics\""));
+    QRegularExpressionMatch m;
+    QDeadlineTimer deadline(10'000);
+    while (!(m = at.match(QString::fromUtf8(log))).hasMatch() && !deadline.hasExpired()) {
+        watch.waitForReadyRead(200);
+        log += watch.readAllStandardOutput();
+    }
+    QVERIFY2(m.hasMatch(), log.constData());
+    const quint16 port = quint16(m.captured(1).toUInt());
+    const auto scrape = [port] {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        if (!s.waitForConnected(5000))
+            return QByteArray();
+        s.write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        QByteArray out;
+        while (s.waitForReadyRead(5000))
+            out += s.readAll();
+        return out.mid(out.indexOf("\r\n\r\n") + 4);
+    };
+    QByteArray metrics;
+    deadline.setRemainingTime(15'000);
+    while (!metrics.contains("rebound_decisions_total{") && !deadline.hasExpired()) {
+        QTest::qWait(500);
+        metrics = scrape();
+    }
+    QVERIFY2(metrics.contains("rebound_decisions_total{"), metrics.constData());
+    const Run check = runProcess(QStringLiteral(REBOUND_PROMTOOL),
+                                 {QStringLiteral("check"), QStringLiteral("metrics")},
+                                 toolEnvironment(), metrics);
+    qInfo("promtool check metrics on reboundctl watch: exit %d, %lld lines", check.code,
+          qint64(metrics.count('\n')));
     QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
     QVERIFY2((check.out + check.err).trimmed().isEmpty(), qPrintable(check.out + check.err));
 }
