@@ -4,6 +4,7 @@
 #include "EndpointsDialog.h"
 #include "Engine.h"
 #include "MainWindow.h"
+#include "MetricsServer.h"
 #include "PolicyEditorDialog.h"
 
 #include <QApplication>
@@ -66,8 +67,22 @@ int main(int argc, char **argv)
         QStringLiteral("With --quit-after-ms: save main-window.png, charts.png and "
                        "policy-editor.png into DIR."),
         QStringLiteral("DIR"));
-    parser.addOptions({demo, policies, db, quitAfter, screenshots});
+    const QCommandLineOption metricsAt(
+        QStringLiteral("metrics"),
+        QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics ([HOST:]PORT, HOST "
+                       "127.0.0.1 unless given); off unless given."),
+        QStringLiteral("ADDRESS"));
+    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt});
     parser.process(app);
+    std::optional<QPair<QHostAddress, quint16>> metricsListen;
+    if (parser.isSet(metricsAt)) {
+        auto at = MetricsServer::parseListen(parser.value(metricsAt));
+        if (!at) {
+            qCritical("rebound: --metrics %s", qPrintable(at.error().message));
+            return 2;
+        }
+        metricsListen = *at;
+    }
 
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QTemporaryDir demoDir; // the demo keeps its history out of the real one
@@ -91,6 +106,19 @@ int main(int argc, char **argv)
             nullptr, QStringLiteral("Rebound"),
             QObject::tr("Rebound cannot start:\n%1").arg(console.error().message));
         return 1;
+    }
+    // The same exposition as `reboundctl watch --metrics`, for a console left running.
+    MetricsServer metrics([&console] {
+        return (*console)->orchestrator->metrics().render(*(*console)->orchestrator);
+    });
+    if (metricsListen) {
+        if (auto listening = metrics.listen(metricsListen->first, metricsListen->second);
+            !listening) {
+            QMessageBox::critical(
+                nullptr, QStringLiteral("Rebound"),
+                QObject::tr("Rebound cannot serve metrics:\n%1").arg(listening.error().message));
+            return 1;
+        }
     }
     CredentialStore credentials;
     std::unique_ptr<taskd::DemoService> demoService;
