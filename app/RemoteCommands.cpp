@@ -6,6 +6,7 @@
 #include "JsonLog.h"
 #include "MetricsServer.h"
 #include "Orchestrator.h"
+#include "OtlpExporter.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
@@ -26,6 +27,7 @@
 #include <QSet>
 #include <QSslCertificate>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -270,6 +272,10 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
                              "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
               QStringLiteral("ADDRESS")},
+             {QStringLiteral("otlp-endpoint"),
+              QStringLiteral("Export a span per attempt to this OpenTelemetry collector "
+                             "(OTLP/HTTP JSON, e.g. http://127.0.0.1:4318)."),
+              QStringLiteral("URL")},
              {QStringLiteral("metrics-max-types"),
               QStringLiteral("Task types with their own metrics labels; later ones count as "
                              "\"other\"."),
@@ -305,6 +311,13 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         }
         metricsAt = *at;
     }
+    const QUrl otlp(c.parser.value(QStringLiteral("otlp-endpoint")), QUrl::StrictMode);
+    if (c.parser.isSet(QStringLiteral("otlp-endpoint")) &&
+        (!otlp.isValid() ||
+         (otlp.scheme() != QLatin1String("http") && otlp.scheme() != QLatin1String("https")))) {
+        io.err << c.name << ": --otlp-endpoint: expected an http:// or https:// URL\n";
+        return cli::Usage;
+    }
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
         return cli::Usage;
@@ -325,6 +338,23 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     }
     Engine &e = **engine;
     e.orchestrator->metrics().setMaxTypes(maxTypes);
+    std::unique_ptr<OtlpExporter> spans;
+    if (!otlp.isEmpty()) {
+        spans = std::make_unique<OtlpExporter>(
+            otlp, OtlpSpan::Attributes{
+                      {QStringLiteral("service.name"), QStringLiteral("reboundctl")},
+                      {QStringLiteral("service.version"), QCoreApplication::applicationVersion()},
+                      {QStringLiteral("host.name"), QSysInfo::machineHostName()}});
+        e.orchestrator->setSpanSink([&spans](OtlpSpan s) { spans->add(std::move(s)); });
+        e.orchestrator->metrics().setSpanCounts([&spans] {
+            return EngineMetrics::SpanCounts{spans->exported(), spans->dropped(),
+                                             quint64(spans->queued())};
+        });
+    }
+    const auto stopSpans = qScopeGuard([&e] {
+        e.orchestrator->setSpanSink({});
+        e.orchestrator->metrics().setSpanCounts({});
+    });
     MetricsServer metrics([&e] { return e.orchestrator->metrics().render(*e.orchestrator); });
     if (metricsAt) {
         if (auto listening = metrics.listen(metricsAt->first, metricsAt->second); !listening) {
@@ -350,6 +380,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                                    : metricsAt->first.toString())
                           .arg(metrics.port())
                     : QStringLiteral("off")},
+         {QStringLiteral("otlp"), spans ? spans->url().toString() : QStringLiteral("off")},
          {QStringLiteral("policies"),
           policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
                                : policyPath}});
@@ -362,8 +393,25 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
     e.orchestrator->stop();
+    if (spans) {
+        // What is queued goes out before the process ends (a last batch, at most 5 s).
+        spans->flush();
+        QEventLoop wait;
+        QTimer::singleShot(5000, &wait, &QEventLoop::quit);
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, &wait, [&wait, &spans] {
+            if (spans->queued() == 0 && !spans->inFlight())
+                wait.quit();
+            else
+                spans->flush();
+        });
+        poll.start(20);
+        wait.exec();
+    }
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_stopped"),
-                   {{QStringLiteral("scheduled"), qint64(e.orchestrator->scheduledCount())}});
+                   {{QStringLiteral("scheduled"), qint64(e.orchestrator->scheduledCount())},
+                    {QStringLiteral("spans_exported"), spans ? qint64(spans->exported()) : 0},
+                    {QStringLiteral("spans_dropped"), spans ? qint64(spans->dropped()) : 0}});
 
     return cli::Ok;
 }

@@ -5,6 +5,7 @@
 #include "Engine.h"
 #include "MainWindow.h"
 #include "MetricsServer.h"
+#include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
 
 #include <QApplication>
@@ -13,9 +14,11 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QMessageBox>
+#include <QScopeGuard>
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -72,7 +75,12 @@ int main(int argc, char **argv)
         QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics ([HOST:]PORT, HOST "
                        "127.0.0.1 unless given); off unless given."),
         QStringLiteral("ADDRESS"));
-    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt});
+    const QCommandLineOption otlpAt(
+        QStringLiteral("otlp-endpoint"),
+        QStringLiteral("Export a span per attempt to this OpenTelemetry collector (OTLP/HTTP "
+                       "JSON); default: the setting telemetry/otlpEndpoint, else off."),
+        QStringLiteral("URL"));
+    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt});
     parser.process(app);
     std::optional<QPair<QHostAddress, quint16>> metricsListen;
     if (parser.isSet(metricsAt)) {
@@ -120,6 +128,35 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    const QUrl otlp(parser.isSet(otlpAt)
+                        ? parser.value(otlpAt)
+                        : QSettings().value(QStringLiteral("telemetry/otlpEndpoint")).toString(),
+                    QUrl::StrictMode);
+    std::unique_ptr<OtlpExporter> spans;
+    if (!otlp.isEmpty()) {
+        if (!otlp.isValid() ||
+            (otlp.scheme() != QLatin1String("http") && otlp.scheme() != QLatin1String("https"))) {
+            QMessageBox::critical(nullptr, QStringLiteral("Rebound"),
+                                  QObject::tr("The OTLP endpoint must be an http:// or https:// "
+                                              "URL: %1")
+                                      .arg(otlp.toString()));
+            return 2;
+        }
+        spans = std::make_unique<OtlpExporter>(
+            otlp, OtlpSpan::Attributes{
+                      {QStringLiteral("service.name"), QStringLiteral("rebound")},
+                      {QStringLiteral("service.version"), QApplication::applicationVersion()},
+                      {QStringLiteral("host.name"), QSysInfo::machineHostName()}});
+        (*console)->orchestrator->setSpanSink([&spans](OtlpSpan s) { spans->add(std::move(s)); });
+        (*console)->orchestrator->metrics().setSpanCounts([&spans] {
+            return EngineMetrics::SpanCounts{spans->exported(), spans->dropped(),
+                                             quint64(spans->queued())};
+        });
+    }
+    const auto stopSpans = qScopeGuard([&console] {
+        (*console)->orchestrator->setSpanSink({});
+        (*console)->orchestrator->metrics().setSpanCounts({});
+    });
     CredentialStore credentials;
     std::unique_ptr<taskd::DemoService> demoService;
     MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());

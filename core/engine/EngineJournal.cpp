@@ -34,6 +34,7 @@ void EngineJournal::illegalTransition(const TrackedTask &t, const Error &why)
 void EngineJournal::breaker(const GuardKey &k, const BreakerTransition &t)
 {
     m_metrics.breakerTransition(k.endpoint, k.taskType, t.to);
+    m_tracer.breakerMoved(k, t, m_book.toWall(t.at));
     m_history.queueBreakerTransition(k.endpoint, k.taskType, t, m_book.toWall(t.at));
     JsonLog::event(lcBreaker, QtInfoMsg, QStringLiteral("breaker_transition"),
                    {{QStringLiteral("endpoint"), k.endpoint},
@@ -47,6 +48,7 @@ void EngineJournal::decision(const TrackedTask &t, const RemoteAttempt &a, const
                              const RetryDecision &d, SteadyTime now)
 {
     m_metrics.decision(t.endpoint, t.remote.type, d);
+    m_tracer.decided(t, a.number, d, m_book.toWall(now), now);
     AttemptDecision rec;
     rec.endpoint = t.endpoint;
     rec.taskId = t.remote.id;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "AttemptTracer.h"
 #include "CircuitBreaker.h"
 #include "EngineMetrics.h"
 #include "ErrorClassifier.h"
@@ -11,14 +12,16 @@
 namespace rebound {
 
 /// What the engine writes down: each fact once, as a JSON log line and as history rows with
-/// the same content (a lifecycle move, a decision, a breaker transition).
+/// the same content (a lifecycle move, a decision, a breaker transition), counted in the
+/// metrics and, when tracing, put on the attempt's span.
 class EngineJournal final
 {
     Q_DISABLE_COPY_MOVE(EngineJournal)
 
 public:
-    EngineJournal(HistoryStore &history, const TaskBook &book, EngineMetrics &metrics)
-        : m_history(history), m_book(book), m_metrics(metrics)
+    EngineJournal(HistoryStore &history, const TaskBook &book, EngineMetrics &metrics,
+                  AttemptTracer &tracer)
+        : m_history(history), m_book(book), m_metrics(metrics), m_tracer(tracer)
     {}
 
     void transition(const TrackedTask &t, const TransitionEvent &e);
@@ -33,6 +36,7 @@ private:
     HistoryStore &m_history;
     const TaskBook &m_book;
     EngineMetrics &m_metrics;
+    AttemptTracer &m_tracer;
 };
 
 } // namespace rebound

@@ -182,6 +182,17 @@ QByteArray EngineMetrics::render(const Orchestrator &o) const
     QList<quint64> cumulative(m_writeBuckets.begin(), m_writeBuckets.end());
     p.histogram("rebound_history_write_seconds", {}, bounds, cumulative, m_writeCount,
                 m_writeSeconds);
+    if (m_spanCounts) {
+        const SpanCounts c = m_spanCounts();
+        p.family("rebound_spans_exported_total", "counter",
+                 "Attempt spans the OTLP collector accepted.");
+        p.sample("rebound_spans_exported_total", {}, double(c.exported));
+        p.family("rebound_spans_dropped_total", "counter",
+                 "Attempt spans dropped: queue full, or a batch the collector did not take.");
+        p.sample("rebound_spans_dropped_total", {}, double(c.dropped));
+        p.family("rebound_spans_queued", "gauge", "Attempt spans waiting for export.");
+        p.sample("rebound_spans_queued", {}, double(c.queued));
+    }
     return p.text();
 }
 

@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <array>
+#include <functional>
 
 namespace rebound {
 
@@ -29,6 +30,12 @@ public:
         : m_maxTypes(maxTypes), m_maxEndpoints(maxEndpoints)
     {}
     void setMaxTypes(int maxTypes) { m_maxTypes = maxTypes; }
+    /// The span exporter's counters (exported, dropped, queued), when spans are exported.
+    struct SpanCounts
+    {
+        quint64 exported = 0, dropped = 0, queued = 0;
+    };
+    void setSpanCounts(std::function<SpanCounts()> counts) { m_spanCounts = std::move(counts); }
 
     void decision(const QString &endpoint, const QString &type, const RetryDecision &d);
     void attemptEnded(const QString &endpoint, const QString &type, AttemptOutcome outcome);
@@ -61,6 +68,7 @@ private:
     quint64 m_writeCount = 0;
     double m_writeSeconds = 0;
     quint64 m_writeRows = 0;
+    std::function<SpanCounts()> m_spanCounts;
 };
 
 } // namespace rebound

@@ -51,7 +51,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                   flush();
               }
           }),
-      m_watch(clock, timers), m_book(clock), m_journal(history, m_book, m_metrics),
+      m_watch(clock, timers), m_book(clock), m_journal(history, m_book, m_metrics, m_tracer),
       m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
                   {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
                    [this](TrackedTask &t, StopReason r) { stopTask(t, r); },
@@ -356,6 +356,7 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
         if (a.ended() && a.number > t.recordedAttempt) {
             m_guards.recordEnded({t.endpoint, t.remote.type}, a);
             m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
+            m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;
         }
     }

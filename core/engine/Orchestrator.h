@@ -109,6 +109,8 @@ public:
         return m_guards.budgetTokens({endpoint, taskType});
     }
     EngineMetrics &metrics() { return m_metrics; }
+    /// Spans of the attempts seen ending go to `sink` (OtlpExporter::add); none without one.
+    void setSpanSink(AttemptTracer::Sink sink) { m_tracer.setSink(std::move(sink)); }
     const EngineMetrics &metrics() const { return m_metrics; }
     const HistoryStore &history() const { return m_history; }
     CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
@@ -193,6 +195,7 @@ private:
     QHash<QString, Endpoint> m_endpoints;
     TaskBook m_book;
     EngineMetrics m_metrics;
+    AttemptTracer m_tracer;
     EngineJournal m_journal;
     RetryScheduler m_scheduler;
     QList<TrackedTask *> m_pendingChanged;
