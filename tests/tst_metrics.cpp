@@ -143,6 +143,7 @@ void TestMetrics::engineCountsWhatItDecides()
                                 failed(QStringLiteral("c"), QStringLiteral("sms.send"), 400),
                                 failed(QStringLiteral("d"), QStringLiteral("final.x"), 503)});
     QTRY_VERIFY(r->history->pendingWrites() == 0);
+    r->orch->metrics().pollAnswered(kEndpoint, Duration(30));
     const QByteArray text = r->orch->metrics().render(*r->orch);
     const auto has = [&text](const QByteArray &line) { return text.split('\n').contains(line); };
     QVERIFY2(has(R"(rebound_decisions_total{endpoint="http://metrics.test",type="sms.send",)"
@@ -161,6 +162,13 @@ void TestMetrics::engineCountsWhatItDecides()
     QVERIFY(has(R"(rebound_breaker_tier{endpoint="http://metrics.test",type="sms.send",)"
                 R"(tier="healthy"} 1)"));
     QVERIFY(has("rebound_metrics_label_overflow_total 0"));
+    // The two stops' cancels are written down; with no endpoint added they stay unanswered.
+    QVERIFY2(has("rebound_outbox_entries 2"), text.constData());
+    const QByteArray poll = "rebound_poll_seconds";
+    const QByteArray labels = "{endpoint=\"http://metrics.test\"";
+    QVERIFY(has(poll + "_bucket" + labels + ",le=\"0.025\"} 0"));
+    QVERIFY(has(poll + "_bucket" + labels + ",le=\"0.05\"} 1"));
+    QVERIFY(has(poll + "_count" + labels + "} 1"));
     // Each family is declared once.
     QCOMPARE(text.count("# TYPE rebound_decisions_total "), 1);
 }

@@ -84,7 +84,8 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_table->setColumnWidth(TaskTableModel::Attempt, fit(QStringLiteral("Attempt")));
     m_table->setColumnWidth(
         TaskTableModel::NextRetry,
-        fit(QStringLiteral("waiting: breaker for pdf.render open until 00:00:00")));
+        fit(QStringLiteral(
+            "waiting: pdf.render unhealthy (health score 0.00 ≥ 0.00) until 00:00:00")));
     m_table->setColumnWidth(TaskTableModel::Breaker, fit(QStringLiteral("forced open")));
     m_table->setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
     m_table->setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));

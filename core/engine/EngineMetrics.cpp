@@ -97,6 +97,17 @@ void EngineMetrics::historyWrite(Duration took, int writes)
     m_writeRows += quint64(writes);
 }
 
+void EngineMetrics::pollAnswered(const QString &endpoint, Duration elapsed)
+{
+    PollHistogram &h = m_polls[endpointLabel(endpoint)];
+    const double seconds = double(toMs(elapsed)) / 1000.0;
+    for (std::size_t i = 0; i < kPollBounds.size(); ++i)
+        if (seconds <= kPollBounds[i])
+            ++h.buckets[i];
+    ++h.count;
+    h.seconds += seconds;
+}
+
 QByteArray EngineMetrics::render(const Orchestrator &o) const
 {
     PrometheusText p;
@@ -182,6 +193,19 @@ QByteArray EngineMetrics::render(const Orchestrator &o) const
     QList<quint64> cumulative(m_writeBuckets.begin(), m_writeBuckets.end());
     p.histogram("rebound_history_write_seconds", {}, bounds, cumulative, m_writeCount,
                 m_writeSeconds);
+    p.family("rebound_poll_seconds", "histogram",
+             "Time from a task-list request to its answer (or failure), per endpoint.");
+    QStringList polled = m_polls.keys();
+    polled.sort();
+    const QList<double> pollBounds(kPollBounds.begin(), kPollBounds.end());
+    for (const QString &endpoint : std::as_const(polled)) {
+        const PollHistogram &h = m_polls[endpoint];
+        p.histogram("rebound_poll_seconds", {{QStringLiteral("endpoint"), endpoint}}, pollBounds,
+                    QList<quint64>(h.buckets.begin(), h.buckets.end()), h.count, h.seconds);
+    }
+    p.family("rebound_outbox_entries", "gauge",
+             "Actions written down and not yet answered (re-sent after a crash).");
+    p.sample("rebound_outbox_entries", {}, double(o.history().outbox().size()));
     if (m_spanCounts) {
         const SpanCounts c = m_spanCounts();
         p.family("rebound_spans_exported_total", "counter",

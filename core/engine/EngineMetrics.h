@@ -43,6 +43,8 @@ public:
     void breakerTransition(const QString &endpoint, const QString &type, BreakerHealth to);
     /// One history transaction: how long it took and how many writes were queued for it.
     void historyWrite(Duration took, int writes);
+    /// A poll of `endpoint`'s task list answered after `elapsed`.
+    void pollAnswered(const QString &endpoint, Duration elapsed);
 
     /// The exposition text: the counters above and the engine's gauges now.
     QByteArray render(const Orchestrator &o) const;
@@ -50,6 +52,9 @@ public:
     /// Histogram bounds of the history write latency, in seconds.
     static constexpr std::array<double, 8> kWriteBounds{0.001, 0.0025, 0.005, 0.01,
                                                         0.025, 0.05,   0.1,   0.5};
+    /// Histogram bounds of the poll latency, in seconds.
+    static constexpr std::array<double, 9> kPollBounds{0.005, 0.01, 0.025, 0.05, 0.1,
+                                                       0.25,  0.5,  1,     2.5};
 
 private:
     QString typeLabel(const QString &type);
@@ -69,6 +74,13 @@ private:
     double m_writeSeconds = 0;
     quint64 m_writeRows = 0;
     std::function<SpanCounts()> m_spanCounts;
+    struct PollHistogram
+    {
+        std::array<quint64, kPollBounds.size()> buckets{};
+        quint64 count = 0;
+        double seconds = 0;
+    };
+    QHash<QString, PollHistogram> m_polls; ///< by endpoint label
 };
 
 } // namespace rebound

@@ -117,6 +117,8 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
             });
     connect(e.poller, &EndpointPoller::statusChanged, this,
             [this, key](const EndpointStatus &s) { Q_EMIT endpointStatusChanged(key, s); });
+    connect(e.poller, &EndpointPoller::pageAnswered, this,
+            [this, key](Duration elapsed) { m_metrics.pollAnswered(key, elapsed); });
     m_endpoints.insert(key, e);
     // Requests written down before a crash go out first, unchanged.
     m_outbox.resume(

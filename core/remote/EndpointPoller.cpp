@@ -196,6 +196,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
 {
     if (!m_running)
         return;
+    Q_EMIT pageAnswered(r.elapsed);
     if (r.transport != TransportError::None || r.status >= 500 || r.status == 429 ||
         r.status == 401 || r.status == 403) {
         onFailure(r.describe());

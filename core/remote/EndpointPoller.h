@@ -3,8 +3,8 @@
 #include "AdaptiveTimeout.h"
 #include "BackoffSequence.h"
 #include "CircuitBreaker.h"
-#include "TaskTransport.h"
 #include "RemoteTask.h"
+#include "TaskTransport.h"
 #include "TimerSource.h"
 
 #include <QObject>
@@ -68,6 +68,8 @@ Q_SIGNALS:
     /// A batch of changed tasks; `snapshot` when it completes a full resync.
     void tasksChanged(const QList<rebound::RemoteTask> &tasks, bool snapshot);
     void statusChanged(const rebound::EndpointStatus &status);
+    /// A list request was answered (or failed) after `elapsed`.
+    void pageAnswered(rebound::Duration elapsed);
 
 private:
     void schedule(Duration after);
