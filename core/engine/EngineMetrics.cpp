@@ -28,28 +28,26 @@ PrometheusText::Labels labels(std::initializer_list<const char *> names, const Q
 }
 } // namespace
 
-QString EngineMetrics::typeLabel(const QString &type)
+QString EngineMetrics::capped(QSet<QString> &given, int cap, const QString &name)
 {
-    if (m_types.contains(type))
-        return type;
-    if (m_types.size() < m_maxTypes) {
-        m_types.insert(type, true);
-        return type;
+    if (given.contains(name))
+        return name;
+    if (given.size() < cap) {
+        given.insert(name);
+        return name;
     }
     ++m_collapsed;
     return kOther;
 }
 
+QString EngineMetrics::typeLabel(const QString &type)
+{
+    return capped(m_types, m_maxTypes, type);
+}
+
 QString EngineMetrics::endpointLabel(const QString &endpoint)
 {
-    if (m_endpoints.contains(endpoint))
-        return endpoint;
-    if (m_endpoints.size() < m_maxEndpoints) {
-        m_endpoints.insert(endpoint, true);
-        return endpoint;
-    }
-    ++m_collapsed;
-    return kOther;
+    return capped(m_endpoints, m_maxEndpoints, endpoint);
 }
 
 void EngineMetrics::decision(const QString &endpoint, const QString &type, const RetryDecision &d)

@@ -8,6 +8,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QSet>
 #include <QString>
 
 #include <array>
@@ -59,11 +60,13 @@ public:
 private:
     QString typeLabel(const QString &type);
     QString endpointLabel(const QString &endpoint);
+    /// `name` while fewer than `cap` names have their own label, else "other" (counted).
+    QString capped(QSet<QString> &given, int cap, const QString &name);
 
     int m_maxTypes;
     int m_maxEndpoints;
-    QHash<QString, bool> m_types, m_endpoints; ///< names given their own label so far
-    quint64 m_collapsed = 0;                   ///< samples counted under "other"
+    QSet<QString> m_types, m_endpoints; ///< names given their own label so far
+    quint64 m_collapsed = 0;            ///< samples counted under "other"
     // Keyed by the label values, in the order render() names them.
     QHash<QStringList, quint64> m_decisions;    ///< endpoint, type, outcome, cause
     QHash<QStringList, quint64> m_attempts;     ///< endpoint, type, outcome
