@@ -60,6 +60,13 @@ int main(int argc, char **argv)
          QStringLiteral("Keep tasks, attempts and idempotency keys in this journal file, so a "
                         "restarted service (even after kill -9) still knows them."),
          QStringLiteral("FILE")},
+        {QStringLiteral("watch-bookmark-ms"),
+         QStringLiteral("/v1/watch: send a bookmark (heartbeat) this often."), QStringLiteral("MS"),
+         QStringLiteral("5000")},
+        {QStringLiteral("watch-stall-ms"),
+         QStringLiteral("/v1/watch: close a connection whose reader has left over 1 MiB unread "
+                        "for this long."),
+         QStringLiteral("MS"), QStringLiteral("10000")},
     });
     p.process(app);
 
@@ -101,6 +108,16 @@ int main(int argc, char **argv)
             return 1;
         }
         opts.profile = *profile;
+    }
+    for (const auto &[name, out] :
+         {std::pair{QStringLiteral("watch-bookmark-ms"), &opts.watch.bookmarkMs},
+          std::pair{QStringLiteral("watch-stall-ms"), &opts.watch.stallMs}}) {
+        const qint64 v = p.value(name).toLongLong(&ok);
+        if (!ok || v < 10 || v > 3'600'000) {
+            err << "rebound-taskd: --" << name << ": must be a whole number from 10 to 3600000\n";
+            return 2;
+        }
+        *out = v;
     }
     const QString listen = p.value(QStringLiteral("listen"));
     const qsizetype colon = listen.lastIndexOf(u':');

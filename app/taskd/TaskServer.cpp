@@ -15,6 +15,7 @@
 #include <QScopeGuard>
 #include <QTcpSocket>
 #include <QTimer>
+#include <QWebSocket>
 #include <QUrlQuery>
 
 #include <algorithm>
@@ -61,6 +62,8 @@ const char *reasonPhrase(int status)
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
+    case 426:
+        return "Upgrade Required";
     case 428:
         return "Precondition Required";
     case 429:
@@ -127,7 +130,8 @@ QString routeLabel(const QString &path)
     static const QStringList fixed = {
         QStringLiteral("/v1/health"),    QStringLiteral("/v1/tasks"),
         QStringLiteral("/metrics"),      QStringLiteral("/openapi.yaml"),
-        QStringLiteral("/admin/faults"), QStringLiteral("/admin/profile")};
+        QStringLiteral("/admin/faults"), QStringLiteral("/admin/profile"),
+        QStringLiteral("/v1/watch")};
     if (fixed.contains(path))
         return path;
     static const QString prefix = QStringLiteral("/v1/tasks/");
@@ -167,7 +171,9 @@ QJsonObject Faults::toJson() const
                        {QStringLiteral("malformedRate"), malformedRate},
                        {QStringLiteral("malformedKind"), malformedKind},
                        {QStringLiteral("dripMs"), qint64(dripMs)},
-                       {QStringLiteral("actorRetriesPerSecond"), actorRetriesPerSecond}};
+                       {QStringLiteral("actorRetriesPerSecond"), actorRetriesPerSecond},
+                       {QStringLiteral("watchDropRate"), watchDropRate},
+                       {QStringLiteral("watchSilent"), watchSilent}};
 }
 
 Result<Faults> Faults::fromJson(const QJsonObject &o)
@@ -183,7 +189,8 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
         return true;
     };
     if (!rate("failRate", f.failRate) || !rate("resetRate", f.resetRate) ||
-        !rate("resetMidBodyRate", f.resetMidBodyRate) || !rate("malformedRate", f.malformedRate))
+        !rate("resetMidBodyRate", f.resetMidBodyRate) || !rate("malformedRate", f.malformedRate) ||
+        !rate("watchDropRate", f.watchDropRate))
         return Error{QStringLiteral("bad-request"),
                      QStringLiteral("rates must be numbers in [0, 1]")};
     f.failStatus = o.value(QStringLiteral("failStatus")).toInt(503);
@@ -197,6 +204,10 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
         return Error{QStringLiteral("bad-request"),
                      QStringLiteral("actorRetriesPerSecond must be a number in [0, 1000]")};
     f.actorRetriesPerSecond = actor.toDouble(0);
+    const QJsonValue silent = o.value(QStringLiteral("watchSilent"));
+    if (!silent.isUndefined() && !silent.isBool())
+        return Error{QStringLiteral("bad-request"), QStringLiteral("watchSilent must be a boolean")};
+    f.watchSilent = silent.toBool(false);
     f.malformedKind =
         o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));
     const QStringList kinds = {QStringLiteral("truncated"), QStringLiteral("html"),
@@ -218,6 +229,26 @@ TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &t
     // A per-process epoch makes cursors from an earlier run of the service expire (410).
     // It comes from the system generator, not the seed, so a restarted service never reuses ids.
     m_epoch = QByteArray::number(QRandomGenerator::system()->generate(), 16);
+    WatchHub::Feed feed;
+    feed.decode = [this](const QString &c, bool &expired) { return decodeCursor(c, expired); };
+    feed.cursor = [this](std::uint64_t seq) { return cursorFor(seq); };
+    feed.head = [this] { return m_seq; };
+    feed.horizon = [this] { return m_horizon; };
+    feed.changes = [this](std::uint64_t since, int limit, std::uint64_t &last, bool &more) {
+        QJsonArray tasks;
+        auto it = m_bySeq.upper_bound(since);
+        for (int n = 0; it != m_bySeq.end() && n < limit; ++it, ++n) {
+            tasks.append(TaskJson::toJson(m_tasks[it->second].task));
+            last = it->first;
+        }
+        more = it != m_bySeq.end();
+        return tasks;
+    };
+    m_watchHub = new WatchHub(m_options.watch, std::move(feed), this);
+    connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
+        while (std::unique_ptr<QWebSocket> ws = nextPendingWebSocketConnection())
+            m_watchHub->adopt(ws.release()); // the hub parents it
+    });
 }
 
 TaskServer::~TaskServer()
@@ -266,8 +297,15 @@ std::optional<std::uint64_t> TaskServer::decodeCursor(const QString &cursor, boo
     return seq;
 }
 
+void TaskServer::applyWatchFaults()
+{
+    m_watchHub->setDropRate(m_faults.watchDropRate, [this] { return m_rng.nextUnit(); });
+    m_watchHub->setSilent(m_faults.watchSilent);
+}
+
 void TaskServer::expireCursors()
 {
+    m_watchHub->changed(); // subscribers below the new horizon get a resync
     m_horizon = m_seq + 1;
     // Every task moves past the horizon so a full snapshot still sees all of them.
     for (auto it = m_tasks.begin(); it != m_tasks.end(); ++it) {
@@ -292,6 +330,7 @@ void TaskServer::touch(TaskRecord &r)
     r.task.updatedAtMs = m_clock.wallNowMs();
     if (m_journal)
         journal(journalRecord(r));
+    m_watchHub->changed();
 }
 
 QJsonObject TaskServer::journalRecord(const TaskRecord &r) const
@@ -564,9 +603,69 @@ TaskServer::Response TaskServer::taskResponse(const TaskRecord &rec, int status)
     return r;
 }
 
+bool TaskServer::authorized(const QHttpServerRequest &request) const
+{
+    if (m_options.noAuth)
+        return true;
+    const QByteArray auth = header(request, "Authorization");
+    const QByteArray expected = "Bearer " + m_options.token;
+    // Constant-time comparison: the token must not leak through timing.
+    bool same = auth.size() == expected.size();
+    unsigned char diff = 0;
+    for (qsizetype i = 0; same && i < auth.size(); ++i)
+        diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
+    return same && diff == 0;
+}
+
+TaskServer::Response TaskServer::unauthorized() const
+{
+    Response r = problem(401, "unauthorized", QStringLiteral("Missing or wrong bearer token"));
+    r.headers.append(Header{"WWW-Authenticate", "Bearer realm=\"rebound-taskd\""});
+    return r;
+}
+
+bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    // Qt 6.4 hands a WebSocket upgrade to its own server when this returns true; any other
+    // answer is written here, and missingHandler (which 6.4 calls next) stays silent.
+    const QString path = request.url().path();
+    const auto answer = [&](Response r) {
+        socket->setProperty("rebound.answered", true);
+        send(socket, path, true, std::move(r));
+        return false;
+    };
+    if (path != QLatin1String("/v1/watch"))
+        return answer(problem(404, "not-found", QStringLiteral("No such route"), path));
+    if (request.method() != QHttpServerRequest::Method::Get)
+        return answer(problem(405, "bad-request", QStringLiteral("Method not allowed")));
+    if (!authorized(request))
+        return answer(unauthorized());
+    if (m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
+        count(routeLabel(path), 0);
+        ++m_faultsInjected[QStringLiteral("reset")];
+        socket->setProperty("rebound.answered", true);
+        socket->abort();
+        return false;
+    }
+    if (m_faults.failRate > 0 && m_rng.nextUnit() < m_faults.failRate) {
+        ++m_faultsInjected[QStringLiteral("fail")];
+        return answer(problem(m_faults.failStatus,
+                              m_faults.failStatus == 429 ? "rate-limited" : "unavailable",
+                              QStringLiteral("Injected failure")));
+    }
+    if (m_watchHub->full())
+        return answer(problem(503, "unavailable", QStringLiteral("Too many watch connections"),
+                              QStringLiteral("at most %1 at once; poll GET /v1/tasks meanwhile")
+                                  .arg(m_options.watch.maxConnections)));
+    count(routeLabel(path), 101);
+    return true;
+}
+
 bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const QString path = request.url().path();
+    if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        return acceptUpgrade(request, socket);
     const bool close = header(request, "Connection").compare("close", Qt::CaseInsensitive) == 0;
     qsizetype headerBytes = 0;
     for (const auto &[k, v] : request.headers())
@@ -665,6 +764,8 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 
 void TaskServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    if (socket->property("rebound.answered").toBool())
+        return;
     send(socket, request.url().path(), false,
          problem(404, "not-found", QStringLiteral("No such route")));
 }
@@ -744,21 +845,9 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         path.startsWith(QLatin1String("/v1/")) || path.startsWith(QLatin1String("/admin/"));
     if (!isApi)
         return problem(404, "not-found", QStringLiteral("No such route"), path);
-    if (!m_options.noAuth) {
-        const QByteArray auth = header(request, "Authorization");
-        const QByteArray expected = "Bearer " + m_options.token;
-        // Constant-time comparison: the token must not leak through timing.
-        bool same = auth.size() == expected.size();
-        unsigned char diff = 0;
-        for (qsizetype i = 0; same && i < auth.size(); ++i)
-            diff |= static_cast<unsigned char>(auth[i] ^ expected[i]);
-        if (!same || diff != 0) {
-            applyFaults = false;
-            Response r =
-                problem(401, "unauthorized", QStringLiteral("Missing or wrong bearer token"));
-            r.headers.append(Header{"WWW-Authenticate", "Bearer realm=\"rebound-taskd\""});
-            return r;
-        }
+    if (!authorized(request)) {
+        applyFaults = false;
+        return unauthorized();
     }
     if (method == M::Post && routeLabel(path) != QLatin1String("unmatched")) {
         // Bodies are JSON; anything else is refused before it is read as JSON.
@@ -805,6 +894,16 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         Response r;
         r.body = compact(QJsonObject{{QStringLiteral("status"), QStringLiteral("ok")},
                                      {QStringLiteral("tasks"), taskCount()}});
+        return r;
+    }
+    if (path == QLatin1String("/v1/watch")) {
+        // Reached only without an Upgrade header (handleRequest takes upgrades first).
+        applyFaults = false;
+        Response r = problem(426, "upgrade-required",
+                             QStringLiteral("/v1/watch is a WebSocket"),
+                             QStringLiteral("send a WebSocket upgrade (Upgrade: websocket)"));
+        r.headers.append(Header{"Upgrade", "websocket"});
+        r.headers.append(Header{"Connection", "Upgrade"});
         return r;
     }
     if (path == QLatin1String("/v1/tasks")) {
@@ -1176,6 +1275,20 @@ QByteArray TaskServer::metricsText() const
     out += "# HELP rebound_taskd_tasks Tasks in the store.\n# TYPE rebound_taskd_tasks gauge\n"
            "rebound_taskd_tasks " +
            QByteArray::number(taskCount()) + '\n';
+    const WatchHub::Stats &w = m_watchHub->stats();
+    out += "# HELP rebound_taskd_watch_connections Open /v1/watch connections.\n"
+           "# TYPE rebound_taskd_watch_connections gauge\n"
+           "rebound_taskd_watch_connections " +
+           QByteArray::number(m_watchHub->connections()) + '\n';
+    out += "# HELP rebound_taskd_watch_messages_total Messages sent on /v1/watch.\n"
+           "# TYPE rebound_taskd_watch_messages_total counter\n"
+           "rebound_taskd_watch_messages_total " +
+           QByteArray::number(w.messages) + '\n';
+    out += "# HELP rebound_taskd_watch_closes_total /v1/watch connections ended, by cause.\n"
+           "# TYPE rebound_taskd_watch_closes_total counter\n";
+    for (const char *cause : {"client", "dropped", "protocol", "slow"})
+        out += QByteArray("rebound_taskd_watch_closes_total{cause=\"") + cause + "\"} " +
+               QByteArray::number(w.closes.value(QLatin1String(cause))) + '\n';
     return out;
 }
 

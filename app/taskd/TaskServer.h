@@ -6,6 +6,7 @@
 #include "SeededRandom.h"
 #include "TaskJournal.h"
 #include "TimerSource.h"
+#include "WatchHub.h"
 
 #include <QAbstractHttpServer>
 #include <QHash>
@@ -29,6 +30,7 @@ struct ServerOptions
     std::int64_t hangCapMs = 60'000; ///< a hanging attempt times out after this without a deadline
     qsizetype maxBodyBytes = 1024 * 1024;
     qsizetype maxHeaderBytes = 64 * 1024;
+    WatchOptions watch;
 };
 
 /// Runtime fault switches (`/admin/faults`) for chaos tests. They apply to /v1 routes except
@@ -48,6 +50,10 @@ struct Faults
     /// "Someone else": retries of failed tasks the service starts by itself, per second, as a
     /// second console or the service's own retry would (reason auto, no deadline).
     double actorRetriesPerSecond = 0;
+    /// /v1/watch: a changed message is replaced by a dropped connection with this probability.
+    double watchDropRate = 0;
+    /// /v1/watch: nothing is sent on watch connections, not even bookmarks (a stalled stream).
+    bool watchSilent = false;
 
     QJsonObject toJson() const;
     static Result<Faults> fromJson(const QJsonObject &o);
@@ -75,6 +81,7 @@ public:
     {
         m_faults = faults;
         applyActor();
+        applyWatchFaults();
     }
     void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
     /// Makes every cursor issued so far expire (the next delta query answers 410).
@@ -97,6 +104,7 @@ public:
     QList<RemoteAttempt> attempts(const QString &id) const;
     QStringList taskIds() const { return m_tasks.keys(); }
     QByteArray metricsText() const;
+    const WatchHub &watchHub() const { return *m_watchHub; }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -146,6 +154,12 @@ private:
                                         const QJsonObject &body, Response &r);
     void actorTick();
     void applyActor();
+    void applyWatchFaults();
+    /// An upgrade request: true hands the socket to the WebSocket server; false means it was
+    /// answered here (and missingHandler must not answer again).
+    bool acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
+    bool authorized(const QHttpServerRequest &request) const;
+    Response unauthorized() const;
     Response problem(int status, const char *type, const QString &title,
                      const QString &detail = {}) const;
     Response taskResponse(const TaskRecord &r, int status) const;
@@ -183,6 +197,7 @@ private:
     QTimer *m_generator = nullptr;
     QTimer *m_actor = nullptr;
     QStringList m_generatorTypes;
+    WatchHub *m_watchHub = nullptr;
 
     // Metrics.
     QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count

@@ -3,6 +3,7 @@
 #include "RetryAfter.h"
 #include "ThrottledUpload.h"
 #include "TraceContext.h"
+#include "WebSocketWatch.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -267,6 +268,13 @@ void EndpointClient::dispatch(Pending p)
         done(r);
         pump();
     });
+}
+
+std::unique_ptr<WatchChannel> EndpointClient::openWatch()
+{
+    if (!m_config.push)
+        return nullptr;
+    return std::make_unique<WebSocketWatch>(m_config);
 }
 
 } // namespace rebound

@@ -46,6 +46,7 @@ public:
                         const QList<QSslCertificate> &caCertificates) override;
     /// While a Retry-After is in force: when requests may flow again.
     std::optional<SteadyTime> pausedUntil() const override;
+    std::unique_ptr<WatchChannel> openWatch() override;
     int inFlight() const { return m_inFlight; }
     int queued() const { return static_cast<int>(m_queue.size()); }
 

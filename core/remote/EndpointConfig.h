@@ -18,6 +18,7 @@ struct EndpointConfig
     int maxInFlight = 8;       ///< bulkhead
     double ratePerSecond = 50; ///< token bucket for outbound requests
     double burst = 100;
+    bool push = true; ///< use `/v1/watch` when the service offers it (else delta polling only)
 
     /// Identity of the endpoint in task keys, history and idempotency keys.
     QString key() const { return baseUrl.adjusted(QUrl::StripTrailingSlash).toString(); }

@@ -3,6 +3,7 @@
 #include "JsonLog.h"
 #include "TaskApi.h"
 #include "TaskJson.h"
+#include "WatchProtocol.h"
 
 namespace rebound {
 
@@ -25,6 +26,16 @@ BackoffConfig endpointBackoff()
     b.initialDelayMs = 1000;
     b.multiplier = 2;
     b.maxDelayMs = 30'000;
+    b.jitter = JitterMode::Equal;
+    return b;
+}
+
+BackoffConfig pushBackoff()
+{
+    BackoffConfig b;
+    b.initialDelayMs = 1000;
+    b.multiplier = 2;
+    b.maxDelayMs = 300'000; // a service without push is asked again every 5 min at most
     b.jitter = JitterMode::Equal;
     return b;
 }
@@ -58,10 +69,20 @@ QString toText(EndpointStatus::State s)
     return {};
 }
 
+QString transportText(const EndpointStatus &s)
+{
+    if (s.push)
+        return QStringLiteral("live (push)");
+    const auto ms = s.pollInterval.count();
+    return ms % 1000 == 0 ? QStringLiteral("polling %1 s").arg(ms / 1000)
+                          : QStringLiteral("polling %1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
+}
+
 EndpointPoller::EndpointPoller(TaskTransport &transport, const Clock &clock, TimerSource &timers,
                                RandomSource &rng, QObject *parent)
     : QObject(parent), m_client(transport), m_clock(clock), m_timers(timers), m_rng(rng),
-      m_breaker(endpointBreaker(), clock), m_backoff(endpointBackoff()), m_timeout(requestTimeout())
+      m_breaker(endpointBreaker(), clock), m_backoff(endpointBackoff()), m_timeout(requestTimeout()),
+      m_pushBackoff(pushBackoff())
 {}
 
 EndpointPoller::~EndpointPoller()
@@ -78,6 +99,10 @@ void EndpointPoller::setIntervals(Duration fast, Duration slow)
 
 void EndpointPoller::start()
 {
+    dropPush();
+    m_pushBackoff.reset(pushBackoff());
+    m_pushOffered = true;
+    m_morePending = false;
     m_running = true;
     m_snapshotting = true;
     m_cursor.clear();
@@ -89,6 +114,7 @@ void EndpointPoller::start()
 void EndpointPoller::stop()
 {
     m_running = false;
+    dropPush();
     if (m_timer) {
         m_timers.cancel(m_timer);
         m_timer = 0;
@@ -97,6 +123,9 @@ void EndpointPoller::stop()
 
 void EndpointPoller::poke()
 {
+    // A live subscription hears of every change by itself.
+    if (m_push == Push::Subscribing || m_push == Push::Live)
+        return;
     m_interval = m_fast;
     if (m_inFlight) {
         m_pokeWhileInFlight = true;
@@ -108,6 +137,9 @@ void EndpointPoller::poke()
 
 void EndpointPoller::reconnect()
 {
+    dropPush();
+    m_pushBackoff.reset(pushBackoff());
+    m_pushOffered = true;
     m_breaker.reset();
     m_backoff.reset(endpointBackoff());
     m_interval = m_fast;
@@ -120,7 +152,8 @@ void EndpointPoller::reconnect()
 
 void EndpointPoller::schedule(Duration after)
 {
-    if (!m_running)
+    // While push carries the changes nothing is polled.
+    if (!m_running || m_push == Push::Subscribing || m_push == Push::Live)
         return;
     if (m_timer)
         m_timers.cancel(m_timer);
@@ -209,6 +242,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
                        {{QStringLiteral("endpoint"), m_client.endpointKey()}});
         m_breaker.record(CallOutcome::Success, r.elapsed);
         m_snapshotting = true;
+        m_morePending = false;
         m_snapshot.clear();
         m_cursor.clear();
         m_etag.clear();
@@ -222,7 +256,8 @@ void EndpointPoller::onPage(const ApiResponse &r)
         m_status.lastSyncWallMs = m_clock.wallNowMs();
         m_status.lastCompleteAt = m_clock.steadyNow();
         setState(EndpointStatus::State::Connected, std::nullopt);
-        schedule(m_interval);
+        if (!afterComplete())
+            schedule(m_interval);
         return;
     }
     if (r.status != 200) {
@@ -252,6 +287,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
     } else {
         m_cursorsThisRun.clear();
     }
+    m_morePending = page->more;
     m_breaker.record(CallOutcome::Success, r.elapsed);
     // Only a complete answer proves the endpoint well again: a first page followed by a broken
     // second one must not restart the backoff every time.
@@ -273,7 +309,8 @@ void EndpointPoller::onPage(const ApiResponse &r)
         setState(EndpointStatus::State::Connected, std::nullopt);
         Q_EMIT tasksChanged(all, true);
         m_status.lastCompleteAt = m_clock.steadyNow();
-        schedule(m_interval);
+        if (!afterComplete())
+            schedule(m_interval);
         return;
     }
     if (!page->tasks.isEmpty()) {
@@ -285,7 +322,205 @@ void EndpointPoller::onPage(const ApiResponse &r)
     if (!page->more)
         m_status.lastCompleteAt = m_clock.steadyNow();
     setState(EndpointStatus::State::Connected, std::nullopt);
-    schedule(page->more ? Duration(0) : m_interval);
+    if (page->more || !afterComplete())
+        schedule(page->more ? Duration(0) : m_interval);
+}
+
+bool EndpointPoller::afterComplete()
+{
+    if (!m_running || !canHandOver())
+        return false;
+    if (m_push == Push::Opened) {
+        subscribe();
+        return true;
+    }
+    if (m_push == Push::Off && m_pushTimer == 0)
+        tryPush();
+    return false;
+}
+
+void EndpointPoller::tryPush()
+{
+    if (!m_pushOffered || m_push != Push::Off)
+        return;
+    m_watch = m_client.openWatch();
+    if (!m_watch) {
+        m_pushOffered = false;
+        return;
+    }
+    m_push = Push::Opening;
+    const int generation = ++m_pushGeneration;
+    WatchChannel::Handlers h;
+    h.opened = [this, generation] {
+        if (generation != m_pushGeneration)
+            return;
+        m_push = Push::Opened;
+        if (canHandOver() && m_status.state == EndpointStatus::State::Connected) {
+            subscribe();
+            return;
+        }
+        if (m_heartbeatTimer) {
+            m_timers.cancel(m_heartbeatTimer);
+            m_heartbeatTimer = 0;
+        }
+        // else: the poll in flight (or the pages still to fetch) finish first; afterComplete()
+        // subscribes from the cursor they end with.
+    };
+    h.message = [this, generation](const QByteArray &m) {
+        if (generation == m_pushGeneration)
+            onPushMessage(m);
+    };
+    h.closed = [this, generation](const QString &why) {
+        if (generation == m_pushGeneration)
+            pushFailed(why);
+    };
+    // Refused, unreachable or silent: the upgrade has as long as a first bookmark to finish.
+    armHeartbeat(kFirstBookmarkWait);
+    m_watch->open(std::move(h));
+}
+
+void EndpointPoller::subscribe()
+{
+    if (m_timer) {
+        m_timers.cancel(m_timer);
+        m_timer = 0;
+    }
+    m_push = Push::Subscribing;
+    m_watch->send(WatchProtocol::subscribe(m_cursor));
+    armHeartbeat(kFirstBookmarkWait);
+}
+
+void EndpointPoller::armHeartbeat(Duration within)
+{
+    if (m_heartbeatTimer)
+        m_timers.cancel(m_heartbeatTimer);
+    m_heartbeatTimer = m_timers.schedule(m_clock.steadyNow() + within, [this, within] {
+        m_heartbeatTimer = 0;
+        pushFailed(m_push == Push::Live
+                       ? QStringLiteral("no bookmark for %1 ms").arg(within.count())
+                       : QStringLiteral("no answer to the upgrade or subscribe in %1 ms")
+                             .arg(within.count()));
+    });
+}
+
+void EndpointPoller::goLive()
+{
+    if (m_push == Push::Live)
+        return;
+    m_push = Push::Live;
+    m_liveSince = m_clock.steadyNow();
+    m_status.push = true;
+    m_status.pushError.clear();
+    m_status.pushRetryAt.reset();
+    JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("transport"),
+                   {{QStringLiteral("endpoint"), m_client.endpointKey()},
+                    {QStringLiteral("transport"), transportText(m_status)}});
+}
+
+void EndpointPoller::onPushMessage(const QByteArray &message)
+{
+    if (!m_running || (m_push != Push::Subscribing && m_push != Push::Live)) {
+        // Before a subscribe the service has nothing to say.
+        pushFailed(QStringLiteral("message before subscribing"));
+        return;
+    }
+    auto event = WatchProtocol::decodeEvent(message);
+    if (!event) {
+        pushFailed(QStringLiteral("malformed message: ") + event.error().message);
+        return;
+    }
+    using Kind = WatchProtocol::Event::Kind;
+    if (event->kind == Kind::Resync) {
+        // As after a 410: a full snapshot by paging, then subscribe again from its cursor.
+        JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("resync"),
+                       {{QStringLiteral("endpoint"), m_client.endpointKey()},
+                        {QStringLiteral("via"), QStringLiteral("push")}});
+        dropPush();
+        m_status.push = false;
+        m_snapshotting = true;
+        m_morePending = false;
+        m_snapshot.clear();
+        m_cursor.clear();
+        m_etag.clear();
+        m_interval = m_fast;
+        setState(EndpointStatus::State::Connected, std::nullopt);
+        schedule(Duration(0));
+        return;
+    }
+    goLive();
+    const SteadyTime now = m_clock.steadyNow();
+    if (event->kind == Kind::Bookmark) {
+        m_heartbeat = Duration(event->intervalMs);
+        armHeartbeat(m_heartbeat * 2 + kHeartbeatGrace);
+    } else if (!event->tasks.isEmpty()) {
+        Q_EMIT tasksChanged(event->tasks, false);
+        if (!m_running || m_push != Push::Live)
+            return; // a slot stopped us
+    }
+    m_cursor = event->cursor;
+    m_etag.clear(); // an ETag belongs to the poll that got it, not to this cursor
+    m_status.lastSyncWallMs = m_clock.wallNowMs();
+    m_status.lastCompleteAt = now;
+    setState(EndpointStatus::State::Connected, std::nullopt);
+}
+
+void EndpointPoller::pushFailed(const QString &why)
+{
+    const SteadyTime now = m_clock.steadyNow();
+    // A subscription that carried changes for a while proves push works: start the backoff
+    // over, so one dropped connection is retried after a second, not after the last delay.
+    if (m_liveSince && now - *m_liveSince >= std::max(Duration(30'000), m_heartbeat * 4))
+        m_pushBackoff.reset(pushBackoff());
+    const bool wasLive = m_push == Push::Subscribing || m_push == Push::Live;
+    dropPush();
+    const Duration wait(static_cast<std::int64_t>(m_pushBackoff.next(m_rng).delayMs));
+    m_status.push = false;
+    m_status.pushError = why;
+    m_status.pushRetryAt = now + wait;
+    m_pushTimer = m_timers.schedule(now + wait, [this] {
+        m_pushTimer = 0;
+        if (m_running && m_status.state == EndpointStatus::State::Connected && canHandOver())
+            tryPush();
+        // else: the next complete poll answer tries (afterComplete()).
+    });
+    JsonLog::event(lcClient, QtWarningMsg, QStringLiteral("transport"),
+                   {{QStringLiteral("endpoint"), m_client.endpointKey()},
+                    {QStringLiteral("transport"), QStringLiteral("polling")},
+                    {QStringLiteral("cause"), why},
+                    {QStringLiteral("push_retry_ms"), qint64(wait.count())}});
+    if (!m_running)
+        return;
+    if (wasLive) {
+        // Poll from the cursor of the last message applied, at once: whatever changed since
+        // arrives now, and a change both sides carry is applied once (versions only grow).
+        m_interval = m_fast;
+        setState(m_status.state, m_status.nextTryAt, m_status.lastError);
+        schedule(Duration(0));
+    } else {
+        Q_EMIT statusChanged(m_status);
+    }
+}
+
+void EndpointPoller::dropPush()
+{
+    ++m_pushGeneration;
+    m_push = Push::Off;
+    m_liveSince.reset();
+    if (m_heartbeatTimer) {
+        m_timers.cancel(m_heartbeatTimer);
+        m_heartbeatTimer = 0;
+    }
+    if (m_pushTimer) {
+        m_timers.cancel(m_pushTimer);
+        m_pushTimer = 0;
+    }
+    if (m_watch) {
+        m_pushBytes += m_watch->bytesReceived();
+        // Not now: this may run inside one of the channel's own handlers.
+        QMetaObject::invokeMethod(
+            this, [channel = std::shared_ptr<WatchChannel>(std::move(m_watch))] {},
+            Qt::QueuedConnection);
+    }
 }
 
 } // namespace rebound

@@ -10,6 +10,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <memory>
+
 namespace rebound {
 
 /// What the UI shows per endpoint: connected, backing off (next try at), breaker open (until).
@@ -31,7 +33,16 @@ struct EndpointStatus
     /// When the last complete answer arrived (steady clock). While tasksChanged runs it is
     /// still the previous one: whatever that batch shows as begun began after this moment.
     std::optional<SteadyTime> lastCompleteAt;
+    /// Changes arrive over `/v1/watch` (a live push subscription); else by delta polling.
+    bool push = false;
+    /// Why push is not live (empty while it is, or before it was first tried).
+    QString pushError;
+    /// While push is down: when it is tried again.
+    std::optional<SteadyTime> pushRetryAt;
 };
+
+/// "live (push)" or "polling 2 s": the transport that carries changes right now.
+QString transportText(const EndpointStatus &s);
 
 QString toText(EndpointStatus::State s);
 
@@ -39,6 +50,14 @@ QString toText(EndpointStatus::State s);
 /// delta polls with the cursor and ETag (304 when nothing changed), a full resync on 410.
 /// The interval adapts: 500 ms, doubling while nothing changes up to 5 s, back to fast on
 /// any change or poke(). Failures feed the endpoint's own breaker and backoff.
+///
+/// Push: after a complete answer, when the transport offers `/v1/watch`, it subscribes from
+/// the cursor it holds and stops polling while the subscription is live. Any failure (refused
+/// upgrade, close, a malformed message, a bookmark missing for 2 intervals + 1 s) drops back
+/// to delta polling from the cursor of the last message applied, at once, and push is tried
+/// again with backoff (1 s doubling to 5 min; reset after a subscription that lasted). Both
+/// transports move one cursor in commit order, and the engine applies a task only when its
+/// version is newer, so a switch neither loses nor doubles a change.
 class EndpointPoller final : public QObject
 {
     Q_OBJECT
@@ -62,6 +81,13 @@ public:
     /// Requests and bytes received so far (for the delta-vs-relist benchmark).
     std::int64_t requests() const { return m_requests; }
     std::int64_t bytesReceived() const { return m_bytes; }
+    /// Payload bytes received over push so far.
+    std::int64_t pushBytesReceived() const
+    {
+        return m_pushBytes + (m_watch ? m_watch->bytesReceived() : 0);
+    }
+    static constexpr Duration kFirstBookmarkWait{10'000};
+    static constexpr Duration kHeartbeatGrace{1000};
     void setIntervals(Duration fast, Duration slow);
 
 Q_SIGNALS:
@@ -79,6 +105,27 @@ private:
     void onFailure(const QString &why, bool misbehaving = false);
     void setState(EndpointStatus::State s, std::optional<SteadyTime> next,
                   const QString &error = {});
+    /// After a complete answer: hands over to push when it is ready (true: do not poll).
+    bool afterComplete();
+    void tryPush();
+    void subscribe();
+    void onPushMessage(const QByteArray &message);
+    void goLive();
+    /// Push failed: poll from the same cursor now, try push again after a backoff.
+    void pushFailed(const QString &why);
+    /// Closes the push channel (if any) without a verdict; its handlers fall silent.
+    void dropPush();
+    void armHeartbeat(Duration within);
+    bool canHandOver() const { return !m_inFlight && !m_snapshotting && !m_morePending; }
+
+    enum class Push
+    {
+        Off,         ///< no channel
+        Opening,     ///< upgrade requested; polling goes on
+        Opened,      ///< upgraded; waits for a complete poll answer to hand over
+        Subscribing, ///< subscribed from m_cursor; polling stopped; nothing heard yet
+        Live         ///< events and bookmarks arrive
+    };
 
     TaskTransport &m_client;
     const Clock &m_clock;
@@ -103,8 +150,20 @@ private:
     QString m_requestedCursor; ///< the `since` of the page in flight
     QSet<QString>
         m_cursorsThisRun; ///< cursors of consecutive `more` pages: one coming back is a loop
+    bool m_morePending = false; ///< the last page said `more`
     std::int64_t m_requests = 0;
     std::int64_t m_bytes = 0;
+    // Push state.
+    std::unique_ptr<WatchChannel> m_watch;
+    Push m_push = Push::Off;
+    bool m_pushOffered = true; ///< false once the transport said it has no push
+    int m_pushGeneration = 0;  ///< handlers of a dropped channel compare and fall silent
+    BackoffSequence m_pushBackoff;
+    TimerId m_pushTimer = 0;
+    TimerId m_heartbeatTimer = 0;
+    std::optional<SteadyTime> m_liveSince;
+    Duration m_heartbeat{0};
+    std::int64_t m_pushBytes = 0;
 };
 
 } // namespace rebound

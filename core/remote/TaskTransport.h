@@ -2,6 +2,7 @@
 
 #include "ApiResponse.h"
 #include "Time.h"
+#include "WatchChannel.h"
 
 #include <QByteArray>
 #include <QList>
@@ -38,6 +39,9 @@ public:
                                 const QList<QSslCertificate> &caCertificates) = 0;
     /// While a server's Retry-After is in force: when requests may flow again.
     virtual std::optional<SteadyTime> pausedUntil() const = 0;
+    /// A new, unopened push channel to the endpoint's `/v1/watch`; none when this transport
+    /// has no push (then the poller only polls).
+    virtual std::unique_ptr<WatchChannel> openWatch() { return nullptr; }
 };
 
 /// Makes the transport of an endpoint (the engine owns what it returns).
