@@ -9,6 +9,8 @@
 //   - the breaker as the policy says: it opens only with enough calls at or above a threshold;
 //   - for every task, the attempts in the console's history equal the attempts on the server
 //     (same numbers, reasons and outcomes; none lost, none doubled).
+// The HTTP fault rows run with delta polling only (the faults spoil list answers); the "push:"
+// rows watch over /v1/watch while its stream breaks, and push must be live again at the end.
 #include "OrchestratorFixture.h"
 #include "Rfc3339.h"
 #include "SeededRandom.h"
@@ -108,8 +110,9 @@ void TestChaos::scenario_data()
 {
     QTest::addColumn<Kind>("kind");
     QTest::addColumn<QJsonObject>("faults");
-    const auto faults = [](const char *name, QJsonObject f) {
-        QTest::newRow(name) << Kind::Faults << f;
+    QTest::addColumn<bool>("push");
+    const auto faults = [](const char *name, QJsonObject f, bool push = false) {
+        QTest::newRow(name) << Kind::Faults << f << push;
     };
     faults("503 + Retry-After on half the calls",
            {{QStringLiteral("failRate"), 0.5},
@@ -128,18 +131,33 @@ void TestChaos::scenario_data()
     faults("body larger than the cap",
            {{QStringLiteral("malformedRate"), 1.0},
             {QStringLiteral("malformedKind"), QStringLiteral("oversized")}});
-    QTest::newRow("service killed and restarted 4 times") << Kind::KillRestart << QJsonObject{};
-    QTest::newRow("wall clock jumps +1 h, then -2 h") << Kind::WallJump << QJsonObject{};
+    QTest::newRow("service killed and restarted 4 times")
+        << Kind::KillRestart << QJsonObject{} << false;
+    QTest::newRow("wall clock jumps +1 h, then -2 h") << Kind::WallJump << QJsonObject{} << false;
+    faults("push: a third of the change messages cut the connection",
+           {{QStringLiteral("watchDropRate"), 0.3}}, true);
+    faults("push: the stream falls silent (no bookmarks)", {{QStringLiteral("watchSilent"), true}},
+           true);
+    faults("push: stream cut, then upgrades and actions refused (503) or reset",
+           {{QStringLiteral("watchDropRate"), 0.5},
+            {QStringLiteral("failRate"), 0.5},
+            {QStringLiteral("resetRate"), 0.3}},
+           true);
+    QTest::newRow("push: service killed and restarted 4 times")
+        << Kind::KillRestart << QJsonObject{} << true;
 }
 
 void TestChaos::scenario()
 {
     QFETCH(Kind, kind);
     QFETCH(QJsonObject, faults);
+    QFETCH(bool, push);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
+    // Bookmarks every 300 ms: a silent stream is noticed in 2 x 300 + 1000 ms.
     const QStringList journal = {QStringLiteral("--state"),
-                                 dir.filePath(QStringLiteral("taskd.jsonl"))};
+                                 dir.filePath(QStringLiteral("taskd.jsonl")),
+                                 QStringLiteral("--watch-bookmark-ms"), QStringLiteral("300")};
     auto taskd = std::make_unique<TaskdProcess>(journal);
     QVERIFY2(taskd->start(0, kProfile), qPrintable(taskd->error));
     const quint16 port = taskd->port;
@@ -156,6 +174,7 @@ void TestChaos::scenario()
                 .toUtf8()),
         dir.path(), QStringLiteral("chaos"));
     c.endpoint.maxBodyBytes = 4 * 1024 * 1024;
+    c.endpoint.push = push;
     QSignalSpy transitions(c.orchestrator.get(), &Orchestrator::breakerTransition);
     StallWatch stalls;
     c.start();
@@ -176,7 +195,10 @@ void TestChaos::scenario()
         taskd->setFaults(faults);
         QTest::qWait(kFaultWindowMs);
         taskd->setFaults(QJsonObject{});
-        injected = taskd->metricSum("rebound_taskd_faults_injected_total{");
+        injected = taskd->metricSum("rebound_taskd_faults_injected_total{") +
+                   taskd->metric("rebound_taskd_watch_closes_total{cause=\"dropped\"}");
+        if (push) // a silent stream is seen only by the console
+            injected += c.orchestrator->poller(c.endpoint.key())->pushFailures();
         QVERIFY(injected > 0); // the console did run into the fault
         break;
     case Kind::KillRestart:
@@ -213,6 +235,11 @@ void TestChaos::scenario()
     }
     QTRY_COMPARE_WITH_TIMEOUT(c.orchestrator->poller(c.endpoint.key())->status().state,
                               EndpointStatus::State::Connected, 30'000);
+    if (push) {
+        // Fell back at least once, and is back on push (after its backoff).
+        QVERIFY(c.orchestrator->poller(c.endpoint.key())->pushFailures() > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(c.orchestrator->poller(c.endpoint.key())->status().push, 60'000);
+    }
 
     // The history catches up with the server.
     QHash<QString, QJsonArray> server;

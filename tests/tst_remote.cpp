@@ -43,6 +43,7 @@ struct Direct
     {
         EndpointConfig cfg;
         cfg.baseUrl = QUrl(url);
+        cfg.push = false; // these tests are about polling; tst_watch covers push
         cfg.token = "test-token-123";
         cfg.maxBodyBytes = maxBodyBytes;
         client = std::make_unique<EndpointClient>(cfg, clock, rng);

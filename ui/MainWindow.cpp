@@ -736,13 +736,25 @@ void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus 
             std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_engine.clock.steadyNow()) / 1000);
         text += tr(", next try in %1 s").arg(s);
     }
-    text += tr(" · poll %1 ms").arg(status.pollInterval.count());
+    // Which transport carries the changes: "live (push)" or "polling 2 s".
+    text += QStringLiteral(" · ") + transportText(status);
     if (status.lastSyncWallMs)
         text += tr(" · synced %1")
                     .arg(QDateTime::fromMSecsSinceEpoch(status.lastSyncWallMs)
                              .toString(QStringLiteral("HH:mm:ss")));
     label->setText(text);
-    label->setToolTip(status.lastError);
+    QStringList tip;
+    if (!status.lastError.isEmpty())
+        tip << status.lastError;
+    if (!status.push && !status.pushError.isEmpty()) {
+        QString why = tr("Push (/v1/watch) is down: %1").arg(status.pushError);
+        if (status.pushRetryAt)
+            why += tr("; tried again in %1 s")
+                       .arg(std::max<std::int64_t>(
+                           0, toMs(*status.pushRetryAt - m_engine.clock.steadyNow()) / 1000));
+        tip << why;
+    }
+    label->setToolTip(tip.join(u'\n'));
 }
 
 void MainWindow::showNotice(const QString &text, const QString &endpoint, const QString &id)

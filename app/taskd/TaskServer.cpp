@@ -872,6 +872,7 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
                                f ? QStringLiteral("body must be an object") : f.error().message);
             m_faults = *f;
             applyActor();
+            applyWatchFaults();
             if (doc.object().value(QStringLiteral("expireCursors")).toBool())
                 expireCursors();
         }

@@ -245,7 +245,8 @@ void Orchestrator::flush()
     });
 }
 
-void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool)
+void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool,
+                           bool reread)
 {
     const auto ep = m_endpoints.find(endpoint);
     // Attempts this batch shows as begun began after the endpoint's previous complete answer.
@@ -254,6 +255,11 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
     for (const RemoteTask &remote : tasks) {
         bool added = false;
         TrackedTask *t = &m_book.obtain(endpoint, remote, added);
+        // Idempotent by (id, version): a copy already seen — push and a poll both carrying a
+        // change, a replay after reconnecting, a resync's snapshot — changes nothing. Only the
+        // answer to an action and a re-read after a refusal look at the same version again.
+        if (!added && !reread && remote.version == t->remote.version)
+            continue;
         if (added) {
             // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
@@ -420,8 +426,10 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
         auto task = TaskJson::decodeTask(r.body);
         if (done)
             done({});
+        // Looked at even when push showed this version first: while the action was in flight
+        // the engine held its decisions back.
         if (task && t)
-            onTasks(e.endpoint, {*task}, false);
+            onTasks(e.endpoint, {*task}, false, true);
         if (auto *p = poller(e.endpoint))
             p->poke();
         return;
@@ -453,7 +461,7 @@ void Orchestrator::onReread(const QString &endpoint, const RemoteTask &task)
             !m_scheduler.dueOf(key))
             t->decidedAttempt = task.attempt - 1;
     }
-    onTasks(endpoint, {task}, false);
+    onTasks(endpoint, {task}, false, true);
 }
 
 bool Orchestrator::refused(const QString &why, const Done &done)

@@ -159,7 +159,8 @@ private:
         QHash<QString, QPair<int, std::int64_t>> requeues; ///< operator requeues in the history
     };
 
-    void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot);
+    void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot,
+                 bool reread = false);
     void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
     void startAttempt(TrackedTask &t, AttemptReason reason, Done done);

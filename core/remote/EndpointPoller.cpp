@@ -102,6 +102,7 @@ void EndpointPoller::start()
     dropPush();
     m_pushBackoff.reset(pushBackoff());
     m_pushOffered = true;
+    m_pushFailures = 0;
     m_morePending = false;
     m_running = true;
     m_snapshotting = true;
@@ -472,6 +473,7 @@ void EndpointPoller::pushFailed(const QString &why)
     if (m_liveSince && now - *m_liveSince >= std::max(Duration(30'000), m_heartbeat * 4))
         m_pushBackoff.reset(pushBackoff());
     const bool wasLive = m_push == Push::Subscribing || m_push == Push::Live;
+    ++m_pushFailures;
     dropPush();
     const Duration wait(static_cast<std::int64_t>(m_pushBackoff.next(m_rng).delayMs));
     m_status.push = false;

@@ -86,6 +86,8 @@ public:
     {
         return m_pushBytes + (m_watch ? m_watch->bytesReceived() : 0);
     }
+    /// Times push fell back to polling (or failed to start) since start().
+    int pushFailures() const { return m_pushFailures; }
     static constexpr Duration kFirstBookmarkWait{10'000};
     static constexpr Duration kHeartbeatGrace{1000};
     void setIntervals(Duration fast, Duration slow);
@@ -164,6 +166,7 @@ private:
     std::optional<SteadyTime> m_liveSince;
     Duration m_heartbeat{0};
     std::int64_t m_pushBytes = 0;
+    int m_pushFailures = 0;
 };
 
 } // namespace rebound
