@@ -9,6 +9,7 @@
 // The tools are pinned in tests/conformance/package.json; ./dev.sh installs them.
 #include "ProcessRun.h"
 #include "TaskdProcess.h"
+#include "WatchProtocol.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
@@ -127,6 +128,8 @@ private Q_SLOTS:
     void dynamicMockIsAccepted();
     void metricsPassPromtool();
     void watchMetricsPassPromtool();
+    void watchUpgradeAnswerIsDeclared_data();
+    void watchUpgradeAnswerIsDeclared();
 
 private:
     QString failedTask();
@@ -275,6 +278,7 @@ void TestConformance::provokedAnswersAreDeclared_data()
     row("body over the cap", 413, false);
     row("nothing changed (weak ETag)", 304, false);
     row("expired cursor", 410, false);
+    row("watch without an upgrade", 426, true); // the required Upgrade header is left out
 }
 
 void TestConformance::provokedAnswersAreDeclared()
@@ -302,6 +306,8 @@ void TestConformance::provokedAnswersAreDeclared()
         r = viaPrism("GET", attemptsPath(failedTask()), {}, {});
     } else if (scenario == QLatin1String("no token")) {
         r = viaPrism("GET", QStringLiteral("/v1/tasks"), {}, {}, false);
+    } else if (scenario == QLatin1String("watch without an upgrade")) {
+        r = viaPrism("GET", QStringLiteral("/v1/watch"), {}, {}); // (Prism drops hop-by-hop Upgrade)
     } else if (scenario == QLatin1String("unknown task")) {
         r = viaPrism("GET", QStringLiteral("/v1/tasks/no-such-task"), {}, {});
     } else if (scenario == QLatin1String("attempts of an unknown task")) {
@@ -551,6 +557,74 @@ void TestConformance::watchMetricsPassPromtool()
           qint64(metrics.count('\n')));
     QVERIFY2(check.code == 0, qPrintable(check.out + check.err));
     QVERIFY2((check.out + check.err).trimmed().isEmpty(), qPrintable(check.out + check.err));
+}
+
+void TestConformance::watchUpgradeAnswerIsDeclared_data()
+{
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<int>("status");
+    QTest::newRow("upgraded") << kToken << 101;
+    QTest::newRow("wrong token") << QByteArray("wrong") << 401;
+}
+
+void TestConformance::watchUpgradeAnswerIsDeclared()
+{
+    // Prism proxies no WebSocket, so the upgrade is checked here, against taskd directly: the
+    // status is one the spec declares for /v1/watch, and a 101 is a correct RFC 6455 handshake
+    // whose first message is the bookmark the spec promises.
+    QFETCH(QByteArray, token);
+    QFETCH(int, status);
+    QFile specFile(QStringLiteral(REBOUND_SPEC));
+    QVERIFY(specFile.open(QIODevice::ReadOnly));
+    const QByteArray spec = specFile.readAll();
+    const qsizetype from = spec.indexOf("\n  /v1/watch:\n");
+    QVERIFY(from > 0);
+    const qsizetype to = spec.indexOf("\n  /", from + 5);
+    const QByteArray block = spec.mid(from, to - from);
+    QVERIFY2(block.contains("        \"" + QByteArray::number(status) + "\":"),
+             "status not declared for /v1/watch");
+
+    QTcpSocket s;
+    s.connectToHost(QStringLiteral("127.0.0.1"), m_taskd->port);
+    QVERIFY(s.waitForConnected(5000));
+    s.write("GET /v1/watch HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " +
+            token + "\r\n\r\n");
+    QByteArray in;
+    while (!in.contains("\r\n\r\n") && s.waitForReadyRead(5000))
+        in += s.readAll();
+    QVERIFY2(in.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '), in.constData());
+    if (status != 101) {
+        QVERIFY(in.contains("application/problem+json"));
+        return;
+    }
+    // The accept value of RFC 6455's own example key.
+    QVERIFY2(in.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), in.constData());
+    QVERIFY(in.toLower().contains("upgrade: websocket"));
+    const QByteArray sub = rebound::WatchProtocol::subscribe(QString());
+    QByteArray frame("\x81", 1);
+    frame += char(0x80 | sub.size());
+    frame += QByteArray(4, '\0'); // a zero mask: the payload goes as it is
+    frame += sub;
+    s.write(frame);
+    in = in.mid(in.indexOf("\r\n\r\n") + 4);
+    while (in.size() < 2 && s.waitForReadyRead(5000))
+        in += s.readAll();
+    QVERIFY(in.size() >= 2);
+    QCOMPARE(quint8(in[0]), quint8(0x81)); // one unmasked text frame
+    qsizetype len = quint8(in[1]) & 0x7f, head = 2;
+    if (len == 126) {
+        while (in.size() < 4 && s.waitForReadyRead(5000))
+            in += s.readAll();
+        len = (quint8(in[2]) << 8) | quint8(in[3]);
+        head = 4;
+    }
+    while (in.size() < head + len && s.waitForReadyRead(5000))
+        in += s.readAll();
+    const auto first = rebound::WatchProtocol::decodeEvent(in.mid(head, len));
+    QVERIFY2(first, qPrintable(first ? QString() : first.error().message));
+    QCOMPARE(first->kind, rebound::WatchProtocol::Event::Kind::Bookmark);
 }
 
 QTEST_GUILESS_MAIN(TestConformance)
