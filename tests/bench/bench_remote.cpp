@@ -3,6 +3,8 @@
 //  2. history inserts, batched in WAL mode, vs plain prepared INSERTs into a bare table
 //  3. CSV export of 1 000 000 rows vs the sqlite3 shell's -csv export of the same rows
 //  4. 100 000 scheduled retries: one TimerQueue vs one QTimer per task (CPU and memory)
+//  5. push over /v1/watch vs delta polling vs re-listing, 10 000 tasks, 1 % changing per
+//     second: change-to-model latency and bytes on the wire per changed task
 #include "Engine.h"
 #include "EndpointClient.h"
 #include "EndpointPoller.h"
@@ -25,6 +27,9 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include <QJsonDocument>
+
+#include <algorithm>
 #include <cstdio>
 #include <malloc.h>
 #include <sys/resource.h>
@@ -79,6 +84,7 @@ void deltaVersusRelist(int seconds)
     EndpointConfig cfg;
     cfg.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(tcp->serverPort()));
     cfg.ratePerSecond = 0;
+    cfg.push = false; // this row is about polling; pushVersusPolling() has push
 
     // Delta + ETag: the real poller, after its snapshot.
     EndpointClient deltaClient(cfg, clock, rng);
@@ -354,6 +360,121 @@ void decisions(const QString &dir, int n)
                 n, decided, plain, plain / decided);
 }
 
+double percentile(std::vector<double> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * double(v.size())))];
+}
+
+// One service (in this process) with 10 000 tasks, 100 of them touched per second; the same
+// poller watches first over push, then by delta polling. Latency: from the touch to the
+// poller's tasksChanged naming the task. Bytes: payload received per changed task delivered,
+// against the changed tasks' own compact JSON (the limit no transport can beat).
+void pushVersusPolling(int seconds)
+{
+    SystemClock clock;
+    QtTimerSource timers(clock);
+    taskd::ServerOptions opts;
+    opts.noAuth = true;
+    opts.profile = taskd::FailureProfile::alwaysSucceed();
+    taskd::TaskServer server(opts, clock, timers);
+    auto *tcp = new QTcpServer(&server);
+    tcp->listen(QHostAddress::LocalHost, 0);
+    server.bind(tcp);
+    for (int i = 0; i < 10'000; ++i)
+        server.createTask(QStringLiteral("bench.type"));
+    spin(500);
+    const QStringList ids = server.taskIds();
+    SeededRandom rng(7);
+    QElapsedTimer since;
+    since.start();
+    QHash<QString, qint64> touchedAt; // first unseen change of each task, in ms
+    QTimer changer;
+    QObject::connect(&changer, &QTimer::timeout, [&] {
+        for (int i = 0; i < 10; ++i) {
+            const QString &id = ids[static_cast<qsizetype>(rng.nextUnit() * ids.size())];
+            server.touchTask(id);
+            if (!touchedAt.contains(id))
+                touchedAt.insert(id, since.nsecsElapsed());
+        }
+    });
+    struct Run
+    {
+        std::vector<double> latencyMs;
+        std::int64_t tasks = 0, bytes = 0, jsonBytes = 0;
+    };
+    const auto watch = [&](bool push) {
+        Run run;
+        EndpointConfig cfg;
+        cfg.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(tcp->serverPort()));
+        cfg.ratePerSecond = 0;
+        cfg.push = push;
+        EndpointClient client(cfg, clock, rng);
+        EndpointPoller poller(client, clock, timers, rng);
+        bool measuring = false, snapshotDone = false;
+        QObject::connect(&poller, &EndpointPoller::tasksChanged,
+                         [&](const QList<RemoteTask> &tasks, bool snap) {
+                             snapshotDone = snapshotDone || snap;
+                             if (!measuring)
+                                 return;
+                             const qint64 now = since.nsecsElapsed();
+                             for (const RemoteTask &t : tasks) {
+                                 ++run.tasks;
+                                 run.jsonBytes +=
+                                     QJsonDocument(TaskJson::toJson(t))
+                                         .toJson(QJsonDocument::Compact)
+                                         .size();
+                                 if (const auto it = touchedAt.find(t.id); it != touchedAt.end()) {
+                                     run.latencyMs.push_back(double(now - *it) / 1e6);
+                                     touchedAt.erase(it);
+                                 }
+                             }
+                         });
+        poller.start();
+        while (!snapshotDone || (push && !poller.status().push))
+            spin(10);
+        touchedAt.clear();
+        const auto b0 = push ? poller.pushBytesReceived() : poller.bytesReceived();
+        measuring = true;
+        changer.start(100);
+        spin(seconds * 1000);
+        changer.stop();
+        spin(push ? 100 : 1000); // the last changes arrive
+        run.bytes = (push ? poller.pushBytesReceived() : poller.bytesReceived()) - b0;
+        if (push && poller.pushFailures() > 0)
+            std::fprintf(stderr, "push fell back %d times\n", poller.pushFailures());
+        poller.stop();
+        touchedAt.clear();
+        return run;
+    };
+    const Run push = watch(true);
+    const Run poll = watch(false);
+    // Re-listing every second moves the whole store for 100 changes.
+    QByteArray all;
+    for (const QString &id : ids)
+        all += QJsonDocument(TaskJson::toJson(*server.task(id))).toJson(QJsonDocument::Compact);
+    const double limit = double(push.jsonBytes) / double(push.tasks);
+    const double pushPer = double(push.bytes) / double(push.tasks);
+    const double pollPer = double(poll.bytes) / double(poll.tasks);
+    const double relistPer = double(all.size()) / 100.0;
+    std::printf("| change-to-model latency p50, 10 000 tasks, 1 %%/s changing | push %.1f ms | "
+                "delta polling %.1f ms | %.0fx sooner |\n",
+                percentile(push.latencyMs, 0.5), percentile(poll.latencyMs, 0.5),
+                percentile(poll.latencyMs, 0.5) / percentile(push.latencyMs, 0.5));
+    std::printf("| change-to-model latency p99 (%zu / %zu changes) | push %.1f ms | delta polling "
+                "%.1f ms | %.0fx sooner |\n",
+                push.latencyMs.size(), poll.latencyMs.size(), percentile(push.latencyMs, 0.99),
+                percentile(poll.latencyMs, 0.99),
+                percentile(poll.latencyMs, 0.99) / percentile(push.latencyMs, 0.99));
+    std::printf("| bytes per changed task (limit: its own JSON, %.0f B) | push %.0f B (%.2fx the "
+                "limit) | delta polling %.0f B (%.2fx), re-listing every 1 s %.0f B (%.0fx) | "
+                "push %.1fx fewer than polling |\n",
+                limit, pushPer, pushPer / limit, pollPer, pollPer / limit, relistPer,
+                relistPer / limit, pollPer / pushPer);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -363,6 +484,7 @@ int main(int argc, char **argv)
     const bool quick = app.arguments().contains(QStringLiteral("--quick"));
     std::printf("| benchmark | Rebound | baseline (same run) | ratio |\n|---|---:|---:|---:|\n");
     deltaVersusRelist(quick ? 5 : 20);
+    pushVersusPolling(quick ? 5 : 20);
     historyInserts(dir.path(), quick ? 20'000 : 200'000);
     csvExport(dir.path(), quick ? 100'000 : 1'000'000);
     timerQueueVersusQTimers(100'000);
