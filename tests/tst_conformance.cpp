@@ -545,11 +545,16 @@ void TestConformance::watchMetricsPassPromtool()
     };
     QByteArray metrics;
     deadline.setRemainingTime(15'000);
-    while (!metrics.contains("rebound_decisions_total{") && !deadline.hasExpired()) {
+    // Watching taskd directly, push goes live: the scrape says so.
+    const QByteArray pushLive =
+        "rebound_push_live{endpoint=\"" + m_taskd->url.toUtf8() + "\"} 1";
+    while (!(metrics.contains("rebound_decisions_total{") && metrics.contains(pushLive)) &&
+           !deadline.hasExpired()) {
         QTest::qWait(500);
         metrics = scrape();
     }
     QVERIFY2(metrics.contains("rebound_decisions_total{"), metrics.constData());
+    QVERIFY2(metrics.contains(pushLive), metrics.constData());
     const Run check = runProcess(QStringLiteral(REBOUND_PROMTOOL),
                                  {QStringLiteral("check"), QStringLiteral("metrics")},
                                  toolEnvironment(), metrics);

@@ -214,6 +214,8 @@ void TestConsole::showsRowsAndModelsAreSound()
     auto *status = m_window->findChild<QLabel *>(QStringLiteral("endpointStatus"));
     QVERIFY(status);
     QTRY_VERIFY(status->text().contains(QStringLiteral("connected")));
+    // taskd offers /v1/watch: the status bar names push as the live transport.
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QStringLiteral("live (push)")), 10'000);
 }
 
 void TestConsole::filterBar()

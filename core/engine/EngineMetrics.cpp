@@ -201,6 +201,21 @@ QByteArray EngineMetrics::render(const Orchestrator &o) const
         p.histogram("rebound_poll_seconds", {{QStringLiteral("endpoint"), endpoint}}, pollBounds,
                     QList<quint64>(h.buckets.begin(), h.buckets.end()), h.count, h.seconds);
     }
+    // Transport per endpoint (endpoints past the label cap are left out: a state, no sum).
+    QStringList endpoints = o.endpoints();
+    endpoints.sort();
+    p.family("rebound_push_live", "gauge",
+             "1 while an endpoint's changes arrive over /v1/watch (push), 0 while it is polled.");
+    for (const QString &e : std::as_const(endpoints))
+        if (const EndpointPoller *poller = o.poller(e); poller && m_endpoints.contains(e))
+            p.sample("rebound_push_live", {{QStringLiteral("endpoint"), e}},
+                     poller->status().push ? 1 : 0);
+    p.family("rebound_push_fallbacks_total", "counter",
+             "Times push fell back to polling or could not start, per endpoint.");
+    for (const QString &e : std::as_const(endpoints))
+        if (const EndpointPoller *poller = o.poller(e); poller && m_endpoints.contains(e))
+            p.sample("rebound_push_fallbacks_total", {{QStringLiteral("endpoint"), e}},
+                     poller->pushFailures());
     p.family("rebound_outbox_entries", "gauge",
              "Actions written down and not yet answered (re-sent after a crash).");
     p.sample("rebound_outbox_entries", {}, double(o.history().outbox().size()));
