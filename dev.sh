@@ -180,7 +180,7 @@ fuzz)
     install_missing
     seconds=${2:-60}
     targets="${*:3}"
-    targets=${targets:-taskjson problem retryafter traceparent policy grpc csv}
+    targets=${targets:-taskjson problem retryafter traceparent policy grpc csv watch}
     cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
         -DREBOUND_FUZZ=ON -DREBOUND_BUILD_UI=OFF -DREBOUND_BUILD_TESTS=OFF -DREBOUND_BUILD_BENCHMARKS=OFF
     cmake --build build-fuzz -j "$JOBS"
