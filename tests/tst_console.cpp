@@ -562,6 +562,9 @@ void TestConsole::untrustedCertificateShownThenTrusted()
     // Reconnected at once (not after the backoff), and the task shows up.
     QTRY_VERIFY2_WITH_TIMEOUT(rowOf(id) >= 0, qPrintable(status->toolTip()), 5000);
     QTRY_VERIFY(!status->toolTip().contains(QStringLiteral("self-signed")));
+    // Push works over TLS too (wss, the same trusted CA).
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().contains(QStringLiteral("live (push)")),
+                              qPrintable(status->text() + u' ' + status->toolTip()), 10'000);
 }
 
 void TestConsole::endpointsDialogKeepsTokenOutOfSettings()
