@@ -235,14 +235,7 @@ TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &t
     feed.head = [this] { return m_seq; };
     feed.horizon = [this] { return m_horizon; };
     feed.changes = [this](std::uint64_t since, int limit, std::uint64_t &last, bool &more) {
-        QJsonArray tasks;
-        auto it = m_bySeq.upper_bound(since);
-        for (int n = 0; it != m_bySeq.end() && n < limit; ++it, ++n) {
-            tasks.append(TaskJson::toJson(m_tasks[it->second].task));
-            last = it->first;
-        }
-        more = it != m_bySeq.end();
-        return tasks;
+        return changesSince(since, limit, last, more);
     };
     m_watchHub = new WatchHub(m_options.watch, std::move(feed), this);
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
@@ -975,6 +968,19 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
     return problem(404, "not-found", QStringLiteral("No such route"), path);
 }
 
+QJsonArray TaskServer::changesSince(std::uint64_t since, int limit, std::uint64_t &last,
+                                    bool &more) const
+{
+    QJsonArray tasks;
+    auto it = m_bySeq.upper_bound(since);
+    for (int n = 0; it != m_bySeq.end() && n < limit; ++it, ++n) {
+        tasks.append(TaskJson::toJson(m_tasks.constFind(it->second)->task));
+        last = it->first;
+    }
+    more = it != m_bySeq.end();
+    return tasks;
+}
+
 TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
 {
     const QUrlQuery q = request.query();
@@ -1016,15 +1022,9 @@ TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
         r.headers.append(Header{"ETag", etag});
         return r;
     }
-    QJsonArray tasks;
     std::uint64_t last = since;
-    int n = 0;
-    auto it = first;
-    for (; it != m_bySeq.end() && n < limit; ++it, ++n) {
-        tasks.append(TaskJson::toJson(m_tasks[it->second].task));
-        last = it->first;
-    }
-    const bool more = it != m_bySeq.end();
+    bool more = false;
+    const QJsonArray tasks = changesSince(since, limit, last, more);
     Response r;
     r.body = compact(
         QJsonObject{{QStringLiteral("tasks"), tasks},

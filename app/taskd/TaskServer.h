@@ -141,6 +141,9 @@ private:
     Response route(const QHttpServerRequest &request, const QString &path, bool &applyFaults,
                    QString &idemKey);
     Response listTasks(const QHttpServerRequest &request);
+    /// Up to `limit` tasks changed after `since`, in commit order: a list page and a watch
+    /// message alike. `last` is the sequence number of the last one, `more` whether others follow.
+    QJsonArray changesSince(std::uint64_t since, int limit, std::uint64_t &last, bool &more) const;
     enum class Action
     {
         StartAttempt,

@@ -60,21 +60,44 @@ long rssKb()
     return static_cast<long>(mallinfo2().uordblks / 1024);
 }
 
+// An in-process service on a loopback port with 10 000 tasks whose initial attempts have
+// finished: the peer of the watching benchmarks.
+struct BenchService
+{
+    BenchService() : timers(clock), server(options(), clock, timers)
+    {
+        auto *tcp = new QTcpServer(&server);
+        tcp->listen(QHostAddress::LocalHost, 0);
+        server.bind(tcp);
+        port = tcp->serverPort();
+        for (int i = 0; i < 10'000; ++i)
+            server.createTask(QStringLiteral("bench.type"));
+        spin(500);
+        ids = server.taskIds();
+    }
+    static taskd::ServerOptions options()
+    {
+        taskd::ServerOptions opts;
+        opts.noAuth = true;
+        opts.profile = taskd::FailureProfile::alwaysSucceed();
+        return opts;
+    }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)); }
+
+    SystemClock clock;
+    QtTimerSource timers;
+    taskd::TaskServer server;
+    quint16 port = 0;
+    QStringList ids;
+};
+
 void deltaVersusRelist(int seconds)
 {
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    taskd::ServerOptions opts;
-    opts.noAuth = true;
-    opts.profile = taskd::FailureProfile::alwaysSucceed();
-    taskd::TaskServer server(opts, clock, timers);
-    auto *tcp = new QTcpServer(&server);
-    tcp->listen(QHostAddress::LocalHost, 0);
-    server.bind(tcp);
-    for (int i = 0; i < 10'000; ++i)
-        server.createTask(QStringLiteral("bench.type"));
-    spin(500); // the initial attempts finish
-    const QStringList ids = server.taskIds();
+    BenchService svc;
+    SystemClock &clock = svc.clock;
+    QtTimerSource &timers = svc.timers;
+    taskd::TaskServer &server = svc.server;
+    const QStringList &ids = svc.ids;
     SeededRandom rng(1);
     QTimer changer;
     QObject::connect(&changer, &QTimer::timeout, [&] {
@@ -82,7 +105,7 @@ void deltaVersusRelist(int seconds)
             server.touchTask(ids[static_cast<qsizetype>(rng.nextUnit() * ids.size())]);
     });
     EndpointConfig cfg;
-    cfg.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(tcp->serverPort()));
+    cfg.baseUrl = svc.url();
     cfg.ratePerSecond = 0;
     cfg.push = false; // this row is about polling; pushVersusPolling() has push
 
@@ -374,19 +397,11 @@ double percentile(std::vector<double> v, double p)
 // against the changed tasks' own compact JSON (the limit no transport can beat).
 void pushVersusPolling(int seconds)
 {
-    SystemClock clock;
-    QtTimerSource timers(clock);
-    taskd::ServerOptions opts;
-    opts.noAuth = true;
-    opts.profile = taskd::FailureProfile::alwaysSucceed();
-    taskd::TaskServer server(opts, clock, timers);
-    auto *tcp = new QTcpServer(&server);
-    tcp->listen(QHostAddress::LocalHost, 0);
-    server.bind(tcp);
-    for (int i = 0; i < 10'000; ++i)
-        server.createTask(QStringLiteral("bench.type"));
-    spin(500);
-    const QStringList ids = server.taskIds();
+    BenchService svc;
+    SystemClock &clock = svc.clock;
+    QtTimerSource &timers = svc.timers;
+    taskd::TaskServer &server = svc.server;
+    const QStringList &ids = svc.ids;
     SeededRandom rng(7);
     QElapsedTimer since;
     since.start();
@@ -408,7 +423,7 @@ void pushVersusPolling(int seconds)
     const auto watch = [&](bool push) {
         Run run;
         EndpointConfig cfg;
-        cfg.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(tcp->serverPort()));
+        cfg.baseUrl = svc.url();
         cfg.ratePerSecond = 0;
         cfg.push = push;
         EndpointClient client(cfg, clock, rng);
