@@ -41,6 +41,7 @@ private Q_SLOTS:
     void refusal412RereadsAndNeverResendsBlindly();
     void refusedBeforeActingIsResentWithJitteredBackoff();
     void deadTaskRetryGetsAFreshAllowance();
+    void attemptThatFailedBeforeItsAnswerIsDecided();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -330,6 +331,35 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
     QCOMPARE(heldTo(QStringLiteral("/cancel")), 0);
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t6")),
              std::optional(failed5 + Duration(400)));
+}
+
+
+void TestOrchestrator::attemptThatFailedBeforeItsAnswerIsDecided()
+{
+    // The retry's POST is still unanswered when push (or a poll) already shows the attempt it
+    // started as failed: the answer then carries an older version than the one held.
+    m_fake->page = {task(QStringLiteral("t7"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    advance(200);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    m_fake->page = {task(QStringLiteral("t7"), 2, AttemptOutcome::Failed, 20, 4)};
+    nextPoll();
+    const SteadyTime failedAt = m_clock.steadyNow();
+    // Held back while the request is on its way: no decision yet, none sent.
+    QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t7")).has_value());
+    QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t7"))->condition.state, TaskState::Failed);
+    advance(30);
+    m_fake->answer(QStringLiteral("/attempts"), 202,
+                   FakeTransport::taskBody(
+                       task(QStringLiteral("t7"), 2, AttemptOutcome::Running, 0, 3)));
+    settle();
+    // Decided from what is held (attempt 2 failed, version 4), not the older answer: the
+    // second backoff step, counted from when the failure was seen.
+    const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("t7"));
+    QCOMPARE(t->remote.version, 4);
+    QCOMPARE(t->condition.state, TaskState::RetryScheduled);
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t7")),
+             std::optional(failedAt + Duration(400)));
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

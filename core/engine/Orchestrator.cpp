@@ -426,10 +426,14 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
         auto task = TaskJson::decodeTask(r.body);
         if (done)
             done({});
-        // Looked at even when push showed this version first: while the action was in flight
-        // the engine held its decisions back.
-        if (task && t)
-            onTasks(e.endpoint, {*task}, false, true);
+        // Looked at again even when push or a poll showed this version, or a newer one, first:
+        // while the action was in flight the engine held its decisions back. The attempt it
+        // started may already have failed — then the answer is older than what is held, and
+        // what is held is what needs deciding.
+        if (task && t) {
+            const RemoteTask newest = task->version < t->remote.version ? t->remote : *task;
+            onTasks(e.endpoint, {newest}, false, true);
+        }
         if (auto *p = poller(e.endpoint))
             p->poke();
         return;
