@@ -102,7 +102,28 @@ Result<void> PolicyStore::refuseOversized(const QFile &f)
     return Result<void>::failure(QStringLiteral("invalid-policy"), m_lastErrors.first());
 }
 
-Result<void> PolicyStore::accept(const QByteArray &document, const QString &source)
+Result<void> PolicyStore::adopt(const QByteArray &document, const QString &source, int number)
+{
+    if (document.size() > PolicyDocument::kMaxBytes)
+        return Result<void>::failure(
+            QStringLiteral("invalid-policy"),
+            QStringLiteral("%1 bytes, larger than the %2-byte limit for a policy document")
+                .arg(document.size())
+                .arg(PolicyDocument::kMaxBytes));
+    {
+        QMutexLocker lock(&m_mutex);
+        if (!m_history.isEmpty() && number <= m_history.last().number)
+            return Result<void>::failure(
+                QStringLiteral("stale-policy"),
+                QStringLiteral("version %1 is not newer than the current version %2")
+                    .arg(number)
+                    .arg(m_history.last().number));
+    }
+    return accept(document, source, number);
+}
+
+Result<void> PolicyStore::accept(const QByteArray &document, const QString &source,
+                                 std::optional<int> number)
 {
     PolicyValidation v = PolicyDocument::parse(document);
     if (!v.ok()) {
@@ -118,7 +139,7 @@ Result<void> PolicyStore::accept(const QByteArray &document, const QString &sour
     version.content = document;
     {
         QMutexLocker lock(&m_mutex);
-        version.number = m_history.isEmpty() ? 1 : m_history.last().number + 1;
+        version.number = number ? *number : m_history.isEmpty() ? 1 : m_history.last().number + 1;
         m_current = std::make_shared<const PolicySet>(std::move(*v.set));
         m_history.append(version);
     }

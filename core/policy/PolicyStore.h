@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 
 class QFile;
 class QFileSystemWatcher;
@@ -47,6 +48,9 @@ public:
     Result<void> open(const QString &path);
     /// Validates and applies a document, writing it to the file (atomically) when one is open.
     Result<void> apply(const QByteArray &document, const QString &source);
+    /// Validates and applies a version numbered elsewhere (the fleet's config centre: etcd's
+    /// mod_revision), never written to a file. A number not above the current one is refused.
+    Result<void> adopt(const QByteArray &document, const QString &source, int number);
 
     std::shared_ptr<const PolicySet> current() const;
     QList<PolicyVersion> history() const { return m_history; }
@@ -60,7 +64,8 @@ Q_SIGNALS:
     void reloadFailed(const QStringList &errors);
 
 private:
-    Result<void> accept(const QByteArray &document, const QString &source);
+    Result<void> accept(const QByteArray &document, const QString &source,
+                        std::optional<int> number = std::nullopt);
     Result<void> refuseOversized(const QFile &f);
     void scheduleReload();
     void reloadFromFile();

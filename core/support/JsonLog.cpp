@@ -15,6 +15,7 @@ Q_LOGGING_CATEGORY(lcEngine, "rebound.engine")
 Q_LOGGING_CATEGORY(lcPolicy, "rebound.policy")
 Q_LOGGING_CATEGORY(lcBreaker, "rebound.breaker")
 Q_LOGGING_CATEGORY(lcClient, "rebound.client")
+Q_LOGGING_CATEGORY(lcFleet, "rebound.fleet")
 
 namespace {
 

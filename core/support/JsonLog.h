@@ -13,6 +13,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcEngine)
 Q_DECLARE_LOGGING_CATEGORY(lcPolicy)
 Q_DECLARE_LOGGING_CATEGORY(lcBreaker)
 Q_DECLARE_LOGGING_CATEGORY(lcClient)
+Q_DECLARE_LOGGING_CATEGORY(lcFleet)
 
 /// Structured logs: JSON lines `{ts, level, category, event, task_id, attempt, delay_ms, cause,
 /// trace_id, ...}` through Qt's logging categories, so filtering rules (QT_LOGGING_RULES) work

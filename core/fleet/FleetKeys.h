@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace rebound {
+
+/// Where the fleet keeps what in etcd, under one prefix (default /rebound) — written once here
+/// and used by the members, `reboundctl policy publish` and `reboundctl fleet status`.
+class FleetKeys final
+{
+public:
+    explicit FleetKeys(QByteArray prefix) : m_prefix(std::move(prefix))
+    {
+        while (m_prefix.endsWith('/'))
+            m_prefix.chop(1);
+    }
+    QByteArray prefix() const { return m_prefix; }
+    /// The policy document; its mod_revision is the policy version everywhere.
+    QByteArray policies() const { return m_prefix + "/policies"; }
+    /// Everything members report, per member.
+    QByteArray status() const { return m_prefix + "/status/"; }
+    /// A member's acknowledgement of the policies: {"rev":N,"ok":bool,"error":"…"}, lease-bound.
+    QByteArray policyAck(const QString &member) const
+    {
+        return status() + member.toUtf8() + "/policy";
+    }
+
+private:
+    QByteArray m_prefix;
+};
+
+} // namespace rebound
