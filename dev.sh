@@ -9,13 +9,14 @@ JOBS=${JOBS:-2}
 # Everything a fresh minimal Debian 12 needs (checked by `./dev.sh fresh`). Installs use
 # --no-install-recommends, so what a package only recommends is named here: libqt6opengl6-dev
 # (Qt6Charts' CMake package needs Qt6OpenGL's), fonts (the console shows no text without one),
-# and promtool (prometheus) for the metrics check.
+# and promtool (prometheus) for the metrics check; etcd-server is the fleet's config centre, which
+# the fleet tests start on loopback ports.
 PACKAGES=(
     cmake g++ make pkg-config clang-14 libclang-rt-14-dev
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
     qt6-httpserver-dev qt6-websockets-dev
     libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3 fonts-dejavu-core
-    prometheus
+    prometheus etcd-server
 )
 # The contract checkers (Stoplight Prism, Redocly CLI) are npm packages pinned in
 # tests/conformance/package-lock.json and installed into this git-ignored folder; Node comes
@@ -180,7 +181,7 @@ fuzz)
     install_missing
     seconds=${2:-60}
     targets="${*:3}"
-    targets=${targets:-taskjson problem retryafter traceparent policy grpc csv watch}
+    targets=${targets:-taskjson problem retryafter traceparent policy grpc csv watch etcd}
     cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
         -DREBOUND_FUZZ=ON -DREBOUND_BUILD_UI=OFF -DREBOUND_BUILD_TESTS=OFF -DREBOUND_BUILD_BENCHMARKS=OFF
     cmake --build build-fuzz -j "$JOBS"

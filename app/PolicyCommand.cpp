@@ -1,5 +1,6 @@
 #include "PolicyCommand.h"
 
+#include "FleetCommand.h"
 #include "GrpcServiceConfig.h"
 #include "PolicyDocument.h"
 
@@ -15,7 +16,8 @@ namespace {
 
 const char *kUsage = "Usage: reboundctl policy validate FILE\n"
                      "       reboundctl policy import-grpc FILE\n"
-                     "       reboundctl policy export-grpc FILE --name P\n";
+                     "       reboundctl policy export-grpc FILE --name P\n"
+                     "       reboundctl policy publish FILE --etcd URL [--prefix P]\n";
 
 std::optional<QByteArray> readFile(const QString &path, const QString &what, QTextStream &err)
 {
@@ -38,12 +40,18 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
     if (action == QLatin1String("export-grpc"))
         p.addOption(
             {QStringLiteral("name"), QStringLiteral("The policy to export."), QStringLiteral("P")});
+    if (action == QLatin1String("publish")) {
+        p.addOption({QStringLiteral("etcd"), QStringLiteral("etcd client URL."),
+                     QStringLiteral("URL")});
+        p.addOption({QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix."),
+                     QStringLiteral("P"), QStringLiteral("/rebound")});
+    }
     if (action.isEmpty() || action == QLatin1String("--help") || action == QLatin1String("-h")) {
         (action.isEmpty() ? io.err : io.out) << kUsage;
         return action.isEmpty() ? cli::Usage : cli::Ok;
     }
     if (action != QLatin1String("validate") && action != QLatin1String("import-grpc") &&
-        action != QLatin1String("export-grpc")) {
+        action != QLatin1String("export-grpc") && action != QLatin1String("publish")) {
         io.err << "reboundctl policy: unknown action '" << action << "'\n" << kUsage;
         return cli::Usage;
     }
@@ -74,6 +82,29 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
             return cli::Invalid;
         }
         io.out << "ok\n";
+        return cli::Ok;
+    }
+
+    if (action == QLatin1String("publish")) {
+        // Validated here first: a member refuses an invalid version anyway, but the operator
+        // who typed the command should hear it, and the fleet should not see it.
+        const PolicyValidation v = PolicyDocument::parse(*content);
+        if (!v.ok()) {
+            for (const QString &e : v.errors)
+                io.err << e << "\n";
+            return cli::Invalid;
+        }
+        if (!p.isSet(QStringLiteral("etcd"))) {
+            io.err << "reboundctl policy publish: --etcd URL is required\n";
+            return cli::Usage;
+        }
+        const auto rev = FleetCommand::publish(p.value(QStringLiteral("etcd")),
+                                               p.value(QStringLiteral("prefix")).toUtf8(), *content);
+        if (!rev) {
+            io.err << "reboundctl policy publish: " << rev.error().message << "\n";
+            return rev.error().code == QLatin1String("usage") ? cli::Usage : cli::Invalid;
+        }
+        io.out << "published " << path << " as policy version " << *rev << "\n";
         return cli::Ok;
     }
 

@@ -1,12 +1,16 @@
 #include "RemoteCommands.h"
 
 #include "EndpointClient.h"
+#include "EtcdCodec.h"
 #include "Engine.h"
 #include "HistoryStore.h"
+#include "FleetCommand.h"
+#include "HttpEtcdWire.h"
 #include "JsonLog.h"
 #include "MetricsServer.h"
 #include "Orchestrator.h"
 #include "OtlpExporter.h"
+#include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
@@ -22,6 +26,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QScopeGuard>
 #include <QSet>
@@ -279,7 +284,24 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
              {QStringLiteral("metrics-max-types"),
               QStringLiteral("Task types with their own metrics labels; later ones count as "
                              "\"other\"."),
-              QStringLiteral("N"), QStringLiteral("50")}}))
+              QStringLiteral("N"), QStringLiteral("50")},
+             {QStringLiteral("etcd"),
+              QStringLiteral("Fleet mode: policies come from this etcd (instead of --policies), "
+                             "and this member acknowledges each version it looks at."),
+              QStringLiteral("URL")},
+             {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
+              QStringLiteral("P"), QStringLiteral("/rebound")},
+             {QStringLiteral("member"),
+              QStringLiteral("This member's id in the fleet (default: HOST-PID)."),
+              QStringLiteral("ID")},
+             {QStringLiteral("lease-ttl"),
+              QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
+              QStringLiteral("S"), QStringLiteral("10")},
+             {QStringLiteral("etcd-heartbeat"),
+              QStringLiteral("etcd's progress-notification interval in seconds (its "
+                             "--experimental-watch-progress-notify-interval); a watch silent "
+                             "for twice this plus 1 s is opened again."),
+              QStringLiteral("S"), QStringLiteral("5")}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -316,6 +338,43 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         (!otlp.isValid() ||
          (otlp.scheme() != QLatin1String("http") && otlp.scheme() != QLatin1String("https")))) {
         io.err << c.name << ": --otlp-endpoint: expected an http:// or https:// URL\n";
+        return cli::Usage;
+    }
+    std::optional<QUrl> etcdUrl;
+    if (c.parser.isSet(QStringLiteral("etcd"))) {
+        auto url = HttpEtcdWire::parseUrl(c.parser.value(QStringLiteral("etcd")),
+                                          QStringLiteral("--etcd"));
+        if (!url) {
+            io.err << c.name << ": " << url.error().message << "\n";
+            return cli::Usage;
+        }
+        if (c.parser.isSet(QStringLiteral("policies"))) {
+            io.err << c.name << ": --policies and --etcd: the policies come from one place\n";
+            return cli::Usage;
+        }
+        etcdUrl = *url;
+    }
+    const QString member =
+        c.parser.isSet(QStringLiteral("member"))
+            ? c.parser.value(QStringLiteral("member"))
+            : QStringLiteral("%1-%2").arg(QSysInfo::machineHostName()).arg(
+                  QCoreApplication::applicationPid());
+    static const QRegularExpression memberId(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    if (!memberId.match(member).hasMatch()) {
+        io.err << c.name << ": --member: expected 1 to 64 of A-Z a-z 0-9 . _ - (got '" << member
+               << "')\n";
+        return cli::Usage;
+    }
+    bool ttlOk = false;
+    const int leaseTtl = c.parser.value(QStringLiteral("lease-ttl")).toInt(&ttlOk);
+    if (!ttlOk || leaseTtl < 2 || leaseTtl > 3600) {
+        io.err << c.name << ": --lease-ttl: expected whole seconds in 2..3600\n";
+        return cli::Usage;
+    }
+    bool heartbeatOk = false;
+    const int heartbeat = c.parser.value(QStringLiteral("etcd-heartbeat")).toInt(&heartbeatOk);
+    if (!heartbeatOk || heartbeat < 1 || heartbeat > 3600) {
+        io.err << c.name << ": --etcd-heartbeat: expected whole seconds in 1..3600\n";
         return cli::Usage;
     }
     const auto endpoint = endpointFrom(c, io);
@@ -382,16 +441,49 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                     : QStringLiteral("off")},
          {QStringLiteral("otlp"), spans ? spans->url().toString() : QStringLiteral("off")},
          {QStringLiteral("policies"),
-          policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
-                               : policyPath}});
+          etcdUrl               ? QStringLiteral("etcd %1%2").arg(etcdUrl->toString(),
+                                                   c.parser.value(QStringLiteral("prefix")))
+          : policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
+                                 : policyPath}});
     QObject::connect(&e.policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
         JsonLog::event(lcPolicy, QtWarningMsg, QStringLiteral("policy_rejected"),
                        {{QStringLiteral("cause"), errors.join(QStringLiteral("; "))}});
     });
-    e.orchestrator->addEndpoint(*endpoint);
+    // Fleet mode: no decision before the config centre has been read (or found empty), so a
+    // member never retries under policies the fleet did not publish.
+    std::unique_ptr<HttpEtcdWire> etcdWire;
+    std::unique_ptr<PolicyFeed> feed;
+    if (etcdUrl) {
+        etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
+        feed = std::make_unique<PolicyFeed>(
+            *etcdWire, e.policies, e.clock, e.timers, e.rng,
+            PolicyFeed::Config{c.parser.value(QStringLiteral("prefix")).toUtf8(), member,
+                               Duration(qint64(leaseTtl) * 1000),
+                               Duration(qint64(heartbeat) * 1000)});
+        QObject::connect(feed.get(), &PolicyFeed::stateChanged, qApp,
+                         [&e, &endpoint, f = feed.get()] {
+                             if (f->state() == PolicyFeed::State::Live &&
+                                 !e.orchestrator->poller(endpoint->key()))
+                                 e.orchestrator->addEndpoint(*endpoint);
+                         });
+        feed->start();
+    } else {
+        e.orchestrator->addEndpoint(*endpoint);
+    }
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
+    if (feed && feed->lease() != 0) {
+        // Leave at once rather than after the lease's TTL: the acknowledgement goes with it.
+        const auto revoked = FleetCommand::callAndWait(
+            *etcdWire, QStringLiteral("/v3/lease/revoke"),
+            {{QStringLiteral("ID"), EtcdCodec::int64Text(feed->lease())}});
+        JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("member_left"),
+                       {{QStringLiteral("member"), member},
+                        {QStringLiteral("cause"), revoked ? QStringLiteral("lease revoked")
+                                                          : revoked.error().message}});
+    }
+    feed.reset();
     e.orchestrator->stop();
     if (spans) {
         // What is queued goes out before the process ends (a last batch, at most 5 s).

@@ -1,5 +1,6 @@
 // reboundctl: the command-line face of Rebound's core (and, later, its headless orchestrator).
 #include "CliError.h"
+#include "FleetCommand.h"
 #include "PolicyCommand.h"
 #include "RemoteCommands.h"
 #include "ScheduleCommand.h"
@@ -15,13 +16,14 @@ const char *kHelp =
     "\n"
     "Commands:\n"
     "  schedule        Print the retry delays of a backoff configuration as CSV\n"
-    "  policy          validate | import-grpc | export-grpc a policy file\n"
+    "  policy          validate | import-grpc | export-grpc | publish a policy file\n"
     "  watch           Run the orchestrator headless against an endpoint (JSON-line log)\n"
     "  tasks           List an endpoint's tasks\n"
     "  retry ID        Start the next attempt of a failed, exhausted or cancelled task now\n"
     "  cancel ID       Cancel a task (operator)\n"
     "  abort ID        End the task's running attempt as a timeout (operator)\n"
     "  export          Write the retry history as CSV\n"
+    "  fleet status    Members of a fleet on etcd and the policy version each runs\n"
     "\n"
     "Options:\n"
     "  -h, --help      Show this help (also: reboundctl <command> --help)\n"
@@ -72,6 +74,8 @@ int main(int argc, char **argv)
                                      command == QLatin1String("cancel")  ? rebound::ActionKind::OperatorCancel
                                      : command == QLatin1String("abort") ? rebound::ActionKind::AbortOperator
                                                                          : rebound::ActionKind::OperatorAttempt);
+    } else if (command == QLatin1String("fleet")) {
+        rc = FleetCommand::run(args.mid(1), io);
     } else if (command == QLatin1String("policy")) {
         rc = PolicyCommand::run(args.mid(1), io);
     } else {

@@ -1,0 +1,125 @@
+#pragma once
+
+// Test helper: a real etcd (Debian's etcd-server) on free loopback ports, its data directory on
+// tmpfs (etcd cannot skip fsync), progress notifications every second. Stopped by PID and its
+// directory removed on destruction; restart() keeps the data and the port.
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <memory>
+
+class EtcdProcess
+{
+public:
+    EtcdProcess()
+        : m_dir(QDir(QStringLiteral("/dev/shm")).exists() ? QStringLiteral("/dev/shm/rebound-etcd-XXXXXX")
+                                                          : QDir::tempPath() + QStringLiteral("/rebound-etcd-XXXXXX"))
+    {}
+    ~EtcdProcess() { stop(); }
+
+    /// Starts etcd; false with `error` set when it does not answer within 15 s.
+    bool start()
+    {
+        if (!m_dir.isValid()) {
+            error = QStringLiteral("no data directory");
+            return false;
+        }
+        const QString etcd = QStandardPaths::findExecutable(QStringLiteral("etcd"));
+        if (etcd.isEmpty()) {
+            error = QStringLiteral("etcd not found (Debian package etcd-server)");
+            return false;
+        }
+        // etcd cannot report a port it chose: take two the OS hands out and free them again.
+        for (int tries = 0; tries < 5; ++tries) {
+            if (clientPort == 0) {
+                clientPort = freePort();
+                m_peerPort = freePort();
+            }
+            const QString client = QStringLiteral("http://127.0.0.1:%1").arg(clientPort);
+            const QString peer = QStringLiteral("http://127.0.0.1:%1").arg(m_peerPort);
+            m_process = std::make_unique<QProcess>();
+            // To a file: a pipe nobody reads once etcd is up would fill and stall it.
+            m_process->setProcessChannelMode(QProcess::MergedChannels);
+            m_process->setStandardOutputFile(logPath(), QIODevice::Append);
+            m_process->start(etcd, {QStringLiteral("--name"), QStringLiteral("test"),
+                                    QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/data"),
+                                    QStringLiteral("--listen-client-urls"), client,
+                                    QStringLiteral("--advertise-client-urls"), client,
+                                    QStringLiteral("--listen-peer-urls"), peer,
+                                    QStringLiteral("--initial-advertise-peer-urls"), peer,
+                                    QStringLiteral("--initial-cluster"), QStringLiteral("test=") + peer,
+                                    QStringLiteral("--experimental-watch-progress-notify-interval"),
+                                    QStringLiteral("1s")});
+            if (!m_process->waitForStarted(5000)) {
+                error = m_process->errorString();
+                return false;
+            }
+            url = client;
+            if (waitReady())
+                return true;
+            stop();
+            clientPort = 0; // a port taken meanwhile: try others
+        }
+        return false;
+    }
+    bool restart()
+    {
+        stop();
+        return start();
+    }
+    void stop()
+    {
+        if (m_process && m_process->state() != QProcess::NotRunning) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+    }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+
+    QString url;
+    quint16 clientPort = 0;
+    QString error;
+
+private:
+    static quint16 freePort()
+    {
+        QTcpServer s;
+        s.listen(QHostAddress::LocalHost, 0);
+        return s.serverPort();
+    }
+    bool waitReady()
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 15'000) {
+            QFile log(logPath());
+            const QByteArray text = log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
+            if (m_process->state() == QProcess::NotRunning) {
+                error = QString::fromUtf8(text.right(2000));
+                return false;
+            }
+            // Counted: a restart appends to the same log.
+            if (text.count("ready to serve client requests") > m_readyCount) {
+                m_readyCount = text.count("ready to serve client requests");
+                return true;
+            }
+            QThread::msleep(50);
+        }
+        error = QStringLiteral("etcd did not become ready in 15 s");
+        return false;
+    }
+
+    QString logPath() const { return m_dir.path() + QStringLiteral("/etcd.log"); }
+
+    QTemporaryDir m_dir;
+    qsizetype m_readyCount = 0;
+    quint16 m_peerPort = 0;
+    std::unique_ptr<QProcess> m_process;
+};

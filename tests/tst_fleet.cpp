@@ -1,0 +1,282 @@
+// Integration tests of the fleet's config centre against a real etcd (Debian's etcd-server):
+// members in this process (each with its own connection, store and lease) and reboundctl.
+#include "EtcdCodec.h"
+#include "EtcdProcess.h"
+#include "FleetKeys.h"
+#include "HttpEtcdWire.h"
+#include "PolicyFeed.h"
+#include "PolicyStore.h"
+#include "ProcessRun.h"
+#include "QtTimerSource.h"
+#include "SeededRandom.h"
+#include "SystemClock.h"
+#include "TcpCutProxy.h"
+
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace rebound;
+
+namespace {
+
+const QByteArray kGood = R"({"version":1,"policies":[{"name":"p","backoff":{"maxAttempts":4}}]})";
+const QByteArray kGood2 = R"({"version":1,"policies":[{"name":"p","backoff":{"maxAttempts":7}}]})";
+const QByteArray kInvalid =
+    R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":0.5}}]})";
+
+ProcessRun ctl(const QStringList &args)
+{
+    return runProcess(QStringLiteral(REBOUNDCTL_PATH), args,
+                      QProcessEnvironment::systemEnvironment());
+}
+
+/// One member: its own wire (connection), policies and lease.
+struct Member
+{
+    Member(const QString &url, const QString &id, SystemClock &clock, QtTimerSource &timers,
+           SeededRandom &rng)
+        : wire(QUrl(url)), store(clock),
+          feed(wire, store, clock, timers, rng, PolicyFeed::Config{"/rebound", id, Duration(4000), Duration(1000)})
+    {
+        feed.start();
+    }
+    int version() const { return store.history().isEmpty() ? 0 : store.history().last().number; }
+    int maxAttempts() const
+    {
+        return store.current()->policyFor(QStringLiteral("any")).backoff.maxAttempts;
+    }
+    HttpEtcdWire wire;
+    PolicyStore store;
+    PolicyFeed feed;
+};
+
+} // namespace
+
+class TestFleet final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void publishIsAppliedAndAcknowledgedByEveryMember();
+    void invalidVersionIsRefusedByAllAndTheLastGoodStays();
+    void cutOffMemberResumesAcrossACompaction();
+    void etcdRestartIsSurvived();
+    void leaseEndsWithTheMember();
+
+private:
+    QByteArray put(const QByteArray &key, const QByteArray &value);
+    std::int64_t publishWithCli(const QByteArray &document);
+    QString fleetStatus();
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<EtcdProcess> m_etcd;
+    SystemClock m_clock;
+    QtTimerSource m_timers{m_clock};
+    SeededRandom m_rng{7};
+};
+
+void TestFleet::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(QFile::exists(QStringLiteral(REBOUNDCTL_PATH)), REBOUNDCTL_PATH);
+}
+
+void TestFleet::init()
+{
+    m_etcd = std::make_unique<EtcdProcess>();
+    QVERIFY2(m_etcd->start(), qPrintable(m_etcd->error));
+}
+
+void TestFleet::cleanup()
+{
+    m_etcd.reset();
+}
+
+QByteArray TestFleet::put(const QByteArray &key, const QByteArray &value)
+{
+    HttpEtcdWire wire{QUrl(m_etcd->url)};
+    std::optional<Result<QByteArray>> answer;
+    wire.call(QStringLiteral("/v3/kv/put"),
+              {{QStringLiteral("key"), EtcdCodec::base64(key)},
+               {QStringLiteral("value"), EtcdCodec::base64(value)}},
+              [&](Result<QByteArray> r) { answer = std::move(r); });
+    if (!QTest::qWaitFor([&] { return answer.has_value(); }, 10'000) || !*answer)
+        return {};
+    return **answer;
+}
+
+std::int64_t TestFleet::publishWithCli(const QByteArray &document)
+{
+    const QString file = m_dir.filePath(QStringLiteral("publish.json"));
+    QFile f(file);
+    if (!f.open(QIODevice::WriteOnly))
+        return 0;
+    f.write(document);
+    f.close();
+    const ProcessRun r = ctl(
+        {QStringLiteral("policy"), QStringLiteral("publish"), file, QStringLiteral("--etcd"),
+         m_etcd->url});
+    // "published FILE as policy version N"
+    if (r.code != 0)
+        qWarning("publish: %s", qPrintable(r.err));
+    return r.code == 0 ? r.out.trimmed().split(u' ').last().toLongLong() : 0;
+}
+
+QString TestFleet::fleetStatus()
+{
+    return ctl(
+                                             {QStringLiteral("fleet"), QStringLiteral("status"),
+                                              QStringLiteral("--etcd"), m_etcd->url})
+        .out;
+}
+
+void TestFleet::publishIsAppliedAndAcknowledgedByEveryMember()
+{
+    Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
+    Member b(m_etcd->url, QStringLiteral("b"), m_clock, m_timers, m_rng);
+    QTRY_VERIFY(a.feed.state() == PolicyFeed::State::Live &&
+                b.feed.state() == PolicyFeed::State::Live);
+    QCOMPARE(a.version(), 0); // nothing published yet: the built-in defaults
+    const std::int64_t rev = publishWithCli(kGood);
+    QVERIFY(rev > 0);
+    QTRY_COMPARE(a.version(), int(rev));
+    QTRY_COMPARE(b.version(), int(rev));
+    QCOMPARE(a.maxAttempts(), 4);
+    QCOMPARE(a.store.history().last().content, kGood);
+    // A member that joins later reads the current version first.
+    Member c(m_etcd->url, QStringLiteral("c"), m_clock, m_timers, m_rng);
+    QTRY_COMPARE(c.version(), int(rev));
+    QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("members: 3")), qPrintable(fleetStatus()));
+    const QString status = fleetStatus();
+    QVERIFY2(status.contains(QStringLiteral("policies: revision %1").arg(rev)), qPrintable(status));
+    for (const char *m : {"a", "b", "c"})
+        QVERIFY2(QRegularExpression(QStringLiteral("\\n%1 +%2 +applied").arg(QLatin1String(m)).arg(rev))
+                     .match(status)
+                     .hasMatch(),
+                 qPrintable(status));
+    // Rollback is a publish of the older document: a new version, the old rules.
+    const std::int64_t rev2 = publishWithCli(kGood2);
+    QTRY_COMPARE(a.maxAttempts(), 7);
+    const std::int64_t rev3 = publishWithCli(kGood);
+    QVERIFY(rev3 > rev2);
+    QTRY_COMPARE(b.version(), int(rev3));
+    QCOMPARE(b.maxAttempts(), 4);
+}
+
+void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
+{
+    Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
+    Member b(m_etcd->url, QStringLiteral("b"), m_clock, m_timers, m_rng);
+    const std::int64_t good = publishWithCli(kGood);
+    QTRY_COMPARE(a.version(), int(good));
+    QTRY_COMPARE(b.version(), int(good));
+    // The CLI refuses to publish it; someone writing the key directly is not stopped by that.
+    const QString file = m_dir.filePath(QStringLiteral("invalid.json"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kInvalid);
+    f.close();
+    const ProcessRun refused = ctl(
+        {QStringLiteral("policy"), QStringLiteral("publish"), file, QStringLiteral("--etcd"),
+         m_etcd->url});
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(refused.err.contains(QStringLiteral("policies[0].backoff.multiplier: must be")),
+             qPrintable(refused.err));
+    QSignalSpy seenA(&a.feed, &PolicyFeed::versionSeen);
+    QVERIFY(!put("/rebound/policies", kInvalid).isEmpty());
+    QTRY_COMPARE(seenA.size(), 1);
+    QCOMPARE(seenA.first().at(1).toBool(), false);
+    QCOMPARE(a.version(), int(good));
+    QCOMPARE(a.maxAttempts(), 4);
+    QTRY_VERIFY2(fleetStatus().count(QStringLiteral("refused   policies[0].backoff.multiplier")) == 2,
+                 qPrintable(fleetStatus()));
+    QCOMPARE(b.version(), int(good));
+    // A DELETE is not "no policies".
+    HttpEtcdWire wire{QUrl(m_etcd->url)};
+    bool deleted = false;
+    wire.call(QStringLiteral("/v3/kv/deleterange"),
+              {{QStringLiteral("key"), EtcdCodec::base64("/rebound/policies")}},
+              [&](Result<QByteArray> r) { deleted = r.ok(); });
+    QTRY_VERIFY(deleted);
+    const std::int64_t after = publishWithCli(kGood2);
+    QTRY_COMPARE(a.version(), int(after));
+    QCOMPARE(a.store.history().size(), 2); // good, then good2: nothing in between
+}
+
+void TestFleet::cutOffMemberResumesAcrossACompaction()
+{
+    TcpCutProxy proxy(m_etcd->clientPort);
+    QVERIFY(proxy.start());
+    Member a(proxy.url(), QStringLiteral("a"), m_clock, m_timers, m_rng);
+    const std::int64_t first = publishWithCli(kGood);
+    QTRY_COMPARE(a.version(), int(first));
+    proxy.cut();
+    QTRY_COMPARE(a.feed.state(), PolicyFeed::State::Disconnected);
+    QVERIFY(!a.feed.lastError().isEmpty());
+    // While it is away: two versions, and the history before the second is compacted.
+    publishWithCli(kGood2);
+    const std::int64_t last = publishWithCli(kGood);
+    HttpEtcdWire wire{QUrl(m_etcd->url)};
+    bool compacted = false;
+    wire.call(QStringLiteral("/v3/kv/compaction"),
+              {{QStringLiteral("revision"), EtcdCodec::int64Text(last)}},
+              [&](Result<QByteArray> r) { compacted = r.ok(); });
+    QTRY_VERIFY(compacted);
+    QCOMPARE(a.version(), int(first)); // kept while away
+    QVERIFY(proxy.restore());
+    // Its watch from before the compaction is canceled; it reads the key again.
+    QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(last), 15'000);
+    QTRY_COMPARE(a.feed.state(), PolicyFeed::State::Live);
+    QCOMPARE(a.store.history().size(), 2); // the middle version was never seen, as expected
+}
+
+void TestFleet::etcdRestartIsSurvived()
+{
+    Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
+    const std::int64_t first = publishWithCli(kGood);
+    QTRY_COMPARE(a.version(), int(first));
+    bool wentDown = false;
+    connect(&a.feed, &PolicyFeed::stateChanged, this, [&] {
+        wentDown = wentDown || a.feed.state() == PolicyFeed::State::Disconnected;
+    });
+    QVERIFY2(m_etcd->restart(), qPrintable(m_etcd->error));
+    QTRY_VERIFY_WITH_TIMEOUT(wentDown, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(a.feed.state(), PolicyFeed::State::Live, 15'000);
+    const std::int64_t next = publishWithCli(kGood2);
+    QVERIFY(next > first);
+    QTRY_COMPARE(a.version(), int(next));
+    QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)), qPrintable(fleetStatus()));
+}
+
+void TestFleet::leaseEndsWithTheMember()
+{
+    // A watch process in fleet mode: its acknowledgement is there while it runs and gone once
+    // it exits (lease revoked), not a TTL later.
+    publishWithCli(kGood);
+    QProcess watch;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("unused"));
+    watch.setProcessEnvironment(env);
+    watch.start(QStringLiteral(REBOUNDCTL_PATH),
+                {QStringLiteral("watch"), QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:9"),
+                 QStringLiteral("--etcd"), m_etcd->url, QStringLiteral("--member"),
+                 QStringLiteral("w1"), QStringLiteral("--duration"), QStringLiteral("3"),
+                 QStringLiteral("--db"), m_dir.filePath(QStringLiteral("w1.sqlite"))});
+    QVERIFY(watch.waitForStarted());
+    QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("members: 1")), qPrintable(fleetStatus()));
+    QVERIFY(fleetStatus().contains(QStringLiteral("\nw1 ")));
+    QVERIFY(watch.waitForFinished(15'000));
+    QCOMPARE(watch.exitCode(), 0);
+    const QByteArray log = watch.readAllStandardOutput();
+    QVERIFY2(log.contains("\"event\":\"member_left\""), log.constData());
+    QCOMPARE(fleetStatus().contains(QStringLiteral("members: 0")), true);
+}
+
+QTEST_GUILESS_MAIN(TestFleet)
+#include "tst_fleet.moc"
