@@ -2,12 +2,13 @@
 
 #include "EtcdCodec.h"
 #include "FleetKeys.h"
+#include "FleetStatus.h"
 #include "HttpEtcdWire.h"
+#include "PolicyPublisher.h"
 
 #include <QCommandLineParser>
 #include <QEventLoop>
 #include <QJsonDocument>
-#include <QMap>
 
 #include <optional>
 
@@ -40,17 +41,15 @@ Result<std::int64_t> FleetCommand::publish(const QString &etcdUrl, const QByteAr
     if (!url)
         return url.error();
     HttpEtcdWire wire(*url);
-    auto put = callAndWait(wire, QStringLiteral("/v3/kv/put"),
-                           {{QStringLiteral("key"),
-                             EtcdCodec::base64(FleetKeys(prefix).policies())},
-                            {QStringLiteral("value"), EtcdCodec::base64(document)}});
-    if (!put)
-        return put.error();
-    auto o = EtcdCodec::object(*put, QStringLiteral("put"));
-    if (!o)
-        return o.error();
-    // The put's header revision is the key's new mod_revision: the policy version.
-    return EtcdCodec::headerRevision(*o, QStringLiteral("put"));
+    std::optional<Result<std::int64_t>> answer;
+    QEventLoop loop;
+    PolicyPublisher::publish(wire, FleetKeys(prefix), document, [&](Result<std::int64_t> r) {
+        answer = std::move(r);
+        loop.quit();
+    });
+    if (!answer)
+        loop.exec();
+    return std::move(*answer);
 }
 
 int FleetCommand::run(const QStringList &args, cli::Streams io)
@@ -87,61 +86,40 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     }
     const FleetKeys keys(p.value(QStringLiteral("prefix")).toUtf8());
     HttpEtcdWire wire(*url);
-    auto policy = callAndWait(wire, QStringLiteral("/v3/kv/range"),
-                              {{QStringLiteral("key"), EtcdCodec::base64(keys.policies())}});
-    auto status = policy ? callAndWait(wire, QStringLiteral("/v3/kv/range"),
-                                       {{QStringLiteral("key"), EtcdCodec::base64(keys.status())},
-                                        {QStringLiteral("range_end"),
-                                         EtcdCodec::base64(EtcdCodec::prefixEnd(keys.status()))}})
-                         : policy;
-    auto published = policy ? EtcdCodec::range(*policy) : Result<EtcdRange>(policy.error());
-    auto reports = status ? EtcdCodec::range(*status) : Result<EtcdRange>(status.error());
-    for (const auto *r : {&published, &reports})
-        if (!*r) {
-            io.err << "reboundctl fleet status: " << url->toString() << ": " << r->error().message
-                   << "\n";
-            return cli::Invalid;
-        }
-    if (published->kvs.isEmpty())
+    std::optional<Result<FleetSnapshot>> answer;
+    QEventLoop loop;
+    FleetStatus::read(wire, keys, [&](Result<FleetSnapshot> r) {
+        answer = std::move(r);
+        loop.quit();
+    });
+    if (!answer)
+        loop.exec();
+    if (!*answer) {
+        io.err << "reboundctl fleet status: " << answer->error().message << "\n";
+        return cli::Invalid;
+    }
+    const FleetSnapshot &s = **answer;
+    if (s.policyRevision == 0)
         io.out << "policies: none published at " << QString::fromUtf8(keys.policies()) << "\n";
     else
-        io.out << "policies: revision " << published->kvs.first().modRevision << " at "
+        io.out << "policies: revision " << s.policyRevision << " at "
                << QString::fromUtf8(keys.policies()) << "\n";
-    // <prefix>/status/<member>/policy -> {"rev","ok","error"}
-    struct Row
-    {
-        QString member;
-        qint64 rev = 0;
-        bool ok = false;
-        QString error;
-    };
-    QList<Row> rows;
-    for (const EtcdKeyValue &kv : std::as_const(reports->kvs)) {
-        const QByteArray rel = kv.key.mid(keys.status().size());
-        if (!rel.endsWith("/policy"))
-            continue;
-        const QJsonObject ack = QJsonDocument::fromJson(kv.value).object();
-        rows.append({QString::fromUtf8(rel.chopped(7)),
-                     ack.value(QStringLiteral("rev")).toInteger(),
-                     ack.value(QStringLiteral("ok")).toBool(),
-                     ack.value(QStringLiteral("error")).toString()});
-    }
-    io.out << "members: " << rows.size() << "\n";
-    if (rows.isEmpty())
+    io.out << "members: " << s.members.size() << "\n";
+    if (s.members.isEmpty())
         return cli::Ok;
     int width = 6;
-    for (const Row &r : std::as_const(rows))
-        width = std::max(width, int(r.member.size()));
+    for (const MemberAck &m : s.members)
+        width = std::max(width, int(m.member.size()));
     io.out << QStringLiteral("%1  %2  %3  %4\n")
                   .arg(QStringLiteral("MEMBER"), -width)
                   .arg(QStringLiteral("POLICY"), -8)
                   .arg(QStringLiteral("STATE"), -8)
                   .arg(QStringLiteral("DETAIL"));
-    for (const Row &r : std::as_const(rows))
+    for (const MemberAck &m : s.members)
         io.out << QStringLiteral("%1  %2  %3  %4\n")
-                      .arg(r.member, -width)
-                      .arg(QString::number(r.rev), -8)
-                      .arg(r.ok ? QStringLiteral("applied") : QStringLiteral("refused"), -8)
-                      .arg(r.error.section(u'\n', 0, 0));
+                      .arg(m.member, -width)
+                      .arg(QString::number(m.revision), -8)
+                      .arg(m.ok ? QStringLiteral("applied") : QStringLiteral("refused"), -8)
+                      .arg(m.error.section(u'\n', 0, 0));
     return cli::Ok;
 }

@@ -86,20 +86,16 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
     }
 
     if (action == QLatin1String("publish")) {
-        // Validated here first: a member refuses an invalid version anyway, but the operator
-        // who typed the command should hear it, and the fleet should not see it.
-        const PolicyValidation v = PolicyDocument::parse(*content);
-        if (!v.ok()) {
-            for (const QString &e : v.errors)
-                io.err << e << "\n";
-            return cli::Invalid;
-        }
         if (!p.isSet(QStringLiteral("etcd"))) {
             io.err << "reboundctl policy publish: --etcd URL is required\n";
             return cli::Usage;
         }
         const auto rev = FleetCommand::publish(p.value(QStringLiteral("etcd")),
                                                p.value(QStringLiteral("prefix")).toUtf8(), *content);
+        if (!rev && rev.error().code == QLatin1String("invalid-policy")) {
+            io.err << rev.error().message << "\n"; // path: reason, one per line, as validate
+            return cli::Invalid;
+        }
         if (!rev) {
             io.err << "reboundctl policy publish: " << rev.error().message << "\n";
             return rev.error().code == QLatin1String("usage") ? cli::Usage : cli::Invalid;

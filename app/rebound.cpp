@@ -3,10 +3,14 @@
 #include "DemoService.h"
 #include "EndpointsDialog.h"
 #include "Engine.h"
+#include "FleetPane.h"
+#include "HttpEtcdWire.h"
 #include "MainWindow.h"
 #include "MetricsServer.h"
 #include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
+#include "PolicyFeed.h"
+#include "PolicyPublisher.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -67,8 +71,8 @@ int main(int argc, char **argv)
         QStringLiteral("MS"));
     const QCommandLineOption screenshots(
         QStringLiteral("screenshots"),
-        QStringLiteral("With --quit-after-ms: save main-window.png, charts.png and "
-                       "policy-editor.png into DIR."),
+        QStringLiteral("With --quit-after-ms: save main-window.png, charts.png, fleet.png (in "
+                       "fleet mode) and policy-editor.png into DIR."),
         QStringLiteral("DIR"));
     const QCommandLineOption metricsAt(
         QStringLiteral("metrics"),
@@ -80,8 +84,38 @@ int main(int argc, char **argv)
         QStringLiteral("Export a span per attempt to this OpenTelemetry collector (OTLP/HTTP "
                        "JSON); default: the setting telemetry/otlpEndpoint, else off."),
         QStringLiteral("URL"));
-    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt});
+    const QCommandLineOption etcdAt(
+        QStringLiteral("etcd"),
+        QStringLiteral("Fleet mode: policies come from this etcd (instead of a file); the "
+                       "editor publishes there, and the Fleet dock shows every member."),
+        QStringLiteral("URL"));
+    const QCommandLineOption prefix(QStringLiteral("prefix"),
+                                    QStringLiteral("The fleet's key prefix in etcd."),
+                                    QStringLiteral("P"), QStringLiteral("/rebound"));
+    const QCommandLineOption member(
+        QStringLiteral("member"),
+        QStringLiteral("This console's id in the fleet (default: console-HOST-PID)."),
+        QStringLiteral("ID"));
+    parser.addOptions(
+        {demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt, prefix, member});
     parser.process(app);
+    std::optional<QUrl> etcdUrl;
+    if (parser.isSet(etcdAt)) {
+        auto url = HttpEtcdWire::parseUrl(parser.value(etcdAt), QStringLiteral("--etcd"));
+        if (!url) {
+            qCritical("rebound: %s", qPrintable(url.error().message));
+            return 2;
+        }
+        if (parser.isSet(policies)) {
+            qCritical("rebound: --policies and --etcd: the policies come from one place");
+            return 2;
+        }
+        etcdUrl = *url;
+    }
+    const QString memberId = parser.isSet(member) ? parser.value(member)
+                                                  : QStringLiteral("console-%1-%2")
+                                                        .arg(QSysInfo::machineHostName())
+                                                        .arg(QCoreApplication::applicationPid());
     std::optional<QPair<QHostAddress, quint16>> metricsListen;
     if (parser.isSet(metricsAt)) {
         auto at = MetricsServer::parseListen(parser.value(metricsAt));
@@ -95,7 +129,9 @@ int main(int argc, char **argv)
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QTemporaryDir demoDir; // the demo keeps its history out of the real one
     const bool isDemo = parser.isSet(demo);
-    const QString policyPath = parser.isSet(policies)
+    // Fleet mode keeps no policy file: the config centre is the one source.
+    const QString policyPath = etcdUrl ? QString()
+                               : parser.isSet(policies)
                                    ? parser.value(policies)
                                    : (isDemo ? demoDir.filePath(QStringLiteral("policies.json"))
                                              : data + QStringLiteral("/policies.json"));
@@ -161,29 +197,56 @@ int main(int argc, char **argv)
     std::unique_ptr<taskd::DemoService> demoService;
     MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
 
-    if (isDemo) {
-        demoService = std::make_unique<taskd::DemoService>(3.0);
-        const auto url = demoService->start();
-        if (!url) {
-            QMessageBox::critical(
-                nullptr, QStringLiteral("Rebound"),
-                QObject::tr("The demo service could not start: %1").arg(url.error().message));
-            return 1;
+    std::unique_ptr<HttpEtcdWire> etcdWire;
+    std::unique_ptr<PolicyFeed> feed;
+    if (etcdUrl) {
+        etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
+        const FleetKeys keys(parser.value(prefix).toUtf8());
+        feed = std::make_unique<PolicyFeed>(*etcdWire, (*console)->policies, (*console)->clock,
+                                            (*console)->timers, (*console)->rng,
+                                            PolicyFeed::Config{keys.prefix(), memberId});
+        window.setFleet(new FleetPane(*etcdWire, keys, *feed, (*console)->policies),
+                        [&etcdWire, keys](const QByteArray &document,
+                                          std::function<void(Result<std::int64_t>)> done) {
+                            PolicyPublisher::publish(*etcdWire, keys, document, std::move(done));
+                        });
+    }
+    const auto revokeLease = qScopeGuard([&] {
+        // Leave the fleet at once rather than a lease TTL later (best effort, 1 s at most).
+        if (feed && feed->lease() != 0) {
+            QEventLoop wait;
+            etcdWire->call(QStringLiteral("/v3/lease/revoke"),
+                           {{QStringLiteral("ID"), QString::number(feed->lease())}},
+                           [&wait](Result<QByteArray>) { wait.quit(); });
+            QTimer::singleShot(1000, &wait, &QEventLoop::quit);
+            wait.exec();
         }
-        EndpointConfig e;
-        e.baseUrl = *url;
-        e.token = demoService->token();
-        (*console)->orchestrator->addEndpoint(e);
-    } else {
-        const auto endpoints = EndpointsDialog::remembered();
-        if (endpoints.isEmpty()) {
-            EndpointsDialog dialog(credentials, &window);
-            if (dialog.exec() == QDialog::Accepted)
-                (*console)->orchestrator->addEndpoint(dialog.endpoint());
-        }
-        for (const auto &[url, caFile] : endpoints) {
-            credentials.read(
-                url, [&console, url, caFile](bool ok, const QByteArray &token, const QString &) {
+    });
+    // In fleet mode nothing is decided before the config centre has been read.
+    const auto addEndpoints = [&] {
+        if (isDemo) {
+            demoService = std::make_unique<taskd::DemoService>(3.0);
+            const auto url = demoService->start();
+            if (!url) {
+                QMessageBox::critical(
+                    nullptr, QStringLiteral("Rebound"),
+                    QObject::tr("The demo service could not start: %1").arg(url.error().message));
+                return false;
+            }
+            EndpointConfig e;
+            e.baseUrl = *url;
+            e.token = demoService->token();
+            (*console)->orchestrator->addEndpoint(e);
+        } else {
+            const auto endpoints = EndpointsDialog::remembered();
+            if (endpoints.isEmpty()) {
+                EndpointsDialog dialog(credentials, &window);
+                if (dialog.exec() == QDialog::Accepted)
+                    (*console)->orchestrator->addEndpoint(dialog.endpoint());
+            }
+            for (const auto &[url, caFile] : endpoints) {
+                credentials.read(url, [&console, url, caFile](bool ok, const QByteArray &token,
+                                                              const QString &) {
                     EndpointConfig e;
                     e.baseUrl = QUrl(url);
                     e.token = ok ? token : qgetenv("REBOUND_TOKEN");
@@ -194,7 +257,22 @@ int main(int argc, char **argv)
                     }
                     (*console)->orchestrator->addEndpoint(e);
                 });
+            }
         }
+        return true;
+    };
+    if (feed) {
+        QObject::connect(feed.get(), &PolicyFeed::stateChanged, &window,
+                         [&, started = false]() mutable {
+                             if (started || feed->state() != PolicyFeed::State::Live)
+                                 return;
+                             started = true;
+                             if (!addEndpoints())
+                                 QApplication::exit(1);
+                         });
+        feed->start();
+    } else if (!addEndpoints()) {
+        return 1;
     }
     window.show();
     if (parser.isSet(quitAfter)) {
@@ -225,6 +303,12 @@ int main(int argc, char **argv)
                     QApplication::processEvents();
                     waitMs(600);
                     window.grab().save(dir + QStringLiteral("/charts-%1.png").arg(size));
+                }
+                if (auto *dock = window.findChild<QDockWidget *>(QStringLiteral("fleetDock"))) {
+                    dock->raise();
+                    QApplication::processEvents();
+                    waitMs(600);
+                    window.grab().save(dir + QStringLiteral("/fleet-%1.png").arg(size));
                 }
                 PolicyEditorDialog editor((*console)->policies, &window);
                 editor.show();

@@ -888,7 +888,20 @@ void MainWindow::showStatesHelp()
 void MainWindow::openPolicyEditor()
 {
     PolicyEditorDialog dialog(m_engine.policies, this);
+    if (m_publisher)
+        dialog.setPublisher(m_publisher);
     dialog.exec();
+}
+
+void MainWindow::setFleet(QWidget *fleetPane, PolicyEditorDialog::Publisher publisher)
+{
+    m_publisher = std::move(publisher);
+    auto *dock = new QDockWidget(tr("Fleet"), this);
+    dock->setObjectName(QStringLiteral("fleetDock"));
+    dock->setWidget(fleetPane);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    if (auto *detail = findChild<QDockWidget *>(QStringLiteral("detailDock")))
+        tabifyDockWidget(detail, dock);
 }
 
 void MainWindow::openExport()

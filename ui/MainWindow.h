@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Orchestrator.h"
+#include "PolicyEditorDialog.h"
 #include "TaskState.h"
 
 #include <QMainWindow>
@@ -43,6 +44,10 @@ public:
     TaskFilterProxy *proxy() const { return m_proxy; }
     /// Turns the "are you sure?" question for bulk actions on or off (also in the View menu).
     void setConfirmBulkActions(bool on);
+
+    /// Fleet mode: the Fleet dock (tabbed with Attempts), and the policy editor publishes to
+    /// the config centre through `publisher` instead of applying here.
+    void setFleet(QWidget *fleetPane, PolicyEditorDialog::Publisher publisher);
 
     /// The notices so far, newest last (also shown in the Notifications dock).
     QListWidget *notificationLog() const { return m_log; }
@@ -121,6 +126,7 @@ private:
     QAction *m_confirm = nullptr;
     QAction *m_export = nullptr;
     QAction *m_policies = nullptr;
+    PolicyEditorDialog::Publisher m_publisher;
 };
 
 } // namespace rebound

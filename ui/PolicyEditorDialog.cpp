@@ -24,6 +24,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
@@ -430,9 +431,35 @@ void PolicyEditorDialog::updatePreview()
     delete old;
 }
 
+void PolicyEditorDialog::setPublisher(Publisher publisher)
+{
+    m_publisher = std::move(publisher);
+    m_apply->setText(tr("Publish…"));
+    setWindowTitle(windowTitle() + tr(" — fleet"));
+}
+
 bool PolicyEditorDialog::apply()
 {
     const QByteArray doc = m_json->toPlainText().toUtf8();
+    if (m_publisher) {
+        const PolicyValidation v = PolicyDocument::parse(doc);
+        if (!v.ok()) {
+            m_errors->setText(v.errors.join(u'\n'));
+            return false;
+        }
+        m_errors->setText(tr("Publishing…"));
+        QPointer<PolicyEditorDialog> self(this);
+        m_publisher(doc, [self](Result<std::int64_t> r) {
+            if (!self)
+                return;
+            // The members (this console among them) apply it as it comes back through the
+            // watch; the Fleet dock shows who runs it and who refused it.
+            self->m_errors->setText(
+                r ? tr("Published as version %1; every member applies it as it arrives.").arg(*r)
+                  : tr("Not published: %1").arg(r.error().message));
+        });
+        return true;
+    }
     const auto r = m_store.apply(
         doc,
         QStringLiteral("console:%1").arg(qEnvironmentVariable("USER", QStringLiteral("operator"))));

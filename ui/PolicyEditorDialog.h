@@ -1,7 +1,11 @@
 #pragma once
 
+#include "Result.h"
+
 #include <QDialog>
 #include <QJsonValue>
+
+#include <functional>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -36,7 +40,14 @@ class PolicyEditorDialog final : public QDialog
 public:
     explicit PolicyEditorDialog(PolicyStore &store, QWidget *parent = nullptr);
 
-    /// Applies the JSON shown; returns false (and shows why) when it is invalid.
+    /// Where Apply sends a document in fleet mode (the config centre), instead of this console's
+    /// store; `done` gets the published version.
+    using Publisher = std::function<void(const QByteArray &document,
+                                         std::function<void(Result<std::int64_t>)> done)>;
+    void setPublisher(Publisher publisher);
+
+    /// Applies the JSON shown (or publishes it, in fleet mode); returns false (and shows why)
+    /// when it is invalid.
     bool apply();
     /// Shows the line diff against the document in effect and applies it if confirmed.
     void confirmAndApply();
@@ -52,6 +63,7 @@ private:
     void showVersion(int row);
 
     PolicyStore &m_store;
+    Publisher m_publisher;
     QComboBox *m_policy;
     /// The form's rows, one per schema field shown in the editor.
     struct Row

@@ -1,0 +1,91 @@
+#include "FleetMembersModel.h"
+
+#include <QBrush>
+#include <QColor>
+
+namespace rebound {
+
+FleetMembersModel::FleetMembersModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void FleetMembersModel::setSnapshot(const FleetSnapshot &snapshot)
+{
+    const bool sameRows =
+        snapshot.members.size() == m_snapshot.members.size() &&
+        std::equal(snapshot.members.cbegin(), snapshot.members.cend(),
+                   m_snapshot.members.cbegin(),
+                   [](const MemberAck &a, const MemberAck &b) { return a.member == b.member; });
+    if (!sameRows) {
+        beginResetModel();
+        m_snapshot = snapshot;
+        endResetModel();
+        return;
+    }
+    m_snapshot = snapshot;
+    if (!m_snapshot.members.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+int FleetMembersModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_snapshot.members.size());
+}
+
+int FleetMembersModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString FleetMembersModel::stateOf(const MemberAck &m, std::int64_t published)
+{
+    if (m.revision == published)
+        return m.ok ? tr("runs") : tr("refused");
+    // It looked at another version last: an older one (this one not reached it yet), or the
+    // published one was written after it (a publish moments ago).
+    return m.ok ? tr("behind") : tr("refused v%1").arg(m.revision);
+}
+
+QVariant FleetMembersModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const MemberAck &m = m_snapshot.members.at(index.row());
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+        case Member:
+            return m.member;
+        case Version:
+            return QStringLiteral("v%1").arg(m.revision);
+        case State:
+            return stateOf(m, m_snapshot.policyRevision);
+        case Detail:
+            return m.error.section(u'\n', 0, 0);
+        default:
+            return {};
+        }
+    }
+    if (role == Qt::ToolTipRole && index.column() == Detail && !m.error.isEmpty())
+        return m.error; // every reason, not only the first
+    if (role == Qt::ForegroundRole && index.column() == State && !m.ok)
+        return QBrush(QColor(0xb0, 0x20, 0x20));
+    return {};
+}
+
+QVariant FleetMembersModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Member:
+        return tr("Member");
+    case Version:
+        return tr("Policy");
+    case State:
+        return tr("State");
+    case Detail:
+        return tr("Why refused");
+    default:
+        return {};
+    }
+}
+
+} // namespace rebound

@@ -1,0 +1,94 @@
+#include "FleetPane.h"
+
+#include "EtcdWire.h"
+#include "FleetMembersModel.h"
+#include "FleetStatus.h"
+#include "PolicyFeed.h"
+#include "PolicyStore.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QPointer>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace rebound {
+
+FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
+                     QWidget *parent)
+    : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
+      m_model(new FleetMembersModel(this)), m_link(new QLabel(this)),
+      m_published(new QLabel(this)), m_table(new QTableView(this)), m_timer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("fleetPane"));
+    m_link->setObjectName(QStringLiteral("fleetLink"));
+    m_published->setObjectName(QStringLiteral("fleetPublished"));
+    m_table->setObjectName(QStringLiteral("fleetMembers"));
+    m_link->setWordWrap(true);
+    m_published->setWordWrap(true);
+    m_table->setModel(m_model);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_link);
+    layout->addWidget(m_published);
+    layout->addWidget(m_table, 1);
+    connect(&m_feed, &PolicyFeed::stateChanged, this, &FleetPane::showFeed);
+    connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
+    connect(&m_feed, &PolicyFeed::versionSeen, this, &FleetPane::refresh);
+    connect(m_timer, &QTimer::timeout, this, &FleetPane::refresh);
+    m_timer->start(kRefreshMs);
+    showFeed();
+    refresh();
+}
+
+void FleetPane::showFeed()
+{
+    QString link;
+    switch (m_feed.state()) {
+    case PolicyFeed::State::Live:
+        link = tr("Config centre %1: live").arg(m_wire.address());
+        break;
+    case PolicyFeed::State::Connecting:
+        link = tr("Config centre %1: connecting…").arg(m_wire.address());
+        break;
+    case PolicyFeed::State::Disconnected:
+        link = tr("Config centre %1: unreachable (%2); this console keeps its policies")
+                   .arg(m_wire.address(), m_feed.lastError());
+        break;
+    }
+    if (!m_readError.isEmpty())
+        link += tr("\nFleet status not read: %1").arg(m_readError);
+    m_link->setText(link);
+    const auto history = m_store.history();
+    const QString mine = history.isEmpty() ? tr("built-in defaults")
+                                           : tr("v%1").arg(history.last().number);
+    const std::int64_t published = m_model->snapshot().policyRevision;
+    m_published->setText(published == 0
+                             ? tr("No policies published yet; this console runs %1.").arg(mine)
+                             : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
+}
+
+void FleetPane::refresh()
+{
+    if (m_reading)
+        return;
+    m_reading = true;
+    QPointer<FleetPane> self(this);
+    FleetStatus::read(m_wire, m_keys, [self](Result<FleetSnapshot> r) {
+        if (!self)
+            return;
+        self->m_reading = false;
+        self->m_readError = r ? QString() : r.error().message;
+        if (r)
+            self->m_model->setSnapshot(*r);
+        self->showFeed();
+    });
+}
+
+} // namespace rebound

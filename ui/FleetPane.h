@@ -1,0 +1,52 @@
+#pragma once
+
+#include "FleetKeys.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+class QTimer;
+
+namespace rebound {
+
+class EtcdWire;
+class FleetMembersModel;
+class PolicyFeed;
+class PolicyStore;
+
+/// The Fleet dock: this console's link to the config centre, the published policy version,
+/// and every member's acknowledgement (which version it runs, which it refused and why), read
+/// from etcd every 2 s.
+class FleetPane final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FleetPane)
+
+public:
+    FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
+              QWidget *parent = nullptr);
+
+    FleetMembersModel *model() const { return m_model; }
+    /// Reads the fleet now (also every 2 s).
+    void refresh();
+
+    static constexpr int kRefreshMs = 2000;
+
+private:
+    void showFeed();
+
+    EtcdWire &m_wire;
+    FleetKeys m_keys;
+    PolicyFeed &m_feed;
+    PolicyStore &m_store;
+    FleetMembersModel *m_model;
+    QLabel *m_link;
+    QLabel *m_published;
+    QTableView *m_table;
+    QTimer *m_timer;
+    bool m_reading = false;
+    QString m_readError;
+};
+
+} // namespace rebound
