@@ -2,6 +2,7 @@
 // calls it makes, what it applies, what it acknowledges, and when it reconnects.
 #include "EtcdCodec.h"
 #include "FakeEtcdWire.h"
+#include "FleetStatus.h"
 #include "ManualClock.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void silentStreamIsOpenedAgain();
     void codec_data();
     void codec();
+    void fleetStatusReadsAcknowledgements();
 
 private:
     /// Drives the first connection to live with the policy document at mod_revision 5.
@@ -335,6 +337,35 @@ void TestPolicyFeed::codec()
         QVERIFY(!m.ok());
         QVERIFY2(m.error().message.contains(error), qPrintable(m.error().message));
     }
+}
+
+void TestPolicyFeed::fleetStatusReadsAcknowledgements()
+{
+    // Two ranges as etcd answers them; keys under status/ that are not a policy
+    // acknowledgement (what later sections will report) are not members' acks.
+    const QByteArray policy = "{\"header\":" + header(20) + ",\"kvs\":[" +
+                              kv("/rebound/policies", kGood, 17) + "]}";
+    const QByteArray status =
+        "{\"header\":" + header(20) + ",\"kvs\":[" +
+        kv("/rebound/status/zeta/policy", R"({"rev":17,"ok":true,"error":""})", 18) + "," +
+        kv("/rebound/status/alpha/policy", R"({"rev":17,"ok":false,"error":"a: bad\nb: bad"})", 19) +
+        "," + kv("/rebound/status/alpha/budget", "{}", 19) + "," +
+        kv("/rebound/status//policy", "{}", 19) + "]}";
+    FleetSnapshot s = *FleetStatus::fromRanges(FleetKeys("/rebound"), policy, status);
+    QCOMPARE(s.policyRevision, std::int64_t(17));
+    QCOMPARE(s.members.size(), 2);
+    QCOMPARE(s.members[0].member, QStringLiteral("alpha")); // ordered by id
+    QCOMPARE(s.members[0].ok, false);
+    QCOMPARE(s.members[0].error, QStringLiteral("a: bad\nb: bad"));
+    QCOMPARE(s.members[1].member, QStringLiteral("zeta"));
+    QCOMPARE(s.members[1].revision, std::int64_t(17));
+    // Nothing published yet.
+    s = *FleetStatus::fromRanges(FleetKeys("/rebound"), "{\"header\":" + header(3) + "}",
+                                 "{\"header\":" + header(3) + "}");
+    QCOMPARE(s.policyRevision, std::int64_t(0));
+    QVERIFY(s.members.isEmpty());
+    const auto broken = FleetStatus::fromRanges(FleetKeys("/rebound"), "{", "{}");
+    QVERIFY(!broken.ok());
 }
 
 QTEST_GUILESS_MAIN(TestPolicyFeed)
