@@ -15,6 +15,7 @@
 #include <QAbstractItemModelTester>
 #include <QDockWidget>
 #include <QLabel>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTemporaryDir>
@@ -200,6 +201,13 @@ void TestFleetConsole::refusalsAreShownWithTheirReason()
                 .toString()
                 .startsWith(QStringLiteral("policies[0].backoff.multiplier: must be")));
     QVERIFY(m_engine->policies.history().isEmpty()); // the defaults stay
+    // The operator hears it in words that fit: a version from the config centre, not a file.
+    auto *log = m_window->notificationLog();
+    QTRY_VERIFY(log->count() > 0);
+    QVERIFY2(log->item(log->count() - 1)->text().contains(
+                 QStringLiteral("from the config centre was refused; this console keeps its "
+                                "policies: policies[0].backoff.multiplier")),
+             qPrintable(log->item(log->count() - 1)->text()));
 }
 
 QTEST_MAIN(TestFleetConsole)

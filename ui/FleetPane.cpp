@@ -40,7 +40,15 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     layout->addWidget(m_table, 1);
     connect(&m_feed, &PolicyFeed::stateChanged, this, &FleetPane::showFeed);
     connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
-    connect(&m_feed, &PolicyFeed::versionSeen, this, &FleetPane::refresh);
+    connect(&m_feed, &PolicyFeed::versionSeen, this,
+            [this](std::int64_t revision, bool ok, const QString &error) {
+                if (!ok)
+                    Q_EMIT notice(tr("Policy version %1 from the config centre was refused; this "
+                                     "console keeps its policies: %2")
+                                      .arg(revision)
+                                      .arg(QString(error).replace(u'\n', QStringLiteral("; "))));
+                refresh();
+            });
     connect(m_timer, &QTimer::timeout, this, &FleetPane::refresh);
     m_timer->start(kRefreshMs);
     showFeed();

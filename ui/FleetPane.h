@@ -33,6 +33,10 @@ public:
 
     static constexpr int kRefreshMs = 2000;
 
+Q_SIGNALS:
+    /// Something the operator should hear (a version this console refused).
+    void notice(const QString &text);
+
 private:
     void showFeed();
 

@@ -5,6 +5,7 @@
 #include "EndpointsDialog.h"
 #include "Engine.h"
 #include "ExportDialog.h"
+#include "FleetPane.h"
 #include "PolicyEditorDialog.h"
 #include "PolicySet.h"
 #include "PolicyStore.h"
@@ -893,9 +894,10 @@ void MainWindow::openPolicyEditor()
     dialog.exec();
 }
 
-void MainWindow::setFleet(QWidget *fleetPane, PolicyEditorDialog::Publisher publisher)
+void MainWindow::setFleet(FleetPane *fleetPane, PolicyEditorDialog::Publisher publisher)
 {
     m_publisher = std::move(publisher);
+    connect(fleetPane, &FleetPane::notice, this, [this](const QString &text) { showNotice(text); });
     auto *dock = new QDockWidget(tr("Fleet"), this);
     dock->setObjectName(QStringLiteral("fleetDock"));
     dock->setWidget(fleetPane);

@@ -20,6 +20,7 @@ class QToolButton;
 namespace rebound {
 
 class CredentialStore;
+class FleetPane;
 
 class ChartsPane;
 class Engine;
@@ -47,7 +48,7 @@ public:
 
     /// Fleet mode: the Fleet dock (tabbed with Attempts), and the policy editor publishes to
     /// the config centre through `publisher` instead of applying here.
-    void setFleet(QWidget *fleetPane, PolicyEditorDialog::Publisher publisher);
+    void setFleet(FleetPane *fleetPane, PolicyEditorDialog::Publisher publisher);
 
     /// The notices so far, newest last (also shown in the Notifications dock).
     QListWidget *notificationLog() const { return m_log; }

@@ -119,6 +119,11 @@ Result<void> PolicyStore::adopt(const QByteArray &document, const QString &sourc
                     .arg(number)
                     .arg(m_history.last().number));
     }
+    // Refused here, not through reloadFailed: that signal is about the policy file, and the
+    // caller (the fleet's feed) reports a refused version as what it is.
+    const PolicyValidation v = PolicyDocument::parse(document);
+    if (!v.ok())
+        return Result<void>::failure(QStringLiteral("invalid-policy"), v.errors.join(u'\n'));
     return accept(document, source, number);
 }
 
