@@ -166,6 +166,68 @@ fresh)
     echo "dev.sh: fresh root $((t1 - t0)) s, '$inside' in it $((t2 - t1)) s: exit $status"
     exit $status
     ;;
+fleet-demo)
+    # The fleet on this machine: a local etcd (data on tmpfs), rebound-taskd with a stream of
+    # generated tasks, three headless members watching it, and the console in fleet mode (on its
+    # built-in demo service). All take their policies from etcd; everything stops with the
+    # console (or after 20 s without a display).
+    shift
+    install_missing
+    build build
+    demo=$(mktemp -d /dev/shm/rebound-fleet-demo.XXXXXX 2>/dev/null || mktemp -d)
+    pids=()
+    stop_demo() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        wait 2>/dev/null || true
+        rm -rf "$demo"
+    }
+    trap stop_demo EXIT
+    free_port() { # a loopback port nothing answers on
+        local p
+        while :; do
+            p=$((20000 + RANDOM % 40000))
+            (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+        done
+    }
+    ec=$(free_port)
+    ep=$(free_port)
+    etcd_url="http://127.0.0.1:$ec"
+    etcd --name demo --data-dir "$demo/etcd" --listen-client-urls "$etcd_url" \
+        --advertise-client-urls "$etcd_url" --listen-peer-urls "http://127.0.0.1:$ep" \
+        --initial-advertise-peer-urls "http://127.0.0.1:$ep" \
+        --initial-cluster "demo=http://127.0.0.1:$ep" \
+        --experimental-watch-progress-notify-interval 5s >"$demo/etcd.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 150); do
+        build/app/reboundctl fleet status --etcd "$etcd_url" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    build/app/reboundctl policy publish resources/demo/policies.json --etcd "$etcd_url"
+    REBOUND_TASKD_TOKEN=fleet-demo build/app/rebound-taskd --listen 127.0.0.1:0 --generate 2 \
+        >"$demo/taskd.log" 2>"$demo/taskd.err" &
+    pids+=($!)
+    for _ in $(seq 100); do
+        grep -q listening "$demo/taskd.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    taskd_url=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$demo/taskd.log" | head -n 1)
+    for i in 1 2 3; do
+        REBOUND_TOKEN=fleet-demo build/app/reboundctl watch --url "$taskd_url" --etcd "$etcd_url" \
+            --member "watch-$i" --db "$demo/watch-$i.sqlite" >"$demo/watch-$i.log" 2>&1 &
+        pids+=($!)
+    done
+    echo "dev.sh: etcd $etcd_url, taskd $taskd_url, members watch-1..3 (logs in $demo)"
+    echo "dev.sh: try  build/app/reboundctl fleet status --etcd $etcd_url"
+    echo "dev.sh: and  build/app/reboundctl policy publish FILE --etcd $etcd_url"
+    console=(build/app/rebound --demo --etcd "$etcd_url" --member console "$@")
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+        echo "dev.sh: no display found; the console runs in a virtual X server for 20 s"
+        xvfb-run -a "${console[@]}" --quit-after-ms 20000 || true
+    else
+        "${console[@]}" || true
+    fi
+    build/app/reboundctl fleet status --etcd "$etcd_url"
+    ;;
 sanitize)
     # The whole suite once more, built with AddressSanitizer + UndefinedBehaviorSanitizer.
     install_missing
@@ -202,7 +264,7 @@ fuzz)
     echo "dev.sh: no fuzzer found a crash"
     ;;
 *)
-    echo "usage: ./dev.sh run|test|fresh [COMMAND]|sanitize|fuzz [SECONDS [TARGET...]]" >&2
+    echo "usage: ./dev.sh run|test|fresh [COMMAND]|sanitize|fuzz [SECONDS [TARGET...]]|fleet-demo" >&2
     exit 2
     ;;
 esac
