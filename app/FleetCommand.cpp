@@ -23,15 +23,7 @@ const char *kUsage = "Usage: reboundctl fleet status --etcd URL [--prefix P]\n";
 Result<QByteArray> FleetCommand::callAndWait(EtcdWire &wire, const QString &path,
                                              const QJsonObject &body)
 {
-    std::optional<Result<QByteArray>> answer;
-    QEventLoop loop;
-    wire.call(path, body, [&](Result<QByteArray> r) {
-        answer = std::move(r);
-        loop.quit();
-    });
-    if (!answer)
-        loop.exec();
-    return std::move(*answer);
+    return wait<QByteArray>([&](auto done) { wire.call(path, body, std::move(done)); });
 }
 
 Result<std::int64_t> FleetCommand::publish(const QString &etcdUrl, const QByteArray &prefix,
@@ -41,15 +33,9 @@ Result<std::int64_t> FleetCommand::publish(const QString &etcdUrl, const QByteAr
     if (!url)
         return url.error();
     HttpEtcdWire wire(*url);
-    std::optional<Result<std::int64_t>> answer;
-    QEventLoop loop;
-    PolicyPublisher::publish(wire, FleetKeys(prefix), document, [&](Result<std::int64_t> r) {
-        answer = std::move(r);
-        loop.quit();
+    return wait<std::int64_t>([&](auto done) {
+        PolicyPublisher::publish(wire, FleetKeys(prefix), document, std::move(done));
     });
-    if (!answer)
-        loop.exec();
-    return std::move(*answer);
 }
 
 int FleetCommand::run(const QStringList &args, cli::Streams io)
@@ -86,19 +72,13 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     }
     const FleetKeys keys(p.value(QStringLiteral("prefix")).toUtf8());
     HttpEtcdWire wire(*url);
-    std::optional<Result<FleetSnapshot>> answer;
-    QEventLoop loop;
-    FleetStatus::read(wire, keys, [&](Result<FleetSnapshot> r) {
-        answer = std::move(r);
-        loop.quit();
-    });
-    if (!answer)
-        loop.exec();
-    if (!*answer) {
-        io.err << "reboundctl fleet status: " << answer->error().message << "\n";
+    const auto answer = wait<FleetSnapshot>(
+        [&](auto done) { FleetStatus::read(wire, keys, std::move(done)); });
+    if (!answer) {
+        io.err << "reboundctl fleet status: " << answer.error().message << "\n";
         return cli::Invalid;
     }
-    const FleetSnapshot &s = **answer;
+    const FleetSnapshot &s = *answer;
     if (s.policyRevision == 0)
         io.out << "policies: none published at " << QString::fromUtf8(keys.policies()) << "\n";
     else

@@ -4,7 +4,11 @@
 #include "EtcdWire.h"
 #include "Result.h"
 
+#include <QEventLoop>
 #include <QStringList>
+
+#include <functional>
+#include <optional>
 
 #include <cstdint>
 
@@ -20,4 +24,23 @@ public:
     /// One call, waited for on a local event loop (a command-line tool has nothing else to do).
     static rebound::Result<QByteArray> callAndWait(rebound::EtcdWire &wire, const QString &path,
                                                    const QJsonObject &body);
+    /// Runs `start` with a callback and waits on a local event loop until it is called.
+    template <typename T>
+    static rebound::Result<T> wait(
+        const std::function<void(std::function<void(rebound::Result<T>)>)> &start);
 };
+
+template <typename T>
+rebound::Result<T>
+FleetCommand::wait(const std::function<void(std::function<void(rebound::Result<T>)>)> &start)
+{
+    std::optional<rebound::Result<T>> answer;
+    QEventLoop loop;
+    start([&](rebound::Result<T> r) {
+        answer = std::move(r);
+        loop.quit();
+    });
+    if (!answer) // answered later, on the event loop
+        loop.exec();
+    return std::move(*answer);
+}

@@ -97,13 +97,7 @@ void PolicyFeed::connectNow()
                                              : id.error());
                     self->m_lease = *id;
                     self->acknowledge();
-                    if (!self->m_keepAliveTimer)
-                        self->m_keepAliveTimer = self->m_timers.schedule(
-                            self->m_clock.steadyNow() + self->m_config.leaseTtl / 3,
-                            [self] {
-                                if (self)
-                                    self->keepAlive();
-                            });
+                    self->scheduleKeepAlive();
                     next();
                 });
 }
@@ -254,28 +248,29 @@ void PolicyFeed::acknowledge()
                 });
 }
 
+void PolicyFeed::scheduleKeepAlive()
+{
+    if (m_keepAliveTimer)
+        return;
+    m_keepAliveTimer = m_timers.schedule(m_clock.steadyNow() + m_config.leaseTtl / 3, [this] {
+        m_keepAliveTimer = 0;
+        keepAlive();
+    });
+}
+
 void PolicyFeed::keepAlive()
 {
-    m_keepAliveTimer = 0;
-    QPointer<PolicyFeed> self(this);
-    auto again = [self] {
-        if (self && !self->m_keepAliveTimer)
-            self->m_keepAliveTimer = self->m_timers.schedule(
-                self->m_clock.steadyNow() + self->m_config.leaseTtl / 3, [self] {
-                    if (self)
-                        self->keepAlive();
-                });
-    };
     if (m_lease == 0) {
-        again();
+        scheduleKeepAlive();
         return;
     }
+    QPointer<PolicyFeed> self(this);
     m_wire.call(QStringLiteral("/v3/lease/keepalive"),
                 {{QStringLiteral("ID"), EtcdCodec::int64Text(m_lease)}},
-                [self, again](Result<QByteArray> answer) {
+                [self](Result<QByteArray> answer) {
                     if (!self)
                         return;
-                    again();
+                    self->scheduleKeepAlive();
                     if (!answer)
                         return self->fail(answer.error());
                     auto o = EtcdCodec::object(*answer, QStringLiteral("lease keepalive"));

@@ -78,6 +78,7 @@ private:
     void consider(const EtcdKeyValue &kv);
     void acknowledge();
     void keepAlive();
+    void scheduleKeepAlive();
     void fail(const Error &e);
     void expectLine();
     void setState(State s, const QString &error = {});
