@@ -52,7 +52,8 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     }
     QCommandLineParser p;
     p.addHelpOption();
-    p.addOption({QStringLiteral("etcd"), QStringLiteral("etcd client URL."), QStringLiteral("URL")});
+    p.addOption(
+        {QStringLiteral("etcd"), QStringLiteral("etcd client URL."), QStringLiteral("URL")});
     p.addOption({QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix."),
                  QStringLiteral("P"), QStringLiteral("/rebound")});
     QStringList rest = args.mid(1);
@@ -72,8 +73,8 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     }
     const FleetKeys keys(p.value(QStringLiteral("prefix")).toUtf8());
     HttpEtcdWire wire(*url);
-    const auto answer = wait<FleetSnapshot>(
-        [&](auto done) { FleetStatus::read(wire, keys, std::move(done)); });
+    const auto answer =
+        wait<FleetSnapshot>([&](auto done) { FleetStatus::read(wire, keys, std::move(done)); });
     if (!answer) {
         io.err << "reboundctl fleet status: " << answer.error().message << "\n";
         return cli::Invalid;

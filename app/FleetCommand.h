@@ -26,8 +26,8 @@ public:
                                                    const QJsonObject &body);
     /// Runs `start` with a callback and waits on a local event loop until it is called.
     template <typename T>
-    static rebound::Result<T> wait(
-        const std::function<void(std::function<void(rebound::Result<T>)>)> &start);
+    static rebound::Result<T>
+    wait(const std::function<void(std::function<void(rebound::Result<T>)>)> &start);
 };
 
 template <typename T>

@@ -19,8 +19,9 @@ class EtcdProcess
 {
 public:
     EtcdProcess()
-        : m_dir(QDir(QStringLiteral("/dev/shm")).exists() ? QStringLiteral("/dev/shm/rebound-etcd-XXXXXX")
-                                                          : QDir::tempPath() + QStringLiteral("/rebound-etcd-XXXXXX"))
+        : m_dir(QDir(QStringLiteral("/dev/shm")).exists()
+                    ? QStringLiteral("/dev/shm/rebound-etcd-XXXXXX")
+                    : QDir::tempPath() + QStringLiteral("/rebound-etcd-XXXXXX"))
     {}
     ~EtcdProcess() { stop(); }
 
@@ -48,15 +49,16 @@ public:
             // To a file: a pipe nobody reads once etcd is up would fill and stall it.
             m_process->setProcessChannelMode(QProcess::MergedChannels);
             m_process->setStandardOutputFile(logPath(), QIODevice::Append);
-            m_process->start(etcd, {QStringLiteral("--name"), QStringLiteral("test"),
-                                    QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/data"),
-                                    QStringLiteral("--listen-client-urls"), client,
-                                    QStringLiteral("--advertise-client-urls"), client,
-                                    QStringLiteral("--listen-peer-urls"), peer,
-                                    QStringLiteral("--initial-advertise-peer-urls"), peer,
-                                    QStringLiteral("--initial-cluster"), QStringLiteral("test=") + peer,
-                                    QStringLiteral("--experimental-watch-progress-notify-interval"),
-                                    QStringLiteral("1s")});
+            m_process->start(etcd,
+                             {QStringLiteral("--name"), QStringLiteral("test"),
+                              QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/data"),
+                              QStringLiteral("--listen-client-urls"), client,
+                              QStringLiteral("--advertise-client-urls"), client,
+                              QStringLiteral("--listen-peer-urls"), peer,
+                              QStringLiteral("--initial-advertise-peer-urls"), peer,
+                              QStringLiteral("--initial-cluster"), QStringLiteral("test=") + peer,
+                              QStringLiteral("--experimental-watch-progress-notify-interval"),
+                              QStringLiteral("1s")});
             if (!m_process->waitForStarted(5000)) {
                 error = m_process->errorString();
                 return false;

@@ -14,8 +14,8 @@
 
 #include <QEventLoop>
 #include <QJsonDocument>
-#include <QTemporaryDir>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rebound;
@@ -39,7 +39,8 @@ struct Member
     Member(const QString &url, const QString &id, SystemClock &clock, QtTimerSource &timers,
            SeededRandom &rng)
         : wire(QUrl(url)), store(clock),
-          feed(wire, store, clock, timers, rng, PolicyFeed::Config{"/rebound", id, Duration(4000), Duration(1000)})
+          feed(wire, store, clock, timers, rng,
+               PolicyFeed::Config{"/rebound", id, Duration(4000), Duration(1000)})
     {
         feed.start();
     }
@@ -119,9 +120,8 @@ std::int64_t TestFleet::publishWithCli(const QByteArray &document)
         return 0;
     f.write(document);
     f.close();
-    const ProcessRun r = ctl(
-        {QStringLiteral("policy"), QStringLiteral("publish"), file, QStringLiteral("--etcd"),
-         m_etcd->url});
+    const ProcessRun r = ctl({QStringLiteral("policy"), QStringLiteral("publish"), file,
+                              QStringLiteral("--etcd"), m_etcd->url});
     // "published FILE as policy version N"
     if (r.code != 0)
         qWarning("publish: %s", qPrintable(r.err));
@@ -130,9 +130,8 @@ std::int64_t TestFleet::publishWithCli(const QByteArray &document)
 
 QString TestFleet::fleetStatus()
 {
-    return ctl(
-                                             {QStringLiteral("fleet"), QStringLiteral("status"),
-                                              QStringLiteral("--etcd"), m_etcd->url})
+    return ctl({QStringLiteral("fleet"), QStringLiteral("status"), QStringLiteral("--etcd"),
+                m_etcd->url})
         .out;
 }
 
@@ -156,10 +155,11 @@ void TestFleet::publishIsAppliedAndAcknowledgedByEveryMember()
     const QString status = fleetStatus();
     QVERIFY2(status.contains(QStringLiteral("policies: revision %1").arg(rev)), qPrintable(status));
     for (const char *m : {"a", "b", "c"})
-        QVERIFY2(QRegularExpression(QStringLiteral("\\n%1 +%2 +applied").arg(QLatin1String(m)).arg(rev))
-                     .match(status)
-                     .hasMatch(),
-                 qPrintable(status));
+        QVERIFY2(
+            QRegularExpression(QStringLiteral("\\n%1 +%2 +applied").arg(QLatin1String(m)).arg(rev))
+                .match(status)
+                .hasMatch(),
+            qPrintable(status));
     // Rollback is a publish of the older document: a new version, the old rules.
     const std::int64_t rev2 = publishWithCli(kGood2);
     QTRY_COMPARE(a.maxAttempts(), 7);
@@ -182,9 +182,8 @@ void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(kInvalid);
     f.close();
-    const ProcessRun refused = ctl(
-        {QStringLiteral("policy"), QStringLiteral("publish"), file, QStringLiteral("--etcd"),
-         m_etcd->url});
+    const ProcessRun refused = ctl({QStringLiteral("policy"), QStringLiteral("publish"), file,
+                                    QStringLiteral("--etcd"), m_etcd->url});
     QCOMPARE(refused.code, 1);
     QVERIFY2(refused.err.contains(QStringLiteral("policies[0].backoff.multiplier: must be")),
              qPrintable(refused.err));
@@ -194,7 +193,8 @@ void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
     QCOMPARE(seenA.first().at(1).toBool(), false);
     QCOMPARE(a.version(), int(good));
     QCOMPARE(a.maxAttempts(), 4);
-    QTRY_VERIFY2(fleetStatus().count(QStringLiteral("refused   policies[0].backoff.multiplier")) == 2,
+    QTRY_VERIFY2(fleetStatus().count(QStringLiteral("refused   policies[0].backoff.multiplier")) ==
+                     2,
                  qPrintable(fleetStatus()));
     QCOMPARE(b.version(), int(good));
     // A DELETE is not "no policies".
@@ -242,16 +242,16 @@ void TestFleet::etcdRestartIsSurvived()
     const std::int64_t first = publishWithCli(kGood);
     QTRY_COMPARE(a.version(), int(first));
     bool wentDown = false;
-    connect(&a.feed, &PolicyFeed::stateChanged, this, [&] {
-        wentDown = wentDown || a.feed.state() == PolicyFeed::State::Disconnected;
-    });
+    connect(&a.feed, &PolicyFeed::stateChanged, this,
+            [&] { wentDown = wentDown || a.feed.state() == PolicyFeed::State::Disconnected; });
     QVERIFY2(m_etcd->restart(), qPrintable(m_etcd->error));
     QTRY_VERIFY_WITH_TIMEOUT(wentDown, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(a.feed.state(), PolicyFeed::State::Live, 15'000);
     const std::int64_t next = publishWithCli(kGood2);
     QVERIFY(next > first);
     QTRY_COMPARE(a.version(), int(next));
-    QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)), qPrintable(fleetStatus()));
+    QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)),
+                 qPrintable(fleetStatus()));
 }
 
 void TestFleet::leaseEndsWithTheMember()
@@ -264,10 +264,11 @@ void TestFleet::leaseEndsWithTheMember()
     env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("unused"));
     watch.setProcessEnvironment(env);
     watch.start(QStringLiteral(REBOUNDCTL_PATH),
-                {QStringLiteral("watch"), QStringLiteral("--url"), QStringLiteral("http://127.0.0.1:9"),
-                 QStringLiteral("--etcd"), m_etcd->url, QStringLiteral("--member"),
-                 QStringLiteral("w1"), QStringLiteral("--duration"), QStringLiteral("3"),
-                 QStringLiteral("--db"), m_dir.filePath(QStringLiteral("w1.sqlite"))});
+                {QStringLiteral("watch"), QStringLiteral("--url"),
+                 QStringLiteral("http://127.0.0.1:9"), QStringLiteral("--etcd"), m_etcd->url,
+                 QStringLiteral("--member"), QStringLiteral("w1"), QStringLiteral("--duration"),
+                 QStringLiteral("3"), QStringLiteral("--db"),
+                 m_dir.filePath(QStringLiteral("w1.sqlite"))});
     QVERIFY(watch.waitForStarted());
     QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("members: 1")), qPrintable(fleetStatus()));
     QVERIFY(fleetStatus().contains(QStringLiteral("\nw1 ")));

@@ -1,9 +1,9 @@
 // The console in fleet mode against a real etcd: the editor publishes, every member (this
 // console and another) applies and acknowledges, the Fleet dock shows who runs what and who
 // refused what, and why. Widgets are found by objectName.
+#include "Engine.h"
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
-#include "Engine.h"
 #include "FleetMembersModel.h"
 #include "FleetPane.h"
 #include "HttpEtcdWire.h"
@@ -76,10 +76,9 @@ void TestFleetConsole::init()
     m_engine = std::move(engine).value();
     const FleetKeys keys("/rebound");
     m_wire = std::make_unique<HttpEtcdWire>(QUrl(m_etcd->url));
-    m_feed = std::make_unique<PolicyFeed>(*m_wire, m_engine->policies, m_engine->clock,
-                                          m_engine->timers, m_engine->rng,
-                                          PolicyFeed::Config{"/rebound", QStringLiteral("console"),
-                                                             Duration(5000), Duration(1000)});
+    m_feed = std::make_unique<PolicyFeed>(
+        *m_wire, m_engine->policies, m_engine->clock, m_engine->timers, m_engine->rng,
+        PolicyFeed::Config{"/rebound", QStringLiteral("console"), Duration(5000), Duration(1000)});
     m_window = std::make_unique<MainWindow>(*m_engine, QString());
     m_pane = new FleetPane(*m_wire, keys, *m_feed, m_engine->policies);
     m_window->setFleet(m_pane, [this, keys](const QByteArray &doc,
@@ -91,10 +90,9 @@ void TestFleetConsole::init()
     m_feed->start();
     m_otherWire = std::make_unique<HttpEtcdWire>(QUrl(m_etcd->url));
     m_otherStore = std::make_unique<PolicyStore>(m_engine->clock);
-    m_other = std::make_unique<PolicyFeed>(*m_otherWire, *m_otherStore, m_engine->clock,
-                                           m_engine->timers, m_engine->rng,
-                                           PolicyFeed::Config{"/rebound", QStringLiteral("watch-1"),
-                                                              Duration(5000), Duration(1000)});
+    m_other = std::make_unique<PolicyFeed>(
+        *m_otherWire, *m_otherStore, m_engine->clock, m_engine->timers, m_engine->rng,
+        PolicyFeed::Config{"/rebound", QStringLiteral("watch-1"), Duration(5000), Duration(1000)});
     m_other->start();
     m_window->resize(1280, 800);
     m_window->show();
@@ -130,10 +128,10 @@ PolicyEditorDialog *TestFleetConsole::openEditor()
 {
     // As the Policies action opens it in fleet mode: publishing through the window's publisher.
     m_editor = std::make_unique<PolicyEditorDialog>(m_engine->policies, m_window.get());
-    m_editor->setPublisher([this](const QByteArray &doc,
-                                  std::function<void(Result<std::int64_t>)> done) {
-        PolicyPublisher::publish(*m_wire, FleetKeys("/rebound"), doc, std::move(done));
-    });
+    m_editor->setPublisher(
+        [this](const QByteArray &doc, std::function<void(Result<std::int64_t>)> done) {
+            PolicyPublisher::publish(*m_wire, FleetKeys("/rebound"), doc, std::move(done));
+        });
     m_editor->show();
     return m_editor.get();
 }
@@ -167,8 +165,8 @@ void TestFleetConsole::editorPublishesAndTheFleetDockShowsEveryMember()
     QTRY_COMPARE(m_pane->model()->rowCount(), 2);
     QTRY_COMPARE(memberState(QStringLiteral("console")), QStringLiteral("v%1 runs").arg(version));
     QTRY_COMPARE(memberState(QStringLiteral("watch-1")), QStringLiteral("v%1 runs").arg(version));
-    QTRY_COMPARE(published->text(), QStringLiteral("Published: v%1 · this console runs v%1.")
-                                        .arg(version));
+    QTRY_COMPARE(published->text(),
+                 QStringLiteral("Published: v%1 · this console runs v%1.").arg(version));
     // An invalid document never leaves the editor.
     editor->findChild<QPlainTextEdit *>(QStringLiteral("policyJson"))
         ->setPlainText(QString::fromUtf8(kInvalid));
@@ -204,10 +202,12 @@ void TestFleetConsole::refusalsAreShownWithTheirReason()
     // The operator hears it in words that fit: a version from the config centre, not a file.
     auto *log = m_window->notificationLog();
     QTRY_VERIFY(log->count() > 0);
-    QVERIFY2(log->item(log->count() - 1)->text().contains(
-                 QStringLiteral("from the config centre was refused; this console keeps its "
-                                "policies: policies[0].backoff.multiplier")),
-             qPrintable(log->item(log->count() - 1)->text()));
+    QVERIFY2(
+        log->item(log->count() - 1)
+            ->text()
+            .contains(QStringLiteral("from the config centre was refused; this console keeps its "
+                                     "policies: policies[0].backoff.multiplier")),
+        qPrintable(log->item(log->count() - 1)->text()));
 }
 
 QTEST_MAIN(TestFleetConsole)

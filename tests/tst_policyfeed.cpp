@@ -35,8 +35,8 @@ QByteArray kv(const QByteArray &key, const QByteArray &value, int mod)
 
 QByteArray header(int revision)
 {
-    return "{\"cluster_id\":\"15118495548433857066\",\"revision\":\"" + QByteArray::number(revision) +
-           "\"}";
+    return "{\"cluster_id\":\"15118495548433857066\",\"revision\":\"" +
+           QByteArray::number(revision) + "\"}";
 }
 
 QByteArray decoded(const QJsonObject &body, const char *field)
@@ -82,9 +82,9 @@ void TestPolicyFeed::init()
     m_wire.watch.reset();
     m_wire.watchesOpened = 0;
     m_store = std::make_unique<PolicyStore>(m_clock);
-    m_feed = std::make_unique<PolicyFeed>(m_wire, *m_store, m_clock, m_clock, m_rng,
-                                          PolicyFeed::Config{"/rebound/", QStringLiteral("m1"),
-                                                             Duration(9000), Duration(2000)});
+    m_feed = std::make_unique<PolicyFeed>(
+        m_wire, *m_store, m_clock, m_clock, m_rng,
+        PolicyFeed::Config{"/rebound/", QStringLiteral("m1"), Duration(9000), Duration(2000)});
 }
 
 void TestPolicyFeed::cleanup()
@@ -127,7 +127,8 @@ void TestPolicyFeed::connectLive()
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 4);
     expectAck(5, true);
     QVERIFY(m_wire.watch);
-    const QJsonObject create = m_wire.watch->request.value(QStringLiteral("create_request")).toObject();
+    const QJsonObject create =
+        m_wire.watch->request.value(QStringLiteral("create_request")).toObject();
     QCOMPARE(decoded(create, "key"), QByteArray("/rebound/policies"));
     QCOMPARE(create.value(QStringLiteral("start_revision")).toString(), QStringLiteral("10"));
     QCOMPARE(create.value(QStringLiteral("progress_notify")).toBool(), true);
@@ -141,16 +142,16 @@ void TestPolicyFeed::connectsGrantsRangesAppliesAcknowledgesAndWatches()
     connectLive();
     QSignalSpy seen(m_feed.get(), &PolicyFeed::versionSeen);
     // A new version through the watch: applied under its mod_revision, acknowledged.
-    m_wire.feed("{\"result\":{\"header\":" + header(12) + ",\"events\":[{\"kv\":" +
-                kv("/rebound/policies", kGood2, 12) + "}]}}");
+    m_wire.feed("{\"result\":{\"header\":" + header(12) +
+                ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 12) + "}]}}");
     QCOMPARE(m_store->history().last().number, 12);
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 6);
     expectAck(12, true);
     QCOMPARE(seen.size(), 1);
     QCOMPARE(seen.first().at(0).value<std::int64_t>(), std::int64_t(12));
     // The same version again (a replay) changes nothing and is not acknowledged twice.
-    m_wire.feed("{\"result\":{\"header\":" + header(12) + ",\"events\":[{\"kv\":" +
-                kv("/rebound/policies", kGood2, 12) + "}]}}");
+    m_wire.feed("{\"result\":{\"header\":" + header(12) +
+                ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 12) + "}]}}");
     QVERIFY(m_wire.calls.empty());
     QCOMPARE(m_store->history().size(), 2);
 }
@@ -159,8 +160,8 @@ void TestPolicyFeed::invalidVersionIsRefusedAndTheLastGoodStays()
 {
     connectLive();
     QSignalSpy seen(m_feed.get(), &PolicyFeed::versionSeen);
-    m_wire.feed("{\"result\":{\"header\":" + header(11) + ",\"events\":[{\"kv\":" +
-                kv("/rebound/policies", kInvalid, 11) + "}]}}");
+    m_wire.feed("{\"result\":{\"header\":" + header(11) +
+                ",\"events\":[{\"kv\":" + kv("/rebound/policies", kInvalid, 11) + "}]}}");
     QCOMPARE(m_store->history().last().number, 5);
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 4);
     QCOMPARE(seen.size(), 1);
@@ -176,14 +177,16 @@ void TestPolicyFeed::deleteNeverMeansNoPolicies()
 {
     connectLive();
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("policy_delete_ignored")));
-    m_wire.feed("{\"result\":{\"header\":" + header(13) + ",\"events\":[{\"type\":\"DELETE\","
-                "\"kv\":{\"key\":\"" + b64("/rebound/policies") + "\",\"mod_revision\":\"13\"}}]}}");
+    m_wire.feed("{\"result\":{\"header\":" + header(13) +
+                ",\"events\":[{\"type\":\"DELETE\","
+                "\"kv\":{\"key\":\"" +
+                b64("/rebound/policies") + "\",\"mod_revision\":\"13\"}}]}}");
     QCOMPARE(m_store->history().size(), 1);
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 4);
     QVERIFY(m_wire.calls.empty());
     // The next publish after the delete applies as usual.
-    m_wire.feed("{\"result\":{\"header\":" + header(14) + ",\"events\":[{\"kv\":" +
-                kv("/rebound/policies", kGood2, 14) + "}]}}");
+    m_wire.feed("{\"result\":{\"header\":" + header(14) +
+                ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 14) + "}]}}");
     QCOMPARE(m_store->history().last().number, 14);
     expectAck(14, true);
 }
@@ -302,26 +305,31 @@ void TestPolicyFeed::codec_data()
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QString>("error"); // empty: decodes
     QTest::addColumn<qint64>("revision");
-    QTest::newRow("progress") << QByteArray(R"({"result":{"header":{"revision":"9007199254740993"}}})")
+    QTest::newRow("progress") << QByteArray(
+                                     R"({"result":{"header":{"revision":"9007199254740993"}}})")
                               << QString() << qint64(9007199254740993LL);
-    QTest::newRow("number revision") << QByteArray(R"({"result":{"header":{"revision":12}}})")
-                                     << QString() << qint64(12);
-    QTest::newRow("fractional revision") << QByteArray(R"({"result":{"header":{"revision":1.5}}})")
-                                         << QStringLiteral("watch.result.header.revision") << qint64(0);
+    QTest::newRow("number revision")
+        << QByteArray(R"({"result":{"header":{"revision":12}}})") << QString() << qint64(12);
+    QTest::newRow("fractional revision")
+        << QByteArray(R"({"result":{"header":{"revision":1.5}}})")
+        << QStringLiteral("watch.result.header.revision") << qint64(0);
     QTest::newRow("text revision") << QByteArray(R"({"result":{"header":{"revision":"x"}}})")
                                    << QStringLiteral("expected a 64-bit integer") << qint64(0);
     QTest::newRow("not base64")
         << QByteArray(R"({"result":{"header":{"revision":"3"},"events":[{"kv":{"key":"%%%"}}]}})")
         << QStringLiteral("watch.result.events[0].kv.key: not base64") << qint64(0);
     QTest::newRow("unknown event")
-        << QByteArray(R"({"result":{"header":{"revision":"3"},"events":[{"type":"MOVE","kv":{}}]}})")
+        << QByteArray(
+               R"({"result":{"header":{"revision":"3"},"events":[{"type":"MOVE","kv":{}}]}})")
         << QStringLiteral("watch.result.events[0].type") << qint64(0);
     QTest::newRow("gateway error")
-        << QByteArray(R"({"error":{"grpc_code":9,"message":"etcdserver: mvcc: required revision has been compacted"}})")
+        << QByteArray(
+               R"({"error":{"grpc_code":9,"message":"etcdserver: mvcc: required revision has been compacted"}})")
         << QStringLiteral("watch: etcdserver: mvcc") << qint64(0);
-    QTest::newRow("not json") << QByteArray("{\"result\":") << QStringLiteral("watch: expected a JSON object")
-                              << qint64(0);
-    QTest::newRow("no result") << QByteArray("{}") << QStringLiteral("watch: no result") << qint64(0);
+    QTest::newRow("not json") << QByteArray("{\"result\":")
+                              << QStringLiteral("watch: expected a JSON object") << qint64(0);
+    QTest::newRow("no result") << QByteArray("{}") << QStringLiteral("watch: no result")
+                               << qint64(0);
 }
 
 void TestPolicyFeed::codec()
@@ -343,12 +351,13 @@ void TestPolicyFeed::fleetStatusReadsAcknowledgements()
 {
     // Two ranges as etcd answers them; keys under status/ that are not a policy
     // acknowledgement (what later sections will report) are not members' acks.
-    const QByteArray policy = "{\"header\":" + header(20) + ",\"kvs\":[" +
-                              kv("/rebound/policies", kGood, 17) + "]}";
+    const QByteArray policy =
+        "{\"header\":" + header(20) + ",\"kvs\":[" + kv("/rebound/policies", kGood, 17) + "]}";
     const QByteArray status =
         "{\"header\":" + header(20) + ",\"kvs\":[" +
         kv("/rebound/status/zeta/policy", R"({"rev":17,"ok":true,"error":""})", 18) + "," +
-        kv("/rebound/status/alpha/policy", R"({"rev":17,"ok":false,"error":"a: bad\nb: bad"})", 19) +
+        kv("/rebound/status/alpha/policy", R"({"rev":17,"ok":false,"error":"a: bad\nb: bad"})",
+           19) +
         "," + kv("/rebound/status/alpha/budget", "{}", 19) + "," +
         kv("/rebound/status//policy", "{}", 19) + "]}";
     FleetSnapshot s = *FleetStatus::fromRanges(FleetKeys("/rebound"), policy, status);

@@ -11,8 +11,7 @@ void FleetMembersModel::setSnapshot(const FleetSnapshot &snapshot)
 {
     const bool sameRows =
         snapshot.members.size() == m_snapshot.members.size() &&
-        std::equal(snapshot.members.cbegin(), snapshot.members.cend(),
-                   m_snapshot.members.cbegin(),
+        std::equal(snapshot.members.cbegin(), snapshot.members.cend(), m_snapshot.members.cbegin(),
                    [](const MemberAck &a, const MemberAck &b) { return a.member == b.member; });
     if (!sameRows) {
         beginResetModel();

@@ -18,8 +18,8 @@ namespace rebound {
 FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
                      QWidget *parent)
     : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
-      m_model(new FleetMembersModel(this)), m_link(new QLabel(this)),
-      m_published(new QLabel(this)), m_table(new QTableView(this)), m_timer(new QTimer(this))
+      m_model(new FleetMembersModel(this)), m_link(new QLabel(this)), m_published(new QLabel(this)),
+      m_table(new QTableView(this)), m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("fleetPane"));
     m_link->setObjectName(QStringLiteral("fleetLink"));
@@ -74,12 +74,12 @@ void FleetPane::showFeed()
         link += tr("\nFleet status not read: %1").arg(m_readError);
     m_link->setText(link);
     const auto history = m_store.history();
-    const QString mine = history.isEmpty() ? tr("built-in defaults")
-                                           : tr("v%1").arg(history.last().number);
+    const QString mine =
+        history.isEmpty() ? tr("built-in defaults") : tr("v%1").arg(history.last().number);
     const std::int64_t published = m_model->snapshot().policyRevision;
-    m_published->setText(published == 0
-                             ? tr("No policies published yet; this console runs %1.").arg(mine)
-                             : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
+    m_published->setText(
+        published == 0 ? tr("No policies published yet; this console runs %1.").arg(mine)
+                       : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
 }
 
 void FleetPane::refresh()

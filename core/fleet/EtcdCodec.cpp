@@ -74,10 +74,10 @@ Result<EtcdKeyValue> EtcdCodec::keyValue(const QJsonObject &kv, const QString &w
     auto created = int64(kv, QStringLiteral("create_revision"), where);
     auto modified = int64(kv, QStringLiteral("mod_revision"), where);
     auto lease = int64(kv, QStringLiteral("lease"), where);
-    for (const Error *e : {key ? nullptr : &key.error(), value ? nullptr : &value.error(),
-                           created ? nullptr : &created.error(),
-                           modified ? nullptr : &modified.error(),
-                           lease ? nullptr : &lease.error()})
+    for (const Error *e :
+         {key ? nullptr : &key.error(), value ? nullptr : &value.error(),
+          created ? nullptr : &created.error(), modified ? nullptr : &modified.error(),
+          lease ? nullptr : &lease.error()})
         if (e)
             return *e;
     out.key = *key;
@@ -93,8 +93,9 @@ Result<QJsonObject> EtcdCodec::object(const QByteArray &body, const QString &whe
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject())
-        return Error{QStringLiteral("etcd-malformed"),
-                     QStringLiteral("%1: expected a JSON object (%2)").arg(where, pe.errorString())};
+        return Error{
+            QStringLiteral("etcd-malformed"),
+            QStringLiteral("%1: expected a JSON object (%2)").arg(where, pe.errorString())};
     return doc.object();
 }
 
@@ -132,8 +133,9 @@ Result<EtcdWatchMessage> EtcdCodec::watchLine(const QByteArray &line)
         return o.error();
     if (o->contains(QStringLiteral("error"))) {
         const QJsonObject e = o->value(QStringLiteral("error")).toObject();
-        return Error{QStringLiteral("etcd-watch-error"),
-                     QStringLiteral("watch: %1").arg(e.value(QStringLiteral("message")).toString())};
+        return Error{
+            QStringLiteral("etcd-watch-error"),
+            QStringLiteral("watch: %1").arg(e.value(QStringLiteral("message")).toString())};
     }
     if (!o->value(QStringLiteral("result")).isObject())
         return Error{QStringLiteral("etcd-malformed"), QStringLiteral("watch: no result")};

@@ -22,8 +22,9 @@ Error failureOf(QNetworkReply *reply, const QByteArray &body, const QString &pat
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status == 0 || status == 200) // never answered, or the answer broke off
         return Error{QStringLiteral("etcd-unreachable"),
-                     QStringLiteral("%1%2: %3").arg(reply->url().adjusted(QUrl::RemovePath).toString(),
-                                                    path, reply->errorString())};
+                     QStringLiteral("%1%2: %3")
+                         .arg(reply->url().adjusted(QUrl::RemovePath).toString(), path,
+                              reply->errorString())};
     // grpc-gateway errors are {"error": "...", "message": "...", "code": n}.
     const QString message =
         QJsonDocument::fromJson(body).object().value(QStringLiteral("message")).toString();
@@ -36,9 +37,7 @@ Error failureOf(QNetworkReply *reply, const QByteArray &body, const QString &pat
 
 } // namespace
 
-HttpEtcdWire::HttpEtcdWire(QUrl base, QObject *parent) : QObject(parent), m_base(std::move(base))
-{
-}
+HttpEtcdWire::HttpEtcdWire(QUrl base, QObject *parent) : QObject(parent), m_base(std::move(base)) {}
 
 HttpEtcdWire::~HttpEtcdWire()
 {
@@ -61,8 +60,7 @@ void HttpEtcdWire::call(const QString &path, const QJsonObject &body, Answer don
 {
     QNetworkRequest request = requestFor(m_base, path);
     request.setTransferTimeout(kCallTimeoutMs);
-    QNetworkReply *reply =
-        m_nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    QNetworkReply *reply = m_nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
     connect(reply, &QNetworkReply::finished, this, [reply, path, done = std::move(done)] {
         reply->deleteLater();
         const QByteArray answer = reply->readAll();
@@ -80,8 +78,8 @@ void HttpEtcdWire::openWatch(const QJsonObject &request, Line line, Ended ended)
     closeWatch();
     m_buffer.clear();
     const QString path = QStringLiteral("/v3/watch");
-    QNetworkReply *reply = m_nam.post(requestFor(m_base, path),
-                                      QJsonDocument(request).toJson(QJsonDocument::Compact));
+    QNetworkReply *reply =
+        m_nam.post(requestFor(m_base, path), QJsonDocument(request).toJson(QJsonDocument::Compact));
     m_watch = reply;
     connect(reply, &QNetworkReply::readyRead, this, [this, reply, line, ended] {
         m_buffer += reply->readAll();

@@ -11,12 +11,11 @@
 
 namespace rebound {
 
-PolicyFeed::PolicyFeed(EtcdWire &wire, PolicyStore &store, const Clock &clock,
-                       TimerSource &timers, RandomSource &rng, Config config, QObject *parent)
-    : QObject(parent), m_wire(wire), m_store(store), m_clock(clock), m_timers(timers),
-      m_rng(rng), m_config(std::move(config)), m_keys(m_config.prefix)
-{
-}
+PolicyFeed::PolicyFeed(EtcdWire &wire, PolicyStore &store, const Clock &clock, TimerSource &timers,
+                       RandomSource &rng, Config config, QObject *parent)
+    : QObject(parent), m_wire(wire), m_store(store), m_clock(clock), m_timers(timers), m_rng(rng),
+      m_config(std::move(config)), m_keys(m_config.prefix)
+{}
 
 PolicyFeed::~PolicyFeed()
 {
@@ -106,26 +105,26 @@ void PolicyFeed::range()
 {
     const quint64 gen = m_generation;
     QPointer<PolicyFeed> self(this);
-    m_wire.call(QStringLiteral("/v3/kv/range"),
-                {{QStringLiteral("key"), EtcdCodec::base64(m_keys.policies())}},
-                [self, gen](Result<QByteArray> answer) {
-                    if (!self || gen != self->m_generation)
-                        return;
-                    if (!answer)
-                        return self->fail(answer.error());
-                    auto r = EtcdCodec::range(*answer);
-                    if (!r)
-                        return self->fail(r.error());
-                    if (!r->kvs.isEmpty())
-                        self->consider(r->kvs.first());
-                    else
-                        JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("policy_not_published"),
-                                       {{QStringLiteral("key"),
-                                         QString::fromUtf8(self->m_keys.policies())},
-                                        {QStringLiteral("cause"),
-                                         QStringLiteral("keeping the current policies")}});
-                    self->watchFrom(r->revision + 1);
-                });
+    m_wire.call(
+        QStringLiteral("/v3/kv/range"),
+        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.policies())}},
+        [self, gen](Result<QByteArray> answer) {
+            if (!self || gen != self->m_generation)
+                return;
+            if (!answer)
+                return self->fail(answer.error());
+            auto r = EtcdCodec::range(*answer);
+            if (!r)
+                return self->fail(r.error());
+            if (!r->kvs.isEmpty())
+                self->consider(r->kvs.first());
+            else
+                JsonLog::event(
+                    lcFleet, QtInfoMsg, QStringLiteral("policy_not_published"),
+                    {{QStringLiteral("key"), QString::fromUtf8(self->m_keys.policies())},
+                     {QStringLiteral("cause"), QStringLiteral("keeping the current policies")}});
+            self->watchFrom(r->revision + 1);
+        });
 }
 
 void PolicyFeed::watchFrom(std::int64_t revision)

@@ -56,7 +56,8 @@ struct Member
 
 QByteArray document(int n, bool valid)
 {
-    return QStringLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"maxAttempts":%1,"multiplier":%2}}]})")
+    return QStringLiteral(
+               R"({"version":1,"policies":[{"name":"p","backoff":{"maxAttempts":%1,"multiplier":%2}}]})")
         .arg(2 + n % 7)
         .arg(valid ? 2 : 0.5)
         .toUtf8();
@@ -87,11 +88,13 @@ int main(int argc, char **argv)
     std::vector<std::unique_ptr<Member>> fleet;
     for (int i = 0; i < members; ++i)
         fleet.push_back(std::make_unique<Member>(etcd.url, i, clock, timers, rng));
-    waitUntil([&] {
-        return std::all_of(fleet.begin(), fleet.end(), [](const auto &m) {
-            return m->feed.state() == PolicyFeed::State::Live;
-        });
-    }, 10'000);
+    waitUntil(
+        [&] {
+            return std::all_of(fleet.begin(), fleet.end(), [](const auto &m) {
+                return m->feed.state() == PolicyFeed::State::Live;
+            });
+        },
+        10'000);
 
     // revision -> how many members have looked at it, and when the last one did
     std::map<std::int64_t, int> seen;
@@ -142,13 +145,15 @@ int main(int argc, char **argv)
             });
             refusedEverywhere += all ? 1 : 0;
         } else {
-            kept += std::all_of(fleet.begin(), fleet.end(), [&](const auto &m) {
-                return m->store.history().last().number == rev;
-            }) ? 1 : 0;
+            kept +=
+                std::all_of(fleet.begin(), fleet.end(),
+                            [&](const auto &m) { return m->store.history().last().number == rev; })
+                    ? 1
+                    : 0;
         }
     }
-    std::printf("# bench_fleet: %d members, %d publishes (every tenth invalid), etcd %s\n",
-                members, publishes, qPrintable(etcd.url));
+    std::printf("# bench_fleet: %d members, %d publishes (every tenth invalid), etcd %s\n", members,
+                publishes, qPrintable(etcd.url));
     std::printf("| measure | p50 ms | p99 ms | max ms |\n|---|---|---|---|\n");
     auto row = [](const char *name, const std::vector<double> &v) {
         std::printf("| %s | %.1f | %.1f | %.1f |\n", name, percentile(v, 0.5), percentile(v, 0.99),
