@@ -132,6 +132,13 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
     editLayout->addWidget(editor, 2);
     editLayout->addWidget(m_preview, 1);
     editLayout->addWidget(m_errors);
+    // Fleet mode's answer to Publish: its own line, since the version arriving back reloads the
+    // document and re-validates it (which rewrites the error line).
+    m_publishStatus = new QLabel(this);
+    m_publishStatus->setObjectName(QStringLiteral("policyPublishStatus"));
+    m_publishStatus->setWordWrap(true);
+    m_publishStatus->hide();
+    editLayout->addWidget(m_publishStatus);
     tabs->addTab(editTab, tr("Edit"));
     auto *historyTab = new QSplitter(Qt::Horizontal, this);
     historyTab->addWidget(m_versions);
@@ -435,6 +442,7 @@ void PolicyEditorDialog::setPublisher(Publisher publisher)
 {
     m_publisher = std::move(publisher);
     m_apply->setText(tr("Publish…"));
+    m_publishStatus->show();
     setWindowTitle(windowTitle() + tr(" — fleet"));
 }
 
@@ -447,14 +455,15 @@ bool PolicyEditorDialog::apply()
             m_errors->setText(v.errors.join(u'\n'));
             return false;
         }
-        m_errors->setText(tr("Publishing…"));
+        m_errors->clear();
+        m_publishStatus->setText(tr("Publishing…"));
         QPointer<PolicyEditorDialog> self(this);
         m_publisher(doc, [self](Result<std::int64_t> r) {
             if (!self)
                 return;
             // The members (this console among them) apply it as it comes back through the
             // watch; the Fleet dock shows who runs it and who refused it.
-            self->m_errors->setText(
+            self->m_publishStatus->setText(
                 r ? tr("Published as version %1; every member applies it as it arrives.").arg(*r)
                   : tr("Not published: %1").arg(r.error().message));
         });

@@ -64,6 +64,7 @@ private:
 
     PolicyStore &m_store;
     Publisher m_publisher;
+    QLabel *m_publishStatus = nullptr;
     QComboBox *m_policy;
     /// The form's rows, one per schema field shown in the editor.
     struct Row
