@@ -241,15 +241,14 @@ void TestFleet::etcdRestartIsSurvived()
     Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
     const std::int64_t first = publishWithCli(kGood);
     QTRY_COMPARE(a.version(), int(first));
-    bool wentDown = false;
-    connect(&a.feed, &PolicyFeed::stateChanged, this,
-            [&] { wentDown = wentDown || a.feed.state() == PolicyFeed::State::Disconnected; });
+    // Whether the member sees its stream end (and reopens it), or Qt re-sends the watch request
+    // to the new etcd by itself, or the stream falls silent and is reopened after 2 heartbeats +
+    // 1 s: what counts is that the next version arrives.
     QVERIFY2(m_etcd->restart(), qPrintable(m_etcd->error));
-    QTRY_VERIFY_WITH_TIMEOUT(wentDown, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(a.feed.state(), PolicyFeed::State::Live, 15'000);
     const std::int64_t next = publishWithCli(kGood2);
     QVERIFY(next > first);
-    QTRY_COMPARE(a.version(), int(next));
+    QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(next), 15'000);
+    QCOMPARE(a.feed.state(), PolicyFeed::State::Live);
     QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)),
                  qPrintable(fleetStatus()));
 }
