@@ -25,6 +25,7 @@ private Q_SLOTS:
     void startAttemptPreconditions();
     void idempotencyReplayAndReuse();
     void requestInFlightIs409();
+    void staleFenceIsRefusedWithoutActing();
     void cancel();
     void faultsRefuseWithoutStarting();
     void typeWithAwkwardCharacters();
@@ -266,6 +267,54 @@ void TestTaskd::idempotencyReplayAndReuse()
                         {{"Idempotency-Key", "k-replay"}, {"If-Match", otherVersion}})
                  .status,
              202);
+}
+
+void TestTaskd::staleFenceIsRefusedWithoutActing()
+{
+    QTemporaryDir dir;
+    const QString state = dir.filePath(QStringLiteral("taskd.jsonl"));
+    auto taskd = std::make_unique<TaskdProcess>(QStringList{QStringLiteral("--state"), state});
+    QVERIFY(taskd->start(0, failingProfile()));
+    const auto failedOne = [&] {
+        const QString id = taskd->createTask(QStringLiteral("f.fail"));
+        [&] {
+            QTRY_COMPARE_WITH_TIMEOUT(taskd->task(id).value(QStringLiteral("state")).toString(),
+                                      QStringLiteral("failed"), 5000);
+        }();
+        return id;
+    };
+    const auto start = [&](const QString &id, const QByteArray &key, const QByteArray &fence) {
+        const QByteArray version =
+            '"' + QByteArray::number(taskd->task(id).value(QStringLiteral("version")).toInt()) +
+            '"';
+        return taskd->post(QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"),
+                           R"({"reason":"auto"})",
+                           {{"Idempotency-Key", key}, {"If-Match", version},
+                            {"Rebound-Fence", fence}});
+    };
+    const QString a = failedOne();
+    QCOMPARE(start(a, "f1", "7:40").status, 202);  // the first fence seen for shard 7
+    const QString b = failedOne();
+    QCOMPARE(start(b, "f2", "7:52").status, 202);  // a newer owner of shard 7
+    const QString c = failedOne();
+    const auto stale = start(c, "f3", "7:40");     // the old owner, after the move
+    QCOMPARE(stale.status, 409);
+    QCOMPARE(stale.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:stale-fence"));
+    QCOMPARE(taskd->attempts(c).size(), 1); // nothing started
+    QCOMPARE(taskd->metric("rebound_taskd_stale_fence_refusals_total"), 1.0);
+    QCOMPARE(start(c, "f4", "8:1").status, 202); // fences are per shard
+    const QString d = failedOne();
+    for (const QByteArray &bad : {QByteArray("7"), QByteArray("7:0"), QByteArray("x:3"),
+                                 QByteArray("70000:3"), QByteArray("7:3x")})
+        QCOMPARE(start(d, "f5-" + bad.toHex(), bad).status, 400);
+    // The highest fence survives a restart: the old owner is still refused.
+    const quint16 port = taskd->port;
+    taskd.reset();
+    taskd = std::make_unique<TaskdProcess>(QStringList{QStringLiteral("--state"), state});
+    QVERIFY(taskd->start(port, failingProfile()));
+    QCOMPARE(start(d, "f6", "7:51").status, 409);
+    QCOMPARE(start(d, "f7", "7:52").status, 202);
 }
 
 void TestTaskd::requestInFlightIs409()

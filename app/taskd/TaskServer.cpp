@@ -1,5 +1,6 @@
 #include "TaskServer.h"
 
+#include "Fence.h"
 #include "HttpDate.h"
 #include "ProblemDetails.h"
 #include "Rfc3339.h"
@@ -366,6 +367,11 @@ Result<int> TaskServer::openJournal(const QString &path)
     QList<QString> interrupted;
     for (const QJsonObject &rec : std::as_const(contents.records)) {
         const QString key = rec.value(QStringLiteral("key")).toString();
+        if (key.startsWith(QLatin1String("fence:"))) {
+            m_fences.insert(key.mid(6).toInt(),
+                            rec.value(QStringLiteral("revision")).toString().toLongLong());
+            continue;
+        }
         if (key.startsWith(QLatin1String("idem:"))) {
             IdempotencyEntry e;
             e.inFlight = false;
@@ -1060,6 +1066,14 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return problem(400, "bad-request", QStringLiteral("Invalid If-Match"),
                        QStringLiteral("If-Match: expected the task's version as a quoted entity "
                                       "tag, e.g. If-Match: \"3\""));
+    std::optional<Fence> fence;
+    if (const QByteArray f = header(request, Fence::kHeader); !f.isEmpty()) {
+        auto parsed = Fence::parse(f);
+        if (!parsed)
+            return problem(400, "bad-request", QStringLiteral("Invalid Rebound-Fence"),
+                           parsed.error().message);
+        fence = *parsed;
+    }
     // Keys are scoped by action (and attempt, for an abort): one key never answers two routes.
     const QString scope = action == Action::Cancel        ? QStringLiteral("cancel")
                           : action == Action::StartAttempt ? QStringLiteral("attempts")
@@ -1079,6 +1093,25 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         Response replay = it->response;
         replay.headers.append(Header{"Idempotent-Replayed", "true"});
         return replay;
+    }
+    if (fence) {
+        // A fleet member's own action: a lower revision than the highest seen for the shard
+        // comes from an owner that has since lost the shard, and must not act.
+        const std::int64_t highest = m_fences.value(fence->shard, 0);
+        if (fence->revision < highest) {
+            ++m_staleFences;
+            return problem(409, "stale-fence", QStringLiteral("The shard has a newer owner"),
+                           QStringLiteral("shard %1: fence %2 is below %3; drop the shard")
+                               .arg(fence->shard)
+                               .arg(fence->revision)
+                               .arg(highest));
+        }
+        if (fence->revision > highest) {
+            m_fences.insert(fence->shard, fence->revision);
+            journal(QJsonObject{{QStringLiteral("key"),
+                                 QStringLiteral("fence:%1").arg(fence->shard)},
+                                {QStringLiteral("revision"), QString::number(fence->revision)}});
+        }
     }
     TaskRecord &rec = m_tasks[id];
     // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
@@ -1268,6 +1301,11 @@ QByteArray TaskServer::metricsText() const
            "# TYPE rebound_taskd_idempotent_replays_total counter\n"
            "rebound_taskd_idempotent_replays_total " +
            QByteArray::number(m_replays) + '\n';
+    out += "# HELP rebound_taskd_stale_fence_refusals_total Actions refused because their "
+           "Rebound-Fence was below the highest seen for the shard.\n"
+           "# TYPE rebound_taskd_stale_fence_refusals_total counter\n"
+           "rebound_taskd_stale_fence_refusals_total " +
+           QByteArray::number(m_staleFences) + '\n';
     out += "# HELP rebound_taskd_faults_injected_total Answers changed by /admin/faults, by kind.\n"
            "# TYPE rebound_taskd_faults_injected_total counter\n";
     for (auto it = m_faultsInjected.begin(); it != m_faultsInjected.end(); ++it)

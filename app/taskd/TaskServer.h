@@ -194,6 +194,7 @@ private:
     QHash<QString, TaskRecord> m_tasks;
     std::map<std::uint64_t, QString> m_bySeq;
     QHash<QString, IdempotencyEntry> m_idempotency;
+    QHash<int, std::int64_t> m_fences; ///< the highest Rebound-Fence revision seen, per shard
     std::unique_ptr<TaskJournal> m_journal;
     QList<QJsonObject> m_journalPending;
     bool m_holdJournal = false; ///< collect, then write a request's records in one append
@@ -206,6 +207,7 @@ private:
     QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count
     QMap<QPair<QString, int>, quint64> m_requests;
     quint64 m_replays = 0;
+    quint64 m_staleFences = 0;
     QMap<QString, quint64> m_faultsInjected;
 };
 
