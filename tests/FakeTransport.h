@@ -72,7 +72,8 @@ public:
 
     /// Answers the oldest held request of `method` whose path ends with `pathSuffix`.
     void answer(const QString &pathSuffix, int status, const QByteArray &body = {},
-                const QByteArray &method = "POST")
+                const QByteArray &method = "POST",
+                const QHash<QByteArray, QByteArray> &headers = {})
     {
         const auto it = std::find_if(held.begin(), held.end(), [&](const Held &h) {
             return h.request.method == method && h.request.path.endsWith(pathSuffix);
@@ -84,6 +85,7 @@ public:
         rebound::ApiResponse r;
         r.status = status;
         r.body = body;
+        r.headers = headers;
         h.done(r);
     }
     static QByteArray taskBody(const rebound::RemoteTask &t)

@@ -21,6 +21,7 @@ private Q_SLOTS:
     void schemaAndReopen();
     void refusesNewerSchemaAndGarbage();
     void migratesVersion1();
+    void migratesVersion2Outbox();
     void attemptsUpsertKeepsDecision();
     void outboxAndSchedules();
     void csvCells_data();
@@ -160,9 +161,39 @@ void TestHistoryStore::migratesVersion1()
     QCOMPARE(rows.size(), 1);
     QCOMPARE(rows[0].nominalDelayMs, std::optional<std::int64_t>(400));
     h.reset();
-    auto again = HistoryStore::open(m_path); // already version 2: opens as it is
+    auto again = HistoryStore::open(m_path); // already the current version: opens as it is
     QVERIFY(again.ok());
     QCOMPARE((*again)->attemptCount(), 2);
+}
+
+void TestHistoryStore::migratesVersion2Outbox()
+{
+    // An action written down by version 2 (no fence column) is still sent after the upgrade,
+    // without a fence.
+    QVERIFY(QDir().mkpath(QFileInfo(m_path).path()));
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v2"));
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (2)")));
+        QVERIFY(q.exec(QStringLiteral(
+            "CREATE TABLE outbox (endpoint TEXT NOT NULL, idempotency_key TEXT NOT NULL, task_id "
+            "TEXT NOT NULL, action TEXT NOT NULL, body BLOB NOT NULL, if_match INTEGER NOT NULL, "
+            "attempt INTEGER NOT NULL, PRIMARY KEY (endpoint, idempotency_key))")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO outbox VALUES ('ep', 'rb-k', 't1', 'attempt', "
+                                      "'{}', 4, 1)")));
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v2"));
+    auto h = std::move(HistoryStore::open(m_path)).value();
+    const QList<OutboxEntry> out = h->outbox();
+    QCOMPARE(out.size(), 1);
+    QCOMPARE(out.first().taskId, QStringLiteral("t1"));
+    QCOMPARE(out.first().ifMatch, 4);
+    QVERIFY(out.first().fence.isEmpty());
 }
 
 void TestHistoryStore::attemptsUpsertKeepsDecision()
@@ -204,9 +235,11 @@ void TestHistoryStore::outboxAndSchedules()
                   "rb-key",
                   R"({"reason":"auto"})",
                   7,
-                  2};
+                  2,
+                  "17:4021"};
     QVERIFY(h->putOutbox(e).ok());
     QCOMPARE(h->outbox().size(), 1);
+    QCOMPARE(h->outbox().first().fence, QByteArray("17:4021"));
     QCOMPARE(h->outbox().first().body, e.body);
     QCOMPARE(h->outbox().first().ifMatch, 7);
     QVERIFY(h->removeOutbox(QStringLiteral("ep"), "rb-key").ok());

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void refusedBeforeActingIsResentWithJitteredBackoff();
     void deadTaskRetryGetsAFreshAllowance();
     void attemptThatFailedBeforeItsAnswerIsDecided();
+    void onlyTheOwnerDecidesAndItsActionsCarryTheFence();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -232,17 +233,18 @@ void TestOrchestrator::refusal412RereadsAndNeverResendsBlindly()
     nextPoll();
     advance(200);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
-    m_fake->answer(QStringLiteral("/attempts"), 412, R"({"type":"urn:rebound:problem:precondition-failed","status":412})");
+    m_fake->answer(QStringLiteral("/attempts"), 412,
+                   R"({"type":"urn:rebound:problem:precondition-failed","status":412})");
     settle();
     // Read again, not sent again.
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
     QCOMPARE(heldTo(QStringLiteral("/v1/tasks/t4"), "GET"), 1);
     QVERIFY(!m_orch->task(kEndpoint, QStringLiteral("t4"))->lastError.isEmpty());
     // Someone else started attempt 2: nothing to do but watch it.
-    m_fake->answer(QStringLiteral("/t4"), 200,
-                   FakeTransport::taskBody(
-                       task(QStringLiteral("t4"), 2, AttemptOutcome::Running, 10, 3)),
-                   "GET");
+    m_fake->answer(
+        QStringLiteral("/t4"), 200,
+        FakeTransport::taskBody(task(QStringLiteral("t4"), 2, AttemptOutcome::Running, 10, 3)),
+        "GET");
     settle();
     advance(1000);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
@@ -268,8 +270,9 @@ void TestOrchestrator::refusedBeforeActingIsResentWithJitteredBackoff()
     QCOMPARE(m_fake->held.back().request.body, body);
     // Still in the outbox until the answer: a crash now would re-send these same bytes.
     QCOMPARE(m_history->outbox().size(), 1);
-    m_fake->answer(QStringLiteral("/attempts"), 202, FakeTransport::taskBody(
-                            task(QStringLiteral("t5"), 2, AttemptOutcome::Running, 0, 3)));
+    m_fake->answer(
+        QStringLiteral("/attempts"), 202,
+        FakeTransport::taskBody(task(QStringLiteral("t5"), 2, AttemptOutcome::Running, 0, 3)));
     settle();
     QCOMPARE(m_history->outbox().size(), 0);
 }
@@ -333,7 +336,6 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
              std::optional(failed5 + Duration(400)));
 }
 
-
 void TestOrchestrator::attemptThatFailedBeforeItsAnswerIsDecided()
 {
     // The retry's POST is still unanswered when push (or a poll) already shows the attempt it
@@ -349,9 +351,9 @@ void TestOrchestrator::attemptThatFailedBeforeItsAnswerIsDecided()
     QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t7")).has_value());
     QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t7"))->condition.state, TaskState::Failed);
     advance(30);
-    m_fake->answer(QStringLiteral("/attempts"), 202,
-                   FakeTransport::taskBody(
-                       task(QStringLiteral("t7"), 2, AttemptOutcome::Running, 0, 3)));
+    m_fake->answer(
+        QStringLiteral("/attempts"), 202,
+        FakeTransport::taskBody(task(QStringLiteral("t7"), 2, AttemptOutcome::Running, 0, 3)));
     settle();
     // Decided from what is held (attempt 2 failed, version 4), not the older answer: the
     // second backoff step, counted from when the failure was seen.
@@ -360,6 +362,67 @@ void TestOrchestrator::attemptThatFailedBeforeItsAnswerIsDecided()
     QCOMPARE(t->condition.state, TaskState::RetryScheduled);
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t7")),
              std::optional(failedAt + Duration(400)));
+}
+
+void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
+{
+    // A fleet member owns t1 and t3 (shard 3, fence revision 40); another member owns t2.
+    QSet<QString> mine{QStringLiteral("t1"), QStringLiteral("t3")};
+    QList<Fence> stale;
+    m_orch->setOwnership({[&](const QString &, const QString &id) -> std::optional<Fence> {
+                              if (!mine.contains(id))
+                                  return std::nullopt;
+                              return Fence{3, 40};
+                          },
+                          [&](const Fence &f) { stale << f; }});
+    m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2),
+                    task(QStringLiteral("t2"), 1, AttemptOutcome::Failed, 50, 2),
+                    task(QStringLiteral("t3"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    const SteadyTime seen = m_clock.steadyNow();
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t1")),
+             std::optional(seen + Duration(200)));
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t3")),
+             std::optional(seen + Duration(200)));
+    // Not this member's: undecided here, no decision in its history.
+    QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")).has_value());
+    QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t2"))->condition.state, TaskState::Failed);
+    QVERIFY(!m_orch->task(kEndpoint, QStringLiteral("t2"))->lastDecision.has_value());
+
+    // The shards move before the retries are due: t3 leaves, t2 arrives.
+    advance(100);
+    mine = {QStringLiteral("t1"), QStringLiteral("t2")};
+    m_orch->ownershipChanged();
+    settle();
+    const TrackedTask *t3 = m_orch->task(kEndpoint, QStringLiteral("t3"));
+    QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t3")).has_value());
+    QCOMPARE(t3->condition.state, TaskState::Failed);
+    QVERIFY(m_history->scheduled().size() == 2); // t1 and t2; t3's schedule left with it
+    // The new owner decides t2 from the service's state: the backoff counts from when the
+    // failure was seen, not from when the shard arrived.
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")),
+             std::optional(seen + Duration(200)));
+
+    advance(100);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 2);
+    for (const FakeTransport::Held &h : m_fake->held) {
+        QVERIFY(!h.request.path.contains(QLatin1String("t3")));
+        if (h.request.method == "POST")
+            QCOMPARE(h.header("Rebound-Fence"), QByteArray("3:40"));
+    }
+    // An operator's retry goes out without a fence, whoever owns the task.
+    m_orch->retryNow(kEndpoint, QStringLiteral("t3"));
+    settle();
+    QCOMPARE(heldTo(QStringLiteral("t3/attempts")), 1);
+    QVERIFY(m_fake->held.back().header("Rebound-Fence").isEmpty());
+
+    // The service knows a newer owner of shard 3: the member hears which fence went stale.
+    m_fake->answer(QStringLiteral("t2/attempts"), 409,
+                   R"({"type":"urn:rebound:problem:stale-fence","title":"x","status":409})", "POST",
+                   {{"content-type", "application/problem+json"}});
+    settle();
+    QCOMPARE(stale.size(), 1);
+    QCOMPARE(stale.first(), (Fence{3, 40}));
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

@@ -1,8 +1,9 @@
 #include "ActionOutbox.h"
 
+#include "Fence.h"
+
 #include "JsonLog.h"
 #include "TaskApi.h"
-
 
 namespace rebound {
 
@@ -16,8 +17,7 @@ ActionOutbox::ActionOutbox(HistoryStore &history, const Clock &clock, TimerSourc
                            RandomSource &rng, TransportOf transportOf)
     : m_history(history), m_clock(clock), m_timers(timers), m_rng(rng),
       m_transportOf(std::move(transportOf))
-{
-}
+{}
 
 ActionOutbox::~ActionOutbox()
 {
@@ -89,8 +89,7 @@ Result<void> ActionOutbox::submit(const OutboxEntry &entry, Answered answered)
 {
     if (auto r = m_history.putOutbox(entry); !r)
         return r.error();
-    send(entry, std::move(answered),
-         std::make_shared<BackoffSequence>(resendBackoff()), 0);
+    send(entry, std::move(answered), std::make_shared<BackoffSequence>(resendBackoff()), 0);
     return {};
 }
 
@@ -109,7 +108,7 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
     if (!transport)
         return; // the endpoint is gone; the entry stays for when it comes back
     transport->send(request(e), [this, e, answered = std::move(answered), backoff,
-                          tries](const ApiResponse &r) {
+                                 tries](const ApiResponse &r) {
         // Refused before anything was done (overload, in flight, transport): the same again.
         const bool sendAgain =
             r.transport != TransportError::None || r.status == 429 || r.status == 502 ||
@@ -139,12 +138,15 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
 
 ApiRequest ActionOutbox::request(const OutboxEntry &e)
 {
-    if (e.action == QLatin1String("cancel"))
-        return TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
-    if (e.action == QLatin1String("abort"))
-        return TaskApi::abortAttempt(e.taskId, e.attemptNumber, e.ifMatch, e.idempotencyKey,
-                                     e.body);
-    return TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
+    ApiRequest r =
+        e.action == QLatin1String("cancel")
+            ? TaskApi::cancel(e.taskId, e.ifMatch, e.idempotencyKey, e.body)
+        : e.action == QLatin1String("abort")
+            ? TaskApi::abortAttempt(e.taskId, e.attemptNumber, e.ifMatch, e.idempotencyKey, e.body)
+            : TaskApi::startAttempt(e.taskId, e.ifMatch, e.idempotencyKey, e.body);
+    if (!e.fence.isEmpty())
+        r.headers.append({Fence::kHeader, e.fence});
+    return r;
 }
 
 QString ActionOutbox::refusal(const OutboxEntry &e, const ApiResponse &r)

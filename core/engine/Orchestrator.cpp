@@ -59,7 +59,8 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                        updateLifecycle(t);
                        emitChanged(t);
                    },
-                   [this] { return m_readOnly; }})
+                   [this] { return m_readOnly; },
+                   [this](const TrackedTask &t) { return owns(t.endpoint, t.remote.id); }})
 {
     if (!m_transports) {
         m_transports = [this](const EndpointConfig &config) -> std::unique_ptr<TaskTransport> {
@@ -341,8 +342,8 @@ void Orchestrator::onOverrun(const QString &key)
     if (!t || !t->remote.lastAttempt || t->remote.lastAttempt->ended() ||
         t->remote.lastAttempt->number != t->watchedAttempt)
         return;
-    if (m_readOnly)
-        return;
+    if (m_readOnly || !owns(t->endpoint, t->remote.id))
+        return; // its owner ends it (ownershipChanged re-arms the timeout of a task gained)
     if (t->actionInFlight) {
         m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));
         return;
@@ -354,7 +355,9 @@ void Orchestrator::onOverrun(const QString &key)
                     {QStringLiteral("attempt"), n},
                     {QStringLiteral("timeout_ms"), qint64(t->attemptTimeout.count())},
                     {QStringLiteral("trace_id"), t->remote.lastAttempt->traceId}});
-    submit(*t, ActionOutbox::make(t->endpoint, t->remote, ActionKind::AbortTimeout, n), {});
+    OutboxEntry e = ActionOutbox::make(t->endpoint, t->remote, ActionKind::AbortTimeout, n);
+    if (fence(*t, e))
+        submit(*t, e, {});
 }
 
 void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts)
@@ -376,10 +379,15 @@ void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
     const Duration timeout = m_guards.attemptTimeout({t.endpoint, t.remote.type});
     ActionDetails details;
     details.deadlineMs = timeout.count();
-    const OutboxEntry e = ActionOutbox::make(
+    OutboxEntry e = ActionOutbox::make(
         t.endpoint, t.remote,
         reason == AttemptReason::Operator ? ActionKind::OperatorAttempt : ActionKind::Attempt,
         t.remote.attempt, details);
+    // An operator's retry goes straight to the service; the engine's own carries the fence.
+    if (reason == AttemptReason::Auto && !fence(t, e)) {
+        guards(t).breaker->releasePermit();
+        return;
+    }
     t.deadlineSentAttempt = t.remote.attempt + 1;
     t.deadlineSent = timeout;
     guards(t).budget->attemptStarted(true);
@@ -393,9 +401,56 @@ void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
         return;
     ActionDetails details;
     details.cancelReason = stopToCancelReason(reason);
-    submit(t,
-           ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details),
-           {});
+    OutboxEntry e =
+        ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details);
+    if (fence(t, e))
+        submit(t, e, {});
+}
+
+bool Orchestrator::fence(const TrackedTask &t, OutboxEntry &e) const
+{
+    if (!m_ownership.fenceOf)
+        return true;
+    const auto f = m_ownership.fenceOf(t.endpoint, t.remote.id);
+    if (!f)
+        return false;
+    e.fence = f->text();
+    return true;
+}
+
+void Orchestrator::setOwnership(Ownership ownership)
+{
+    m_ownership = std::move(ownership);
+    ownershipChanged();
+}
+
+void Orchestrator::ownershipChanged()
+{
+    const SteadyTime now = m_clock.steadyNow();
+    m_book.forEach([&](const TrackedTask &ct) {
+        TrackedTask &t = *find(ct.key);
+        if (!owns(t.endpoint, t.remote.id)) {
+            // Lost: the retry this member scheduled is the new owner's to decide now.
+            if (m_scheduler.unschedule(t)) {
+                t.decidedAttempt = std::min(t.decidedAttempt, t.remote.attempt - 1);
+                t.lastDecision.reset();
+                updateLifecycle(t);
+                markChanged(t);
+            }
+            return;
+        }
+        // Gained: decide what is undecided, and watch a running attempt's timeout again.
+        if (t.remote.lastAttempt && !t.remote.lastAttempt->ended() &&
+            t.watchedAttempt == t.remote.lastAttempt->number && !m_watch.dueOf(t.key))
+            m_watch.schedule(t.key,
+                             std::max(now, t.attemptStartAt + t.attemptTimeout + kAbortGrace));
+        if (t.remote.state == RemoteState::Failed && !m_scheduler.dueOf(t.key)) {
+            m_scheduler.observed(t);
+            updateLifecycle(t);
+            markChanged(t);
+        }
+    });
+    flush();
 }
 
 void Orchestrator::submit(TrackedTask &t, const OutboxEntry &e, Done done)
@@ -437,6 +492,11 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
         if (auto *p = poller(e.endpoint))
             p->poke();
         return;
+    }
+    if (r.status == 409 && r.problemType() == QLatin1String("urn:rebound:problem:stale-fence") &&
+        m_ownership.staleFence) {
+        if (const auto f = Fence::parse(e.fence))
+            m_ownership.staleFence(*f);
     }
     const QString message = ActionOutbox::refusal(e, r);
     if (t) {

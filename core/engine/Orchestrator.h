@@ -5,6 +5,7 @@
 #include "EndpointPoller.h"
 #include "EngineJournal.h"
 #include "EngineMetrics.h"
+#include "Fence.h"
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
@@ -81,6 +82,25 @@ public:
     bool isPaused(const QString &taskType) const { return m_scheduler.isPaused(taskType); }
     void commandBreaker(const QString &endpoint, const QString &taskType, BreakerCommand command);
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+
+    /// Who decides which task when several members share the work (a fleet). Without it this
+    /// engine decides every task and sends no fence.
+    struct Ownership
+    {
+        /// The fence of a task this member owns; nothing when another member decides it.
+        std::function<std::optional<Fence>(const QString &endpoint, const QString &taskId)> fenceOf;
+        /// A service refused `fence` as stale: the shard has a newer owner.
+        std::function<void(const Fence &fence)> staleFence;
+    };
+    void setOwnership(Ownership ownership);
+    /// Shards moved: tasks no longer owned drop their scheduled retries (their new owner
+    /// decides from the service's state); tasks newly owned are decided here.
+    void ownershipChanged();
+    /// Whether this member decides the task (always, outside a fleet).
+    bool owns(const QString &endpoint, const QString &taskId) const
+    {
+        return !m_ownership.fenceOf || m_ownership.fenceOf(endpoint, taskId).has_value();
+    }
     bool isReadOnly() const { return m_readOnly; }
 
     /// Feeds a batch of tasks as if a poll of `endpoint` had returned them (the poller's path;
@@ -167,6 +187,9 @@ private:
     void stopTask(TrackedTask &t, StopReason reason);
     /// Writes an action to the outbox and sends it; `done` gets the final answer.
     void submit(TrackedTask &t, const OutboxEntry &e, Done done);
+    /// Adds this member's fence to an action it takes on its own; false (nothing to send) when
+    /// the task's shard is not this member's.
+    bool fence(const TrackedTask &t, OutboxEntry &e) const;
     void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
     void onReread(const QString &endpoint, const RemoteTask &task);
     /// An operator command the engine cannot carry out: `done` hears why (true), or go on.
@@ -202,6 +225,7 @@ private:
     QList<TrackedTask *> m_pendingChanged;
     bool m_readOnly = false;
     bool m_flushQueued = false;
+    Ownership m_ownership;
 };
 
 } // namespace rebound

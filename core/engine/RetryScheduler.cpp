@@ -11,9 +11,8 @@ namespace rebound {
 RetryScheduler::RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,
                                EngineJournal &journal, HistoryStore &history, const Clock &clock,
                                TimerSource &timers, RandomSource &rng, Hooks hooks)
-    : m_policies(policies), m_guards(guards), m_book(book), m_journal(journal),
-      m_history(history), m_clock(clock), m_rng(rng), m_hooks(std::move(hooks)),
-      m_queue(clock, timers)
+    : m_policies(policies), m_guards(guards), m_book(book), m_journal(journal), m_history(history),
+      m_clock(clock), m_rng(rng), m_hooks(std::move(hooks)), m_queue(clock, timers)
 {
     m_queue.setHandler([this](const QString &key) { onDue(key); });
     for (const ScheduledRetry &s : m_history.scheduled())
@@ -67,6 +66,8 @@ void RetryScheduler::observed(TrackedTask &t)
         unschedule(t); // done, or someone else started it
         break;
     case RemoteState::Failed:
+        if (!m_hooks.owns(t))
+            break; // its owner decides (a retry restored from the database waits for ownership)
         if (m_restored.contains(key)) {
             const ScheduledRetry s = m_restored.take(key);
             if (s.failedAttempt == remote.attempt) {
@@ -153,6 +154,9 @@ void RetryScheduler::onDue(const QString &key)
         m_queue.schedule(key, m_clock.steadyNow() + Duration(5000));
         return;
     }
+    if (!m_hooks.owns(*t))
+        return; // the shard moved on: its new owner decides
+
     TypeGuards &g = m_guards.at({t->endpoint, t->remote.type});
     // The breaker is asked last: a permit it hands out must become a call.
     if (m_paused.contains(t->remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {

@@ -28,6 +28,8 @@ public:
         std::function<void(TrackedTask &, StopReason)> stop;  ///< retries stopped by policy
         std::function<void(TrackedTask &)> decided;           ///< after every decision
         std::function<bool()> readOnly;
+        /// False for a task another fleet member decides: not decided, not started here.
+        std::function<bool(const TrackedTask &)> owns;
     };
 
     RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,

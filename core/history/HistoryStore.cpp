@@ -65,8 +65,8 @@ const char *kSchema[] = {
     "CREATE TABLE IF NOT EXISTS outbox ("
     " endpoint TEXT NOT NULL, idempotency_key TEXT NOT NULL, task_id TEXT NOT NULL, action TEXT "
     "NOT NULL,"
-    " body BLOB NOT NULL, if_match INTEGER NOT NULL, attempt INTEGER NOT NULL, PRIMARY KEY "
-    "(endpoint, idempotency_key))",
+    " body BLOB NOT NULL, if_match INTEGER NOT NULL, attempt INTEGER NOT NULL,"
+    " fence TEXT NOT NULL DEFAULT '', PRIMARY KEY (endpoint, idempotency_key))",
 };
 
 } // namespace
@@ -157,6 +157,21 @@ Result<void> HistoryStore::migrate()
         !q.exec(QStringLiteral("ALTER TABLE attempts ADD COLUMN nominal_delay_ms INTEGER"))) {
         db.rollback();
         return sqlError(QStringLiteral("migrating the schema from version 1"), q.lastError());
+    }
+    // Version 3: a fleet member's fencing token travels with the action it was sent with.
+    // (Added only to an outbox that exists: the table came in after version 1.)
+    bool hasOutbox = false;
+    bool hasFence = false;
+    if (q.exec(QStringLiteral("PRAGMA table_info(outbox)")))
+        while (q.next()) {
+            hasOutbox = true;
+            hasFence = hasFence || q.value(1).toString() == QLatin1String("fence");
+        }
+    if (hasOutbox && !hasFence &&
+        !q.exec(QStringLiteral("ALTER TABLE outbox ADD COLUMN fence TEXT NOT NULL DEFAULT ''"))) {
+        db.rollback();
+        return sqlError(QStringLiteral("migrating the schema from version %1").arg(version),
+                        q.lastError());
     }
     for (const char *stmt : kSchema) {
         if (!q.exec(QString::fromLatin1(stmt))) {
@@ -327,7 +342,7 @@ Result<void> HistoryStore::putOutbox(const OutboxEntry &e)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral("INSERT OR REPLACE INTO outbox (endpoint, idempotency_key, task_id, "
-                             "action, body, if_match, attempt) VALUES (?,?,?,?,?,?,?)"));
+                             "action, body, if_match, attempt, fence) VALUES (?,?,?,?,?,?,?,?)"));
     q.addBindValue(e.endpoint);
     q.addBindValue(QString::fromLatin1(e.idempotencyKey));
     q.addBindValue(e.taskId);
@@ -335,6 +350,7 @@ Result<void> HistoryStore::putOutbox(const OutboxEntry &e)
     q.addBindValue(e.body);
     q.addBindValue(qint64(e.ifMatch));
     q.addBindValue(e.attemptNumber);
+    q.addBindValue(QString::fromLatin1(e.fence));
     if (!q.exec())
         return sqlError(QStringLiteral("writing the outbox"), q.lastError());
     return {};
@@ -356,11 +372,13 @@ QList<OutboxEntry> HistoryStore::outbox() const
     QList<OutboxEntry> out;
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.exec(QStringLiteral(
-        "SELECT endpoint, idempotency_key, task_id, action, body, if_match, attempt FROM outbox"));
+        "SELECT endpoint, idempotency_key, task_id, action, body, if_match, attempt, fence "
+        "FROM outbox"));
     while (q.next())
         out.append(OutboxEntry{q.value(0).toString(), q.value(2).toString(), q.value(3).toString(),
                                q.value(1).toString().toLatin1(), q.value(4).toByteArray(),
-                               q.value(5).toLongLong(), q.value(6).toInt()});
+                               q.value(5).toLongLong(), q.value(6).toInt(),
+                               q.value(7).toString().toLatin1()});
     return out;
 }
 

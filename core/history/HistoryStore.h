@@ -80,6 +80,7 @@ struct OutboxEntry
     QByteArray body;
     std::int64_t ifMatch = 0;
     int attemptNumber = 0; ///< the attempt the action follows
+    QByteArray fence;      ///< a fleet member's Rebound-Fence (empty: none)
 };
 
 struct ExportFilter
@@ -98,7 +99,7 @@ struct ExportFilter
 class HistoryStore final
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     static const QStringList &csvHeader();
 
     /// Opens (creating or migrating) the database at `path`.
