@@ -10,7 +10,9 @@
 #include "MetricsServer.h"
 #include "Orchestrator.h"
 #include "OtlpExporter.h"
+#include "EtcdSession.h"
 #include "PolicyFeed.h"
+#include "ShardOwner.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
@@ -287,7 +289,8 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("N"), QStringLiteral("50")},
              {QStringLiteral("etcd"),
               QStringLiteral("Fleet mode: policies come from this etcd (instead of --policies), "
-                             "and this member acknowledges each version it looks at."),
+                             "this member acknowledges each version it looks at, and it decides "
+                             "only the tasks of the shards it owns."),
               QStringLiteral("URL")},
              {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
               QStringLiteral("P"), QStringLiteral("/rebound")},
@@ -301,7 +304,11 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
               QStringLiteral("etcd's progress-notification interval in seconds (its "
                              "--experimental-watch-progress-notify-interval); a watch silent "
                              "for twice this plus 1 s is opened again."),
-              QStringLiteral("S"), QStringLiteral("5")}}))
+              QStringLiteral("S"), QStringLiteral("5")},
+             {QStringLiteral("shards"),
+              QStringLiteral("Shards the fleet's tasks are split into (the same on every "
+                             "member)."),
+              QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -375,6 +382,12 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     const int heartbeat = c.parser.value(QStringLiteral("etcd-heartbeat")).toInt(&heartbeatOk);
     if (!heartbeatOk || heartbeat < 1 || heartbeat > 3600) {
         io.err << c.name << ": --etcd-heartbeat: expected whole seconds in 1..3600\n";
+        return cli::Usage;
+    }
+    bool shardsOk = false;
+    const int shards = c.parser.value(QStringLiteral("shards")).toInt(&shardsOk);
+    if (!shardsOk || shards < 1 || shards > 4096) {
+        io.err << c.name << ": --shards: expected a whole number in 1..4096\n";
         return cli::Usage;
     }
     const auto endpoint = endpointFrom(c, io);
@@ -452,37 +465,42 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     // Fleet mode: no decision before the config centre has been read (or found empty), so a
     // member never retries under policies the fleet did not publish.
     std::unique_ptr<HttpEtcdWire> etcdWire;
+    std::unique_ptr<EtcdSession> session;
     std::unique_ptr<PolicyFeed> feed;
+    std::unique_ptr<ShardOwner> shardOwner;
     if (etcdUrl) {
         etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
-        feed = std::make_unique<PolicyFeed>(
-            *etcdWire, e.policies, e.clock, e.timers, e.rng,
-            PolicyFeed::Config{c.parser.value(QStringLiteral("prefix")).toUtf8(), member,
-                               Duration(qint64(leaseTtl) * 1000),
-                               Duration(qint64(heartbeat) * 1000)});
-        QObject::connect(feed.get(), &PolicyFeed::stateChanged, qApp,
-                         [&e, &endpoint, f = feed.get()] {
-                             if (f->state() == PolicyFeed::State::Live &&
+        const FleetKeys keys(c.parser.value(QStringLiteral("prefix")).toUtf8());
+        session = std::make_unique<EtcdSession>(
+            *etcdWire, e.clock, e.timers, e.rng,
+            EtcdSession::Config{member, Duration(qint64(leaseTtl) * 1000),
+                                Duration(qint64(heartbeat) * 1000)});
+        feed = std::make_unique<PolicyFeed>(*session, keys, e.policies);
+        shardOwner = std::make_unique<ShardOwner>(*session, keys, shards);
+        e.orchestrator->setOwnership(
+            {[o = shardOwner.get()](const QString &ep, const QString &id) {
+                 return o->fenceOf(ep, id);
+             },
+             [o = shardOwner.get()](const Fence &f) { o->dropShard(f); }});
+        QObject::connect(shardOwner.get(), &ShardOwner::ownershipChanged, e.orchestrator.get(),
+                         &Orchestrator::ownershipChanged);
+        QObject::connect(session.get(), &EtcdSession::stateChanged, qApp,
+                         [&e, &endpoint, s = session.get()] {
+                             if (s->state() == EtcdSession::State::Live &&
                                  !e.orchestrator->poller(endpoint->key()))
                                  e.orchestrator->addEndpoint(*endpoint);
                          });
-        feed->start();
+        session->start();
     } else {
         e.orchestrator->addEndpoint(*endpoint);
     }
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
-    if (feed && feed->lease() != 0) {
-        // Leave at once rather than after the lease's TTL: the acknowledgement goes with it.
-        const auto revoked = FleetCommand::callAndWait(
-            *etcdWire, QStringLiteral("/v3/lease/revoke"),
-            {{QStringLiteral("ID"), EtcdCodec::int64Text(feed->lease())}});
-        JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("member_left"),
-                       {{QStringLiteral("member"), member},
-                        {QStringLiteral("cause"), revoked ? QStringLiteral("lease revoked")
-                                                          : revoked.error().message}});
-    }
+    if (session)
+        session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
+    e.orchestrator->setOwnership(Orchestrator::nothingOwned());
+    shardOwner.reset();
     feed.reset();
     e.orchestrator->stop();
     if (spans) {

@@ -9,7 +9,9 @@
 #include "MetricsServer.h"
 #include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
+#include "EtcdSession.h"
 #include "PolicyFeed.h"
+#include "ShardOwner.h"
 #include "PolicyPublisher.h"
 
 #include <QApplication>
@@ -198,29 +200,35 @@ int main(int argc, char **argv)
     MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
 
     std::unique_ptr<HttpEtcdWire> etcdWire;
+    std::unique_ptr<EtcdSession> session;
     std::unique_ptr<PolicyFeed> feed;
+    std::unique_ptr<ShardOwner> shardOwner;
+    Orchestrator &orchestrator = *(*console)->orchestrator;
     if (etcdUrl) {
         etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
         const FleetKeys keys(parser.value(prefix).toUtf8());
-        feed = std::make_unique<PolicyFeed>(*etcdWire, (*console)->policies, (*console)->clock,
-                                            (*console)->timers, (*console)->rng,
-                                            PolicyFeed::Config{keys.prefix(), memberId});
+        session = std::make_unique<EtcdSession>(*etcdWire, (*console)->clock, (*console)->timers,
+                                                (*console)->rng, EtcdSession::Config{memberId});
+        feed = std::make_unique<PolicyFeed>(*session, keys, (*console)->policies);
+        // The console is a member like the others: it decides only its shards' tasks.
+        shardOwner = std::make_unique<ShardOwner>(*session, keys);
+        orchestrator.setOwnership(
+            {[o = shardOwner.get()](const QString &ep, const QString &id) {
+                 return o->fenceOf(ep, id);
+             },
+             [o = shardOwner.get()](const Fence &f) { o->dropShard(f); }});
+        QObject::connect(shardOwner.get(), &ShardOwner::ownershipChanged, &orchestrator,
+                         &Orchestrator::ownershipChanged);
         window.setFleet(new FleetPane(*etcdWire, keys, *feed, (*console)->policies),
                         [&etcdWire, keys](const QByteArray &document,
                                           std::function<void(Result<std::int64_t>)> done) {
                             PolicyPublisher::publish(*etcdWire, keys, document, std::move(done));
                         });
     }
-    const auto revokeLease = qScopeGuard([&] {
-        // Leave the fleet at once rather than a lease TTL later (best effort, 1 s at most).
-        if (feed && feed->lease() != 0) {
-            QEventLoop wait;
-            etcdWire->call(QStringLiteral("/v3/lease/revoke"),
-                           {{QStringLiteral("ID"), QString::number(feed->lease())}},
-                           [&wait](Result<QByteArray>) { wait.quit(); });
-            QTimer::singleShot(1000, &wait, &QEventLoop::quit);
-            wait.exec();
-        }
+    const auto leaveFleet = qScopeGuard([&] {
+        if (session)
+            session->leaveNow(); // at once rather than a lease TTL later
+        orchestrator.setOwnership(Orchestrator::nothingOwned());
     });
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {
@@ -262,15 +270,15 @@ int main(int argc, char **argv)
         return true;
     };
     if (feed) {
-        QObject::connect(feed.get(), &PolicyFeed::stateChanged, &window,
+        QObject::connect(session.get(), &EtcdSession::stateChanged, &window,
                          [&, started = false]() mutable {
-                             if (started || feed->state() != PolicyFeed::State::Live)
+                             if (started || session->state() != EtcdSession::State::Live)
                                  return;
                              started = true;
                              if (!addEndpoints())
                                  QApplication::exit(1);
                          });
-        feed->start();
+        session->start();
     } else if (!addEndpoints()) {
         return 1;
     }

@@ -20,7 +20,7 @@ public:
     };
     struct Watch
     {
-        QJsonObject request;
+        QList<QJsonObject> requests;
         Line line;
         Ended ended;
     };
@@ -29,10 +29,10 @@ public:
     {
         calls.push_back({path, body, std::move(done)});
     }
-    void openWatch(const QJsonObject &request, Line line, Ended ended) override
+    void openWatch(const QList<QJsonObject> &requests, Line line, Ended ended) override
     {
         ++watchesOpened;
-        watch = Watch{request, std::move(line), std::move(ended)};
+        watch = Watch{requests, std::move(line), std::move(ended)};
     }
     void closeWatch() override { watch.reset(); }
     QString address() const override { return QStringLiteral("http://etcd.test"); }

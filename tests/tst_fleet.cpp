@@ -3,6 +3,7 @@
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
 #include "FleetKeys.h"
+#include "FleetMember.h"
 #include "HttpEtcdWire.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
@@ -33,25 +34,12 @@ ProcessRun ctl(const QStringList &args)
                       QProcessEnvironment::systemEnvironment());
 }
 
-/// One member: its own wire (connection), policies and lease.
-struct Member
+struct Member : FleetMember
 {
     Member(const QString &url, const QString &id, SystemClock &clock, QtTimerSource &timers,
            SeededRandom &rng)
-        : wire(QUrl(url)), store(clock),
-          feed(wire, store, clock, timers, rng,
-               PolicyFeed::Config{"/rebound", id, Duration(4000), Duration(1000)})
-    {
-        feed.start();
-    }
-    int version() const { return store.history().isEmpty() ? 0 : store.history().last().number; }
-    int maxAttempts() const
-    {
-        return store.current()->policyFor(QStringLiteral("any")).backoff.maxAttempts;
-    }
-    HttpEtcdWire wire;
-    PolicyStore store;
-    PolicyFeed feed;
+        : FleetMember(url, id, clock, timers, rng, Duration(4000), Duration(1000))
+    {}
 };
 
 } // namespace
@@ -139,8 +127,8 @@ void TestFleet::publishIsAppliedAndAcknowledgedByEveryMember()
 {
     Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
     Member b(m_etcd->url, QStringLiteral("b"), m_clock, m_timers, m_rng);
-    QTRY_VERIFY(a.feed.state() == PolicyFeed::State::Live &&
-                b.feed.state() == PolicyFeed::State::Live);
+    QTRY_VERIFY(a.session.state() == EtcdSession::State::Live &&
+                b.session.state() == EtcdSession::State::Live);
     QCOMPARE(a.version(), 0); // nothing published yet: the built-in defaults
     const std::int64_t rev = publishWithCli(kGood);
     QVERIFY(rev > 0);
@@ -217,8 +205,8 @@ void TestFleet::cutOffMemberResumesAcrossACompaction()
     const std::int64_t first = publishWithCli(kGood);
     QTRY_COMPARE(a.version(), int(first));
     proxy.cut();
-    QTRY_COMPARE(a.feed.state(), PolicyFeed::State::Disconnected);
-    QVERIFY(!a.feed.lastError().isEmpty());
+    QTRY_COMPARE(a.session.state(), EtcdSession::State::Disconnected);
+    QVERIFY(!a.session.lastError().isEmpty());
     // While it is away: two versions, and the history before the second is compacted.
     publishWithCli(kGood2);
     const std::int64_t last = publishWithCli(kGood);
@@ -232,7 +220,7 @@ void TestFleet::cutOffMemberResumesAcrossACompaction()
     QVERIFY(proxy.restore());
     // Its watch from before the compaction is canceled; it reads the key again.
     QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(last), 15'000);
-    QTRY_COMPARE(a.feed.state(), PolicyFeed::State::Live);
+    QTRY_COMPARE(a.session.state(), EtcdSession::State::Live);
     QCOMPARE(a.store.history().size(), 2); // the middle version was never seen, as expected
 }
 
@@ -248,7 +236,7 @@ void TestFleet::etcdRestartIsSurvived()
     const std::int64_t next = publishWithCli(kGood2);
     QVERIFY(next > first);
     QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(next), 15'000);
-    QCOMPARE(a.feed.state(), PolicyFeed::State::Live);
+    QCOMPARE(a.session.state(), EtcdSession::State::Live);
     QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)),
                  qPrintable(fleetStatus()));
 }

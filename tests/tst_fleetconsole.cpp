@@ -9,6 +9,7 @@
 #include "HttpEtcdWire.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
+#include "FleetMember.h"
 #include "PolicyFeed.h"
 #include "PolicyPublisher.h"
 
@@ -51,14 +52,13 @@ private:
     std::unique_ptr<EtcdProcess> m_etcd;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<HttpEtcdWire> m_wire;
+    std::unique_ptr<EtcdSession> m_session;
     std::unique_ptr<PolicyFeed> m_feed;
     std::unique_ptr<MainWindow> m_window;
     FleetPane *m_pane = nullptr;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
     // Another member, as a `reboundctl watch --etcd` would be.
-    std::unique_ptr<HttpEtcdWire> m_otherWire;
-    std::unique_ptr<PolicyStore> m_otherStore;
-    std::unique_ptr<PolicyFeed> m_other;
+    std::unique_ptr<FleetMember> m_other;
     std::unique_ptr<PolicyEditorDialog> m_editor;
 };
 
@@ -76,9 +76,10 @@ void TestFleetConsole::init()
     m_engine = std::move(engine).value();
     const FleetKeys keys("/rebound");
     m_wire = std::make_unique<HttpEtcdWire>(QUrl(m_etcd->url));
-    m_feed = std::make_unique<PolicyFeed>(
-        *m_wire, m_engine->policies, m_engine->clock, m_engine->timers, m_engine->rng,
-        PolicyFeed::Config{"/rebound", QStringLiteral("console"), Duration(5000), Duration(1000)});
+    m_session = std::make_unique<EtcdSession>(
+        *m_wire, m_engine->clock, m_engine->timers, m_engine->rng,
+        EtcdSession::Config{QStringLiteral("console"), Duration(5000), Duration(1000)});
+    m_feed = std::make_unique<PolicyFeed>(*m_session, keys, m_engine->policies);
     m_window = std::make_unique<MainWindow>(*m_engine, QString());
     m_pane = new FleetPane(*m_wire, keys, *m_feed, m_engine->policies);
     m_window->setFleet(m_pane, [this, keys](const QByteArray &doc,
@@ -87,17 +88,14 @@ void TestFleetConsole::init()
     });
     m_tester = std::make_unique<QAbstractItemModelTester>(
         m_pane->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    m_feed->start();
-    m_otherWire = std::make_unique<HttpEtcdWire>(QUrl(m_etcd->url));
-    m_otherStore = std::make_unique<PolicyStore>(m_engine->clock);
-    m_other = std::make_unique<PolicyFeed>(
-        *m_otherWire, *m_otherStore, m_engine->clock, m_engine->timers, m_engine->rng,
-        PolicyFeed::Config{"/rebound", QStringLiteral("watch-1"), Duration(5000), Duration(1000)});
-    m_other->start();
+    m_session->start();
+    m_other = std::make_unique<FleetMember>(m_etcd->url, QStringLiteral("watch-1"),
+                                            m_engine->clock, m_engine->timers, m_engine->rng,
+                                            Duration(5000), Duration(1000));
     m_window->resize(1280, 800);
     m_window->show();
-    QTRY_COMPARE(m_feed->state(), PolicyFeed::State::Live);
-    QTRY_COMPARE(m_other->state(), PolicyFeed::State::Live);
+    QTRY_COMPARE(m_session->state(), EtcdSession::State::Live);
+    QTRY_VERIFY(m_other->live());
 }
 
 void TestFleetConsole::cleanup()
@@ -105,10 +103,9 @@ void TestFleetConsole::cleanup()
     m_editor.reset();
     m_tester.reset();
     m_other.reset();
-    m_otherStore.reset();
-    m_otherWire.reset();
     m_window.reset();
     m_feed.reset();
+    m_session.reset();
     m_wire.reset();
     m_engine.reset();
     m_etcd.reset();
@@ -166,7 +163,7 @@ void TestFleetConsole::editorPublishesAndTheFleetDockShowsEveryMember()
     QTRY_COMPARE(m_engine->policies.history().size(), 1);
     QCOMPARE(m_engine->policies.history().last().number, version);
     QCOMPARE(m_engine->policies.current()->policyFor(QStringLiteral("x")).backoff.maxAttempts, 5);
-    QTRY_COMPARE(m_otherStore->history().size(), 1);
+    QTRY_COMPARE(m_other->store.history().size(), 1);
     QTRY_COMPARE(m_pane->model()->rowCount(), 2);
     QTRY_COMPARE(memberState(QStringLiteral("console")), QStringLiteral("v%1 runs").arg(version));
     QTRY_COMPARE(memberState(QStringLiteral("watch-1")), QStringLiteral("v%1 runs").arg(version));

@@ -73,6 +73,7 @@ private:
     ScriptedRandom m_rng{{0.5}};
     FakeEtcdWire m_wire;
     std::unique_ptr<PolicyStore> m_store;
+    std::unique_ptr<EtcdSession> m_session;
     std::unique_ptr<PolicyFeed> m_feed;
 };
 
@@ -82,14 +83,16 @@ void TestPolicyFeed::init()
     m_wire.watch.reset();
     m_wire.watchesOpened = 0;
     m_store = std::make_unique<PolicyStore>(m_clock);
-    m_feed = std::make_unique<PolicyFeed>(
-        m_wire, *m_store, m_clock, m_clock, m_rng,
-        PolicyFeed::Config{"/rebound/", QStringLiteral("m1"), Duration(9000), Duration(2000)});
+    m_session = std::make_unique<EtcdSession>(
+        m_wire, m_clock, m_clock, m_rng,
+        EtcdSession::Config{QStringLiteral("m1"), Duration(9000), Duration(2000)});
+    m_feed = std::make_unique<PolicyFeed>(*m_session, FleetKeys("/rebound/"), *m_store);
 }
 
 void TestPolicyFeed::cleanup()
 {
     m_feed.reset();
+    m_session.reset();
     m_store.reset();
 }
 
@@ -109,14 +112,14 @@ void TestPolicyFeed::expectAck(std::int64_t rev, bool ok, const QString &lease)
 
 void TestPolicyFeed::connectLive()
 {
-    m_feed->start();
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Connecting);
+    m_session->start();
+    QCOMPARE(m_session->state(), EtcdSession::State::Connecting);
     FakeEtcdWire::Call grant = m_wire.take();
     QCOMPARE(grant.path, QStringLiteral("/v3/lease/grant"));
     QCOMPARE(grant.body.value(QStringLiteral("TTL")).toString(), QStringLiteral("9"));
     grant.done(QByteArray("{\"header\":" + header(4) + ",\"ID\":\"" + kLease.toLatin1() +
                           "\",\"TTL\":\"9\"}"));
-    QCOMPARE(m_feed->lease(), std::int64_t(7205759403792793601LL));
+    QCOMPARE(m_session->lease(), std::int64_t(7205759403792793601LL));
     FakeEtcdWire::Call range = m_wire.take();
     QCOMPARE(range.path, QStringLiteral("/v3/kv/range"));
     QCOMPARE(decoded(range.body, "key"), QByteArray("/rebound/policies"));
@@ -128,12 +131,12 @@ void TestPolicyFeed::connectLive()
     expectAck(5, true);
     QVERIFY(m_wire.watch);
     const QJsonObject create =
-        m_wire.watch->request.value(QStringLiteral("create_request")).toObject();
+        m_wire.watch->requests.first().value(QStringLiteral("create_request")).toObject();
     QCOMPARE(decoded(create, "key"), QByteArray("/rebound/policies"));
     QCOMPARE(create.value(QStringLiteral("start_revision")).toString(), QStringLiteral("10"));
     QCOMPARE(create.value(QStringLiteral("progress_notify")).toBool(), true);
-    m_wire.feed("{\"result\":{\"header\":" + header(9) + ",\"created\":true}}");
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Live);
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"created\":true}}");
+    QCOMPARE(m_session->state(), EtcdSession::State::Live);
     QVERIFY(m_wire.calls.empty());
 }
 
@@ -142,7 +145,7 @@ void TestPolicyFeed::connectsGrantsRangesAppliesAcknowledgesAndWatches()
     connectLive();
     QSignalSpy seen(m_feed.get(), &PolicyFeed::versionSeen);
     // A new version through the watch: applied under its mod_revision, acknowledged.
-    m_wire.feed("{\"result\":{\"header\":" + header(12) +
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(12) +
                 ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 12) + "}]}}");
     QCOMPARE(m_store->history().last().number, 12);
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 6);
@@ -150,7 +153,7 @@ void TestPolicyFeed::connectsGrantsRangesAppliesAcknowledgesAndWatches()
     QCOMPARE(seen.size(), 1);
     QCOMPARE(seen.first().at(0).value<std::int64_t>(), std::int64_t(12));
     // The same version again (a replay) changes nothing and is not acknowledged twice.
-    m_wire.feed("{\"result\":{\"header\":" + header(12) +
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(12) +
                 ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 12) + "}]}}");
     QVERIFY(m_wire.calls.empty());
     QCOMPARE(m_store->history().size(), 2);
@@ -160,7 +163,7 @@ void TestPolicyFeed::invalidVersionIsRefusedAndTheLastGoodStays()
 {
     connectLive();
     QSignalSpy seen(m_feed.get(), &PolicyFeed::versionSeen);
-    m_wire.feed("{\"result\":{\"header\":" + header(11) +
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(11) +
                 ",\"events\":[{\"kv\":" + kv("/rebound/policies", kInvalid, 11) + "}]}}");
     QCOMPARE(m_store->history().last().number, 5);
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 4);
@@ -170,14 +173,14 @@ void TestPolicyFeed::invalidVersionIsRefusedAndTheLastGoodStays()
              qPrintable(seen.first().at(2).toString()));
     expectAck(11, false);
     QCOMPARE(m_feed->seenRevision(), std::int64_t(11));
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Live);
+    QCOMPARE(m_session->state(), EtcdSession::State::Live);
 }
 
 void TestPolicyFeed::deleteNeverMeansNoPolicies()
 {
     connectLive();
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("policy_delete_ignored")));
-    m_wire.feed("{\"result\":{\"header\":" + header(13) +
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(13) +
                 ",\"events\":[{\"type\":\"DELETE\","
                 "\"kv\":{\"key\":\"" +
                 b64("/rebound/policies") + "\",\"mod_revision\":\"13\"}}]}}");
@@ -185,7 +188,7 @@ void TestPolicyFeed::deleteNeverMeansNoPolicies()
     QCOMPARE(m_store->current()->policyFor(QStringLiteral("any")).backoff.maxAttempts, 4);
     QVERIFY(m_wire.calls.empty());
     // The next publish after the delete applies as usual.
-    m_wire.feed("{\"result\":{\"header\":" + header(14) +
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(14) +
                 ",\"events\":[{\"kv\":" + kv("/rebound/policies", kGood2, 14) + "}]}}");
     QCOMPARE(m_store->history().last().number, 14);
     expectAck(14, true);
@@ -194,8 +197,8 @@ void TestPolicyFeed::deleteNeverMeansNoPolicies()
 void TestPolicyFeed::compactedStartRangesAgain()
 {
     connectLive();
-    m_wire.feed("{\"result\":{\"header\":" + header(30) + ",\"events\":[]}}"); // progress
-    m_wire.feed("{\"result\":{\"header\":{\"raft_term\":\"2\"},\"canceled\":true,"
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(30) + ",\"events\":[]}}"); // progress
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":{\"raft_term\":\"2\"},\"canceled\":true,"
                 "\"compact_revision\":\"25\"}}");
     QVERIFY(!m_wire.watch);
     FakeEtcdWire::Call range = m_wire.take();
@@ -205,7 +208,7 @@ void TestPolicyFeed::compactedStartRangesAgain()
     QCOMPARE(m_store->history().last().number, 33);
     expectAck(33, true);
     QVERIFY(m_wire.watch);
-    QCOMPARE(m_wire.watch->request.value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -216,13 +219,13 @@ void TestPolicyFeed::endedStreamResumesAfterJitteredBackoff()
 {
     connectLive();
     // A progress notification moves the resume point past revisions that did not touch the key.
-    m_wire.feed("{\"result\":{\"header\":" + header(20) + "}}");
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(20) + "}}");
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
     m_wire.watch->ended(Error{QStringLiteral("etcd-unreachable"), QStringLiteral("refused")});
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Disconnected);
-    QCOMPARE(m_feed->lastError(), QStringLiteral("refused"));
+    QCOMPARE(m_session->state(), EtcdSession::State::Disconnected);
+    QCOMPARE(m_session->lastError(), QStringLiteral("refused"));
     // Equal jitter over 500 ms with the scripted draw 0.5: 250 + 0.5 x 250 = 375 ms.
-    QCOMPARE(m_feed->retryAt(), std::optional(m_clock.steadyNow() + Duration(375)));
+    QCOMPARE(m_session->retryAt(), std::optional(m_clock.steadyNow() + Duration(375)));
     const int opened = m_wire.watchesOpened;
     m_clock.advance(Duration(374));
     QCOMPARE(m_wire.watchesOpened, opened);
@@ -230,7 +233,7 @@ void TestPolicyFeed::endedStreamResumesAfterJitteredBackoff()
     // The lease still holds: straight back to the watch, from after the last revision seen.
     QCOMPARE(m_wire.watchesOpened, opened + 1);
     QVERIFY(m_wire.calls.empty());
-    QCOMPARE(m_wire.watch->request.value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -238,7 +241,7 @@ void TestPolicyFeed::endedStreamResumesAfterJitteredBackoff()
     // A second failure before it is live waits twice as long: 500 + 0.5 x 500 = 750 ms.
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
     m_wire.watch->ended(Error{QStringLiteral("etcd-unreachable"), QStringLiteral("refused")});
-    QCOMPARE(m_feed->retryAt(), std::optional(m_clock.steadyNow() + Duration(750)));
+    QCOMPARE(m_session->retryAt(), std::optional(m_clock.steadyNow() + Duration(750)));
 }
 
 void TestPolicyFeed::expiredLeaseIsReplacedAndTheAckPutAgain()
@@ -250,24 +253,24 @@ void TestPolicyFeed::expiredLeaseIsReplacedAndTheAckPutAgain()
     FakeEtcdWire::Call keep = m_wire.take();
     QCOMPARE(keep.path, QStringLiteral("/v3/lease/keepalive"));
     QCOMPARE(keep.body.value(QStringLiteral("ID")).toString(), kLease);
-    keep.done(QByteArray("{\"result\":{\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
+    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
                          "\",\"TTL\":\"9\"}}"));
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Live);
-    m_wire.feed("{\"result\":{\"header\":" + header(9) + "}}"); // progress: the stream lives
+    QCOMPARE(m_session->state(), EtcdSession::State::Live);
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + "}}"); // progress: the stream lives
     m_clock.advance(Duration(3000));
     keep = m_wire.take();
     // No TTL: the lease is gone (etcd was away longer than it).
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("lease_expired")));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
-    keep.done(QByteArray("{\"result\":{\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
+    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
                          "\"}}"));
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Disconnected);
+    QCOMPARE(m_session->state(), EtcdSession::State::Disconnected);
     m_clock.advance(Duration(375));
     FakeEtcdWire::Call grant = m_wire.take();
     QCOMPARE(grant.path, QStringLiteral("/v3/lease/grant"));
     grant.done(QByteArray("{\"header\":" + header(9) + ",\"ID\":\"42\",\"TTL\":\"9\"}"));
     expectAck(5, true, QStringLiteral("42"));
-    QCOMPARE(m_wire.watch->request.value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -279,21 +282,21 @@ void TestPolicyFeed::silentStreamIsOpenedAgain()
     connectLive();
     // Heartbeat 2 000 ms: silent for 2 x 2 000 + 1 000 ms means dead. Every line re-arms it.
     m_clock.advance(Duration(4000));
-    m_wire.take().done(QByteArray("{\"result\":{\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
-    m_wire.feed("{\"result\":{\"header\":" + header(15) + "}}"); // progress at t = 4 000
+    m_wire.take().done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(15) + "}}"); // progress at t = 4 000
     m_clock.advance(Duration(2000));
-    m_wire.take().done(QByteArray("{\"result\":{\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
+    m_wire.take().done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
     m_clock.advance(Duration(2999));
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Live);
+    QCOMPARE(m_session->state(), EtcdSession::State::Live);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
     m_clock.advance(Duration(1));
-    QCOMPARE(m_feed->state(), PolicyFeed::State::Disconnected);
-    QCOMPARE(m_feed->lastError(),
+    QCOMPARE(m_session->state(), EtcdSession::State::Disconnected);
+    QCOMPARE(m_session->lastError(),
              QStringLiteral("/v3/watch: no message for 5000 ms (progress notifications expected "
                             "every 2000 ms)"));
     QVERIFY(!m_wire.watch);
     m_clock.advance(Duration(375));
-    QCOMPARE(m_wire.watch->request.value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),

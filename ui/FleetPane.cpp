@@ -38,7 +38,7 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     layout->addWidget(m_link);
     layout->addWidget(m_published);
     layout->addWidget(m_table, 1);
-    connect(&m_feed, &PolicyFeed::stateChanged, this, &FleetPane::showFeed);
+    connect(&m_feed.session(), &EtcdSession::stateChanged, this, &FleetPane::showFeed);
     connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
     connect(&m_feed, &PolicyFeed::versionSeen, this,
             [this](std::int64_t revision, bool ok, const QString &error) {
@@ -58,16 +58,16 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
 void FleetPane::showFeed()
 {
     QString link;
-    switch (m_feed.state()) {
-    case PolicyFeed::State::Live:
+    switch (m_feed.session().state()) {
+    case EtcdSession::State::Live:
         link = tr("Config centre %1: live").arg(m_wire.address());
         break;
-    case PolicyFeed::State::Connecting:
+    case EtcdSession::State::Connecting:
         link = tr("Config centre %1: connecting…").arg(m_wire.address());
         break;
-    case PolicyFeed::State::Disconnected:
+    case EtcdSession::State::Disconnected:
         link = tr("Config centre %1: unreachable (%2); this console keeps its policies")
-                   .arg(m_wire.address(), m_feed.lastError());
+                   .arg(m_wire.address(), m_feed.session().lastError());
         break;
     }
     if (!m_readError.isEmpty())

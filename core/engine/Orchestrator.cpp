@@ -421,7 +421,6 @@ bool Orchestrator::fence(const TrackedTask &t, OutboxEntry &e) const
 void Orchestrator::setOwnership(Ownership ownership)
 {
     m_ownership = std::move(ownership);
-    ownershipChanged();
 }
 
 void Orchestrator::ownershipChanged()

@@ -92,7 +92,13 @@ public:
         /// A service refused `fence` as stale: the shard has a newer owner.
         std::function<void(const Fence &fence)> staleFence;
     };
+    /// Takes effect for what happens next; ownershipChanged() re-evaluates the tasks held.
     void setOwnership(Ownership ownership);
+    /// An ownership that owns nothing (a member leaving the fleet stops acting at once).
+    static Ownership nothingOwned()
+    {
+        return {[](const QString &, const QString &) { return std::optional<Fence>(); }, {}};
+    }
     /// Shards moved: tasks no longer owned drop their scheduled retries (their new owner
     /// decides from the service's state); tasks newly owned are decided here.
     void ownershipChanged();

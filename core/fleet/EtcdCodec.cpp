@@ -144,8 +144,12 @@ Result<EtcdWatchMessage> EtcdCodec::watchLine(const QByteArray &line)
     EtcdWatchMessage m;
     auto rev = headerRevision(r, where);
     auto compact = int64(r, QStringLiteral("compact_revision"), where);
+    auto watchId = int64(r, QStringLiteral("watch_id"), where);
     if (!rev)
         return rev.error();
+    if (!watchId)
+        return watchId.error();
+    m.watchId = *watchId;
     if (!compact)
         return compact.error();
     m.revision = *rev;

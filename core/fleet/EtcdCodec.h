@@ -37,6 +37,7 @@ struct EtcdWatchMessage
         EtcdKeyValue kv;
     };
     std::int64_t revision = 0;
+    std::int64_t watchId = 0; ///< which watch of the stream (0 is omitted on the wire)
     bool created = false;
     bool canceled = false;
     std::int64_t compactRevision = 0; ///< set when canceled because the start was compacted

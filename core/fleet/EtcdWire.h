@@ -4,6 +4,7 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -24,9 +25,10 @@ public:
     /// POSTs `body` to `path` (e.g. "/v3/kv/range"); `done` gets a 200's body or an error
     /// value, later, on the event loop — never from inside call().
     virtual void call(const QString &path, const QJsonObject &body, Answer done) = 0;
-    /// Opens the watch stream with one request; each message line goes to `line`, and `ended`
-    /// says why once it ends. Opening again closes the previous stream without `ended`.
-    virtual void openWatch(const QJsonObject &request, Line line, Ended ended) = 0;
+    /// Opens the watch stream with these requests (one create_request each, sent as one body,
+    /// newline-separated); each message line goes to `line`, and `ended` says why once it ends.
+    /// Opening again closes the previous stream without `ended`.
+    virtual void openWatch(const QList<QJsonObject> &requests, Line line, Ended ended) = 0;
     /// Closes the stream, if any, without calling its `ended`.
     virtual void closeWatch() = 0;
     /// Where it talks to, for messages and logs.

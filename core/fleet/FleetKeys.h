@@ -26,6 +26,13 @@ public:
         return status() + member.toUtf8() + "/policy";
     }
 
+    /// Live members, one key each under the member's lease: {"member":"<id>"}.
+    QByteArray members() const { return m_prefix + "/members/"; }
+    QByteArray member(const QString &id) const { return members() + id.toUtf8(); }
+    /// Shard owners: the owner's id under its lease; the key's create_revision is the fence.
+    QByteArray shards() const { return m_prefix + "/shards/"; }
+    QByteArray shard(int n) const { return shards() + QByteArray::number(n); }
+
 private:
     QByteArray m_prefix;
 };

@@ -73,13 +73,15 @@ void HttpEtcdWire::call(const QString &path, const QJsonObject &body, Answer don
     });
 }
 
-void HttpEtcdWire::openWatch(const QJsonObject &request, Line line, Ended ended)
+void HttpEtcdWire::openWatch(const QList<QJsonObject> &requests, Line line, Ended ended)
 {
     closeWatch();
     m_buffer.clear();
     const QString path = QStringLiteral("/v3/watch");
-    QNetworkReply *reply =
-        m_nam.post(requestFor(m_base, path), QJsonDocument(request).toJson(QJsonDocument::Compact));
+    QByteArray body;
+    for (const QJsonObject &r : requests)
+        body += QJsonDocument(r).toJson(QJsonDocument::Compact) + '\n';
+    QNetworkReply *reply = m_nam.post(requestFor(m_base, path), body);
     m_watch = reply;
     connect(reply, &QNetworkReply::readyRead, this, [this, reply, line, ended] {
         m_buffer += reply->readAll();

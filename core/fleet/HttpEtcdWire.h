@@ -24,7 +24,7 @@ public:
     ~HttpEtcdWire() override;
 
     void call(const QString &path, const QJsonObject &body, Answer done) override;
-    void openWatch(const QJsonObject &request, Line line, Ended ended) override;
+    void openWatch(const QList<QJsonObject> &requests, Line line, Ended ended) override;
     void closeWatch() override;
     QString address() const override { return m_base.toString(); }
 

@@ -6,6 +6,7 @@
 #include "../EtcdProcess.h"
 #include "EtcdCodec.h"
 #include "HttpEtcdWire.h"
+#include "../FleetMember.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
@@ -39,19 +40,12 @@ void waitUntil(const std::function<bool()> &done, int ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
 }
 
-struct Member
+struct Member : FleetMember
 {
     Member(const QString &url, int i, SystemClock &clock, QtTimerSource &timers, SeededRandom &rng)
-        : wire(QUrl(url)), store(clock),
-          feed(wire, store, clock, timers, rng,
-               PolicyFeed::Config{"/rebound", QStringLiteral("bench-%1").arg(i), Duration(10'000),
-                                  Duration(1000)})
-    {
-        feed.start();
-    }
-    HttpEtcdWire wire;
-    PolicyStore store;
-    PolicyFeed feed;
+        : FleetMember(url, QStringLiteral("bench-%1").arg(i), clock, timers, rng,
+                      Duration(10'000), Duration(1000))
+    {}
 };
 
 QByteArray document(int n, bool valid)
@@ -91,7 +85,7 @@ int main(int argc, char **argv)
     waitUntil(
         [&] {
             return std::all_of(fleet.begin(), fleet.end(), [](const auto &m) {
-                return m->feed.state() == PolicyFeed::State::Live;
+                return m->live();
             });
         },
         10'000);

@@ -1,0 +1,377 @@
+#include "EtcdSession.h"
+
+#include "EtcdWire.h"
+#include "JsonLog.h"
+
+#include <QEventLoop>
+#include <QPointer>
+#include <QTimer>
+
+#include <memory>
+
+namespace rebound {
+
+EtcdSession::EtcdSession(EtcdWire &wire, const Clock &clock, TimerSource &timers, RandomSource &rng,
+                         Config config, QObject *parent)
+    : QObject(parent), m_wire(wire), m_clock(clock), m_timers(timers), m_rng(rng),
+      m_config(std::move(config))
+{}
+
+EtcdSession::~EtcdSession()
+{
+    m_wire.closeWatch();
+    for (TimerId id : {m_retryTimer, m_keepAliveTimer, m_silenceTimer, m_leaseTimer})
+        if (id)
+            m_timers.cancel(id);
+}
+
+void EtcdSession::watch(const QByteArray &key, const QByteArray &rangeEnd, Watcher watcher)
+{
+    m_watches.append(Watch{key, rangeEnd, std::move(watcher)});
+}
+
+void EtcdSession::start()
+{
+    connectNow();
+}
+
+void EtcdSession::setState(State s, const QString &error)
+{
+    if (s == m_state && error == m_lastError)
+        return;
+    m_state = s;
+    m_lastError = error;
+    Q_EMIT stateChanged();
+}
+
+void EtcdSession::expectLine()
+{
+    if (m_silenceTimer)
+        m_timers.cancel(m_silenceTimer);
+    const Duration limit = m_config.heartbeat * 2 + Duration(1000);
+    m_silenceTimer = m_timers.schedule(m_clock.steadyNow() + limit, [this, limit] {
+        m_silenceTimer = 0;
+        fail(Error{QStringLiteral("etcd-watch-silent"),
+                   QStringLiteral("/v3/watch: no message for %1 ms (progress notifications "
+                                  "expected every %2 ms)")
+                       .arg(limit.count())
+                       .arg(m_config.heartbeat.count())});
+    });
+}
+
+void EtcdSession::call(const QString &path, const QJsonObject &body,
+                       std::function<void(const QByteArray &)> done)
+{
+    QPointer<EtcdSession> self(this);
+    m_wire.call(path, body, [self, gen = m_generation, done](Result<QByteArray> answer) {
+        if (!self || gen != self->m_generation)
+            return;
+        if (!answer)
+            return self->fail(answer.error());
+        if (done)
+            done(*answer);
+    });
+}
+
+void EtcdSession::connectNow()
+{
+    m_retryTimer = 0;
+    m_retryAt.reset();
+    const quint64 gen = ++m_generation;
+    setState(State::Connecting, m_lastError);
+    // The lease first: what the member puts is bound to it, so it vanishes with a dead member.
+    if (m_lease != 0) {
+        readRanges();
+        return;
+    }
+    const SteadyTime sentAt = m_clock.steadyNow();
+    QPointer<EtcdSession> self(this);
+    m_wire.call(QStringLiteral("/v3/lease/grant"),
+                {{QStringLiteral("TTL"),
+                  EtcdCodec::int64Text(std::max<qint64>(1, m_config.leaseTtl.count() / 1000))}},
+                [self, gen, sentAt](Result<QByteArray> answer) {
+                    if (!self || gen != self->m_generation)
+                        return;
+                    if (!answer)
+                        return self->fail(answer.error());
+                    const QString where = QStringLiteral("lease grant");
+                    auto o = EtcdCodec::object(*answer, where);
+                    auto id = o ? EtcdCodec::int64(*o, QStringLiteral("ID"), where)
+                                : Result<std::int64_t>(o.error());
+                    auto ttl = o ? EtcdCodec::int64(*o, QStringLiteral("TTL"), where)
+                                 : Result<std::int64_t>(o.error());
+                    if (!id || !ttl || *id == 0 || *ttl <= 0)
+                        return self->fail(!id    ? id.error()
+                                          : !ttl ? ttl.error()
+                                                 : Error{QStringLiteral("etcd-malformed"),
+                                                         QStringLiteral("lease grant: no ID or "
+                                                                        "TTL")});
+                    self->m_lease = *id;
+                    self->holdLeaseUntil(sentAt + Duration(*ttl * 1000));
+                    JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("lease_granted"),
+                                   {{QStringLiteral("member"), self->m_config.member},
+                                    {QStringLiteral("lease"), QString::number(*id)},
+                                    {QStringLiteral("ttl_s"), qint64(*ttl)}});
+                    Q_EMIT self->leaseGranted(*id);
+                    self->scheduleKeepAlive();
+                    self->readRanges();
+                });
+}
+
+void EtcdSession::readRanges()
+{
+    const quint64 gen = m_generation;
+    auto pending = std::make_shared<int>(0);
+    for (const Watch &w : std::as_const(m_watches))
+        *pending += w.next == 0 ? 1 : 0;
+    if (*pending == 0) {
+        openStream();
+        return;
+    }
+    QPointer<EtcdSession> self(this);
+    for (qsizetype i = 0; i < m_watches.size(); ++i) {
+        if (m_watches[i].next != 0)
+            continue;
+        QJsonObject body{{QStringLiteral("key"), EtcdCodec::base64(m_watches[i].key)}};
+        if (!m_watches[i].rangeEnd.isEmpty())
+            body.insert(QStringLiteral("range_end"), EtcdCodec::base64(m_watches[i].rangeEnd));
+        m_wire.call(QStringLiteral("/v3/kv/range"), body,
+                    [self, gen, i, pending](Result<QByteArray> answer) {
+                        if (!self || gen != self->m_generation)
+                            return;
+                        if (!answer)
+                            return self->fail(answer.error());
+                        auto r = EtcdCodec::range(*answer);
+                        if (!r)
+                            return self->fail(r.error());
+                        Watch &w = self->m_watches[i];
+                        w.next = r->revision + 1;
+                        if (w.watcher.snapshot)
+                            w.watcher.snapshot(*r);
+                        if (--*pending == 0 && self && gen == self->m_generation)
+                            self->openStream();
+                    });
+    }
+}
+
+void EtcdSession::openStream()
+{
+    QList<QJsonObject> requests;
+    for (qsizetype i = 0; i < m_watches.size(); ++i) {
+        Watch &w = m_watches[i];
+        w.created = false;
+        QJsonObject create{{QStringLiteral("key"), EtcdCodec::base64(w.key)},
+                           {QStringLiteral("start_revision"), EtcdCodec::int64Text(w.next)},
+                           {QStringLiteral("progress_notify"), true},
+                           // Explicit ids (1…): a message says which watch it belongs to.
+                           {QStringLiteral("watch_id"), EtcdCodec::int64Text(i + 1)}};
+        if (!w.rangeEnd.isEmpty())
+            create.insert(QStringLiteral("range_end"), EtcdCodec::base64(w.rangeEnd));
+        requests.append({{QStringLiteral("create_request"), create}});
+    }
+    const quint64 gen = m_generation;
+    QPointer<EtcdSession> self(this);
+    m_wire.openWatch(
+        requests,
+        [self, gen](const QByteArray &line) {
+            if (self && gen == self->m_generation)
+                self->onLine(line);
+        },
+        [self, gen](const Error &e) {
+            if (self && gen == self->m_generation)
+                self->fail(e);
+        });
+    expectLine();
+}
+
+void EtcdSession::onLine(const QByteArray &line)
+{
+    expectLine();
+    auto m = EtcdCodec::watchLine(line);
+    if (!m)
+        return fail(m.error());
+    if (m->watchId < 1 || m->watchId > m_watches.size())
+        return fail(Error{QStringLiteral("etcd-malformed"),
+                          QStringLiteral("/v3/watch: a message for watch %1, which was not "
+                                         "asked for")
+                              .arg(m->watchId)});
+    Watch &w = m_watches[m->watchId - 1];
+    if (m->canceled) {
+        if (m->compactRevision > 0) {
+            // History before compact_revision is gone: read the range as it is now instead.
+            JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("watch_compacted"),
+                           {{QStringLiteral("key"), QString::fromUtf8(w.key)},
+                            {QStringLiteral("from_revision"), qint64(w.next)},
+                            {QStringLiteral("compact_revision"), qint64(m->compactRevision)}});
+            m_wire.closeWatch();
+            if (m_silenceTimer)
+                m_timers.cancel(std::exchange(m_silenceTimer, 0));
+            ++m_generation;
+            w.next = 0;
+            readRanges();
+            return;
+        }
+        return fail(Error{QStringLiteral("etcd-watch-canceled"),
+                          QStringLiteral("/v3/watch: canceled: %1").arg(m->cancelReason)});
+    }
+    if (m->created) {
+        w.created = true;
+        if (std::all_of(m_watches.cbegin(), m_watches.cend(),
+                        [](const Watch &x) { return x.created; })) {
+            m_retryDelay = kFirstRetry;
+            setState(State::Live);
+            JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("fleet_watch_live"),
+                           {{QStringLiteral("etcd"), m_wire.address()},
+                            {QStringLiteral("member"), m_config.member},
+                            {QStringLiteral("watches"), m_watches.size()}});
+        }
+        return;
+    }
+    if (m->events.isEmpty()) {
+        // A progress notification: everything up to this revision has been sent.
+        w.next = std::max(w.next, m->revision + 1);
+        return;
+    }
+    for (const EtcdWatchMessage::Event &e : std::as_const(m->events))
+        w.next = std::max(w.next, e.kv.modRevision + 1);
+    if (w.watcher.events)
+        w.watcher.events(m->events);
+}
+
+void EtcdSession::scheduleKeepAlive()
+{
+    if (m_keepAliveTimer || m_leaving)
+        return;
+    m_keepAliveTimer = m_timers.schedule(m_clock.steadyNow() + m_config.leaseTtl / 3, [this] {
+        m_keepAliveTimer = 0;
+        keepAlive();
+    });
+}
+
+void EtcdSession::keepAlive()
+{
+    if (m_lease == 0) {
+        scheduleKeepAlive();
+        return;
+    }
+    const SteadyTime sentAt = m_clock.steadyNow();
+    QPointer<EtcdSession> self(this);
+    m_wire.call(QStringLiteral("/v3/lease/keepalive"),
+                {{QStringLiteral("ID"), EtcdCodec::int64Text(m_lease)}},
+                [self, sentAt, lease = m_lease](Result<QByteArray> answer) {
+                    if (!self || self->m_leaving || lease != self->m_lease)
+                        return;
+                    self->scheduleKeepAlive();
+                    if (!answer)
+                        return self->fail(answer.error());
+                    auto o = EtcdCodec::object(*answer, QStringLiteral("lease keepalive"));
+                    auto ttl = o ? EtcdCodec::int64(o->value(QStringLiteral("result")).toObject(),
+                                                    QStringLiteral("TTL"),
+                                                    QStringLiteral("lease keepalive.result"))
+                                 : Result<std::int64_t>(o.error());
+                    if (!ttl)
+                        return self->fail(ttl.error());
+                    if (*ttl > 0) {
+                        self->holdLeaseUntil(sentAt + Duration(*ttl * 1000));
+                        return;
+                    }
+                    // Expired (etcd was away longer than the TTL): everything bound to it went
+                    // with it. A new lease, and those keys again.
+                    JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("lease_expired"),
+                                   {{QStringLiteral("member"), self->m_config.member},
+                                    {QStringLiteral("lease"), QString::number(self->m_lease)}});
+                    self->m_lease = 0;
+                    self->holdLeaseUntil(self->m_clock.steadyNow());
+                    self->fail(Error{QStringLiteral("lease-expired"),
+                                     QStringLiteral("the member's lease expired")});
+                });
+}
+
+void EtcdSession::holdLeaseUntil(SteadyTime until)
+{
+    m_leaseHeldUntil = until;
+    if (m_leaseTimer)
+        m_timers.cancel(std::exchange(m_leaseTimer, 0));
+    const bool held = leaseHeld();
+    if (held)
+        m_leaseTimer = m_timers.schedule(until, [this] {
+            m_leaseTimer = 0;
+            if (m_leaseHeld && !leaseHeld()) {
+                m_leaseHeld = false;
+                JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("lease_lapsed"),
+                               {{QStringLiteral("member"), m_config.member},
+                                {QStringLiteral("cause"),
+                                 QStringLiteral("no keepalive answered within the TTL; acting "
+                                                "on nothing that needs the lease")}});
+                Q_EMIT leaseHeldChanged(false);
+            }
+        });
+    if (held != m_leaseHeld) {
+        m_leaseHeld = held;
+        Q_EMIT leaseHeldChanged(held);
+    }
+}
+
+void EtcdSession::fail(const Error &e)
+{
+    if (m_retryTimer || m_leaving)
+        return; // already waiting to reconnect, or gone
+    m_wire.closeWatch();
+    if (m_silenceTimer)
+        m_timers.cancel(std::exchange(m_silenceTimer, 0));
+    ++m_generation;
+    // Equal jitter: between half the delay and the delay, so members do not come back at once.
+    const Duration d = m_retryDelay;
+    const Duration wait =
+        d / 2 + Duration(static_cast<std::int64_t>(m_rng.nextUnit() * double((d / 2).count())));
+    m_retryDelay = std::min(kMaxRetry, d * 2);
+    m_retryAt = m_clock.steadyNow() + wait;
+    JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("etcd_disconnected"),
+                   {{QStringLiteral("etcd"), m_wire.address()},
+                    {QStringLiteral("cause"), e.message},
+                    {QStringLiteral("retry_in_ms"), qint64(wait.count())}});
+    m_retryTimer = m_timers.schedule(*m_retryAt, [this] { connectNow(); });
+    setState(State::Disconnected, e.message);
+}
+
+void EtcdSession::leave(std::function<void()> done)
+{
+    m_leaving = true;
+    m_wire.closeWatch();
+    ++m_generation;
+    for (TimerId *id : {&m_retryTimer, &m_keepAliveTimer, &m_silenceTimer, &m_leaseTimer})
+        if (*id)
+            m_timers.cancel(std::exchange(*id, 0));
+    const std::int64_t lease = std::exchange(m_lease, 0);
+    if (lease == 0) {
+        done();
+        return;
+    }
+    m_wire.call(QStringLiteral("/v3/lease/revoke"),
+                {{QStringLiteral("ID"), EtcdCodec::int64Text(lease)}},
+                [done](Result<QByteArray>) { done(); });
+}
+
+void EtcdSession::leaveNow(Duration limit)
+{
+    const bool hadLease = m_lease != 0;
+    bool left = false;
+    QEventLoop wait;
+    leave([&] {
+        left = true;
+        wait.quit();
+    });
+    if (!left) {
+        QTimer::singleShot(int(limit.count()), &wait, &QEventLoop::quit);
+        wait.exec();
+    }
+    JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("member_left"),
+                   {{QStringLiteral("member"), m_config.member},
+                    {QStringLiteral("cause"), !hadLease ? QStringLiteral("no lease held")
+                                              : left    ? QStringLiteral("lease revoked")
+                                                        : QStringLiteral("etcd did not answer; "
+                                                                            "the lease expires "
+                                                                            "by itself")}});
+}
+
+} // namespace rebound

@@ -1,0 +1,270 @@
+#include "ShardOwner.h"
+
+#include "JsonLog.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace rebound {
+
+namespace {
+
+std::uint64_t fnv1a(const QByteArray &bytes)
+{
+    std::uint64_t h = 14695981039346656037ULL;
+    for (char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+// SplitMix64's finaliser: FNV alone spreads short, similar keys (member ids, shard numbers)
+// poorly in the high bits the rendezvous comparison looks at.
+std::uint64_t mix(std::uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+} // namespace
+
+ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, QObject *parent)
+    : QObject(parent), m_session(session), m_keys(keys), m_shards(std::max(1, shards)),
+      m_me(session.config().member)
+{
+    const auto split = [](const QList<EtcdWatchMessage::Event> &events, QList<EtcdKeyValue> &put,
+                          QList<QByteArray> &deleted) {
+        for (const EtcdWatchMessage::Event &e : events) {
+            if (e.deleted)
+                deleted << e.kv.key;
+            else
+                put << e.kv;
+        }
+    };
+    m_session.watch(m_keys.members(), EtcdCodec::prefixEnd(m_keys.members()),
+                    {[this](const EtcdRange &r) { onMembers(r.kvs, {}, true); },
+                     [this, split](const QList<EtcdWatchMessage::Event> &events) {
+                         QList<EtcdKeyValue> put;
+                         QList<QByteArray> deleted;
+                         split(events, put, deleted);
+                         onMembers(put, deleted, false);
+                     }});
+    m_session.watch(m_keys.shards(), EtcdCodec::prefixEnd(m_keys.shards()),
+                    {[this](const EtcdRange &r) { onShards(r.kvs, {}, true); },
+                     [this, split](const QList<EtcdWatchMessage::Event> &events) {
+                         QList<EtcdKeyValue> put;
+                         QList<QByteArray> deleted;
+                         split(events, put, deleted);
+                         onShards(put, deleted, false);
+                     }});
+    // Registered under each new lease; the old registration went with the old lease.
+    connect(&m_session, &EtcdSession::leaseGranted, this, [this](std::int64_t lease) {
+        m_session.call(
+            QStringLiteral("/v3/kv/put"),
+            {{QStringLiteral("key"), EtcdCodec::base64(m_keys.member(m_me))},
+             {QStringLiteral("value"),
+              EtcdCodec::base64(QJsonDocument(QJsonObject{{QStringLiteral("member"), m_me}})
+                                    .toJson(QJsonDocument::Compact))},
+             {QStringLiteral("lease"), EtcdCodec::int64Text(lease)}},
+            {});
+    });
+    connect(&m_session, &EtcdSession::leaseHeldChanged, this, [this] { reconcile(); });
+    connect(&m_session, &EtcdSession::stateChanged, this, [this] { reconcile(); });
+}
+
+int ShardOwner::shardOf(const QString &endpoint, const QString &taskId, int shards)
+{
+    return int(fnv1a(endpoint.toUtf8() + '\n' + taskId.toUtf8()) % std::uint64_t(shards));
+}
+
+QString ShardOwner::ownerOf(int shard, const QStringList &members)
+{
+    QString best;
+    std::uint64_t bestWeight = 0;
+    for (const QString &m : members) {
+        const std::uint64_t w = mix(fnv1a(m.toUtf8() + '/' + QByteArray::number(shard)));
+        if (best.isEmpty() || w > bestWeight || (w == bestWeight && m < best)) {
+            best = m;
+            bestWeight = w;
+        }
+    }
+    return best;
+}
+
+QStringList ShardOwner::members() const
+{
+    QStringList out(m_members.cbegin(), m_members.cend());
+    out.sort();
+    return out;
+}
+
+QHash<int, QString> ShardOwner::owners() const
+{
+    QHash<int, QString> out;
+    for (auto it = m_claims.cbegin(); it != m_claims.cend(); ++it)
+        out.insert(it.key(), it->owner);
+    return out;
+}
+
+bool ShardOwner::acts(int shard) const
+{
+    const auto it = m_claims.constFind(shard);
+    return it != m_claims.constEnd() && it->owner == m_me && it->lease == m_session.lease() &&
+           m_session.leaseHeld() && m_dropped.value(shard, 0) != it->createRevision;
+}
+
+QList<int> ShardOwner::owned() const
+{
+    QList<int> out;
+    for (int s = 0; s < m_shards; ++s)
+        if (acts(s))
+            out << s;
+    return out;
+}
+
+std::optional<Fence> ShardOwner::fenceOf(const QString &endpoint, const QString &taskId) const
+{
+    const int s = shardOf(endpoint, taskId, m_shards);
+    if (!acts(s))
+        return std::nullopt;
+    return Fence{s, m_claims.value(s).createRevision};
+}
+
+void ShardOwner::onMembers(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted,
+                           bool reset)
+{
+    if (reset)
+        m_members.clear();
+    const qsizetype prefix = m_keys.members().size();
+    for (const EtcdKeyValue &kv : put)
+        m_members.insert(QString::fromUtf8(kv.key.mid(prefix)));
+    for (const QByteArray &key : deleted)
+        m_members.remove(QString::fromUtf8(key.mid(prefix)));
+    reconcile();
+}
+
+void ShardOwner::onShards(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted,
+                          bool reset)
+{
+    if (reset)
+        m_claims.clear();
+    const qsizetype prefix = m_keys.shards().size();
+    const auto shardOfKey = [&](const QByteArray &key) {
+        bool ok = false;
+        const int n = key.mid(prefix).toInt(&ok);
+        return ok && n >= 0 && n < m_shards ? n : -1;
+    };
+    for (const EtcdKeyValue &kv : put) {
+        const int n = shardOfKey(kv.key);
+        if (n < 0)
+            continue; // another shard count's key: not ours to read
+        m_claims.insert(n, Claim{QString::fromUtf8(kv.value), kv.createRevision, kv.lease});
+        m_claiming.remove(n);
+    }
+    for (const QByteArray &key : deleted) {
+        const int n = shardOfKey(key);
+        if (n < 0)
+            continue;
+        m_claims.remove(n);
+        m_releasing.remove(n);
+        m_dropped.remove(n);
+    }
+    reconcile();
+}
+
+void ShardOwner::reconcile()
+{
+    announce();
+    if (m_session.state() != EtcdSession::State::Live || !m_session.leaseHeld() ||
+        !m_members.contains(m_me))
+        return;
+    const QStringList live = members();
+    for (int s = 0; s < m_shards; ++s) {
+        const QString wanted = ownerOf(s, live);
+        const auto claim = m_claims.constFind(s);
+        if (claim == m_claims.constEnd()) {
+            if (wanted != m_me || m_claiming.contains(s))
+                continue;
+            // Claimed only if nobody holds it; the watch shows who won.
+            m_claiming.insert(s);
+            const QString key = EtcdCodec::base64(m_keys.shard(s));
+            m_session.call(
+                QStringLiteral("/v3/kv/txn"),
+                {{QStringLiteral("compare"),
+                  QJsonArray{
+                      QJsonObject{{QStringLiteral("key"), key},
+                                  {QStringLiteral("target"), QStringLiteral("CREATE")},
+                                  {QStringLiteral("result"), QStringLiteral("EQUAL")},
+                                  {QStringLiteral("create_revision"), QStringLiteral("0")}}}},
+                 {QStringLiteral("success"),
+                  QJsonArray{QJsonObject{
+                      {QStringLiteral("request_put"),
+                       QJsonObject{
+                           {QStringLiteral("key"), key},
+                           {QStringLiteral("value"), EtcdCodec::base64(m_me.toUtf8())},
+                           {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}}}}}}},
+                [this, s](const QByteArray &) { m_claiming.remove(s); });
+        } else if (claim->owner == m_me && claim->lease == m_session.lease() && wanted != m_me) {
+            // Another member ranks first now (it joined): hand the shard over.
+            release(s, claim->createRevision);
+        }
+    }
+}
+
+void ShardOwner::release(int shard, std::int64_t createRevision)
+{
+    if (m_releasing.contains(shard))
+        return;
+    m_releasing.insert(shard);
+    const QString key = EtcdCodec::base64(m_keys.shard(shard));
+    // Deleted only if it is still this claim (not a newer one by someone else).
+    m_session.call(QStringLiteral("/v3/kv/txn"),
+                   {{QStringLiteral("compare"),
+                     QJsonArray{QJsonObject{{QStringLiteral("key"), key},
+                                            {QStringLiteral("target"), QStringLiteral("CREATE")},
+                                            {QStringLiteral("result"), QStringLiteral("EQUAL")},
+                                            {QStringLiteral("create_revision"),
+                                             EtcdCodec::int64Text(createRevision)}}}},
+                    {QStringLiteral("success"),
+                     QJsonArray{QJsonObject{{QStringLiteral("request_delete_range"),
+                                             QJsonObject{{QStringLiteral("key"), key}}}}}}},
+                   [this, shard](const QByteArray &) { m_releasing.remove(shard); });
+}
+
+void ShardOwner::dropShard(const Fence &fence)
+{
+    const auto claim = m_claims.constFind(fence.shard);
+    if (claim == m_claims.constEnd() || claim->createRevision != fence.revision ||
+        claim->owner != m_me)
+        return;
+    JsonLog::event(
+        lcFleet, QtWarningMsg, QStringLiteral("shard_dropped"),
+        {{QStringLiteral("member"), m_me},
+         {QStringLiteral("shard"), fence.shard},
+         {QStringLiteral("fence"), QString::fromLatin1(fence.text())},
+         {QStringLiteral("cause"), QStringLiteral("a service saw a newer owner's fence")}});
+    m_dropped.insert(fence.shard, fence.revision);
+    release(fence.shard, fence.revision);
+    announce();
+}
+
+void ShardOwner::announce()
+{
+    const QList<int> now = owned();
+    if (now == m_announced)
+        return;
+    const QList<int> before = std::exchange(m_announced, now);
+    JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("shards_owned"),
+                   {{QStringLiteral("member"), m_me},
+                    {QStringLiteral("count"), now.size()},
+                    {QStringLiteral("before"), before.size()},
+                    {QStringLiteral("lease_held"), m_session.leaseHeld()}});
+    Q_EMIT ownershipChanged();
+}
+
+} // namespace rebound

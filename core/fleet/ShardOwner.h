@@ -1,0 +1,82 @@
+#pragma once
+
+#include "EtcdSession.h"
+#include "Fence.h"
+#include "FleetKeys.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+
+namespace rebound {
+
+/// Work ownership in a fleet. Members register at <prefix>/members/<id> under their lease;
+/// task keys (endpoint + task id) hash to S fixed shards; each shard's owner is chosen by
+/// rendezvous hashing over the live members (a join or leave moves only the shards whose top
+/// choice changed) and claimed with a transaction that succeeds only if nobody holds it:
+/// If(CreateRevision(<prefix>/shards/<n>) == 0) Then Put(<id>, lease). The claim's
+/// create_revision is the shard's fence, sent with every action the owner takes on its own.
+///
+/// A member owns a shard while etcd shows its claim under its current lease *and* its own
+/// clock says the lease still holds (EtcdSession::leaseHeld): a member cut off from etcd
+/// stops acting on its shards when its lease would have expired, before etcd gives them away.
+class ShardOwner final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ShardOwner)
+
+public:
+    static constexpr int kDefaultShards = 64;
+
+    /// Registers its watches with `session`: construct before session.start().
+    ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards = kDefaultShards,
+               QObject *parent = nullptr);
+
+    /// The shard of a task: FNV-1a 64 of "<endpoint>\n<task id>", modulo the shard count.
+    static int shardOf(const QString &endpoint, const QString &taskId, int shards);
+    /// Rendezvous (highest random weight) choice among `members`; empty when there are none.
+    static QString ownerOf(int shard, const QStringList &members);
+
+    /// The fence for a task this member owns now; nothing when another member decides it.
+    std::optional<Fence> fenceOf(const QString &endpoint, const QString &taskId) const;
+    /// A service refused `fence` as stale: stop acting on that shard and give it up.
+    void dropShard(const Fence &fence);
+
+    int shardCount() const { return m_shards; }
+    QStringList members() const;
+    /// Each claimed shard's owner, as etcd shows it.
+    QHash<int, QString> owners() const;
+    /// The shards this member acts on now, ascending.
+    QList<int> owned() const;
+
+Q_SIGNALS:
+    /// owned() changed.
+    void ownershipChanged();
+
+private:
+    struct Claim
+    {
+        QString owner;
+        std::int64_t createRevision = 0;
+        std::int64_t lease = 0;
+    };
+    void onMembers(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted, bool reset);
+    void onShards(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted, bool reset);
+    void reconcile();
+    void release(int shard, std::int64_t createRevision);
+    bool acts(int shard) const;
+    void announce();
+
+    EtcdSession &m_session;
+    FleetKeys m_keys;
+    int m_shards;
+    QString m_me;
+    QSet<QString> m_members;
+    QHash<int, Claim> m_claims;
+    QSet<int> m_claiming;
+    QSet<int> m_releasing;
+    QHash<int, std::int64_t> m_dropped; ///< shard -> the fence a service refused
+    QList<int> m_announced;
+};
+
+} // namespace rebound

@@ -1,0 +1,38 @@
+#pragma once
+
+// Test helper: one fleet member in this process, as reboundctl watch assembles it — its own
+// connection to etcd, session (lease, one watch stream), policies, and shard ownership.
+#include "EtcdSession.h"
+#include "FleetKeys.h"
+#include "HttpEtcdWire.h"
+#include "PolicyFeed.h"
+#include "PolicyStore.h"
+#include "ShardOwner.h"
+
+struct FleetMember
+{
+    FleetMember(const QString &url, const QString &id, const rebound::Clock &clock,
+                rebound::TimerSource &timers, rebound::RandomSource &rng,
+                rebound::Duration leaseTtl, rebound::Duration heartbeat, int shards = 0)
+        : wire(QUrl(url)), store(clock),
+          session(wire, clock, timers, rng, rebound::EtcdSession::Config{id, leaseTtl, heartbeat}),
+          feed(session, rebound::FleetKeys("/rebound"), store)
+    {
+        if (shards > 0)
+            owner = std::make_unique<rebound::ShardOwner>(session, rebound::FleetKeys("/rebound"),
+                                                          shards);
+        session.start();
+    }
+    int version() const { return store.history().isEmpty() ? 0 : store.history().last().number; }
+    int maxAttempts() const
+    {
+        return store.current()->policyFor(QStringLiteral("any")).backoff.maxAttempts;
+    }
+    bool live() const { return session.state() == rebound::EtcdSession::State::Live; }
+
+    rebound::HttpEtcdWire wire;
+    rebound::PolicyStore store;
+    rebound::EtcdSession session;
+    rebound::PolicyFeed feed;
+    std::unique_ptr<rebound::ShardOwner> owner;
+};
