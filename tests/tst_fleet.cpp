@@ -8,11 +8,13 @@
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "ProcessRun.h"
+#include "ShardOwner.h"
 #include "QtTimerSource.h"
 #include "SeededRandom.h"
 #include "SystemClock.h"
 #include "TcpCutProxy.h"
 
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -56,6 +58,7 @@ private Q_SLOTS:
     void invalidVersionIsRefusedByAllAndTheLastGoodStays();
     void cutOffMemberResumesAcrossACompaction();
     void etcdRestartIsSurvived();
+    void everyShardHasOneOwnerAndACrashedOnesMove();
     void leaseEndsWithTheMember();
 
 private:
@@ -264,6 +267,54 @@ void TestFleet::leaseEndsWithTheMember()
     const QByteArray log = watch.readAllStandardOutput();
     QVERIFY2(log.contains("\"event\":\"member_left\""), log.constData());
     QCOMPARE(fleetStatus().contains(QStringLiteral("members: 0")), true);
+}
+
+void TestFleet::everyShardHasOneOwnerAndACrashedOnesMove()
+{
+    constexpr int kShards = 16;
+    const auto make = [&](const char *id) {
+        return std::make_unique<FleetMember>(m_etcd->url, QString::fromLatin1(id), m_clock,
+                                             m_timers, m_rng, Duration(4000), Duration(1000),
+                                             kShards);
+    };
+    std::map<QString, std::unique_ptr<FleetMember>> members;
+    for (const char *id : {"a", "b", "c"})
+        members[QString::fromLatin1(id)] = make(id);
+    // Each shard acted on by exactly one member, and that member is the one etcd shows.
+    const auto settled = [&](const QStringList &live) {
+        QHash<int, QString> actor;
+        for (const auto &[id, m] : members) {
+            for (int s : m->owner->owned()) {
+                if (actor.contains(s))
+                    return false; // two members acting on one shard
+                actor.insert(s, id);
+            }
+        }
+        if (actor.size() != kShards)
+            return false;
+        for (int s = 0; s < kShards; ++s)
+            if (actor.value(s) != ShardOwner::ownerOf(s, live))
+                return false;
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(settled({QStringLiteral("a"), QStringLiteral("b"),
+                                      QStringLiteral("c")}),
+                             10'000);
+    const QList<int> ofB = members[QStringLiteral("b")]->owner->owned();
+    QVERIFY(!ofB.isEmpty());
+    const QHash<int, QString> before = members[QStringLiteral("a")]->owner->owners();
+    // "b" crashes: no revoke, its lease runs out on etcd's side (4 s), then a and c claim its
+    // shards — and only its shards move.
+    QElapsedTimer sinceCrash;
+    sinceCrash.start();
+    members.erase(QStringLiteral("b"));
+    QTRY_VERIFY_WITH_TIMEOUT(settled({QStringLiteral("a"), QStringLiteral("c")}), 10'000);
+    qInfo("b's %lld shards moved %lld ms after the crash (lease TTL 4 000 ms)",
+          qint64(ofB.size()), sinceCrash.elapsed());
+    const QHash<int, QString> after = members[QStringLiteral("a")]->owner->owners();
+    for (int s = 0; s < kShards; ++s)
+        if (!ofB.contains(s))
+            QCOMPARE(after.value(s), before.value(s));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)
