@@ -168,8 +168,8 @@ fresh)
     ;;
 fleet-demo)
     # The fleet on this machine: a local etcd (data on tmpfs), rebound-taskd with a stream of
-    # generated tasks, three headless members watching it, and the console in fleet mode (on its
-    # built-in demo service). All take their policies from etcd; everything stops with the
+    # generated tasks, three headless members and the console in fleet mode all watching it,
+    # sharing its tasks by shard. All take their policies from etcd; everything stops with the
     # console (or after 20 s without a display).
     shift
     install_missing
@@ -219,7 +219,8 @@ fleet-demo)
     echo "dev.sh: etcd $etcd_url, taskd $taskd_url, members watch-1..3 (logs in $demo)"
     echo "dev.sh: try  build/app/reboundctl fleet status --etcd $etcd_url"
     echo "dev.sh: and  build/app/reboundctl policy publish FILE --etcd $etcd_url"
-    console=(build/app/rebound --demo --etcd "$etcd_url" --member console "$@")
+    console=(env REBOUND_TOKEN=fleet-demo build/app/rebound --url "$taskd_url" --etcd "$etcd_url"
+        --member console --db "$demo/console.sqlite" "$@")
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
         echo "dev.sh: no display found; the console runs in a virtual X server for 20 s"
         xvfb-run -a "${console[@]}" --quit-after-ms 20000 || true

@@ -89,7 +89,9 @@ int main(int argc, char **argv)
     const QCommandLineOption etcdAt(
         QStringLiteral("etcd"),
         QStringLiteral("Fleet mode: policies come from this etcd (instead of a file); the "
-                       "editor publishes there, and the Fleet dock shows every member."),
+                       "editor publishes there, the Fleet dock shows every member, and this "
+                       "console decides only the tasks of the shards it owns (every member "
+                       "must watch the same services)."),
         QStringLiteral("URL"));
     const QCommandLineOption prefix(QStringLiteral("prefix"),
                                     QStringLiteral("The fleet's key prefix in etcd."),
@@ -98,8 +100,13 @@ int main(int argc, char **argv)
         QStringLiteral("member"),
         QStringLiteral("This console's id in the fleet (default: console-HOST-PID)."),
         QStringLiteral("ID"));
-    parser.addOptions(
-        {demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt, prefix, member});
+    const QCommandLineOption urlOf(
+        QStringLiteral("url"),
+        QStringLiteral("Watch this Task API service (token from REBOUND_TOKEN) instead of the "
+                       "remembered endpoints."),
+        QStringLiteral("URL"));
+    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
+                       prefix, member, urlOf});
     parser.process(app);
     std::optional<QUrl> etcdUrl;
     if (parser.isSet(etcdAt)) {
@@ -232,7 +239,20 @@ int main(int argc, char **argv)
     });
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {
-        if (isDemo) {
+        if (parser.isSet(urlOf)) {
+            EndpointConfig e;
+            e.baseUrl = QUrl(parser.value(urlOf));
+            e.token = qgetenv("REBOUND_TOKEN");
+            if (!e.baseUrl.isValid() || (e.baseUrl.scheme() != QLatin1String("http") &&
+                                         e.baseUrl.scheme() != QLatin1String("https"))) {
+                QMessageBox::critical(nullptr, QStringLiteral("Rebound"),
+                                      QObject::tr("--url: expected an http:// or https:// URL, "
+                                                  "got \"%1\"")
+                                          .arg(parser.value(urlOf)));
+                return false;
+            }
+            (*console)->orchestrator->addEndpoint(e);
+        } else if (isDemo) {
             demoService = std::make_unique<taskd::DemoService>(3.0);
             const auto url = demoService->start();
             if (!url) {
