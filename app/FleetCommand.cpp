@@ -85,22 +85,31 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     else
         io.out << "policies: revision " << s.policyRevision << " at "
                << QString::fromUtf8(keys.policies()) << "\n";
-    io.out << "members: " << s.members.size() << "\n";
+    io.out << "members: " << s.members.size() << " (shards claimed: " << s.claimedShards << ")\n";
     if (s.members.isEmpty())
         return cli::Ok;
     int width = 6;
-    for (const MemberAck &m : s.members)
+    for (const MemberStatus &m : s.members)
         width = std::max(width, int(m.member.size()));
-    io.out << QStringLiteral("%1  %2  %3  %4\n")
+    io.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
                   .arg(QStringLiteral("MEMBER"), -width)
                   .arg(QStringLiteral("POLICY"), -8)
                   .arg(QStringLiteral("STATE"), -8)
+                  .arg(QStringLiteral("SHARDS"), -6)
+                  .arg(QStringLiteral("LEASE"), -6)
                   .arg(QStringLiteral("DETAIL"));
-    for (const MemberAck &m : s.members)
-        io.out << QStringLiteral("%1  %2  %3  %4\n")
+    for (const MemberStatus &m : s.members)
+        io.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
                       .arg(m.member, -width)
-                      .arg(QString::number(m.revision), -8)
-                      .arg(m.ok ? QStringLiteral("applied") : QStringLiteral("refused"), -8)
+                      .arg(m.revision > 0 ? QString::number(m.revision) : QStringLiteral("-"), -8)
+                      .arg(m.revision == 0 ? QStringLiteral("-")
+                           : m.ok          ? QStringLiteral("applied")
+                                           : QStringLiteral("refused"),
+                           -8)
+                      .arg(QString::number(m.shards), -6)
+                      .arg(m.leaseTtl >= 0 ? QStringLiteral("%1 s").arg(m.leaseTtl)
+                                           : QStringLiteral("-"),
+                           -6)
                       .arg(m.error.section(u'\n', 0, 0));
     return cli::Ok;
 }

@@ -352,31 +352,44 @@ void TestPolicyFeed::codec()
 
 void TestPolicyFeed::fleetStatusReadsAcknowledgements()
 {
-    // Two ranges as etcd answers them; keys under status/ that are not a policy
-    // acknowledgement (what later sections will report) are not members' acks.
-    const QByteArray policy =
-        "{\"header\":" + header(20) + ",\"kvs\":[" + kv("/rebound/policies", kGood, 17) + "]}";
-    const QByteArray status =
-        "{\"header\":" + header(20) + ",\"kvs\":[" +
+    // One range of the whole prefix as etcd answers it: the policy, acknowledgements (keys under
+    // status/ that are not one are skipped), registrations with their leases, shard claims.
+    const QByteArray registration =
+        "{\"key\":\"" + b64("/rebound/members/zeta") +
+        "\",\"create_revision\":\"3\",\"mod_revision\":\"3\",\"value\":\"" + b64("{}") +
+        "\",\"lease\":\"" + kLease.toLatin1() + "\"}";
+    const QByteArray range =
+        "{\"header\":" + header(20) + ",\"kvs\":[" + kv("/rebound/policies", kGood, 17) + "," +
         kv("/rebound/status/zeta/policy", R"({"rev":17,"ok":true,"error":""})", 18) + "," +
         kv("/rebound/status/alpha/policy", R"({"rev":17,"ok":false,"error":"a: bad\nb: bad"})",
            19) +
         "," + kv("/rebound/status/alpha/budget", "{}", 19) + "," +
-        kv("/rebound/status//policy", "{}", 19) + "]}";
-    FleetSnapshot s = *FleetStatus::fromRanges(FleetKeys("/rebound"), policy, status);
+        kv("/rebound/status//policy", "{}", 19) + "," + registration + "," +
+        kv("/rebound/shards/0", "zeta", 4) + "," + kv("/rebound/shards/5", "zeta", 5) + "," +
+        kv("/rebound/shards/9", "omega", 6) + "]}";
+    FleetSnapshot s = *FleetStatus::fromRange(FleetKeys("/rebound"), range);
     QCOMPARE(s.policyRevision, std::int64_t(17));
-    QCOMPARE(s.members.size(), 2);
+    QCOMPARE(s.claimedShards, 3);
+    QCOMPARE(s.members.size(), 3);
     QCOMPARE(s.members[0].member, QStringLiteral("alpha")); // ordered by id
     QCOMPARE(s.members[0].ok, false);
     QCOMPARE(s.members[0].error, QStringLiteral("a: bad\nb: bad"));
-    QCOMPARE(s.members[1].member, QStringLiteral("zeta"));
-    QCOMPARE(s.members[1].revision, std::int64_t(17));
+    QVERIFY(!s.members[0].registered);
+    // A shard holder that has not acknowledged any policy yet is still a member.
+    QCOMPARE(s.members[1].member, QStringLiteral("omega"));
+    QCOMPARE(s.members[1].revision, std::int64_t(0));
+    QCOMPARE(s.members[1].shards, 1);
+    QCOMPARE(s.members[2].member, QStringLiteral("zeta"));
+    QCOMPARE(s.members[2].revision, std::int64_t(17));
+    QVERIFY(s.members[2].registered);
+    QCOMPARE(s.members[2].lease, std::int64_t(7205759403792793601LL));
+    QCOMPARE(s.members[2].shards, 2);
+    QCOMPARE(s.members[2].leaseTtl, std::int64_t(-1)); // read separately
     // Nothing published yet.
-    s = *FleetStatus::fromRanges(FleetKeys("/rebound"), "{\"header\":" + header(3) + "}",
-                                 "{\"header\":" + header(3) + "}");
+    s = *FleetStatus::fromRange(FleetKeys("/rebound"), "{\"header\":" + header(3) + "}");
     QCOMPARE(s.policyRevision, std::int64_t(0));
     QVERIFY(s.members.isEmpty());
-    const auto broken = FleetStatus::fromRanges(FleetKeys("/rebound"), "{", "{}");
+    const auto broken = FleetStatus::fromRange(FleetKeys("/rebound"), "{");
     QVERIFY(!broken.ok());
 }
 

@@ -11,8 +11,9 @@ void FleetMembersModel::setSnapshot(const FleetSnapshot &snapshot)
 {
     const bool sameRows =
         snapshot.members.size() == m_snapshot.members.size() &&
-        std::equal(snapshot.members.cbegin(), snapshot.members.cend(), m_snapshot.members.cbegin(),
-                   [](const MemberAck &a, const MemberAck &b) { return a.member == b.member; });
+        std::equal(
+            snapshot.members.cbegin(), snapshot.members.cend(), m_snapshot.members.cbegin(),
+            [](const MemberStatus &a, const MemberStatus &b) { return a.member == b.member; });
     if (!sameRows) {
         beginResetModel();
         m_snapshot = snapshot;
@@ -34,8 +35,10 @@ int FleetMembersModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QString FleetMembersModel::stateOf(const MemberAck &m, std::int64_t published)
+QString FleetMembersModel::stateOf(const MemberStatus &m, std::int64_t published)
 {
+    if (m.revision == 0)
+        return tr("no answer yet");
     if (m.revision == published)
         return m.ok ? tr("runs") : tr("refused");
     // It looked at another version last: an older one (this one not reached it yet), or the
@@ -47,15 +50,19 @@ QVariant FleetMembersModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const MemberAck &m = m_snapshot.members.at(index.row());
+    const MemberStatus &m = m_snapshot.members.at(index.row());
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Member:
             return m.member;
         case Version:
-            return QStringLiteral("v%1").arg(m.revision);
+            return m.revision > 0 ? QStringLiteral("v%1").arg(m.revision) : QStringLiteral("–");
         case State:
             return stateOf(m, m_snapshot.policyRevision);
+        case Shards:
+            return m.registered ? QVariant(m.shards) : QVariant(QStringLiteral("–"));
+        case Lease:
+            return m.leaseTtl >= 0 ? tr("%1 s").arg(m.leaseTtl) : QStringLiteral("–");
         case Detail:
             return m.error.section(u'\n', 0, 0);
         default:
@@ -64,7 +71,7 @@ QVariant FleetMembersModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ToolTipRole && index.column() == Detail && !m.error.isEmpty())
         return m.error; // every reason, not only the first
-    if (role == Qt::ForegroundRole && index.column() == State && !m.ok)
+    if (role == Qt::ForegroundRole && index.column() == State && !m.ok && m.revision > 0)
         return QBrush(QColor(0xb0, 0x20, 0x20));
     return {};
 }
@@ -80,6 +87,10 @@ QVariant FleetMembersModel::headerData(int section, Qt::Orientation orientation,
         return tr("Policy");
     case State:
         return tr("State");
+    case Shards:
+        return tr("Shards");
+    case Lease:
+        return tr("Lease");
     case Detail:
         return tr("Why refused");
     default:

@@ -6,7 +6,8 @@
 
 namespace rebound {
 
-/// The fleet's members and what each said about the policies, one row per member.
+/// The fleet's members — what each said about the policies, the shards it holds, the time left
+/// on its lease — one row per member.
 class FleetMembersModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -19,6 +20,8 @@ public:
         Member,
         Version,
         State,
+        Shards,
+        Lease,
         Detail,
         ColumnCount
     };
@@ -38,7 +41,7 @@ public:
 
     /// "runs", "refused" or "behind" — what a member's acknowledgement means against the
     /// published version.
-    static QString stateOf(const MemberAck &m, std::int64_t published);
+    static QString stateOf(const MemberStatus &m, std::int64_t published);
 
 private:
     FleetSnapshot m_snapshot;

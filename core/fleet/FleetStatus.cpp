@@ -10,52 +10,90 @@
 
 namespace rebound {
 
-void FleetStatus::read(EtcdWire &wire, const FleetKeys &keys,
-                       std::function<void(Result<FleetSnapshot>)> done)
+namespace {
+
+/// Asks etcd for the time left on each registered member's lease, one after another.
+void readLeases(EtcdWire &wire, std::shared_ptr<FleetSnapshot> s, qsizetype i,
+                std::function<void(Result<FleetSnapshot>)> done)
 {
-    wire.call(QStringLiteral("/v3/kv/range"),
-              {{QStringLiteral("key"), EtcdCodec::base64(keys.policies())}},
-              [&wire, keys, done](Result<QByteArray> policy) {
-                  if (!policy)
-                      return done(policy.error());
-                  wire.call(QStringLiteral("/v3/kv/range"),
-                            {{QStringLiteral("key"), EtcdCodec::base64(keys.status())},
-                             {QStringLiteral("range_end"),
-                              EtcdCodec::base64(EtcdCodec::prefixEnd(keys.status()))}},
-                            [keys, done, policy = *policy](Result<QByteArray> status) {
-                                if (!status)
-                                    return done(status.error());
-                                done(fromRanges(keys, policy, *status));
-                            });
+    while (i < s->members.size() && s->members[i].lease == 0)
+        ++i;
+    if (i >= s->members.size())
+        return done(*s);
+    wire.call(QStringLiteral("/v3/lease/timetolive"),
+              {{QStringLiteral("ID"), EtcdCodec::int64Text(s->members[i].lease)}},
+              [&wire, s, i, done](Result<QByteArray> answer) {
+                  if (!answer)
+                      return done(answer.error());
+                  const auto o = EtcdCodec::object(*answer, QStringLiteral("lease timetolive"));
+                  const auto ttl = o ? EtcdCodec::int64(*o, QStringLiteral("TTL"),
+                                                        QStringLiteral("lease timetolive"))
+                                     : Result<std::int64_t>(o.error());
+                  if (!ttl)
+                      return done(ttl.error());
+                  s->members[i].leaseTtl = *ttl; // -1: expired meanwhile
+                  readLeases(wire, s, i + 1, done);
               });
 }
 
-Result<FleetSnapshot> FleetStatus::fromRanges(const FleetKeys &keys, const QByteArray &policy,
-                                              const QByteArray &status)
+} // namespace
+
+void FleetStatus::read(EtcdWire &wire, const FleetKeys &keys,
+                       std::function<void(Result<FleetSnapshot>)> done)
 {
-    const auto published = EtcdCodec::range(policy);
-    if (!published)
-        return published.error();
-    const auto reports = EtcdCodec::range(status);
-    if (!reports)
-        return reports.error();
+    const QByteArray all = keys.prefix() + '/';
+    wire.call(QStringLiteral("/v3/kv/range"),
+              {{QStringLiteral("key"), EtcdCodec::base64(all)},
+               {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(all))}},
+              [&wire, keys, done](Result<QByteArray> range) {
+                  if (!range)
+                      return done(range.error());
+                  auto s = fromRange(keys, *range);
+                  if (!s)
+                      return done(s.error());
+                  readLeases(wire, std::make_shared<FleetSnapshot>(*s), 0, done);
+              });
+}
+
+Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteArray &range)
+{
+    const auto r = EtcdCodec::range(range);
+    if (!r)
+        return r.error();
     FleetSnapshot s;
-    if (!published->kvs.isEmpty())
-        s.policyRevision = published->kvs.first().modRevision;
+    QMap<QString, MemberStatus> members;
+    const auto member = [&](const QString &id) -> MemberStatus & {
+        MemberStatus &m = members[id];
+        m.member = id;
+        return m;
+    };
     const QByteArray suffix = "/policy";
-    for (const EtcdKeyValue &kv : std::as_const(reports->kvs)) {
-        // <prefix>/status/<member>/policy -> {"rev":N,"ok":bool,"error":"…"}
-        const QByteArray rel = kv.key.mid(keys.status().size());
-        if (!rel.endsWith(suffix) || rel.size() == suffix.size())
-            continue;
-        const QJsonObject ack = QJsonDocument::fromJson(kv.value).object();
-        s.members.append({QString::fromUtf8(rel.chopped(suffix.size())),
-                          ack.value(QStringLiteral("rev")).toInteger(),
-                          ack.value(QStringLiteral("ok")).toBool(),
-                          ack.value(QStringLiteral("error")).toString()});
+    for (const EtcdKeyValue &kv : std::as_const(r->kvs)) {
+        if (kv.key == keys.policies()) {
+            s.policyRevision = kv.modRevision;
+        } else if (kv.key.startsWith(keys.status())) {
+            // <prefix>/status/<member>/policy -> {"rev":N,"ok":bool,"error":"…"}
+            const QByteArray rel = kv.key.mid(keys.status().size());
+            if (!rel.endsWith(suffix) || rel.size() == suffix.size())
+                continue;
+            const QJsonObject ack = QJsonDocument::fromJson(kv.value).object();
+            MemberStatus &m = member(QString::fromUtf8(rel.chopped(suffix.size())));
+            m.revision = ack.value(QStringLiteral("rev")).toInteger();
+            m.ok = ack.value(QStringLiteral("ok")).toBool();
+            m.error = ack.value(QStringLiteral("error")).toString();
+        } else if (kv.key.startsWith(keys.members())) {
+            const QByteArray id = kv.key.mid(keys.members().size());
+            if (id.isEmpty())
+                continue;
+            MemberStatus &m = member(QString::fromUtf8(id));
+            m.registered = true;
+            m.lease = kv.lease;
+        } else if (kv.key.startsWith(keys.shards()) && !kv.value.isEmpty()) {
+            ++member(QString::fromUtf8(kv.value)).shards;
+            ++s.claimedShards;
+        }
     }
-    std::sort(s.members.begin(), s.members.end(),
-              [](const MemberAck &a, const MemberAck &b) { return a.member < b.member; });
+    s.members = members.values(); // QMap: ordered by member id
     return s;
 }
 

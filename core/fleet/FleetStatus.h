@@ -10,35 +10,40 @@ namespace rebound {
 
 class EtcdWire;
 
-/// What one member said about the policies: the version it looked at last, and whether it runs
-/// it or refused it (and why).
-struct MemberAck
+/// One member as etcd shows it: its registration and lease, the shards it holds, and what it
+/// said about the policies (the version it looked at last, and whether it runs it or refused
+/// it and why).
+struct MemberStatus
 {
     QString member;
-    std::int64_t revision = 0;
+    std::int64_t revision = 0; ///< 0: no acknowledgement yet
     bool ok = false;
     QString error;
+    bool registered = false; ///< has <prefix>/members/<id> (takes part in work ownership)
+    std::int64_t lease = 0;
+    std::int64_t leaseTtl = -1; ///< seconds left on the lease as etcd counts them; -1 unknown
+    int shards = 0;             ///< shards it holds
 };
 
-/// The fleet as etcd has it: the published policy version and every live member's
-/// acknowledgement (the keys vanish with a member's lease). Read by `reboundctl fleet status`
-/// and the console's Fleet dock alike.
+/// The fleet as etcd has it: the published policy version, every live member (the keys vanish
+/// with a member's lease) and the shards claimed. Read by `reboundctl fleet status` and the
+/// console's Fleet dock alike.
 struct FleetSnapshot
 {
     std::int64_t policyRevision = 0; ///< 0: nothing published
-    QList<MemberAck> members;        ///< ordered by member id
+    QList<MemberStatus> members;     ///< ordered by member id
+    int claimedShards = 0;
 };
 
 class FleetStatus final
 {
 public:
-    /// Two ranges (the policy key, the status prefix); `done` gets the snapshot or the first
-    /// error, on the event loop.
+    /// One range of the whole prefix (a consistent picture), then each registered member's
+    /// lease time-to-live; `done` gets the snapshot or the first error, on the event loop.
     static void read(EtcdWire &wire, const FleetKeys &keys,
                      std::function<void(Result<FleetSnapshot>)> done);
-    /// The snapshot from the two range answers (exposed for tests).
-    static Result<FleetSnapshot> fromRanges(const FleetKeys &keys, const QByteArray &policy,
-                                            const QByteArray &status);
+    /// The snapshot from the range answer (lease TTLs unknown; exposed for tests).
+    static Result<FleetSnapshot> fromRange(const FleetKeys &keys, const QByteArray &range);
 };
 
 } // namespace rebound
