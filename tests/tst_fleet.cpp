@@ -9,17 +9,23 @@
 #include "PolicyStore.h"
 #include "ProcessRun.h"
 #include "ShardOwner.h"
+#include "TaskdProcess.h"
 #include "QtTimerSource.h"
 #include "SeededRandom.h"
 #include "SystemClock.h"
 #include "TcpCutProxy.h"
 
 #include <QElapsedTimer>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
 
 using namespace rebound;
 
@@ -59,6 +65,7 @@ private Q_SLOTS:
     void cutOffMemberResumesAcrossACompaction();
     void etcdRestartIsSurvived();
     void everyShardHasOneOwnerAndACrashedOnesMove();
+    void pausedOwnerDoesNotActAfterItsLeaseRanOut();
     void leaseEndsWithTheMember();
 
 private:
@@ -315,6 +322,95 @@ void TestFleet::everyShardHasOneOwnerAndACrashedOnesMove()
     for (int s = 0; s < kShards; ++s)
         if (!ofB.contains(s))
             QCOMPARE(after.value(s), before.value(s));
+}
+
+void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
+{
+    // Two `reboundctl watch` members share a taskd whose attempts fail 70 % of the time, so
+    // every shard keeps having retries to start. One member is SIGSTOPped for more than two
+    // lease TTLs, then woken: by then the other owns its shards, and the woken one must not act
+    // on them — taskd would refuse its fence (counted) or its start would double an attempt
+    // (answered 412). (The woken member usually hears of the other's retries through push
+    // before its own timers run; that its lease ends by its own clock is pinned exactly in
+    // tst_shardowner.)
+    TaskdProcess taskd;
+    QVERIFY2(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
+                            R"("latencyMinMs":5,"latencyMaxMs":20}})"),
+             qPrintable(taskd.error));
+    QVERIFY(publishWithCli(
+                R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
+                R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
+                R"("health":{"unhealthyScore":100},)"
+                R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    std::map<QString, std::unique_ptr<QProcess>> members;
+    for (const char *id : {"a", "b"}) {
+        auto p = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
+        p->setProcessEnvironment(env);
+        p->setStandardOutputFile(m_dir.filePath(QStringLiteral("%1.out").arg(id)));
+        p->setStandardErrorFile(m_dir.filePath(QStringLiteral("%1.err").arg(id)));
+        p->start(QStringLiteral(REBOUNDCTL_PATH),
+                 {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
+                  QStringLiteral("--etcd"), m_etcd->url, QStringLiteral("--member"),
+                  QString::fromLatin1(id), QStringLiteral("--lease-ttl"), QStringLiteral("2"),
+                  QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
+                  QStringLiteral("--shards"), QStringLiteral("8"), QStringLiteral("--db"),
+                  m_dir.filePath(QStringLiteral("%1.sqlite").arg(id))});
+        QVERIFY(p->waitForStarted(5000));
+        members[QString::fromLatin1(id)] = std::move(p);
+    }
+    const auto cleanupMembers = qScopeGuard([&] {
+        for (auto &[id, p] : members) {
+            ::kill(pid_t(p->processId()), SIGCONT);
+            p->kill();
+            p->waitForFinished(5000);
+        }
+    });
+    const QRegularExpression row(QStringLiteral(R"(\n(\w+) +\S+ +\S+ +(\d+) )"));
+    const auto shardsOf = [&](const QString &status) {
+        QHash<QString, int> out;
+        for (auto it = row.globalMatch(status); it.hasNext();) {
+            const auto m = it.next();
+            out.insert(m.captured(1), m.captured(2).toInt());
+        }
+        return out;
+    };
+    for (int i = 0; i < 30; ++i)
+        QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto s = shardsOf(fleetStatus());
+            return s.value(QStringLiteral("a")) > 0 && s.value(QStringLiteral("b")) > 0 &&
+                   s.value(QStringLiteral("a")) + s.value(QStringLiteral("b")) == 8;
+        }(),
+        15'000);
+    QTest::qWait(1500); // both at work
+    const double autoBefore = taskd.metricSum(
+        "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
+    QVERIFY(autoBefore > 0);
+    ::kill(pid_t(members[QStringLiteral("a")]->processId()), SIGSTOP);
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
+    // a's lease runs out (2 s), b claims its shards.
+    QTRY_VERIFY_WITH_TIMEOUT(shardsOf(fleetStatus()).value(QStringLiteral("b")) == 8, 10'000);
+    QTest::qWait(1000);
+    const double autoDuring = taskd.metricSum(
+        "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
+    QVERIFY2(autoDuring > autoBefore,
+             qPrintable(QStringLiteral("b went on retrying while a was stopped: %1 -> %2 auto "
+                                       "attempts; %3")
+                            .arg(autoBefore)
+                            .arg(autoDuring)
+                            .arg(fleetStatus())));
+    ::kill(pid_t(members[QStringLiteral("a")]->processId()), SIGCONT);
+    // a wakes with its timers due and its lease gone by its own clock: it acts on nothing,
+    // rejoins with a new lease and gets shards back.
+    QTRY_VERIFY_WITH_TIMEOUT(shardsOf(fleetStatus()).value(QStringLiteral("a")) > 0, 15'000);
+    QTest::qWait(2000);
+    QCOMPARE(taskd.metric("rebound_taskd_stale_fence_refusals_total"), 0.0);
+    QCOMPARE(taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}"), 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestFleet)

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void joinHandsOverOnlyTheShardsThatMove();
     void lapsedLeaseStopsOwnershipByTheLocalClock();
     void staleFenceDropsTheShard();
+    void eventsOfOneMessageApplyInOrder();
 
 private:
     /// Connects "a" (lease 77) and drives it live with the given members and claims.
@@ -343,6 +344,35 @@ void TestShardOwner::staleFenceDropsTheShard()
     // A fence that is not the current claim's changes nothing.
     m_owner->dropShard(Fence{4, 9});
     QCOMPARE(m_owner->owned().size(), 7);
+}
+
+void TestShardOwner::eventsOfOneMessageApplyInOrder()
+{
+    // Back from a pause: one message carries the old registration's expiry and the new one,
+    // another a shard's expiry and its claim by someone else. Applied out of order, the member
+    // would drop itself from the fleet, or forget the other's claim.
+    QList<QByteArray> all;
+    for (int s = 0; s < 8; ++s)
+        all << kv("/rebound/shards/" + QByteArray::number(s), "a", 10 + s, 77);
+    connectLive({"a", "b"}, all);
+    takeClaims();
+    while (!m_wire.calls.empty())
+        m_wire.take().done(QByteArray("{\"header\":" + header(30) + "}"));
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(60) +
+                ",\"events\":[{\"type\":\"DELETE\",\"kv\":{\"key\":\"" +
+                QByteArray("/rebound/members/a").toBase64() +
+                "\",\"mod_revision\":\"50\"}},"
+                "{\"kv\":" +
+                kv("/rebound/members/a", "{}", 60, 77) + "}]}}");
+    QVERIFY(m_owner->members().contains(QStringLiteral("a")));
+    m_wire.feed("{\"result\":{\"watch_id\":\"2\",\"header\":" + header(70) +
+                ",\"events\":[{\"type\":\"DELETE\",\"kv\":{\"key\":\"" +
+                QByteArray("/rebound/shards/3").toBase64() +
+                "\",\"mod_revision\":\"65\"}},"
+                "{\"kv\":" +
+                kv("/rebound/shards/3", "b", 70, 5) + "}]}}");
+    QCOMPARE(m_owner->owners().value(3), QStringLiteral("b"));
+    QVERIFY(!m_owner->owned().contains(3));
 }
 
 QTEST_GUILESS_MAIN(TestShardOwner)

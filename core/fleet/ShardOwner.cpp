@@ -37,31 +37,22 @@ ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, 
     : QObject(parent), m_session(session), m_keys(keys), m_shards(std::max(1, shards)),
       m_me(session.config().member)
 {
-    const auto split = [](const QList<EtcdWatchMessage::Event> &events, QList<EtcdKeyValue> &put,
-                          QList<QByteArray> &deleted) {
-        for (const EtcdWatchMessage::Event &e : events) {
-            if (e.deleted)
-                deleted << e.kv.key;
-            else
-                put << e.kv;
-        }
+    // Events apply in their order: one message can carry a key's DELETE and its PUT again (an
+    // expired registration and the new one, a released shard and its new claim).
+    const auto asEvents = [](const QList<EtcdKeyValue> &kvs) {
+        QList<EtcdWatchMessage::Event> out;
+        for (const EtcdKeyValue &kv : kvs)
+            out.append({false, kv});
+        return out;
     };
-    m_session.watch(m_keys.members(), EtcdCodec::prefixEnd(m_keys.members()),
-                    {[this](const EtcdRange &r) { onMembers(r.kvs, {}, true); },
-                     [this, split](const QList<EtcdWatchMessage::Event> &events) {
-                         QList<EtcdKeyValue> put;
-                         QList<QByteArray> deleted;
-                         split(events, put, deleted);
-                         onMembers(put, deleted, false);
-                     }});
-    m_session.watch(m_keys.shards(), EtcdCodec::prefixEnd(m_keys.shards()),
-                    {[this](const EtcdRange &r) { onShards(r.kvs, {}, true); },
-                     [this, split](const QList<EtcdWatchMessage::Event> &events) {
-                         QList<EtcdKeyValue> put;
-                         QList<QByteArray> deleted;
-                         split(events, put, deleted);
-                         onShards(put, deleted, false);
-                     }});
+    m_session.watch(
+        m_keys.members(), EtcdCodec::prefixEnd(m_keys.members()),
+        {[this, asEvents](const EtcdRange &r) { onMembers(asEvents(r.kvs), true); },
+         [this](const QList<EtcdWatchMessage::Event> &events) { onMembers(events, false); }});
+    m_session.watch(
+        m_keys.shards(), EtcdCodec::prefixEnd(m_keys.shards()),
+        {[this, asEvents](const EtcdRange &r) { onShards(asEvents(r.kvs), true); },
+         [this](const QList<EtcdWatchMessage::Event> &events) { onShards(events, false); }});
     // Registered under each new lease; the old registration went with the old lease.
     connect(&m_session, &EtcdSession::leaseGranted, this, [this](std::int64_t lease) {
         m_session.call(
@@ -74,7 +65,14 @@ ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, 
             {});
     });
     connect(&m_session, &EtcdSession::leaseHeldChanged, this, [this] { reconcile(); });
-    connect(&m_session, &EtcdSession::stateChanged, this, [this] { reconcile(); });
+    connect(&m_session, &EtcdSession::stateChanged, this, [this] {
+        // Answers to calls of a dropped connection never come: what was pending is open again.
+        if (m_session.state() != EtcdSession::State::Live) {
+            m_claiming.clear();
+            m_releasing.clear();
+        }
+        reconcile();
+    });
 }
 
 int ShardOwner::shardOf(const QString &endpoint, const QString &taskId, int shards)
@@ -135,44 +133,40 @@ std::optional<Fence> ShardOwner::fenceOf(const QString &endpoint, const QString 
     return Fence{s, m_claims.value(s).createRevision};
 }
 
-void ShardOwner::onMembers(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted,
-                           bool reset)
+void ShardOwner::onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset)
 {
     if (reset)
         m_members.clear();
     const qsizetype prefix = m_keys.members().size();
-    for (const EtcdKeyValue &kv : put)
-        m_members.insert(QString::fromUtf8(kv.key.mid(prefix)));
-    for (const QByteArray &key : deleted)
-        m_members.remove(QString::fromUtf8(key.mid(prefix)));
+    for (const EtcdWatchMessage::Event &e : events) {
+        const QString id = QString::fromUtf8(e.kv.key.mid(prefix));
+        if (e.deleted)
+            m_members.remove(id);
+        else
+            m_members.insert(id);
+    }
     reconcile();
 }
 
-void ShardOwner::onShards(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted,
-                          bool reset)
+void ShardOwner::onShards(const QList<EtcdWatchMessage::Event> &events, bool reset)
 {
     if (reset)
         m_claims.clear();
     const qsizetype prefix = m_keys.shards().size();
-    const auto shardOfKey = [&](const QByteArray &key) {
+    for (const EtcdWatchMessage::Event &e : events) {
         bool ok = false;
-        const int n = key.mid(prefix).toInt(&ok);
-        return ok && n >= 0 && n < m_shards ? n : -1;
-    };
-    for (const EtcdKeyValue &kv : put) {
-        const int n = shardOfKey(kv.key);
-        if (n < 0)
+        const int n = e.kv.key.mid(prefix).toInt(&ok);
+        if (!ok || n < 0 || n >= m_shards)
             continue; // another shard count's key: not ours to read
-        m_claims.insert(n, Claim{QString::fromUtf8(kv.value), kv.createRevision, kv.lease});
-        m_claiming.remove(n);
-    }
-    for (const QByteArray &key : deleted) {
-        const int n = shardOfKey(key);
-        if (n < 0)
-            continue;
-        m_claims.remove(n);
-        m_releasing.remove(n);
-        m_dropped.remove(n);
+        if (e.deleted) {
+            m_claims.remove(n);
+            m_releasing.remove(n);
+            m_dropped.remove(n);
+        } else {
+            m_claims.insert(n,
+                            Claim{QString::fromUtf8(e.kv.value), e.kv.createRevision, e.kv.lease});
+            m_claiming.remove(n);
+        }
     }
     reconcile();
 }
@@ -208,7 +202,15 @@ void ShardOwner::reconcile()
                            {QStringLiteral("key"), key},
                            {QStringLiteral("value"), EtcdCodec::base64(m_me.toUtf8())},
                            {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}}}}}}},
-                [this, s](const QByteArray &) { m_claiming.remove(s); });
+                [this, s](const QByteArray &answer) {
+                    m_claiming.remove(s);
+                    const auto o = EtcdCodec::object(answer, QStringLiteral("shard claim"));
+                    const bool won = o && o->value(QStringLiteral("succeeded")).toBool();
+                    JsonLog::event(
+                        lcFleet, QtInfoMsg,
+                        won ? QStringLiteral("shard_claimed") : QStringLiteral("shard_claim_lost"),
+                        {{QStringLiteral("member"), m_me}, {QStringLiteral("shard"), s}});
+                });
         } else if (claim->owner == m_me && claim->lease == m_session.lease() && wanted != m_me) {
             // Another member ranks first now (it joined): hand the shard over.
             release(s, claim->createRevision);

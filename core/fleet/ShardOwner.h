@@ -60,8 +60,8 @@ private:
         std::int64_t createRevision = 0;
         std::int64_t lease = 0;
     };
-    void onMembers(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted, bool reset);
-    void onShards(const QList<EtcdKeyValue> &put, const QList<QByteArray> &deleted, bool reset);
+    void onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset);
+    void onShards(const QList<EtcdWatchMessage::Event> &events, bool reset);
     void reconcile();
     void release(int shard, std::int64_t createRevision);
     bool acts(int shard) const;
