@@ -427,7 +427,11 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         e.orchestrator->setSpanSink({});
         e.orchestrator->metrics().setSpanCounts({});
     });
-    MetricsServer metrics([&e] { return e.orchestrator->metrics().render(*e.orchestrator); });
+    const ShardOwner *fleetOwner = nullptr; // set in fleet mode, below
+    MetricsServer metrics([&e, &fleetOwner] {
+        return e.orchestrator->metrics().render(*e.orchestrator) +
+               (fleetOwner ? fleetOwner->metricsText() : QByteArray());
+    });
     if (metricsAt) {
         if (auto listening = metrics.listen(metricsAt->first, metricsAt->second); !listening) {
             io.err << c.name << ": --metrics: " << listening.error().message << "\n";
@@ -477,6 +481,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                                 Duration(qint64(heartbeat) * 1000)});
         feed = std::make_unique<PolicyFeed>(*session, keys, e.policies);
         shardOwner = std::make_unique<ShardOwner>(*session, keys, shards);
+        fleetOwner = shardOwner.get();
         e.orchestrator->setOwnership(
             {[o = shardOwner.get()](const QString &ep, const QString &id) {
                  return o->fenceOf(ep, id);
@@ -500,6 +505,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     if (session)
         session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
     e.orchestrator->setOwnership(Orchestrator::nothingOwned());
+    fleetOwner = nullptr;
     shardOwner.reset();
     feed.reset();
     e.orchestrator->stop();

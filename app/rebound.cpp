@@ -161,8 +161,10 @@ int main(int argc, char **argv)
         return 1;
     }
     // The same exposition as `reboundctl watch --metrics`, for a console left running.
-    MetricsServer metrics([&console] {
-        return (*console)->orchestrator->metrics().render(*(*console)->orchestrator);
+    const ShardOwner *fleetOwner = nullptr; // set in fleet mode, below
+    MetricsServer metrics([&console, &fleetOwner] {
+        return (*console)->orchestrator->metrics().render(*(*console)->orchestrator) +
+               (fleetOwner ? fleetOwner->metricsText() : QByteArray());
     });
     if (metricsListen) {
         if (auto listening = metrics.listen(metricsListen->first, metricsListen->second);
@@ -219,6 +221,7 @@ int main(int argc, char **argv)
         feed = std::make_unique<PolicyFeed>(*session, keys, (*console)->policies);
         // The console is a member like the others: it decides only its shards' tasks.
         shardOwner = std::make_unique<ShardOwner>(*session, keys);
+        fleetOwner = shardOwner.get();
         orchestrator.setOwnership(
             {[o = shardOwner.get()](const QString &ep, const QString &id) {
                  return o->fenceOf(ep, id);
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
         if (session)
             session->leaveNow(); // at once rather than a lease TTL later
         orchestrator.setOwnership(Orchestrator::nothingOwned());
+        fleetOwner = nullptr;
     });
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {

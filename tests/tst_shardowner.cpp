@@ -309,6 +309,7 @@ void TestShardOwner::lapsedLeaseStopsOwnershipByTheLocalClock()
     const SteadyTime grantedAt = m_clock.steadyNow();
     connectLive({"a"}, all);
     QCOMPARE(m_owner->owned().size(), 8);
+    QVERIFY(m_owner->metricsText().contains("rebound_fleet_shards_owned{member=\"a\"} 8\n"));
     QSignalSpy changed(m_owner.get(), &ShardOwner::ownershipChanged);
     // etcd stops answering: the keepalive at TTL/3 is never answered (the real wire gives up
     // on it after 5 s; here it just hangs), and the stream goes quiet but stays open.
@@ -324,6 +325,14 @@ void TestShardOwner::lapsedLeaseStopsOwnershipByTheLocalClock()
     m_clock.advance(Duration(1)); // the TTL, from when the grant was sent
     QCOMPARE(m_clock.steadyNow(), grantedAt + Duration(9000));
     QVERIFY(!m_session->leaseHeld());
+    // Said in metrics too: the link is still up, the lease is not held, nothing is decided.
+    const QByteArray metrics = m_owner->metricsText();
+    QVERIFY2(metrics.contains("rebound_fleet_etcd_live{member=\"a\"} 1\n") &&
+                 metrics.contains("rebound_fleet_lease_held{member=\"a\"} 0\n") &&
+                 metrics.contains("rebound_fleet_shards_owned{member=\"a\"} 0\n") &&
+                 metrics.contains("rebound_fleet_shards{member=\"a\"} 8\n") &&
+                 metrics.contains("rebound_fleet_members{member=\"a\"} 1\n"),
+             metrics.constData());
     QVERIFY(m_owner->owned().isEmpty());
     QVERIFY(!m_owner->fenceOf(QStringLiteral("http://x"), QStringLiteral("1")).has_value());
     QCOMPARE(changed.size(), 1);

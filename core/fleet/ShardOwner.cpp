@@ -1,6 +1,7 @@
 #include "ShardOwner.h"
 
 #include "JsonLog.h"
+#include "PrometheusText.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -253,6 +254,26 @@ void ShardOwner::dropShard(const Fence &fence)
     m_dropped.insert(fence.shard, fence.revision);
     release(fence.shard, fence.revision);
     announce();
+}
+
+QByteArray ShardOwner::metricsText() const
+{
+    PrometheusText out;
+    const PrometheusText::Labels member{{QStringLiteral("member"), m_me}};
+    out.family("rebound_fleet_etcd_live", "gauge",
+               "1 while the member's watch stream to etcd is live.");
+    out.sample("rebound_fleet_etcd_live", member,
+               m_session.state() == EtcdSession::State::Live ? 1 : 0);
+    out.family("rebound_fleet_lease_held", "gauge",
+               "1 while the member's lease holds by its own clock; 0 means it decides nothing.");
+    out.sample("rebound_fleet_lease_held", member, m_session.leaseHeld() ? 1 : 0);
+    out.family("rebound_fleet_shards_owned", "gauge", "Shards this member decides now.");
+    out.sample("rebound_fleet_shards_owned", member, double(owned().size()));
+    out.family("rebound_fleet_shards", "gauge", "Shards the fleet's tasks are split into.");
+    out.sample("rebound_fleet_shards", member, double(m_shards));
+    out.family("rebound_fleet_members", "gauge", "Live members this member sees.");
+    out.sample("rebound_fleet_members", member, double(m_members.size()));
+    return out.text();
 }
 
 void ShardOwner::announce()

@@ -48,6 +48,9 @@ public:
     QHash<int, QString> owners() const;
     /// The shards this member acts on now, ascending.
     QList<int> owned() const;
+    /// Prometheus text (0.0.4) of this member's part in the fleet: its link to etcd, whether
+    /// its lease holds by its own clock, the shards it acts on, the live members.
+    QByteArray metricsText() const;
 
 Q_SIGNALS:
     /// owned() changed.
