@@ -53,6 +53,8 @@ private:
     }
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_path;
+    /// A database as an older Rebound left it: its schema version and these statements.
+    bool writeOldDatabase(int version, const QStringList &statements);
 };
 
 void TestHistoryStore::init()
@@ -116,33 +118,46 @@ void TestHistoryStore::refusesNewerSchemaAndGarbage()
     QVERIFY(bad.error().message.contains(garbage));
 }
 
+bool TestHistoryStore::writeOldDatabase(int version, const QStringList &statements)
+{
+    if (!QDir().mkpath(QFileInfo(m_path).path()))
+        return false;
+    bool ok = true;
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old"));
+        db.setDatabaseName(m_path);
+        ok = db.open();
+        QSqlQuery q(db);
+        ok = ok &&
+             q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")) &&
+             q.exec(QStringLiteral("INSERT INTO schema_version VALUES (%1)").arg(version));
+        for (const QString &statement : statements)
+            ok = ok && q.exec(statement);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("old"));
+    return ok;
+}
+
 void TestHistoryStore::migratesVersion1()
 {
     // A history written by version 1 (no nominal delay): its rows survive, the column is added.
-    QVERIFY(QDir().mkpath(QFileInfo(m_path).path()));
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
-        db.setDatabaseName(m_path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (1)")));
-        QVERIFY(q.exec(QStringLiteral(
-            "CREATE TABLE attempts (endpoint TEXT NOT NULL, task_id TEXT NOT NULL, task_type TEXT "
-            "NOT NULL, attempt INTEGER NOT NULL, reason TEXT NOT NULL, started_at INTEGER NOT "
-            "NULL, ended_at INTEGER, duration_ms INTEGER, outcome TEXT NOT NULL, http_status "
-            "INTEGER, problem_type TEXT, server_retry_after_ms INTEGER, trace_id TEXT, error_class "
-            "TEXT, retry_after_ms INTEGER, delay_ms INTEGER, jitter TEXT, policy TEXT, "
-            "policy_version INTEGER, stop_reason TEXT, defer_reason TEXT, PRIMARY KEY (endpoint, "
-            "task_id, attempt))")));
-        QVERIFY(q.exec(QStringLiteral(
-            "INSERT INTO attempts (endpoint, task_id, task_type, attempt, reason, started_at, "
-            "outcome, delay_ms, jitter) VALUES ('ep', 'old', 'a', 1, 'initial', 1000, 'failed', "
-            "300, 'full')")));
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+    QVERIFY(writeOldDatabase(
+        1,
+        {QStringLiteral(
+             "CREATE TABLE attempts (endpoint TEXT NOT NULL, task_id TEXT NOT NULL, task_type TEXT "
+             "NOT NULL, attempt INTEGER NOT NULL, reason TEXT NOT NULL, started_at INTEGER NOT "
+             "NULL, ended_at INTEGER, duration_ms INTEGER, outcome TEXT NOT NULL, http_status "
+             "INTEGER, problem_type TEXT, server_retry_after_ms INTEGER, trace_id TEXT, "
+             "error_class "
+             "TEXT, retry_after_ms INTEGER, delay_ms INTEGER, jitter TEXT, policy TEXT, "
+             "policy_version INTEGER, stop_reason TEXT, defer_reason TEXT, PRIMARY KEY (endpoint, "
+             "task_id, attempt))"),
+         QStringLiteral(
+             "INSERT INTO attempts (endpoint, task_id, task_type, attempt, reason, started_at, "
+             "outcome, delay_ms, jitter) VALUES ('ep', 'old', 'a', 1, 'initial', 1000, 'failed', "
+             "300, 'full')")}));
     auto h = std::move(HistoryStore::open(m_path)).value();
     auto rows = h->attempts(QStringLiteral("ep"), QStringLiteral("old"));
     QCOMPARE(rows.size(), 1);
@@ -170,24 +185,14 @@ void TestHistoryStore::migratesVersion2Outbox()
 {
     // An action written down by version 2 (no fence column) is still sent after the upgrade,
     // without a fence.
-    QVERIFY(QDir().mkpath(QFileInfo(m_path).path()));
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v2"));
-        db.setDatabaseName(m_path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO schema_version VALUES (2)")));
-        QVERIFY(q.exec(QStringLiteral(
-            "CREATE TABLE outbox (endpoint TEXT NOT NULL, idempotency_key TEXT NOT NULL, task_id "
-            "TEXT NOT NULL, action TEXT NOT NULL, body BLOB NOT NULL, if_match INTEGER NOT NULL, "
-            "attempt INTEGER NOT NULL, PRIMARY KEY (endpoint, idempotency_key))")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO outbox VALUES ('ep', 'rb-k', 't1', 'attempt', "
-                                      "'{}', 4, 1)")));
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("v2"));
+    QVERIFY(writeOldDatabase(
+        2,
+        {QStringLiteral(
+             "CREATE TABLE outbox (endpoint TEXT NOT NULL, idempotency_key TEXT NOT NULL, task_id "
+             "TEXT NOT NULL, action TEXT NOT NULL, body BLOB NOT NULL, if_match INTEGER NOT NULL, "
+             "attempt INTEGER NOT NULL, PRIMARY KEY (endpoint, idempotency_key))"),
+         QStringLiteral("INSERT INTO outbox VALUES ('ep', 'rb-k', 't1', 'attempt', "
+                        "'{}', 4, 1)")}));
     auto h = std::move(HistoryStore::open(m_path)).value();
     const QList<OutboxEntry> out = h->outbox();
     QCOMPARE(out.size(), 1);
