@@ -122,7 +122,7 @@ void TestHotPathAlloc::budgetsAndBuckets()
     TokenBucket bucket(1000, 100, clock);
     BudgetConfig bc;
     bc.maxTokens = 10;
-    RetryBudget budget(bc);
+    RetryBudget budget(bc, clock);
     const long before = g_allocations.load();
     int admitted = 0;
     for (int i = 0; i < 100'000; ++i) {

@@ -16,7 +16,8 @@ private Q_SLOTS:
     void tokenBucketZeroRate();
     void envoyBudget();
     void grpcThrottling();
-    void bothDisabled();
+    void retryRate();
+    void allDisabled();
 };
 
 void TestRateLimit::tokenBucketBurstAndRefill()
@@ -51,11 +52,13 @@ void TestRateLimit::tokenBucketZeroRate()
 
 void TestRateLimit::envoyBudget()
 {
+    ManualClock clock;
     BudgetConfig c;
+    c.ratePerSecond = 0;
     c.budgetPercent = 20;
     c.minRetryConcurrency = 2;
     c.maxTokens = 0;
-    RetryBudget b(c);
+    RetryBudget b(c, clock);
     QCOMPARE(b.allowedConcurrentRetries(), 2);
     b.attemptStarted(true);
     QVERIFY(b.canRetry());
@@ -75,11 +78,13 @@ void TestRateLimit::envoyBudget()
 
 void TestRateLimit::grpcThrottling()
 {
+    ManualClock clock;
     BudgetConfig c;
+    c.ratePerSecond = 0;
     c.budgetPercent = 0;
     c.maxTokens = 10;
     c.tokenRatio = 0.5;
-    RetryBudget b(c);
+    RetryBudget b(c, clock);
     QCOMPARE(b.tokens(), 10.0);
     for (int i = 0; i < 4; ++i)
         b.attemptFinished(false, false);
@@ -99,12 +104,49 @@ void TestRateLimit::grpcThrottling()
     QCOMPARE(b.tokens(), 0.0); // floored
 }
 
-void TestRateLimit::bothDisabled()
+void TestRateLimit::retryRate()
 {
+    // 2 retries a second, 3 at once: the fourth in a burst waits for the bucket.
+    ManualClock clock;
     BudgetConfig c;
+    c.ratePerSecond = 2;
+    c.burst = 3;
+    c.budgetPercent = 0;
+    RetryBudget b(c, clock);
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(b.canRetry());
+        b.attemptStarted(true);
+        b.attemptFinished(true, false);
+    }
+    QVERIFY(!b.canRetry());
+    clock.advance(499ms);
+    QVERIFY(!b.canRetry());
+    clock.advance(1ms); // one token back after 500 ms
+    QVERIFY(b.canRetry());
+    QVERIFY(b.canRetry()); // asking takes nothing
+    b.attemptStarted(true);
+    QVERIFY(!b.canRetry());
+    // First attempts are not retries: they take nothing from the retry rate.
+    clock.advance(500ms);
+    for (int i = 0; i < 10; ++i)
+        b.attemptStarted(false);
+    QVERIFY(b.canRetry());
+    // A hot reload to a higher rate applies at once; 0 switches it off.
+    c.ratePerSecond = 0;
+    b.reconfigure(c);
+    for (int i = 0; i < 100; ++i)
+        b.attemptStarted(true);
+    QVERIFY(b.canRetry());
+}
+
+void TestRateLimit::allDisabled()
+{
+    ManualClock clock;
+    BudgetConfig c;
+    c.ratePerSecond = 0;
     c.budgetPercent = 0;
     c.maxTokens = 0;
-    RetryBudget b(c);
+    RetryBudget b(c, clock);
     for (int i = 0; i < 1000; ++i)
         b.attemptStarted(true);
     QVERIFY(b.canRetry());

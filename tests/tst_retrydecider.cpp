@@ -224,7 +224,8 @@ void TestRetryDecider::budgetDefers()
     RetryPolicy p = policy();
     p.budget.budgetPercent = 10;
     p.budget.minRetryConcurrency = 1;
-    RetryBudget budget(p.budget);
+    ManualClock clock;
+    RetryBudget budget(p.budget, clock);
     budget.attemptStarted(true);
     BackoffSequence seq(p.backoff);
     ScriptedRandom rng({0.5});

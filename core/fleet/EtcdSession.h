@@ -83,10 +83,6 @@ public:
     std::int64_t lease() const { return m_lease; }
     /// Whether the lease is still ours by this process's own clock (see the class comment).
     bool leaseHeld() const { return m_lease != 0 && m_clock.steadyNow() < m_leaseHeldUntil; }
-    std::optional<SteadyTime> leaseHeldUntil() const
-    {
-        return m_lease != 0 ? std::optional(m_leaseHeldUntil) : std::nullopt;
-    }
     /// When the next reconnect is due, while disconnected.
     std::optional<SteadyTime> retryAt() const { return m_retryAt; }
 

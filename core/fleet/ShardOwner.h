@@ -42,7 +42,6 @@ public:
     /// A service refused `fence` as stale: stop acting on that shard and give it up.
     void dropShard(const Fence &fence);
 
-    int shardCount() const { return m_shards; }
     QStringList members() const;
     /// Each claimed shard's owner, as etcd shows it.
     QHash<int, QString> owners() const;

@@ -37,7 +37,7 @@ TypeGuards &GuardRegistry::at(const GuardKey &key)
         slot = std::make_shared<TypeGuards>();
         slot->breaker = std::make_unique<CircuitBreaker>(p.breaker, m_clock, &m_timers);
         slot->health = std::make_unique<HealthMonitor>(p.health, m_clock);
-        slot->budget = std::make_unique<RetryBudget>(p.budget);
+        slot->budget = std::make_unique<RetryBudget>(p.budget, m_clock);
         slot->timeout = std::make_unique<AdaptiveTimeout>(p.timeout);
         slot->breaker->setListener([this, key](const BreakerTransition &t) {
             if (m_listener)

@@ -5,13 +5,17 @@
 
 namespace rebound {
 
-RetryBudget::RetryBudget(const BudgetConfig &config) : m_config(config), m_tokens(config.maxTokens)
+RetryBudget::RetryBudget(const BudgetConfig &config, const Clock &clock)
+    : m_config(config), m_rate(config.ratePerSecond, config.burst, clock),
+      m_tokens(config.maxTokens)
 {}
 
 void RetryBudget::reconfigure(const BudgetConfig &config)
 {
     if (config.maxTokens != m_config.maxTokens)
         m_tokens = config.maxTokens;
+    if (config.ratePerSecond != m_config.ratePerSecond || config.burst != m_config.burst)
+        m_rate.reconfigure(config.ratePerSecond, config.burst);
     m_config = config;
 }
 
@@ -23,6 +27,8 @@ int RetryBudget::allowedConcurrentRetries() const
 
 bool RetryBudget::canRetry() const
 {
+    if (m_config.ratePerSecond > 0 && m_rate.peek() + 1e-9 < 1)
+        return false;
     if (m_config.budgetPercent > 0 && m_activeRetries >= allowedConcurrentRetries())
         return false;
     if (m_config.maxTokens > 0 && !(m_tokens > m_config.maxTokens / 2))
@@ -33,8 +39,11 @@ bool RetryBudget::canRetry() const
 void RetryBudget::attemptStarted(bool isRetry)
 {
     ++m_active;
-    if (isRetry)
+    if (isRetry) {
         ++m_activeRetries;
+        if (m_config.ratePerSecond > 0)
+            (void)m_rate.tryAcquire();
+    }
 }
 
 void RetryBudget::attemptFinished(bool isRetry, bool succeeded)

@@ -1,16 +1,18 @@
 #pragma once
 
 #include "BudgetConfig.h"
+#include "TokenBucket.h"
 
 namespace rebound {
 
 /// Limits retries relative to normal traffic so retries cannot multiply an outage. Combines
-/// Envoy's retry budget (concurrent retries vs. active attempts) and gRPC's retry throttling
-/// (token count fed by successes and drained by failures); either can be switched off.
+/// a rate limit on retries (a token bucket: ratePerSecond, burst), Envoy's retry budget
+/// (concurrent retries vs. active attempts) and gRPC's retry throttling (token count fed by
+/// successes and drained by failures); each can be switched off.
 class RetryBudget final
 {
 public:
-    explicit RetryBudget(const BudgetConfig &config);
+    RetryBudget(const BudgetConfig &config, const Clock &clock);
     void reconfigure(const BudgetConfig &config);
 
     /// Would a retry be admitted now? Does not reserve anything.
@@ -27,6 +29,7 @@ public:
 
 private:
     BudgetConfig m_config;
+    TokenBucket m_rate;
     int m_active = 0;
     int m_activeRetries = 0;
     double m_tokens = 0;

@@ -47,6 +47,14 @@ Duration TokenBucket::timeUntilAvailable(double n)
     return Duration(static_cast<std::int64_t>(std::ceil((n - m_tokens) * 1000.0 / m_rate)));
 }
 
+double TokenBucket::peek() const
+{
+    const SteadyTime now = m_clock.steadyNow();
+    if (now <= m_last)
+        return m_tokens;
+    return std::min(m_burst, m_tokens + m_rate * static_cast<double>(toMs(now - m_last)) / 1000.0);
+}
+
 double TokenBucket::available()
 {
     refill();

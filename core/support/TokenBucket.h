@@ -18,6 +18,8 @@ public:
     /// is 0 and the bucket cannot hold them).
     Duration timeUntilAvailable(double n = 1);
     double available();
+    /// The tokens there are now, without taking or storing anything (for reads).
+    double peek() const;
 
 private:
     void refill();
