@@ -8,18 +8,19 @@
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "ProcessRun.h"
-#include "ShardOwner.h"
-#include "TaskdProcess.h"
 #include "QtTimerSource.h"
 #include "SeededRandom.h"
+#include "ShardOwner.h"
 #include "SystemClock.h"
+#include "TaskdProcess.h"
 #include "TcpCutProxy.h"
+#include "WatchMember.h"
 
 #include <QElapsedTimer>
-#include <QProcess>
-#include <QScopeGuard>
 #include <QEventLoop>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -304,9 +305,8 @@ void TestFleet::everyShardHasOneOwnerAndACrashedOnesMove()
                 return false;
         return true;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(settled({QStringLiteral("a"), QStringLiteral("b"),
-                                      QStringLiteral("c")}),
-                             10'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        settled({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}), 10'000);
     const QList<int> ofB = members[QStringLiteral("b")]->owner->owned();
     QVERIFY(!ofB.isEmpty());
     const QHash<int, QString> before = members[QStringLiteral("a")]->owner->owners();
@@ -316,8 +316,8 @@ void TestFleet::everyShardHasOneOwnerAndACrashedOnesMove()
     sinceCrash.start();
     members.erase(QStringLiteral("b"));
     QTRY_VERIFY_WITH_TIMEOUT(settled({QStringLiteral("a"), QStringLiteral("c")}), 10'000);
-    qInfo("b's %lld shards moved %lld ms after the crash (lease TTL 4 000 ms)",
-          qint64(ofB.size()), sinceCrash.elapsed());
+    qInfo("b's %lld shards moved %lld ms after the crash (lease TTL 4 000 ms)", qint64(ofB.size()),
+          sinceCrash.elapsed());
     const QHash<int, QString> after = members[QStringLiteral("a")]->owner->owners();
     for (int s = 0; s < kShards; ++s)
         if (!ofB.contains(s))
@@ -337,29 +337,18 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     QVERIFY2(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
                             R"("latencyMinMs":5,"latencyMaxMs":20}})"),
              qPrintable(taskd.error));
-    QVERIFY(publishWithCli(
-                R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
-                R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
-                R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
-                R"("health":{"unhealthyScore":100},)"
-                R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    QVERIFY(
+        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                       R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
+                       R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
+                       R"("health":{"unhealthyScore":100},)"
+                       R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    const WatchMember watch{taskd.url, m_etcd->url,  2,
+                            8,         m_dir.path(), m_dir.filePath(QStringLiteral("%1.log"))};
     std::map<QString, std::unique_ptr<QProcess>> members;
     for (const char *id : {"a", "b"}) {
-        auto p = std::make_unique<QProcess>();
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
-        p->setProcessEnvironment(env);
-        p->setStandardOutputFile(m_dir.filePath(QStringLiteral("%1.out").arg(id)));
-        p->setStandardErrorFile(m_dir.filePath(QStringLiteral("%1.err").arg(id)));
-        p->start(QStringLiteral(REBOUNDCTL_PATH),
-                 {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
-                  QStringLiteral("--etcd"), m_etcd->url, QStringLiteral("--member"),
-                  QString::fromLatin1(id), QStringLiteral("--lease-ttl"), QStringLiteral("2"),
-                  QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
-                  QStringLiteral("--shards"), QStringLiteral("8"), QStringLiteral("--db"),
-                  m_dir.filePath(QStringLiteral("%1.sqlite").arg(id))});
-        QVERIFY(p->waitForStarted(5000));
-        members[QString::fromLatin1(id)] = std::move(p);
+        members[QString::fromLatin1(id)] = watch.start(QString::fromLatin1(id));
+        QCOMPARE(members[QString::fromLatin1(id)]->state(), QProcess::Running);
     }
     const auto cleanupMembers = qScopeGuard([&] {
         for (auto &[id, p] : members) {
@@ -387,8 +376,8 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
         }(),
         15'000);
     QTest::qWait(1500); // both at work
-    const double autoBefore = taskd.metricSum(
-        "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
+    const double autoBefore =
+        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
     QVERIFY(autoBefore > 0);
     ::kill(pid_t(members[QStringLiteral("a")]->processId()), SIGSTOP);
     for (int i = 0; i < 20; ++i)
@@ -396,8 +385,8 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     // a's lease runs out (2 s), b claims its shards.
     QTRY_VERIFY_WITH_TIMEOUT(shardsOf(fleetStatus()).value(QStringLiteral("b")) == 8, 10'000);
     QTest::qWait(1000);
-    const double autoDuring = taskd.metricSum(
-        "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
+    const double autoDuring =
+        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
     QVERIFY2(autoDuring > autoBefore,
              qPrintable(QStringLiteral("b went on retrying while a was stopped: %1 -> %2 auto "
                                        "attempts; %3")

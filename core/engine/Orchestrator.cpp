@@ -426,8 +426,7 @@ void Orchestrator::setOwnership(Ownership ownership)
 void Orchestrator::ownershipChanged()
 {
     const SteadyTime now = m_clock.steadyNow();
-    m_book.forEach([&](const TrackedTask &ct) {
-        TrackedTask &t = *find(ct.key);
+    m_book.forEach([&](TrackedTask &t) {
         if (!owns(t.endpoint, t.remote.id)) {
             // Lost: the retry this member scheduled is the new owner's to decide now.
             if (m_scheduler.unschedule(t)) {

@@ -77,7 +77,7 @@ void EtcdSession::connectNow()
 {
     m_retryTimer = 0;
     m_retryAt.reset();
-    const quint64 gen = ++m_generation;
+    ++m_generation;
     setState(State::Connecting, m_lastError);
     // The lease first: what the member puts is bound to it, so it vanishes with a dead member.
     if (m_lease != 0) {
@@ -85,37 +85,31 @@ void EtcdSession::connectNow()
         return;
     }
     const SteadyTime sentAt = m_clock.steadyNow();
-    QPointer<EtcdSession> self(this);
-    m_wire.call(QStringLiteral("/v3/lease/grant"),
-                {{QStringLiteral("TTL"),
-                  EtcdCodec::int64Text(std::max<qint64>(1, m_config.leaseTtl.count() / 1000))}},
-                [self, gen, sentAt](Result<QByteArray> answer) {
-                    if (!self || gen != self->m_generation)
-                        return;
-                    if (!answer)
-                        return self->fail(answer.error());
-                    const QString where = QStringLiteral("lease grant");
-                    auto o = EtcdCodec::object(*answer, where);
-                    auto id = o ? EtcdCodec::int64(*o, QStringLiteral("ID"), where)
-                                : Result<std::int64_t>(o.error());
-                    auto ttl = o ? EtcdCodec::int64(*o, QStringLiteral("TTL"), where)
-                                 : Result<std::int64_t>(o.error());
-                    if (!id || !ttl || *id == 0 || *ttl <= 0)
-                        return self->fail(!id    ? id.error()
-                                          : !ttl ? ttl.error()
-                                                 : Error{QStringLiteral("etcd-malformed"),
-                                                         QStringLiteral("lease grant: no ID or "
-                                                                        "TTL")});
-                    self->m_lease = *id;
-                    self->holdLeaseUntil(sentAt + Duration(*ttl * 1000));
-                    JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("lease_granted"),
-                                   {{QStringLiteral("member"), self->m_config.member},
-                                    {QStringLiteral("lease"), QString::number(*id)},
-                                    {QStringLiteral("ttl_s"), qint64(*ttl)}});
-                    Q_EMIT self->leaseGranted(*id);
-                    self->scheduleKeepAlive();
-                    self->readRanges();
-                });
+    call(QStringLiteral("/v3/lease/grant"),
+         {{QStringLiteral("TTL"),
+           EtcdCodec::int64Text(std::max<qint64>(1, m_config.leaseTtl.count() / 1000))}},
+         [this, sentAt](const QByteArray &answer) {
+             const QString where = QStringLiteral("lease grant");
+             auto o = EtcdCodec::object(answer, where);
+             auto id = o ? EtcdCodec::int64(*o, QStringLiteral("ID"), where)
+                         : Result<std::int64_t>(o.error());
+             auto ttl = o ? EtcdCodec::int64(*o, QStringLiteral("TTL"), where)
+                          : Result<std::int64_t>(o.error());
+             if (!id || !ttl || *id == 0 || *ttl <= 0)
+                 return fail(!id    ? id.error()
+                             : !ttl ? ttl.error()
+                                    : Error{QStringLiteral("etcd-malformed"),
+                                            QStringLiteral("lease grant: no ID or TTL")});
+             m_lease = *id;
+             holdLeaseUntil(sentAt + Duration(*ttl * 1000));
+             JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("lease_granted"),
+                            {{QStringLiteral("member"), m_config.member},
+                             {QStringLiteral("lease"), QString::number(*id)},
+                             {QStringLiteral("ttl_s"), qint64(*ttl)}});
+             Q_EMIT leaseGranted(*id);
+             scheduleKeepAlive();
+             readRanges();
+         });
 }
 
 void EtcdSession::readRanges()
@@ -128,29 +122,24 @@ void EtcdSession::readRanges()
         openStream();
         return;
     }
-    QPointer<EtcdSession> self(this);
     for (qsizetype i = 0; i < m_watches.size(); ++i) {
         if (m_watches[i].next != 0)
             continue;
         QJsonObject body{{QStringLiteral("key"), EtcdCodec::base64(m_watches[i].key)}};
         if (!m_watches[i].rangeEnd.isEmpty())
             body.insert(QStringLiteral("range_end"), EtcdCodec::base64(m_watches[i].rangeEnd));
-        m_wire.call(QStringLiteral("/v3/kv/range"), body,
-                    [self, gen, i, pending](Result<QByteArray> answer) {
-                        if (!self || gen != self->m_generation)
-                            return;
-                        if (!answer)
-                            return self->fail(answer.error());
-                        auto r = EtcdCodec::range(*answer);
-                        if (!r)
-                            return self->fail(r.error());
-                        Watch &w = self->m_watches[i];
-                        w.next = r->revision + 1;
-                        if (w.watcher.snapshot)
-                            w.watcher.snapshot(*r);
-                        if (--*pending == 0 && self && gen == self->m_generation)
-                            self->openStream();
-                    });
+        call(QStringLiteral("/v3/kv/range"), body, [this, gen, i, pending](const QByteArray &a) {
+            auto r = EtcdCodec::range(a);
+            if (!r)
+                return fail(r.error());
+            Watch &w = m_watches[i];
+            w.next = r->revision + 1;
+            if (w.watcher.snapshot)
+                w.watcher.snapshot(*r);
+            // (A snapshot's handler may have failed the connection meanwhile.)
+            if (--*pending == 0 && gen == m_generation)
+                openStream();
+        });
     }
 }
 

@@ -9,6 +9,7 @@
 //   bench_failover [--kills N] [--lease-ttl S] [--tasks N] [--logs DIR]
 #include "../EtcdProcess.h"
 #include "../TaskdProcess.h"
+#include "../WatchMember.h"
 #include "EndpointConfig.h"
 #include "EtcdCodec.h"
 #include "HttpEtcdWire.h"
@@ -130,25 +131,10 @@ int main(int argc, char **argv)
     }
 
     std::map<QString, std::unique_ptr<QProcess>> members;
-    const auto startMember = [&](const QString &id) {
-        auto p = std::make_unique<QProcess>();
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
-        p->setProcessEnvironment(env);
-        const QString log =
-            logs.isEmpty() ? QProcess::nullDevice() : logs + u'/' + id + QStringLiteral(".log");
-        p->setStandardOutputFile(log, QIODevice::Append);
-        p->setStandardErrorFile(log, QIODevice::Append);
-        p->start(QStringLiteral(REBOUNDCTL_PATH),
-                 {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
-                  QStringLiteral("--etcd"), etcd.url, QStringLiteral("--member"), id,
-                  QStringLiteral("--lease-ttl"), QString::number(leaseTtl),
-                  QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
-                  QStringLiteral("--shards"), QString::number(kShards), QStringLiteral("--db"),
-                  dir.filePath(id + QStringLiteral(".sqlite"))});
-        p->waitForStarted(5000);
-        members[id] = std::move(p);
-    };
+    const WatchMember watch{
+        taskd.url, etcd.url,   leaseTtl,
+        kShards,   dir.path(), logs.isEmpty() ? QString() : logs + QStringLiteral("/%1.log")};
+    const auto startMember = [&](const QString &id) { members[id] = watch.start(id); };
     const QStringList ids{QStringLiteral("m0"), QStringLiteral("m1"), QStringLiteral("m2")};
     for (const QString &id : ids)
         startMember(id);
