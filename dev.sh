@@ -9,14 +9,15 @@ JOBS=${JOBS:-2}
 # Everything a fresh minimal Debian 12 needs (checked by `./dev.sh fresh`). Installs use
 # --no-install-recommends, so what a package only recommends is named here: libqt6opengl6-dev
 # (Qt6Charts' CMake package needs Qt6OpenGL's), fonts (the console shows no text without one),
-# and promtool (prometheus) for the metrics check; etcd-server is the fleet's config centre, which
-# the fleet tests start on loopback ports.
+# and promtool (prometheus) for the metrics check; etcd-server is the fleet's config centre and
+# redis-server holds its shared retry budget (the fleet tests start both on loopback ports);
+# libhiredis-dev is the Redis client, with its Qt adapter.
 PACKAGES=(
     cmake g++ make pkg-config clang-14 libclang-rt-14-dev
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
     qt6-httpserver-dev qt6-websockets-dev
     libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3 fonts-dejavu-core
-    prometheus etcd-server
+    prometheus etcd-server redis-server libhiredis-dev
 )
 # The contract checkers (Stoplight Prism, Redocly CLI) are npm packages pinned in
 # tests/conformance/package-lock.json and installed into this git-ignored folder; Node comes

@@ -5,6 +5,7 @@
 #include "ManualClock.h"
 #include "Orchestrator.h"
 #include "PolicyStore.h"
+#include "RetryPermits.h"
 #include "ScriptedRandom.h"
 
 #include <QFile>
@@ -26,6 +27,22 @@ const QByteArray kPolicy =
     R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
     R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
 
+/// A shared rate limit the test answers by hand.
+struct HeldPermits final : RetryPermits
+{
+    struct Ask
+    {
+        GuardKey key;
+        BudgetConfig budget;
+        Answer done;
+    };
+    void acquire(const GuardKey &key, const BudgetConfig &budget, Answer done) override
+    {
+        asks.push_back({key, budget, std::move(done)});
+    }
+    std::vector<Ask> asks;
+};
+
 } // namespace
 
 class TestOrchestrator final : public QObject
@@ -43,6 +60,7 @@ private Q_SLOTS:
     void deadTaskRetryGetsAFreshAllowance();
     void attemptThatFailedBeforeItsAnswerIsDecided();
     void onlyTheOwnerDecidesAndItsActionsCarryTheFence();
+    void sharedPermitIsAskedBeforeEachRetry();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -423,6 +441,49 @@ void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
     settle();
     QCOMPARE(stale.size(), 1);
     QCOMPARE(stale.first(), (Fence{3, 40}));
+}
+
+void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()
+{
+    // 2 retries/s with a burst of 1 — shared: the local bucket stands aside, the permit decides.
+    const QByteArray shared = QByteArray(kPolicy).replace(R"("ratePerSecond":0)",
+                                                          R"("ratePerSecond":2,"burst":1)");
+    QVERIFY(m_policies->apply(shared, QStringLiteral("test")));
+    HeldPermits permits;
+    m_orch->setRetryPermits(&permits);
+    m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2),
+                    task(QStringLiteral("t2"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    const SteadyTime seen = m_clock.steadyNow();
+    advance(199);
+    QVERIFY(permits.asks.empty());
+    advance(1); // both due: each asks, nothing starts before an answer
+    QCOMPARE(permits.asks.size(), size_t(2));
+    QCOMPARE(permits.asks[0].key, (GuardKey{kEndpoint, QStringLiteral("agent.run")}));
+    QCOMPARE(permits.asks[0].budget.ratePerSecond, 2.0);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    // The local bucket (burst 1) would have refused the second: shared, it is not asked.
+    permits.asks[0].done(RetryPermit{true, Duration(0)});
+    permits.asks[1].done(RetryPermit{false, Duration(300)});
+    settle();
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    // Refused: deferred for the budget, decided again when the limit said one would be free.
+    QCOMPARE(heldTo(QStringLiteral("t1/attempts")), 1); // asked first (due first, scheduled first)
+    const QString refused = QStringLiteral("t2");
+    const TrackedTask *t = m_orch->task(kEndpoint, refused);
+    QCOMPARE(t->condition.state, TaskState::Deferred);
+    QVERIFY(t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision));
+    QCOMPARE(std::get<DeferPlan>(*t->lastDecision).reason, DeferReason::BudgetExhausted);
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, refused),
+             std::optional(seen + Duration(200 + 300)));
+    // At the recheck it is decided again (due at once: its backoff has passed) and asks again.
+    advance(300);
+    QCOMPARE(permits.asks.size(), size_t(3));
+    QCOMPARE(heldTo(refused + QStringLiteral("/attempts")), 0);
+    permits.asks[2].done(RetryPermit{true, Duration(0)});
+    settle();
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 2);
+    m_orch->setRetryPermits(nullptr);
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

@@ -94,6 +94,9 @@ public:
     };
     /// Takes effect for what happens next; ownershipChanged() re-evaluates the tasks held.
     void setOwnership(Ownership ownership);
+    /// A retry rate limit shared with the other members (SharedRetryBudget), asked before each
+    /// automatic retry starts; null: each budget limits the rate on its own.
+    void setRetryPermits(RetryPermits *permits) { m_scheduler.setPermits(permits); }
     /// An ownership that owns nothing (a member leaving the fleet stops acting at once).
     static Ownership nothingOwned()
     {

@@ -19,6 +19,17 @@ RetryScheduler::RetryScheduler(const PolicyStore &policies, GuardRegistry &guard
         m_restored.insert(TaskBook::key(s.endpoint, s.taskId), s);
 }
 
+RetryScheduler::~RetryScheduler()
+{
+    *m_alive = false; // a permit answered after this finds nobody to start
+}
+
+void RetryScheduler::setPermits(RetryPermits *permits)
+{
+    m_permits = permits;
+    m_guards.setRateShared(permits != nullptr);
+}
+
 void RetryScheduler::adopt(TrackedTask &t)
 {
     const auto r = m_restored.constFind(t.key);
@@ -91,6 +102,11 @@ void RetryScheduler::observed(TrackedTask &t)
 
 void RetryScheduler::decide(TrackedTask &t)
 {
+    decide(t, std::nullopt);
+}
+
+void RetryScheduler::decide(TrackedTask &t, const std::optional<DeferPlan> &forced)
+{
     const QString &key = t.key;
     const RemoteAttempt &a = *t.remote.lastAttempt;
     const std::shared_ptr<const PolicySet> set = m_policies.current();
@@ -113,8 +129,10 @@ void RetryScheduler::decide(TrackedTask &t)
     ctx.paused = m_paused.contains(t.remote.type);
     const SteadyTime now = m_clock.steadyNow();
     const RetryDecision d =
-        RetryDecider::decide(ctx, p, *t.backoff, m_rng,
-                             RetryGates{g.breaker.get(), g.budget.get(), g.health.get()}, now);
+        forced ? RetryDecision(*forced)
+               : RetryDecider::decide(ctx, p, *t.backoff, m_rng,
+                                      RetryGates{g.breaker.get(), g.budget.get(), g.health.get()},
+                                      now);
     t.lastDecision = d;
     t.decisionFor = a.number;
     t.decidedAt = now;
@@ -158,12 +176,51 @@ void RetryScheduler::onDue(const QString &key)
         return; // the shard moved on: its new owner decides
 
     TypeGuards &g = m_guards.at({t->endpoint, t->remote.type});
-    // The breaker is asked last: a permit it hands out must become a call.
-    if (m_paused.contains(t->remote.type) || !g.budget->canRetry() || !g.breaker->tryAcquire()) {
+    if (m_paused.contains(t->remote.type) || !g.budget->canRetry()) {
         decide(*t); // conditions changed since scheduling: defer with the right reason
         return;
     }
-    m_hooks.startRetry(*t);
+    const BudgetConfig &budget = m_policies.current()->policyFor(t->remote.type).budget;
+    if (m_permits && budget.ratePerSecond > 0) {
+        if (m_asking.contains(key))
+            return;
+        m_asking.insert(key);
+        m_permits->acquire({t->endpoint, t->remote.type}, budget,
+                           [this, alive = m_alive, key, attempt = t->remote.attempt](
+                               RetryPermit permit) {
+                               if (*alive)
+                                   onPermit(key, attempt, permit);
+                           });
+        return;
+    }
+    start(*t);
+}
+
+void RetryScheduler::onPermit(const QString &key, int attempt, RetryPermit permit)
+{
+    m_asking.remove(key);
+    TrackedTask *t = m_book.find(key);
+    // Anything that happened meanwhile wins: the task moved on, was scheduled again, an
+    // action is in flight, or another member decides it now.
+    if (!t || t->remote.state != RemoteState::Failed || t->remote.attempt != attempt ||
+        t->actionInFlight || m_queue.dueOf(key) || m_hooks.readOnly() || !m_hooks.owns(*t))
+        return;
+    if (!permit.granted) {
+        decide(*t, DeferPlan{DeferReason::BudgetExhausted,
+                             m_clock.steadyNow() + std::max(Duration(1), permit.retryIn)});
+        return;
+    }
+    start(*t);
+}
+
+void RetryScheduler::start(TrackedTask &t)
+{
+    // The breaker is asked last: a permit it hands out must become a call.
+    if (m_paused.contains(t.remote.type) || !m_guards.at({t.endpoint, t.remote.type}).breaker->tryAcquire()) {
+        decide(t);
+        return;
+    }
+    m_hooks.startRetry(t);
 }
 
 void RetryScheduler::setPaused(const QString &taskType, bool paused)

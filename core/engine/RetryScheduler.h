@@ -4,6 +4,7 @@
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
+#include "RetryPermits.h"
 #include "TaskBook.h"
 #include "TimerQueue.h"
 
@@ -35,6 +36,7 @@ public:
     RetryScheduler(const PolicyStore &policies, GuardRegistry &guards, TaskBook &book,
                    EngineJournal &journal, HistoryStore &history, const Clock &clock,
                    TimerSource &timers, RandomSource &rng, Hooks hooks);
+    ~RetryScheduler();
 
     /// A task seen for the first time: a retry the database holds for its current attempt
     /// counts as decided.
@@ -42,6 +44,9 @@ public:
     /// The task changed on the service: unschedule what no longer applies, resume or decide.
     void observed(TrackedTask &t);
     void decide(TrackedTask &t);
+    /// A rate limit shared with other engines: asked, and waited for, before each retry that
+    /// is due starts (the budget's own token bucket then stands aside). Null: none.
+    void setPermits(RetryPermits *permits);
     /// Drops the task's scheduled retry (here and in the history); true when there was one.
     bool unschedule(const TrackedTask &t);
     /// Forgets a task that leaves the engine (its endpoint was removed).
@@ -54,6 +59,11 @@ public:
 
 private:
     void onDue(const QString &key);
+    /// Due, and the permit (if any) granted: the breaker is asked last, then the retry starts.
+    void start(TrackedTask &t);
+    void onPermit(const QString &key, int attempt, RetryPermit permit);
+    /// Decides, or records `forced` (a deferral a shared limit asked for) as the decision.
+    void decide(TrackedTask &t, const std::optional<DeferPlan> &forced);
     /// The longest any retry or re-decision of this type can wait under its policy.
     Duration longestWait(const QString &taskType) const;
 
@@ -68,6 +78,9 @@ private:
     TimerQueue m_queue;
     QHash<QString, ScheduledRetry> m_restored; ///< scheduled retries from the database, by task key
     QSet<QString> m_paused;
+    RetryPermits *m_permits = nullptr;
+    QSet<QString> m_asking; ///< tasks waiting for a permit
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 } // namespace rebound

@@ -38,6 +38,7 @@ TypeGuards &GuardRegistry::at(const GuardKey &key)
         slot->breaker = std::make_unique<CircuitBreaker>(p.breaker, m_clock, &m_timers);
         slot->health = std::make_unique<HealthMonitor>(p.health, m_clock);
         slot->budget = std::make_unique<RetryBudget>(p.budget, m_clock);
+        slot->budget->setRateShared(m_rateShared);
         slot->timeout = std::make_unique<AdaptiveTimeout>(p.timeout);
         slot->breaker->setListener([this, key](const BreakerTransition &t) {
             if (m_listener)
@@ -94,6 +95,13 @@ void GuardRegistry::command(const GuardKey &key, BreakerCommand command)
         b.disable();
         break;
     }
+}
+
+void GuardRegistry::setRateShared(bool shared)
+{
+    m_rateShared = shared;
+    for (const auto &g : std::as_const(m_guards))
+        g->budget->setRateShared(shared);
 }
 
 void GuardRegistry::removeEndpoint(const QString &endpoint)

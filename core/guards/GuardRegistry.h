@@ -3,6 +3,7 @@
 #include "AdaptiveTimeout.h"
 #include "CircuitBreaker.h"
 #include "Failure.h"
+#include "GuardKey.h"
 #include "HealthMonitor.h"
 #include "RemoteTask.h"
 #include "RetryBudget.h"
@@ -21,20 +22,6 @@ class TimerSource;
 
 /// How a remote attempt's ending reads as a call failure (for classification).
 Failure failureOf(const RemoteAttempt &attempt);
-
-/// What a guard protects: one task type on one endpoint.
-struct GuardKey
-{
-    QString endpoint;
-    QString taskType;
-
-    friend bool operator==(const GuardKey &, const GuardKey &) = default;
-};
-
-inline size_t qHash(const GuardKey &k, size_t seed = 0)
-{
-    return qHashMulti(seed, k.endpoint, k.taskType);
-}
 
 enum class BreakerCommand
 {
@@ -81,6 +68,8 @@ public:
     /// durations within [floor, ceiling] once enough are known.
     Duration attemptTimeout(const GuardKey &key);
     void command(const GuardKey &key, BreakerCommand command);
+    /// Retry rate limits are kept outside (RetryPermits): budgets stop applying their own.
+    void setRateShared(bool shared);
     void removeEndpoint(const QString &endpoint);
 
     BreakerHealth breakerHealth(const GuardKey &key) const;
@@ -96,6 +85,7 @@ private:
     TimerSource &m_timers;
     QHash<GuardKey, std::shared_ptr<TypeGuards>> m_guards;
     TransitionListener m_listener;
+    bool m_rateShared = false;
 };
 
 } // namespace rebound

@@ -27,7 +27,7 @@ int RetryBudget::allowedConcurrentRetries() const
 
 bool RetryBudget::canRetry() const
 {
-    if (m_config.ratePerSecond > 0 && m_rate.peek() + 1e-9 < 1)
+    if (!m_rateShared && m_config.ratePerSecond > 0 && m_rate.peek() + 1e-9 < 1)
         return false;
     if (m_config.budgetPercent > 0 && m_activeRetries >= allowedConcurrentRetries())
         return false;
@@ -41,7 +41,7 @@ void RetryBudget::attemptStarted(bool isRetry)
     ++m_active;
     if (isRetry) {
         ++m_activeRetries;
-        if (m_config.ratePerSecond > 0)
+        if (!m_rateShared && m_config.ratePerSecond > 0)
             (void)m_rate.tryAcquire();
     }
 }

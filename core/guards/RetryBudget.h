@@ -14,6 +14,9 @@ class RetryBudget final
 public:
     RetryBudget(const BudgetConfig &config, const Clock &clock);
     void reconfigure(const BudgetConfig &config);
+    /// The rate limit (ratePerSecond, burst) is kept elsewhere (a fleet's shared budget): this
+    /// budget then checks only the concurrency and the token count.
+    void setRateShared(bool shared) { m_rateShared = shared; }
 
     /// Would a retry be admitted now? Does not reserve anything.
     bool canRetry() const;
@@ -33,6 +36,7 @@ private:
     int m_active = 0;
     int m_activeRetries = 0;
     double m_tokens = 0;
+    bool m_rateShared = false;
 };
 
 } // namespace rebound
