@@ -11,6 +11,7 @@
 #include "Orchestrator.h"
 #include "OtlpExporter.h"
 #include "EtcdSession.h"
+#include "FleetMember.h"
 #include "PolicyFeed.h"
 #include "ShardOwner.h"
 #include "PolicyStore.h"
@@ -308,7 +309,15 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
              {QStringLiteral("shards"),
               QStringLiteral("Shards the fleet's tasks are split into (the same on every "
                              "member)."),
-              QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)}}))
+              QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
+             {QStringLiteral("redis"),
+              QStringLiteral("With --etcd: share the retry rate limits of the fleet through this "
+                             "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
+              QStringLiteral("ADDRESS")},
+             {QStringLiteral("redis-password-file"),
+              QStringLiteral("Redis's password, read from this file (else "
+                             "REBOUND_REDIS_PASSWORD; none if neither)."),
+              QStringLiteral("FILE")}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -390,6 +399,28 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         io.err << c.name << ": --shards: expected a whole number in 1..4096\n";
         return cli::Usage;
     }
+    std::optional<FleetMember::Redis> redis;
+    if (c.parser.isSet(QStringLiteral("redis"))) {
+        if (!etcdUrl) {
+            io.err << c.name << ": --redis needs --etcd (the fleet's members come from etcd)\n";
+            return cli::Usage;
+        }
+        auto r = FleetMember::parseRedis(c.parser.value(QStringLiteral("redis")),
+                                         QStringLiteral("--redis"));
+        if (!r) {
+            io.err << c.name << ": " << r.error().message << "\n";
+            return cli::Usage;
+        }
+        redis = *r;
+        QString error;
+        const auto password = TokenSource::redisPassword(
+            c.parser.value(QStringLiteral("redis-password-file")), error);
+        if (!password) {
+            io.err << c.name << ": " << error << "\n";
+            return cli::Usage;
+        }
+        redis->password = *password;
+    }
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
         return cli::Usage;
@@ -427,10 +458,10 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         e.orchestrator->setSpanSink({});
         e.orchestrator->metrics().setSpanCounts({});
     });
-    const ShardOwner *fleetOwner = nullptr; // set in fleet mode, below
-    MetricsServer metrics([&e, &fleetOwner] {
+    const FleetMember *fleet = nullptr; // set in fleet mode, below
+    MetricsServer metrics([&e, &fleet] {
         return e.orchestrator->metrics().render(*e.orchestrator) +
-               (fleetOwner ? fleetOwner->metricsText() : QByteArray());
+               (fleet ? fleet->metricsText() : QByteArray());
     });
     if (metricsAt) {
         if (auto listening = metrics.listen(metricsAt->first, metricsAt->second); !listening) {
@@ -468,46 +499,33 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     });
     // Fleet mode: no decision before the config centre has been read (or found empty), so a
     // member never retries under policies the fleet did not publish.
-    std::unique_ptr<HttpEtcdWire> etcdWire;
-    std::unique_ptr<EtcdSession> session;
-    std::unique_ptr<PolicyFeed> feed;
-    std::unique_ptr<ShardOwner> shardOwner;
+    std::unique_ptr<FleetMember> fleetMember;
     if (etcdUrl) {
-        etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
-        const FleetKeys keys(c.parser.value(QStringLiteral("prefix")).toUtf8());
-        session = std::make_unique<EtcdSession>(
-            *etcdWire, e.clock, e.timers, e.rng,
-            EtcdSession::Config{member, Duration(qint64(leaseTtl) * 1000),
-                                Duration(qint64(heartbeat) * 1000)});
-        feed = std::make_unique<PolicyFeed>(*session, keys, e.policies);
-        shardOwner = std::make_unique<ShardOwner>(*session, keys, shards);
-        fleetOwner = shardOwner.get();
-        e.orchestrator->setOwnership(
-            {[o = shardOwner.get()](const QString &ep, const QString &id) {
-                 return o->fenceOf(ep, id);
-             },
-             [o = shardOwner.get()](const Fence &f) { o->dropShard(f); }});
-        QObject::connect(shardOwner.get(), &ShardOwner::ownershipChanged, e.orchestrator.get(),
-                         &Orchestrator::ownershipChanged);
-        QObject::connect(session.get(), &EtcdSession::stateChanged, qApp,
-                         [&e, &endpoint, s = session.get()] {
+        FleetMember::Config config;
+        config.etcd = *etcdUrl;
+        config.prefix = c.parser.value(QStringLiteral("prefix")).toUtf8();
+        config.session = {member, Duration(qint64(leaseTtl) * 1000),
+                          Duration(qint64(heartbeat) * 1000)};
+        config.shards = shards;
+        config.redis = redis;
+        fleetMember = std::make_unique<FleetMember>(config, *e.orchestrator, e.policies, e.clock,
+                                               e.timers, e.rng);
+        fleet = fleetMember.get();
+        QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, qApp,
+                         [&e, &endpoint, s = &fleetMember->session()] {
                              if (s->state() == EtcdSession::State::Live &&
                                  !e.orchestrator->poller(endpoint->key()))
                                  e.orchestrator->addEndpoint(*endpoint);
                          });
-        session->start();
+        fleetMember->start();
     } else {
         e.orchestrator->addEndpoint(*endpoint);
     }
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
-    if (session)
-        session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
-    e.orchestrator->setOwnership(Orchestrator::nothingOwned());
-    fleetOwner = nullptr;
-    shardOwner.reset();
-    feed.reset();
+    fleet = nullptr;
+    fleetMember.reset(); // leaves the fleet at once: its lease and keys go with it
     e.orchestrator->stop();
     if (spans) {
         // What is queued goes out before the process ends (a last batch, at most 5 s).

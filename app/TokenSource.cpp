@@ -30,6 +30,24 @@ std::optional<QByteArray> TokenSource::resolve(const QString &endpoint, const QS
     return fromKeychain(endpoint, error);
 }
 
+std::optional<QByteArray> TokenSource::redisPassword(const QString &file, QString &error)
+{
+    if (!file.isEmpty()) {
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly)) {
+            error = QStringLiteral("--redis-password-file %1: %2").arg(file, f.errorString());
+            return std::nullopt;
+        }
+        const QByteArray p = f.read(64 * 1024).trimmed();
+        if (p.isEmpty()) {
+            error = QStringLiteral("--redis-password-file %1: the file is empty").arg(file);
+            return std::nullopt;
+        }
+        return p;
+    }
+    return qgetenv("REBOUND_REDIS_PASSWORD");
+}
+
 std::optional<QByteArray> TokenSource::fromKeychain(const QString &endpoint, QString &error)
 {
 #ifdef REBOUND_HAVE_KEYCHAIN

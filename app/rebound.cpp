@@ -10,6 +10,7 @@
 #include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
 #include "EtcdSession.h"
+#include "FleetMember.h"
 #include "PolicyFeed.h"
 #include "ShardOwner.h"
 #include "PolicyPublisher.h"
@@ -105,8 +106,13 @@ int main(int argc, char **argv)
         QStringLiteral("Watch this Task API service (token from REBOUND_TOKEN) instead of the "
                        "remembered endpoints."),
         QStringLiteral("URL"));
+    const QCommandLineOption redisAt(
+        QStringLiteral("redis"),
+        QStringLiteral("With --etcd: share the fleet's retry rate limits through this Redis "
+                       "(redis://HOST:PORT; password from REBOUND_REDIS_PASSWORD)."),
+        QStringLiteral("ADDRESS"));
     parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
-                       prefix, member, urlOf});
+                       prefix, member, urlOf, redisAt});
     parser.process(app);
     std::optional<QUrl> etcdUrl;
     if (parser.isSet(etcdAt)) {
@@ -120,6 +126,20 @@ int main(int argc, char **argv)
             return 2;
         }
         etcdUrl = *url;
+    }
+    std::optional<FleetMember::Redis> redis;
+    if (parser.isSet(redisAt)) {
+        if (!etcdUrl) {
+            qCritical("rebound: --redis needs --etcd (the fleet's members come from etcd)");
+            return 2;
+        }
+        auto r = FleetMember::parseRedis(parser.value(redisAt), QStringLiteral("--redis"));
+        if (!r) {
+            qCritical("rebound: %s", qPrintable(r.error().message));
+            return 2;
+        }
+        redis = *r;
+        redis->password = qgetenv("REBOUND_REDIS_PASSWORD");
     }
     const QString memberId = parser.isSet(member) ? parser.value(member)
                                                   : QStringLiteral("console-%1-%2")
@@ -161,10 +181,10 @@ int main(int argc, char **argv)
         return 1;
     }
     // The same exposition as `reboundctl watch --metrics`, for a console left running.
-    const ShardOwner *fleetOwner = nullptr; // set in fleet mode, below
-    MetricsServer metrics([&console, &fleetOwner] {
+    const FleetMember *fleet = nullptr; // set in fleet mode, below
+    MetricsServer metrics([&console, &fleet] {
         return (*console)->orchestrator->metrics().render(*(*console)->orchestrator) +
-               (fleetOwner ? fleetOwner->metricsText() : QByteArray());
+               (fleet ? fleet->metricsText() : QByteArray());
     });
     if (metricsListen) {
         if (auto listening = metrics.listen(metricsListen->first, metricsListen->second);
@@ -208,38 +228,30 @@ int main(int argc, char **argv)
     std::unique_ptr<taskd::DemoService> demoService;
     MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
 
-    std::unique_ptr<HttpEtcdWire> etcdWire;
-    std::unique_ptr<EtcdSession> session;
-    std::unique_ptr<PolicyFeed> feed;
-    std::unique_ptr<ShardOwner> shardOwner;
+    std::unique_ptr<FleetMember> fleetMember;
     Orchestrator &orchestrator = *(*console)->orchestrator;
     if (etcdUrl) {
-        etcdWire = std::make_unique<HttpEtcdWire>(*etcdUrl);
-        const FleetKeys keys(parser.value(prefix).toUtf8());
-        session = std::make_unique<EtcdSession>(*etcdWire, (*console)->clock, (*console)->timers,
-                                                (*console)->rng, EtcdSession::Config{memberId});
-        feed = std::make_unique<PolicyFeed>(*session, keys, (*console)->policies);
+        FleetMember::Config config;
+        config.etcd = *etcdUrl;
+        config.prefix = parser.value(prefix).toUtf8();
+        config.session = EtcdSession::Config{memberId};
+        config.redis = redis;
         // The console is a member like the others: it decides only its shards' tasks.
-        shardOwner = std::make_unique<ShardOwner>(*session, keys);
-        fleetOwner = shardOwner.get();
-        orchestrator.setOwnership(
-            {[o = shardOwner.get()](const QString &ep, const QString &id) {
-                 return o->fenceOf(ep, id);
-             },
-             [o = shardOwner.get()](const Fence &f) { o->dropShard(f); }});
-        QObject::connect(shardOwner.get(), &ShardOwner::ownershipChanged, &orchestrator,
-                         &Orchestrator::ownershipChanged);
-        window.setFleet(new FleetPane(*etcdWire, keys, *feed, (*console)->policies),
-                        [&etcdWire, keys](const QByteArray &document,
-                                          std::function<void(Result<std::int64_t>)> done) {
-                            PolicyPublisher::publish(*etcdWire, keys, document, std::move(done));
+        fleetMember = std::make_unique<FleetMember>(config, orchestrator, (*console)->policies,
+                                                    (*console)->clock, (*console)->timers,
+                                                    (*console)->rng);
+        fleet = fleetMember.get();
+        window.setFleet(new FleetPane(fleetMember->etcd(), fleetMember->keys(),
+                                      fleetMember->feed(), (*console)->policies),
+                        [f = fleetMember.get()](const QByteArray &document,
+                                                std::function<void(Result<std::int64_t>)> done) {
+                            PolicyPublisher::publish(f->etcd(), f->keys(), document,
+                                                     std::move(done));
                         });
     }
     const auto leaveFleet = qScopeGuard([&] {
-        if (session)
-            session->leaveNow(); // at once rather than a lease TTL later
-        orchestrator.setOwnership(Orchestrator::nothingOwned());
-        fleetOwner = nullptr;
+        fleet = nullptr;
+        fleetMember.reset(); // at once rather than a lease TTL later
     });
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {
@@ -293,16 +305,17 @@ int main(int argc, char **argv)
         }
         return true;
     };
-    if (feed) {
-        QObject::connect(session.get(), &EtcdSession::stateChanged, &window,
+    if (fleetMember) {
+        QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, &window,
                          [&, started = false]() mutable {
-                             if (started || session->state() != EtcdSession::State::Live)
+                             if (started ||
+                                 fleetMember->session().state() != EtcdSession::State::Live)
                                  return;
                              started = true;
                              if (!addEndpoints())
                                  QApplication::exit(1);
                          });
-        session->start();
+        fleetMember->start();
     } else if (!addEndpoints()) {
         return 1;
     }

@@ -1,0 +1,72 @@
+#include "FleetMember.h"
+
+#include "HiredisWire.h"
+#include "HttpEtcdWire.h"
+#include "Orchestrator.h"
+#include "PolicyFeed.h"
+#include "ShardOwner.h"
+#include "SharedRetryBudget.h"
+
+namespace rebound {
+
+Result<FleetMember::Redis> FleetMember::parseRedis(const QString &text, const QString &flag)
+{
+    QString rest = text;
+    if (rest.startsWith(QLatin1String("redis://")))
+        rest = rest.mid(8);
+    const QUrl url(QStringLiteral("redis://") + rest, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty() || url.port() < 1 || !url.path().isEmpty() ||
+        !url.userInfo().isEmpty()) {
+        return Error{QStringLiteral("invalid-redis"),
+                     QStringLiteral("%1: expected redis://HOST:PORT or HOST:PORT, got \"%2\" (the "
+                                    "password comes from REBOUND_REDIS_PASSWORD or "
+                                    "--redis-password-file, never the command line)")
+                         .arg(flag, url.userInfo().isEmpty() ? text : QStringLiteral("…"))};
+    }
+    return Redis{url.host(), url.port(), {}};
+}
+
+FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore &policies,
+                         const Clock &clock, TimerSource &timers, RandomSource &rng)
+    : m_engine(engine), m_keys(config.prefix)
+{
+    m_etcd = std::make_unique<HttpEtcdWire>(config.etcd);
+    m_session = std::make_unique<EtcdSession>(*m_etcd, clock, timers, rng, config.session);
+    m_feed = std::make_unique<PolicyFeed>(*m_session, m_keys, policies);
+    m_owner = std::make_unique<ShardOwner>(*m_session, m_keys, config.shards);
+    m_engine.setOwnership(
+        {[o = m_owner.get()](const QString &ep, const QString &id) { return o->fenceOf(ep, id); },
+         [o = m_owner.get()](const Fence &f) { o->dropShard(f); }});
+    QObject::connect(m_owner.get(), &ShardOwner::ownershipChanged, &m_engine,
+                     &Orchestrator::ownershipChanged);
+    if (config.redis) {
+        m_redis = std::make_unique<HiredisWire>(config.redis->host, config.redis->port,
+                                                config.redis->password);
+        SharedRetryBudget::Config b;
+        b.keyPrefix = m_keys.prefix();
+        // N for the fallback: the live members etcd shows (this one at least).
+        m_budget = std::make_unique<SharedRetryBudget>(
+            *m_redis, clock, timers, b,
+            [o = m_owner.get()] { return int(std::max<qsizetype>(1, o->members().size())); });
+        m_engine.setRetryPermits(m_budget.get());
+    }
+}
+
+FleetMember::~FleetMember()
+{
+    m_session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
+    m_engine.setOwnership(Orchestrator::nothingOwned());
+    m_engine.setRetryPermits(nullptr);
+}
+
+void FleetMember::start()
+{
+    m_session->start();
+}
+
+QByteArray FleetMember::metricsText() const
+{
+    return m_owner->metricsText() + (m_budget ? m_budget->metricsText() : QByteArray());
+}
+
+} // namespace rebound

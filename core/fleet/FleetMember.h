@@ -1,0 +1,79 @@
+#pragma once
+
+#include "EtcdSession.h"
+#include "FleetKeys.h"
+
+#include <QString>
+#include <QUrl>
+
+#include <memory>
+#include <optional>
+
+namespace rebound {
+
+class HiredisWire;
+class HttpEtcdWire;
+class Orchestrator;
+class PolicyFeed;
+class PolicyStore;
+class RandomSource;
+class ShardOwner;
+class SharedRetryBudget;
+
+/// One member of a fleet, assembled once for the console and `reboundctl watch`: its etcd
+/// session, the policies from the config centre, work ownership (wired into the engine), and —
+/// with Redis — the shared retry rate limit. Destroying it leaves the fleet at once: the lease
+/// is revoked, the engine owns nothing and uses its own budgets again.
+class FleetMember final
+{
+    Q_DISABLE_COPY_MOVE(FleetMember)
+
+public:
+    struct Redis
+    {
+        QString host;
+        int port = 6379;
+        QByteArray password; ///< from a file or the environment, never argv
+    };
+    struct Config
+    {
+        QUrl etcd;
+        QByteArray prefix = "/rebound";
+        EtcdSession::Config session;
+        int shards = 64;
+        std::optional<Redis> redis;
+    };
+
+    /// `text` as redis://HOST:PORT or HOST:PORT (host: a name, IPv4, or [IPv6]); errors name
+    /// `flag`.
+    static Result<Redis> parseRedis(const QString &text, const QString &flag);
+
+    FleetMember(const Config &config, Orchestrator &engine, PolicyStore &policies,
+                const Clock &clock, TimerSource &timers, RandomSource &rng);
+    ~FleetMember();
+
+    /// Starts talking to etcd (construct everything that watches through the session first).
+    void start();
+
+    HttpEtcdWire &etcd() { return *m_etcd; }
+    EtcdSession &session() { return *m_session; }
+    PolicyFeed &feed() { return *m_feed; }
+    ShardOwner &owner() { return *m_owner; }
+    /// Null without Redis.
+    SharedRetryBudget *budget() { return m_budget.get(); }
+    const FleetKeys &keys() const { return m_keys; }
+    /// Prometheus text of the member's part in the fleet (ownership, and the shared budget).
+    QByteArray metricsText() const;
+
+private:
+    Orchestrator &m_engine;
+    FleetKeys m_keys;
+    std::unique_ptr<HttpEtcdWire> m_etcd;
+    std::unique_ptr<EtcdSession> m_session;
+    std::unique_ptr<PolicyFeed> m_feed;
+    std::unique_ptr<ShardOwner> m_owner;
+    std::unique_ptr<HiredisWire> m_redis;
+    std::unique_ptr<SharedRetryBudget> m_budget;
+};
+
+} // namespace rebound
