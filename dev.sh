@@ -168,10 +168,11 @@ fresh)
     exit $status
     ;;
 fleet-demo)
-    # The fleet on this machine: a local etcd (data on tmpfs), rebound-taskd with a stream of
-    # generated tasks, three headless members and the console in fleet mode all watching it,
-    # sharing its tasks by shard. All take their policies from etcd; everything stops with the
-    # console (or after 20 s without a display).
+    # The fleet on this machine: a local etcd (data on tmpfs) and Redis, rebound-taskd with a
+    # stream of generated tasks, three headless members and the console in fleet mode all
+    # watching it, sharing its tasks by shard and their retry budgets through Redis. All take
+    # their policies from etcd; everything stops with the console (or after 20 s without a
+    # display).
     shift
     install_missing
     build build
@@ -203,6 +204,11 @@ fleet-demo)
         build/app/reboundctl fleet status --etcd "$etcd_url" >/dev/null 2>&1 && break
         sleep 0.1
     done
+    rp=$(free_port)
+    redis_url="redis://127.0.0.1:$rp"
+    redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$demo" \
+        >"$demo/redis.log" 2>&1 &
+    pids+=($!)
     build/app/reboundctl policy publish resources/demo/policies.json --etcd "$etcd_url"
     REBOUND_TASKD_TOKEN=fleet-demo build/app/rebound-taskd --listen 127.0.0.1:0 --generate 2 \
         >"$demo/taskd.log" 2>"$demo/taskd.err" &
@@ -214,14 +220,15 @@ fleet-demo)
     taskd_url=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$demo/taskd.log" | head -n 1)
     for i in 1 2 3; do
         REBOUND_TOKEN=fleet-demo build/app/reboundctl watch --url "$taskd_url" --etcd "$etcd_url" \
-            --member "watch-$i" --db "$demo/watch-$i.sqlite" >"$demo/watch-$i.log" 2>&1 &
+            --redis "$redis_url" --member "watch-$i" --db "$demo/watch-$i.sqlite" \
+            >"$demo/watch-$i.log" 2>&1 &
         pids+=($!)
     done
-    echo "dev.sh: etcd $etcd_url, taskd $taskd_url, members watch-1..3 (logs in $demo)"
+    echo "dev.sh: etcd $etcd_url, redis $redis_url, taskd $taskd_url, members watch-1..3 (logs in $demo)"
     echo "dev.sh: try  build/app/reboundctl fleet status --etcd $etcd_url"
     echo "dev.sh: and  build/app/reboundctl policy publish FILE --etcd $etcd_url"
     console=(env REBOUND_TOKEN=fleet-demo build/app/rebound --url "$taskd_url" --etcd "$etcd_url"
-        --member console --db "$demo/console.sqlite" "$@")
+        --redis "$redis_url" --member console --db "$demo/console.sqlite" "$@")
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
         echo "dev.sh: no display found; the console runs in a virtual X server for 20 s"
         xvfb-run -a "${console[@]}" --quit-after-ms 20000 || true

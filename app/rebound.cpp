@@ -241,8 +241,10 @@ int main(int argc, char **argv)
                                                     (*console)->clock, (*console)->timers,
                                                     (*console)->rng);
         fleet = fleetMember.get();
-        window.setFleet(new FleetPane(fleetMember->etcd(), fleetMember->keys(),
-                                      fleetMember->feed(), (*console)->policies),
+        auto *pane = new FleetPane(fleetMember->etcd(), fleetMember->keys(), fleetMember->feed(),
+                                   (*console)->policies);
+        pane->setBudget(fleetMember->budget());
+        window.setFleet(pane,
                         [f = fleetMember.get()](const QByteArray &document,
                                                 std::function<void(Result<std::int64_t>)> done) {
                             PolicyPublisher::publish(f->etcd(), f->keys(), document,

@@ -15,6 +15,7 @@ struct WatchMember
     int shards = 64;
     QString dbDir;
     QString logFile; ///< empty: discarded
+    QString redis;   ///< redis://HOST:PORT for a shared budget; empty: each its own
 
     std::unique_ptr<QProcess> start(const QString &id) const
     {
@@ -25,13 +26,15 @@ struct WatchMember
         const QString log = logFile.isEmpty() ? QProcess::nullDevice() : logFile.arg(id);
         p->setStandardOutputFile(log, QIODevice::Append);
         p->setStandardErrorFile(log, QIODevice::Append);
-        p->start(QStringLiteral(REBOUNDCTL_PATH),
-                 {QStringLiteral("watch"), QStringLiteral("--url"), taskdUrl,
-                  QStringLiteral("--etcd"), etcdUrl, QStringLiteral("--member"), id,
-                  QStringLiteral("--lease-ttl"), QString::number(leaseTtl),
-                  QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
-                  QStringLiteral("--shards"), QString::number(shards), QStringLiteral("--db"),
-                  dbDir + u'/' + id + QStringLiteral(".sqlite")});
+        QStringList args{QStringLiteral("watch"), QStringLiteral("--url"), taskdUrl,
+                         QStringLiteral("--etcd"), etcdUrl, QStringLiteral("--member"), id,
+                         QStringLiteral("--lease-ttl"), QString::number(leaseTtl),
+                         QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
+                         QStringLiteral("--shards"), QString::number(shards),
+                         QStringLiteral("--db"), dbDir + u'/' + id + QStringLiteral(".sqlite")};
+        if (!redis.isEmpty())
+            args << QStringLiteral("--redis") << redis;
+        p->start(QStringLiteral(REBOUNDCTL_PATH), args);
         p->waitForStarted(5000);
         return p;
     }

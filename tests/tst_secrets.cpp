@@ -1,5 +1,7 @@
 // Secret hygiene: run the token-handling paths with a known token, then look for it in every
 // file they produced, in process arguments and in the logs. It must be nowhere.
+#include "EtcdProcess.h"
+#include "RedisProcess.h"
 #include "TaskdProcess.h"
 
 #include <QDirIterator>
@@ -15,6 +17,7 @@ class TestSecrets final : public QObject
 
 private Q_SLOTS:
     void tokenAppearsNowhere();
+    void redisPasswordAppearsNowhere();
 };
 
 void TestSecrets::tokenAppearsNowhere()
@@ -116,6 +119,83 @@ void TestSecrets::tokenAppearsNowhere()
     QVERIFY(controlHits >= 3); // at least the log, the CSV and the database
     QVERIFY(QFile(dir.filePath(QStringLiteral("watch.stdout"))).size() >
             0); // there were logs to search
+}
+
+void TestSecrets::redisPasswordAppearsNowhere()
+{
+    // The fleet's Redis password, right (from a file) and wrong (from the environment), with
+    // debug logging on: in no file, log or process argument.
+    const QByteArray password = "Rp9-known-redis-password-7d3a";
+    const QByteArray wrong = "Wq4-wrong-redis-password-1b8e";
+    QTemporaryDir dir;
+    EtcdProcess etcd;
+    QVERIFY2(etcd.start(), qPrintable(etcd.error));
+    RedisProcess redis(password);
+    QVERIFY2(redis.start(), qPrintable(redis.error));
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, R"({"default":{"unavailable":1.0,"retryAfterProbability":0}})"));
+    for (int i = 0; i < 5; ++i)
+        taskd.createTask(QStringLiteral("secret.test"));
+    const QString passwordFile = dir.filePath(QStringLiteral("redis-password"));
+    {
+        QFile f(passwordFile);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(password + '\n');
+    }
+    const QString redisUrl = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port);
+    const auto run = [&](const QString &name, const QStringList &extra, const QByteArray &envPw) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("rebound.*.debug=true"));
+        env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
+        if (!envPw.isEmpty())
+            env.insert(QStringLiteral("REBOUND_REDIS_PASSWORD"), QString::fromUtf8(envPw));
+        p.setProcessEnvironment(env);
+        p.setStandardOutputFile(dir.filePath(name + QStringLiteral(".stdout")));
+        p.setStandardErrorFile(dir.filePath(name + QStringLiteral(".stderr")));
+        p.start(QStringLiteral(REBOUNDCTL_PATH),
+                QStringList{QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
+                            QStringLiteral("--etcd"), etcd.url, QStringLiteral("--member"), name,
+                            QStringLiteral("--redis"), redisUrl, QStringLiteral("--db"),
+                            dir.filePath(name + QStringLiteral(".sqlite")),
+                            QStringLiteral("--duration"), QStringLiteral("3")} +
+                    extra);
+        QVERIFY(p.waitForStarted(10'000));
+        QTest::qWait(1000);
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(p.processId()));
+        QVERIFY(cmdline.open(QIODevice::ReadOnly));
+        const QByteArray args = cmdline.readAll();
+        QVERIFY(!args.contains(password) && !args.contains(wrong));
+        QVERIFY(p.waitForFinished(30'000));
+        QCOMPARE(p.exitCode(), 0);
+    };
+    run(QStringLiteral("right"), {QStringLiteral("--redis-password-file"), passwordFile}, {});
+    run(QStringLiteral("wrong"), {}, wrong);
+    const auto read = [&](const QString &name) {
+        QFile f(dir.filePath(name));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    // Positive controls: the right password got in, the wrong one was refused — and said so.
+    QVERIFY(read(QStringLiteral("right.stdout")).contains("\"event\":\"budget_shared\""));
+    QVERIFY(read(QStringLiteral("wrong.stdout")).contains("AUTH refused"));
+    QStringList hits;
+    int files = 0;
+    QDirIterator it(dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        if (path == passwordFile)
+            continue;
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        ++files;
+        const QByteArray content = f.readAll();
+        if (content.contains(password) || content.contains(wrong))
+            hits << path;
+    }
+    qInfo("redis secret scan: %d files searched, %lld hits", files,
+          static_cast<long long>(hits.size()));
+    QVERIFY2(hits.isEmpty(), qPrintable(hits.join(u' ')));
+    QVERIFY(files >= 4);
 }
 
 QTEST_GUILESS_MAIN(TestSecrets)

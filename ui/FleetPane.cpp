@@ -5,6 +5,7 @@
 #include "FleetStatus.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
+#include "SharedRetryBudget.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -19,11 +20,15 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
                      QWidget *parent)
     : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
       m_model(new FleetMembersModel(this)), m_link(new QLabel(this)), m_published(new QLabel(this)),
+      m_budget(new QLabel(this)),
       m_table(new QTableView(this)), m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("fleetPane"));
     m_link->setObjectName(QStringLiteral("fleetLink"));
     m_published->setObjectName(QStringLiteral("fleetPublished"));
+    m_budget->setObjectName(QStringLiteral("fleetBudget"));
+    m_budget->setWordWrap(true);
+    m_budget->hide();
     m_table->setObjectName(QStringLiteral("fleetMembers"));
     m_link->setWordWrap(true);
     m_published->setWordWrap(true);
@@ -37,6 +42,7 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(m_link);
     layout->addWidget(m_published);
+    layout->addWidget(m_budget);
     layout->addWidget(m_table, 1);
     connect(&m_feed.session(), &EtcdSession::stateChanged, this, &FleetPane::showFeed);
     connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
@@ -53,6 +59,15 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     m_timer->start(kRefreshMs);
     showFeed();
     refresh();
+}
+
+void FleetPane::setBudget(const SharedRetryBudget *budget)
+{
+    m_shared = budget;
+    m_budget->setVisible(budget != nullptr);
+    if (budget)
+        connect(budget, &SharedRetryBudget::modeChanged, this, &FleetPane::showFeed);
+    showFeed();
 }
 
 void FleetPane::showFeed()
@@ -80,6 +95,14 @@ void FleetPane::showFeed()
     m_published->setText(
         published == 0 ? tr("No policies published yet; this console runs %1.").arg(mine)
                        : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
+    if (m_shared) {
+        m_budget->setText(m_shared->mode() == SharedRetryBudget::Mode::Shared
+                              ? tr("Retry rate limits: shared by the fleet through Redis.")
+                              : tr("Retry rate limits: this console's own share (%1), Redis "
+                                   "not in use: %2")
+                                    .arg(QStringLiteral("1/%1").arg(m_shared->divisor()),
+                                         m_shared->cause()));
+    }
 }
 
 void FleetPane::refresh()

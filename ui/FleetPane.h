@@ -14,6 +14,7 @@ class EtcdWire;
 class FleetMembersModel;
 class PolicyFeed;
 class PolicyStore;
+class SharedRetryBudget;
 
 /// The Fleet dock: this console's link to the config centre, the published policy version,
 /// and every member's acknowledgement (which version it runs, which it refused and why), read
@@ -28,6 +29,8 @@ public:
               QWidget *parent = nullptr);
 
     FleetMembersModel *model() const { return m_model; }
+    /// Shows where the retry rate limits are kept: shared through Redis, or this console's 1/N.
+    void setBudget(const SharedRetryBudget *budget);
     /// Reads the fleet now (also every 2 s).
     void refresh();
 
@@ -47,6 +50,8 @@ private:
     FleetMembersModel *m_model;
     QLabel *m_link;
     QLabel *m_published;
+    QLabel *m_budget;
+    const SharedRetryBudget *m_shared = nullptr;
     QTableView *m_table;
     QTimer *m_timer;
     bool m_reading = false;

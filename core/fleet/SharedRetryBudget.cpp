@@ -138,7 +138,7 @@ void SharedRetryBudget::setMode(Mode mode, const QString &cause)
                                         : QStringLiteral("budget_local"),
                    {{QStringLiteral("redis"), m_wire.address()},
                     {QStringLiteral("cause"), cause},
-                    {QStringLiteral("divisor"), std::max(1, m_members ? m_members() : 1)}});
+                    {QStringLiteral("divisor"), divisor()}});
     if (changed)
         Q_EMIT modeChanged();
 }
@@ -159,7 +159,7 @@ void SharedRetryBudget::acquire(const GuardKey &key, const BudgetConfig &budget,
 void SharedRetryBudget::answerLocally(const GuardKey &key, const BudgetConfig &budget,
                                       Answer done)
 {
-    const int n = std::max(1, m_members ? m_members() : 1);
+    const int n = divisor();
     const double rate = budget.ratePerSecond / n;
     const double burst = std::max(1.0, budget.burst / n);
     Local &l = m_local[key];
@@ -247,7 +247,7 @@ QByteArray SharedRetryBudget::metricsText() const
     p.sample("rebound_fleet_budget_shared", {}, m_mode == Mode::Shared ? 1 : 0);
     p.family("rebound_fleet_budget_divisor", "gauge",
              "N: the share of the budget this member takes while Redis is away.");
-    p.sample("rebound_fleet_budget_divisor", {}, std::max(1, m_members ? m_members() : 1));
+    p.sample("rebound_fleet_budget_divisor", {}, divisor());
     p.family("rebound_fleet_budget_permits_total", "counter",
              "Retry permits asked for, by where they were decided and the answer.");
     for (const Mode m : {Mode::Shared, Mode::Local}) {

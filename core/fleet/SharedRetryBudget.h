@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QObject>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -51,6 +52,8 @@ public:
     /// Why the budget is local (empty while shared).
     QString cause() const { return m_cause; }
     QByteArray keyOf(const GuardKey &key) const;
+    /// N: the live members, at least 1 (each takes 1/N while the budget is local).
+    int divisor() const { return std::max(1, m_members ? m_members() : 1); }
     /// The script's SHA-1, as Redis names it.
     static QByteArray scriptSha();
     static QByteArray script();
