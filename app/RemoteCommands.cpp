@@ -1,23 +1,23 @@
 #include "RemoteCommands.h"
 
 #include "EndpointClient.h"
-#include "EtcdCodec.h"
 #include "Engine.h"
-#include "HistoryStore.h"
+#include "EtcdCodec.h"
+#include "EtcdSession.h"
 #include "FleetCommand.h"
+#include "FleetMember.h"
+#include "HistoryStore.h"
 #include "HttpEtcdWire.h"
 #include "JsonLog.h"
 #include "MetricsServer.h"
 #include "Orchestrator.h"
 #include "OtlpExporter.h"
-#include "EtcdSession.h"
-#include "FleetMember.h"
 #include "PolicyFeed.h"
-#include "ShardOwner.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
 #include "Rfc3339.h"
 #include "SeededRandom.h"
+#include "ShardOwner.h"
 #include "SystemClock.h"
 #include "TaskApi.h"
 #include "TaskJson.h"
@@ -370,11 +370,11 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         }
         etcdUrl = *url;
     }
-    const QString member =
-        c.parser.isSet(QStringLiteral("member"))
-            ? c.parser.value(QStringLiteral("member"))
-            : QStringLiteral("%1-%2").arg(QSysInfo::machineHostName()).arg(
-                  QCoreApplication::applicationPid());
+    const QString member = c.parser.isSet(QStringLiteral("member"))
+                               ? c.parser.value(QStringLiteral("member"))
+                               : QStringLiteral("%1-%2")
+                                     .arg(QSysInfo::machineHostName())
+                                     .arg(QCoreApplication::applicationPid());
     static const QRegularExpression memberId(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
     if (!memberId.match(member).hasMatch()) {
         io.err << c.name << ": --member: expected 1 to 64 of A-Z a-z 0-9 . _ - (got '" << member
@@ -489,8 +489,8 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                     : QStringLiteral("off")},
          {QStringLiteral("otlp"), spans ? spans->url().toString() : QStringLiteral("off")},
          {QStringLiteral("policies"),
-          etcdUrl               ? QStringLiteral("etcd %1%2").arg(etcdUrl->toString(),
-                                                   c.parser.value(QStringLiteral("prefix")))
+          etcdUrl ? QStringLiteral("etcd %1%2")
+                        .arg(etcdUrl->toString(), c.parser.value(QStringLiteral("prefix")))
           : policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
                                  : policyPath}});
     QObject::connect(&e.policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
@@ -509,7 +509,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         config.shards = shards;
         config.redis = redis;
         fleetMember = std::make_unique<FleetMember>(config, *e.orchestrator, e.policies, e.clock,
-                                               e.timers, e.rng);
+                                                    e.timers, e.rng);
         fleet = fleetMember.get();
         QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, qApp,
                          [&e, &endpoint, s = &fleetMember->session()] {

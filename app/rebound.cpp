@@ -3,17 +3,17 @@
 #include "DemoService.h"
 #include "EndpointsDialog.h"
 #include "Engine.h"
+#include "EtcdSession.h"
+#include "FleetMember.h"
 #include "FleetPane.h"
 #include "HttpEtcdWire.h"
 #include "MainWindow.h"
 #include "MetricsServer.h"
 #include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
-#include "EtcdSession.h"
-#include "FleetMember.h"
 #include "PolicyFeed.h"
-#include "ShardOwner.h"
 #include "PolicyPublisher.h"
+#include "ShardOwner.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -237,19 +237,18 @@ int main(int argc, char **argv)
         config.session = EtcdSession::Config{memberId};
         config.redis = redis;
         // The console is a member like the others: it decides only its shards' tasks.
-        fleetMember = std::make_unique<FleetMember>(config, orchestrator, (*console)->policies,
-                                                    (*console)->clock, (*console)->timers,
-                                                    (*console)->rng);
+        fleetMember =
+            std::make_unique<FleetMember>(config, orchestrator, (*console)->policies,
+                                          (*console)->clock, (*console)->timers, (*console)->rng);
         fleet = fleetMember.get();
         auto *pane = new FleetPane(fleetMember->etcd(), fleetMember->keys(), fleetMember->feed(),
                                    (*console)->policies);
         pane->setBudget(fleetMember->budget());
-        window.setFleet(pane,
-                        [f = fleetMember.get()](const QByteArray &document,
-                                                std::function<void(Result<std::int64_t>)> done) {
-                            PolicyPublisher::publish(f->etcd(), f->keys(), document,
-                                                     std::move(done));
-                        });
+        window.setFleet(
+            pane, [f = fleetMember.get()](const QByteArray &document,
+                                          std::function<void(Result<std::int64_t>)> done) {
+                PolicyPublisher::publish(f->etcd(), f->keys(), document, std::move(done));
+            });
     }
     const auto leaveFleet = qScopeGuard([&] {
         fleet = nullptr;

@@ -31,11 +31,11 @@ public:
         for (int tries = 0; tries < 5; ++tries) {
             if (port == 0)
                 port = freePort();
-            QStringList args{QStringLiteral("--port"), QString::number(port),
-                             QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                             QStringLiteral("--save"), QString(),
+            QStringList args{QStringLiteral("--port"),       QString::number(port),
+                             QStringLiteral("--bind"),       QStringLiteral("127.0.0.1"),
+                             QStringLiteral("--save"),       QString(),
                              QStringLiteral("--appendonly"), QStringLiteral("no"),
-                             QStringLiteral("--dir"), m_dir.path()};
+                             QStringLiteral("--dir"),        m_dir.path()};
             if (!m_password.isEmpty())
                 args << QStringLiteral("--requirepass") << QString::fromUtf8(m_password);
             m_process = std::make_unique<QProcess>();

@@ -26,12 +26,21 @@ struct WatchMember
         const QString log = logFile.isEmpty() ? QProcess::nullDevice() : logFile.arg(id);
         p->setStandardOutputFile(log, QIODevice::Append);
         p->setStandardErrorFile(log, QIODevice::Append);
-        QStringList args{QStringLiteral("watch"), QStringLiteral("--url"), taskdUrl,
-                         QStringLiteral("--etcd"), etcdUrl, QStringLiteral("--member"), id,
-                         QStringLiteral("--lease-ttl"), QString::number(leaseTtl),
-                         QStringLiteral("--etcd-heartbeat"), QStringLiteral("1"),
-                         QStringLiteral("--shards"), QString::number(shards),
-                         QStringLiteral("--db"), dbDir + u'/' + id + QStringLiteral(".sqlite")};
+        QStringList args{QStringLiteral("watch"),
+                         QStringLiteral("--url"),
+                         taskdUrl,
+                         QStringLiteral("--etcd"),
+                         etcdUrl,
+                         QStringLiteral("--member"),
+                         id,
+                         QStringLiteral("--lease-ttl"),
+                         QString::number(leaseTtl),
+                         QStringLiteral("--etcd-heartbeat"),
+                         QStringLiteral("1"),
+                         QStringLiteral("--shards"),
+                         QString::number(shards),
+                         QStringLiteral("--db"),
+                         dbDir + u'/' + id + QStringLiteral(".sqlite")};
         if (!redis.isEmpty())
             args << QStringLiteral("--redis") << redis;
         p->start(QStringLiteral(REBOUNDCTL_PATH), args);

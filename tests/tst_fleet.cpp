@@ -343,8 +343,8 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
                        R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
                        R"("health":{"unhealthyScore":100},)"
                        R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
-    const WatchMember watch{taskd.url, m_etcd->url,  2,
-                            8,         m_dir.path(), m_dir.filePath(QStringLiteral("%1.log"))};
+    const WatchMember watch{
+        taskd.url, m_etcd->url, 2, 8, m_dir.path(), m_dir.filePath(QStringLiteral("%1.log")), {}};
     std::map<QString, std::unique_ptr<QProcess>> members;
     for (const char *id : {"a", "b"}) {
         members[QString::fromLatin1(id)] = watch.start(QString::fromLatin1(id));

@@ -446,8 +446,8 @@ void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
 void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()
 {
     // 2 retries/s with a burst of 1 — shared: the local bucket stands aside, the permit decides.
-    const QByteArray shared = QByteArray(kPolicy).replace(R"("ratePerSecond":0)",
-                                                          R"("ratePerSecond":2,"burst":1)");
+    const QByteArray shared =
+        QByteArray(kPolicy).replace(R"("ratePerSecond":0)", R"("ratePerSecond":2,"burst":1)");
     QVERIFY(m_policies->apply(shared, QStringLiteral("test")));
     HeldPermits permits;
     m_orch->setRetryPermits(&permits);
@@ -474,8 +474,7 @@ void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()
     QCOMPARE(t->condition.state, TaskState::Deferred);
     QVERIFY(t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision));
     QCOMPARE(std::get<DeferPlan>(*t->lastDecision).reason, DeferReason::BudgetExhausted);
-    QCOMPARE(m_orch->nextRetryAt(kEndpoint, refused),
-             std::optional(seen + Duration(200 + 300)));
+    QCOMPARE(m_orch->nextRetryAt(kEndpoint, refused), std::optional(seen + Duration(200 + 300)));
     // At the recheck it is decided again (due at once: its backoff has passed) and asks again.
     advance(300);
     QCOMPARE(permits.asks.size(), size_t(3));

@@ -71,8 +71,7 @@ void TestSharedBudget::loadsTheScriptAndSharesTheRate()
     b.acquire(kKey, budget(5, 2), asked.answer()); // 200 ms apart, one more at once
     auto eval = wire.take();
     QCOMPARE(eval.args, (QList<QByteArray>{"EVALSHA", SharedRetryBudget::scriptSha(), "1",
-                                           "rebound/budget/http://svc/email", "200000",
-                                           "200000"}));
+                                           "rebound/budget/http://svc/email", "200000", "200000"}));
     eval.done(FakeRedisWire::integers(1, 0));
     QCOMPARE(asked.answers, 1);
     QVERIFY(asked.last.granted);
@@ -140,8 +139,10 @@ void TestSharedBudget::redisDownTakesOneNth()
     const QByteArray m = b.metricsText();
     QVERIFY(m.contains("rebound_fleet_budget_shared 0\n"));
     QVERIFY(m.contains("rebound_fleet_budget_divisor 3\n"));
-    QVERIFY(m.contains("rebound_fleet_budget_permits_total{decided_by=\"local\",answer=\"granted\"} 3\n"));
-    QVERIFY(m.contains("rebound_fleet_budget_permits_total{decided_by=\"local\",answer=\"refused\"} 2\n"));
+    QVERIFY(m.contains(
+        "rebound_fleet_budget_permits_total{decided_by=\"local\",answer=\"granted\"} 3\n"));
+    QVERIFY(m.contains(
+        "rebound_fleet_budget_permits_total{decided_by=\"local\",answer=\"refused\"} 2\n"));
 }
 
 void TestSharedBudget::slowRedisFallsBackAndComesBack()

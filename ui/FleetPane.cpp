@@ -20,8 +20,7 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
                      QWidget *parent)
     : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
       m_model(new FleetMembersModel(this)), m_link(new QLabel(this)), m_published(new QLabel(this)),
-      m_budget(new QLabel(this)),
-      m_table(new QTableView(this)), m_timer(new QTimer(this))
+      m_budget(new QLabel(this)), m_table(new QTableView(this)), m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("fleetPane"));
     m_link->setObjectName(QStringLiteral("fleetLink"));
@@ -96,12 +95,12 @@ void FleetPane::showFeed()
         published == 0 ? tr("No policies published yet; this console runs %1.").arg(mine)
                        : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
     if (m_shared) {
-        m_budget->setText(m_shared->mode() == SharedRetryBudget::Mode::Shared
-                              ? tr("Retry rate limits: shared by the fleet through Redis.")
-                              : tr("Retry rate limits: this console's own share (%1), Redis "
-                                   "not in use: %2")
-                                    .arg(QStringLiteral("1/%1").arg(m_shared->divisor()),
-                                         m_shared->cause()));
+        m_budget->setText(
+            m_shared->mode() == SharedRetryBudget::Mode::Shared
+                ? tr("Retry rate limits: shared by the fleet through Redis.")
+                : tr("Retry rate limits: this console's own share (%1), Redis "
+                     "not in use: %2")
+                      .arg(QStringLiteral("1/%1").arg(m_shared->divisor()), m_shared->cause()));
     }
 }
 

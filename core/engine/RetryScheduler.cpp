@@ -185,12 +185,12 @@ void RetryScheduler::onDue(const QString &key)
         if (m_asking.contains(key))
             return;
         m_asking.insert(key);
-        m_permits->acquire({t->endpoint, t->remote.type}, budget,
-                           [this, alive = m_alive, key, attempt = t->remote.attempt](
-                               RetryPermit permit) {
-                               if (*alive)
-                                   onPermit(key, attempt, permit);
-                           });
+        m_permits->acquire(
+            {t->endpoint, t->remote.type}, budget,
+            [this, alive = m_alive, key, attempt = t->remote.attempt](RetryPermit permit) {
+                if (*alive)
+                    onPermit(key, attempt, permit);
+            });
         return;
     }
     start(*t);
@@ -216,7 +216,8 @@ void RetryScheduler::onPermit(const QString &key, int attempt, RetryPermit permi
 void RetryScheduler::start(TrackedTask &t)
 {
     // The breaker is asked last: a permit it hands out must become a call.
-    if (m_paused.contains(t.remote.type) || !m_guards.at({t.endpoint, t.remote.type}).breaker->tryAcquire()) {
+    if (m_paused.contains(t.remote.type) ||
+        !m_guards.at({t.endpoint, t.remote.type}).breaker->tryAcquire()) {
         decide(t);
         return;
     }

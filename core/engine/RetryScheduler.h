@@ -25,9 +25,9 @@ class RetryScheduler final
 public:
     struct Hooks
     {
-        std::function<void(TrackedTask &)> startRetry;        ///< due, and the guards agree
-        std::function<void(TrackedTask &, StopReason)> stop;  ///< retries stopped by policy
-        std::function<void(TrackedTask &)> decided;           ///< after every decision
+        std::function<void(TrackedTask &)> startRetry;       ///< due, and the guards agree
+        std::function<void(TrackedTask &, StopReason)> stop; ///< retries stopped by policy
+        std::function<void(TrackedTask &)> decided;          ///< after every decision
         std::function<bool()> readOnly;
         /// False for a task another fleet member decides: not decided, not started here.
         std::function<bool(const TrackedTask &)> owns;

@@ -45,9 +45,10 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
         SharedRetryBudget::Config b;
         b.keyPrefix = m_keys.prefix();
         // N for the fallback: the live members etcd shows (this one at least).
-        m_budget = std::make_unique<SharedRetryBudget>(
-            *m_redis, clock, timers, b,
-            [o = m_owner.get()] { return int(std::max<qsizetype>(1, o->members().size())); });
+        m_budget =
+            std::make_unique<SharedRetryBudget>(*m_redis, clock, timers, b, [o = m_owner.get()] {
+                return int(std::max<qsizetype>(1, o->members().size()));
+            });
         m_engine.setRetryPermits(m_budget.get());
     }
 }

@@ -36,10 +36,22 @@ using Connection = HiredisWire::Connection;
 
 // hiredis's event hooks: they only switch notifiers on and off (never delete one, since a hook
 // may run inside that notifier's own signal).
-void addRead(void *c) { static_cast<Connection *>(c)->read.setEnabled(true); }
-void delRead(void *c) { static_cast<Connection *>(c)->read.setEnabled(false); }
-void addWrite(void *c) { static_cast<Connection *>(c)->write.setEnabled(true); }
-void delWrite(void *c) { static_cast<Connection *>(c)->write.setEnabled(false); }
+void addRead(void *c)
+{
+    static_cast<Connection *>(c)->read.setEnabled(true);
+}
+void delRead(void *c)
+{
+    static_cast<Connection *>(c)->read.setEnabled(false);
+}
+void addWrite(void *c)
+{
+    static_cast<Connection *>(c)->write.setEnabled(true);
+}
+void delWrite(void *c)
+{
+    static_cast<Connection *>(c)->write.setEnabled(false);
+}
 void cleanup(void *c)
 {
     auto *conn = static_cast<Connection *>(c);
@@ -244,9 +256,9 @@ void HiredisWire::onReply(redisAsyncContext *, void *reply, void *privdata)
     if (p->wire->m_closing)
         return;
     if (!reply) {
-        p->done(Error{QStringLiteral("redis-down"),
-                      QStringLiteral("%1: the link dropped before the reply")
-                          .arg(p->wire->address())});
+        p->done(
+            Error{QStringLiteral("redis-down"),
+                  QStringLiteral("%1: the link dropped before the reply").arg(p->wire->address())});
         return;
     }
     p->done(copyOf(static_cast<const redisReply *>(reply)));

@@ -43,10 +43,9 @@ QByteArray SharedRetryBudget::scriptSha()
 }
 
 SharedRetryBudget::SharedRetryBudget(RedisWire &wire, const Clock &clock, TimerSource &timers,
-                                     Config config, std::function<int()> members,
-                                     QObject *parent)
-    : QObject(parent), m_wire(wire), m_clock(clock), m_timers(timers),
-      m_config(std::move(config)), m_members(std::move(members))
+                                     Config config, std::function<int()> members, QObject *parent)
+    : QObject(parent), m_wire(wire), m_clock(clock), m_timers(timers), m_config(std::move(config)),
+      m_members(std::move(members))
 {
     m_wire.setLinkListener([this](bool up, const QString &cause) { onLink(up, cause); });
     if (m_wire.isUp())
@@ -96,8 +95,8 @@ void SharedRetryBudget::load()
                     load();
             });
     };
-    const TimerId timer =
-        m_timers.schedule(m_clock.steadyNow() + m_config.replyTimeout, [this, answered, probeLater] {
+    const TimerId timer = m_timers.schedule(
+        m_clock.steadyNow() + m_config.replyTimeout, [this, answered, probeLater] {
             *answered = true;
             m_loading = false;
             setMode(Mode::Local, QStringLiteral("redis slow: no answer within %1 ms")
@@ -156,8 +155,7 @@ void SharedRetryBudget::acquire(const GuardKey &key, const BudgetConfig &budget,
     eval(key, budget, std::move(done), false);
 }
 
-void SharedRetryBudget::answerLocally(const GuardKey &key, const BudgetConfig &budget,
-                                      Answer done)
+void SharedRetryBudget::answerLocally(const GuardKey &key, const BudgetConfig &budget, Answer done)
 {
     const int n = divisor();
     const double rate = budget.ratePerSecond / n;
@@ -253,10 +251,12 @@ QByteArray SharedRetryBudget::metricsText() const
     for (const Mode m : {Mode::Shared, Mode::Local}) {
         const QString where = m == Mode::Shared ? QStringLiteral("redis") : QStringLiteral("local");
         p.sample("rebound_fleet_budget_permits_total",
-                 {{QStringLiteral("decided_by"), where}, {QStringLiteral("answer"), QStringLiteral("granted")}},
+                 {{QStringLiteral("decided_by"), where},
+                  {QStringLiteral("answer"), QStringLiteral("granted")}},
                  double(m_granted[int(m)]));
         p.sample("rebound_fleet_budget_permits_total",
-                 {{QStringLiteral("decided_by"), where}, {QStringLiteral("answer"), QStringLiteral("refused")}},
+                 {{QStringLiteral("decided_by"), where},
+                  {QStringLiteral("answer"), QStringLiteral("refused")}},
                  double(m_refused[int(m)]));
     }
     p.family("rebound_fleet_budget_redis_timeouts_total", "counter",

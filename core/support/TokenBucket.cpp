@@ -45,8 +45,7 @@ Duration TokenBucket::timeUntilAvailable(double n)
     if (m_rate <= 0 || n > m_burst)
         return Duration::max();
     // The epsilon keeps rounding noise (1 - 0.999 = 0.0010000000000000009) from adding a ms.
-    return Duration(
-        static_cast<std::int64_t>(std::ceil((n - m_tokens) * 1000.0 / m_rate - 1e-9)));
+    return Duration(static_cast<std::int64_t>(std::ceil((n - m_tokens) * 1000.0 / m_rate - 1e-9)));
 }
 
 double TokenBucket::peek() const

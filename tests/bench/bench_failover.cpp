@@ -133,7 +133,8 @@ int main(int argc, char **argv)
     std::map<QString, std::unique_ptr<QProcess>> members;
     const WatchMember watch{
         taskd.url, etcd.url,   leaseTtl,
-        kShards,   dir.path(), logs.isEmpty() ? QString() : logs + QStringLiteral("/%1.log")};
+        kShards,   dir.path(), logs.isEmpty() ? QString() : logs + QStringLiteral("/%1.log"),
+        {}};
     const auto startMember = [&](const QString &id) { members[id] = watch.start(id); };
     const QStringList ids{QStringLiteral("m0"), QStringLiteral("m1"), QStringLiteral("m2")};
     for (const QString &id : ids)

@@ -120,8 +120,10 @@ int main(int argc, char **argv)
     const double configured = types * rate;
     std::map<QString, std::unique_ptr<QProcess>> members;
     const auto phase = [&](const char *name, const QString &redisUrl, const auto &during) {
-        WatchMember watch{taskd.url, etcd.url, 10, 64, dir.path(),
-                          logs.isEmpty() ? QString() : logs + QStringLiteral("/%1.log"), redisUrl};
+        WatchMember watch{taskd.url,  etcd.url,
+                          10,         64,
+                          dir.path(), logs.isEmpty() ? QString() : logs + QStringLiteral("/%1.log"),
+                          redisUrl};
         for (const QString &id : ids)
             members[id] = watch.start(id);
         QElapsedTimer t;
@@ -143,10 +145,10 @@ int main(int argc, char **argv)
                 const QJsonObject a = v.toObject();
                 if (a.value(QStringLiteral("reason")).toString() != QLatin1String("auto"))
                     continue;
-                const qint64 at = QDateTime::fromString(a.value(QStringLiteral("startedAt"))
-                                                            .toString(),
-                                                        Qt::ISODateWithMs)
-                                      .toMSecsSinceEpoch();
+                const qint64 at =
+                    QDateTime::fromString(a.value(QStringLiteral("startedAt")).toString(),
+                                          Qt::ISODateWithMs)
+                        .toMSecsSinceEpoch();
                 if (at >= from && at < to)
                     starts[type].push_back(at);
             }
