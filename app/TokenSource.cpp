@@ -8,22 +8,31 @@
 #include <qt6keychain/keychain.h>
 #endif
 
+namespace {
+
+/// A secret from a file named by `flag`: its first 64 KiB, trimmed; an empty file is an error.
+std::optional<QByteArray> readSecretFile(const QString &flag, const QString &path, QString &error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("%1 %2: %3").arg(flag, path, f.errorString());
+        return std::nullopt;
+    }
+    const QByteArray secret = f.read(64 * 1024).trimmed();
+    if (secret.isEmpty()) {
+        error = QStringLiteral("%1 %2: the file is empty").arg(flag, path);
+        return std::nullopt;
+    }
+    return secret;
+}
+
+} // namespace
+
 std::optional<QByteArray> TokenSource::resolve(const QString &endpoint, const QString &tokenFile,
                                                QString &error)
 {
-    if (!tokenFile.isEmpty()) {
-        QFile f(tokenFile);
-        if (!f.open(QIODevice::ReadOnly)) {
-            error = QStringLiteral("--token-file %1: %2").arg(tokenFile, f.errorString());
-            return std::nullopt;
-        }
-        const QByteArray t = f.read(64 * 1024).trimmed();
-        if (t.isEmpty()) {
-            error = QStringLiteral("--token-file %1: the file is empty").arg(tokenFile);
-            return std::nullopt;
-        }
-        return t;
-    }
+    if (!tokenFile.isEmpty())
+        return readSecretFile(QStringLiteral("--token-file"), tokenFile, error);
     const QByteArray env = qgetenv("REBOUND_TOKEN");
     if (!env.isEmpty())
         return env;
@@ -32,19 +41,8 @@ std::optional<QByteArray> TokenSource::resolve(const QString &endpoint, const QS
 
 std::optional<QByteArray> TokenSource::redisPassword(const QString &file, QString &error)
 {
-    if (!file.isEmpty()) {
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly)) {
-            error = QStringLiteral("--redis-password-file %1: %2").arg(file, f.errorString());
-            return std::nullopt;
-        }
-        const QByteArray p = f.read(64 * 1024).trimmed();
-        if (p.isEmpty()) {
-            error = QStringLiteral("--redis-password-file %1: the file is empty").arg(file);
-            return std::nullopt;
-        }
-        return p;
-    }
+    if (!file.isEmpty())
+        return readSecretFile(QStringLiteral("--redis-password-file"), file, error);
     return qgetenv("REBOUND_REDIS_PASSWORD");
 }
 

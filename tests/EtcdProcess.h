@@ -3,6 +3,8 @@
 // Test helper: a real etcd (Debian's etcd-server) on free loopback ports, its data directory on
 // tmpfs (etcd cannot skip fsync), progress notifications every second. Stopped by PID and its
 // directory removed on destruction; restart() keeps the data and the port.
+#include "LoopbackServer.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -40,8 +42,8 @@ public:
         // etcd cannot report a port it chose: take two the OS hands out and free them again.
         for (int tries = 0; tries < 5; ++tries) {
             if (clientPort == 0) {
-                clientPort = freePort();
-                m_peerPort = freePort();
+                clientPort = LoopbackServer::freePort();
+                m_peerPort = LoopbackServer::freePort();
             }
             const QString client = QStringLiteral("http://127.0.0.1:%1").arg(clientPort);
             const QString peer = QStringLiteral("http://127.0.0.1:%1").arg(m_peerPort);
@@ -90,32 +92,10 @@ public:
     QString error;
 
 private:
-    static quint16 freePort()
-    {
-        QTcpServer s;
-        s.listen(QHostAddress::LocalHost, 0);
-        return s.serverPort();
-    }
     bool waitReady()
     {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 15'000) {
-            QFile log(logPath());
-            const QByteArray text = log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
-            if (m_process->state() == QProcess::NotRunning) {
-                error = QString::fromUtf8(text.right(2000));
-                return false;
-            }
-            // Counted: a restart appends to the same log.
-            if (text.count("ready to serve client requests") > m_readyCount) {
-                m_readyCount = text.count("ready to serve client requests");
-                return true;
-            }
-            QThread::msleep(50);
-        }
-        error = QStringLiteral("etcd did not become ready in 15 s");
-        return false;
+        return LoopbackServer::waitReady(*m_process, logPath(), "ready to serve client requests",
+                                         &m_readyCount, 15000, error);
     }
 
     QString logPath() const { return m_dir.path() + QStringLiteral("/etcd.log"); }

@@ -3,6 +3,8 @@
 // Test helper: a real Redis (Debian's redis-server) on a free loopback port, without
 // persistence (--save ''), optionally with a password. Stopped by PID on destruction; restart()
 // keeps the port; pause()/resume() stop and continue it (a Redis that answers nothing).
+#include "LoopbackServer.h"
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -30,7 +32,7 @@ public:
         }
         for (int tries = 0; tries < 5; ++tries) {
             if (port == 0)
-                port = freePort();
+                port = LoopbackServer::freePort();
             QStringList args{QStringLiteral("--port"),       QString::number(port),
                              QStringLiteral("--bind"),       QStringLiteral("127.0.0.1"),
                              QStringLiteral("--save"),       QString(),
@@ -73,32 +75,12 @@ public:
     QString error;
 
 private:
-    static quint16 freePort()
-    {
-        QTcpServer s;
-        s.listen(QHostAddress::LocalHost, 0);
-        return s.serverPort();
-    }
     bool waitReady()
     {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 10'000) {
-            QFile log(logPath());
-            const QByteArray text = log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
-            if (m_process->state() == QProcess::NotRunning) {
-                error = QString::fromUtf8(text.right(2000));
-                return false;
-            }
-            if (text.count("Ready to accept connections") > m_readyCount) {
-                m_readyCount = text.count("Ready to accept connections");
-                return true;
-            }
-            QThread::msleep(20);
-        }
-        error = QStringLiteral("redis did not become ready in 10 s");
-        return false;
+        return LoopbackServer::waitReady(*m_process, logPath(), "Ready to accept connections",
+                                         &m_readyCount, 10000, error);
     }
+
     QString logPath() const { return m_dir.path() + QStringLiteral("/redis.log"); }
 
     QByteArray m_password;
