@@ -16,7 +16,8 @@ using namespace rebound;
 
 namespace {
 
-const char *kUsage = "Usage: reboundctl fleet status --etcd URL [--prefix P]\n";
+const char *kUsage = "Usage: reboundctl fleet status --etcd URL [--prefix P] [--etcd-user NAME] "
+                     "[--etcd-password-file FILE] [--etcd-ca FILE]\n";
 
 } // namespace
 
@@ -26,13 +27,10 @@ Result<QByteArray> FleetCommand::callAndWait(EtcdWire &wire, const QString &path
     return wait<QByteArray>([&](auto done) { wire.call(path, body, std::move(done)); });
 }
 
-Result<std::int64_t> FleetCommand::publish(const QString &etcdUrl, const QByteArray &prefix,
+Result<std::int64_t> FleetCommand::publish(const EtcdAccess &etcd, const QByteArray &prefix,
                                            const QByteArray &document)
 {
-    auto url = HttpEtcdWire::parseUrl(etcdUrl, QStringLiteral("--etcd"));
-    if (!url)
-        return url.error();
-    HttpEtcdWire wire(*url);
+    HttpEtcdWire wire(etcd);
     return wait<std::int64_t>([&](auto done) {
         PolicyPublisher::publish(wire, FleetKeys(prefix), document, std::move(done));
     });
@@ -56,6 +54,7 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
         {QStringLiteral("etcd"), QStringLiteral("etcd client URL."), QStringLiteral("URL")});
     p.addOption({QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix."),
                  QStringLiteral("P"), QStringLiteral("/rebound")});
+    p.addOptions(EtcdAccess::options());
     QStringList rest = args.mid(1);
     rest[0] = QStringLiteral("reboundctl fleet status");
     if (!p.parse(rest)) {
@@ -66,13 +65,13 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
         io.out << p.helpText();
         return cli::Ok;
     }
-    auto url = HttpEtcdWire::parseUrl(p.value(QStringLiteral("etcd")), QStringLiteral("--etcd"));
-    if (!url) {
-        io.err << "reboundctl fleet status: " << url.error().message << "\n";
+    auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"));
+    if (!access) {
+        io.err << "reboundctl fleet status: " << access.error().message << "\n";
         return cli::Usage;
     }
     const FleetKeys keys(p.value(QStringLiteral("prefix")).toUtf8());
-    HttpEtcdWire wire(*url);
+    HttpEtcdWire wire(*access);
     const auto answer =
         wait<FleetSnapshot>([&](auto done) { FleetStatus::read(wire, keys, std::move(done)); });
     if (!answer) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "EtcdAccess.h"
+
 #include "CliError.h"
 #include "EtcdWire.h"
 #include "Result.h"
@@ -19,8 +21,8 @@ public:
     static int run(const QStringList &args, cli::Streams io);
 
     /// Puts a (validated) policy document at <prefix>/policies; returns its mod_revision.
-    static rebound::Result<std::int64_t> publish(const QString &etcdUrl, const QByteArray &prefix,
-                                                 const QByteArray &document);
+    static rebound::Result<std::int64_t>
+    publish(const rebound::EtcdAccess &etcd, const QByteArray &prefix, const QByteArray &document);
     /// One call, waited for on a local event loop (a command-line tool has nothing else to do).
     static rebound::Result<QByteArray> callAndWait(rebound::EtcdWire &wire, const QString &path,
                                                    const QJsonObject &body);

@@ -1,5 +1,6 @@
 #include "PolicyCommand.h"
 
+#include "EtcdAccess.h"
 #include "FleetCommand.h"
 #include "GrpcServiceConfig.h"
 #include "PolicyDocument.h"
@@ -17,7 +18,9 @@ namespace {
 const char *kUsage = "Usage: reboundctl policy validate FILE\n"
                      "       reboundctl policy import-grpc FILE\n"
                      "       reboundctl policy export-grpc FILE --name P\n"
-                     "       reboundctl policy publish FILE --etcd URL [--prefix P]\n";
+                     "       reboundctl policy publish FILE --etcd URL [--prefix P] "
+                     "[--etcd-user NAME]\n"
+                     "                 [--etcd-password-file FILE] [--etcd-ca FILE]\n";
 
 std::optional<QByteArray> readFile(const QString &path, const QString &what, QTextStream &err)
 {
@@ -41,10 +44,11 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
         p.addOption(
             {QStringLiteral("name"), QStringLiteral("The policy to export."), QStringLiteral("P")});
     if (action == QLatin1String("publish")) {
-        p.addOption({QStringLiteral("etcd"), QStringLiteral("etcd client URL."),
-                     QStringLiteral("URL")});
+        p.addOption(
+            {QStringLiteral("etcd"), QStringLiteral("etcd client URL."), QStringLiteral("URL")});
         p.addOption({QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix."),
                      QStringLiteral("P"), QStringLiteral("/rebound")});
+        p.addOptions(EtcdAccess::options());
     }
     if (action.isEmpty() || action == QLatin1String("--help") || action == QLatin1String("-h")) {
         (action.isEmpty() ? io.err : io.out) << kUsage;
@@ -90,8 +94,13 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
             io.err << "reboundctl policy publish: --etcd URL is required\n";
             return cli::Usage;
         }
-        const auto rev = FleetCommand::publish(p.value(QStringLiteral("etcd")),
-                                               p.value(QStringLiteral("prefix")).toUtf8(), *content);
+        const auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"));
+        if (!access) {
+            io.err << "reboundctl policy publish: " << access.error().message << "\n";
+            return cli::Usage;
+        }
+        const auto rev =
+            FleetCommand::publish(*access, p.value(QStringLiteral("prefix")).toUtf8(), *content);
         if (!rev && rev.error().code == QLatin1String("invalid-policy")) {
             io.err << rev.error().message << "\n"; // path: reason, one per line, as validate
             return cli::Invalid;

@@ -2,6 +2,7 @@
 
 #include "EndpointClient.h"
 #include "Engine.h"
+#include "EtcdAccess.h"
 #include "EtcdCodec.h"
 #include "EtcdSession.h"
 #include "FleetCommand.h"
@@ -263,61 +264,69 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     c.name = QStringLiteral("reboundctl watch");
     if (!parseCommon(
             c, args, io,
-            {{QStringLiteral("policies"),
-              QStringLiteral("Policy file (hot-reloaded; default: the built-in policy for every "
-                             "task type)."),
-              QStringLiteral("FILE")},
-             {QStringLiteral("db"),
-              QStringLiteral("History database (default: under the app data directory)."),
-              QStringLiteral("FILE")},
-             {QStringLiteral("duration"),
-              QStringLiteral("Run this many seconds, then exit 0 (default: until stopped)."),
-              QStringLiteral("S")},
-             {QStringLiteral("retention-days"),
-              QStringLiteral("Delete attempts older than this many days (0 keeps everything)."),
-              QStringLiteral("D"), QStringLiteral("30")},
-             {QStringLiteral("metrics"),
-              QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
-                             "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
-              QStringLiteral("ADDRESS")},
-             {QStringLiteral("otlp-endpoint"),
-              QStringLiteral("Export a span per attempt to this OpenTelemetry collector "
-                             "(OTLP/HTTP JSON, e.g. http://127.0.0.1:4318)."),
-              QStringLiteral("URL")},
-             {QStringLiteral("metrics-max-types"),
-              QStringLiteral("Task types with their own metrics labels; later ones count as "
-                             "\"other\"."),
-              QStringLiteral("N"), QStringLiteral("50")},
-             {QStringLiteral("etcd"),
-              QStringLiteral("Fleet mode: policies come from this etcd (instead of --policies), "
-                             "this member acknowledges each version it looks at, and it decides "
-                             "only the tasks of the shards it owns."),
-              QStringLiteral("URL")},
-             {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
-              QStringLiteral("P"), QStringLiteral("/rebound")},
-             {QStringLiteral("member"),
-              QStringLiteral("This member's id in the fleet (default: HOST-PID)."),
-              QStringLiteral("ID")},
-             {QStringLiteral("lease-ttl"),
-              QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
-              QStringLiteral("S"), QStringLiteral("10")},
-             {QStringLiteral("etcd-heartbeat"),
-              QStringLiteral("etcd's progress-notification interval in seconds (its "
-                             "--experimental-watch-progress-notify-interval); a watch silent "
-                             "for twice this plus 1 s is opened again."),
-              QStringLiteral("S"), QStringLiteral("5")},
-             {QStringLiteral("shards"),
-              QStringLiteral("Shards the fleet's tasks are split into (the same on every "
-                             "member)."),
-              QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
-             {QStringLiteral("redis"),
-              QStringLiteral("With --etcd: share the retry rate limits of the fleet through this "
-                             "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
-              QStringLiteral("ADDRESS")},
-             {QStringLiteral("redis-password-file"),
-              QStringLiteral("Redis's password, read from this file (else "
-                             "REBOUND_REDIS_PASSWORD; none if neither)."),
-              QStringLiteral("FILE")}}))
+            EtcdAccess::options() +
+                QList<QCommandLineOption>{
+                    {QStringLiteral("policies"),
+                     QStringLiteral(
+                         "Policy file (hot-reloaded; default: the built-in policy for every "
+                         "task type)."),
+                     QStringLiteral("FILE")},
+                    {QStringLiteral("db"),
+                     QStringLiteral("History database (default: under the app data directory)."),
+                     QStringLiteral("FILE")},
+                    {QStringLiteral("duration"),
+                     QStringLiteral("Run this many seconds, then exit 0 (default: until stopped)."),
+                     QStringLiteral("S")},
+                    {QStringLiteral("retention-days"),
+                     QStringLiteral(
+                         "Delete attempts older than this many days (0 keeps everything)."),
+                     QStringLiteral("D"), QStringLiteral("30")},
+                    {QStringLiteral("metrics"),
+                     QStringLiteral(
+                         "Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
+                         "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
+                     QStringLiteral("ADDRESS")},
+                    {QStringLiteral("otlp-endpoint"),
+                     QStringLiteral("Export a span per attempt to this OpenTelemetry collector "
+                                    "(OTLP/HTTP JSON, e.g. http://127.0.0.1:4318)."),
+                     QStringLiteral("URL")},
+                    {QStringLiteral("metrics-max-types"),
+                     QStringLiteral("Task types with their own metrics labels; later ones count as "
+                                    "\"other\"."),
+                     QStringLiteral("N"), QStringLiteral("50")},
+                    {QStringLiteral("etcd"),
+                     QStringLiteral(
+                         "Fleet mode: policies come from this etcd (instead of --policies), "
+                         "this member acknowledges each version it looks at, and it decides "
+                         "only the tasks of the shards it owns."),
+                     QStringLiteral("URL")},
+                    {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
+                     QStringLiteral("P"), QStringLiteral("/rebound")},
+                    {QStringLiteral("member"),
+                     QStringLiteral("This member's id in the fleet (default: HOST-PID)."),
+                     QStringLiteral("ID")},
+                    {QStringLiteral("lease-ttl"),
+                     QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
+                     QStringLiteral("S"), QStringLiteral("10")},
+                    {QStringLiteral("etcd-heartbeat"),
+                     QStringLiteral(
+                         "etcd's progress-notification interval in seconds (its "
+                         "--experimental-watch-progress-notify-interval); a watch silent "
+                         "for twice this plus 1 s is opened again."),
+                     QStringLiteral("S"), QStringLiteral("5")},
+                    {QStringLiteral("shards"),
+                     QStringLiteral("Shards the fleet's tasks are split into (the same on every "
+                                    "member)."),
+                     QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
+                    {QStringLiteral("redis"),
+                     QStringLiteral(
+                         "With --etcd: share the retry rate limits of the fleet through this "
+                         "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
+                     QStringLiteral("ADDRESS")},
+                    {QStringLiteral("redis-password-file"),
+                     QStringLiteral("Redis's password, read from this file (else "
+                                    "REBOUND_REDIS_PASSWORD; none if neither)."),
+                     QStringLiteral("FILE")}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -356,10 +365,9 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         io.err << c.name << ": --otlp-endpoint: expected an http:// or https:// URL\n";
         return cli::Usage;
     }
-    std::optional<QUrl> etcdUrl;
+    std::optional<EtcdAccess> etcdAccess;
     if (c.parser.isSet(QStringLiteral("etcd"))) {
-        auto url = HttpEtcdWire::parseUrl(c.parser.value(QStringLiteral("etcd")),
-                                          QStringLiteral("--etcd"));
+        auto url = EtcdAccess::from(c.parser, qgetenv("REBOUND_ETCD_PASSWORD"));
         if (!url) {
             io.err << c.name << ": " << url.error().message << "\n";
             return cli::Usage;
@@ -368,7 +376,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
             io.err << c.name << ": --policies and --etcd: the policies come from one place\n";
             return cli::Usage;
         }
-        etcdUrl = *url;
+        etcdAccess = *url;
     }
     const QString member = c.parser.isSet(QStringLiteral("member"))
                                ? c.parser.value(QStringLiteral("member"))
@@ -401,7 +409,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     }
     std::optional<FleetMember::Redis> redis;
     if (c.parser.isSet(QStringLiteral("redis"))) {
-        if (!etcdUrl) {
+        if (!etcdAccess) {
             io.err << c.name << ": --redis needs --etcd (the fleet's members come from etcd)\n";
             return cli::Usage;
         }
@@ -489,8 +497,9 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                     : QStringLiteral("off")},
          {QStringLiteral("otlp"), spans ? spans->url().toString() : QStringLiteral("off")},
          {QStringLiteral("policies"),
-          etcdUrl ? QStringLiteral("etcd %1%2")
-                        .arg(etcdUrl->toString(), c.parser.value(QStringLiteral("prefix")))
+          etcdAccess
+              ? QStringLiteral("etcd %1%2")
+                    .arg(etcdAccess->url.toString(), c.parser.value(QStringLiteral("prefix")))
           : policyPath.isEmpty() ? QStringLiteral("built-in defaults (no --policies given)")
                                  : policyPath}});
     QObject::connect(&e.policies, &PolicyStore::reloadFailed, [](const QStringList &errors) {
@@ -500,9 +509,9 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     // Fleet mode: no decision before the config centre has been read (or found empty), so a
     // member never retries under policies the fleet did not publish.
     std::unique_ptr<FleetMember> fleetMember;
-    if (etcdUrl) {
+    if (etcdAccess) {
         FleetMember::Config config;
-        config.etcd = *etcdUrl;
+        config.etcd = *etcdAccess;
         config.prefix = c.parser.value(QStringLiteral("prefix")).toUtf8();
         config.session = {member, Duration(qint64(leaseTtl) * 1000),
                           Duration(qint64(heartbeat) * 1000)};

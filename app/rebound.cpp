@@ -3,6 +3,7 @@
 #include "DemoService.h"
 #include "EndpointsDialog.h"
 #include "Engine.h"
+#include "EtcdAccess.h"
 #include "EtcdSession.h"
 #include "FleetMember.h"
 #include "FleetPane.h"
@@ -113,10 +114,11 @@ int main(int argc, char **argv)
         QStringLiteral("ADDRESS"));
     parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
                        prefix, member, urlOf, redisAt});
+    parser.addOptions(EtcdAccess::options());
     parser.process(app);
-    std::optional<QUrl> etcdUrl;
+    std::optional<EtcdAccess> etcdUrl;
     if (parser.isSet(etcdAt)) {
-        auto url = HttpEtcdWire::parseUrl(parser.value(etcdAt), QStringLiteral("--etcd"));
+        auto url = EtcdAccess::from(parser, qgetenv("REBOUND_ETCD_PASSWORD"));
         if (!url) {
             qCritical("rebound: %s", qPrintable(url.error().message));
             return 2;

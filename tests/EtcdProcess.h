@@ -45,22 +45,30 @@ public:
                 clientPort = LoopbackServer::freePort();
                 m_peerPort = LoopbackServer::freePort();
             }
-            const QString client = QStringLiteral("http://127.0.0.1:%1").arg(clientPort);
+            const QString client =
+                QStringLiteral("%1://127.0.0.1:%2")
+                    .arg(certFile.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"))
+                    .arg(clientPort);
             const QString peer = QStringLiteral("http://127.0.0.1:%1").arg(m_peerPort);
             m_process = std::make_unique<QProcess>();
             // To a file: a pipe nobody reads once etcd is up would fill and stall it.
             m_process->setProcessChannelMode(QProcess::MergedChannels);
             m_process->setStandardOutputFile(logPath(), QIODevice::Append);
-            m_process->start(etcd,
-                             {QStringLiteral("--name"), QStringLiteral("test"),
-                              QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/data"),
-                              QStringLiteral("--listen-client-urls"), client,
-                              QStringLiteral("--advertise-client-urls"), client,
-                              QStringLiteral("--listen-peer-urls"), peer,
-                              QStringLiteral("--initial-advertise-peer-urls"), peer,
-                              QStringLiteral("--initial-cluster"), QStringLiteral("test=") + peer,
-                              QStringLiteral("--experimental-watch-progress-notify-interval"),
-                              QStringLiteral("1s")});
+            m_process->start(
+                etcd,
+                QStringList{QStringLiteral("--name"), QStringLiteral("test"),
+                            QStringLiteral("--data-dir"), m_dir.path() + QStringLiteral("/data"),
+                            QStringLiteral("--listen-client-urls"), client,
+                            QStringLiteral("--advertise-client-urls"), client,
+                            QStringLiteral("--listen-peer-urls"), peer,
+                            QStringLiteral("--initial-advertise-peer-urls"), peer,
+                            QStringLiteral("--initial-cluster"), QStringLiteral("test=") + peer,
+                            QStringLiteral("--experimental-watch-progress-notify-interval"),
+                            QStringLiteral("1s")} +
+                    (certFile.isEmpty() ? QStringList()
+                                        : QStringList{QStringLiteral("--cert-file"), certFile,
+                                                      QStringLiteral("--key-file"), keyFile}) +
+                    extraArgs);
             if (!m_process->waitForStarted(5000)) {
                 error = m_process->errorString();
                 return false;
@@ -90,6 +98,10 @@ public:
     QString url;
     quint16 clientPort = 0;
     QString error;
+    /// Set before start(): serve clients over TLS with this certificate and key.
+    QString certFile;
+    QString keyFile;
+    QStringList extraArgs;
 
 private:
     bool waitReady()

@@ -1,10 +1,11 @@
 // Integration tests of the fleet's config centre against a real etcd (Debian's etcd-server):
 // members in this process (each with its own connection, store and lease) and reboundctl.
+#include "EtcdAccess.h"
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
 #include "FleetKeys.h"
-#include "FleetMember.h"
 #include "HttpEtcdWire.h"
+#include "InProcessMember.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "ProcessRun.h"
@@ -16,6 +17,7 @@
 #include "TcpCutProxy.h"
 #include "WatchMember.h"
 
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -43,11 +45,11 @@ ProcessRun ctl(const QStringList &args)
                       QProcessEnvironment::systemEnvironment());
 }
 
-struct Member : FleetMember
+struct Member : InProcessMember
 {
     Member(const QString &url, const QString &id, SystemClock &clock, QtTimerSource &timers,
            SeededRandom &rng)
-        : FleetMember(url, id, clock, timers, rng, Duration(4000), Duration(1000))
+        : InProcessMember(url, id, clock, timers, rng, Duration(4000), Duration(1000))
     {}
 };
 
@@ -68,6 +70,7 @@ private Q_SLOTS:
     void everyShardHasOneOwnerAndACrashedOnesMove();
     void pausedOwnerDoesNotActAfterItsLeaseRanOut();
     void leaseEndsWithTheMember();
+    void authenticatedOverTls();
 
 private:
     QByteArray put(const QByteArray &key, const QByteArray &value);
@@ -281,11 +284,11 @@ void TestFleet::everyShardHasOneOwnerAndACrashedOnesMove()
 {
     constexpr int kShards = 16;
     const auto make = [&](const char *id) {
-        return std::make_unique<FleetMember>(m_etcd->url, QString::fromLatin1(id), m_clock,
-                                             m_timers, m_rng, Duration(4000), Duration(1000),
-                                             kShards);
+        return std::make_unique<InProcessMember>(m_etcd->url, QString::fromLatin1(id), m_clock,
+                                                 m_timers, m_rng, Duration(4000), Duration(1000),
+                                                 kShards);
     };
-    std::map<QString, std::unique_ptr<FleetMember>> members;
+    std::map<QString, std::unique_ptr<InProcessMember>> members;
     for (const char *id : {"a", "b", "c"})
         members[QString::fromLatin1(id)] = make(id);
     // Each shard acted on by exactly one member, and that member is the one etcd shows.
@@ -400,6 +403,138 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     QTest::qWait(2000);
     QCOMPARE(taskd.metric("rebound_taskd_stale_fence_refusals_total"), 0.0);
     QCOMPARE(taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}"), 0.0);
+}
+
+void TestFleet::authenticatedOverTls()
+{
+    // etcd over TLS (the tests' self-signed certificate, also its own CA), then with
+    // authentication on: a bad certificate and a wrong password are refused in words, a token
+    // that expired is exchanged again, and the CLI and a watch member work with both.
+    const QString tls = QStringLiteral(REBOUND_TEST_DATA "/tls/");
+    EtcdProcess etcd;
+    etcd.certFile = tls + QStringLiteral("server.pem");
+    etcd.keyFile = tls + QStringLiteral("server.key");
+    etcd.extraArgs = {QStringLiteral("--auth-token-ttl"), QStringLiteral("2")};
+    QVERIFY2(etcd.start(), qPrintable(etcd.error));
+    QVERIFY(etcd.url.startsWith(QLatin1String("https://")));
+    const auto call = [](HttpEtcdWire &wire, const QString &path, const QJsonObject &body) {
+        std::optional<Result<QByteArray>> answer;
+        wire.call(path, body, [&](Result<QByteArray> r) { answer = std::move(r); });
+        (void)QTest::qWaitFor([&] { return answer.has_value(); }, 10'000);
+        return answer.value_or(
+            Result<QByteArray>(Error{QStringLiteral("test"), QStringLiteral("no answer")}));
+    };
+    const QJsonObject range{{QStringLiteral("key"), EtcdCodec::base64("/rebound/policies")}};
+    const QString range_ = QStringLiteral("/v3/kv/range");
+
+    EtcdAccess untrusted(QUrl(etcd.url));
+    untrusted.ca = QSslCertificate::fromPath(tls + QStringLiteral("other-ca.pem"));
+    HttpEtcdWire refused(untrusted);
+    const auto bad = call(refused, range_, range);
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().message.contains(QLatin1String("certificate")),
+             qPrintable(bad.error().message));
+    qInfo("untrusted etcd: %s", qPrintable(bad.error().message));
+
+    EtcdAccess trusted(QUrl(etcd.url));
+    trusted.ca = QSslCertificate::fromPath(etcd.certFile);
+    HttpEtcdWire admin(trusted);
+    QVERIFY(call(admin, range_, range));
+    const QByteArray password = "Et7-root-password";
+    for (const auto &[path, body] : std::initializer_list<std::pair<const char *, QJsonObject>>{
+             {"/v3/auth/role/add", {{QStringLiteral("name"), QStringLiteral("root")}}},
+             {"/v3/auth/user/add",
+              {{QStringLiteral("name"), QStringLiteral("root")},
+               {QStringLiteral("password"), QString::fromUtf8(password)}}},
+             {"/v3/auth/user/grant",
+              {{QStringLiteral("user"), QStringLiteral("root")},
+               {QStringLiteral("role"), QStringLiteral("root")}}},
+             {"/v3/auth/enable", {}}}) {
+        const auto r = call(admin, QString::fromLatin1(path), body);
+        QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
+    }
+    QVERIFY(!call(admin, range_, range)); // no user: refused now
+
+    EtcdAccess wrong = trusted;
+    wrong.user = QStringLiteral("root");
+    wrong.password = "Wr0ng-etcd-password";
+    HttpEtcdWire wrongWire(wrong);
+    const auto denied = call(wrongWire, range_, range);
+    QVERIFY(!denied);
+    QVERIFY2(denied.error().message.contains(QLatin1String("authentication failed")),
+             qPrintable(denied.error().message));
+    QVERIFY(!denied.error().message.contains(QLatin1String("Wr0ng")));
+    qInfo("wrong password: %s", qPrintable(denied.error().message));
+
+    EtcdAccess right = trusted;
+    right.user = QStringLiteral("root");
+    right.password = password;
+    HttpEtcdWire rightWire(right);
+    QVERIFY(call(rightWire, range_, range));
+    QVERIFY(call(rightWire, range_, range));
+    QCOMPARE(rightWire.authentications(), 1);
+    QTest::qWait(3500); // past the token's 2 s: etcd forgets it; one new exchange, no error
+    QVERIFY(call(rightWire, range_, range));
+    QCOMPARE(rightWire.authentications(), 2);
+
+    // The CLI and a watch member, the password from the environment, the CA from a file.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("REBOUND_ETCD_PASSWORD"), QString::fromUtf8(password));
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("unused"));
+    const QStringList access{QStringLiteral("--etcd"),      etcd.url,
+                             QStringLiteral("--etcd-ca"),   etcd.certFile,
+                             QStringLiteral("--etcd-user"), QStringLiteral("root")};
+    const QString file = m_dir.filePath(QStringLiteral("tls-publish.json"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kGood);
+    }
+    const ProcessRun published = runProcess(
+        QStringLiteral(REBOUNDCTL_PATH),
+        QStringList{QStringLiteral("policy"), QStringLiteral("publish"), file} + access, env);
+    QVERIFY2(published.code == 0, qPrintable(published.err));
+    QProcess watch;
+    watch.setProcessEnvironment(env);
+    watch.start(QStringLiteral(REBOUNDCTL_PATH),
+                QStringList{QStringLiteral("watch"), QStringLiteral("--url"),
+                            QStringLiteral("http://127.0.0.1:9"), QStringLiteral("--member"),
+                            QStringLiteral("w-tls"), QStringLiteral("--duration"),
+                            QStringLiteral("4"), QStringLiteral("--db"),
+                            m_dir.filePath(QStringLiteral("w-tls.sqlite"))} +
+                    access);
+    QVERIFY(watch.waitForStarted());
+    const auto status = [&] {
+        return runProcess(QStringLiteral(REBOUNDCTL_PATH),
+                          QStringList{QStringLiteral("fleet"), QStringLiteral("status")} + access,
+                          env)
+            .out;
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(status().contains(QLatin1String("applied")), qPrintable(status()),
+                              10'000);
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(watch.processId()));
+    QVERIFY(cmdline.open(QIODevice::ReadOnly));
+    QVERIFY(!cmdline.readAll().contains(password));
+    QVERIFY(watch.waitForFinished(15'000));
+    QCOMPARE(watch.exitCode(), 0);
+    // The password is in no log and no file the member wrote (its history database).
+    const QByteArray log = watch.readAllStandardOutput() + watch.readAllStandardError();
+    QVERIFY(log.contains("\"event\":\"watch_started\""));
+    QVERIFY(!log.contains(password));
+    QDirIterator files(m_dir.path(), QDir::Files, QDirIterator::Subdirectories);
+    while (files.hasNext()) {
+        QFile f(files.next());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY2(!f.readAll().contains(password), qPrintable(f.fileName()));
+    }
+    // Without the password the CLI says so before talking to etcd.
+    const ProcessRun noPassword =
+        runProcess(QStringLiteral(REBOUNDCTL_PATH),
+                   QStringList{QStringLiteral("fleet"), QStringLiteral("status")} + access,
+                   QProcessEnvironment::systemEnvironment());
+    QCOMPARE(noPassword.code, 2);
+    QVERIFY2(noPassword.err.contains(QLatin1String("--etcd-user root: no password")),
+             qPrintable(noPassword.err));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)

@@ -9,7 +9,7 @@
 #include "HttpEtcdWire.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
-#include "FleetMember.h"
+#include "InProcessMember.h"
 #include "PolicyFeed.h"
 #include "PolicyPublisher.h"
 
@@ -58,7 +58,7 @@ private:
     FleetPane *m_pane = nullptr;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
     // Another member, as a `reboundctl watch --etcd` would be.
-    std::unique_ptr<FleetMember> m_other;
+    std::unique_ptr<InProcessMember> m_other;
     std::unique_ptr<PolicyEditorDialog> m_editor;
 };
 
@@ -89,7 +89,7 @@ void TestFleetConsole::init()
     m_tester = std::make_unique<QAbstractItemModelTester>(
         m_pane->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     m_session->start();
-    m_other = std::make_unique<FleetMember>(m_etcd->url, QStringLiteral("watch-1"),
+    m_other = std::make_unique<InProcessMember>(m_etcd->url, QStringLiteral("watch-1"),
                                             m_engine->clock, m_engine->timers, m_engine->rng,
                                             Duration(5000), Duration(1000));
     m_window->resize(1280, 800);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "EtcdAccess.h"
 #include "EtcdSession.h"
 #include "FleetKeys.h"
 
@@ -37,7 +38,7 @@ public:
     };
     struct Config
     {
-        QUrl etcd;
+        EtcdAccess etcd;
         QByteArray prefix = "/rebound";
         EtcdSession::Config session;
         int shards = 64;

@@ -6,7 +6,7 @@
 #include "../EtcdProcess.h"
 #include "EtcdCodec.h"
 #include "HttpEtcdWire.h"
-#include "../FleetMember.h"
+#include "../InProcessMember.h"
 #include "PolicyFeed.h"
 #include "PolicyStore.h"
 #include "QtTimerSource.h"
@@ -40,10 +40,10 @@ void waitUntil(const std::function<bool()> &done, int ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
 }
 
-struct Member : FleetMember
+struct Member : InProcessMember
 {
     Member(const QString &url, int i, SystemClock &clock, QtTimerSource &timers, SeededRandom &rng)
-        : FleetMember(url, QStringLiteral("bench-%1").arg(i), clock, timers, rng,
+        : InProcessMember(url, QStringLiteral("bench-%1").arg(i), clock, timers, rng,
                       Duration(10'000), Duration(1000))
     {}
 };

@@ -1,6 +1,6 @@
 #pragma once
 
-// Test helper: one fleet member in this process, as reboundctl watch assembles it — its own
+// Test helper: one fleet member in this process without an engine — its own
 // connection to etcd, session (lease, one watch stream), policies, and shard ownership.
 #include "EtcdSession.h"
 #include "FleetKeys.h"
@@ -9,11 +9,11 @@
 #include "PolicyStore.h"
 #include "ShardOwner.h"
 
-struct FleetMember
+struct InProcessMember
 {
-    FleetMember(const QString &url, const QString &id, const rebound::Clock &clock,
-                rebound::TimerSource &timers, rebound::RandomSource &rng,
-                rebound::Duration leaseTtl, rebound::Duration heartbeat, int shards = 0)
+    InProcessMember(const QString &url, const QString &id, const rebound::Clock &clock,
+                    rebound::TimerSource &timers, rebound::RandomSource &rng,
+                    rebound::Duration leaseTtl, rebound::Duration heartbeat, int shards = 0)
         : wire(QUrl(url)), store(clock),
           session(wire, clock, timers, rng, rebound::EtcdSession::Config{id, leaseTtl, heartbeat}),
           feed(session, rebound::FleetKeys("/rebound"), store)

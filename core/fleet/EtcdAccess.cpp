@@ -1,0 +1,82 @@
+#include "EtcdAccess.h"
+
+#include "HttpEtcdWire.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QFile>
+
+namespace rebound {
+
+Result<EtcdAccess> EtcdAccess::from(const QString &url, const QString &user,
+                                    const QString &passwordFile, const QByteArray &envPassword,
+                                    const QString &caFile)
+{
+    const auto parsed = HttpEtcdWire::parseUrl(url, QStringLiteral("--etcd"));
+    if (!parsed)
+        return parsed.error();
+    EtcdAccess a(*parsed);
+    a.user = user;
+    if (!passwordFile.isEmpty()) {
+        QFile f(passwordFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return Error{
+                QStringLiteral("usage"),
+                QStringLiteral("--etcd-password-file %1: %2").arg(passwordFile, f.errorString())};
+        a.password = f.read(64 * 1024).trimmed();
+        if (a.password.isEmpty())
+            return Error{
+                QStringLiteral("usage"),
+                QStringLiteral("--etcd-password-file %1: the file is empty").arg(passwordFile)};
+    } else {
+        a.password = envPassword;
+    }
+    if (!a.password.isEmpty() && a.user.isEmpty())
+        return Error{QStringLiteral("usage"),
+                     QStringLiteral("--etcd-user: a password was given (--etcd-password-file or "
+                                    "REBOUND_ETCD_PASSWORD) but no user")};
+    if (!a.user.isEmpty() && a.password.isEmpty())
+        return Error{QStringLiteral("usage"),
+                     QStringLiteral("--etcd-user %1: no password (--etcd-password-file or "
+                                    "REBOUND_ETCD_PASSWORD)")
+                         .arg(a.user)};
+    if (!caFile.isEmpty()) {
+        if (a.url.scheme() != QLatin1String("https"))
+            return Error{QStringLiteral("usage"),
+                         QStringLiteral("--etcd-ca: only for an https:// etcd (got %1)")
+                             .arg(a.url.toString())};
+        QFile f(caFile);
+        if (!f.open(QIODevice::ReadOnly))
+            return Error{QStringLiteral("usage"),
+                         QStringLiteral("--etcd-ca %1: %2").arg(caFile, f.errorString())};
+        a.ca = QSslCertificate::fromData(f.read(1024 * 1024), QSsl::Pem);
+        if (a.ca.isEmpty())
+            return Error{QStringLiteral("usage"),
+                         QStringLiteral("--etcd-ca %1: no PEM certificate in it").arg(caFile)};
+    }
+    return a;
+}
+
+QList<QCommandLineOption> EtcdAccess::options()
+{
+    return {{QStringLiteral("etcd-user"),
+             QStringLiteral("etcd user (its password from --etcd-password-file or "
+                            "REBOUND_ETCD_PASSWORD, exchanged for a token)."),
+             QStringLiteral("NAME")},
+            {QStringLiteral("etcd-password-file"),
+             QStringLiteral("The etcd user's password, read from this file."),
+             QStringLiteral("FILE")},
+            {QStringLiteral("etcd-ca"),
+             QStringLiteral("PEM file of the CA that signs an https:// etcd's certificate "
+                            "(default: the system's CAs)."),
+             QStringLiteral("FILE")}};
+}
+
+Result<EtcdAccess> EtcdAccess::from(const QCommandLineParser &parser, const QByteArray &envPassword)
+{
+    return from(parser.value(QStringLiteral("etcd")), parser.value(QStringLiteral("etcd-user")),
+                parser.value(QStringLiteral("etcd-password-file")), envPassword,
+                parser.value(QStringLiteral("etcd-ca")));
+}
+
+} // namespace rebound
