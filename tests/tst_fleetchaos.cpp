@@ -1,0 +1,212 @@
+// The chaos suite's fleet variant: a real etcd and Redis, rebound-taskd failing 70 % of all
+// attempts, and four `reboundctl watch` members (the fourth, "console", headless too) sharing
+// its tasks by shard and their retry budget through Redis. Each row injects one fault while
+// tasks are in flight, then waits until every task has ended. Each must show: 0 lost (every task
+// succeeded or was stopped by policy), 0 doubled (each task's attempts numbered 1..n, n within
+// maxAttempts, and the service answered no automatic action 412 — what a second decider of the
+// same failure would get — and refused no stale fence).
+#include "EndpointConfig.h"
+#include "EtcdCodec.h"
+#include "EtcdProcess.h"
+#include "HttpEtcdWire.h"
+#include "RedisProcess.h"
+#include "ShardOwner.h"
+#include "TaskdProcess.h"
+#include "WatchMember.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <map>
+#include <sys/types.h>
+
+using namespace rebound;
+
+namespace {
+
+constexpr int kShards = 16;
+constexpr int kLeaseTtl = 2;
+constexpr int kMaxAttempts = 6;
+
+const QByteArray kPolicy =
+    R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":500,"maxDelayMs":2000,)"
+    R"("maxAttempts":6,"multiplier":2,"jitter":"equal"},)"
+    R"("breaker":{"windowSize":1000,"minimumNumberOfCalls":1000},)"
+    R"("health":{"unhealthyScore":100},)"
+    R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":50,"burst":20}}]})";
+const QByteArray kInvalid =
+    R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":0.5}}]})";
+
+Result<QByteArray> call(HttpEtcdWire &wire, const QString &path, const QJsonObject &body)
+{
+    std::optional<Result<QByteArray>> answer;
+    wire.call(path, body, [&](Result<QByteArray> r) { answer = std::move(r); });
+    (void)QTest::qWaitFor([&] { return answer.has_value(); }, 10'000);
+    return answer.value_or(
+        Result<QByteArray>(Error{QStringLiteral("test"), QStringLiteral("no answer")}));
+}
+
+} // namespace
+
+class TestFleetChaos final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void faults_data();
+    void faults();
+};
+
+void TestFleetChaos::faults_data()
+{
+    QTest::addColumn<QString>("fault");
+    QTest::newRow("owner SIGSTOPped for 2x TTL") << QStringLiteral("sigstop");
+    QTest::newRow("member SIGKILLed") << QStringLiteral("sigkill");
+    QTest::newRow("etcd restarted") << QStringLiteral("etcd-restart");
+    QTest::newRow("etcd compacted during the watch") << QStringLiteral("compact");
+    QTest::newRow("invalid policy published") << QStringLiteral("invalid");
+    QTest::newRow("Redis stopped for 10 s") << QStringLiteral("redis-stop");
+}
+
+void TestFleetChaos::faults()
+{
+    QFETCH(QString, fault);
+    QTemporaryDir dir;
+    EtcdProcess etcd;
+    QVERIFY2(etcd.start(), qPrintable(etcd.error));
+    RedisProcess redis;
+    QVERIFY2(redis.start(), qPrintable(redis.error));
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
+                           R"("latencyMinMs":50,"latencyMaxMs":200}})"));
+    HttpEtcdWire wire{QUrl(etcd.url)};
+    const auto put = [&](const QByteArray &key, const QByteArray &value) {
+        return call(wire, QStringLiteral("/v3/kv/put"),
+                    {{QStringLiteral("key"), EtcdCodec::base64(key)},
+                     {QStringLiteral("value"), EtcdCodec::base64(value)}});
+    };
+    QVERIFY(put("/rebound/policies", kPolicy));
+    const QString redisUrl = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port);
+    WatchMember watch{taskd.url, etcd.url,   kLeaseTtl,
+                      kShards,   dir.path(), dir.filePath(QStringLiteral("%1.log")),
+                      redisUrl};
+    std::map<QString, std::unique_ptr<QProcess>> members;
+    for (const char *id : {"m0", "m1", "m2", "console"})
+        members[QString::fromLatin1(id)] = watch.start(QString::fromLatin1(id));
+    const QByteArray shardsPrefix = "/rebound/shards/";
+    const auto owners = [&] {
+        std::map<int, QString> out;
+        const auto r = call(
+            wire, QStringLiteral("/v3/kv/range"),
+            {{QStringLiteral("key"), EtcdCodec::base64(shardsPrefix)},
+             {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(shardsPrefix))}});
+        if (const auto range = r ? EtcdCodec::range(*r) : Result<EtcdRange>(r.error()))
+            for (const EtcdKeyValue &kv : range->kvs)
+                out[kv.key.mid(shardsPrefix.size()).toInt()] = QString::fromUtf8(kv.value);
+        return out;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(int(owners().size()) == kShards, 20'000);
+
+    QStringList ids;
+    const auto create = [&](int n) {
+        for (int i = 0; i < n; ++i)
+            ids << taskd.createTask(QStringLiteral("chaos.fleet"));
+    };
+    // Tasks live for seconds (70 % of attempts fail, retries 0.25 to 2 s apart): the fault
+    // meets many of them between attempts.
+    create(40);
+    QTest::qWait(500);
+
+    EndpointConfig endpoint;
+    endpoint.baseUrl = QUrl(taskd.url);
+    if (fault == QLatin1String("sigstop") || fault == QLatin1String("sigkill")) {
+        // The member that owns the most of the tasks.
+        std::map<QString, int> load;
+        const auto o = owners();
+        for (const QString &id : ids) {
+            const auto it = o.find(ShardOwner::shardOf(endpoint.key(), id, kShards));
+            if (it != o.end())
+                ++load[it->second];
+        }
+        QString victim = QStringLiteral("m0");
+        for (const auto &[m, n] : load)
+            if (n > load[victim])
+                victim = m;
+        const auto pid = pid_t(members[victim]->processId());
+        if (fault == QLatin1String("sigstop")) {
+            ::kill(pid, SIGSTOP);
+            QTest::qWait(2 * kLeaseTtl * 1000);
+            ::kill(pid, SIGCONT);
+        } else {
+            members[victim]->kill();
+            members[victim]->waitForFinished(5000);
+        }
+    } else if (fault == QLatin1String("etcd-restart")) {
+        QVERIFY2(etcd.restart(), qPrintable(etcd.error));
+    } else if (fault == QLatin1String("compact")) {
+        const auto r = put("/rebound/policies", kPolicy); // a new version to compact up to
+        QVERIFY(r);
+        const QJsonObject header =
+            QJsonDocument::fromJson(*r).object().value(QStringLiteral("header")).toObject();
+        QVERIFY(call(wire, QStringLiteral("/v3/kv/compaction"),
+                     {{QStringLiteral("revision"), header.value(QStringLiteral("revision"))}}));
+        QVERIFY(put("/rebound/policies", kPolicy)); // and one past it, through the watch
+    } else if (fault == QLatin1String("invalid")) {
+        QVERIFY(put("/rebound/policies", kInvalid));
+    } else if (fault == QLatin1String("redis-stop")) {
+        redis.stop();
+        QTest::qWait(10'000);
+        QVERIFY2(redis.start(), qPrintable(redis.error)); // the same port
+    }
+    create(20);
+
+    // Every task ends: succeeded, or stopped by policy (cancelled with its attempts used up).
+    const auto open = [&] {
+        QStringList left;
+        const QJsonArray tasks = taskd.get(QStringLiteral("/v1/tasks?limit=1000"))
+                                     .json()
+                                     .value(QStringLiteral("tasks"))
+                                     .toArray();
+        for (const QJsonValue &v : tasks) {
+            const QString state = v.toObject().value(QStringLiteral("state")).toString();
+            if (state != QLatin1String("succeeded") && state != QLatin1String("cancelled"))
+                left << v.toObject().value(QStringLiteral("id")).toString();
+        }
+        return left;
+    };
+    QElapsedTimer t;
+    t.start();
+    while (!open().isEmpty() && t.elapsed() < 90'000)
+        QTest::qWait(250);
+    QVERIFY2(open().isEmpty(), qPrintable(open().join(u' ')));
+
+    // 0 doubled: attempts numbered 1..n, within the policy; no second decider reached taskd.
+    int attempts = 0;
+    for (const QString &id : ids) {
+        const QJsonArray a = taskd.attempts(id);
+        QVERIFY2(a.size() >= 1 && a.size() <= kMaxAttempts, qPrintable(id));
+        for (int i = 0; i < a.size(); ++i)
+            QCOMPARE(a[i].toObject().value(QStringLiteral("number")).toInt(), i + 1);
+        attempts += int(a.size());
+    }
+    const double refusedFences = taskd.metric("rebound_taskd_stale_fence_refusals_total");
+    const double preconditionFailed =
+        taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}");
+    qInfo("%s: %lld tasks, %d attempts, %.0f stale fences refused, %.0f answered 412",
+          qPrintable(fault), static_cast<long long>(ids.size()), attempts, refusedFences,
+          preconditionFailed);
+    QCOMPARE(refusedFences, 0.0);
+    QCOMPARE(preconditionFailed, 0.0);
+
+    for (auto &[id, p] : members) {
+        p->terminate();
+        p->waitForFinished(10'000);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestFleetChaos)
+#include "tst_fleetchaos.moc"
