@@ -18,6 +18,7 @@ private Q_SLOTS:
     void grpcThrottling();
     void retryRate();
     void allDisabled();
+    void ratioCap();
 };
 
 void TestRateLimit::tokenBucketBurstAndRefill()
@@ -149,6 +150,50 @@ void TestRateLimit::allDisabled()
     RetryBudget b(c, clock);
     for (int i = 0; i < 1000; ++i)
         b.attemptStarted(true);
+    QVERIFY(b.canRetry());
+}
+
+void TestRateLimit::ratioCap()
+{
+    // Retries in the last 10 s <= 20 % of the attempts that ended in them, at least 2.
+    ManualClock clock;
+    BudgetConfig c;
+    c.ratePerSecond = 0;
+    c.budgetPercent = 0;
+    c.maxTokens = 0;
+    c.retryRatioPercent = 20;
+    c.ratioMinRetries = 2;
+    RetryBudget b(c, clock);
+    QCOMPARE(b.ratioAllowance(), 2); // quiet: the floor
+    QVERIFY(b.canRetry());
+    for (int i = 0; i < 20; ++i)
+        b.attemptEnded(false);
+    QCOMPARE(b.ratioAllowance(), 4);
+    for (int i = 0; i < 3; ++i)
+        b.attemptEnded(true); // retries, whoever started them
+    QCOMPARE(b.ratioRetries(), 3);
+    QCOMPARE(b.ratioAllowance(), 4); // floor(20 % of 23)
+    QVERIFY(b.canRetry());
+    b.attemptStarted(true); // this member's own, still running: counts already
+    QVERIFY(!b.canRetry());
+    b.attemptFinished(true, false);
+    b.attemptEnded(true);
+    QCOMPARE(b.ratioRetries(), 4);
+    QVERIFY(!b.canRetry()); // 4 of floor(4.8)
+    // The window slides by whole seconds: at 9.999 s everything still counts, at 10 s the
+    // first second's attempts are gone.
+    clock.advance(std::chrono::milliseconds(9999));
+    QCOMPARE(b.ratioRetries(), 4);
+    b.attemptEnded(false);
+    clock.advance(std::chrono::milliseconds(1));
+    QCOMPARE(b.ratioRetries(), 0);
+    QCOMPARE(b.ratioAllowance(), 2);
+    QVERIFY(b.canRetry());
+    // 0 switches it off.
+    c.retryRatioPercent = 0;
+    b.reconfigure(c);
+    for (int i = 0; i < 100; ++i)
+        b.attemptEnded(true);
     QVERIFY(b.canRetry());
 }
 

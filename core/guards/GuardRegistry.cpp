@@ -74,6 +74,7 @@ void GuardRegistry::recordEnded(const GuardKey &key, const RemoteAttempt &a)
         g.timeout->record(duration);
     if (a.reason != AttemptReason::Initial)
         g.budget->attemptFinished(true, succeeded);
+    g.budget->attemptEnded(a.reason == AttemptReason::Auto);
 }
 
 Duration GuardRegistry::attemptTimeout(const GuardKey &key)

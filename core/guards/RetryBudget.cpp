@@ -6,7 +6,7 @@
 namespace rebound {
 
 RetryBudget::RetryBudget(const BudgetConfig &config, const Clock &clock)
-    : m_config(config), m_rate(config.ratePerSecond, config.burst, clock),
+    : m_config(config), m_clock(clock), m_rate(config.ratePerSecond, config.burst, clock),
       m_tokens(config.maxTokens)
 {}
 
@@ -33,7 +33,49 @@ bool RetryBudget::canRetry() const
         return false;
     if (m_config.maxTokens > 0 && !(m_tokens > m_config.maxTokens / 2))
         return false;
+    // Retries of this member still running count too: they have not ended in the window yet.
+    if (m_config.retryRatioPercent > 0 && ratioRetries() + m_activeRetries >= ratioAllowance())
+        return false;
     return true;
+}
+
+RetryBudget::Bucket &RetryBudget::bucketNow()
+{
+    const std::int64_t second = toMs(m_clock.steadyNow()) / 1000;
+    Bucket &b = m_window[std::size_t(second % kRatioBuckets)];
+    if (b.second != second)
+        b = Bucket{second, 0, 0};
+    return b;
+}
+
+int RetryBudget::sumOf(int Bucket::*field) const
+{
+    const std::int64_t second = toMs(m_clock.steadyNow()) / 1000;
+    int sum = 0;
+    for (const Bucket &b : m_window)
+        if (b.second > second - kRatioBuckets && b.second <= second)
+            sum += b.*field;
+    return sum;
+}
+
+int RetryBudget::ratioRetries() const
+{
+    return sumOf(&Bucket::retries);
+}
+
+int RetryBudget::ratioAllowance() const
+{
+    const auto byRatio = static_cast<int>(
+        std::floor(m_config.retryRatioPercent * sumOf(&Bucket::attempts) / 100.0));
+    return std::max(m_config.ratioMinRetries, byRatio);
+}
+
+void RetryBudget::attemptEnded(bool isRetry)
+{
+    Bucket &b = bucketNow();
+    ++b.attempts;
+    if (isRetry)
+        ++b.retries;
 }
 
 void RetryBudget::attemptStarted(bool isRetry)

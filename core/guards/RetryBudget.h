@@ -3,12 +3,15 @@
 #include "BudgetConfig.h"
 #include "TokenBucket.h"
 
+#include <array>
+
 namespace rebound {
 
 /// Limits retries relative to normal traffic so retries cannot multiply an outage. Combines
 /// a rate limit on retries (a token bucket: ratePerSecond, burst), Envoy's retry budget
-/// (concurrent retries vs. active attempts) and gRPC's retry throttling (token count fed by
-/// successes and drained by failures); each can be switched off.
+/// (concurrent retries vs. active attempts), gRPC's retry throttling (token count fed by
+/// successes and drained by failures) and Finagle's ratio cap (retries in the last 10 s vs. the
+/// attempts that ended in them); each can be switched off.
 class RetryBudget final
 {
 public:
@@ -23,6 +26,13 @@ public:
     /// Bookkeeping from the caller: every attempt that starts and ends, and its outcome.
     void attemptStarted(bool isRetry);
     void attemptFinished(bool isRetry, bool succeeded);
+    /// An attempt of this type ended at the service, whoever started it (for the ratio cap: a
+    /// fleet member sees every member's attempts, so its counts are the fleet's).
+    void attemptEnded(bool isRetry);
+
+    /// Retries the ratio cap allows in the current window, and those counted in it.
+    int ratioAllowance() const;
+    int ratioRetries() const;
 
     int activeAttempts() const { return m_active; }
     int activeRetries() const { return m_activeRetries; }
@@ -30,8 +40,22 @@ public:
     /// Concurrent retries the Envoy-style budget allows right now.
     int allowedConcurrentRetries() const;
 
+    static constexpr int kRatioBuckets = 10; ///< one per second: a 10 s window
+
 private:
+    struct Bucket
+    {
+        std::int64_t second = -1;
+        int attempts = 0;
+        int retries = 0;
+    };
+    /// The bucket of the current second (reset when its second is past).
+    Bucket &bucketNow();
+    int sumOf(int Bucket::*field) const;
+
     BudgetConfig m_config;
+    const Clock &m_clock;
+    std::array<Bucket, kRatioBuckets> m_window{};
     TokenBucket m_rate;
     int m_active = 0;
     int m_activeRetries = 0;

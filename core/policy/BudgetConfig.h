@@ -17,6 +17,10 @@ struct BudgetConfig
     /// allowed while tokens > maxTokens / 2. maxTokens 0 disables it.
     double maxTokens = 0;
     double tokenRatio = 0.1;
+    /// Finagle style ratio cap: retries in the last 10 s <= retryRatioPercent % of the attempts
+    /// that ended in them, but at least ratioMinRetries; retryRatioPercent 0 disables it.
+    double retryRatioPercent = 0;
+    int ratioMinRetries = 10;
     std::int64_t recheckMs = 1'000; ///< when to decide again after the budget said no
 
     friend bool operator==(const BudgetConfig &, const BudgetConfig &) = default;

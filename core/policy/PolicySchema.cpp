@@ -190,6 +190,10 @@ std::vector<PolicyField> makeFields()
                                           "Budget: throttling tokens"),
         real<G, &BudgetConfig::tokenRatio>("budget", "tokenRatio", 0, 1e6, true, "",
                                            "Budget: token ratio"),
+        real<G, &BudgetConfig::retryRatioPercent>("budget", "retryRatioPercent", 0, 100, false,
+                                                  "% of attempts", "Budget: retry ratio cap"),
+        integer<G, &BudgetConfig::ratioMinRetries>("budget", "ratioMinRetries", 0, 1'000'000, "",
+                                                   "Budget: ratio floor (per 10 s)"),
         integer<G, &BudgetConfig::recheckMs>("budget", "recheckMs", 1, kWeekMs, "ms",
                                              "Budget: recheck after"),
         // health
