@@ -19,6 +19,7 @@ private Q_SLOTS:
     void retryRate();
     void allDisabled();
     void ratioCap();
+    void othersRetriesDoNotFreeMine();
 };
 
 void TestRateLimit::tokenBucketBurstAndRefill()
@@ -194,6 +195,30 @@ void TestRateLimit::ratioCap()
     b.reconfigure(c);
     for (int i = 0; i < 100; ++i)
         b.attemptEnded(true);
+    QVERIFY(b.canRetry());
+}
+
+void TestRateLimit::othersRetriesDoNotFreeMine()
+{
+    // In a fleet every member sees every retry end; only its own free its concurrency.
+    ManualClock clock;
+    BudgetConfig c;
+    c.ratePerSecond = 0;
+    c.budgetPercent = 20;
+    c.minRetryConcurrency = 2;
+    c.maxTokens = 10;
+    c.tokenRatio = 1;
+    RetryBudget b(c, clock);
+    b.attemptStarted(true);
+    b.attemptStarted(true);
+    QVERIFY(!b.canRetry());
+    b.attemptFinished(true, false, false); // another member's retry failed
+    QCOMPARE(b.activeRetries(), 2);
+    QCOMPARE(b.tokens(), 9.0); // ...and still tells the throttling how the dependency is
+    QVERIFY(!b.canRetry());
+    b.attemptFinished(true, true, true);
+    QCOMPARE(b.activeRetries(), 1);
+    QCOMPARE(b.tokens(), 10.0);
     QVERIFY(b.canRetry());
 }
 

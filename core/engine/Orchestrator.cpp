@@ -365,7 +365,7 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
     for (const RemoteAttempt &a : attempts) {
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
         if (a.ended() && a.number > t.recordedAttempt) {
-            m_guards.recordEnded({t.endpoint, t.remote.type}, a);
+            m_guards.recordEnded({t.endpoint, t.remote.type}, a, t.deadlineSentAttempt == a.number);
             m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
             m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;

@@ -56,7 +56,7 @@ TypeGuards &GuardRegistry::at(const GuardKey &key)
     return *slot;
 }
 
-void GuardRegistry::recordEnded(const GuardKey &key, const RemoteAttempt &a)
+void GuardRegistry::recordEnded(const GuardKey &key, const RemoteAttempt &a, bool startedHere)
 {
     TypeGuards &g = at(key);
     const RetryPolicy &p = m_policies.current()->policyFor(key.taskType);
@@ -73,7 +73,7 @@ void GuardRegistry::recordEnded(const GuardKey &key, const RemoteAttempt &a)
     if (!timedOut && a.durationMs)
         g.timeout->record(duration);
     if (a.reason != AttemptReason::Initial)
-        g.budget->attemptFinished(true, succeeded);
+        g.budget->attemptFinished(true, succeeded, startedHere);
     g.budget->attemptEnded(a.reason == AttemptReason::Auto);
 }
 

@@ -63,7 +63,9 @@ public:
 
     /// An attempt of `key` ended: the breaker counts it as a call, the health score as a
     /// sample, the budget as a finished retry, the adaptive timeout as a duration.
-    void recordEnded(const GuardKey &key, const RemoteAttempt &attempt);
+    /// `startedHere`: this engine started it (its own running-retry count ends with it; another
+    /// fleet member's retry only feeds the shared signals).
+    void recordEnded(const GuardKey &key, const RemoteAttempt &attempt, bool startedHere = true);
     /// The timeout for the next attempt of `key`: fixed, or multiplier x percentile of recent
     /// durations within [floor, ceiling] once enough are known.
     Duration attemptTimeout(const GuardKey &key);

@@ -65,8 +65,8 @@ int RetryBudget::ratioRetries() const
 
 int RetryBudget::ratioAllowance() const
 {
-    const auto byRatio = static_cast<int>(
-        std::floor(m_config.retryRatioPercent * sumOf(&Bucket::attempts) / 100.0));
+    const auto byRatio =
+        static_cast<int>(std::floor(m_config.retryRatioPercent * sumOf(&Bucket::attempts) / 100.0));
     return std::max(m_config.ratioMinRetries, byRatio);
 }
 
@@ -88,11 +88,13 @@ void RetryBudget::attemptStarted(bool isRetry)
     }
 }
 
-void RetryBudget::attemptFinished(bool isRetry, bool succeeded)
+void RetryBudget::attemptFinished(bool isRetry, bool succeeded, bool mine)
 {
-    m_active = std::max(0, m_active - 1);
-    if (isRetry)
-        m_activeRetries = std::max(0, m_activeRetries - 1);
+    if (mine) {
+        m_active = std::max(0, m_active - 1);
+        if (isRetry)
+            m_activeRetries = std::max(0, m_activeRetries - 1);
+    }
     if (m_config.maxTokens > 0) {
         m_tokens = succeeded ? std::min(m_config.maxTokens, m_tokens + m_config.tokenRatio)
                              : std::max(0.0, m_tokens - 1);

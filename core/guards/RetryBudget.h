@@ -25,7 +25,8 @@ public:
     bool canRetry() const;
     /// Bookkeeping from the caller: every attempt that starts and ends, and its outcome.
     void attemptStarted(bool isRetry);
-    void attemptFinished(bool isRetry, bool succeeded);
+    /// `mine` false: another engine's attempt — only the token count learns from it.
+    void attemptFinished(bool isRetry, bool succeeded, bool mine = true);
     /// An attempt of this type ended at the service, whoever started it (for the ratio cap: a
     /// fleet member sees every member's attempts, so its counts are the fleet's).
     void attemptEnded(bool isRetry);

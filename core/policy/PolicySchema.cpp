@@ -25,8 +25,8 @@ PolicyField real(const char *section, const char *key, double min, double max, b
 }
 
 template <auto S, auto M>
-PolicyField integer(const char *section, const char *key, double min, double max,
-                    const char *unit, const char *label, bool inEditor = false)
+PolicyField integer(const char *section, const char *key, double min, double max, const char *unit,
+                    const char *label, bool inEditor = false)
 {
     PolicyField f{section, key, K::Integer, min, max, false, unit, label, {}, inEditor};
     f.get = [](const RetryPolicy &p) { return QJsonValue(qint64((p.*S).*M)); };
@@ -111,17 +111,17 @@ std::vector<PolicyField> makeFields()
                                             "Max delay (cap)", true),
         integer<B, &BackoffConfig::maxAttempts>("backoff", "maxAttempts", 1, 1'000'000, "",
                                                 "Max attempts", true),
-        integer<B, &BackoffConfig::totalDeadlineMs>("backoff", "totalDeadlineMs", 0, kYearMs,
-                                                    "ms", "Total deadline (0: none)", true),
+        integer<B, &BackoffConfig::totalDeadlineMs>("backoff", "totalDeadlineMs", 0, kYearMs, "ms",
+                                                    "Total deadline (0: none)", true),
         choice<B, &BackoffConfig::jitter, &jitterText, &jitterModeFromString>(
             "backoff", "jitter",
             {QStringLiteral("none"), QStringLiteral("full"), QStringLiteral("equal"),
              QStringLiteral("decorrelated"), QStringLiteral("proportional")},
             "Jitter", true),
-        real<B, &BackoffConfig::randomizationFactor>("backoff", "randomizationFactor", 0, 1,
-                                                     false, "", "Randomization factor", true),
-        integer<B, &BackoffConfig::maxRetryAfterMs>("backoff", "maxRetryAfterMs", 0, kWeekMs,
-                                                    "ms", "Longest Retry-After honoured"),
+        real<B, &BackoffConfig::randomizationFactor>("backoff", "randomizationFactor", 0, 1, false,
+                                                     "", "Randomization factor", true),
+        integer<B, &BackoffConfig::maxRetryAfterMs>("backoff", "maxRetryAfterMs", 0, kWeekMs, "ms",
+                                                    "Longest Retry-After honoured"),
         // classification (its lists are read by hand)
         boolean<C, &ClassificationConfig::retryTimeouts>("classification", "retryTimeouts",
                                                          "Retry transport timeouts"),
@@ -131,31 +131,28 @@ std::vector<PolicyField> makeFields()
             "Breaker: window"),
         integer<K_, &BreakerConfig::windowSize>("breaker", "windowSize", 1, 100'000, "",
                                                 "Breaker: window size"),
-        integer<K_, &BreakerConfig::minimumNumberOfCalls>("breaker", "minimumNumberOfCalls", 1,
-                                                          1'000'000, "", "Breaker: minimum calls",
-                                                          true),
+        integer<K_, &BreakerConfig::minimumNumberOfCalls>(
+            "breaker", "minimumNumberOfCalls", 1, 1'000'000, "", "Breaker: minimum calls", true),
         real<K_, &BreakerConfig::failureRateThreshold>("breaker", "failureRateThreshold", 0, 100,
                                                        true, "%", "Breaker: failure rate ≥", true),
-        real<K_, &BreakerConfig::slowCallRateThreshold>("breaker", "slowCallRateThreshold", 0,
-                                                        100, true, "%",
-                                                        "Breaker: slow-call rate ≥", true),
+        real<K_, &BreakerConfig::slowCallRateThreshold>("breaker", "slowCallRateThreshold", 0, 100,
+                                                        true, "%", "Breaker: slow-call rate ≥",
+                                                        true),
         integer<K_, &BreakerConfig::slowCallDurationThresholdMs>(
             "breaker", "slowCallDurationThresholdMs", 1, kWeekMs, "ms", "Breaker: slow call from",
             true),
-        integer<K_, &BreakerConfig::waitDurationInOpenMs>("breaker", "waitDurationInOpenMs", 0,
-                                                          kWeekMs, "ms", "Breaker: wait in open",
-                                                          true),
+        integer<K_, &BreakerConfig::waitDurationInOpenMs>(
+            "breaker", "waitDurationInOpenMs", 0, kWeekMs, "ms", "Breaker: wait in open", true),
         integer<K_, &BreakerConfig::permittedCallsInHalfOpen>(
             "breaker", "permittedCallsInHalfOpen", 1, 100'000, "", "Breaker: half-open probes"),
-        integer<K_, &BreakerConfig::maxWaitInHalfOpenMs>("breaker", "maxWaitInHalfOpenMs", 0,
-                                                         kWeekMs, "ms",
-                                                         "Breaker: longest half-open wait"),
+        integer<K_, &BreakerConfig::maxWaitInHalfOpenMs>(
+            "breaker", "maxWaitInHalfOpenMs", 0, kWeekMs, "ms", "Breaker: longest half-open wait"),
         boolean<K_, &BreakerConfig::automaticTransitionFromOpenToHalfOpen>(
             "breaker", "automaticTransitionFromOpenToHalfOpen", "Breaker: half-open by timer"),
         real<K_, &BreakerConfig::degradedFraction>("breaker", "degradedFraction", 0, 1, true, "",
                                                    "Breaker: degraded at fraction"),
-        real<K_, &BreakerConfig::degradedSlowdown>("breaker", "degradedSlowdown", 1, 100, false,
-                                                   "", "Breaker: slowdown when degraded"),
+        real<K_, &BreakerConfig::degradedSlowdown>("breaker", "degradedSlowdown", 1, 100, false, "",
+                                                   "Breaker: slowdown when degraded"),
         // timeout
         choice<T, &TimeoutConfig::mode, &timeoutModeText, &timeoutModeFromText>(
             "timeout", "mode", {QStringLiteral("adaptive"), QStringLiteral("fixed")},
@@ -183,9 +180,8 @@ std::vector<PolicyField> makeFields()
         real<G, &BudgetConfig::burst>("budget", "burst", 1, 1e7, false, "", "Budget: burst"),
         real<G, &BudgetConfig::budgetPercent>("budget", "budgetPercent", 0, 100, false,
                                               "% of active", "Retry budget", true),
-        integer<G, &BudgetConfig::minRetryConcurrency>("budget", "minRetryConcurrency", 0,
-                                                       1'000'000, "", "Budget: min concurrency",
-                                                       true),
+        integer<G, &BudgetConfig::minRetryConcurrency>(
+            "budget", "minRetryConcurrency", 0, 1'000'000, "", "Budget: min concurrency", true),
         real<G, &BudgetConfig::maxTokens>("budget", "maxTokens", 0, 1e6, false, "",
                                           "Budget: throttling tokens"),
         real<G, &BudgetConfig::tokenRatio>("budget", "tokenRatio", 0, 1e6, true, "",
@@ -205,11 +201,11 @@ std::vector<PolicyField> makeFields()
                                               "Health: timeout weight", true),
         real<H, &HealthConfig::errorRateThreshold>("health", "errorRateThreshold", 0, 1, true, "",
                                                    "Health: error rate threshold"),
-        real<H, &HealthConfig::latencyThresholdMs>("health", "latencyThresholdMs", 0, kWeekMs,
-                                                   true, "ms", "Health: latency threshold"),
-        real<H, &HealthConfig::timeoutsPerMinuteThreshold>(
-            "health", "timeoutsPerMinuteThreshold", 0, 1e6, true, "/min",
-            "Health: timeouts threshold"),
+        real<H, &HealthConfig::latencyThresholdMs>("health", "latencyThresholdMs", 0, kWeekMs, true,
+                                                   "ms", "Health: latency threshold"),
+        real<H, &HealthConfig::timeoutsPerMinuteThreshold>("health", "timeoutsPerMinuteThreshold",
+                                                           0, 1e6, true, "/min",
+                                                           "Health: timeouts threshold"),
         real<H, &HealthConfig::unhealthyScore>("health", "unhealthyScore", 0, 100, true, "",
                                                "Health: deny retries at score", true),
         integer<H, &HealthConfig::windowMs>("health", "windowMs", 12, kWeekMs, "ms",
