@@ -90,15 +90,16 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     int width = 6;
     for (const MemberStatus &m : s.members)
         width = std::max(width, int(m.member.size()));
-    io.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+    io.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                   .arg(QStringLiteral("MEMBER"), -width)
                   .arg(QStringLiteral("POLICY"), -8)
                   .arg(QStringLiteral("STATE"), -8)
                   .arg(QStringLiteral("SHARDS"), -6)
                   .arg(QStringLiteral("LEASE"), -6)
+                  .arg(QStringLiteral("BUDGET"), -9)
                   .arg(QStringLiteral("DETAIL"));
     for (const MemberStatus &m : s.members)
-        io.out << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
+        io.out << QStringLiteral("%1  %2  %3  %4  %5  %6  %7\n")
                       .arg(m.member, -width)
                       .arg(m.revision > 0 ? QString::number(m.revision) : QStringLiteral("-"), -8)
                       .arg(m.revision == 0 ? QStringLiteral("-")
@@ -109,6 +110,9 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
                       .arg(m.leaseTtl >= 0 ? QStringLiteral("%1 s").arg(m.leaseTtl)
                                            : QStringLiteral("-"),
                            -6)
-                      .arg(m.error.section(u'\n', 0, 0));
+                      .arg(m.budget.isEmpty() ? QStringLiteral("-") : m.budget, -9)
+                      .arg(!m.error.isEmpty() || m.budgetCause.isEmpty()
+                               ? m.error.section(u'\n', 0, 0)
+                               : m.budgetCause);
     return cli::Ok;
 }

@@ -50,6 +50,15 @@ Result<QByteArray> call(HttpEtcdWire &wire, const QString &path, const QJsonObje
         Result<QByteArray>(Error{QStringLiteral("test"), QStringLiteral("no answer")}));
 }
 
+QString runStatus(const QString &etcdUrl)
+{
+    QProcess p;
+    p.start(QStringLiteral(REBOUNDCTL_PATH),
+            {QStringLiteral("fleet"), QStringLiteral("status"), QStringLiteral("--etcd"), etcdUrl});
+    p.waitForFinished(10'000);
+    return QString::fromUtf8(p.readAllStandardOutput());
+}
+
 } // namespace
 
 class TestFleetChaos final : public QObject
@@ -158,9 +167,21 @@ void TestFleetChaos::faults()
     } else if (fault == QLatin1String("invalid")) {
         QVERIFY(put("/rebound/policies", kInvalid));
     } else if (fault == QLatin1String("redis-stop")) {
+        // Every member says where its budget is, in etcd: `fleet status` shows it.
+        const auto budgets = [&](const QString &what) {
+            const QString out = runStatus(etcd.url);
+            return int(
+                out.split(u'\n').filter(QStringLiteral("  ") + what + QLatin1Char(' ')).size());
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(budgets(QStringLiteral("redis")), 4, 10'000);
+        QElapsedTimer stopped;
+        stopped.start();
         redis.stop();
-        QTest::qWait(10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(budgets(QStringLiteral("local 1/4")), 4, 5'000);
+        qInfo("fleet status with Redis stopped:\n%s", qPrintable(runStatus(etcd.url)));
+        QTest::qWait(int(std::max<qint64>(0, 10'000 - stopped.elapsed())));
         QVERIFY2(redis.start(), qPrintable(redis.error)); // the same port
+        QTRY_COMPARE_WITH_TIMEOUT(budgets(QStringLiteral("redis")), 4, 10'000);
     }
     create(20);
 

@@ -197,9 +197,11 @@ void TestPolicyFeed::deleteNeverMeansNoPolicies()
 void TestPolicyFeed::compactedStartRangesAgain()
 {
     connectLive();
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(30) + ",\"events\":[]}}"); // progress
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":{\"raft_term\":\"2\"},\"canceled\":true,"
-                "\"compact_revision\":\"25\"}}");
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(30) +
+                ",\"events\":[]}}"); // progress
+    m_wire.feed(
+        "{\"result\":{\"watch_id\":\"1\",\"header\":{\"raft_term\":\"2\"},\"canceled\":true,"
+        "\"compact_revision\":\"25\"}}");
     QVERIFY(!m_wire.watch);
     FakeEtcdWire::Call range = m_wire.take();
     QCOMPARE(range.path, QStringLiteral("/v3/kv/range"));
@@ -208,7 +210,8 @@ void TestPolicyFeed::compactedStartRangesAgain()
     QCOMPARE(m_store->history().last().number, 33);
     expectAck(33, true);
     QVERIFY(m_wire.watch);
-    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first()
+                 .value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -233,7 +236,8 @@ void TestPolicyFeed::endedStreamResumesAfterJitteredBackoff()
     // The lease still holds: straight back to the watch, from after the last revision seen.
     QCOMPARE(m_wire.watchesOpened, opened + 1);
     QVERIFY(m_wire.calls.empty());
-    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first()
+                 .value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -253,24 +257,26 @@ void TestPolicyFeed::expiredLeaseIsReplacedAndTheAckPutAgain()
     FakeEtcdWire::Call keep = m_wire.take();
     QCOMPARE(keep.path, QStringLiteral("/v3/lease/keepalive"));
     QCOMPARE(keep.body.value(QStringLiteral("ID")).toString(), kLease);
-    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
-                         "\",\"TTL\":\"9\"}}"));
+    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" +
+                         kLease.toLatin1() + "\",\"TTL\":\"9\"}}"));
     QCOMPARE(m_session->state(), EtcdSession::State::Live);
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + "}}"); // progress: the stream lives
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) +
+                "}}"); // progress: the stream lives
     m_clock.advance(Duration(3000));
     keep = m_wire.take();
     // No TTL: the lease is gone (etcd was away longer than it).
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("lease_expired")));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
-    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" + kLease.toLatin1() +
-                         "\"}}"));
+    keep.done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"ID\":\"" +
+                         kLease.toLatin1() + "\"}}"));
     QCOMPARE(m_session->state(), EtcdSession::State::Disconnected);
     m_clock.advance(Duration(375));
     FakeEtcdWire::Call grant = m_wire.take();
     QCOMPARE(grant.path, QStringLiteral("/v3/lease/grant"));
     grant.done(QByteArray("{\"header\":" + header(9) + ",\"ID\":\"42\",\"TTL\":\"9\"}"));
     expectAck(5, true, QStringLiteral("42"));
-    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first()
+                 .value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -282,10 +288,13 @@ void TestPolicyFeed::silentStreamIsOpenedAgain()
     connectLive();
     // Heartbeat 2 000 ms: silent for 2 x 2 000 + 1 000 ms means dead. Every line re-arms it.
     m_clock.advance(Duration(4000));
-    m_wire.take().done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(15) + "}}"); // progress at t = 4 000
+    m_wire.take().done(
+        QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(15) +
+                "}}"); // progress at t = 4 000
     m_clock.advance(Duration(2000));
-    m_wire.take().done(QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
+    m_wire.take().done(
+        QByteArray("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(9) + ",\"TTL\":\"9\"}}"));
     m_clock.advance(Duration(2999));
     QCOMPARE(m_session->state(), EtcdSession::State::Live);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
@@ -296,7 +305,8 @@ void TestPolicyFeed::silentStreamIsOpenedAgain()
                             "every 2000 ms)"));
     QVERIFY(!m_wire.watch);
     m_clock.advance(Duration(375));
-    QCOMPARE(m_wire.watch->requests.first().value(QStringLiteral("create_request"))
+    QCOMPARE(m_wire.watch->requests.first()
+                 .value(QStringLiteral("create_request"))
                  .toObject()
                  .value(QStringLiteral("start_revision"))
                  .toString(),
@@ -352,8 +362,9 @@ void TestPolicyFeed::codec()
 
 void TestPolicyFeed::fleetStatusReadsAcknowledgements()
 {
-    // One range of the whole prefix as etcd answers it: the policy, acknowledgements (keys under
-    // status/ that are not one are skipped), registrations with their leases, shard claims.
+    // One range of the whole prefix as etcd answers it: the policy, acknowledgements and budget
+    // reports (other keys under status/ are skipped), registrations with their leases, shard
+    // claims.
     const QByteArray registration =
         "{\"key\":\"" + b64("/rebound/members/zeta") +
         "\",\"create_revision\":\"3\",\"mod_revision\":\"3\",\"value\":\"" + b64("{}") +
@@ -363,7 +374,11 @@ void TestPolicyFeed::fleetStatusReadsAcknowledgements()
         kv("/rebound/status/zeta/policy", R"({"rev":17,"ok":true,"error":""})", 18) + "," +
         kv("/rebound/status/alpha/policy", R"({"rev":17,"ok":false,"error":"a: bad\nb: bad"})",
            19) +
-        "," + kv("/rebound/status/alpha/budget", "{}", 19) + "," +
+        "," +
+        kv("/rebound/status/alpha/budget",
+           R"({"mode":"local","divisor":3,"cause":"redis down: Connection refused"})", 19) +
+        "," + kv("/rebound/status/zeta/budget", R"({"mode":"shared","divisor":3,"cause":""})", 19) +
+        "," + kv("/rebound/status/alpha/other", "{}", 19) + "," +
         kv("/rebound/status//policy", "{}", 19) + "," + registration + "," +
         kv("/rebound/shards/0", "zeta", 4) + "," + kv("/rebound/shards/5", "zeta", 5) + "," +
         kv("/rebound/shards/9", "omega", 6) + "]}";
@@ -375,6 +390,10 @@ void TestPolicyFeed::fleetStatusReadsAcknowledgements()
     QCOMPARE(s.members[0].ok, false);
     QCOMPARE(s.members[0].error, QStringLiteral("a: bad\nb: bad"));
     QVERIFY(!s.members[0].registered);
+    QCOMPARE(s.members[0].budget, QStringLiteral("local 1/3"));
+    QCOMPARE(s.members[0].budgetCause, QStringLiteral("redis down: Connection refused"));
+    QCOMPARE(s.members[2].budget, QStringLiteral("redis"));
+    QCOMPARE(s.members[1].budget, QString()); // no Redis: nothing said
     // A shard holder that has not acknowledged any policy yet is still a member.
     QCOMPARE(s.members[1].member, QStringLiteral("omega"));
     QCOMPARE(s.members[1].revision, std::int64_t(0));

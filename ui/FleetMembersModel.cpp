@@ -63,6 +63,8 @@ QVariant FleetMembersModel::data(const QModelIndex &index, int role) const
             return m.registered ? QVariant(m.shards) : QVariant(QStringLiteral("–"));
         case Lease:
             return m.leaseTtl >= 0 ? tr("%1 s").arg(m.leaseTtl) : QStringLiteral("–");
+        case Budget:
+            return m.budget.isEmpty() ? QStringLiteral("–") : m.budget;
         case Detail:
             return m.error.section(u'\n', 0, 0);
         default:
@@ -71,6 +73,8 @@ QVariant FleetMembersModel::data(const QModelIndex &index, int role) const
     }
     if (role == Qt::ToolTipRole && index.column() == Detail && !m.error.isEmpty())
         return m.error; // every reason, not only the first
+    if (role == Qt::ToolTipRole && index.column() == Budget && !m.budgetCause.isEmpty())
+        return m.budgetCause;
     if (role == Qt::ForegroundRole && index.column() == State && !m.ok && m.revision > 0)
         return QBrush(QColor(0xb0, 0x20, 0x20));
     return {};
@@ -91,6 +95,8 @@ QVariant FleetMembersModel::headerData(int section, Qt::Orientation orientation,
         return tr("Shards");
     case Lease:
         return tr("Lease");
+    case Budget:
+        return tr("Retry budget");
     case Detail:
         return tr("Why refused");
     default:

@@ -7,7 +7,7 @@
 namespace rebound {
 
 /// The fleet's members — what each said about the policies, the shards it holds, the time left
-/// on its lease — one row per member.
+/// on its lease, where its retry rate limits are kept — one row per member.
 class FleetMembersModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -22,6 +22,7 @@ public:
         State,
         Shards,
         Lease,
+        Budget,
         Detail,
         ColumnCount
     };

@@ -26,6 +26,13 @@ public:
         return status() + member.toUtf8() + "/policy";
     }
 
+    /// Where a member's retry rate limits are kept: {"mode":"shared"|"local","divisor":N,
+    /// "cause":"…"}, lease-bound (members with Redis only).
+    QByteArray budgetStatus(const QString &member) const
+    {
+        return status() + member.toUtf8() + "/budget";
+    }
+
     /// Live members, one key each under the member's lease: {"member":"<id>"}.
     QByteArray members() const { return m_prefix + "/members/"; }
     QByteArray member(const QString &id) const { return members() + id.toUtf8(); }

@@ -1,11 +1,15 @@
 #include "FleetMember.h"
 
+#include "EtcdCodec.h"
 #include "HiredisWire.h"
 #include "HttpEtcdWire.h"
 #include "Orchestrator.h"
 #include "PolicyFeed.h"
 #include "ShardOwner.h"
 #include "SharedRetryBudget.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace rebound {
 
@@ -50,6 +54,10 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
                 return int(std::max<qsizetype>(1, o->members().size()));
             });
         m_engine.setRetryPermits(m_budget.get());
+        QObject::connect(m_budget.get(), &SharedRetryBudget::modeChanged, m_budget.get(),
+                         [this] { reportBudget(); });
+        QObject::connect(m_session.get(), &EtcdSession::leaseGranted, m_budget.get(),
+                         [this] { reportBudget(); });
     }
 }
 
@@ -58,6 +66,24 @@ FleetMember::~FleetMember()
     m_session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
     m_engine.setOwnership(Orchestrator::nothingOwned());
     m_engine.setRetryPermits(nullptr);
+}
+
+void FleetMember::reportBudget()
+{
+    if (!m_budget || m_session->lease() == 0)
+        return;
+    const QJsonObject b{{QStringLiteral("mode"), m_budget->mode() == SharedRetryBudget::Mode::Shared
+                                                     ? QStringLiteral("shared")
+                                                     : QStringLiteral("local")},
+                        {QStringLiteral("divisor"), m_budget->divisor()},
+                        {QStringLiteral("cause"), m_budget->cause()}};
+    m_session->call(QStringLiteral("/v3/kv/put"),
+                    {{QStringLiteral("key"),
+                      EtcdCodec::base64(m_keys.budgetStatus(m_session->config().member))},
+                     {QStringLiteral("value"),
+                      EtcdCodec::base64(QJsonDocument(b).toJson(QJsonDocument::Compact))},
+                     {QStringLiteral("lease"), EtcdCodec::int64Text(m_session->lease())}},
+                    {});
 }
 
 void FleetMember::start()

@@ -67,6 +67,10 @@ public:
     QByteArray metricsText() const;
 
 private:
+    /// Puts where this member's retry rate limits are kept under its lease (on every change
+    /// and every new lease).
+    void reportBudget();
+
     Orchestrator &m_engine;
     FleetKeys m_keys;
     std::unique_ptr<HttpEtcdWire> m_etcd;

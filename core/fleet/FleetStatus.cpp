@@ -74,6 +74,18 @@ Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteA
         } else if (kv.key.startsWith(keys.status())) {
             // <prefix>/status/<member>/policy -> {"rev":N,"ok":bool,"error":"…"}
             const QByteArray rel = kv.key.mid(keys.status().size());
+            const QByteArray budgetSuffix = "/budget";
+            if (rel.endsWith(budgetSuffix) && rel.size() > budgetSuffix.size()) {
+                // <prefix>/status/<member>/budget -> {"mode":…,"divisor":N,"cause":"…"}
+                const QJsonObject b = QJsonDocument::fromJson(kv.value).object();
+                MemberStatus &m = member(QString::fromUtf8(rel.chopped(budgetSuffix.size())));
+                m.budget = b.value(QStringLiteral("mode")).toString() == QLatin1String("shared")
+                               ? QStringLiteral("redis")
+                               : QStringLiteral("local 1/%1")
+                                     .arg(b.value(QStringLiteral("divisor")).toInt(1));
+                m.budgetCause = b.value(QStringLiteral("cause")).toString();
+                continue;
+            }
             if (!rel.endsWith(suffix) || rel.size() == suffix.size())
                 continue;
             const QJsonObject ack = QJsonDocument::fromJson(kv.value).object();

@@ -23,6 +23,9 @@ struct MemberStatus
     std::int64_t lease = 0;
     std::int64_t leaseTtl = -1; ///< seconds left on the lease as etcd counts them; -1 unknown
     int shards = 0;             ///< shards it holds
+    /// Its retry rate limits: "redis" (shared), "local 1/N" (Redis away), empty (no Redis).
+    QString budget;
+    QString budgetCause; ///< why local
 };
 
 /// The fleet as etcd has it: the published policy version, every live member (the keys vanish
