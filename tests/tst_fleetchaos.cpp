@@ -11,6 +11,7 @@
 #include "HttpEtcdWire.h"
 #include "RedisProcess.h"
 #include "ShardOwner.h"
+#include "ShardOwners.h"
 #include "TaskdProcess.h"
 #include "WatchMember.h"
 
@@ -106,18 +107,7 @@ void TestFleetChaos::faults()
     std::map<QString, std::unique_ptr<QProcess>> members;
     for (const char *id : {"m0", "m1", "m2", "console"})
         members[QString::fromLatin1(id)] = watch.start(QString::fromLatin1(id));
-    const QByteArray shardsPrefix = "/rebound/shards/";
-    const auto owners = [&] {
-        std::map<int, QString> out;
-        const auto r = call(
-            wire, QStringLiteral("/v3/kv/range"),
-            {{QStringLiteral("key"), EtcdCodec::base64(shardsPrefix)},
-             {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(shardsPrefix))}});
-        if (const auto range = r ? EtcdCodec::range(*r) : Result<EtcdRange>(r.error()))
-            for (const EtcdKeyValue &kv : range->kvs)
-                out[kv.key.mid(shardsPrefix.size()).toInt()] = QString::fromUtf8(kv.value);
-        return out;
-    };
+    const auto owners = [&] { return shardOwners(wire); };
     QTRY_VERIFY_WITH_TIMEOUT(int(owners().size()) == kShards, 20'000);
 
     QStringList ids;

@@ -8,6 +8,7 @@
 //
 //   bench_failover [--kills N] [--lease-ttl S] [--tasks N] [--logs DIR]
 #include "../EtcdProcess.h"
+#include "../ShardOwners.h"
 #include "../TaskdProcess.h"
 #include "../WatchMember.h"
 #include "EndpointConfig.h"
@@ -40,30 +41,6 @@ void waitMs(int ms)
     t.start();
     while (t.elapsed() < ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-}
-
-/// Shard -> owner, as etcd holds it now.
-std::map<int, QString> owners(HttpEtcdWire &wire)
-{
-    std::optional<Result<QByteArray>> answer;
-    const QByteArray prefix = "/rebound/shards/";
-    wire.call(QStringLiteral("/v3/kv/range"),
-              {{QStringLiteral("key"), EtcdCodec::base64(prefix)},
-               {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(prefix))}},
-              [&](Result<QByteArray> r) { answer = std::move(r); });
-    QElapsedTimer t;
-    t.start();
-    while (!answer && t.elapsed() < 5000)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    std::map<int, QString> out;
-    if (!answer || !*answer)
-        return out;
-    const auto range = EtcdCodec::range(**answer);
-    if (!range)
-        return out;
-    for (const EtcdKeyValue &kv : range->kvs)
-        out[kv.key.mid(prefix.size()).toInt()] = QString::fromUtf8(kv.value);
-    return out;
 }
 
 double percentile(std::vector<double> v, double p)
@@ -140,7 +117,7 @@ int main(int argc, char **argv)
     for (const QString &id : ids)
         startMember(id);
     const auto settled = [&] {
-        const auto o = owners(wire);
+        const auto o = shardOwners(wire);
         if (int(o.size()) != kShards)
             return false;
         QStringList live(ids);
@@ -163,7 +140,7 @@ int main(int argc, char **argv)
         waitMs(500);
         const QString victim = ids[round % ids.size()];
         QSet<int> moving;
-        for (const auto &[s, owner] : owners(wire))
+        for (const auto &[s, owner] : shardOwners(wire))
             if (owner == victim)
                 moving.insert(s);
         const std::int64_t killedAtWall = QDateTime::currentMSecsSinceEpoch();
@@ -175,7 +152,7 @@ int main(int argc, char **argv)
         QHash<QString, std::int64_t> firstRetry;
         while ((claimed < 0 || retried < 0) && since.elapsed() < 30'000) {
             if (claimed < 0) {
-                const auto o = owners(wire);
+                const auto o = shardOwners(wire);
                 if (std::all_of(moving.begin(), moving.end(), [&](int s) {
                         const auto it = o.find(s);
                         return it != o.end() && it->second != victim;

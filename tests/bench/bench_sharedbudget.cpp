@@ -9,6 +9,7 @@
 //   bench_sharedbudget [--types N] [--tasks-per-type K] [--rate R] [--window S] [--logs DIR]
 #include "../EtcdProcess.h"
 #include "../RedisProcess.h"
+#include "../ShardOwners.h"
 #include "../TaskdProcess.h"
 #include "../WatchMember.h"
 #include "EtcdCodec.h"
@@ -36,23 +37,6 @@ void waitMs(int ms)
     t.start();
     while (t.elapsed() < ms)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-}
-
-int shardsClaimed(HttpEtcdWire &wire)
-{
-    std::optional<Result<QByteArray>> answer;
-    const QByteArray prefix = "/rebound/shards/";
-    wire.call(QStringLiteral("/v3/kv/range"),
-              {{QStringLiteral("key"), EtcdCodec::base64(prefix)},
-               {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(prefix))},
-               {QStringLiteral("keys_only"), true}},
-              [&](Result<QByteArray> r) { answer = std::move(r); });
-    while (!answer)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    if (!*answer)
-        return 0;
-    const auto range = EtcdCodec::range(**answer);
-    return range ? int(range->kvs.size()) : 0;
 }
 
 } // namespace
@@ -128,7 +112,7 @@ int main(int argc, char **argv)
             members[id] = watch.start(id);
         QElapsedTimer t;
         t.start();
-        while (shardsClaimed(wire) < 64 && t.elapsed() < 30'000)
+        while (int(shardOwners(wire).size()) < 64 && t.elapsed() < 30'000)
             waitMs(100);
         waitMs(10'000); // past the bursts, into the steady rate
         during();
