@@ -112,8 +112,17 @@ int main(int argc, char **argv)
         QStringLiteral("With --etcd: share the fleet's retry rate limits through this Redis "
                        "(redis://HOST:PORT; password from REBOUND_REDIS_PASSWORD)."),
         QStringLiteral("ADDRESS"));
+    const QCommandLineOption leaseTtl(
+        QStringLiteral("lease-ttl"),
+        QStringLiteral("With --etcd: seconds the console's lease outlives its last keepalive."),
+        QStringLiteral("S"), QStringLiteral("10"));
+    const QCommandLineOption shards(
+        QStringLiteral("shards"),
+        QStringLiteral("With --etcd: shards the fleet's tasks are split into (the same on every "
+                       "member)."),
+        QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards));
     parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
-                       prefix, member, urlOf, redisAt});
+                       prefix, member, urlOf, redisAt, leaseTtl, shards});
     parser.addOptions(EtcdAccess::options());
     parser.process(app);
     std::optional<EtcdAccess> etcdUrl;
@@ -142,6 +151,17 @@ int main(int argc, char **argv)
         }
         redis = *r;
         redis->password = qgetenv("REBOUND_REDIS_PASSWORD");
+    }
+    bool ttlOk = false, shardsOk = false;
+    const int leaseSeconds = parser.value(leaseTtl).toInt(&ttlOk);
+    const int shardCount = parser.value(shards).toInt(&shardsOk);
+    if (!ttlOk || leaseSeconds < 2 || leaseSeconds > 3600) {
+        qCritical("rebound: --lease-ttl: expected whole seconds in 2..3600");
+        return 2;
+    }
+    if (!shardsOk || shardCount < 1 || shardCount > 4096) {
+        qCritical("rebound: --shards: expected a whole number in 1..4096");
+        return 2;
     }
     const QString memberId = parser.isSet(member) ? parser.value(member)
                                                   : QStringLiteral("console-%1-%2")
@@ -236,7 +256,8 @@ int main(int argc, char **argv)
         FleetMember::Config config;
         config.etcd = *etcdUrl;
         config.prefix = parser.value(prefix).toUtf8();
-        config.session = EtcdSession::Config{memberId};
+        config.session = EtcdSession::Config{memberId, Duration(qint64(leaseSeconds) * 1000)};
+        config.shards = shardCount;
         config.redis = redis;
         // The console is a member like the others: it decides only its shards' tasks.
         fleetMember =

@@ -1,10 +1,10 @@
 // The chaos suite's fleet variant: a real etcd and Redis, rebound-taskd failing 70 % of all
-// attempts, and four `reboundctl watch` members (the fourth, "console", headless too) sharing
-// its tasks by shard and their retry budget through Redis. Each row injects one fault while
-// tasks are in flight, then waits until every task has ended. Each must show: 0 lost (every task
-// succeeded or was stopped by policy), 0 doubled (each task's attempts numbered 1..n, n within
-// maxAttempts, and the service answered no automatic action 412 — what a second decider of the
-// same failure would get — and refused no stale fence).
+// attempts, three `reboundctl watch` members and the console (offscreen; a fourth watch member
+// in a build without the UI) sharing its tasks by shard and their retry budget through Redis. Each
+// row injects one fault while tasks are in flight, then waits until every task has ended. Each must
+// show: 0 lost (every task succeeded or was stopped by policy), 0 doubled (each task's attempts
+// numbered 1..n, n within maxAttempts, and the service answered no automatic action 412 — what a
+// second decider of the same failure would get — and refused no stale fence).
 #include "EndpointConfig.h"
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
@@ -63,6 +63,32 @@ QString runStatus(const QString &etcdUrl)
     return QString::fromUtf8(p.readAllStandardOutput());
 }
 
+/// The fourth member: the console itself (offscreen) where the build has it, else a fourth
+/// headless member under the same name.
+std::unique_ptr<QProcess> startConsole(const WatchMember &watch)
+{
+#ifdef REBOUND_PATH
+    auto p = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p->setProcessEnvironment(env);
+    p->setStandardOutputFile(watch.logFile.arg(QStringLiteral("console")));
+    p->setStandardErrorFile(watch.logFile.arg(QStringLiteral("console")), QIODevice::Append);
+    p->start(QStringLiteral(REBOUND_PATH),
+             {QStringLiteral("--url"), watch.taskdUrl, QStringLiteral("--etcd"), watch.etcdUrl,
+              QStringLiteral("--redis"), watch.redis, QStringLiteral("--member"),
+              QStringLiteral("console"), QStringLiteral("--lease-ttl"),
+              QString::number(watch.leaseTtl), QStringLiteral("--shards"),
+              QString::number(watch.shards), QStringLiteral("--db"),
+              watch.dbDir + QStringLiteral("/console.sqlite")});
+    p->waitForStarted(5000);
+    return p;
+#else
+    return watch.start(QStringLiteral("console"));
+#endif
+}
+
 } // namespace
 
 class TestFleetChaos final : public QObject
@@ -114,8 +140,9 @@ void TestFleetChaos::faults()
             p->waitForFinished(10'000);
         }
     });
-    for (const char *id : {"m0", "m1", "m2", "console"})
+    for (const char *id : {"m0", "m1", "m2"})
         members[QString::fromLatin1(id)] = watch.start(QString::fromLatin1(id));
+    members[QStringLiteral("console")] = startConsole(watch);
     const auto owners = [&] { return shardOwners(wire); };
     if (!QTest::qWaitFor([&] { return int(owners().size()) == kShards; },
                          60'000)) { // say why: the members' last words
@@ -142,12 +169,12 @@ void TestFleetChaos::faults()
     EndpointConfig endpoint;
     endpoint.baseUrl = QUrl(taskd.url);
     if (fault == QLatin1String("sigstop") || fault == QLatin1String("sigkill")) {
-        // The member that owns the most of the tasks.
+        // The headless member that owns the most of the tasks.
         std::map<QString, int> load;
         const auto o = owners();
         for (const QString &id : ids) {
             const auto it = o.find(ShardOwner::shardOf(endpoint.key(), id, kShards));
-            if (it != o.end())
+            if (it != o.end() && it->second != QLatin1String("console"))
                 ++load[it->second];
         }
         QString victim = QStringLiteral("m0");
