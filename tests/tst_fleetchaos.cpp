@@ -209,7 +209,7 @@ void TestFleetChaos::faults()
             return int(
                 out.split(u'\n').filter(QStringLiteral("  ") + what + QLatin1Char(' ')).size());
         };
-        QTRY_COMPARE_WITH_TIMEOUT(budgets(QStringLiteral("redis")), 4, 10'000);
+        QTRY_COMPARE_WITH_TIMEOUT(budgets(QStringLiteral("redis")), 4, 30'000);
         QElapsedTimer stopped;
         stopped.start();
         redis.stop();

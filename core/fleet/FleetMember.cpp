@@ -58,6 +58,13 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
                          [this] { reportBudget(); });
         QObject::connect(m_session.get(), &EtcdSession::leaseGranted, m_budget.get(),
                          [this] { reportBudget(); });
+        // A failed call is dropped and the session reconnects: report again once it is live.
+        QObject::connect(m_session.get(), &EtcdSession::stateChanged, m_budget.get(), [this] {
+            m_reporting = false;
+            m_reportAgain = false;
+            if (m_session->state() == EtcdSession::State::Live)
+                reportBudget();
+        });
     }
 }
 
@@ -72,18 +79,29 @@ void FleetMember::reportBudget()
 {
     if (!m_budget || m_session->lease() == 0)
         return;
+    if (m_reporting) {
+        m_reportAgain = true;
+        return;
+    }
     const QJsonObject b{{QStringLiteral("mode"), m_budget->mode() == SharedRetryBudget::Mode::Shared
                                                      ? QStringLiteral("shared")
                                                      : QStringLiteral("local")},
                         {QStringLiteral("divisor"), m_budget->divisor()},
                         {QStringLiteral("cause"), m_budget->cause()}};
+    m_reporting = true;
     m_session->call(QStringLiteral("/v3/kv/put"),
                     {{QStringLiteral("key"),
                       EtcdCodec::base64(m_keys.budgetStatus(m_session->config().member))},
                      {QStringLiteral("value"),
                       EtcdCodec::base64(QJsonDocument(b).toJson(QJsonDocument::Compact))},
                      {QStringLiteral("lease"), EtcdCodec::int64Text(m_session->lease())}},
-                    {});
+                    [this](const QByteArray &) {
+                        m_reporting = false;
+                        if (m_reportAgain) { // the state changed while this one was on its way
+                            m_reportAgain = false;
+                            reportBudget();
+                        }
+                    });
 }
 
 void FleetMember::start()

@@ -79,6 +79,10 @@ private:
     std::unique_ptr<ShardOwner> m_owner;
     std::unique_ptr<HiredisWire> m_redis;
     std::unique_ptr<SharedRetryBudget> m_budget;
+    /// One report on its way at a time (two puts in flight could land in either order); a
+    /// change meanwhile is reported when it is answered.
+    bool m_reporting = false;
+    bool m_reportAgain = false;
 };
 
 } // namespace rebound
