@@ -4,6 +4,7 @@
 #include "FleetKeys.h"
 #include "FleetStatus.h"
 #include "HttpEtcdWire.h"
+#include "Keychain.h"
 #include "PolicyPublisher.h"
 
 #include <QCommandLineParser>
@@ -65,7 +66,7 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
         io.out << p.helpText();
         return cli::Ok;
     }
-    auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"));
+    auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
     if (!access) {
         io.err << "reboundctl fleet status: " << access.error().message << "\n";
         return cli::Usage;

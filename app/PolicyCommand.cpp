@@ -3,6 +3,7 @@
 #include "EtcdAccess.h"
 #include "FleetCommand.h"
 #include "GrpcServiceConfig.h"
+#include "Keychain.h"
 #include "PolicyDocument.h"
 
 #include <QCommandLineParser>
@@ -94,7 +95,8 @@ int PolicyCommand::run(const QStringList &args, cli::Streams io)
             io.err << "reboundctl policy publish: --etcd URL is required\n";
             return cli::Usage;
         }
-        const auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"));
+        const auto access =
+            EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
         if (!access) {
             io.err << "reboundctl policy publish: " << access.error().message << "\n";
             return cli::Usage;

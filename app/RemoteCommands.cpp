@@ -10,6 +10,7 @@
 #include "HistoryStore.h"
 #include "HttpEtcdWire.h"
 #include "JsonLog.h"
+#include "Keychain.h"
 #include "MetricsServer.h"
 #include "Orchestrator.h"
 #include "OtlpExporter.h"
@@ -325,7 +326,8 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                      QStringLiteral("ADDRESS")},
                     {QStringLiteral("redis-password-file"),
                      QStringLiteral("Redis's password, read from this file (else "
-                                    "REBOUND_REDIS_PASSWORD; none if neither)."),
+                                    "REBOUND_REDIS_PASSWORD, else the OS keychain; none if "
+                                    "none has it)."),
                      QStringLiteral("FILE")}}))
         return usageOrHelp(c);
     double duration = -1;
@@ -367,7 +369,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     }
     std::optional<EtcdAccess> etcdAccess;
     if (c.parser.isSet(QStringLiteral("etcd"))) {
-        auto url = EtcdAccess::from(c.parser, qgetenv("REBOUND_ETCD_PASSWORD"));
+        auto url = EtcdAccess::from(c.parser, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
         if (!url) {
             io.err << c.name << ": " << url.error().message << "\n";
             return cli::Usage;
@@ -377,6 +379,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
             return cli::Usage;
         }
         etcdAccess = *url;
+        JsonLog::registerSecret(QString::fromUtf8(etcdAccess->password));
     }
     const QString member = c.parser.isSet(QStringLiteral("member"))
                                ? c.parser.value(QStringLiteral("member"))
@@ -420,14 +423,17 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
             return cli::Usage;
         }
         redis = *r;
-        QString error;
-        const auto password = TokenSource::redisPassword(
-            c.parser.value(QStringLiteral("redis-password-file")), error);
-        if (!password) {
-            io.err << c.name << ": " << error << "\n";
+        QString warning;
+        const auto resolved =
+            redis->resolvePassword(c.parser.value(QStringLiteral("redis-password-file")),
+                                   qgetenv("REBOUND_REDIS_PASSWORD"), Keychain::lookup(), warning);
+        if (!resolved) {
+            io.err << c.name << ": " << resolved.error().message << "\n";
             return cli::Usage;
         }
-        redis->password = *password;
+        if (!warning.isEmpty())
+            io.err << c.name << ": " << warning << "\n";
+        JsonLog::registerSecret(QString::fromUtf8(redis->password));
     }
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)

@@ -8,12 +8,14 @@
 #include "FleetMember.h"
 #include "FleetPane.h"
 #include "HttpEtcdWire.h"
+#include "Keychain.h"
 #include "MainWindow.h"
 #include "MetricsServer.h"
 #include "OtlpExporter.h"
 #include "PolicyEditorDialog.h"
 #include "PolicyFeed.h"
 #include "PolicyPublisher.h"
+#include "SecretSource.h"
 #include "ShardOwner.h"
 
 #include <QApplication>
@@ -104,14 +106,19 @@ int main(int argc, char **argv)
         QStringLiteral("ID"));
     const QCommandLineOption urlOf(
         QStringLiteral("url"),
-        QStringLiteral("Watch this Task API service (token from REBOUND_TOKEN) instead of the "
-                       "remembered endpoints."),
+        QStringLiteral("Watch this Task API service (token from REBOUND_TOKEN, else the OS "
+                       "keychain) instead of the remembered endpoints."),
         QStringLiteral("URL"));
     const QCommandLineOption redisAt(
         QStringLiteral("redis"),
         QStringLiteral("With --etcd: share the fleet's retry rate limits through this Redis "
-                       "(redis://HOST:PORT; password from REBOUND_REDIS_PASSWORD)."),
+                       "(redis://HOST:PORT)."),
         QStringLiteral("ADDRESS"));
+    const QCommandLineOption redisPasswordFile(
+        QStringLiteral("redis-password-file"),
+        QStringLiteral("Redis's password, read from this file (else REBOUND_REDIS_PASSWORD, else "
+                       "the OS keychain; none if none has it)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption leaseTtl(
         QStringLiteral("lease-ttl"),
         QStringLiteral("With --etcd: seconds the console's lease outlives its last keepalive."),
@@ -122,12 +129,12 @@ int main(int argc, char **argv)
                        "member)."),
         QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards));
     parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
-                       prefix, member, urlOf, redisAt, leaseTtl, shards});
+                       prefix, member, urlOf, redisAt, redisPasswordFile, leaseTtl, shards});
     parser.addOptions(EtcdAccess::options());
     parser.process(app);
     std::optional<EtcdAccess> etcdUrl;
     if (parser.isSet(etcdAt)) {
-        auto url = EtcdAccess::from(parser, qgetenv("REBOUND_ETCD_PASSWORD"));
+        auto url = EtcdAccess::from(parser, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
         if (!url) {
             qCritical("rebound: %s", qPrintable(url.error().message));
             return 2;
@@ -150,7 +157,29 @@ int main(int argc, char **argv)
             return 2;
         }
         redis = *r;
-        redis->password = qgetenv("REBOUND_REDIS_PASSWORD");
+        QString warning;
+        const auto resolved =
+            redis->resolvePassword(parser.value(redisPasswordFile),
+                                   qgetenv("REBOUND_REDIS_PASSWORD"), Keychain::lookup(), warning);
+        if (!resolved) {
+            qCritical("rebound: %s", qPrintable(resolved.error().message));
+            return 2;
+        }
+        if (!warning.isEmpty())
+            qWarning("rebound: %s", qPrintable(warning));
+    }
+    // --url's token, before any window: REBOUND_TOKEN, else the keychain entry the endpoints
+    // dialog keeps (none: the service answers 401, which the console shows).
+    QByteArray urlToken;
+    if (parser.isSet(urlOf)) {
+        EndpointConfig e;
+        e.baseUrl = QUrl(parser.value(urlOf));
+        const auto found =
+            SecretSource::resolve({}, {}, qgetenv("REBOUND_TOKEN"), e.key(), Keychain::lookup());
+        if (found)
+            urlToken = found->secret;
+        else
+            qWarning("rebound: --url: no token: %s", qPrintable(found.error().message));
     }
     bool ttlOk = false, shardsOk = false;
     const int leaseSeconds = parser.value(leaseTtl).toInt(&ttlOk);
@@ -282,7 +311,7 @@ int main(int argc, char **argv)
         if (parser.isSet(urlOf)) {
             EndpointConfig e;
             e.baseUrl = QUrl(parser.value(urlOf));
-            e.token = qgetenv("REBOUND_TOKEN");
+            e.token = urlToken;
             if (!e.baseUrl.isValid() || (e.baseUrl.scheme() != QLatin1String("http") &&
                                          e.baseUrl.scheme() != QLatin1String("https"))) {
                 QMessageBox::critical(nullptr, QStringLiteral("Rebound"),

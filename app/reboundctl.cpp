@@ -4,6 +4,7 @@
 #include "PolicyCommand.h"
 #include "RemoteCommands.h"
 #include "ScheduleCommand.h"
+#include "SecretCommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -24,6 +25,7 @@ const char *kHelp =
     "  abort ID        End the task's running attempt as a timeout (operator)\n"
     "  export          Write the retry history as CSV\n"
     "  fleet status    Members of a fleet on etcd and the policy version each runs\n"
+    "  secret          store | forget a token or password in the OS keychain\n"
     "\n"
     "Options:\n"
     "  -h, --help      Show this help (also: reboundctl <command> --help)\n"
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
                                                                          : rebound::ActionKind::OperatorAttempt);
     } else if (command == QLatin1String("fleet")) {
         rc = FleetCommand::run(args.mid(1), io);
+    } else if (command == QLatin1String("secret")) {
+        rc = SecretCommand::run(args.mid(1), io);
     } else if (command == QLatin1String("policy")) {
         rc = PolicyCommand::run(args.mid(1), io);
     } else {

@@ -3,17 +3,22 @@
 // Test helper: a real etcd (Debian's etcd-server) on free loopback ports, its data directory on
 // tmpfs (etcd cannot skip fsync), progress notifications every second. Stopped by PID and its
 // directory removed on destruction; restart() keeps the data and the port.
+#include "EtcdAccess.h"
+#include "HttpEtcdWire.h"
 #include "LoopbackServer.h"
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
+#include <QJsonObject>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QTimer>
 
 #include <memory>
 
@@ -94,6 +99,40 @@ public:
         }
     }
     qint64 pid() const { return m_process ? m_process->processId() : 0; }
+
+    /// Turns authentication on with one user, root (role root), whose password is `password`;
+    /// an empty string when done, else what failed.
+    QString enableRootAuth(const QByteArray &password)
+    {
+        rebound::EtcdAccess admin{QUrl(url)};
+        if (!certFile.isEmpty())
+            admin.ca = QSslCertificate::fromPath(certFile);
+        rebound::HttpEtcdWire wire(admin);
+        for (const auto &[path, body] : std::initializer_list<std::pair<const char *, QJsonObject>>{
+                 {"/v3/auth/role/add", {{QStringLiteral("name"), QStringLiteral("root")}}},
+                 {"/v3/auth/user/add",
+                  {{QStringLiteral("name"), QStringLiteral("root")},
+                   {QStringLiteral("password"), QString::fromUtf8(password)}}},
+                 {"/v3/auth/user/grant",
+                  {{QStringLiteral("user"), QStringLiteral("root")},
+                   {QStringLiteral("role"), QStringLiteral("root")}}},
+                 {"/v3/auth/enable", {}}}) {
+            std::optional<rebound::Result<QByteArray>> answer;
+            QEventLoop loop;
+            QTimer::singleShot(10'000, &loop, &QEventLoop::quit);
+            wire.call(QString::fromLatin1(path), body, [&](rebound::Result<QByteArray> r) {
+                answer = std::move(r);
+                loop.quit();
+            });
+            if (!answer)
+                loop.exec();
+            if (!answer)
+                return QStringLiteral("%1: no answer").arg(QLatin1String(path));
+            if (!*answer)
+                return QStringLiteral("%1: %2").arg(QLatin1String(path), answer->error().message);
+        }
+        return {};
+    }
 
     QString url;
     quint16 clientPort = 0;

@@ -276,6 +276,39 @@ void TestReboundctl::badInput_data()
         << QStringList{QStringLiteral("policy"), QStringLiteral("export-grpc"),
                        data("policies.json"), QStringLiteral("--name"), QStringLiteral("zzz")}
         << 1 << QStringLiteral("no policy named 'zzz'");
+    // `secret`: every refusal comes before the keychain is asked.
+    const QString secret = QStringLiteral("secret");
+    const QString store = QStringLiteral("store");
+    const QString redis = QStringLiteral("--redis");
+    QTest::newRow("secret without action")
+        << QStringList{secret} << 2 << QStringLiteral("Usage: reboundctl secret store|forget");
+    QTest::newRow("secret unknown action") << QStringList{secret, QStringLiteral("show")} << 2
+                                           << QStringLiteral("unknown action 'show'");
+    QTest::newRow("secret no target")
+        << QStringList{secret, store} << 2
+        << QStringLiteral("name one of --endpoint, --etcd (with --etcd-user) or --redis");
+    QTest::newRow("secret two targets") << QStringList{secret,
+                                                       store,
+                                                       redis,
+                                                       QStringLiteral("127.0.0.1:6379"),
+                                                       QStringLiteral("--endpoint"),
+                                                       QStringLiteral("http://127.0.0.1:1")}
+                                        << 2 << QStringLiteral("name one of");
+    QTest::newRow("secret etcd without user")
+        << QStringList{secret, store, QStringLiteral("--etcd"),
+                       QStringLiteral("http://127.0.0.1:2379")}
+        << 2 << QStringLiteral("--etcd and --etcd-user go together");
+    QTest::newRow("secret on the command line")
+        << QStringList{secret, store, redis, QStringLiteral("127.0.0.1:6379"),
+                       QStringLiteral("hunter2")}
+        << 2 << QStringLiteral("the secret comes from standard input, never the command line");
+    QTest::newRow("secret bad redis")
+        << QStringList{secret, store, redis, QStringLiteral("redis://:pw@127.0.0.1:6379")} << 2
+        << QStringLiteral("--redis: expected redis://HOST:PORT or HOST:PORT, got \"…\"");
+    QTest::newRow("secret empty input")
+        << QStringList{secret, store, redis, QStringLiteral("127.0.0.1:6379")} << 2
+        << QStringLiteral("standard input: empty; give the password of Redis at "
+                          "redis://127.0.0.1:6379 there");
 }
 
 void TestReboundctl::badInput()

@@ -1,10 +1,12 @@
 // Secret hygiene: run the token-handling paths with a known token, then look for it in every
 // file they produced, in process arguments and in the logs. It must be nowhere.
 #include "EtcdProcess.h"
+#include "ProcessRun.h"
 #include "RedisProcess.h"
 #include "TaskdProcess.h"
 
 #include <QDirIterator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -18,6 +20,7 @@ class TestSecrets final : public QObject
 private Q_SLOTS:
     void tokenAppearsNowhere();
     void redisPasswordAppearsNowhere();
+    void fleetPasswordsFromTheKeychain();
 };
 
 void TestSecrets::tokenAppearsNowhere()
@@ -193,6 +196,140 @@ void TestSecrets::redisPasswordAppearsNowhere()
             hits << path;
     }
     qInfo("redis secret scan: %d files searched, %lld hits", files,
+          static_cast<long long>(hits.size()));
+    QVERIFY2(hits.isEmpty(), qPrintable(hits.join(u' ')));
+    QVERIFY(files >= 4);
+}
+
+void TestSecrets::fleetPasswordsFromTheKeychain()
+{
+    // etcd's and Redis's passwords only in the OS keychain, put there by `reboundctl secret
+    // store` from standard input: a watch member and the console find them with no file and no
+    // variable, and neither password is in a file, log or process argument.
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))
+        QSKIP("needs a D-Bus session with an unlocked keyring: run through ./dev.sh test");
+    const QByteArray etcdPassword = "Ek5-keychain-etcd-password-93c1";
+    const QByteArray redisPassword = "Rk2-keychain-redis-password-5e0d";
+    QTemporaryDir dir;
+    EtcdProcess etcd;
+    QVERIFY2(etcd.start(), qPrintable(etcd.error));
+    const QString enabled = etcd.enableRootAuth(etcdPassword);
+    QVERIFY2(enabled.isEmpty(), qPrintable(enabled));
+    RedisProcess redis(redisPassword);
+    QVERIFY2(redis.start(), qPrintable(redis.error));
+    TaskdProcess taskd;
+    QVERIFY(taskd.start(0, R"({"default":{"unavailable":1.0,"retryAfterProbability":0}})"));
+    for (int i = 0; i < 5; ++i)
+        taskd.createTask(QStringLiteral("secret.test"));
+    const QString redisUrl = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("REBOUND_ETCD_PASSWORD"));
+    env.remove(QStringLiteral("REBOUND_REDIS_PASSWORD"));
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("rebound.*.debug=true"));
+    env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+    const QStringList etcdAccess{QStringLiteral("--etcd"), etcd.url, QStringLiteral("--etcd-user"),
+                                 QStringLiteral("root")};
+    const auto ctl = [&](const QStringList &args, const QByteArray &input = {}) {
+        return runProcess(QStringLiteral(REBOUNDCTL_PATH), args, env, input);
+    };
+    const QStringList status =
+        QStringList{QStringLiteral("fleet"), QStringLiteral("status")} + etcdAccess;
+    // Not there yet: refused before etcd is asked, naming the entry looked for.
+    const ProcessRun before = ctl(status);
+    QCOMPARE(before.code, 2);
+    QVERIFY2(
+        before.err.contains(QStringLiteral("OS keychain entry \"etcd:root@%1\"").arg(etcd.url)),
+        qPrintable(before.err));
+    const ProcessRun storedEtcd =
+        ctl(QStringList{QStringLiteral("secret"), QStringLiteral("store")} + etcdAccess,
+            etcdPassword + '\n');
+    QVERIFY2(storedEtcd.code == 0, qPrintable(storedEtcd.err));
+    const ProcessRun storedRedis = ctl(
+        {QStringLiteral("secret"), QStringLiteral("store"), QStringLiteral("--redis"), redisUrl},
+        redisPassword);
+    QVERIFY2(storedRedis.code == 0, qPrintable(storedRedis.err));
+    QVERIFY2(storedRedis.out.contains(QStringLiteral("entry \"%1\"").arg(redisUrl)),
+             qPrintable(storedRedis.out));
+
+    const auto start = [&](QProcess &p, const QString &program, const QString &name,
+                           const QStringList &args) {
+        p.setProcessEnvironment(env);
+        p.setStandardOutputFile(dir.filePath(name + QStringLiteral(".stdout")));
+        p.setStandardErrorFile(dir.filePath(name + QStringLiteral(".stderr")));
+        p.start(program, args + etcdAccess);
+        return p.waitForStarted(10'000);
+    };
+    QProcess watch;
+    QVERIFY(
+        start(watch, QStringLiteral(REBOUNDCTL_PATH), QStringLiteral("kc-watch"),
+              {QStringLiteral("watch"), QStringLiteral("--url"), taskd.url,
+               QStringLiteral("--member"), QStringLiteral("kc-watch"), QStringLiteral("--redis"),
+               redisUrl, QStringLiteral("--db"), dir.filePath(QStringLiteral("kc-watch.sqlite")),
+               QStringLiteral("--duration"), QStringLiteral("10")}));
+    QStringList members{QStringLiteral("kc-watch")};
+#ifdef REBOUND_PATH
+    QProcess console;
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    QVERIFY(start(console, QStringLiteral(REBOUND_PATH), QStringLiteral("kc-console"),
+                  {QStringLiteral("--url"), taskd.url, QStringLiteral("--member"),
+                   QStringLiteral("kc-console"), QStringLiteral("--redis"), redisUrl,
+                   QStringLiteral("--db"), dir.filePath(QStringLiteral("kc-console.sqlite")),
+                   QStringLiteral("--quit-after-ms"), QStringLiteral("10000")}));
+    members << QStringLiteral("kc-console");
+#endif
+    // Each is in the fleet (etcd let it in) and on the shared budget (Redis let it in), as
+    // `fleet status` — itself with the keychain's password — says.
+    QString lastStatus;
+    const auto budgetOf = [&](const QString &member) {
+        lastStatus = ctl(status).out;
+        const QRegularExpression row(QStringLiteral("^%1 .* (redis|local 1/\\d+)( |$)")
+                                         .arg(QRegularExpression::escape(member)),
+                                     QRegularExpression::MultilineOption);
+        return row.match(lastStatus).captured(1);
+    };
+    for (const QString &m : members)
+        QTRY_VERIFY2_WITH_TIMEOUT(budgetOf(m) == QLatin1String("redis"), qPrintable(lastStatus),
+                                  15'000);
+    for (QProcess *p : {&watch
+#ifdef REBOUND_PATH
+                        ,
+                        &console
+#endif
+         }) {
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(p->processId()));
+        QVERIFY(cmdline.open(QIODevice::ReadOnly));
+        const QByteArray args = cmdline.readAll();
+        QVERIFY(!args.contains(etcdPassword) && !args.contains(redisPassword));
+        QVERIFY(p->waitForFinished(30'000));
+        QCOMPARE(p->exitCode(), 0);
+    }
+    QFile log(dir.filePath(QStringLiteral("kc-watch.stdout")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QVERIFY(log.readAll().contains("\"event\":\"budget_shared\""));
+
+    // Forgotten: refused again.
+    QCOMPARE(ctl(QStringList{QStringLiteral("secret"), QStringLiteral("forget")} + etcdAccess).code,
+             0);
+    QCOMPARE(ctl({QStringLiteral("secret"), QStringLiteral("forget"), QStringLiteral("--redis"),
+                  redisUrl})
+                 .code,
+             0);
+    QCOMPARE(ctl(status).code, 2);
+
+    QStringList hits;
+    int files = 0;
+    QDirIterator it(dir.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile f(it.next());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        ++files;
+        const QByteArray content = f.readAll();
+        if (content.contains(etcdPassword) || content.contains(redisPassword))
+            hits << f.fileName();
+    }
+    qInfo("keychain secret scan: %d files searched, %lld hits", files,
           static_cast<long long>(hits.size()));
     QVERIFY2(hits.isEmpty(), qPrintable(hits.join(u' ')));
     QVERIFY(files >= 4);

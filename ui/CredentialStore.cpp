@@ -1,5 +1,7 @@
 #include "CredentialStore.h"
 
+#include "SecretSource.h"
+
 #include <QTimer>
 
 #include <qt6keychain/keychain.h>
@@ -9,7 +11,7 @@
 namespace rebound {
 
 namespace {
-const QString kService = QStringLiteral("rebound");
+const QString &kService = SecretSource::kKeychainService;
 
 // Runs `job` with a timeout; `done` is called exactly once.
 void run(QKeychain::Job *job, int timeoutMs, CredentialStore::Done done, QObject *context)

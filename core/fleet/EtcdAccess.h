@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Result.h"
+#include "SecretSource.h"
 
 #include <QByteArray>
 #include <QList>
@@ -23,19 +24,25 @@ struct EtcdAccess
 
     QUrl url;
     QString user;
-    QByteArray password; ///< from a file or the environment, never argv
+    QByteArray password; ///< from a file, the environment or the keychain, never argv
     QList<QSslCertificate> ca;
 
+    /// The user's password's entry in the OS keychain: "etcd:USER@URL".
+    static QString keychainEntry(const QUrl &url, const QString &user);
+
     /// From the flags' values: `url` (--etcd), `user` (--etcd-user), the password from
-    /// `passwordFile` (--etcd-password-file) or else `envPassword` (REBOUND_ETCD_PASSWORD), the
-    /// CA from `caFile` (--etcd-ca, PEM). Errors name the flag.
+    /// `passwordFile` (--etcd-password-file), else `envPassword` (REBOUND_ETCD_PASSWORD), else
+    /// the keychain (asked only for a user with neither), the CA from `caFile` (--etcd-ca, PEM).
+    /// Errors name the flag.
     static Result<EtcdAccess> from(const QString &url, const QString &user,
                                    const QString &passwordFile, const QByteArray &envPassword,
-                                   const QString &caFile);
+                                   const QString &caFile,
+                                   const SecretSource::Keychain &keychain = {});
     /// --etcd-user, --etcd-password-file and --etcd-ca, for every command that talks to etcd.
     static QList<QCommandLineOption> options();
     /// from() with the values of --etcd and options() in `parser`.
-    static Result<EtcdAccess> from(const QCommandLineParser &parser, const QByteArray &envPassword);
+    static Result<EtcdAccess> from(const QCommandLineParser &parser, const QByteArray &envPassword,
+                                   const SecretSource::Keychain &keychain = {});
 };
 
 } // namespace rebound

@@ -23,11 +23,39 @@ Result<FleetMember::Redis> FleetMember::parseRedis(const QString &text, const QS
         !url.userInfo().isEmpty()) {
         return Error{QStringLiteral("invalid-redis"),
                      QStringLiteral("%1: expected redis://HOST:PORT or HOST:PORT, got \"%2\" (the "
-                                    "password comes from REBOUND_REDIS_PASSWORD or "
-                                    "--redis-password-file, never the command line)")
+                                    "password comes from --redis-password-file, "
+                                    "REBOUND_REDIS_PASSWORD or the OS keychain, never the "
+                                    "command line)")
                          .arg(flag, url.userInfo().isEmpty() ? text : QStringLiteral("…"))};
     }
     return Redis{url.host(), url.port(), {}};
+}
+
+QString FleetMember::Redis::keychainEntry() const
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("redis"));
+    url.setHost(host);
+    url.setPort(port);
+    return url.toString();
+}
+
+Result<void> FleetMember::Redis::resolvePassword(const QString &file, const QByteArray &environment,
+                                                 const SecretSource::Keychain &keychain,
+                                                 QString &warning)
+{
+    auto found = SecretSource::resolve(QStringLiteral("--redis-password-file"), file, environment,
+                                       keychainEntry(), keychain);
+    if (!found && found.error().code == QLatin1String("keychain")) {
+        warning = QStringLiteral("no Redis password from %1; connecting without one")
+                      .arg(found.error().message);
+        password.clear();
+        return {};
+    }
+    if (!found)
+        return found.error();
+    password = found->secret;
+    return {};
 }
 
 FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore &policies,

@@ -3,6 +3,7 @@
 #include "EtcdAccess.h"
 #include "EtcdSession.h"
 #include "FleetKeys.h"
+#include "SecretSource.h"
 
 #include <QString>
 #include <QUrl>
@@ -34,7 +35,16 @@ public:
     {
         QString host;
         int port = 6379;
-        QByteArray password; ///< from a file or the environment, never argv
+        QByteArray password; ///< from a file, the environment or the keychain, never argv
+
+        /// The password's entry in the OS keychain: "redis://HOST:PORT".
+        QString keychainEntry() const;
+        /// Sets `password` from `file` (--redis-password-file), else `environment`
+        /// (REBOUND_REDIS_PASSWORD), else the keychain entry; none anywhere is a Redis without
+        /// a password. A keychain that cannot be asked is not an error either (Redis says
+        /// NOAUTH if it wanted one): it comes back as a warning.
+        Result<void> resolvePassword(const QString &file, const QByteArray &environment,
+                                     const SecretSource::Keychain &keychain, QString &warning);
     };
     struct Config
     {
