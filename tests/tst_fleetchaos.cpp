@@ -4,10 +4,13 @@
 // row injects one fault while tasks are in flight, then waits until every task has ended. Each must
 // show: 0 lost (every task succeeded or was stopped by policy), 0 doubled (each task's attempts
 // numbered 1..n, n within maxAttempts, and the service answered no automatic action 412 — what a
-// second decider of the same failure would get — and refused no stale fence).
+// second decider of the same failure would get — and refused no stale fence), and history ==
+// server: every member still running (the paused one too, once it caught up) holds each task's
+// attempts as the service does — same numbers, reasons and outcomes.
 #include "EndpointConfig.h"
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
+#include "HistoryStore.h"
 #include "HttpEtcdWire.h"
 #include "RedisProcess.h"
 #include "ShardOwner.h"
@@ -258,6 +261,48 @@ void TestFleetChaos::faults()
           preconditionFailed);
     QCOMPARE(refusedFences, 0.0);
     QCOMPARE(preconditionFailed, 0.0);
+
+    // History == server, for every member still running (a SIGKILLed one stops where it died).
+    std::map<QString, QJsonArray> server;
+    for (const QString &id : std::as_const(ids))
+        server[id] = taskd.attempts(id);
+    std::map<QString, std::unique_ptr<HistoryStore>> histories;
+    for (const auto &[member, p] : members) {
+        if (p->state() != QProcess::Running)
+            continue;
+        auto h = HistoryStore::open(dir.filePath(member + QStringLiteral(".sqlite")));
+        QVERIFY2(h, qPrintable(h ? QString() : h.error().message));
+        histories[member] = std::move(h).value();
+    }
+    QVERIFY(histories.size() >= 3);
+    const auto differences = [&](const HistoryStore &history) {
+        QStringList out;
+        for (const auto &[id, attemptsThere] : server) {
+            const auto rows = history.attempts(endpoint.key(), id);
+            QStringList here, there;
+            for (const auto &r : rows)
+                here << QStringLiteral("%1 %2 %3").arg(r.attempt).arg(r.reason, r.outcome);
+            for (const QJsonValue &v : attemptsThere) {
+                const QJsonObject a = v.toObject();
+                there << QStringLiteral("%1 %2 %3")
+                             .arg(a.value(QStringLiteral("number")).toInt())
+                             .arg(a.value(QStringLiteral("reason")).toString(),
+                                  a.value(QStringLiteral("outcome")).toString());
+            }
+            if (here != there)
+                out << QStringLiteral("%1: history [%2], server [%3]")
+                           .arg(id, here.join(QStringLiteral(", ")),
+                                there.join(QStringLiteral(", ")));
+        }
+        return out;
+    };
+    for (const auto &[member, history] : histories)
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            differences(*history).isEmpty(),
+            qPrintable(member + QStringLiteral(": ") + differences(*history).mid(0, 3).join(u'\n')),
+            30'000);
+    qInfo("%s: history == server on %lld members", qPrintable(fault),
+          static_cast<long long>(histories.size()));
 }
 
 QTEST_GUILESS_MAIN(TestFleetChaos)
