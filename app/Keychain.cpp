@@ -52,6 +52,16 @@ Result<Outcome> runAndWait(QKeychain::Job &job)
         return Error{QStringLiteral("keychain"), job.errorString()};
     return Outcome::Done;
 }
+
+/// runAndWait() for a job whose only answer is done or not (an entry to remove that is not
+/// there is done).
+Result<void> runToEnd(QKeychain::Job &job)
+{
+    const auto outcome = runAndWait(job);
+    if (!outcome)
+        return outcome.error();
+    return {};
+}
 #else
 Error unavailable()
 {
@@ -85,10 +95,7 @@ Result<void> Keychain::write(const QString &entry, const QByteArray &secret)
     QKeychain::WritePasswordJob job(SecretSource::kKeychainService);
     job.setKey(entry);
     job.setBinaryData(secret);
-    const auto outcome = runAndWait(job);
-    if (!outcome)
-        return outcome.error();
-    return {};
+    return runToEnd(job);
 #else
     Q_UNUSED(entry);
     Q_UNUSED(secret);
@@ -101,10 +108,7 @@ Result<void> Keychain::remove(const QString &entry)
 #ifdef REBOUND_HAVE_KEYCHAIN
     QKeychain::DeletePasswordJob job(SecretSource::kKeychainService);
     job.setKey(entry);
-    const auto outcome = runAndWait(job);
-    if (!outcome)
-        return outcome.error();
-    return {};
+    return runToEnd(job);
 #else
     Q_UNUSED(entry);
     return unavailable();

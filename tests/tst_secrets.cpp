@@ -13,6 +13,34 @@
 #include <csignal>
 #include <sys/types.h>
 
+namespace {
+
+/// What a fleet member needs: etcd, Redis (with `redisPassword`), and a taskd failing every
+/// attempt with five tasks in it.
+struct FleetServices
+{
+    explicit FleetServices(const QByteArray &redisPassword) : redis(redisPassword) {}
+    QString start()
+    {
+        if (!etcd.start())
+            return etcd.error;
+        if (!redis.start())
+            return redis.error;
+        if (!taskd.start(0, R"({"default":{"unavailable":1.0,"retryAfterProbability":0}})"))
+            return QStringLiteral("taskd did not start");
+        for (int i = 0; i < 5; ++i)
+            taskd.createTask(QStringLiteral("secret.test"));
+        return {};
+    }
+    QString redisUrl() const { return QStringLiteral("redis://127.0.0.1:%1").arg(redis.port); }
+
+    EtcdProcess etcd;
+    RedisProcess redis;
+    TaskdProcess taskd;
+};
+
+} // namespace
+
 class TestSecrets final : public QObject
 {
     Q_OBJECT
@@ -131,21 +159,18 @@ void TestSecrets::redisPasswordAppearsNowhere()
     const QByteArray password = "Rp9-known-redis-password-7d3a";
     const QByteArray wrong = "Wq4-wrong-redis-password-1b8e";
     QTemporaryDir dir;
-    EtcdProcess etcd;
-    QVERIFY2(etcd.start(), qPrintable(etcd.error));
-    RedisProcess redis(password);
-    QVERIFY2(redis.start(), qPrintable(redis.error));
-    TaskdProcess taskd;
-    QVERIFY(taskd.start(0, R"({"default":{"unavailable":1.0,"retryAfterProbability":0}})"));
-    for (int i = 0; i < 5; ++i)
-        taskd.createTask(QStringLiteral("secret.test"));
+    FleetServices services(password);
+    const QString started = services.start();
+    QVERIFY2(started.isEmpty(), qPrintable(started));
+    const EtcdProcess &etcd = services.etcd;
+    TaskdProcess &taskd = services.taskd;
     const QString passwordFile = dir.filePath(QStringLiteral("redis-password"));
     {
         QFile f(passwordFile);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(password + '\n');
     }
-    const QString redisUrl = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port);
+    const QString redisUrl = services.redisUrl();
     const auto run = [&](const QString &name, const QStringList &extra, const QByteArray &envPw) {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -211,17 +236,14 @@ void TestSecrets::fleetPasswordsFromTheKeychain()
     const QByteArray etcdPassword = "Ek5-keychain-etcd-password-93c1";
     const QByteArray redisPassword = "Rk2-keychain-redis-password-5e0d";
     QTemporaryDir dir;
-    EtcdProcess etcd;
-    QVERIFY2(etcd.start(), qPrintable(etcd.error));
+    FleetServices services(redisPassword);
+    const QString started = services.start();
+    QVERIFY2(started.isEmpty(), qPrintable(started));
+    EtcdProcess &etcd = services.etcd;
     const QString enabled = etcd.enableRootAuth(etcdPassword);
     QVERIFY2(enabled.isEmpty(), qPrintable(enabled));
-    RedisProcess redis(redisPassword);
-    QVERIFY2(redis.start(), qPrintable(redis.error));
-    TaskdProcess taskd;
-    QVERIFY(taskd.start(0, R"({"default":{"unavailable":1.0,"retryAfterProbability":0}})"));
-    for (int i = 0; i < 5; ++i)
-        taskd.createTask(QStringLiteral("secret.test"));
-    const QString redisUrl = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port);
+    const TaskdProcess &taskd = services.taskd;
+    const QString redisUrl = services.redisUrl();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("REBOUND_ETCD_PASSWORD"));
     env.remove(QStringLiteral("REBOUND_REDIS_PASSWORD"));
