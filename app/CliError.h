@@ -18,4 +18,11 @@ struct Streams
     QTextStream &out;
     QTextStream &err;
 };
+
+/// A parser's help with the command's own name in its usage line (Qt's names the program as it
+/// was started, e.g. "build/app/reboundctl", and leaves the command out).
+inline QString help(const QString &helpText, const QString &command)
+{
+    return QStringLiteral("Usage: %1 [options]\n").arg(command) + helpText.section(u'\n', 1);
+}
 } // namespace cli

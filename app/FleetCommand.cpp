@@ -63,7 +63,7 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
         return cli::Usage;
     }
     if (p.isSet(QStringLiteral("help"))) {
-        io.out << p.helpText();
+        io.out << cli::help(p.helpText(), QStringLiteral("reboundctl fleet status"));
         return cli::Ok;
     }
     auto access = EtcdAccess::from(p, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());

@@ -75,7 +75,7 @@ bool parseCommon(Common &c, const QStringList &args, cli::Streams io,
         return false;
     }
     if (c.parser.isSet(QStringLiteral("help"))) {
-        io.out << c.parser.helpText();
+        io.out << cli::help(c.parser.helpText(), c.name);
         return false;
     }
     if (needUrl) {

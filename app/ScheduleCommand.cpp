@@ -87,7 +87,7 @@ int ScheduleCommand::run(const QStringList &args, cli::Streams io)
         return cli::Usage;
     }
     if (p.isSet(QStringLiteral("help"))) {
-        io.out << p.helpText();
+        io.out << cli::help(p.helpText(), QStringLiteral("reboundctl schedule"));
         return cli::Ok;
     }
     if (!p.positionalArguments().isEmpty()) {

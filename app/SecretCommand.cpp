@@ -140,7 +140,7 @@ int SecretCommand::run(const QStringList &args, cli::Streams io)
         return cli::Usage;
     }
     if (p.isSet(QStringLiteral("help"))) {
-        io.out << kUsage << "\n" << p.helpText();
+        io.out << kUsage << "\n" << p.helpText().section(u'\n', 2);
         return cli::Ok;
     }
     if (!p.positionalArguments().isEmpty()) {
