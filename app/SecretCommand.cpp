@@ -46,7 +46,8 @@ Result<QByteArray> readSecret(const QString &what, cli::Streams io)
         secret = in.readLine(kMaxSecret + 1);
         if (echoOff)
             ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-        io.err << "\n";
+        io.err << "\n"; // the user's Enter was not echoed either
+        io.err.flush();
     } else {
         secret = in.read(kMaxSecret + 1);
     }
