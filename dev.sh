@@ -206,8 +206,13 @@ fleet-demo)
     done
     rp=$(free_port)
     redis_url="redis://127.0.0.1:$rp"
-    redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$demo" \
-        >"$demo/redis.log" 2>&1 &
+    # A password made for this run, in a file only this user reads (never an argument), handed to
+    # the members in REBOUND_REDIS_PASSWORD: the demo shows Redis's AUTH, and no member needs to
+    # ask a keychain for it.
+    redis_password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+    (umask 077 && printf 'requirepass %s\n' "$redis_password" >"$demo/redis.conf")
+    redis-server "$demo/redis.conf" --port "$rp" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$demo" >"$demo/redis.log" 2>&1 &
     pids+=($!)
     build/app/reboundctl policy publish resources/demo/policies.json --etcd "$etcd_url"
     REBOUND_TASKD_TOKEN=fleet-demo build/app/rebound-taskd --listen 127.0.0.1:0 --generate 2 \
@@ -219,7 +224,8 @@ fleet-demo)
     done
     taskd_url=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$demo/taskd.log" | head -n 1)
     for i in 1 2 3; do
-        REBOUND_TOKEN=fleet-demo build/app/reboundctl watch --url "$taskd_url" --etcd "$etcd_url" \
+        REBOUND_TOKEN=fleet-demo REBOUND_REDIS_PASSWORD=$redis_password \
+            build/app/reboundctl watch --url "$taskd_url" --etcd "$etcd_url" \
             --redis "$redis_url" --member "watch-$i" --db "$demo/watch-$i.sqlite" \
             >"$demo/watch-$i.log" 2>&1 &
         pids+=($!)
@@ -227,7 +233,9 @@ fleet-demo)
     echo "dev.sh: etcd $etcd_url, redis $redis_url, taskd $taskd_url, members watch-1..3 (logs in $demo)"
     echo "dev.sh: try  build/app/reboundctl fleet status --etcd $etcd_url"
     echo "dev.sh: and  build/app/reboundctl policy publish FILE --etcd $etcd_url"
-    console=(env REBOUND_TOKEN=fleet-demo build/app/rebound --url "$taskd_url" --etcd "$etcd_url"
+    # Exported, not through `env`: xvfb-run's own arguments would show them as long as it runs.
+    export REBOUND_TOKEN=fleet-demo REBOUND_REDIS_PASSWORD="$redis_password"
+    console=(build/app/rebound --url "$taskd_url" --etcd "$etcd_url"
         --redis "$redis_url" --member console --db "$demo/console.sqlite" "$@")
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
         echo "dev.sh: no display found; the console runs in a virtual X server for 20 s"
