@@ -79,11 +79,10 @@ bool parseCommon(Common &c, const QStringList &args, cli::Streams io,
         return false;
     }
     if (needUrl) {
-        const QUrl url(c.parser.value(QStringLiteral("url")), QUrl::StrictMode);
-        if (!c.parser.isSet(QStringLiteral("url")) || !url.isValid() ||
-            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
-            url.host().isEmpty()) {
-            io.err << c.name << ": --url: expected an http(s) URL such as http://127.0.0.1:8080\n";
+        const auto url = EndpointConfig::parseBaseUrl(c.parser.value(QStringLiteral("url")),
+                                                      QStringLiteral("--url"));
+        if (!url) {
+            io.err << c.name << ": " << url.error().message << "\n";
             return false;
         }
     }

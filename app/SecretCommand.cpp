@@ -78,14 +78,12 @@ Result<Target> targetOf(const QCommandLineParser &p)
     if (p.isSet(QStringLiteral("etcd-user")) != p.isSet(QStringLiteral("etcd")))
         return Error{QStringLiteral("usage"), QStringLiteral("--etcd and --etcd-user go together")};
     if (p.isSet(QStringLiteral("endpoint"))) {
+        const auto url = EndpointConfig::parseBaseUrl(p.value(QStringLiteral("endpoint")),
+                                                      QStringLiteral("--endpoint"));
+        if (!url)
+            return url.error();
         EndpointConfig e;
-        e.baseUrl = QUrl(p.value(QStringLiteral("endpoint")), QUrl::StrictMode);
-        if (!e.baseUrl.isValid() || e.baseUrl.host().isEmpty() ||
-            (e.baseUrl.scheme() != QLatin1String("http") &&
-             e.baseUrl.scheme() != QLatin1String("https")))
-            return Error{QStringLiteral("usage"),
-                         QStringLiteral("--endpoint: expected an http(s) URL such as "
-                                        "http://127.0.0.1:8080")};
+        e.baseUrl = *url;
         return Target{e.key(), QStringLiteral("token for %1").arg(e.key())};
     }
     if (p.isSet(QStringLiteral("etcd"))) {
@@ -104,8 +102,8 @@ Result<Target> targetOf(const QCommandLineParser &p)
         FleetMember::parseRedis(p.value(QStringLiteral("redis")), QStringLiteral("--redis"));
     if (!redis)
         return redis.error();
-    return Target{redis->keychainEntry(),
-                  QStringLiteral("password of Redis at %1").arg(redis->keychainEntry())};
+    const QString entry = redis->keychainEntry();
+    return Target{entry, QStringLiteral("password of Redis at %1").arg(entry)};
 }
 
 } // namespace

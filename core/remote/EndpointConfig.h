@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Result.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QSslCertificate>
@@ -22,6 +24,19 @@ struct EndpointConfig
 
     /// Identity of the endpoint in task keys, history and idempotency keys.
     QString key() const { return baseUrl.adjusted(QUrl::StripTrailingSlash).toString(); }
+
+    /// `text` as an endpoint's base URL (http or https, with a host); errors name `flag`.
+    static Result<QUrl> parseBaseUrl(const QString &text, const QString &flag)
+    {
+        const QUrl url(text, QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty() ||
+            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+            return Error{QStringLiteral("usage"),
+                         QStringLiteral("%1: expected an http(s) URL such as "
+                                        "http://127.0.0.1:8080")
+                             .arg(flag)};
+        return url;
+    }
 };
 
 } // namespace rebound
