@@ -3,8 +3,8 @@
 //   and every answer must match resources/api/task-api.yaml, and every status code an answer
 //   carries must be declared for its route;
 // - Prism as a mock generated from the spec alone (its examples, then random schema-valid
-//   data): reboundctl must accept what the spec allows and must not loop on a cursor that never
-//   moves on;
+//   data): reboundctl must accept what the spec allows, must not loop on a cursor that never
+//   moves on, and must encode the random task ids in paths exactly once;
 // - Redocly's linter on the spec, and promtool on taskd's /metrics.
 // The tools are pinned in tests/conformance/package.json; ./dev.sh installs them.
 #include "ProcessRun.h"
@@ -476,6 +476,17 @@ void TestConformance::dynamicMockIsAccepted()
     // for (each page can ask for hundreds, and polls wait behind them in the bulkhead).
     QVERIFY(polls >= 1);
     QVERIFY2(polls <= 30, qPrintable(QString::number(polls)));
+    // The random ids (lorem words, with spaces) go out as path segments encoded exactly once:
+    // a '%' encoded again (%25) would name a task that does not exist.
+    const QList<QByteArray> withId = mock.linesSince(from, " /v1/tasks/");
+    for (const QByteArray &line : withId)
+        QVERIFY2(!line.contains("%25"), line.constData());
+    const qsizetype encoded = std::count_if(withId.cbegin(), withId.cend(),
+                                            [](const QByteArray &l) { return l.contains('%'); });
+    qInfo("dynamic mock: %lld requests named a task in their path, %lld of them with "
+          "percent-encoded characters, none encoded twice",
+          qint64(withId.size()), qint64(encoded));
+    QVERIFY(!withId.isEmpty());
 }
 
 void TestConformance::metricsPassPromtool()

@@ -433,10 +433,11 @@ Result<int> TaskServer::openJournal(const QString &path)
 }
 
 QString TaskServer::createTask(const QString &type, const QMap<QString, QString> &labels,
-                               const QJsonValue &payload)
+                               const QJsonValue &payload, const QString &wantedId)
 {
-    const QString id =
-        QStringLiteral("tsk-%1-%2").arg(QString::fromLatin1(m_epoch)).arg(m_nextId++);
+    const QString id = !wantedId.isEmpty()
+                           ? wantedId
+                           : QStringLiteral("tsk-%1-%2").arg(QString::fromLatin1(m_epoch)).arg(m_nextId++);
     TaskRecord r;
     r.task.id = id;
     r.task.type = type;
@@ -627,7 +628,7 @@ bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *so
 {
     // Qt 6.4 hands a WebSocket upgrade to its own server when this returns true; any other
     // answer is written here, and missingHandler (which 6.4 calls next) stays silent.
-    const QString path = request.url().path();
+    const QString path = request.url().path(QUrl::FullyEncoded);
     const auto answer = [&](Response r) {
         socket->setProperty("rebound.answered", true);
         send(socket, path, true, std::move(r));
@@ -662,7 +663,7 @@ bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *so
 
 bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    const QString path = request.url().path();
+    const QString path = request.url().path(QUrl::FullyEncoded);
     if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
         return acceptUpgrade(request, socket);
     const bool close = header(request, "Connection").compare("close", Qt::CaseInsensitive) == 0;
@@ -765,7 +766,7 @@ void TaskServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *s
 {
     if (socket->property("rebound.answered").toBool())
         return;
-    send(socket, request.url().path(), false,
+    send(socket, request.url().path(QUrl::FullyEncoded), false,
          problem(404, "not-found", QStringLiteral("No such route")));
 }
 
@@ -925,8 +926,17 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
                                    QStringLiteral("labels.%1: must be a string").arg(it.key()));
                 labels.insert(it.key(), it.value().toString());
             }
-            const QString id =
-                createTask(type.toString(), labels, o.value(QStringLiteral("payload")));
+            const QJsonValue wanted = o.value(QStringLiteral("id"));
+            if (!wanted.isUndefined() &&
+                (!wanted.isString() || wanted.toString().isEmpty() ||
+                 wanted.toString().size() > TaskJson::kMaxIdLength))
+                return problem(400, "bad-request", QStringLiteral("Invalid task"),
+                               QStringLiteral("id: must be a string of 1–200 characters"));
+            if (m_tasks.contains(wanted.toString()))
+                return problem(409, "id-in-use", QStringLiteral("The id is taken"),
+                               QStringLiteral("id: %1 names a task already").arg(wanted.toString()));
+            const QString id = createTask(type.toString(), labels,
+                                          o.value(QStringLiteral("payload")), wanted.toString());
             Response r = taskResponse(m_tasks[id], 201);
             r.headers.append(Header{"Location", "/v1/tasks/" + QUrl::toPercentEncoding(id)});
             return r;
@@ -935,8 +945,9 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
     }
     static const QString prefix = QStringLiteral("/v1/tasks/");
     if (path.startsWith(prefix)) {
+        // Split as it came (a task id may hold an encoded '/'), then decode the id once.
         const QStringList parts = path.mid(prefix.size()).split(u'/');
-        const QString id = QUrl::fromPercentEncoding(parts.value(0).toUtf8());
+        const QString id = QUrl::fromPercentEncoding(parts.value(0).toLatin1());
         const auto it = m_tasks.find(id);
         if (it == m_tasks.end())
             return problem(404, "not-found", QStringLiteral("No such task"), id);

@@ -72,9 +72,10 @@ public:
                QObject *parent = nullptr);
     ~TaskServer() override;
 
-    /// Creates a task and starts its initial attempt, as the service itself would.
+    /// Creates a task and starts its initial attempt, as the service itself would; with
+    /// `wantedId` (not in use) the task gets that id, else one of the service's own.
     QString createTask(const QString &type, const QMap<QString, QString> &labels = {},
-                       const QJsonValue &payload = {});
+                       const QJsonValue &payload = {}, const QString &wantedId = {});
     void startGenerator(double tasksPerSecond, const QStringList &types);
     void stopGenerator();
     void setFaults(const Faults &faults)

@@ -17,7 +17,7 @@ namespace rebound {
 struct ApiRequest
 {
     QByteArray method = "GET";
-    QString path;
+    QString path; ///< percent-encoded, each segment exactly once (TaskApi::segment)
     QUrlQuery query;
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;

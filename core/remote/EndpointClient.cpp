@@ -1,4 +1,5 @@
 #include "EndpointClient.h"
+#include "TaskApi.h"
 
 #include "RetryAfter.h"
 #include "ThrottledUpload.h"
@@ -132,8 +133,7 @@ void EndpointClient::pump()
 
 void EndpointClient::dispatch(Pending p)
 {
-    QUrl url = m_config.baseUrl;
-    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) + p.request.path);
+    QUrl url = TaskApi::resolve(m_config.baseUrl, p.request.path);
     if (!p.request.query.isEmpty())
         url.setQuery(p.request.query);
     QNetworkRequest req(url);
@@ -274,7 +274,7 @@ std::unique_ptr<WatchChannel> EndpointClient::openWatch()
 {
     if (!m_config.push)
         return nullptr;
-    return std::make_unique<WebSocketWatch>(m_config);
+    return std::make_unique<WebSocketWatch>(m_config, TraceContext::generate(m_rng).header());
 }
 
 } // namespace rebound

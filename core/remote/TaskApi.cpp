@@ -7,9 +7,26 @@
 
 namespace rebound {
 
+QString TaskApi::segment(const QString &id)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+
+QUrl TaskApi::resolve(const QUrl &base, const QString &encodedPath)
+{
+    QUrl url = base;
+    QString path = base.path(QUrl::FullyEncoded);
+    if (path.endsWith(u'/'))
+        path.chop(1);
+    // setPath's default (DecodedMode) reads '%' as a character and would send job%3A42 as
+    // job%253A42; the path here is encoded already.
+    url.setPath(path + encodedPath, QUrl::StrictMode);
+    return url;
+}
+
 QString TaskApi::taskPath(const QString &id)
 {
-    return QStringLiteral("/v1/tasks/") + QString::fromLatin1(QUrl::toPercentEncoding(id));
+    return QStringLiteral("/v1/tasks/") + segment(id);
 }
 
 ApiRequest TaskApi::listTasks(const QString &since, int limit, const QByteArray &ifNoneMatch)

@@ -3,6 +3,7 @@
 #include "ApiResponse.h"
 
 #include <QString>
+#include <QUrl>
 
 namespace rebound {
 
@@ -31,6 +32,13 @@ public:
     static QByteArray attemptBody(const QString &reason, std::int64_t deadlineMs = 0);
     static QByteArray cancelBody(const QString &reason);
     static QByteArray abortBody(const QString &reason); ///< timeout | operator
+
+    /// One path segment for any id the contract allows (1–200 characters of any kind):
+    /// percent-encoded once, so '/', '%', '?', ' ' or 'é' stay inside the segment (RFC 3986).
+    static QString segment(const QString &id);
+    /// `base` (an endpoint's URL, which may have a path of its own) joined with `encodedPath`,
+    /// whose segments are already encoded: QUrl is told so, and encodes nothing a second time.
+    static QUrl resolve(const QUrl &base, const QString &encodedPath);
 
 private:
     static QString taskPath(const QString &id);

@@ -142,7 +142,7 @@ Result<RemoteTask> TaskJson::taskFromJson(const QJsonObject &o, const QString &p
 {
     RemoteTask t;
     Error e;
-    if (!readString(o, "id", path, t.id, e, true, 200) ||
+    if (!readString(o, "id", path, t.id, e, true, kMaxIdLength) ||
         !readString(o, "type", path, t.type, e, true, kMaxTypeLength) ||
         !readEnum(o, "state", path, t.state, e, &remoteStateFromText,
                   "pending, running, succeeded, failed, cancelled") ||

@@ -15,6 +15,7 @@ class TaskJson final
 {
 public:
     static constexpr qsizetype kMaxTypeLength = 200;
+    static constexpr qsizetype kMaxIdLength = 200; ///< the contract's TaskId: any 1–200 characters
 
     static Result<TaskPage> decodePage(const QByteArray &body);
     static Result<RemoteTask> decodeTask(const QByteArray &body);

@@ -1,4 +1,5 @@
 #include "WebSocketWatch.h"
+#include "TaskApi.h"
 
 #include <QNetworkRequest>
 #include <QSslConfiguration>
@@ -6,8 +7,9 @@
 
 namespace rebound {
 
-WebSocketWatch::WebSocketWatch(const EndpointConfig &config, QObject *parent)
-    : QObject(parent), m_config(config)
+WebSocketWatch::WebSocketWatch(const EndpointConfig &config, QByteArray traceparent,
+                               QObject *parent)
+    : QObject(parent), m_config(config), m_traceparent(std::move(traceparent))
 {}
 
 WebSocketWatch::~WebSocketWatch()
@@ -21,11 +23,9 @@ WebSocketWatch::~WebSocketWatch()
 
 QUrl WebSocketWatch::watchUrl(const QUrl &baseUrl)
 {
-    QUrl url = baseUrl;
+    QUrl url = TaskApi::resolve(baseUrl, QStringLiteral("/v1/watch"));
     url.setScheme(baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss")
                                                              : QStringLiteral("ws"));
-    url.setPath(url.path().chopped(url.path().endsWith(u'/') ? 1 : 0) +
-                QStringLiteral("/v1/watch"));
     url.setQuery(QString());
     return url;
 }
@@ -62,6 +62,8 @@ void WebSocketWatch::open(Handlers handlers)
     });
     QNetworkRequest req(watchUrl(m_config.baseUrl));
     req.setRawHeader("User-Agent", "Rebound/" REBOUND_VERSION);
+    if (!m_traceparent.isEmpty())
+        req.setRawHeader("traceparent", m_traceparent);
     if (!m_config.token.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + m_config.token);
     if (m_config.baseUrl.scheme() == QLatin1String("https")) {
