@@ -721,11 +721,11 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
     QTest::newRow("unhealthy")
         << QByteArray(
                R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":0.5,)"
-               R"("recheckMs":60000},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
+               R"("minimumCalls":1,"recheckMs":60000},)"
+               R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
         << false
-        << QStringLiteral(
-               "^waiting: sms\\.send unhealthy \\(health score [01]\\.\\d\\d ≥ 0\\.50\\) "
-               "until \\d\\d:\\d\\d:\\d\\d$");
+        << QStringLiteral("^waiting: sms\\.send unhealthy: errors \\d+ %, latency \\d+(\\.\\d)? m?s "
+                          "\\(score [01]\\.\\d\\d ≥ 0\\.50\\) until \\d\\d:\\d\\d:\\d\\d$");
     QTest::newRow("paused") << none << true
                             << QStringLiteral(
                                    "^waiting: retries of sms\\.send paused by an operator$");

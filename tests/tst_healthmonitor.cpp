@@ -15,6 +15,8 @@ private Q_SLOTS:
     void formula();
     void windowSlides();
     void customWeights();
+    void needsMinimumCalls_data();
+    void needsMinimumCalls();
 };
 
 void TestHealthMonitor::formula_data()
@@ -34,6 +36,10 @@ void TestHealthMonitor::formula_data()
     QTest::newRow("errors + slow = unhealthy") << 100 << 30 << 500.0 << 0 << 0.9 << true;
     QTest::newRow("at the line") << 100 << 30 << 250.0 << 10 << 0.85 << true;
     QTest::newRow("timeouts only") << 100 << 0 << 0.0 << 5 << 0.1 << false;
+    // Below the 10 calls a judgement needs: the score is there, the denial is not.
+    QTest::newRow("first slow failure") << 1 << 1 << 600.0 << 0 << 0.9 << false;
+    QTest::newRow("9 slow failures") << 9 << 9 << 600.0 << 0 << 0.9 << false;
+    QTest::newRow("10 slow failures") << 10 << 10 << 600.0 << 0 << 0.9 << true;
 }
 
 void TestHealthMonitor::formula()
@@ -82,6 +88,41 @@ void TestHealthMonitor::customWeights()
     const HealthScore s = HealthMonitor::compute(c, 10, 3, 0, 0);
     QCOMPARE(s.errorTerm, 0.6);
     QVERIFY(s.unhealthy);
+}
+
+void TestHealthMonitor::needsMinimumCalls_data()
+{
+    QTest::addColumn<int>("minimumCalls");
+    QTest::addColumn<int>("firstUnhealthyAt"); // the call after which retries are denied
+    QTest::newRow("default 10") << 10 << 10;
+    QTest::newRow("1: every call counts") << 1 << 1;
+    QTest::newRow("3") << 3 << 3;
+}
+
+void TestHealthMonitor::needsMinimumCalls()
+{
+    // A fresh type whose attempts fail slowly: the first minimumCalls - 1 are not evidence.
+    QFETCH(int, minimumCalls);
+    QFETCH(int, firstUnhealthyAt);
+    ManualClock clock;
+    HealthConfig c;
+    c.minimumCalls = minimumCalls;
+    HealthMonitor m(c, clock);
+    for (int call = 1; call <= 12; ++call) {
+        m.record(true, Duration(700), false);
+        clock.advance(100ms);
+        const HealthScore s = m.score();
+        QCOMPARE(s.calls, call);
+        QCOMPARE(s.minimumCalls, minimumCalls);
+        QCOMPARE(s.enoughData(), call >= minimumCalls);
+        QCOMPARE(s.unhealthy, call >= firstUnhealthyAt);
+        QCOMPARE(s.errorRate, 1.0);
+        QCOMPARE(s.meanLatencyMs, 700.0);
+    }
+    // The window empties (60 s): not enough data again, whatever the score was.
+    clock.advance(61s);
+    QCOMPARE(m.score().calls, 0);
+    QVERIFY(!m.score().unhealthy);
 }
 
 QTEST_APPLESS_MAIN(TestHealthMonitor)

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void breakerDefersUntilHalfOpenAndNeverStops();
     void budgetDefers();
     void unhealthyDefers();
+    void unhealthyNeedsEvidence();
     void degradedSlowsDown();
     void retryTimeNeverInThePast();
 };
@@ -254,6 +255,26 @@ void TestRetryDecider::unhealthyDefers()
     // What the decision saw, for the operator: errors 1 x 0.6 + latency 1 x 0.3 against 0.8.
     QVERIFY2(qFuzzyCompare(d.healthScore, 0.9), qPrintable(QString::number(d.healthScore)));
     QCOMPARE(d.unhealthyScore, p.health.unhealthyScore);
+    QCOMPARE(d.errorRate, 1.0);
+    QCOMPARE(d.meanLatencyMs, 800.0);
+}
+
+void TestRetryDecider::unhealthyNeedsEvidence()
+{
+    // The first slow failures of a type never seen before: 9 of the 10 calls the policy asks
+    // for. The score alone would be 0.9; the retry is scheduled, not deferred.
+    ManualClock clock;
+    RetryPolicy p = policy();
+    HealthMonitor health(p.health, clock);
+    for (int i = 0; i < 9; ++i)
+        health.record(true, 800ms, false);
+    BackoffSequence seq(p.backoff);
+    ScriptedRandom rng({0.5});
+    QVERIFY(std::holds_alternative<RetryPlan>(RetryDecider::decide(
+        failedAt(0), p, seq, rng, {nullptr, nullptr, &health}, steadyFromMs(0))));
+    health.record(true, 800ms, false);
+    QVERIFY(std::holds_alternative<DeferPlan>(RetryDecider::decide(
+        failedAt(0), p, seq, rng, {nullptr, nullptr, &health}, steadyFromMs(0))));
 }
 
 void TestRetryDecider::degradedSlowsDown()

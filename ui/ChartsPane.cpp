@@ -6,6 +6,7 @@
 #include "PolicySet.h"
 #include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
+#include "TaskTableModel.h"
 
 #include <QChart>
 #include <QChartView>
@@ -170,6 +171,19 @@ void ChartsPane::setWide(bool wide)
     m_chartsLayout->setDirection(wide ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom);
 }
 
+QString ChartsPane::healthText(const std::optional<HealthScore> &s)
+{
+    if (!s)
+        return tr("health: no calls seen");
+    if (!s->enoughData())
+        return tr("health: %1 of %2 calls seen, not judged yet").arg(s->calls).arg(s->minimumCalls);
+    return tr("health: %1 — errors %2 %, latency %3 (score %4)")
+        .arg(s->unhealthy ? tr("unhealthy, retries wait") : tr("healthy"))
+        .arg(qRound(s->errorRate * 100))
+        .arg(TaskTableModel::latencyText(s->meanLatencyMs))
+        .arg(s->score, 0, 'f', 2);
+}
+
 void ChartsPane::updateTiles()
 {
     auto *layout = static_cast<QHBoxLayout *>(m_tiles->layout());
@@ -185,12 +199,13 @@ void ChartsPane::updateTiles()
         const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
         tile->setText(QStringLiteral("%1\n%2").arg(type, StateBadgeDelegate::tierLabel(h)));
         tile->setToolTip(
-            tr("%1: breaker %2\nfailure rate %3 · slow calls %4")
+            tr("%1: breaker %2\nfailure rate %3 · slow calls %4\n%5")
                 .arg(type, StateBadgeDelegate::tierLabel(h),
                      m.failureRate < 0 ? tr("not judged yet")
                                        : QStringLiteral("%1%").arg(m.failureRate, 0, 'f', 0),
                      m.slowCallRate < 0 ? tr("not judged yet")
-                                        : QStringLiteral("%1%").arg(m.slowCallRate, 0, 'f', 0)));
+                                        : QStringLiteral("%1%").arg(m.slowCallRate, 0, 'f', 0),
+                     healthText(m_orchestrator.healthScore(endpoint, type))));
         tile->setStyleSheet(
             QStringLiteral("QLabel { color: white; background: %1; padding: 3px 8px; "
                            "border-radius: 4px; }")

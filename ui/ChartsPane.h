@@ -2,6 +2,7 @@
 
 #include "CircuitBreaker.h"
 #include "Clock.h"
+#include "HealthMonitor.h"
 
 #include <QHash>
 #include <QWidget>
@@ -55,6 +56,8 @@ private:
     Bucket &current();
     void redraw();
     void updateTiles();
+    /// The health line of a type's tile: not judged yet, or the evidence and the score.
+    static QString healthText(const std::optional<HealthScore> &score);
     /// The smallest window that holds everything recorded so far (until the operator picks).
     void fitWindow();
 

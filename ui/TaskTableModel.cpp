@@ -265,6 +265,11 @@ QString TaskTableModel::wallTime(SteadyTime t) const
         .toString(QStringLiteral("HH:mm:ss"));
 }
 
+QString TaskTableModel::latencyText(double ms)
+{
+    return ms < 1000 ? tr("%1 ms").arg(qRound(ms)) : tr("%1 s").arg(ms / 1000.0, 0, 'f', 1);
+}
+
 QString TaskTableModel::waitText(const TrackedTask &t) const
 {
     const TaskCondition &c = t.condition;
@@ -281,9 +286,13 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         break;
     case DeferReason::Unhealthy: {
         const auto *defer = t.lastDecision ? std::get_if<DeferPlan>(&*t.lastDecision) : nullptr;
+        // The evidence first, in the words of the Breaker column's neighbour: a higher score
+        // is worse, so it reads as "score ≥ the line where retries stop".
         what = defer && defer->reason == DeferReason::Unhealthy
-                   ? tr("%1 unhealthy (health score %2 ≥ %3)")
+                   ? tr("%1 unhealthy: errors %2 %, latency %3 (score %4 ≥ %5)")
                          .arg(type)
+                         .arg(qRound(defer->errorRate * 100))
+                         .arg(latencyText(defer->meanLatencyMs))
                          .arg(defer->healthScore, 0, 'f', 2)
                          .arg(defer->unhealthyScore, 0, 'f', 2)
                    : tr("%1 unhealthy").arg(type);

@@ -83,6 +83,8 @@ public:
     static QString badgeLabel(const TaskCondition &condition);
     /// Why retries stopped, as an operator reads it.
     static QString stopLabel(StopReason reason);
+    /// "420 ms" under a second, "1.4 s" from there.
+    static QString latencyText(double ms);
     QStringList taskTypes() const;
     /// Tasks per state: of every type (empty `type`) or of one type.
     StateCounts stateCounts(const QString &type = {}) const;

@@ -37,7 +37,8 @@ RetryDecision RetryDecider::decide(const RetryContext &ctx, const RetryPolicy &p
     if (gates.health) {
         if (const HealthScore h = gates.health->score(); h.unhealthy)
             return DeferPlan{DeferReason::Unhealthy, now + Duration(policy.health.recheckMs),
-                             h.score, gates.health->config().unhealthyScore};
+                             h.score, gates.health->config().unhealthyScore, h.errorRate,
+                             h.meanLatencyMs};
     }
 
     if (backoff.nextRetry() != ctx.attemptsMade)

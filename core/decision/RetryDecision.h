@@ -49,9 +49,12 @@ struct DeferPlan
     DeferReason reason;
     /// When to decide again; nullopt for Paused (decided again when retries are resumed).
     std::optional<SteadyTime> recheckAt;
-    /// Unhealthy: the health score the decision saw, and the score that counts as unhealthy.
+    /// Unhealthy: the health score the decision saw, the score that counts as unhealthy, and
+    /// the evidence behind it (error rate, mean latency).
     double healthScore = 0;
     double unhealthyScore = 0;
+    double errorRate = 0;
+    double meanLatencyMs = 0;
 };
 
 struct StopPlan

@@ -155,6 +155,10 @@ public:
     {
         return m_guards.breakerMetrics({endpoint, taskType});
     }
+    std::optional<HealthScore> healthScore(const QString &endpoint, const QString &taskType) const
+    {
+        return m_guards.healthScore({endpoint, taskType});
+    }
     /// Concurrent retries the retry budgets of all task types allow right now.
     int allowedConcurrentRetries() const { return m_guards.allowedConcurrentRetries(); }
     PolicyStore &policies() { return m_policies; }

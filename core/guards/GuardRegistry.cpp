@@ -122,6 +122,14 @@ BreakerMetrics GuardRegistry::breakerMetrics(const GuardKey &key) const
     return it == m_guards.constEnd() ? BreakerMetrics{} : (*it)->breaker->metrics();
 }
 
+std::optional<HealthScore> GuardRegistry::healthScore(const GuardKey &key) const
+{
+    const auto it = m_guards.constFind(key);
+    if (it == m_guards.constEnd())
+        return std::nullopt;
+    return (*it)->health->score();
+}
+
 int GuardRegistry::allowedConcurrentRetries() const
 {
     int total = 0;

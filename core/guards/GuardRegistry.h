@@ -76,6 +76,8 @@ public:
 
     BreakerHealth breakerHealth(const GuardKey &key) const;
     BreakerMetrics breakerMetrics(const GuardKey &key) const;
+    /// The health score of `key` now (nothing when it has no guards yet).
+    std::optional<HealthScore> healthScore(const GuardKey &key) const;
     /// The retry budget's tokens of `key` (nothing when it has no guards yet).
     std::optional<double> budgetTokens(const GuardKey &key) const;
     QList<GuardKey> keys() const { return m_guards.keys(); }

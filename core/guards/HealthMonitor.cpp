@@ -52,28 +52,32 @@ HealthScore HealthMonitor::compute(const HealthConfig &c, int calls, int failure
 {
     HealthScore s;
     s.calls = calls;
+    s.minimumCalls = c.minimumCalls;
     if (calls == 0)
         return s;
     const auto term = [](double value, double threshold) {
         return threshold > 0 ? std::clamp(value / threshold, 0.0, 1.0) : 0.0;
     };
     const double minutes = static_cast<double>(c.windowMs) / 60'000.0;
-    s.errorTerm = term(static_cast<double>(failures) / calls, c.errorRateThreshold);
-    s.latencyTerm = term(totalLatencyMs / calls, c.latencyThresholdMs);
+    s.errorRate = static_cast<double>(failures) / calls;
+    s.meanLatencyMs = totalLatencyMs / calls;
+    s.errorTerm = term(s.errorRate, c.errorRateThreshold);
+    s.latencyTerm = term(s.meanLatencyMs, c.latencyThresholdMs);
     s.timeoutTerm = term(minutes > 0 ? timeouts / minutes : 0, c.timeoutsPerMinuteThreshold);
     s.score = c.errorWeight * s.errorTerm + c.latencyWeight * s.latencyTerm +
               c.timeoutWeight * s.timeoutTerm;
-    s.unhealthy = s.score >= c.unhealthyScore;
+    s.unhealthy = s.enoughData() && s.score >= c.unhealthyScore;
     return s;
 }
 
-HealthScore HealthMonitor::score()
+HealthScore HealthMonitor::score() const
 {
-    advance(slotOf(m_clock.steadyNow()));
+    // Buckets of slots that left the window are skipped, not cleared: record() reuses them.
+    const std::int64_t now = slotOf(m_clock.steadyNow());
     int calls = 0, failures = 0, timeouts = 0;
     double latency = 0;
     for (const Bucket &b : m_buckets) {
-        if (b.slot > m_lastSlot - kBuckets) {
+        if (b.slot > now - kBuckets && b.slot <= now) {
             calls += b.calls;
             failures += b.failures;
             timeouts += b.timeouts;

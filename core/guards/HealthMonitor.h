@@ -13,8 +13,13 @@ struct HealthScore
     double latencyTerm = 0; ///< L: mean latency / threshold, capped at 1
     double timeoutTerm = 0; ///< T: timeouts per minute / threshold, capped at 1
     double score = 0;       ///< wE*E + wL*L + wT*T
+    double errorRate = 0;     ///< failed / calls in the window
+    double meanLatencyMs = 0; ///< mean attempt duration in the window
     int calls = 0;
-    bool unhealthy = false;
+    int minimumCalls = 0;     ///< the policy's: below it the score never denies
+    bool unhealthy = false;   ///< enough calls, and score >= unhealthyScore
+
+    bool enoughData() const { return calls >= minimumCalls; }
 };
 
 /// Feeds the health score of one dependency from attempt outcomes over a sliding window of
@@ -26,7 +31,8 @@ public:
     void reconfigure(const HealthConfig &config);
 
     void record(bool failed, Duration duration, bool timedOut);
-    HealthScore score();
+    /// The score over the window that ends now (a read: nothing moves).
+    HealthScore score() const;
     const HealthConfig &config() const { return m_config; }
 
     static HealthScore compute(const HealthConfig &config, int calls, int failures,

@@ -208,6 +208,8 @@ std::vector<PolicyField> makeFields()
                                                            "Health: timeouts threshold"),
         real<H, &HealthConfig::unhealthyScore>("health", "unhealthyScore", 0, 100, true, "",
                                                "Health: deny retries at score", true),
+        integer<H, &HealthConfig::minimumCalls>("health", "minimumCalls", 1, 1'000'000, "",
+                                                "Health: judge after calls", true),
         integer<H, &HealthConfig::windowMs>("health", "windowMs", 12, kWeekMs, "ms",
                                             "Health: window"),
         integer<H, &HealthConfig::recheckMs>("health", "recheckMs", 1, kWeekMs, "ms",
