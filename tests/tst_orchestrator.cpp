@@ -61,6 +61,8 @@ private Q_SLOTS:
     void attemptThatFailedBeforeItsAnswerIsDecided();
     void onlyTheOwnerDecidesAndItsActionsCarryTheFence();
     void sharedPermitIsAskedBeforeEachRetry();
+    void resetBreakerWakesWhatItHeld();
+    void policyChangeWakesWhatItHeld();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -483,6 +485,61 @@ void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()
     settle();
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 2);
     m_orch->setRetryPermits(nullptr);
+}
+
+void TestOrchestrator::resetBreakerWakesWhatItHeld()
+{
+    // 20 failures while an operator holds the breaker open: each waits for the open time.
+    const QString type = QStringLiteral("agent.run");
+    m_orch->commandBreaker(kEndpoint, type, BreakerCommand::ForceOpen);
+    for (int i = 0; i < 20; ++i)
+        m_fake->page << task(QStringLiteral("t%1").arg(i), 1, AttemptOutcome::Failed, 50, 2);
+    const SteadyTime seen = nextPoll();
+    for (int i = 0; i < 20; ++i) {
+        const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("t%1").arg(i));
+        QVERIFY(t && t->lastDecision);
+        const auto *defer = std::get_if<DeferPlan>(&*t->lastDecision);
+        QVERIFY(defer);
+        QCOMPARE(defer->reason, DeferReason::BreakerOpen);
+        QVERIFY(*m_orch->nextRetryAt(kEndpoint, t->remote.id) >= seen + Duration(1000));
+    }
+    advance(500);
+    const SteadyTime resetAt = m_clock.steadyNow();
+    // Reset: all 20 are decided again before the event loop turns, none at the old time.
+    m_orch->commandBreaker(kEndpoint, type, BreakerCommand::Reset);
+    for (int i = 0; i < 20; ++i) {
+        const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("t%1").arg(i));
+        QVERIFY2(std::holds_alternative<RetryPlan>(*t->lastDecision), qPrintable(t->remote.id));
+        QCOMPARE(t->decidedAt, resetAt);
+        // The 200 ms backoff counts from when the failure was seen, 500 ms ago: due now.
+        QCOMPARE(*m_orch->nextRetryAt(kEndpoint, t->remote.id), resetAt);
+    }
+    advance(0);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 20);
+}
+
+void TestOrchestrator::policyChangeWakesWhatItHeld()
+{
+    // A health line so low that one failure defers; a new policy version lifts it: the
+    // deferred task is decided again when the version applies, not a recheck (10 min) later.
+    const auto apply = [this](const QByteArray &health) {
+        return bool(m_policies->apply(
+            QByteArray(kPolicy).replace(R"("health":{"unhealthyScore":100})", health),
+            QStringLiteral("test")));
+    };
+    QVERIFY(apply(R"("health":{"unhealthyScore":0.01,"minimumCalls":1,"recheckMs":600000})"));
+    m_fake->page << task(QStringLiteral("b1"), 1, AttemptOutcome::Failed, 50, 2);
+    nextPoll();
+    const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("b1"));
+    QVERIFY(t && t->lastDecision);
+    QVERIFY(std::holds_alternative<DeferPlan>(*t->lastDecision));
+    QCOMPARE(std::get<DeferPlan>(*t->lastDecision).reason, DeferReason::Unhealthy);
+    advance(500);
+    QVERIFY(apply(R"("health":{"unhealthyScore":100})"));
+    QVERIFY(std::holds_alternative<RetryPlan>(*t->lastDecision));
+    QCOMPARE(t->decidedAt, m_clock.steadyNow());
+    advance(0);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

@@ -77,6 +77,12 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
         const PolicyVersion v = m_policies.history().last();
         (void)m_history.recordPolicyVersion(version, v.at.toMSecsSinceEpoch(), v.source, v.sha256,
                                             v.content);
+        // New rules may lift what held a deferred task (a bigger budget, a higher health line,
+        // a breaker that may not open): each is decided again under them, now.
+        m_scheduler.wake({DeferReason::BreakerOpen, DeferReason::BudgetExhausted,
+                          DeferReason::Unhealthy},
+                         [](const TrackedTask &) { return true; });
+        flush();
     });
     if (!m_policies.history().isEmpty()) {
         const PolicyVersion v = m_policies.history().last();
@@ -602,6 +608,11 @@ void Orchestrator::commandBreaker(const QString &endpoint, const QString &taskTy
                                   BreakerCommand command)
 {
     m_guards.command({endpoint, taskType}, command);
+    // A reset or a disabled breaker frees the tasks it held at once (a forced open gives them
+    // its new time): none waits for the time the open breaker had named.
+    m_scheduler.wake({DeferReason::BreakerOpen}, [&](const TrackedTask &t) {
+        return t.endpoint == endpoint && t.remote.type == taskType;
+    });
 }
 
 } // namespace rebound

@@ -233,11 +233,31 @@ void RetryScheduler::setPaused(const QString &taskType, bool paused)
     if (!m_paused.remove(taskType))
         return;
     // Decide again every task that was deferred because of the pause.
+    wake({DeferReason::Paused},
+         [&taskType](const TrackedTask &t) { return t.remote.type == taskType; });
+}
+
+int RetryScheduler::wake(const QList<DeferReason> &reasons,
+                         const std::function<bool(const TrackedTask &)> &matches)
+{
+    std::vector<TrackedTask *> woken;
     m_book.forEach([&](TrackedTask &t) {
-        if (t.remote.type == taskType && t.remote.state == RemoteState::Failed && t.lastDecision &&
-            std::holds_alternative<DeferPlan>(*t.lastDecision) && !t.actionInFlight)
-            decide(t);
+        if (t.remote.state != RemoteState::Failed || t.actionInFlight || !t.lastDecision ||
+            !t.remote.lastAttempt || m_asking.contains(t.key))
+            return;
+        const auto *defer = std::get_if<DeferPlan>(&*t.lastDecision);
+        if (defer && reasons.contains(defer->reason) && matches(t))
+            woken.push_back(&t);
     });
+    // The order they would have been retried in had nothing held them: oldest failure first,
+    // so a budget that lets only some through lets the longest-waiting ones through.
+    std::stable_sort(woken.begin(), woken.end(), [this](TrackedTask *a, TrackedTask *b) {
+        return m_book.failureEnd(*a, *a->remote.lastAttempt) <
+               m_book.failureEnd(*b, *b->remote.lastAttempt);
+    });
+    for (TrackedTask *t : woken)
+        decide(*t);
+    return static_cast<int>(woken.size());
 }
 
 } // namespace rebound

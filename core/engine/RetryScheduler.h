@@ -55,6 +55,12 @@ public:
     std::optional<SteadyTime> dueOf(const QString &key) const { return m_queue.dueOf(key); }
     qsizetype scheduledCount() const { return m_queue.size(); }
     void setPaused(const QString &taskType, bool paused);
+    /// What held some deferred tasks went away (a breaker reset, a policy that lifts a limit):
+    /// every task deferred for one of `reasons` that `matches` is decided again now, oldest
+    /// failure first, through the guards as they are now — none waits for its old recheck time.
+    /// Returns how many were decided.
+    int wake(const QList<DeferReason> &reasons,
+             const std::function<bool(const TrackedTask &)> &matches);
     bool isPaused(const QString &taskType) const { return m_paused.contains(taskType); }
 
 private:
