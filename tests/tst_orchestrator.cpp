@@ -7,8 +7,10 @@
 #include "PolicyStore.h"
 #include "RetryPermits.h"
 #include "ScriptedRandom.h"
+#include "TaskJson.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -63,6 +65,8 @@ private Q_SLOTS:
     void sharedPermitIsAskedBeforeEachRetry();
     void resetBreakerWakesWhatItHeld();
     void policyChangeWakesWhatItHeld();
+    void firstSeenLateFetchesEarlierAttempts();
+    void snapshotBackfillIsPaced();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -540,6 +544,79 @@ void TestOrchestrator::policyChangeWakesWhatItHeld()
     QCOMPARE(t->decidedAt, m_clock.steadyNow());
     advance(0);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+}
+
+void TestOrchestrator::firstSeenLateFetchesEarlierAttempts()
+{
+    // Someone else ran this task while the console looked away: first listed at attempt 3,
+    // already succeeded. Its history must hold all three, with the service's facts.
+    RemoteTask t = task(QStringLiteral("late"), 3, AttemptOutcome::Succeeded, 40, 5);
+    const std::int64_t t0 = m_clock.wallNowMs() - 10'000;
+    QList<RemoteAttempt> served;
+    for (int n = 1; n <= 3; ++n) {
+        RemoteAttempt a;
+        a.number = n;
+        a.reason = n == 1 ? AttemptReason::Initial : AttemptReason::Operator;
+        a.startedAtMs = t0 + n * 1000;
+        a.endedAtMs = a.startedAtMs + 100 * n;
+        a.durationMs = 100 * n;
+        a.outcome = n == 3 ? AttemptOutcome::Succeeded : AttemptOutcome::Failed;
+        if (n < 3)
+            a.httpStatus = 503;
+        served << a;
+    }
+    t.lastAttempt = served.last();
+    m_fake->page = {t};
+    nextPoll();
+    QCOMPARE(heldTo(QStringLiteral("/late/attempts"), "GET"), 1);
+    // The first answer fails: asked again after 1 s, not before, and not more than once.
+    m_fake->answer(QStringLiteral("/late/attempts"), 503, {}, "GET");
+    advance(999);
+    QCOMPARE(heldTo(QStringLiteral("/late/attempts"), "GET"), 0);
+    advance(1);
+    QCOMPARE(heldTo(QStringLiteral("/late/attempts"), "GET"), 1);
+    QJsonArray body;
+    for (const RemoteAttempt &a : std::as_const(served))
+        body.append(TaskJson::toJson(a));
+    m_fake->answer(QStringLiteral("/late/attempts"), 200,
+                   QJsonDocument(QJsonObject{{QStringLiteral("attempts"), body}})
+                       .toJson(QJsonDocument::Compact),
+                   "GET");
+    settle();
+    QVERIFY(m_history->flush());
+    const auto rows = m_history->attempts(kEndpoint, QStringLiteral("late"));
+    QCOMPARE(rows.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(rows[i].attempt, i + 1);
+        QCOMPARE(rows[i].reason, toText(served[i].reason));
+        QCOMPARE(rows[i].outcome, toText(served[i].outcome));
+        QCOMPARE(rows[i].endedAtMs, served[i].endedAtMs);
+    }
+    advance(60'000);
+    QCOMPARE(heldTo(QStringLiteral("/attempts"), "GET"), 0); // nothing more asked
+}
+
+void TestOrchestrator::snapshotBackfillIsPaced()
+{
+    // Tasks that existed before the console looked, each with attempts it never saw: their
+    // earlier attempts are fetched two at a time, never all at once.
+    m_orch->removeEndpoint(kEndpoint);
+    settle();
+    EndpointConfig config;
+    config.baseUrl = QUrl(kEndpoint);
+    m_orch->addEndpoint(config);
+    for (int i = 0; i < 6; ++i)
+        m_fake->page << task(QStringLiteral("old%1").arg(i), 2, AttemptOutcome::Succeeded, 40, 3);
+    advance(0);
+    QCOMPARE(heldTo(QStringLiteral("/attempts"), "GET"), TaskReader::kBackfillInFlight);
+    int answered = 0;
+    while (heldTo(QStringLiteral("/attempts"), "GET") > 0) {
+        m_fake->answer(QStringLiteral("/attempts"), 200, R"({"attempts":[]})", "GET");
+        ++answered;
+        settle();
+        QVERIFY(heldTo(QStringLiteral("/attempts"), "GET") <= TaskReader::kBackfillInFlight);
+    }
+    QCOMPARE(answered, 6);
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

@@ -41,7 +41,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
       m_reader(
-          [this](const QString &endpoint) { return transport(endpoint); },
+          clock, timers, [this](const QString &endpoint) { return transport(endpoint); },
           [this](const QString &endpoint, const RemoteTask &task) { onReread(endpoint, task); },
           [this](const QString &endpoint, const QString &taskId,
                  const QList<RemoteAttempt> &attempts) {
@@ -99,6 +99,7 @@ Orchestrator::~Orchestrator()
 
 void Orchestrator::stop()
 {
+    m_reader.stop();
     for (Endpoint &e : m_endpoints) {
         e.poller->stop();
         e.transport->abortAll();
@@ -252,8 +253,8 @@ void Orchestrator::flush()
     });
 }
 
-void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool,
-                           bool reread)
+void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks,
+                           bool snapshot, bool reread)
 {
     const auto ep = m_endpoints.find(endpoint);
     // Attempts this batch shows as begun began after the endpoint's previous complete answer.
@@ -268,10 +269,14 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
         if (!added && !reread && remote.version == t->remote.version)
             continue;
         if (added) {
-            // Attempts the history has not seen (e.g. started just before a crash): fetch them all.
+            // Attempts the history has not seen (made before this console looked, or started
+            // just before a crash): fetch them all — at once for a task that appeared while
+            // watching, paced behind everything else for one a snapshot brought.
             const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
             if (remote.attempt > known + 1)
-                m_reader.readAttempts(endpoint, remote.id);
+                m_reader.readAttempts(endpoint, remote.id,
+                                      snapshot ? TaskReader::Priority::Backfill
+                                               : TaskReader::Priority::Now);
             m_scheduler.adopt(*t);
             // Brought back by an operator before a restart: the fresh allowance still holds.
             if (const auto r = ep == m_endpoints.end()
