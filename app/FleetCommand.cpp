@@ -108,7 +108,7 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
                                            : QStringLiteral("refused"),
                            -8)
                       .arg(QString::number(m.shards), -6)
-                      .arg(m.leaseTtl >= 0 ? QStringLiteral("%1 s").arg(m.leaseTtl)
+                      .arg(m.leaseTtl >= 0 ? QStringLiteral("%1s").arg(m.leaseTtl)
                                            : QStringLiteral("-"),
                            -6)
                       .arg(m.budget.isEmpty() ? QStringLiteral("-") : m.budget, -9)

@@ -26,7 +26,7 @@ public:
         return status() + member.toUtf8() + "/policy";
     }
 
-    /// Where a member's retry rate limits are kept: {"mode":"shared"|"local","divisor":N,
+    /// Where a member's retry rate limits are kept: {"mode":"redis"|"local","divisor":N,
     /// "cause":"…"}, lease-bound (members with Redis only).
     QByteArray budgetStatus(const QString &member) const
     {

@@ -112,7 +112,7 @@ void FleetMember::reportBudget()
         return;
     }
     const QJsonObject b{{QStringLiteral("mode"), m_budget->mode() == SharedRetryBudget::Mode::Shared
-                                                     ? QStringLiteral("shared")
+                                                     ? QStringLiteral("redis")
                                                      : QStringLiteral("local")},
                         {QStringLiteral("divisor"), m_budget->divisor()},
                         {QStringLiteral("cause"), m_budget->cause()}};

@@ -79,7 +79,10 @@ Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteA
                 // <prefix>/status/<member>/budget -> {"mode":…,"divisor":N,"cause":"…"}
                 const QJsonObject b = QJsonDocument::fromJson(kv.value).object();
                 MemberStatus &m = member(QString::fromUtf8(rel.chopped(budgetSuffix.size())));
-                m.budget = b.value(QStringLiteral("mode")).toString() == QLatin1String("shared")
+                // "shared" is how members before 0.1.1 spelled "redis": a rolling upgrade
+                // reads both.
+                const QString mode = b.value(QStringLiteral("mode")).toString();
+                m.budget = mode == QLatin1String("redis") || mode == QLatin1String("shared")
                                ? QStringLiteral("redis")
                                : QStringLiteral("local 1/%1")
                                      .arg(b.value(QStringLiteral("divisor")).toInt(1));
