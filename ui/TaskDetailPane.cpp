@@ -130,6 +130,19 @@ QString TaskDetailPane::stopText(const QString &key)
     return reason ? TaskTableModel::stopLabel(*reason) : key;
 }
 
+QString TaskDetailPane::detailText(const QString &key)
+{
+    // The engine's deferral and stop keys, in the table's words; anything else (HTTP 503) as is.
+    static const QHash<QString, QString> labels = {
+        {QStringLiteral("breaker_open"), tr("breaker open")},
+        {QStringLiteral("budget_exhausted"), tr("retry budget spent")},
+        {QStringLiteral("unhealthy"), tr("type unhealthy")},
+        {QStringLiteral("paused"), tr("retries paused by an operator")},
+    };
+    const auto it = labels.constFind(key);
+    return it != labels.constEnd() ? *it : stopText(key);
+}
+
 QString TaskDetailPane::causeLabel(const QString &cause)
 {
     // The engine's cause keys (TransitionCause), as an operator reads them.
@@ -163,6 +176,8 @@ void TaskDetailPane::fill(const QByteArray &json)
         int order; ///< attempts before the events of the same moment
         QStringList cells;
         bool event = false;
+        int attempt = 0;
+        QString detail; ///< the event's detail key (deferrals fold by it)
     };
     std::vector<Line> lines;
     QString stop;
@@ -191,7 +206,7 @@ void TaskDetailPane::fill(const QByteArray &json)
             else // recorded before the history kept the nominal delay
                 delay = tr("%1 ms (%2 jitter)").arg(*h->delayMs).arg(h->jitter);
         } else if (h && !h->deferReason.isEmpty()) {
-            delay = tr("deferred: %1").arg(h->deferReason);
+            delay = tr("deferred: %1").arg(detailText(h->deferReason));
         } else if (h && !h->stopReason.isEmpty()) {
             delay = tr("stopped: %1").arg(stopText(h->stopReason));
         }
@@ -208,7 +223,10 @@ void TaskDetailPane::fill(const QByteArray &json)
                   : (a.retryAfterMs ? tr("%1 ms asked").arg(*a.retryAfterMs) : QString()),
               h && !h->policy.isEmpty() ? tr("%1 v%2").arg(h->policy).arg(h->policyVersion)
                                         : QString(),
-              a.traceId}});
+              a.traceId},
+             false,
+             a.number,
+             {}});
         if (h && !h->stopReason.isEmpty())
             stop = tr("Retries stopped after attempt %1: %2.")
                        .arg(a.number)
@@ -219,18 +237,41 @@ void TaskDetailPane::fill(const QByteArray &json)
         QStringLiteral("operator_requeue"), QStringLiteral("operator_cancel"),
         QStringLiteral("retries_stopped"),  QStringLiteral("someone_else"),
         QStringLiteral("attempt_timed_out")};
+    // A deferral decided again for the same cause (each recheck writes one) is one row that
+    // counts its re-checks: a task held for minutes must not fill its timeline.
+    qsizetype lastDeferral = -1; ///< its row in `lines`
+    int rechecks = 0;
+    const auto closeDeferral = [&] {
+        if (lastDeferral >= 0 && rechecks > 0)
+            lines[std::size_t(lastDeferral)].cells[5] +=
+                rechecks == 1 ? tr(" (1 re-check)") : tr(" (%1 re-checks)").arg(rechecks);
+        lastDeferral = -1;
+        rechecks = 0;
+    };
     for (const LifecycleEvent &e : m_orchestrator.history().lifecycle(m_endpoint, m_taskId)) {
         if (!shown.contains(e.cause))
             continue;
+        if (e.cause == QLatin1String("retry_deferred") && lastDeferral >= 0 &&
+            lines[std::size_t(lastDeferral)].attempt == e.attempt &&
+            lines[std::size_t(lastDeferral)].detail == e.detail) {
+            ++rechecks;
+            continue;
+        }
+        closeDeferral();
+        if (e.cause == QLatin1String("retry_deferred"))
+            lastDeferral = qsizetype(lines.size());
         lines.push_back(
             {e.atWallMs,
              1,
              {QString(), causeLabel(e.cause),
               QDateTime::fromMSecsSinceEpoch(e.atWallMs).toString(QStringLiteral("HH:mm:ss.zzz")),
-              QString(), tr("→ %1").arg(e.to), e.detail, QString(), QString(), QString(),
-              QString()},
-             true});
+              QString(), tr("→ %1").arg(e.to), detailText(e.detail), QString(), QString(),
+              QString(), QString()},
+             true,
+             e.attempt,
+             e.detail});
     }
+    closeDeferral();
     // Policy versions applied while the task was watched: the rules changed between attempts.
     if (!lines.empty()) {
         const qint64 first =
@@ -248,7 +289,9 @@ void TaskDetailPane::fill(const QByteArray &json)
                   QDateTime::fromMSecsSinceEpoch(at).toString(QStringLiteral("HH:mm:ss.zzz")),
                   QString(), tr("→ v%1").arg(v.number), tr("applied by %1").arg(v.source),
                   QString(), QString(), QString(), QString()},
-                 true});
+                 true,
+                 0,
+                 {}});
         }
     }
     std::stable_sort(lines.begin(), lines.end(), [](const Line &x, const Line &y) {

@@ -30,6 +30,8 @@ private:
     /// Loads the shown task's attempts again (coalesced): it moved, or the policies did.
     void scheduleReload();
     static QString causeLabel(const QString &cause);
+    /// A lifecycle detail key (breaker_open, exhausted, …) as the table says it.
+    static QString detailText(const QString &key);
     static QString stopText(const QString &key);
 
     Orchestrator &m_orchestrator;

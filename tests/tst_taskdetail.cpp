@@ -1,0 +1,97 @@
+// The task detail's timeline (TaskDetailPane) on a fake transport: what the service reported
+// for each attempt beside what the history holds, in the console's words.
+#include "FakeTransport.h"
+#include "HistoryStore.h"
+#include "ManualClock.h"
+#include "Orchestrator.h"
+#include "PolicyStore.h"
+#include "ScriptedRandom.h"
+#include "TaskDetailPane.h"
+
+#include <QFile>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace rebound;
+
+class TestTaskDetail final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void deferralRechecksAreOneRow();
+};
+
+void TestTaskDetail::deferralRechecksAreOneRow()
+{
+    QTemporaryDir dir;
+    ManualClock clock{SteadyTime(Duration(1'000'000))};
+    ScriptedRandom rng{{0.5}};
+    QFile f(dir.filePath(QStringLiteral("policies.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"version":1,"policies":[{"name":"p"}]})");
+    f.close();
+    PolicyStore policies(clock);
+    QVERIFY(policies.open(f.fileName()));
+    auto history = std::move(HistoryStore::open(dir.filePath(QStringLiteral("h.sqlite")))).value();
+    FakeTransport *fake = nullptr;
+    Orchestrator orch(policies, *history, clock, clock, rng,
+                      [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+                          auto t = std::make_unique<FakeTransport>(c.key());
+                          fake = t.get();
+                          return t;
+                      });
+    const QString endpoint = QStringLiteral("http://fake.test");
+    EndpointConfig config;
+    config.baseUrl = QUrl(endpoint);
+    orch.addEndpoint(config);
+    // Attempt 1 failed; its retry was held by an open breaker and decided again 6 times, then
+    // held by the budget twice, then stopped.
+    const std::int64_t t0 = clock.wallNowMs() - 60'000;
+    const auto event = [&](const QString &to, const QString &cause, const QString &detail,
+                           std::int64_t at) {
+        history->queueLifecycle(LifecycleEvent{endpoint, QStringLiteral("t1"), 1,
+                                               QStringLiteral("retry_scheduled"), to, cause,
+                                               detail, t0 + at});
+    };
+    for (int i = 0; i < 6; ++i)
+        event(QStringLiteral("deferred"), QStringLiteral("retry_deferred"),
+              QStringLiteral("breaker_open"), 1000 + i * 5000);
+    for (int i = 0; i < 2; ++i)
+        event(QStringLiteral("deferred"), QStringLiteral("retry_deferred"),
+              QStringLiteral("budget_exhausted"), 40'000 + i * 1000);
+    event(QStringLiteral("exhausted"), QStringLiteral("retries_stopped"),
+          QStringLiteral("deadline_exceeded"), 50'000);
+    QVERIFY(history->flush());
+
+    TaskDetailPane pane(orch);
+    pane.showTask(endpoint, QStringLiteral("t1"));
+    RemoteAttempt a;
+    a.number = 1;
+    a.reason = AttemptReason::Initial;
+    a.startedAtMs = t0;
+    a.endedAtMs = t0 + 200;
+    a.durationMs = 200;
+    a.outcome = AttemptOutcome::Failed;
+    a.httpStatus = 503;
+    fake->answer(QStringLiteral("/t1/attempts"), 200,
+                 QJsonDocument(QJsonObject{{QStringLiteral("attempts"),
+                                            QJsonArray{TaskJson::toJson(a)}}})
+                     .toJson(QJsonDocument::Compact),
+                 "GET");
+    auto *table = pane.findChild<QTableWidget *>(QStringLiteral("attemptTable"));
+    QVERIFY(table);
+    QStringList rows;
+    for (int r = 0; r < table->rowCount(); ++r)
+        rows << table->item(r, 1)->text() + u'|' + table->item(r, 5)->text();
+    QCOMPARE(rows, (QStringList{QStringLiteral("initial|HTTP 503"),
+                                QStringLiteral("retry deferred|breaker open (5 re-checks)"),
+                                QStringLiteral("retry deferred|retry budget spent (1 re-check)"),
+                                QStringLiteral("retries stopped|deadline exceeded"),
+                                // the policy file opened after these events
+                                QStringLiteral("policy change|applied by file")}));
+}
+
+QTEST_MAIN(TestTaskDetail)
+#include "tst_taskdetail.moc"
