@@ -724,8 +724,8 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
                R"("minimumCalls":1,"recheckMs":60000},)"
                R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
         << false
-        << QStringLiteral("^waiting: sms\\.send unhealthy: errors \\d+ %, latency \\d+(\\.\\d)? m?s "
-                          "\\(score [01]\\.\\d\\d ≥ 0\\.50\\) until \\d\\d:\\d\\d:\\d\\d$");
+        << QStringLiteral("^waiting: sms\\.send unhealthy until \\d\\d:\\d\\d:\\d\\d: errors \\d+ %, "
+                          "latency \\d+(\\.\\d)? m?s \\(score [01]\\.\\d\\d ≥ 0\\.50\\)$");
     QTest::newRow("paused") << none << true
                             << QStringLiteral(
                                    "^waiting: retries of sms\\.send paused by an operator$");

@@ -277,6 +277,7 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         return {};
     const QString &type = t.remote.type;
     QString what;
+    QString evidence; ///< after the time: a narrow column elides it, not the time
     switch (*c.deferReason) {
     case DeferReason::BreakerOpen:
         what = tr("breaker for %1 open").arg(type);
@@ -286,23 +287,23 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         break;
     case DeferReason::Unhealthy: {
         const auto *defer = t.lastDecision ? std::get_if<DeferPlan>(&*t.lastDecision) : nullptr;
-        // The evidence first, in the words of the Breaker column's neighbour: a higher score
-        // is worse, so it reads as "score ≥ the line where retries stop".
-        what = defer && defer->reason == DeferReason::Unhealthy
-                   ? tr("%1 unhealthy: errors %2 %, latency %3 (score %4 ≥ %5)")
-                         .arg(type)
-                         .arg(qRound(defer->errorRate * 100))
-                         .arg(latencyText(defer->meanLatencyMs))
-                         .arg(defer->healthScore, 0, 'f', 2)
-                         .arg(defer->unhealthyScore, 0, 'f', 2)
-                   : tr("%1 unhealthy").arg(type);
+        // The evidence in words beside the Breaker column: a higher score is worse, so it
+        // reads as "score ≥ the line where retries stop".
+        what = tr("%1 unhealthy").arg(type);
+        if (defer && defer->reason == DeferReason::Unhealthy)
+            evidence = tr(": errors %1 %, latency %2 (score %3 ≥ %4)")
+                           .arg(qRound(defer->errorRate * 100))
+                           .arg(latencyText(defer->meanLatencyMs))
+                           .arg(defer->healthScore, 0, 'f', 2)
+                           .arg(defer->unhealthyScore, 0, 'f', 2);
         break;
     }
     case DeferReason::Paused:
         return tr("waiting: retries of %1 paused by an operator").arg(type);
     }
-    return c.until ? tr("waiting: %1 until %2").arg(what, wallTime(*c.until))
-                   : tr("waiting: %1").arg(what);
+    return (c.until ? tr("waiting: %1 until %2").arg(what, wallTime(*c.until))
+                    : tr("waiting: %1").arg(what)) +
+           evidence;
 }
 
 QString TaskTableModel::endingToolTip(const TrackedTask &t) const
