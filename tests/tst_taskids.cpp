@@ -162,9 +162,9 @@ void TestTaskIds::engineRetriesAnyId()
     c.orchestrator->stop();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("REBOUND_TOKEN"), QStringLiteral("test-token-123"));
-    const ProcessRun show = runProcess(QStringLiteral(REBOUNDCTL_PATH),
+    const ProcessRun retry = runProcess(QStringLiteral(REBOUNDCTL_PATH),
                                        {QStringLiteral("retry"), id, QStringLiteral("--url"), taskd.url}, env);
-    QVERIFY2(show.code == 0, qPrintable(show.err + show.out));
+    QVERIFY2(retry.code == 0, qPrintable(retry.err + retry.out));
     QTRY_COMPARE_WITH_TIMEOUT(taskd.get(path + QStringLiteral("/attempts"))
                                   .json()
                                   .value(QStringLiteral("attempts"))

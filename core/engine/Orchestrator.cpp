@@ -82,7 +82,6 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
         m_scheduler.wake({DeferReason::BreakerOpen, DeferReason::BudgetExhausted,
                           DeferReason::Unhealthy},
                          [](const TrackedTask &) { return true; });
-        flush();
     });
     if (!m_policies.history().isEmpty()) {
         const PolicyVersion v = m_policies.history().last();

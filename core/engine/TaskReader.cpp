@@ -5,6 +5,7 @@
 #include "TaskJson.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace rebound {
 
@@ -46,12 +47,10 @@ void TaskReader::readTask(const QString &endpoint, const QString &taskId)
 void TaskReader::readAttempts(const QString &endpoint, const QString &taskId, Priority priority)
 {
     const QString key = TaskBook::key(endpoint, taskId);
-    const auto [it, added] = [&] {
-        auto found = m_reads.find(key);
-        if (found != m_reads.end())
-            return std::pair{found, false};
-        return std::pair{m_reads.insert(key, Read{endpoint, taskId}), true};
-    }();
+    auto it = m_reads.find(key);
+    const bool added = it == m_reads.end();
+    if (added)
+        it = m_reads.insert(key, Read{endpoint, taskId});
     Read &r = *it;
     if (r.inFlight) {
         r.again = true;
@@ -99,10 +98,11 @@ void TaskReader::answered(const QString &key, const ApiResponse &answer)
         r.backfillSlot = false;
         --m_backfillInFlight;
     }
-    const auto attempts =
-        answer.isSuccess() ? TaskJson::decodeAttempts(answer.body)
-                           : Result<QList<RemoteAttempt>>(Error{QStringLiteral("read"), QString()});
-    if (!attempts) {
+    std::optional<QList<RemoteAttempt>> attempts;
+    if (answer.isSuccess())
+        if (auto decoded = TaskJson::decodeAttempts(answer.body))
+            attempts = std::move(*decoded);
+    if (!attempts) { // failed or unreadable: ask again later
         const int step = std::min(r.failures++, 6);
         m_later.schedule(key, m_clock.steadyNow() + Duration(1000LL << step));
     } else {
