@@ -90,6 +90,7 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_table->setColumnWidth(TaskTableModel::Breaker, fit(QStringLiteral("forced open")));
     m_table->setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
     m_table->setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));
+    m_table->setColumnWidth(TaskTableModel::Owner, fit(QStringLiteral("console-host-00000")));
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
@@ -396,6 +397,9 @@ void MainWindow::updateEndpointColumn()
     for (const QString &e : m_engine.orchestrator->endpoints())
         seen.insert(e);
     m_table->setColumnHidden(TaskTableModel::Endpoint, seen.size() <= 1);
+    // Owners exist in a fleet only.
+    m_table->setColumnHidden(TaskTableModel::Owner,
+                             !m_engine.orchestrator->ownerOf(QString(), QString()));
 }
 
 void MainWindow::updatePausedBadge()

@@ -286,7 +286,8 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         what = tr("retry budget for %1 spent").arg(type);
         break;
     case DeferReason::Unhealthy: {
-        const auto *defer = t.lastDecision ? std::get_if<DeferPlan>(&*t.lastDecision) : nullptr;
+        const RetryDecision *d = t.currentDecision();
+        const auto *defer = d ? std::get_if<DeferPlan>(d) : nullptr;
         // The evidence in words beside the Breaker column: a higher score is worse, so it
         // reads as "score ≥ the line where retries stop".
         what = tr("%1 unhealthy").arg(type);
@@ -399,6 +400,10 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
         }
         case NextRetry: {
+            // A task whose shard nobody holds waits for its next owner, whatever was decided.
+            if (role != SortRole && t->foreign && m_orchestrator.ownerOf(t->endpoint, r.id) ==
+                                                      std::optional<QString>(QString()))
+                return tr("owner %1 left; shard moving").arg(t->foreign->member);
             // A deferral names what it waits for and until when; a scheduled retry its time.
             if (t->condition.deferReason && role != SortRole)
                 return waitText(*t);
@@ -431,6 +436,16 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         }
         case Breaker:
             return StateBadgeDelegate::tierLabel(m_orchestrator.breakerHealth(t->endpoint, r.type));
+        case Owner: {
+            const auto owner = m_orchestrator.ownerOf(t->endpoint, r.id);
+            if (!owner)
+                return {};
+            if (owner->isEmpty())
+                return role == Qt::ToolTipRole
+                           ? tr("Nobody holds this task's shard now: it moves to another member")
+                           : tr("— moving");
+            return *owner;
+        }
         case Updated:
             if (role == SortRole)
                 return qint64(r.updatedAtMs);
@@ -452,6 +467,9 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
     switch (column) {
     case Endpoint:
         return a->endpoint < b->endpoint;
+    case Owner:
+        return m_orchestrator.ownerOf(a->endpoint, a->remote.id).value_or(QString()) <
+               m_orchestrator.ownerOf(b->endpoint, b->remote.id).value_or(QString());
     case Id:
         return a->remote.id < b->remote.id;
     case Type:
@@ -560,6 +578,10 @@ bool TaskTableModel::matchesText(int row, const TextQuery &query) const
     const TrackedTask *t = m_rows[row];
     if (matcher.indexIn(t->remote.id) >= 0)
         return true;
+    // In a fleet, the owner: "watch-2" shows what that member decides.
+    if (const auto owner = m_orchestrator.ownerOf(t->endpoint, t->remote.id);
+        owner && matcher.indexIn(*owner) >= 0)
+        return true;
     // The error column's parts, without formatting the whole cell for every row.
     if (const auto &a = t->remote.lastAttempt; a && a->outcome != AttemptOutcome::Succeeded) {
         if (a->problem &&
@@ -593,6 +615,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Attempts so far / attempts the policy allows");
         case NextRetry:
             return tr("When the next attempt starts, or what a deferred retry waits for");
+        case Owner:
+            return tr("The fleet member that decides the task (its shard's owner)");
         case Breaker:
             return tr("The circuit breaker tier of the task's type on its endpoint");
         case Updated:
@@ -606,6 +630,8 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
+    case Owner:
+        return tr("Owner");
     case Endpoint:
         return tr("Endpoint");
     case Id:

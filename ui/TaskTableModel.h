@@ -46,6 +46,7 @@ public:
         NextRetry,
         Breaker,
         Updated,
+        Owner, ///< in a fleet: the member deciding the task
         Endpoint,
         LastError,
         ColumnCount

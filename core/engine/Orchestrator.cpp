@@ -184,7 +184,42 @@ const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &ta
 std::optional<SteadyTime> Orchestrator::nextRetryAt(const QString &endpoint,
                                                     const QString &taskId) const
 {
-    return m_scheduler.dueOf(taskKey(endpoint, taskId));
+    const TrackedTask *t = task(endpoint, taskId);
+    return t ? dueOf(*t) : std::nullopt;
+}
+
+std::optional<SteadyTime> Orchestrator::dueOf(const TrackedTask &t) const
+{
+    if (t.foreign && t.foreign->attempt == t.remote.attempt)
+        return t.foreign->due;
+    return m_scheduler.dueOf(t.key);
+}
+
+std::optional<SharedDecision> Orchestrator::sharedDecision(const TrackedTask &t) const
+{
+    if (!owns(t.endpoint, t.remote.id))
+        return std::nullopt;
+    return shareDecision(t, m_ownership.member, m_scheduler.dueOf(t.key), m_book);
+}
+
+void Orchestrator::adopt(const SharedDecision &d)
+{
+    TrackedTask *t = m_book.find(d.endpoint, d.taskId);
+    if (!t || owns(t->endpoint, t->remote.id) || d.attempt < t->remote.attempt)
+        return;
+    t->foreign = adoptDecision(d, m_book);
+    updateLifecycle(*t);
+    emitChanged(*t);
+}
+
+void Orchestrator::withdraw(const QString &endpoint, const QString &taskId, const QString &member)
+{
+    TrackedTask *t = m_book.find(endpoint, taskId);
+    if (!t || !t->foreign || t->foreign->member != member)
+        return;
+    t->foreign.reset();
+    updateLifecycle(*t);
+    emitChanged(*t);
 }
 
 std::optional<SteadyTime> Orchestrator::attemptTimeoutAt(const QString &endpoint,
@@ -316,7 +351,7 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
 
 void Orchestrator::updateLifecycle(TrackedTask &t)
 {
-    const auto moved = TaskBook::advance(t, m_scheduler.dueOf(t.key), m_clock.steadyNow());
+    const auto moved = TaskBook::advance(t, dueOf(t), m_clock.steadyNow());
     if (!moved)
         m_journal.illegalTransition(t, moved.error());
     else if (*moved)
@@ -448,6 +483,11 @@ void Orchestrator::ownershipChanged()
             return;
         }
         // Gained: decide what is undecided, and watch a running attempt's timeout again.
+        if (t.foreign) { // the previous owner's decision is this member's to make now
+            t.foreign.reset();
+            updateLifecycle(t);
+            markChanged(t);
+        }
         if (t.remote.lastAttempt && !t.remote.lastAttempt->ended() &&
             t.watchedAttempt == t.remote.lastAttempt->number && !m_watch.dueOf(t.key))
             m_watch.schedule(t.key,

@@ -91,6 +91,10 @@ public:
         std::function<std::optional<Fence>(const QString &endpoint, const QString &taskId)> fenceOf;
         /// A service refused `fence` as stale: the shard has a newer owner.
         std::function<void(const Fence &fence)> staleFence;
+        /// The member whose claim on the task's shard stands (empty: nobody's, the shard
+        /// moves); unset outside a fleet.
+        std::function<QString(const QString &endpoint, const QString &taskId)> ownerOf;
+        QString member; ///< this member's id
     };
     /// Takes effect for what happens next; ownershipChanged() re-evaluates the tasks held.
     void setOwnership(Ownership ownership);
@@ -100,7 +104,9 @@ public:
     /// An ownership that owns nothing (a member leaving the fleet stops acting at once).
     static Ownership nothingOwned()
     {
-        return {[](const QString &, const QString &) { return std::optional<Fence>(); }, {}};
+        Ownership none;
+        none.fenceOf = [](const QString &, const QString &) { return std::optional<Fence>(); };
+        return none;
     }
     /// Shards moved: tasks no longer owned drop their scheduled retries (their new owner
     /// decides from the service's state); tasks newly owned are decided here.
@@ -111,6 +117,24 @@ public:
         return !m_ownership.fenceOf || m_ownership.fenceOf(endpoint, taskId).has_value();
     }
     bool isReadOnly() const { return m_readOnly; }
+    /// In a fleet: the member deciding the task now (empty while its shard moves); outside a
+    /// fleet nothing.
+    std::optional<QString> ownerOf(const QString &endpoint, const QString &taskId) const
+    {
+        if (!m_ownership.ownerOf)
+            return std::nullopt;
+        return m_ownership.ownerOf(endpoint, taskId);
+    }
+
+    // Decisions shared in a fleet (DecisionBoard carries them between members).
+    /// This member's standing decision on a task it owns; nothing when none stands or the task
+    /// is another member's.
+    std::optional<SharedDecision> sharedDecision(const TrackedTask &t) const;
+    /// Another member's decision: shown for a task this member does not decide, in the same
+    /// states and words as its own (ignored for a task it decides, or an unknown one).
+    void adopt(const SharedDecision &d);
+    /// `member` no longer stands by a decision on the task (it runs again, or ended).
+    void withdraw(const QString &endpoint, const QString &taskId, const QString &member);
 
     /// Feeds a batch of tasks as if a poll of `endpoint` had returned them (the poller's path;
     /// public for benchmarks and tests that drive the console without a service).
@@ -213,6 +237,9 @@ private:
     void onOverrun(const QString &key);
     /// Moves the task's lifecycle to what the engine now knows (one event per move).
     void updateLifecycle(TrackedTask &t);
+    /// When the task's next attempt or re-check is due: this member's schedule, or the
+    /// owning member's for a task another member decides.
+    std::optional<SteadyTime> dueOf(const TrackedTask &t) const;
     TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
     TrackedTask *find(const QString &key) const { return m_book.find(key); }
     void flush();

@@ -169,6 +169,20 @@ TaskCondition TaskBook::derive(const TrackedTask &t, std::optional<SteadyTime> d
         c.state = c.stopReason ? TaskState::Exhausted : TaskState::Cancelled;
         break;
     case RemoteState::Failed: {
+        if (t.foreign && t.foreign->attempt == r.attempt) {
+            // Another member's decision, in the same states this console's own would take.
+            const RetryDecision &d = t.foreign->decision;
+            if (const auto *stop = std::get_if<StopPlan>(&d)) {
+                c.state = TaskState::Exhausted;
+                c.stopReason = stop->reason;
+            } else {
+                if (const auto *defer = std::get_if<DeferPlan>(&d))
+                    c.deferReason = defer->reason;
+                c.state = c.deferReason ? TaskState::Deferred : TaskState::RetryScheduled;
+                c.until = t.foreign->due;
+            }
+            break;
+        }
         const bool decided = t.lastDecision && t.decisionFor == r.attempt;
         if (decided && std::holds_alternative<StopPlan>(*t.lastDecision)) {
             c.state = TaskState::Exhausted;

@@ -5,6 +5,7 @@
 #include "Clock.h"
 #include "RemoteTask.h"
 #include "RetryDecision.h"
+#include "SharedDecision.h"
 #include "TaskStateMachine.h"
 
 #include <QHash>
@@ -27,6 +28,8 @@ struct TrackedTask
     int recordedAttempt = 0; ///< the last ended attempt fed to breaker/health/budget
     Boxed<RetryDecision> lastDecision;
     int decisionFor = 0; ///< the attempt lastDecision was made for
+    /// In a fleet, for a task another member decides: that member's published decision.
+    Boxed<ForeignDecision> foreign;
     // The lifecycle the operator sees: the engine's state machine and the condition's cause.
     TaskStateMachine lifecycle;
     TaskCondition condition;
@@ -58,6 +61,15 @@ struct TrackedTask
     SteadyTime allowanceStart{}; ///< when the fresh allowance began (its deadline counts from it)
     bool requeuedByOperator = false;
     bool changePending = false; ///< in the orchestrator's next change batch
+
+    /// The decision that stands for the current failed attempt: this console's own, or the
+    /// owning member's; null when none does.
+    const RetryDecision *currentDecision() const
+    {
+        if (foreign && foreign->attempt == remote.attempt)
+            return &foreign->decision;
+        return lastDecision && decisionFor == remote.attempt ? &*lastDecision : nullptr;
+    }
 };
 
 /// What the engine knows about each watched task, and when this console saw what. The

@@ -1,5 +1,7 @@
 #include "FleetMember.h"
 
+#include "DecisionBoard.h"
+
 #include "EtcdCodec.h"
 #include "HiredisWire.h"
 #include "HttpEtcdWire.h"
@@ -68,7 +70,11 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
     m_owner = std::make_unique<ShardOwner>(*m_session, m_keys, config.shards);
     m_engine.setOwnership(
         {[o = m_owner.get()](const QString &ep, const QString &id) { return o->fenceOf(ep, id); },
-         [o = m_owner.get()](const Fence &f) { o->dropShard(f); }});
+         [o = m_owner.get()](const Fence &f) { o->dropShard(f); },
+         [o = m_owner.get()](const QString &ep, const QString &id) {
+             return o->claimantOf(ep, id);
+         },
+         config.session.member});
     QObject::connect(m_owner.get(), &ShardOwner::ownershipChanged, &m_engine,
                      &Orchestrator::ownershipChanged);
     if (config.redis) {
@@ -82,6 +88,10 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
                 return int(std::max<qsizetype>(1, o->members().size()));
             });
         m_engine.setRetryPermits(m_budget.get());
+        DecisionBoard::Config d;
+        d.keyPrefix = m_keys.prefix();
+        d.member = config.session.member;
+        m_decisions = std::make_unique<DecisionBoard>(*m_redis, m_engine, clock, timers, d);
         QObject::connect(m_budget.get(), &SharedRetryBudget::modeChanged, m_budget.get(),
                          [this] { reportBudget(); });
         QObject::connect(m_session.get(), &EtcdSession::leaseGranted, m_budget.get(),
@@ -135,11 +145,14 @@ void FleetMember::reportBudget()
 void FleetMember::start()
 {
     m_session->start();
+    if (m_decisions)
+        m_decisions->start();
 }
 
 QByteArray FleetMember::metricsText() const
 {
-    return m_owner->metricsText() + (m_budget ? m_budget->metricsText() : QByteArray());
+    return m_owner->metricsText() + (m_budget ? m_budget->metricsText() : QByteArray()) +
+           (m_decisions ? m_decisions->metricsText() : QByteArray());
 }
 
 } // namespace rebound

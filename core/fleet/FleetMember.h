@@ -13,6 +13,7 @@
 
 namespace rebound {
 
+class DecisionBoard;
 class HiredisWire;
 class HttpEtcdWire;
 class Orchestrator;
@@ -72,6 +73,8 @@ public:
     ShardOwner &owner() { return *m_owner; }
     /// Null without Redis.
     SharedRetryBudget *budget() { return m_budget.get(); }
+    /// The fleet's decisions (null without Redis).
+    DecisionBoard *decisions() { return m_decisions.get(); }
     const FleetKeys &keys() const { return m_keys; }
     /// Prometheus text of the member's part in the fleet (ownership, and the shared budget).
     QByteArray metricsText() const;
@@ -89,6 +92,7 @@ private:
     std::unique_ptr<ShardOwner> m_owner;
     std::unique_ptr<HiredisWire> m_redis;
     std::unique_ptr<SharedRetryBudget> m_budget;
+    std::unique_ptr<DecisionBoard> m_decisions;
     /// One report on its way at a time (two puts in flight could land in either order); a
     /// change meanwhile is reported when it is answered.
     bool m_reporting = false;

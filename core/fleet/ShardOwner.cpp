@@ -95,6 +95,11 @@ QString ShardOwner::ownerOf(int shard, const QStringList &members)
     return best;
 }
 
+QString ShardOwner::claimantOf(const QString &endpoint, const QString &taskId) const
+{
+    return m_claims.value(shardOf(endpoint, taskId, m_shards)).owner;
+}
+
 QStringList ShardOwner::members() const
 {
     QStringList out(m_members.cbegin(), m_members.cend());

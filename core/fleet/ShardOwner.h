@@ -39,6 +39,8 @@ public:
 
     /// The fence for a task this member owns now; nothing when another member decides it.
     std::optional<Fence> fenceOf(const QString &endpoint, const QString &taskId) const;
+    /// The member whose claim on the task's shard etcd shows (empty: unclaimed, moving).
+    QString claimantOf(const QString &endpoint, const QString &taskId) const;
     /// A service refused `fence` as stale: stop acting on that shard and give it up.
     void dropShard(const Fence &fence);
 

@@ -1,0 +1,267 @@
+#include "DecisionBoard.h"
+
+#include "Orchestrator.h"
+
+#include <QPointer>
+
+namespace rebound {
+
+DecisionBoard::DecisionBoard(RedisWire &redis, Orchestrator &engine, const Clock &clock,
+                             TimerSource &timers, Config config, QObject *parent)
+    : QObject(parent), m_redis(redis), m_engine(engine), m_clock(clock), m_timers(timers),
+      m_config(std::move(config))
+{
+    connect(&m_engine, &Orchestrator::tasksUpdated, this, &DecisionBoard::onTasksUpdated);
+}
+
+DecisionBoard::~DecisionBoard()
+{
+    if (m_pollTimer)
+        m_timers.cancel(m_pollTimer);
+}
+
+void DecisionBoard::start()
+{
+    poll();
+}
+
+void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
+{
+    QList<QByteArray> set{QByteArrayLiteral("HSET"), hashKey()};
+    QList<QByteArray> del{QByteArrayLiteral("HDEL"), hashKey()};
+    QList<DecisionCodec::Change> changes;
+    for (const TrackedTask *t : tasks) {
+        if (!m_engine.owns(t->endpoint, t->remote.id)) {
+            // Another member's task: it publishes; this member's old record is not removed
+            // here (it could land after the new owner's). A task seen for the first time takes
+            // the decision already read.
+            m_published.remove(t->key);
+            if (!t->foreign) {
+                const auto f = m_foreign.constFind(t->key);
+                if (f != m_foreign.cend())
+                    m_engine.adopt(*f);
+            }
+            continue;
+        }
+        const auto d = m_engine.sharedDecision(*t);
+        const QByteArray field = DecisionCodec::field(t->endpoint, t->remote.id);
+        if (d) {
+            const QByteArray record = DecisionCodec::encode(*d);
+            m_foreign.remove(t->key); // a former owner's record, overwritten below
+            auto &published = m_published[t->key];
+            if (published == record)
+                continue;
+            published = record;
+            set << field << record;
+            changes.append({*d, false});
+        } else if (m_published.remove(t->key) > 0 || m_foreign.remove(t->key) > 0) {
+            // Its decision no longer stands (or a former owner's record lingers): remove it.
+            del << field;
+            DecisionCodec::Change gone;
+            gone.gone = true;
+            gone.decision.endpoint = t->endpoint;
+            gone.decision.taskId = t->remote.id;
+            gone.decision.member = m_config.member;
+            changes.append(gone);
+        }
+    }
+    if (changes.isEmpty())
+        return;
+    // One pipeline per batch, in order on one connection: the hash first, then the stream
+    // entry readers follow (a reader that reads the hash then the stream sees each change).
+    QPointer<DecisionBoard> self(this);
+    const auto answered = [self](const QString &what) {
+        return [self, what](Result<RedisReply> r) {
+            if (!self)
+                return;
+            if (!r)
+                self->failed(what, r.error().message);
+            else if (r->type == RedisReply::Type::Error)
+                self->failed(what, QString::fromUtf8(r->text));
+        };
+    };
+    if (set.size() > 2)
+        m_redis.command(set, answered(QStringLiteral("HSET")));
+    if (del.size() > 2)
+        m_redis.command(del, answered(QStringLiteral("HDEL")));
+    m_redis.command({QByteArrayLiteral("XADD"), streamKey(), QByteArrayLiteral("MAXLEN"),
+                     QByteArrayLiteral("~"), QByteArray::number(m_config.streamLength),
+                     QByteArrayLiteral("*"), QByteArrayLiteral("d"),
+                     DecisionCodec::encodeBatch(changes)},
+                    answered(QStringLiteral("XADD")));
+    m_publishedChanges += changes.size();
+}
+
+void DecisionBoard::failed(const QString &what, const QString &why)
+{
+    ++m_errors;
+    m_loaded = false; // read everything again once Redis answers
+    qWarning("rebound: decisions in Redis (%s at %s): %s", qPrintable(what),
+             qPrintable(m_redis.address()), qPrintable(why));
+}
+
+void DecisionBoard::schedulePoll()
+{
+    m_pollTimer = m_timers.schedule(m_clock.steadyNow() + m_config.pollEvery, [this] {
+        m_pollTimer = 0;
+        poll();
+    });
+}
+
+void DecisionBoard::poll()
+{
+    if (m_reading)
+        return;
+    if (!m_loaded) {
+        reload();
+        return;
+    }
+    m_reading = true;
+    QPointer<DecisionBoard> self(this);
+    m_redis.command({QByteArrayLiteral("XREAD"), QByteArrayLiteral("COUNT"),
+                     QByteArrayLiteral("1000"), QByteArrayLiteral("STREAMS"), streamKey(),
+                     m_lastId},
+                    [self](Result<RedisReply> r) {
+                        if (!self)
+                            return;
+                        self->m_reading = false;
+                        if (!r)
+                            self->failed(QStringLiteral("XREAD"), r.error().message);
+                        else if (r->type == RedisReply::Type::Error)
+                            self->failed(QStringLiteral("XREAD"), QString::fromUtf8(r->text));
+                        else
+                            self->onStream(*r);
+                        self->schedulePoll();
+                    });
+}
+
+void DecisionBoard::reload()
+{
+    // Where the stream stands first, then the hash: a change between the two is in both,
+    // and applying it twice in order leaves the same result.
+    m_reading = true;
+    QPointer<DecisionBoard> self(this);
+    const auto giveUp = [self](const QString &what, const Result<RedisReply> &r) {
+        self->m_reading = false;
+        self->failed(what, !r ? r.error().message : QString::fromUtf8(r->text));
+        self->schedulePoll();
+    };
+    m_redis.command(
+        {QByteArrayLiteral("XREVRANGE"), streamKey(), QByteArrayLiteral("+"),
+         QByteArrayLiteral("-"), QByteArrayLiteral("COUNT"), QByteArrayLiteral("1")},
+        [self, giveUp](Result<RedisReply> last) {
+            if (!self)
+                return;
+            if (!last || last->type == RedisReply::Type::Error)
+                return giveUp(QStringLiteral("XREVRANGE"), last);
+            QByteArray from = QByteArrayLiteral("0-0");
+            if (!last->elements.isEmpty() && !last->elements.front().elements.isEmpty())
+                from = last->elements.front().elements.front().text;
+            self->m_redis.command(
+                {QByteArrayLiteral("HGETALL"), self->hashKey()},
+                [self, giveUp, from](Result<RedisReply> all) {
+                    if (!self)
+                        return;
+                    if (!all || all->type != RedisReply::Type::Array)
+                        return giveUp(QStringLiteral("HGETALL"), all);
+                    QHash<QString, SharedDecision> before = std::exchange(self->m_foreign, {});
+                    QList<SharedDecision> arrived;
+                    for (qsizetype i = 1; i < all->elements.size(); i += 2) {
+                        auto d = DecisionCodec::decode(all->elements.at(i).text);
+                        if (!d) {
+                            ++self->m_errors;
+                            continue;
+                        }
+                        before.remove(TaskBook::key(d->endpoint, d->taskId));
+                        self->take({*d, false}, arrived);
+                    }
+                    // Gone while this member was not reading.
+                    for (auto it = before.cbegin(); it != before.cend(); ++it)
+                        self->m_engine.withdraw(it->endpoint, it->taskId, it->member);
+                    self->m_lastId = from;
+                    self->m_loaded = true;
+                    self->m_reading = false;
+                    ++self->m_reloads;
+                    if (!arrived.isEmpty())
+                        Q_EMIT self->received(arrived);
+                    self->poll();
+                });
+        });
+}
+
+void DecisionBoard::onStream(const RedisReply &reply)
+{
+    // [[stream, [[id, [field, value, …]], …]]] or nil when nothing is new.
+    if (reply.type != RedisReply::Type::Array || reply.elements.isEmpty())
+        return;
+    QList<SharedDecision> arrived;
+    for (const RedisReply &entry : reply.elements.front().elements.value(1).elements) {
+        if (entry.elements.size() < 2)
+            continue;
+        m_lastId = entry.elements.at(0).text;
+        const auto &fields = entry.elements.at(1).elements;
+        for (qsizetype i = 0; i + 1 < fields.size(); i += 2) {
+            if (fields.at(i).text != "d")
+                continue;
+            auto batch = DecisionCodec::decodeBatch(fields.at(i + 1).text);
+            if (!batch) {
+                ++m_errors;
+                continue;
+            }
+            for (const DecisionCodec::Change &c : std::as_const(*batch))
+                take(c, arrived);
+        }
+    }
+    if (!arrived.isEmpty())
+        Q_EMIT received(arrived);
+}
+
+void DecisionBoard::take(const DecisionCodec::Change &c, QList<SharedDecision> &arrived)
+{
+    const SharedDecision &d = c.decision;
+    ++m_readChanges;
+    if (d.member == m_config.member)
+        return;
+    const QString key = TaskBook::key(d.endpoint, d.taskId);
+    if (c.gone) {
+        const auto f = m_foreign.constFind(key);
+        if (f != m_foreign.cend() && f->member == d.member)
+            m_foreign.erase(f);
+        m_engine.withdraw(d.endpoint, d.taskId, d.member);
+        return;
+    }
+    m_foreign.insert(key, d);
+    m_engine.adopt(d);
+    arrived.append(d);
+}
+
+QByteArray DecisionBoard::metricsText() const
+{
+    QByteArray out;
+    out += "# HELP rebound_fleet_decisions_published_total Decision changes this member "
+           "published for the tasks it owns.\n"
+           "# TYPE rebound_fleet_decisions_published_total counter\n"
+           "rebound_fleet_decisions_published_total " +
+           QByteArray::number(m_publishedChanges) + '\n';
+    out += "# HELP rebound_fleet_decisions_read_total Decision changes read from the fleet.\n"
+           "# TYPE rebound_fleet_decisions_read_total counter\n"
+           "rebound_fleet_decisions_read_total " +
+           QByteArray::number(m_readChanges) + '\n';
+    out += "# HELP rebound_fleet_decisions_foreign Other members' decisions held now.\n"
+           "# TYPE rebound_fleet_decisions_foreign gauge\n"
+           "rebound_fleet_decisions_foreign " +
+           QByteArray::number(m_foreign.size()) + '\n';
+    out += "# HELP rebound_fleet_decisions_reloads_total Times the whole hash was read (at "
+           "start and after Redis was lost).\n"
+           "# TYPE rebound_fleet_decisions_reloads_total counter\n"
+           "rebound_fleet_decisions_reloads_total " +
+           QByteArray::number(m_reloads) + '\n';
+    out += "# HELP rebound_fleet_decisions_errors_total Redis errors and records not "
+           "understood.\n"
+           "# TYPE rebound_fleet_decisions_errors_total counter\n"
+           "rebound_fleet_decisions_errors_total " +
+           QByteArray::number(m_errors) + '\n';
+    return out;
+}
+
+} // namespace rebound
