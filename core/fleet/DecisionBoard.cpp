@@ -46,11 +46,11 @@ void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
         const auto d = m_engine.sharedDecision(*t);
         const QByteArray field = DecisionCodec::field(t->endpoint, t->remote.id);
         if (d) {
-            const QByteArray record = DecisionCodec::encode(*d);
             m_foreign.remove(t->key); // a former owner's record, overwritten below
             auto &published = m_published[t->key];
-            if (published == record)
+            if (!published.isEmpty() && sameDecision(published, *d))
                 continue;
+            const QByteArray record = DecisionCodec::encode(*d);
             published = record;
             set << field << record;
             changes.append({*d, false});
@@ -67,6 +67,51 @@ void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
     }
     if (changes.isEmpty())
         return;
+    if (!m_redis.isUp()) {
+        // Not sent: everything this member stands by goes out again once Redis answers.
+        m_republish = true;
+        return;
+    }
+    send(set, del, changes);
+}
+
+bool DecisionBoard::sameDecision(const QByteArray &published, const SharedDecision &d)
+{
+    // The wall times come from this member's steady clock, read again for each look: the
+    // same decision can differ by a millisecond of rounding, which is not a change.
+    auto p = DecisionCodec::decode(published);
+    if (!p)
+        return false;
+    const auto near = [](std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
+        return a.has_value() == b.has_value() && (!a || std::abs(*a - *b) <= 2);
+    };
+    SharedDecision x = *p;
+    SharedDecision y = d;
+    const bool times = near(x.decidedWallMs, y.decidedWallMs) && near(x.dueWallMs, y.dueWallMs);
+    x.decidedWallMs = y.decidedWallMs = 0;
+    x.dueWallMs = y.dueWallMs = std::nullopt;
+    return times && x == y;
+}
+
+void DecisionBoard::republish()
+{
+    m_republish = false;
+    QList<QByteArray> set{QByteArrayLiteral("HSET"), hashKey()};
+    QList<DecisionCodec::Change> changes;
+    for (auto it = m_published.cbegin(); it != m_published.cend(); ++it) {
+        auto d = DecisionCodec::decode(*it);
+        if (!d)
+            continue;
+        set << DecisionCodec::field(d->endpoint, d->taskId) << *it;
+        changes.append({*d, false});
+    }
+    if (!changes.isEmpty())
+        send(set, {}, changes);
+}
+
+void DecisionBoard::send(const QList<QByteArray> &set, const QList<QByteArray> &del,
+                         const QList<DecisionCodec::Change> &changes)
+{
     // One pipeline per batch, in order on one connection: the hash first, then the stream
     // entry readers follow (a reader that reads the hash then the stream sees each change).
     QPointer<DecisionBoard> self(this);
@@ -75,27 +120,32 @@ void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
             if (!self)
                 return;
             if (!r)
-                self->failed(what, r.error().message);
+                self->failed(what, r.error().message, true);
             else if (r->type == RedisReply::Type::Error)
-                self->failed(what, QString::fromUtf8(r->text));
+                self->failed(what, QString::fromUtf8(r->text), true);
         };
     };
     if (set.size() > 2)
         m_redis.command(set, answered(QStringLiteral("HSET")));
     if (del.size() > 2)
         m_redis.command(del, answered(QStringLiteral("HDEL")));
-    m_redis.command({QByteArrayLiteral("XADD"), streamKey(), QByteArrayLiteral("MAXLEN"),
-                     QByteArrayLiteral("~"), QByteArray::number(m_config.streamLength),
-                     QByteArrayLiteral("*"), QByteArrayLiteral("d"),
-                     DecisionCodec::encodeBatch(changes)},
-                    answered(QStringLiteral("XADD")));
+    // Stream entries of at most kChunk changes: a reader's XREAD COUNT stays a bounded read.
+    constexpr qsizetype kChunk = 500;
+    for (qsizetype i = 0; i < changes.size(); i += kChunk)
+        m_redis.command({QByteArrayLiteral("XADD"), streamKey(), QByteArrayLiteral("MAXLEN"),
+                         QByteArrayLiteral("~"), QByteArray::number(m_config.streamLength),
+                         QByteArrayLiteral("*"), QByteArrayLiteral("d"),
+                         DecisionCodec::encodeBatch(changes.mid(i, kChunk))},
+                        answered(QStringLiteral("XADD")));
     m_publishedChanges += changes.size();
 }
 
-void DecisionBoard::failed(const QString &what, const QString &why)
+void DecisionBoard::failed(const QString &what, const QString &why, bool write)
 {
     ++m_errors;
     m_loaded = false; // read everything again once Redis answers
+    if (write)
+        m_republish = true; // and write again what this member stands by
     qWarning("rebound: decisions in Redis (%s at %s): %s", qPrintable(what),
              qPrintable(m_redis.address()), qPrintable(why));
 }
@@ -119,16 +169,16 @@ void DecisionBoard::poll()
     m_reading = true;
     QPointer<DecisionBoard> self(this);
     m_redis.command({QByteArrayLiteral("XREAD"), QByteArrayLiteral("COUNT"),
-                     QByteArrayLiteral("1000"), QByteArrayLiteral("STREAMS"), streamKey(),
+                     QByteArrayLiteral("100"), QByteArrayLiteral("STREAMS"), streamKey(),
                      m_lastId},
                     [self](Result<RedisReply> r) {
                         if (!self)
                             return;
                         self->m_reading = false;
                         if (!r)
-                            self->failed(QStringLiteral("XREAD"), r.error().message);
+                            self->failed(QStringLiteral("XREAD"), r.error().message, false);
                         else if (r->type == RedisReply::Type::Error)
-                            self->failed(QStringLiteral("XREAD"), QString::fromUtf8(r->text));
+                            self->failed(QStringLiteral("XREAD"), QString::fromUtf8(r->text), false);
                         else
                             self->onStream(*r);
                         self->schedulePoll();
@@ -143,7 +193,7 @@ void DecisionBoard::reload()
     QPointer<DecisionBoard> self(this);
     const auto giveUp = [self](const QString &what, const Result<RedisReply> &r) {
         self->m_reading = false;
-        self->failed(what, !r ? r.error().message : QString::fromUtf8(r->text));
+        self->failed(what, !r ? r.error().message : QString::fromUtf8(r->text), false);
         self->schedulePoll();
     };
     m_redis.command(
@@ -182,6 +232,8 @@ void DecisionBoard::reload()
                     self->m_loaded = true;
                     self->m_reading = false;
                     ++self->m_reloads;
+                    if (self->m_republish)
+                        self->republish();
                     if (!arrived.isEmpty())
                         Q_EMIT self->received(arrived);
                     self->poll();

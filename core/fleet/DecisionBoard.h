@@ -32,7 +32,7 @@ public:
     {
         QByteArray keyPrefix = "rebound";
         QString member;                ///< this member's id (its own records are not read back)
-        Duration pollEvery{200};       ///< how often the stream is read
+        Duration pollEvery{100};       ///< how often the stream is read
         int streamLength = 10000;      ///< batches the stream keeps (MAXLEN ~)
     };
 
@@ -57,12 +57,18 @@ Q_SIGNALS:
 
 private:
     void onTasksUpdated(const QList<const TrackedTask *> &tasks);
+    void send(const QList<QByteArray> &set, const QList<QByteArray> &del,
+              const QList<DecisionCodec::Change> &changes);
+    /// Writes every standing decision of this member again (a write was lost with the link).
+    void republish();
+    static bool sameDecision(const QByteArray &published, const SharedDecision &d);
     void schedulePoll();
     void poll();
     void reload();
     void onStream(const RedisReply &reply);
     void take(const DecisionCodec::Change &c, QList<SharedDecision> &arrived);
-    void failed(const QString &what, const QString &why);
+    /// A Redis call failed; `write`: one of this member's writes (it writes everything again).
+    void failed(const QString &what, const QString &why, bool write);
 
     RedisWire &m_redis;
     Orchestrator &m_engine;
@@ -74,6 +80,7 @@ private:
     QByteArray m_lastId;                       ///< the stream entry read last
     bool m_loaded = false;                     ///< the hash was read since the link was last lost
     bool m_reading = false;                    ///< a read is on its way
+    bool m_republish = false;                  ///< a write was lost: write everything again
     TimerId m_pollTimer = 0;
     qint64 m_publishedChanges = 0;
     qint64 m_readChanges = 0;
