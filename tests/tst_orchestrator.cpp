@@ -64,6 +64,7 @@ private Q_SLOTS:
     void onlyTheOwnerDecidesAndItsActionsCarryTheFence();
     void sharedPermitIsAskedBeforeEachRetry();
     void resetBreakerWakesWhatItHeld();
+    void recheckedDeferralWritesOneTimelineRow();
     void policyChangeWakesWhatItHeld();
     void firstSeenLateFetchesEarlierAttempts();
     void snapshotBackfillIsPaced();
@@ -520,6 +521,35 @@ void TestOrchestrator::resetBreakerWakesWhatItHeld()
     }
     advance(0);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 20);
+}
+
+void TestOrchestrator::recheckedDeferralWritesOneTimelineRow()
+{
+    // A breaker held open: the deferred task is decided again at every re-check (each time
+    // the breaker's open time runs out), and its timeline gains no row for a re-check that
+    // finds the same cause.
+    const QString type = QStringLiteral("agent.run");
+    m_orch->commandBreaker(kEndpoint, type, BreakerCommand::ForceOpen);
+    m_fake->page << task(QStringLiteral("r1"), 1, AttemptOutcome::Failed, 50, 2);
+    nextPoll();
+    const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("r1"));
+    QVERIFY(t && t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision));
+    SteadyTime decided = t->decidedAt;
+    int rechecks = 0;
+    for (int i = 0; i < 240; ++i) {
+        advance(500);
+        if (t->decidedAt != decided) {
+            decided = t->decidedAt;
+            ++rechecks;
+        }
+    }
+    QVERIFY2(rechecks >= 3, qPrintable(QString::number(rechecks))); // decided again, repeatedly
+    QVERIFY(m_history->flush());
+    const auto events = m_history->lifecycle(kEndpoint, QStringLiteral("r1"));
+    QStringList moves;
+    for (const LifecycleEvent &e : events)
+        moves << e.from + u'>' + e.to + u':' + e.detail;
+    QCOMPARE(moves, QStringList{QStringLiteral("failed>deferred:breaker_open")});
 }
 
 void TestOrchestrator::policyChangeWakesWhatItHeld()
