@@ -18,6 +18,8 @@
 class FakeTransport final : public rebound::TaskTransport
 {
 public:
+    int failPolls = 0; ///< listings still to answer 503
+
     struct Held
     {
         rebound::ApiRequest request;
@@ -36,6 +38,15 @@ public:
     void send(rebound::ApiRequest request, Callback done) override
     {
         ++m_sent;
+        if (request.method == "GET" && request.path == QLatin1String("/v1/tasks") &&
+            failPolls > 0) {
+            --failPolls;
+            ++polls;
+            rebound::ApiResponse r;
+            r.status = 503;
+            QTimer::singleShot(0, &m_context, [done, r] { done(r); });
+            return;
+        }
         if (request.method == "GET" && request.path == QLatin1String("/v1/tasks")) {
             QJsonArray tasks;
             for (const rebound::RemoteTask &t : std::as_const(page))

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void recheckedDeferralWritesOneTimelineRow();
     void policyChangeWakesWhatItHeld();
     void firstSeenLateFetchesEarlierAttempts();
+    void failedReadGoesWhenTheServiceIsBack();
     void snapshotBackfillIsPaced();
 
 private:
@@ -574,6 +575,29 @@ void TestOrchestrator::policyChangeWakesWhatItHeld()
     QCOMPARE(t->decidedAt, m_clock.steadyNow());
     advance(0);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+}
+
+void TestOrchestrator::failedReadGoesWhenTheServiceIsBack()
+{
+    // A read that failed four times waits 8 s; the service refuses one listing and then
+    // answers again: the read goes with that answer, not 8 s later.
+    m_fake->page = {task(QStringLiteral("back"), 3, AttemptOutcome::Succeeded, 40, 5)};
+    nextPoll();
+    for (int i = 0; i < 4; ++i) {
+        QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 1);
+        m_fake->answer(QStringLiteral("/back/attempts"), 503, {}, "GET");
+        if (i < 3)
+            advance(1000 << i);
+    }
+    settle();
+    QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 0); // 8 s to go
+    m_fake->failPolls = 1;
+    nextPoll(); // refused: the endpoint backs off
+    QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 0);
+    const SteadyTime refused = m_clock.steadyNow();
+    nextPoll(); // answered again
+    QVERIFY(m_clock.steadyNow() - refused < Duration(8000));
+    QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 1);
 }
 
 void TestOrchestrator::firstSeenLateFetchesEarlierAttempts()

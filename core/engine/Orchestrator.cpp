@@ -123,7 +123,14 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
                 onTasks(key, tasks, snapshot);
             });
     connect(e.poller, &EndpointPoller::statusChanged, this,
-            [this, key](const EndpointStatus &s) { Q_EMIT endpointStatusChanged(key, s); });
+            [this, key, was = EndpointStatus::State::Connected](const EndpointStatus &s) mutable {
+                // The service answers again: reads that failed while it was away go now, not
+                // after their backoff (which grew while it was away).
+                if (s.state == EndpointStatus::State::Connected && was != s.state)
+                    m_reader.endpointBack(key);
+                was = s.state;
+                Q_EMIT endpointStatusChanged(key, s);
+            });
     connect(e.poller, &EndpointPoller::pageAnswered, this,
             [this, key](Duration elapsed) { m_metrics.pollAnswered(key, elapsed); });
     m_endpoints.insert(key, e);

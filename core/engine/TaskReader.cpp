@@ -118,6 +118,21 @@ void TaskReader::answered(const QString &key, const ApiResponse &answer)
     pumpBackfill();
 }
 
+void TaskReader::endpointBack(const QString &endpoint)
+{
+    QStringList waiting;
+    for (auto it = m_reads.begin(); it != m_reads.end(); ++it) {
+        if (it->endpoint == endpoint && it->failures > 0 && !it->inFlight && !it->queued) {
+            it->failures = 0;
+            waiting << it.key();
+        }
+    }
+    for (const QString &key : std::as_const(waiting)) {
+        m_later.cancel(key);
+        send(key);
+    }
+}
+
 void TaskReader::pumpBackfill()
 {
     while (m_backfillInFlight < kBackfillInFlight && !m_backfill.empty()) {

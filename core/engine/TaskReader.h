@@ -50,6 +50,9 @@ public:
     void readAttempts(const QString &endpoint, const QString &taskId,
                       Priority priority = Priority::Now);
     void forget(const QString &endpoint, const QString &taskId);
+    /// `endpoint` answers again: its reads waiting after a failure are sent at once, their
+    /// backoff started afresh.
+    void endpointBack(const QString &endpoint);
     /// Forgets every read (the engine stops): nothing is sent again.
     void stop();
     /// Backfill reads waiting for their turn.
