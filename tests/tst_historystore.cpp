@@ -342,10 +342,10 @@ void TestHistoryStore::csvExportRoundTripsHostileValues()
     QCOMPARE(out.data().left(out.data().indexOf('\n') + 1),
              QByteArray("endpoint,task_id,task_type,attempt,reason,started_at,ended_at,duration_ms,"
                         "outcome,error_class,http_status,problem_type,retry_after_ms,delay_ms,"
-                        "jitter,policy,policy_version,stop_reason,trace_id\r\n"));
+                        "jitter,policy,policy_version,stop_reason,trace_id,followed_by\r\n"));
     for (int i = 0; i < types.size(); ++i) {
         const QStringList &r = parsed[i + 1];
-        QCOMPARE(r.size(), 19);
+        QCOMPARE(r.size(), 20);
         for (const QString &cell : r)
             QVERIFY2(cell.isEmpty() || !Csv::isFormulaTrigger(cell.front()), qPrintable(cell));
         QCOMPARE(Csv::unneutralise(r[2]), types[i]);
@@ -411,7 +411,20 @@ void TestHistoryStore::csvFailedAttemptCarriesWhatFollowed()
     h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("x"), 2, 2000));
     h->queueAttempt(facts(QStringLiteral("t1"), QStringLiteral("x"), 3, 2000 + 250 + 1234));
     h->queueAttempt(facts(QStringLiteral("t2"), QStringLiteral("x"), 1, 5000));
+    // t3: #1 failed, #2 an operator's retry 194 s later (nobody chose that delay). t4: #1
+    // deferred while a breaker is open.
+    h->queueAttempt(facts(QStringLiteral("t3"), QStringLiteral("x"), 1, 6000));
+    AttemptFacts byOperator = facts(QStringLiteral("t3"), QStringLiteral("x"), 2, 200'000);
+    byOperator.attempt.reason = AttemptReason::Operator;
+    h->queueAttempt(byOperator);
+    h->queueAttempt(facts(QStringLiteral("t4"), QStringLiteral("x"), 1, 7000));
     AttemptDecision d;
+    d.endpoint = QStringLiteral("http://127.0.0.1:1");
+    d.taskId = QStringLiteral("t4");
+    d.attempt = 1;
+    d.deferReason = QStringLiteral("breaker_open");
+    h->queueDecision(d);
+    d = {};
     d.endpoint = QStringLiteral("http://127.0.0.1:1");
     d.taskId = QStringLiteral("t1");
     d.attempt = 1;
@@ -427,7 +440,7 @@ void TestHistoryStore::csvFailedAttemptCarriesWhatFollowed()
     QVERIFY(h->flush().ok());
     QBuffer out;
     out.open(QIODevice::WriteOnly);
-    QCOMPARE(*h->exportCsv(out, {}), 4);
+    QCOMPARE(*h->exportCsv(out, {}), 7);
     const QList<QByteArray> lines = out.data().split('\n');
     const QList<QByteArray> header = lines[0].trimmed().split(',');
     const auto cell = [&](int line, const char *column) {
@@ -440,6 +453,15 @@ void TestHistoryStore::csvFailedAttemptCarriesWhatFollowed()
     QCOMPARE(cell(3, "delay_ms"), QByteArray()); // the stop followed it
     QCOMPARE(cell(3, "stop_reason"), QByteArray("exhausted"));
     QCOMPARE(cell(4, "delay_ms"), QByteArray()); // nothing followed yet
+    QCOMPARE(cell(5, "delay_ms"), QByteArray()); // an operator's retry: no chosen delay
+    QCOMPARE(cell(6, "delay_ms"), QByteArray());
+    // What followed each failed attempt, in words: the retry, an operator's, the stop, the
+    // deferral and its cause; nothing for an attempt nothing followed yet, or one that
+    // succeeded.
+    const QList<QByteArray> followed = {"retry",    "retry", "stopped: exhausted", "",
+                                        "operator", "deferred: breaker_open", ""};
+    for (int line = 1; line <= 7; ++line)
+        QCOMPARE(cell(line, "followed_by"), followed[line - 1]);
 }
 
 void TestHistoryStore::exportCancel()

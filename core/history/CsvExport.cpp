@@ -15,7 +15,7 @@ const QStringList &CsvExport::header()
         QStringLiteral(
             "endpoint,task_id,task_type,attempt,reason,started_at,ended_at,duration_ms,outcome,"
             "error_class,http_status,problem_type,retry_after_ms,delay_ms,jitter,policy,"
-            "policy_version,stop_reason,trace_id")
+            "policy_version,stop_reason,trace_id,followed_by")
             .split(u',');
     return h;
 }
@@ -72,14 +72,26 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
                        " COALESCE(retry_after_ms, server_retry_after_ms),"
                        // A failed attempt this console did not decide (the next one began
                        // elsewhere first) carries the delay that followed it: its end to
-                       // the next attempt's start.
+                       // the next attempt's start — unless an operator started that one
+                       // (nobody chose a delay; the time is how long the task sat).
                        " COALESCE(delay_ms, CASE WHEN stop_reason IS NULL AND outcome IN"
                        " ('failed', 'timeout') AND ended_at IS NOT NULL THEN (SELECT"
                        " n.started_at FROM attempts n WHERE n.endpoint = attempts.endpoint"
-                       " AND n.task_id = attempts.task_id AND n.attempt = attempts.attempt + 1)"
-                       " - ended_at END),"
+                       " AND n.task_id = attempts.task_id AND n.attempt = attempts.attempt + 1"
+                       " AND n.reason <> 'operator') - ended_at END),"
                        " CAST(jitter AS BLOB), CAST(policy AS BLOB), policy_version,"
-                       " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB) FROM attempts") +
+                       " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB),"
+                       // What followed a failed or timed-out attempt: the next attempt (an
+                       // automatic retry, or an operator's), else what stands — stopped,
+                       // deferred, or a retry scheduled.
+                       " CASE WHEN outcome IN ('failed', 'timeout') THEN COALESCE((SELECT"
+                       " CASE WHEN n.reason = 'operator' THEN 'operator' ELSE 'retry' END"
+                       " FROM attempts n WHERE n.endpoint = attempts.endpoint AND n.task_id ="
+                       " attempts.task_id AND n.attempt = attempts.attempt + 1),"
+                       " CASE WHEN stop_reason IS NOT NULL THEN 'stopped: ' || stop_reason"
+                       " WHEN defer_reason IS NOT NULL AND defer_reason <> '' THEN"
+                       " 'deferred: ' || defer_reason WHEN delay_ms IS NOT NULL THEN"
+                       " 'retry scheduled' END) END FROM attempts") +
         where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt"));
     for (const QVariant &b : binds)
         q.addBindValue(b);
@@ -97,14 +109,16 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
         Int,
         Time
     };
-    static constexpr Kind kinds[19] = {Text, Text, Text, Int, Text, Time, Time, Int,  Text, Text,
-                                       Int,  Text, Int,  Int, Text, Text, Int,  Text, Text};
+    static constexpr int kColumns = 20;
+    static constexpr Kind kinds[kColumns] = {Text, Text, Text, Int,  Text, Time, Time,
+                                             Int,  Text, Text, Int,  Text, Int,  Int,
+                                             Text, Text, Int,  Text, Text, Text};
     // Most text columns repeat from row to row (endpoint, type, outcome, policy...): remember
     // each column's last value and its encoded cell instead of encoding it again.
-    QByteArray lastText[19];
-    QByteArray lastCell[19];
+    QByteArray lastText[kColumns];
+    QByteArray lastCell[kColumns];
     while (q.next()) {
-        for (int c = 0; c < 19; ++c) {
+        for (int c = 0; c < kColumns; ++c) {
             if (c)
                 chunk.append(',');
             const QVariant v = q.value(c);
