@@ -18,7 +18,7 @@ namespace {
 
 // Guards that never get in the way: these tests look at attempts, not at protection.
 const QByteArray kNoGuards =
-    R"(,"breaker":{"minimumNumberOfCalls":100000},"health":{"unhealthyScore":100},)"
+    R"(,"breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},"health":{"unhealthyScore":100},)"
     R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})";
 
 QByteArray policyWith(int maxAttempts, int backoffMs, const QByteArray &timeout)

@@ -701,7 +701,7 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
     QTest::addColumn<bool>("pause");
     QTest::addColumn<QString>("expected"); // a regular expression for the Next attempt cell
     const QByteArray none =
-        R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+        R"("breaker":{"windowSize":1000,"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
         R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})";
     QTest::newRow("breaker")
         << QByteArray(
@@ -712,7 +712,7 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
         << QStringLiteral("^waiting: breaker for sms\\.send open until \\d\\d:\\d\\d:\\d\\d$");
     QTest::newRow("budget")
         << QByteArray(
-               R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+               R"("breaker":{"windowSize":1000,"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
                R"("budget":{"budgetPercent":0,"maxTokens":2,"tokenRatio":0.1,"ratePerSecond":0,)"
                R"("recheckMs":60000})")
         << false
@@ -720,7 +720,7 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
                "^waiting: retry budget for sms\\.send spent until \\d\\d:\\d\\d:\\d\\d$");
     QTest::newRow("unhealthy")
         << QByteArray(
-               R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":0.5,)"
+               R"("breaker":{"windowSize":1000,"minimumNumberOfCalls":1000},"health":{"unhealthyScore":0.5,)"
                R"("minimumCalls":1,"recheckMs":60000},)"
                R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
         << false

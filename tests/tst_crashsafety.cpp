@@ -31,7 +31,7 @@ void TestCrashSafety::killAndResume()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(
             R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":200,"multiplier":2,"maxDelayMs":1500,"maxAttempts":5,"jitter":"full"},
-                   "breaker":{"minimumNumberOfCalls":1000}}]})");
+                   "breaker":{"windowSize":1000,"minimumNumberOfCalls":1000}}]})");
     }
     const QString db = dir.filePath(QStringLiteral("history.sqlite"));
     QStringList ids;

@@ -27,7 +27,7 @@ const QByteArray kPolicy =
     R"({"version":1,"policies":[{"name":"final","match":{"type":"final.*"},)"
     R"("backoff":{"maxAttempts":1}},)"
     R"({"name":"p","backoff":{"initialDelayMs":10000,"maxDelayMs":10000,)"
-    R"("maxAttempts":3,"jitter":"none"},"breaker":{"minimumNumberOfCalls":100000},)"
+    R"("maxAttempts":3,"jitter":"none"},"breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
     R"("health":{"unhealthyScore":100},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
 
 RemoteTask failed(const QString &id, const QString &type, int status)

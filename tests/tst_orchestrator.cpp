@@ -26,7 +26,7 @@ const QString kEndpoint = QStringLiteral("http://fake.test");
 const QByteArray kPolicy =
     R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":200,"maxDelayMs":1000,)"
     R"("maxAttempts":3,"multiplier":2,"jitter":"none"},"timeout":{"mode":"fixed","fixedMs":1500},)"
-    R"("breaker":{"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
+    R"("breaker":{"windowSize":1000,"minimumNumberOfCalls":1000},"health":{"unhealthyScore":100},)"
     R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
 
 /// A shared rate limit the test answers by hand.

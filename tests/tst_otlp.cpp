@@ -26,7 +26,7 @@ namespace {
 const QString kEndpoint = QStringLiteral("http://traces.test");
 const QByteArray kPolicy =
     R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":10000,"maxDelayMs":10000,)"
-    R"("maxAttempts":3,"jitter":"none"},"breaker":{"minimumNumberOfCalls":100000},)"
+    R"("maxAttempts":3,"jitter":"none"},"breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
     R"("health":{"unhealthyScore":100},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
 
 RemoteTask ended(const QString &id, AttemptOutcome outcome, const QString &traceId)

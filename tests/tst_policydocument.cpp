@@ -116,6 +116,10 @@ void TestPolicyDocument::errors_data()
         << QByteArray(R"({"name":"p","breaker":{"windowType":"time","windowSize":7200}})")
         << QStringLiteral(
                "policies[0].breaker.windowSize: must be ≤ 3600 seconds for a time window");
+    QTest::newRow("minimum calls a count window never holds")
+        << QByteArray(R"({"name":"p","breaker":{"windowSize":20,"minimumNumberOfCalls":50}})")
+        << QStringLiteral("policies[0].breaker.minimumNumberOfCalls: must be ≤ windowSize (20) "
+                          "for a count window: a window of 20 calls never holds more");
     QTest::newRow("bad sla") << QByteArray(R"({"name":"p","timeout":{"sla":"C"}})")
                              << QStringLiteral(
                                     "policies[0].timeout.sla: must be one of none, A, B");
@@ -347,6 +351,9 @@ void TestPolicyDocument::schemaFieldsRoundTripAtTheirLimits()
         sectionObject.insert(QStringLiteral("windowSize"), f.max);
     if (section == QLatin1String("breaker") && key == QLatin1String("windowSize"))
         sectionObject.insert(QStringLiteral("windowType"), QStringLiteral("count"));
+    // A count window holds at most windowSize calls; a time window any number.
+    if (section == QLatin1String("breaker") && key == QLatin1String("minimumNumberOfCalls"))
+        sectionObject.insert(QStringLiteral("windowType"), QStringLiteral("time"));
     const QJsonObject doc{
         {QStringLiteral("version"), 1},
         {QStringLiteral("policies"),

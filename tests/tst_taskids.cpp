@@ -43,7 +43,7 @@ void addIdRows()
 }
 
 const QByteArray kNoGuards =
-    R"(,"breaker":{"minimumNumberOfCalls":100000},"health":{"unhealthyScore":100},)"
+    R"(,"breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},"health":{"unhealthyScore":100},)"
     R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})";
 
 } // namespace

@@ -27,7 +27,7 @@ const QString kEndpoint = QStringLiteral("http://table.test");
 // Three attempts; a failure is retried after 10 s (the clock never gets there).
 const QByteArray kPolicy =
     R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":10000,"maxDelayMs":10000,)"
-    R"("maxAttempts":3,"jitter":"none"},"breaker":{"minimumNumberOfCalls":100000},)"
+    R"("maxAttempts":3,"jitter":"none"},"breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
     R"("health":{"unhealthyScore":100},"budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})";
 
 } // namespace

@@ -290,6 +290,14 @@ void readBreaker(const QJsonValue &v, const QString &path, RetryPolicy &p, QStri
     if (p.breaker.windowType == SlidingWindowType::TimeBased && p.breaker.windowSize > 3600)
         r.error(r.field(QStringLiteral("windowSize")),
                 QStringLiteral("must be ≤ 3600 seconds for a time window"));
+    // A count window never holds more calls than its size: a larger minimum could never be
+    // reached and the breaker would never open.
+    if (p.breaker.windowType == SlidingWindowType::CountBased &&
+        p.breaker.minimumNumberOfCalls > p.breaker.windowSize)
+        r.error(r.field(QStringLiteral("minimumNumberOfCalls")),
+                QStringLiteral("must be ≤ windowSize (%1) for a count window: a window of %1 "
+                               "calls never holds more")
+                    .arg(p.breaker.windowSize));
 }
 
 void readTimeout(const QJsonValue &v, const QString &path, RetryPolicy &p, QStringList &errors)
