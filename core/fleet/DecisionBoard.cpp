@@ -1,6 +1,7 @@
 #include "DecisionBoard.h"
 
 #include "Orchestrator.h"
+#include "PrometheusText.h"
 
 #include <QPointer>
 
@@ -289,31 +290,24 @@ void DecisionBoard::take(const DecisionCodec::Change &c, QList<SharedDecision> &
 
 QByteArray DecisionBoard::metricsText() const
 {
-    QByteArray out;
-    out += "# HELP rebound_fleet_decisions_published_total Decision changes this member "
-           "published for the tasks it owns.\n"
-           "# TYPE rebound_fleet_decisions_published_total counter\n"
-           "rebound_fleet_decisions_published_total " +
-           QByteArray::number(m_publishedChanges) + '\n';
-    out += "# HELP rebound_fleet_decisions_read_total Decision changes read from the fleet.\n"
-           "# TYPE rebound_fleet_decisions_read_total counter\n"
-           "rebound_fleet_decisions_read_total " +
-           QByteArray::number(m_readChanges) + '\n';
-    out += "# HELP rebound_fleet_decisions_foreign Other members' decisions held now.\n"
-           "# TYPE rebound_fleet_decisions_foreign gauge\n"
-           "rebound_fleet_decisions_foreign " +
-           QByteArray::number(m_foreign.size()) + '\n';
-    out += "# HELP rebound_fleet_decisions_reloads_total Times the whole hash was read (at "
-           "start and after Redis was lost).\n"
-           "# TYPE rebound_fleet_decisions_reloads_total counter\n"
-           "rebound_fleet_decisions_reloads_total " +
-           QByteArray::number(m_reloads) + '\n';
-    out += "# HELP rebound_fleet_decisions_errors_total Redis errors and records not "
-           "understood.\n"
-           "# TYPE rebound_fleet_decisions_errors_total counter\n"
-           "rebound_fleet_decisions_errors_total " +
-           QByteArray::number(m_errors) + '\n';
-    return out;
+    PrometheusText out;
+    const PrometheusText::Labels member{{QStringLiteral("member"), m_config.member}};
+    const auto one = [&](const char *name, const char *type, const char *help, double value) {
+        out.family(name, type, help);
+        out.sample(name, member, value);
+    };
+    one("rebound_fleet_decisions_published_total", "counter",
+        "Decision changes this member published for the tasks it owns.",
+        double(m_publishedChanges));
+    one("rebound_fleet_decisions_read_total", "counter", "Decision changes read from the fleet.",
+        double(m_readChanges));
+    one("rebound_fleet_decisions_foreign", "gauge", "Other members' decisions held now.",
+        double(m_foreign.size()));
+    one("rebound_fleet_decisions_reloads_total", "counter",
+        "Times the whole hash was read (at start and after Redis was lost).", double(m_reloads));
+    one("rebound_fleet_decisions_errors_total", "counter",
+        "Redis errors and records not understood.", double(m_errors));
+    return out.text();
 }
 
 } // namespace rebound

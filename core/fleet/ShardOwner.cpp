@@ -118,8 +118,11 @@ QHash<int, QString> ShardOwner::owners() const
 bool ShardOwner::acts(int shard) const
 {
     const auto it = m_claims.constFind(shard);
+    // A shard being handed back is not acted on from the moment its release is decided,
+    // before the release is sent: nothing this member sends can follow etcd's delete.
     return it != m_claims.constEnd() && it->owner == m_me && it->lease == m_session.lease() &&
-           m_session.leaseHeld() && m_dropped.value(shard, 0) != it->createRevision;
+           m_session.leaseHeld() && m_dropped.value(shard, 0) != it->createRevision &&
+           !m_releasing.contains(shard);
 }
 
 QList<int> ShardOwner::owned() const
@@ -156,8 +159,10 @@ void ShardOwner::onMembers(const QList<EtcdWatchMessage::Event> &events, bool re
 
 void ShardOwner::onShards(const QList<EtcdWatchMessage::Event> &events, bool reset)
 {
-    if (reset)
+    if (reset) {
         m_claims.clear();
+        m_releasing.clear(); // a release lost with the connection is decided again
+    }
     const qsizetype prefix = m_keys.shards().size();
     for (const EtcdWatchMessage::Event &e : events) {
         bool ok = false;
@@ -222,6 +227,7 @@ void ShardOwner::reconcile()
             release(s, claim->createRevision);
         }
     }
+    announce(); // the engine lets go of the shards being released in this same turn
 }
 
 void ShardOwner::release(int shard, std::int64_t createRevision)
@@ -241,7 +247,15 @@ void ShardOwner::release(int shard, std::int64_t createRevision)
                     {QStringLiteral("success"),
                      QJsonArray{QJsonObject{{QStringLiteral("request_delete_range"),
                                              QJsonObject{{QStringLiteral("key"), key}}}}}}},
-                   [this, shard](const QByteArray &) { m_releasing.remove(shard); });
+                   [this, shard](const QByteArray &answer) {
+                       // Deleted: released when the watch shows the delete. Not deleted (the
+                       // claim was not this one): this member acts on it again.
+                       const auto o = EtcdCodec::object(answer, QStringLiteral("shard release"));
+                       if (o && o->value(QStringLiteral("succeeded")).toBool())
+                           return;
+                       m_releasing.remove(shard);
+                       announce();
+                   });
 }
 
 void ShardOwner::dropShard(const Fence &fence)
