@@ -209,6 +209,18 @@ void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
     const std::int64_t after = publishWithCli(kGood2);
     QTRY_COMPARE(a.version(), int(after));
     QCOMPARE(a.store.history().size(), 2); // good, then good2: nothing in between
+
+    // A member that starts while an invalid version stands runs the last valid one (etcd's
+    // earlier revision of the key), and its acknowledgement says so.
+    seenA.clear();
+    QVERIFY(!put("/rebound/policies", kInvalid).isEmpty());
+    QTRY_COMPARE(seenA.size(), 1);
+    Member c(m_etcd->url, QStringLiteral("c"), m_clock, m_timers, m_rng);
+    QTRY_COMPARE(c.version(), int(after));
+    QCOMPARE(c.store.history().last().content, kGood2);
+    QTRY_VERIFY2(fleetStatus().contains(
+                     QStringLiteral("runs version %1, the last valid one").arg(after)),
+                 qPrintable(fleetStatus()));
 }
 
 void TestFleet::cutOffMemberResumesAcrossACompaction()

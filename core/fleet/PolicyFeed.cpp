@@ -5,6 +5,7 @@
 #include "PolicyStore.h"
 
 #include <QJsonDocument>
+#include <QPointer>
 
 #include <climits>
 
@@ -61,6 +62,12 @@ void PolicyFeed::consider(const EtcdKeyValue &kv)
     m_ackRevision = kv.modRevision;
     m_ackOk = applied.ok();
     m_ackError = applied ? QString() : applied.error().message;
+    if (applied)
+        m_appliedRevision = kv.modRevision;
+    else if (m_appliedRevision == 0)
+        lookBack(kv.modRevision - 1, kv.modRevision, m_ackError);
+    else // every member that refuses says what it runs, in the same words
+        m_ackError += QStringLiteral("; runs version %1, the last valid one").arg(m_appliedRevision);
     JsonLog::event(lcFleet, applied ? QtInfoMsg : QtWarningMsg,
                    applied ? QStringLiteral("policy_applied") : QStringLiteral("policy_refused"),
                    {{QStringLiteral("revision"), qint64(kv.modRevision)},
@@ -71,6 +78,58 @@ void PolicyFeed::consider(const EtcdKeyValue &kv)
                     {QStringLiteral("detail"), m_ackError}});
     acknowledge();
     Q_EMIT versionSeen(kv.modRevision, m_ackOk, m_ackError);
+}
+
+void PolicyFeed::lookBack(std::int64_t revision, std::int64_t refused, const QString &why)
+{
+    if (revision <= 0)
+        return settleOn(refused, why,
+                        QStringLiteral("runs the built-in defaults: no earlier version"));
+    // On the wire, not the session: a compacted revision is an answer here, not a reason to
+    // reconnect.
+    QPointer<PolicyFeed> self(this);
+    m_session.wire().call(
+        QStringLiteral("/v3/kv/range"),
+        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.policies())},
+         {QStringLiteral("revision"), EtcdCodec::int64Text(revision)}},
+        [self, refused, why](Result<QByteArray> answer) {
+            if (!self || self->m_appliedRevision != 0 || self->m_seenRevision != refused)
+                return; // a newer version came meanwhile, and was looked at on its own
+            if (!answer)
+                return self->settleOn(
+                    refused, why,
+                    QStringLiteral("runs the built-in defaults: no earlier version to read (%1)")
+                        .arg(answer.error().message));
+            const auto range = EtcdCodec::range(*answer);
+            if (!range || range->kvs.isEmpty())
+                return self->settleOn(
+                    refused, why, QStringLiteral("runs the built-in defaults: no earlier version"));
+            const EtcdKeyValue &old = range->kvs.first();
+            const auto applied =
+                old.modRevision > INT_MAX
+                    ? Result<void>(Error{QStringLiteral("policy-revision-too-large"), {}})
+                    : self->m_store.adopt(old.value,
+                                          QStringLiteral("etcd %1 (the last valid version)")
+                                              .arg(self->m_session.wire().address()),
+                                          int(old.modRevision));
+            if (!applied)
+                return self->lookBack(old.modRevision - 1, refused, why);
+            self->m_appliedRevision = old.modRevision;
+            self->settleOn(refused, why,
+                           QStringLiteral("runs version %1, the last valid one").arg(old.modRevision));
+        });
+}
+
+void PolicyFeed::settleOn(std::int64_t refused, const QString &why, const QString &runs)
+{
+    m_ackError = why + QStringLiteral("; ") + runs;
+    JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("policy_fallback"),
+                   {{QStringLiteral("refused"), qint64(refused)},
+                    {QStringLiteral("member"), m_session.config().member},
+                    {QStringLiteral("cause"), runs},
+                    {QStringLiteral("detail"), why}});
+    acknowledge();
+    Q_EMIT versionSeen(refused, false, m_ackError);
 }
 
 void PolicyFeed::acknowledge()

@@ -36,11 +36,17 @@ Q_SIGNALS:
 private:
     void consider(const EtcdKeyValue &kv);
     void acknowledge();
+    /// A member that never applied a valid version was shown an invalid one: it reads the
+    /// key's earlier versions (etcd keeps them until compaction), newest first, and runs the
+    /// first valid one — or says that it runs the built-in defaults, and why.
+    void lookBack(std::int64_t revision, std::int64_t refused, const QString &why);
+    void settleOn(std::int64_t refused, const QString &why, const QString &runs);
 
     EtcdSession &m_session;
     FleetKeys m_keys;
     PolicyStore &m_store;
     std::int64_t m_seenRevision = 0;
+    std::int64_t m_appliedRevision = 0; ///< the last version applied from etcd (0: none yet)
     std::int64_t m_ackRevision = 0;
     bool m_ackOk = true;
     QString m_ackError;
