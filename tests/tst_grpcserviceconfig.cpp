@@ -87,6 +87,13 @@ void TestGrpcServiceConfig::importErrors_data()
         << QByteArray(
                R"({"maxAttempts":3,"initialBackoff":"0.1s","maxBackoff":"1s","backoffMultiplier":0.5,"retryableStatusCodes":["UNAVAILABLE"]})")
         << QStringLiteral("methodConfig[0].retryPolicy.backoffMultiplier: must be a number ≥ 1");
+    // Found by fuzz_grpc: a duration gRPC allows but Rebound's schema does not (7 days at most)
+    // made an import that Rebound itself refused.
+    QTest::newRow("maxBackoff beyond Rebound's longest delay")
+        << QByteArray(
+               R"({"maxAttempts":3,"initialBackoff":"0.1s","maxBackoff":"13333333s","backoffMultiplier":2,"retryableStatusCodes":["UNAVAILABLE"]})")
+        << QStringLiteral("methodConfig[0].retryPolicy.maxBackoff: must be at most 604800s "
+                          "(Rebound's longest delay)");
 }
 
 void TestGrpcServiceConfig::importErrors()

@@ -3,6 +3,7 @@
 #include "ErrorClassifier.h"
 #include "JsonInput.h"
 #include "PolicyDocument.h"
+#include "PolicySchema.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -220,16 +221,27 @@ GrpcImport GrpcServiceConfig::importJson(const QByteArray &json)
                                 ".maxAttempts: gRPC clients cap this at 5; Rebound keeps %1")
                                 .arg(p.backoff.maxAttempts);
         }
+        // Rebound's longest delay (the schema's limit): a longer gRPC duration is refused here,
+        // or the import would be a document Rebound itself refuses.
+        const double longest = PolicySchema::find(QStringLiteral("backoff"),
+                                                  QStringLiteral("maxDelayMs"))
+                                   ->max;
+        const QString tooLong = QStringLiteral(": must be at most %1s (Rebound's longest delay)")
+                                    .arg(qint64(longest / 1000));
         const auto initial = parseDurationMs(r.value(QStringLiteral("initialBackoff")));
         if (!initial || *initial <= 0)
             out.errors << rp + QStringLiteral(
                                    ".initialBackoff: must be a positive duration such as \"0.1s\"");
+        else if (*initial > longest)
+            out.errors << rp + QStringLiteral(".initialBackoff") + tooLong;
         else
             p.backoff.initialDelayMs = *initial;
         const auto maxB = parseDurationMs(r.value(QStringLiteral("maxBackoff")));
         if (!maxB || *maxB <= 0)
             out.errors << rp + QStringLiteral(
                                    ".maxBackoff: must be a positive duration such as \"1s\"");
+        else if (*maxB > longest)
+            out.errors << rp + QStringLiteral(".maxBackoff") + tooLong;
         else
             p.backoff.maxDelayMs = *maxB;
         if (initial && maxB && *maxB < *initial)
