@@ -48,12 +48,11 @@ void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
         const QByteArray field = DecisionCodec::field(t->endpoint, t->remote.id);
         if (d) {
             m_foreign.remove(t->key); // a former owner's record, overwritten below
-            auto &published = m_published[t->key];
-            if (!published.isEmpty() && sameDecision(published, *d))
+            const auto published = m_published.constFind(t->key);
+            if (published != m_published.cend() && sameDecision(*published, *d))
                 continue;
-            const QByteArray record = DecisionCodec::encode(*d);
-            published = record;
-            set << field << record;
+            m_published.insert(t->key, *d);
+            set << field << DecisionCodec::encode(*d);
             changes.append({*d, false});
         } else if (m_published.remove(t->key) > 0 || m_foreign.remove(t->key) > 0) {
             // Its decision no longer stands (or a former owner's record lingers): remove it.
@@ -76,17 +75,14 @@ void DecisionBoard::onTasksUpdated(const QList<const TrackedTask *> &tasks)
     send(set, del, changes);
 }
 
-bool DecisionBoard::sameDecision(const QByteArray &published, const SharedDecision &d)
+bool DecisionBoard::sameDecision(const SharedDecision &published, const SharedDecision &d)
 {
     // The wall times come from this member's steady clock, read again for each look: the
     // same decision can differ by a millisecond of rounding, which is not a change.
-    auto p = DecisionCodec::decode(published);
-    if (!p)
-        return false;
     const auto near = [](std::optional<std::int64_t> a, std::optional<std::int64_t> b) {
         return a.has_value() == b.has_value() && (!a || std::abs(*a - *b) <= 2);
     };
-    SharedDecision x = *p;
+    SharedDecision x = published;
     SharedDecision y = d;
     const bool times = near(x.decidedWallMs, y.decidedWallMs) && near(x.dueWallMs, y.dueWallMs);
     x.decidedWallMs = y.decidedWallMs = 0;
@@ -99,12 +95,9 @@ void DecisionBoard::republish()
     m_republish = false;
     QList<QByteArray> set{QByteArrayLiteral("HSET"), hashKey()};
     QList<DecisionCodec::Change> changes;
-    for (auto it = m_published.cbegin(); it != m_published.cend(); ++it) {
-        auto d = DecisionCodec::decode(*it);
-        if (!d)
-            continue;
-        set << DecisionCodec::field(d->endpoint, d->taskId) << *it;
-        changes.append({*d, false});
+    for (const SharedDecision &d : std::as_const(m_published)) {
+        set << DecisionCodec::field(d.endpoint, d.taskId) << DecisionCodec::encode(d);
+        changes.append({d, false});
     }
     if (!changes.isEmpty())
         send(set, {}, changes);

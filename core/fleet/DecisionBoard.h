@@ -61,7 +61,7 @@ private:
               const QList<DecisionCodec::Change> &changes);
     /// Writes every standing decision of this member again (a write was lost with the link).
     void republish();
-    static bool sameDecision(const QByteArray &published, const SharedDecision &d);
+    static bool sameDecision(const SharedDecision &published, const SharedDecision &d);
     void schedulePoll();
     void poll();
     void reload();
@@ -75,7 +75,7 @@ private:
     const Clock &m_clock;
     TimerSource &m_timers;
     Config m_config;
-    QHash<QString, QByteArray> m_published;    ///< task key -> the record this member wrote
+    QHash<QString, SharedDecision> m_published; ///< task key -> what this member wrote
     QHash<QString, SharedDecision> m_foreign;  ///< task key -> another member's decision
     QByteArray m_lastId;                       ///< the stream entry read last
     bool m_loaded = false;                     ///< the hash was read since the link was last lost
