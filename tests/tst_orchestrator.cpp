@@ -66,6 +66,7 @@ private Q_SLOTS:
     void resetBreakerWakesWhatItHeld();
     void recheckedDeferralWritesOneTimelineRow();
     void policyChangeWakesWhatItHeld();
+    void endedRetryWakesWhatTheBudgetHeld();
     void firstSeenLateFetchesEarlierAttempts();
     void failedReadGoesWhenTheServiceIsBack();
     void snapshotBackfillIsPaced();
@@ -574,6 +575,58 @@ void TestOrchestrator::policyChangeWakesWhatItHeld()
     QVERIFY(std::holds_alternative<RetryPlan>(*t->lastDecision));
     QCOMPARE(t->decidedAt, m_clock.steadyNow());
     advance(0);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+}
+
+void TestOrchestrator::endedRetryWakesWhatTheBudgetHeld()
+{
+    // One retry at a time (Envoy-style concurrency 1), and a recheck so far off that only a
+    // freed budget can explain a task being decided again.
+    QVERIFY(m_policies->apply(
+        QByteArray(kPolicy).replace(R"("budget":{"budgetPercent":0,)",
+                                    R"("budget":{"budgetPercent":1,"minRetryConcurrency":1,)"
+                                    R"("recheckMs":600000,)"),
+        QStringLiteral("test")));
+    m_fake->page = {task(QStringLiteral("a0"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    advance(200);
+    QCOMPARE(heldTo(QStringLiteral("a0/attempts")), 1); // the one retry allowed, running
+    for (int i = 1; i <= 4; ++i)
+        m_fake->page << task(QStringLiteral("b%1").arg(i), 1, AttemptOutcome::Failed, 50, 2);
+    nextPoll();
+    for (int i = 1; i <= 4; ++i) {
+        const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("b%1").arg(i));
+        QVERIFY(t && t->lastDecision && std::holds_alternative<DeferPlan>(*t->lastDecision));
+        QCOMPARE(std::get<DeferPlan>(*t->lastDecision).reason, DeferReason::BudgetExhausted);
+    }
+    advance(1000);
+    // a0's retry is accepted, runs and succeeds: the budget has room for one again, and one
+    // held task goes at once, not 10 min later (all four failed as one listing showed them:
+    // the first by id).
+    RemoteTask running = task(QStringLiteral("a0"), 2, AttemptOutcome::Running, 0, 3);
+    m_fake->answer(QStringLiteral("a0/attempts"), 202, FakeTransport::taskBody(running));
+    settle();
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 0);
+    m_fake->page = {task(QStringLiteral("a0"), 2, AttemptOutcome::Succeeded, 30, 4)};
+    const SteadyTime freed = nextPoll();
+    const TrackedTask *first = m_orch->task(kEndpoint, QStringLiteral("b1"));
+    QVERIFY(std::holds_alternative<RetryPlan>(*first->lastDecision));
+    QCOMPARE(first->decidedAt, freed);
+    for (int i = 2; i <= 4; ++i) { // the others wait for the next free place
+        const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("b%1").arg(i));
+        QVERIFY2(std::holds_alternative<DeferPlan>(*t->lastDecision), qPrintable(t->remote.id));
+        QVERIFY(t->decidedAt < freed);
+    }
+    advance(0);
+    QCOMPARE(heldTo(QStringLiteral("b1/attempts")), 1);
+    QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
+    // Refused by the service (another actor moved the task): the place is given back, and
+    // the next one goes.
+    m_fake->answer(QStringLiteral("b1/attempts"), 412,
+                   R"({"type":"urn:rebound:problem:precondition-failed","status":412})");
+    settle();
+    advance(0);
+    QCOMPARE(heldTo(QStringLiteral("b2/attempts")), 1);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
 }
 

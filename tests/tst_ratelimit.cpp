@@ -121,9 +121,13 @@ void TestRateLimit::retryRate()
         b.attemptFinished(true, false);
     }
     QVERIFY(!b.canRetry());
+    QCOMPARE(b.readyIn(), std::optional<Duration>(500ms)); // the next token, to the ms
     clock.advance(499ms);
     QVERIFY(!b.canRetry());
+    QCOMPARE(b.readyIn(), std::optional<Duration>(1ms));
     clock.advance(1ms); // one token back after 500 ms
+    QCOMPARE(b.readyIn(), std::optional<Duration>(0ms));
+    QCOMPARE(b.headroom(), 1);
     QVERIFY(b.canRetry());
     QVERIFY(b.canRetry()); // asking takes nothing
     b.attemptStarted(true);
@@ -152,6 +156,7 @@ void TestRateLimit::allDisabled()
     for (int i = 0; i < 1000; ++i)
         b.attemptStarted(true);
     QVERIFY(b.canRetry());
+    QCOMPARE(b.headroom(), std::numeric_limits<int>::max());
 }
 
 void TestRateLimit::ratioCap()
@@ -181,6 +186,8 @@ void TestRateLimit::ratioCap()
     b.attemptEnded(true);
     QCOMPARE(b.ratioRetries(), 4);
     QVERIFY(!b.canRetry()); // 4 of floor(4.8)
+    // The window moves on at the next whole second: then, maybe, a retry fits.
+    QCOMPARE(b.readyIn(), std::optional<Duration>(1000ms));
     // The window slides by whole seconds: at 9.999 s everything still counts, at 10 s the
     // first second's attempts are gone.
     clock.advance(std::chrono::milliseconds(9999));
@@ -212,6 +219,8 @@ void TestRateLimit::othersRetriesDoNotFreeMine()
     b.attemptStarted(true);
     b.attemptStarted(true);
     QVERIFY(!b.canRetry());
+    QCOMPARE(b.readyIn(), std::nullopt); // only one of its retries ending frees it: no time
+    QCOMPARE(b.headroom(), 0);
     b.attemptFinished(true, false, false); // another member's retry failed
     QCOMPARE(b.activeRetries(), 2);
     QCOMPARE(b.tokens(), 9.0); // ...and still tells the throttling how the dependency is
@@ -220,6 +229,7 @@ void TestRateLimit::othersRetriesDoNotFreeMine()
     QCOMPARE(b.activeRetries(), 1);
     QCOMPARE(b.tokens(), 10.0);
     QVERIFY(b.canRetry());
+    QCOMPARE(b.headroom(), 1); // one more of two at once
 }
 
 QTEST_APPLESS_MAIN(TestRateLimit)

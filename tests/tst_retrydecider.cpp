@@ -237,6 +237,19 @@ void TestRetryDecider::budgetDefers()
     budget.attemptFinished(true, true);
     QVERIFY(std::holds_alternative<RetryPlan>(RetryDecider::decide(
         failedAt(100), p, seq, rng, {nullptr, &budget, nullptr}, steadyFromMs(100))));
+
+    // Held by the rate limit alone: decided again at its next token, not a recheck later.
+    p.budget.budgetPercent = 0;
+    p.budget.ratePerSecond = 4;
+    p.budget.burst = 1;
+    RetryBudget rate(p.budget, clock);
+    rate.attemptStarted(true);
+    rate.attemptFinished(true, false);
+    clock.advance(100ms);
+    const DeferPlan r = std::get<DeferPlan>(RetryDecider::decide(
+        failedAt(0), p, seq, rng, {nullptr, &rate, nullptr}, clock.steadyNow()));
+    QCOMPARE(r.reason, DeferReason::BudgetExhausted);
+    QCOMPARE(*r.recheckAt, clock.steadyNow() + 150ms); // 250 ms a token, 100 ms of it passed
 }
 
 void TestRetryDecider::unhealthyDefers()

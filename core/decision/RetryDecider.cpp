@@ -32,8 +32,15 @@ RetryDecision RetryDecider::decide(const RetryContext &ctx, const RetryPolicy &p
         if (const auto until = gates.breaker->blockedUntil())
             return DeferPlan{DeferReason::BreakerOpen, *until};
     }
-    if (gates.budget && !gates.budget->canRetry())
-        return DeferPlan{DeferReason::BudgetExhausted, now + Duration(policy.budget.recheckMs)};
+    if (gates.budget && !gates.budget->canRetry()) {
+        // Decided again when the budget refills (its next token), not a recheck later: a rate
+        // of 50/s must not run at 1/recheckMs. What only an ending attempt frees wakes the
+        // task then (RetryScheduler::budgetFreed); recheckMs is the backstop.
+        const std::optional<Duration> ready = gates.budget->readyIn();
+        return DeferPlan{DeferReason::BudgetExhausted,
+                         now + (ready ? std::max(Duration(1), *ready)
+                                      : Duration(policy.budget.recheckMs))};
+    }
     if (gates.health) {
         if (const HealthScore h = gates.health->score(); h.unhealthy)
             return DeferPlan{DeferReason::Unhealthy, now + Duration(policy.health.recheckMs),

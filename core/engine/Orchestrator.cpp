@@ -268,6 +268,8 @@ void Orchestrator::emitChanged(TrackedTask &t)
 
 void Orchestrator::flush()
 {
+    for (const GuardKey &k : std::exchange(m_budgetFreed, {}))
+        m_scheduler.budgetFreed(k);
     if (m_flushQueued)
         return;
     m_flushQueued = true;
@@ -421,6 +423,8 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
             m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
             m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;
+            if (a.reason != AttemptReason::Initial)
+                m_budgetFreed.insert({t.endpoint, t.remote.type});
         }
     }
 }
@@ -560,6 +564,8 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
             TypeGuards &g = guards(*t);
             g.budget->attemptFinished(true, false);
             g.breaker->releasePermit(); // no attempt started: no probe will report
+            m_budgetFreed.insert({t->endpoint, t->remote.type});
+            flush();
         }
         if (e.action == QLatin1String("abort")) // looked at again once the task is re-read
             m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));

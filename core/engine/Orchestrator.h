@@ -265,6 +265,9 @@ private:
     QList<TrackedTask *> m_pendingChanged;
     bool m_readOnly = false;
     bool m_flushQueued = false;
+    /// Guards a retry of which ended or was given back since the last flush: their budget may
+    /// let held tasks go (decided at the flush, after the batch that freed it is applied).
+    QSet<GuardKey> m_budgetFreed;
     Ownership m_ownership;
 };
 

@@ -145,6 +145,8 @@ void RetryScheduler::decide(TrackedTask &t, const std::optional<DeferPlan> &forc
                                                m_book.toWall(r->at), QStringLiteral("retry")});
     } else if (const auto *f = std::get_if<DeferPlan>(&d)) {
         // Not decided: looked at again when the recheck time comes (or on resume).
+        if (f->reason == DeferReason::BudgetExhausted)
+            m_budgetHeld.insert({t.endpoint, t.remote.type});
         if (f->recheckAt) {
             m_queue.schedule(key, *f->recheckAt);
             m_history.queueSchedule(ScheduledRetry{t.endpoint, t.remote.id, a.number,
@@ -237,8 +239,23 @@ void RetryScheduler::setPaused(const QString &taskType, bool paused)
          [&taskType](const TrackedTask &t) { return t.remote.type == taskType; });
 }
 
+void RetryScheduler::budgetFreed(const GuardKey &key)
+{
+    if (!m_budgetHeld.contains(key))
+        return;
+    const int room = m_guards.at(key).budget->headroom();
+    if (room == 0)
+        return;
+    m_budgetHeld.remove(key); // put back by any it defers again
+    wake({DeferReason::BudgetExhausted},
+         [&key](const TrackedTask &t) {
+             return t.endpoint == key.endpoint && t.remote.type == key.taskType;
+         },
+         room);
+}
+
 int RetryScheduler::wake(const QList<DeferReason> &reasons,
-                         const std::function<bool(const TrackedTask &)> &matches)
+                         const std::function<bool(const TrackedTask &)> &matches, int limit)
 {
     std::vector<TrackedTask *> woken;
     m_book.forEach([&](TrackedTask &t) {
@@ -251,10 +268,18 @@ int RetryScheduler::wake(const QList<DeferReason> &reasons,
     });
     // The order they would have been retried in had nothing held them: oldest failure first,
     // so a budget that lets only some through lets the longest-waiting ones through.
-    std::stable_sort(woken.begin(), woken.end(), [this](TrackedTask *a, TrackedTask *b) {
-        return m_book.failureEnd(*a, *a->remote.lastAttempt) <
-               m_book.failureEnd(*b, *b->remote.lastAttempt);
+    // Ties (failures seen in one listing) go by key: the same order on every run.
+    std::sort(woken.begin(), woken.end(), [this](TrackedTask *a, TrackedTask *b) {
+        const SteadyTime ea = m_book.failureEnd(*a, *a->remote.lastAttempt);
+        const SteadyTime eb = m_book.failureEnd(*b, *b->remote.lastAttempt);
+        return ea != eb ? ea < eb : a->key < b->key;
     });
+    if (woken.size() > std::size_t(limit)) {
+        // The rest stay held: keep them known, so the next freed retry looks again.
+        m_budgetHeld.insert({woken[std::size_t(limit)]->endpoint,
+                             woken[std::size_t(limit)]->remote.type});
+        woken.resize(std::size_t(limit));
+    }
     for (TrackedTask *t : woken)
         decide(*t);
     return static_cast<int>(woken.size());

@@ -11,6 +11,7 @@
 #include <QSet>
 
 #include <functional>
+#include <limits>
 
 namespace rebound {
 
@@ -60,7 +61,11 @@ public:
     /// failure first, through the guards as they are now — none waits for its old recheck time.
     /// Returns how many were decided.
     int wake(const QList<DeferReason> &reasons,
-             const std::function<bool(const TrackedTask &)> &matches);
+             const std::function<bool(const TrackedTask &)> &matches,
+             int limit = std::numeric_limits<int>::max());
+    /// A retry of `key` ended or was given back: if its budget held tasks and admits retries
+    /// now, as many of them as it admits are decided again at once, oldest failure first.
+    void budgetFreed(const GuardKey &key);
     bool isPaused(const QString &taskType) const { return m_paused.contains(taskType); }
 
 private:
@@ -73,6 +78,8 @@ private:
     /// The longest any retry or re-decision of this type can wait under its policy.
     Duration longestWait(const QString &taskType) const;
 
+    /// Guards whose budget deferred a task: only these are looked at when a retry ends.
+    QSet<GuardKey> m_budgetHeld;
     const PolicyStore &m_policies;
     GuardRegistry &m_guards;
     TaskBook &m_book;

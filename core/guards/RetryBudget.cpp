@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace rebound {
 
@@ -37,6 +38,48 @@ bool RetryBudget::canRetry() const
     if (m_config.retryRatioPercent > 0 && ratioRetries() + m_activeRetries >= ratioAllowance())
         return false;
     return true;
+}
+
+std::optional<Duration> RetryBudget::readyIn() const
+{
+    // Held by what only an ending attempt frees: no time to name.
+    if (m_config.budgetPercent > 0 && m_activeRetries >= allowedConcurrentRetries())
+        return std::nullopt;
+    if (m_config.maxTokens > 0 && !(m_tokens > m_config.maxTokens / 2))
+        return std::nullopt;
+    Duration wait(0);
+    if (!m_rateShared && m_config.ratePerSecond > 0) {
+        const double missing = 1 - m_rate.peek();
+        if (missing > 1e-9) {
+            if (m_config.burst < 1)
+                return std::nullopt; // a bucket that never holds a token
+            wait = Duration(static_cast<std::int64_t>(
+                std::ceil(missing * 1000.0 / m_config.ratePerSecond - 1e-9)));
+        }
+    }
+    if (m_config.retryRatioPercent > 0 && ratioRetries() + m_activeRetries >= ratioAllowance()) {
+        if (m_activeRetries > 0 && m_activeRetries >= ratioAllowance())
+            return std::nullopt; // its own running retries alone fill the allowance
+        // The window moves on each second: the oldest second's retries leave it.
+        const std::int64_t ms = toMs(m_clock.steadyNow());
+        wait = std::max(wait, Duration(1000 - ms % 1000));
+    }
+    return wait;
+}
+
+int RetryBudget::headroom() const
+{
+    if (!canRetry())
+        return 0;
+    int room = std::numeric_limits<int>::max();
+    if (!m_rateShared && m_config.ratePerSecond > 0)
+        room = std::min(room, static_cast<int>(std::floor(m_rate.peek() + 1e-9)));
+    if (m_config.budgetPercent > 0)
+        room = std::min(room, allowedConcurrentRetries() - m_activeRetries);
+    // The token count falls only when a retry fails, after it ran: no count to give ahead.
+    if (m_config.retryRatioPercent > 0)
+        room = std::min(room, ratioAllowance() - ratioRetries() - m_activeRetries);
+    return std::max(0, room);
 }
 
 RetryBudget::Bucket &RetryBudget::bucketNow()

@@ -4,6 +4,7 @@
 #include "TokenBucket.h"
 
 #include <array>
+#include <optional>
 
 namespace rebound {
 
@@ -23,6 +24,12 @@ public:
 
     /// Would a retry be admitted now? Does not reserve anything.
     bool canRetry() const;
+    /// When the clock alone may let a retry through again: the rate limit's next token, the ratio
+    /// window's next second. Nothing when the wait ends with an attempt (a running retry that
+    /// ends, a success that earns tokens) rather than at a time; zero when a retry may go now.
+    std::optional<Duration> readyIn() const;
+    /// How many retries it would admit now, one after another (INT_MAX: no limit is on).
+    int headroom() const;
     /// Bookkeeping from the caller: every attempt that starts and ends, and its outcome.
     void attemptStarted(bool isRetry);
     /// `mine` false: another engine's attempt — only the token count learns from it.
