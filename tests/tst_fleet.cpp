@@ -2,7 +2,9 @@
 // members in this process (each with its own connection, store and lease) and reboundctl.
 #include "EtcdAccess.h"
 #include "EtcdCodec.h"
+#include "EndpointConfig.h"
 #include "EtcdProcess.h"
+#include "Fence.h"
 #include "FleetKeys.h"
 #include "HttpEtcdWire.h"
 #include "InProcessMember.h"
@@ -21,6 +23,8 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -69,6 +73,7 @@ private Q_SLOTS:
     void etcdRestartIsSurvived();
     void everyShardHasOneOwnerAndACrashedOnesMove();
     void pausedOwnerDoesNotActAfterItsLeaseRanOut();
+    void claimIsAnnouncedBeforeTheOwnerActs();
     void leaseEndsWithTheMember();
     void authenticatedOverTls();
 
@@ -415,6 +420,86 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     QTest::qWait(2000);
     QCOMPARE(taskd.metric("rebound_taskd_stale_fence_refusals_total"), 0.0);
     QCOMPARE(taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}"), 0.0);
+}
+
+void TestFleet::claimIsAnnouncedBeforeTheOwnerActs()
+{
+    // No task anywhere, so no member ever acts: whatever taskd knows of a shard's fence it
+    // was told by an announcement. Then a second member joins and claims some shards; the
+    // first member's fence for those is refused at once, though the new owner never acted.
+    TaskdProcess taskd;
+    QVERIFY2(taskd.start(), qPrintable(taskd.error));
+    QVERIFY(
+        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                       R"("maxDelayMs":300,"maxAttempts":3,"multiplier":2,"jitter":"none"}}]})") >
+        0);
+    const WatchMember watch{
+        taskd.url, m_etcd->url, 2, 8, m_dir.path(), m_dir.filePath(QStringLiteral("%1.log")), {}};
+    std::map<QString, std::unique_ptr<QProcess>> members;
+    const auto cleanupMembers = qScopeGuard([&] {
+        for (auto &[id, p] : members) {
+            p->kill();
+            p->waitForFinished(5000);
+        }
+    });
+    // The fence taskd keeps for a shard: announcing revision 1 is refused with it (or kept,
+    // when taskd knows none: 1 is below any claim etcd can make once a policy is published).
+    const QRegularExpression below(QStringLiteral(R"(is below (\d+))"));
+    const auto kept = [&](int shard) -> qint64 {
+        const auto r = taskd.post(QStringLiteral("/v1/fences"),
+                                  QStringLiteral(R"({"shard":%1,"revision":1})").arg(shard).toUtf8());
+        if (r.status != 409)
+            return 0;
+        return below.match(r.json().value(QStringLiteral("detail")).toString())
+            .captured(1)
+            .toLongLong();
+    };
+    members[QStringLiteral("a")] = watch.start(QStringLiteral("a"));
+    QHash<int, qint64> first;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int s = 0; s < 8; ++s)
+                first[s] = kept(s);
+            return std::all_of(first.cbegin(), first.cend(), [](qint64 r) { return r > 1; });
+        }(),
+        15'000);
+    QCOMPARE(taskd.metricSum("rebound_taskd_requests_total{route=\"/v1/tasks/{id}/attempts\""),
+             0.0);
+    members[QStringLiteral("b")] = watch.start(QStringLiteral("b"));
+    QList<int> moved;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            moved.clear();
+            for (int s = 0; s < 8; ++s)
+                if (kept(s) > first[s])
+                    moved << s;
+            return !moved.isEmpty() && moved.size() < 8;
+        }(),
+        15'000);
+    // The old owner's fence, on an action in a moved shard: refused before anything is done.
+    const QString endpoint = EndpointConfig::identity(QUrl(taskd.url));
+    for (int s : std::as_const(moved)) {
+        QString id;
+        for (int i = 0; id.isEmpty(); ++i)
+            if (ShardOwner::shardOf(endpoint, QStringLiteral("job:%1").arg(i), 8) == s)
+                id = QStringLiteral("job:%1").arg(i);
+        QCOMPARE(taskd.post(QStringLiteral("/v1/tasks"),
+                            QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("f")},
+                                                      {QStringLiteral("id"), id}})
+                                .toJson())
+                     .status,
+                 201);
+        const auto r = taskd.post(
+            QStringLiteral("/v1/tasks/") + QString::fromLatin1(QUrl::toPercentEncoding(id)) +
+                QStringLiteral("/cancel"),
+            R"({"reason":"exhausted"})",
+            {{"Idempotency-Key", "k-" + id.toUtf8()},
+             {"If-Match", "\"1\""},
+             {"Rebound-Fence", Fence{s, first[s]}.text()}});
+        QCOMPARE(r.status, 409);
+        QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("urn:rebound:problem:stale-fence"));
+    }
 }
 
 void TestFleet::authenticatedOverTls()

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void deadTaskRetryGetsAFreshAllowance();
     void attemptThatFailedBeforeItsAnswerIsDecided();
     void onlyTheOwnerDecidesAndItsActionsCarryTheFence();
+    void claimedShardsAreAnnouncedToEveryEndpoint();
     void sharedPermitIsAskedBeforeEachRetry();
     void resetBreakerWakesWhatItHeld();
     void recheckedDeferralWritesOneTimelineRow();
@@ -450,6 +451,42 @@ void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
     settle();
     QCOMPARE(stale.size(), 1);
     QCOMPARE(stale.first(), (Fence{3, 40}));
+}
+
+void TestOrchestrator::claimedShardsAreAnnouncedToEveryEndpoint()
+{
+    QList<Fence> held{{3, 40}, {5, 41}};
+    QList<Fence> stale;
+    Orchestrator::Ownership o;
+    o.fenceOf = [](const QString &, const QString &) { return std::optional<Fence>(); };
+    o.staleFence = [&](const Fence &f) { stale << f; };
+    o.held = [&] { return held; };
+    m_orch->setOwnership(o);
+    // Two shards claimed: each fence goes to the endpoint at once, before anything is decided.
+    m_orch->announceFences(held);
+    QCOMPARE(heldTo(QStringLiteral("/v1/fences")), 2);
+    QCOMPARE(m_fake->held[0].request.body, QByteArray(R"({"revision":40,"shard":3})"));
+    QCOMPARE(m_fake->held[1].request.body, QByteArray(R"({"revision":41,"shard":5})"));
+    m_fake->answer(QStringLiteral("/v1/fences"), 200, R"({"revision":40,"shard":3})");
+    // A newer owner has announced shard 5 already: this member hears its fence went stale.
+    m_fake->answer(QStringLiteral("/v1/fences"), 409,
+                   R"({"type":"urn:rebound:problem:stale-fence","title":"x","status":409})", "POST",
+                   {{"content-type", "application/problem+json"}});
+    QCOMPARE(stale, QList<Fence>{(Fence{5, 41})});
+    // An endpoint added later hears of the shards held by then, and only it.
+    FakeTransport *first = m_fake;
+    EndpointConfig second;
+    second.baseUrl = QUrl(QStringLiteral("http://second.test"));
+    held = {{3, 40}};
+    m_orch->addEndpoint(second);
+    QVERIFY(m_fake != first);
+    QCOMPARE(heldTo(QStringLiteral("/v1/fences")), 1);
+    QCOMPARE(m_fake->held[0].request.body, QByteArray(R"({"revision":40,"shard":3})"));
+    QVERIFY(first->held.empty());
+    // A service without the route: nothing is dropped, the fence rides on each action.
+    m_fake->answer(QStringLiteral("/v1/fences"), 404);
+    QCOMPARE(stale.size(), 1);
+    m_orch->setOwnership({});
 }
 
 void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()

@@ -221,6 +221,7 @@ void TestShardOwner::oneStreamCarriesEveryWatch()
 void TestShardOwner::claimsItsShardsAndFencesThem()
 {
     QSignalSpy changed(m_owner.get(), &ShardOwner::ownershipChanged);
+    QSignalSpy gained(m_owner.get(), &ShardOwner::shardsGained);
     connectLive({"a", "b"}, {});
     QList<int> expected;
     for (int s = 0; s < 8; ++s)
@@ -239,6 +240,13 @@ void TestShardOwner::claimsItsShardsAndFencesThem()
                 events + "]}}");
     QCOMPARE(m_owner->owned(), expected);
     QCOMPARE(changed.size(), 1);
+    // The claims' fences are handed on to be announced, each once, as the shards are gained.
+    QList<Fence> claimed;
+    for (int s : expected)
+        claimed << Fence{s, 100 + s};
+    QCOMPARE(gained.size(), 1);
+    QCOMPARE(gained.first().first().value<QList<Fence>>(), claimed);
+    QCOMPARE(m_owner->ownedFences(), claimed);
     // The fence of a task in an owned shard is the claim's create_revision.
     for (int i = 0; i < 50; ++i) {
         const QString id = QString::number(i);
@@ -259,6 +267,7 @@ void TestShardOwner::claimsItsShardsAndFencesThem()
                 "{\"kv\":" + kv("/rebound/shards/" + QByteArray::number(other), "a", 130, 12) +
                 "}]}}");
     QCOMPARE(m_owner->owned(), expected);
+    QCOMPARE(gained.size(), 1);
 }
 
 void TestShardOwner::joinHandsOverOnlyTheShardsThatMove()

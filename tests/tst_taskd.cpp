@@ -315,6 +315,39 @@ void TestTaskd::staleFenceIsRefusedWithoutActing()
     QVERIFY(taskd->start(port, failingProfile()));
     QCOMPARE(start(d, "f6", "7:51").status, 409);
     QCOMPARE(start(d, "f7", "7:52").status, 202);
+
+    // A new owner announces its claim before it acts: from then on the old fence is refused.
+    const auto announce = [&](const QByteArray &body) {
+        return taskd->post(QStringLiteral("/v1/fences"), body);
+    };
+    const auto kept = announce(R"({"shard":7,"revision":60})");
+    QCOMPARE(kept.status, 200);
+    QCOMPARE(kept.body, QByteArray(R"({"revision":60,"shard":7})"));
+    QCOMPARE(announce(R"({"shard":7,"revision":60})").status, 200); // repeated: the same
+    const QString e = failedOne();
+    QCOMPARE(start(e, "f8", "7:52").status, 409); // the old owner, before the new one acted
+    QCOMPARE(taskd->attempts(e).size(), 1);
+    const auto late = announce(R"({"shard":7,"revision":59})"); // an announcer replaced since
+    QCOMPARE(late.status, 409);
+    QCOMPARE(late.json().value(QStringLiteral("type")).toString(),
+             QStringLiteral("urn:rebound:problem:stale-fence"));
+    QCOMPARE(start(e, "f9", "7:60").status, 202);
+    for (const QByteArray &bad :
+         {QByteArray(R"({"shard":7})"), QByteArray(R"({"shard":-1,"revision":3})"),
+          QByteArray(R"({"shard":70000,"revision":3})"), QByteArray(R"({"shard":7,"revision":0})"),
+          QByteArray(R"({"shard":7,"revision":2.5})"), QByteArray(R"({"shard":"7","revision":3})"),
+          QByteArray("[]")}) {
+        const auto r = announce(bad);
+        QVERIFY2(r.status == 400, bad.constData());
+        QVERIFY2(r.json().value(QStringLiteral("detail")).toString().startsWith(
+                     QLatin1String("fence announcement: ")),
+                 r.body.constData());
+    }
+    // Announced fences survive a restart too.
+    taskd.reset();
+    taskd = std::make_unique<TaskdProcess>(QStringList{QStringLiteral("--state"), state});
+    QVERIFY(taskd->start(port, failingProfile()));
+    QCOMPARE(announce(R"({"shard":7,"revision":59})").status, 409);
 }
 
 void TestTaskd::requestInFlightIs409()

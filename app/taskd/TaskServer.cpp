@@ -132,7 +132,7 @@ QString routeLabel(const QString &path)
         QStringLiteral("/v1/health"),    QStringLiteral("/v1/tasks"),
         QStringLiteral("/metrics"),      QStringLiteral("/openapi.yaml"),
         QStringLiteral("/admin/faults"), QStringLiteral("/admin/profile"),
-        QStringLiteral("/v1/watch")};
+        QStringLiteral("/v1/watch"),     QStringLiteral("/v1/fences")};
     if (fixed.contains(path))
         return path;
     static const QString prefix = QStringLiteral("/v1/tasks/");
@@ -579,6 +579,40 @@ void TaskServer::stopGenerator()
     m_generator = nullptr;
 }
 
+std::optional<TaskServer::Response> TaskServer::admitFence(const Fence &fence)
+{
+    // A lower revision than the highest announced or carried for the shard comes from an owner
+    // that has since lost the shard, and must not act.
+    const std::int64_t highest = m_fences.value(fence.shard, 0);
+    if (fence.revision < highest) {
+        ++m_staleFences;
+        return problem(409, "stale-fence", QStringLiteral("The shard has a newer owner"),
+                       QStringLiteral("shard %1: fence %2 is below %3; drop the shard")
+                           .arg(fence.shard)
+                           .arg(fence.revision)
+                           .arg(highest));
+    }
+    if (fence.revision > highest) {
+        m_fences.insert(fence.shard, fence.revision);
+        journal(QJsonObject{{QStringLiteral("key"), QStringLiteral("fence:%1").arg(fence.shard)},
+                            {QStringLiteral("revision"), QString::number(fence.revision)}});
+    }
+    return std::nullopt;
+}
+
+TaskServer::Response TaskServer::announceFence(const QHttpServerRequest &request)
+{
+    const auto fence = Fence::fromAnnouncement(request.body());
+    if (!fence)
+        return problem(400, "bad-request", QStringLiteral("Invalid fence announcement"),
+                       fence.error().message);
+    if (auto refused = admitFence(*fence))
+        return *refused;
+    Response r;
+    r.body = fence->announcement();
+    return r;
+}
+
 TaskServer::Response TaskServer::problem(int status, const char *type, const QString &title,
                                          const QString &detail) const
 {
@@ -907,6 +941,11 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         r.headers.append(Header{"Connection", "Upgrade"});
         return r;
     }
+    if (path == QLatin1String("/v1/fences")) {
+        if (method == M::Post)
+            return announceFence(request);
+        return problem(405, "bad-request", QStringLiteral("Method not allowed"));
+    }
     if (path == QLatin1String("/v1/tasks")) {
         if (method == M::Get)
             return listTasks(request);
@@ -1106,23 +1145,8 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return replay;
     }
     if (fence) {
-        // A fleet member's own action: a lower revision than the highest seen for the shard
-        // comes from an owner that has since lost the shard, and must not act.
-        const std::int64_t highest = m_fences.value(fence->shard, 0);
-        if (fence->revision < highest) {
-            ++m_staleFences;
-            return problem(409, "stale-fence", QStringLiteral("The shard has a newer owner"),
-                           QStringLiteral("shard %1: fence %2 is below %3; drop the shard")
-                               .arg(fence->shard)
-                               .arg(fence->revision)
-                               .arg(highest));
-        }
-        if (fence->revision > highest) {
-            m_fences.insert(fence->shard, fence->revision);
-            journal(QJsonObject{{QStringLiteral("key"),
-                                 QStringLiteral("fence:%1").arg(fence->shard)},
-                                {QStringLiteral("revision"), QString::number(fence->revision)}});
-        }
+        if (auto refused = admitFence(*fence))
+            return *refused;
     }
     TaskRecord &rec = m_tasks[id];
     // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.

@@ -2,6 +2,7 @@
 
 #include "Clock.h"
 #include "FailureProfile.h"
+#include "Fence.h"
 #include "RemoteTask.h"
 #include "SeededRandom.h"
 #include "TaskJournal.h"
@@ -164,6 +165,10 @@ private:
     bool acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
     bool authorized(const QHttpServerRequest &request) const;
     Response unauthorized() const;
+    /// A fleet member's fence, carried by an action or announced: refused (409) when below
+    /// the highest seen for its shard, else kept as the highest.
+    std::optional<Response> admitFence(const Fence &fence);
+    Response announceFence(const QHttpServerRequest &request);
     Response problem(int status, const char *type, const QString &title,
                      const QString &detail = {}) const;
     Response taskResponse(const TaskRecord &r, int status) const;

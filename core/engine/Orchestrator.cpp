@@ -51,6 +51,17 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                   flush();
               }
           }),
+      m_fenceAnnouncer(
+          [this] {
+              QList<std::shared_ptr<TaskTransport>> out;
+              for (const Endpoint &e : std::as_const(m_endpoints))
+                  out << e.transport;
+              return out;
+          },
+          [this](const Fence &f) {
+              if (m_ownership.staleFence)
+                  m_ownership.staleFence(f);
+          }),
       m_watch(clock, timers), m_book(clock), m_journal(history, m_book, m_metrics, m_tracer),
       m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
                   {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
@@ -134,6 +145,8 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
     connect(e.poller, &EndpointPoller::pageAnswered, this,
             [this, key](Duration elapsed) { m_metrics.pollAnswered(key, elapsed); });
     m_endpoints.insert(key, e);
+    if (m_ownership.held) // shards held already: this endpoint hears of them before anything
+        m_fenceAnnouncer.announceTo(e.transport, m_ownership.held());
     // Requests written down before a crash go out first, unchanged.
     m_outbox.resume(
         key, [this](const OutboxEntry &o, const ApiResponse &r) { onActionAnswer(o, r, {}); });

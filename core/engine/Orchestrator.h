@@ -6,6 +6,7 @@
 #include "EngineJournal.h"
 #include "EngineMetrics.h"
 #include "Fence.h"
+#include "FenceAnnouncer.h"
 #include "GuardRegistry.h"
 #include "HistoryStore.h"
 #include "PolicyStore.h"
@@ -95,6 +96,9 @@ public:
         /// moves); unset outside a fleet.
         std::function<QString(const QString &endpoint, const QString &taskId)> ownerOf;
         QString member; ///< this member's id
+        /// The fences of the shards this member holds now (announced to an endpoint added
+        /// later).
+        std::function<QList<Fence>()> held;
     };
     /// Takes effect for what happens next; ownershipChanged() re-evaluates the tasks held.
     void setOwnership(Ownership ownership);
@@ -111,6 +115,9 @@ public:
     /// Shards moved: tasks no longer owned drop their scheduled retries (their new owner
     /// decides from the service's state); tasks newly owned are decided here.
     void ownershipChanged();
+    /// Shards this member has just claimed: their fences go to every endpoint before anything
+    /// is decided there (FenceAnnouncer).
+    void announceFences(const QList<Fence> &fences) { m_fenceAnnouncer.announce(fences); }
     /// Whether this member decides the task (always, outside a fleet).
     bool owns(const QString &endpoint, const QString &taskId) const
     {
@@ -255,6 +262,7 @@ private:
     GuardRegistry m_guards;
     ActionOutbox m_outbox;
     TaskReader m_reader;
+    FenceAnnouncer m_fenceAnnouncer;
     TimerQueue m_watch; ///< running attempts' timeouts
     QHash<QString, Endpoint> m_endpoints;
     TaskBook m_book;

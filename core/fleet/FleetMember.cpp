@@ -74,7 +74,9 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
          [o = m_owner.get()](const QString &ep, const QString &id) {
              return o->claimantOf(ep, id);
          },
-         config.session.member});
+         config.session.member, [o = m_owner.get()] { return o->ownedFences(); }});
+    QObject::connect(m_owner.get(), &ShardOwner::shardsGained, &m_engine,
+                     &Orchestrator::announceFences);
     QObject::connect(m_owner.get(), &ShardOwner::ownershipChanged, &m_engine,
                      &Orchestrator::ownershipChanged);
     if (config.redis) {

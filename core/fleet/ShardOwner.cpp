@@ -134,6 +134,14 @@ QList<int> ShardOwner::owned() const
     return out;
 }
 
+QList<Fence> ShardOwner::ownedFences() const
+{
+    QList<Fence> out;
+    for (int s : owned())
+        out << Fence{s, m_claims.value(s).createRevision};
+    return out;
+}
+
 std::optional<Fence> ShardOwner::fenceOf(const QString &endpoint, const QString &taskId) const
 {
     const int s = shardOf(endpoint, taskId, m_shards);
@@ -301,6 +309,12 @@ void ShardOwner::announce()
     if (now == m_announced)
         return;
     const QList<int> before = std::exchange(m_announced, now);
+    QList<Fence> gained;
+    for (int s : now)
+        if (!before.contains(s))
+            gained << Fence{s, m_claims.value(s).createRevision};
+    if (!gained.isEmpty())
+        Q_EMIT shardsGained(gained);
     JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("shards_owned"),
                    {{QStringLiteral("member"), m_me},
                     {QStringLiteral("count"), now.size()},

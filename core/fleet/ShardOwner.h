@@ -49,6 +49,8 @@ public:
     QHash<int, QString> owners() const;
     /// The shards this member acts on now, ascending.
     QList<int> owned() const;
+    /// Their fences.
+    QList<Fence> ownedFences() const;
     /// Prometheus text (0.0.4) of this member's part in the fleet: its link to etcd, whether
     /// its lease holds by its own clock, the shards it acts on, the live members.
     QByteArray metricsText() const;
@@ -56,6 +58,10 @@ public:
 Q_SIGNALS:
     /// owned() changed.
     void ownershipChanged();
+    /// Shards this member acts on from now (claimed, or held again under a new connection):
+    /// their fences, for every endpoint to hear before the member acts there. Emitted before
+    /// ownershipChanged().
+    void shardsGained(const QList<Fence> &fences);
 
 private:
     struct Claim

@@ -1,6 +1,10 @@
 #include "Fence.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <algorithm>
+#include <cmath>
 
 namespace rebound {
 
@@ -31,6 +35,40 @@ Result<Fence> Fence::parse(const QByteArray &text)
                          .arg(kMaxShard)
                          .arg(QString::fromLatin1(text.left(64)))};
     return Fence{s, std::int64_t(r)};
+}
+
+QByteArray Fence::announcement() const
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("shard"), shard},
+                                     {QStringLiteral("revision"), qint64(revision)}})
+        .toJson(QJsonDocument::Compact);
+}
+
+Result<Fence> Fence::fromAnnouncement(const QByteArray &json)
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(json);
+    const QJsonObject o = doc.object();
+    // Whole numbers JSON can carry exactly (2^53 − 1 at most, as the contract says).
+    const auto whole = [&o](const char *field, double low, double high) -> std::optional<qint64> {
+        const QJsonValue v = o.value(QLatin1String(field));
+        const double d = v.toDouble(-1);
+        if (!v.isDouble() || d != std::floor(d) || d < low || d > high)
+            return std::nullopt;
+        return qint64(d);
+    };
+    if (!doc.isObject())
+        return Error{QStringLiteral("bad-fence"),
+                     QStringLiteral("fence announcement: expected a JSON object")};
+    const auto s = whole("shard", 0, kMaxShard);
+    if (!s)
+        return Error{QStringLiteral("bad-fence"),
+                     QStringLiteral("fence announcement: shard: expected an integer 0…%1")
+                         .arg(kMaxShard)};
+    const auto r = whole("revision", 1, 9007199254740991.0);
+    if (!r)
+        return Error{QStringLiteral("bad-fence"),
+                     QStringLiteral("fence announcement: revision: expected an integer ≥ 1")};
+    return Fence{int(*s), *r};
 }
 
 } // namespace rebound

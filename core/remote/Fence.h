@@ -27,6 +27,10 @@ struct Fence
     }
     /// `<shard>:<revision>`: shard 0…65535, revision ≥ 1, decimal, nothing else.
     static Result<Fence> parse(const QByteArray &text);
+    /// The body of `POST /v1/fences` and its answer: {"shard":17,"revision":4021}.
+    QByteArray announcement() const;
+    /// An announcement read back; errors name the field and what it must be.
+    static Result<Fence> fromAnnouncement(const QByteArray &json);
     friend bool operator==(const Fence &, const Fence &) = default;
 };
 

@@ -95,6 +95,15 @@ ApiRequest TaskApi::createTask(const QString &type, const QJsonObject &labels)
     return r;
 }
 
+ApiRequest TaskApi::announceFence(const Fence &fence)
+{
+    ApiRequest r;
+    r.method = "POST";
+    r.path = QStringLiteral("/v1/fences");
+    r.body = fence.announcement();
+    return r;
+}
+
 QByteArray TaskApi::idempotencyKey(const QString &endpoint, const QString &taskId,
                                    int attemptNumber, const QString &action)
 {

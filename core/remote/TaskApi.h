@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ApiResponse.h"
+#include "Fence.h"
 
 #include <QString>
 #include <QUrl>
@@ -23,6 +24,8 @@ public:
     static ApiRequest abortAttempt(const QString &id, int attemptNumber, std::int64_t version,
                                    const QByteArray &idempotencyKey, const QByteArray &body);
     static ApiRequest createTask(const QString &type, const QJsonObject &labels = {});
+    /// A fleet member's claim on a shard, announced before it acts there.
+    static ApiRequest announceFence(const Fence &fence);
 
     /// Idempotency key for an action on an attempt, the same in every console and after every
     /// restart: hex SHA-256 of endpoint, task, attempt number and action.
