@@ -7,6 +7,7 @@
 #include "Keychain.h"
 #include "PolicyPublisher.h"
 
+#include <QMap>
 #include <QCommandLineParser>
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -115,5 +116,17 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
                       .arg(!m.error.isEmpty() || m.budgetCause.isEmpty()
                                ? m.error.section(u'\n', 0, 0)
                                : m.budgetCause);
+    // Members must watch one set of endpoints, spelled alike: each refuses to decide for an
+    // endpoint another watching member does not list.
+    QMap<QStringList, QStringList> sets;
+    for (const MemberStatus &m : s.members)
+        if (!m.endpoints.isEmpty())
+            sets[m.endpoints] << m.member;
+    if (sets.size() > 1) {
+        io.out << "endpoints differ; members decide nothing for an endpoint not every member "
+                  "watches under that spelling:\n";
+        for (auto it = sets.cbegin(); it != sets.cend(); ++it)
+            io.out << "  " << it.value().join(u',') << ": " << it.key().join(u' ') << "\n";
+    }
     return cli::Ok;
 }

@@ -74,6 +74,7 @@ private Q_SLOTS:
     void everyShardHasOneOwnerAndACrashedOnesMove();
     void pausedOwnerDoesNotActAfterItsLeaseRanOut();
     void claimIsAnnouncedBeforeTheOwnerActs();
+    void endpointSpelledDifferentlyIsRefusedVisibly();
     void leaseEndsWithTheMember();
     void authenticatedOverTls();
 
@@ -500,6 +501,59 @@ void TestFleet::claimIsAnnouncedBeforeTheOwnerActs()
         QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
                  QStringLiteral("urn:rebound:problem:stale-fence"));
     }
+}
+
+void TestFleet::endpointSpelledDifferentlyIsRefusedVisibly()
+{
+    // One taskd, watched by `a` as http://127.0.0.1:P/ and by `b` as http://localhost:P: the
+    // same service under two identities would hash each task to two shards (two members
+    // deciding it). Neither may decide, and `fleet status` says why. `c` spells it like `a`
+    // but with the trailing slash dropped — the same identity, no conflict with `a`.
+    TaskdProcess taskd;
+    QVERIFY2(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
+                            R"("latencyMinMs":5,"latencyMaxMs":20}})"),
+             qPrintable(taskd.error));
+    QVERIFY(
+        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                       R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
+                       R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
+                       R"("health":{"unhealthyScore":100},)"
+                       R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    const QString local = QStringLiteral("http://localhost:%1").arg(taskd.port);
+    WatchMember watch{taskd.url + u'/', m_etcd->url, 2,  8, m_dir.path(),
+                      m_dir.filePath(QStringLiteral("%1.log")), {}};
+    std::map<QString, std::unique_ptr<QProcess>> members;
+    const auto cleanupMembers = qScopeGuard([&] {
+        for (auto &[id, p] : members) {
+            p->kill();
+            p->waitForFinished(5000);
+        }
+    });
+    members[QStringLiteral("a")] = watch.start(QStringLiteral("a"));
+    watch.taskdUrl = taskd.url;
+    members[QStringLiteral("c")] = watch.start(QStringLiteral("c"));
+    watch.taskdUrl = local;
+    members[QStringLiteral("b")] = watch.start(QStringLiteral("b"));
+    QTRY_VERIFY_WITH_TIMEOUT(fleetStatus().contains(QLatin1String("endpoints differ")), 15'000);
+    const QString status = fleetStatus();
+    QVERIFY2(status.contains(QStringLiteral("  a,c: ") + EndpointConfig::identity(QUrl(taskd.url))),
+             qPrintable(status));
+    QVERIFY2(status.contains(QStringLiteral("  b: ") + local), qPrintable(status));
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
+    // Failures keep coming; nobody retries them, and nobody acts twice.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"initial\"}") >=
+            20,
+        10'000);
+    QTest::qWait(2000);
+    QCOMPARE(taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}"),
+             0.0);
+    QCOMPARE(taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}"), 0.0);
+    // Each says so in its log.
+    QFile log(m_dir.filePath(QStringLiteral("b.log")));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QVERIFY(log.readAll().contains("\"event\":\"endpoint_refused\""));
 }
 
 void TestFleet::authenticatedOverTls()

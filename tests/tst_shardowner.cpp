@@ -50,6 +50,9 @@ private Q_SLOTS:
     void lapsedLeaseStopsOwnershipByTheLocalClock();
     void staleFenceDropsTheShard();
     void eventsOfOneMessageApplyInOrder();
+    void endpointsSpelledDifferentlyAreRefused_data();
+    void endpointsSpelledDifferentlyAreRefused();
+    void publishesItsEndpointsAndRefusesWhatOthersSpellDifferently();
 
 private:
     /// Connects "a" (lease 77) and drives it live with the given members and claims.
@@ -398,5 +401,94 @@ void TestShardOwner::eventsOfOneMessageApplyInOrder()
     QVERIFY(!m_owner->owned().contains(3));
 }
 
+void TestShardOwner::endpointsSpelledDifferentlyAreRefused_data()
+{
+    QTest::addColumn<QStringList>("mine");
+    QTest::addColumn<QStringList>("b");
+    QTest::addColumn<QStringList>("c");
+    QTest::addColumn<QStringList>("refused");
+    const QString ip = QStringLiteral("http://127.0.0.1:8080");
+    const QString host = QStringLiteral("http://localhost:8080");
+    const QString other = QStringLiteral("http://10.0.0.2:8080");
+    QTest::newRow("same set") << QStringList{ip, other} << QStringList{other, ip}
+                              << QStringList{ip, other} << QStringList{};
+    QTest::newRow("another spelling") << QStringList{ip} << QStringList{host} << QStringList{ip}
+                                      << QStringList{ip};
+    QTest::newRow("one member lacks one") << QStringList{ip, other} << QStringList{ip}
+                                          << QStringList{ip, other} << QStringList{other};
+    // A member that watches nothing yet (starting) is not counted against anyone.
+    QTest::newRow("not watching yet") << QStringList{ip} << QStringList{} << QStringList{ip}
+                                      << QStringList{};
+    QTest::newRow("alone") << QStringList{ip} << QStringList{} << QStringList{}
+                           << QStringList{};
+}
+
+void TestShardOwner::endpointsSpelledDifferentlyAreRefused()
+{
+    QFETCH(QStringList, mine);
+    QFETCH(QStringList, b);
+    QFETCH(QStringList, c);
+    QFETCH(QStringList, refused);
+    const auto out = ShardOwner::refusalsFor(
+        mine, {{QStringLiteral("b"), b}, {QStringLiteral("c"), c}});
+    QStringList keys = out.keys();
+    keys.sort();
+    QCOMPARE(keys, refused);
+    for (const QString &e : refused) // the reason names the endpoint and what the others watch
+        QVERIFY2(out.value(e).startsWith(QStringLiteral("not deciding for %1: ").arg(e)) &&
+                     out.value(e).contains(QLatin1String(" watches ")),
+                 qPrintable(out.value(e)));
+}
+
+void TestShardOwner::publishesItsEndpointsAndRefusesWhatOthersSpellDifferently()
+{
+    const QString ip = QStringLiteral("http://127.0.0.1:8080");
+    QList<QByteArray> all;
+    for (int s = 0; s < 8; ++s)
+        all << kv("/rebound/shards/" + QByteArray::number(s), "a", 10 + s, 77);
+    connectLive({"a"}, all);
+    QSignalSpy changed(m_owner.get(), &ShardOwner::ownershipChanged);
+    // Its endpoints go with its registration, under its lease.
+    m_owner->setEndpoints({ip});
+    FakeEtcdWire::Call reg = m_wire.take();
+    QCOMPARE(reg.path, QStringLiteral("/v3/kv/put"));
+    QCOMPARE(decoded(reg.body.value(QStringLiteral("key"))), QByteArray("/rebound/members/a"));
+    const QByteArray registration = R"({"endpoints":["http://127.0.0.1:8080"],"member":"a"})";
+    QCOMPARE(decoded(reg.body.value(QStringLiteral("value"))), registration);
+    QCOMPARE(reg.body.value(QStringLiteral("lease")).toString(), QStringLiteral("77"));
+    reg.done(QByteArray("{\"header\":" + header(40) + "}"));
+    // A task in a shard a keeps when b joins.
+    QString id;
+    for (int i = 0; id.isEmpty(); ++i)
+        if (ShardOwner::ownerOf(ShardOwner::shardOf(ip, QStringLiteral("job:%1").arg(i), 8),
+                                {QStringLiteral("a"), QStringLiteral("b")}) == u"a")
+            id = QStringLiteral("job:%1").arg(i);
+    const int shard = ShardOwner::shardOf(ip, id, 8);
+    QCOMPARE(m_owner->fenceOf(ip, id), std::optional(Fence{shard, 10 + shard}));
+    // b says it watches the same service as http://localhost:8080: a refuses to decide there.
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(41) +
+                ",\"events\":[{\"kv\":" +
+                kv("/rebound/members/b", R"({"endpoints":["http://localhost:8080"],"member":"b"})",
+                   6, 2) +
+                "}]}}");
+    QCOMPARE(m_owner->fenceOf(ip, id), std::nullopt);
+    QVERIFY(m_owner->refusal(ip).contains(QLatin1String("b watches http://localhost:8080")));
+    QVERIFY(changed.size() >= 1); // (b's arrival also hands some shards over)
+    const int changes = int(changed.size());
+    const QByteArray refusedSample =
+        R"(rebound_fleet_endpoint_refused{member="a",endpoint="http://127.0.0.1:8080"} 1)";
+    QVERIFY(m_owner->metricsText().contains(refusedSample));
+    // b is set right: a decides again.
+    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(42) +
+                ",\"events\":[{\"kv\":" +
+                kv("/rebound/members/b", R"({"endpoints":["http://127.0.0.1:8080"],"member":"b"})",
+                   6, 2) +
+                "}]}}");
+    QCOMPARE(m_owner->refusal(ip), QString());
+    QCOMPARE(m_owner->fenceOf(ip, id), std::optional(Fence{shard, 10 + shard}));
+    QCOMPARE(changed.size(), changes + 1);
+}
+
 QTEST_GUILESS_MAIN(TestShardOwner)
+
 #include "tst_shardowner.moc"

@@ -400,6 +400,11 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
         }
         case NextRetry: {
+            // An endpoint the fleet spells differently: nobody here decides its tasks.
+            if (role != SortRole) {
+                if (const QString why = m_orchestrator.refusalOf(t->endpoint); !why.isEmpty())
+                    return role == Qt::ToolTipRole ? why : tr("not decided: endpoint refused");
+            }
             // A task whose shard nobody holds waits for its next owner, whatever was decided.
             if (role != SortRole && t->foreign && m_orchestrator.ownerOf(t->endpoint, r.id) ==
                                                       std::optional<QString>(QString()))

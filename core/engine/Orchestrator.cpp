@@ -151,6 +151,7 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
     m_outbox.resume(
         key, [this](const OutboxEntry &o, const ApiResponse &r) { onActionAnswer(o, r, {}); });
     e.poller->start();
+    Q_EMIT endpointsChanged();
 }
 
 void Orchestrator::removeEndpoint(const QString &endpoint)
@@ -183,6 +184,7 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
         lcEngine, QtInfoMsg, QStringLiteral("endpoint_removed"),
         {{QStringLiteral("endpoint"), endpoint}, {QStringLiteral("tasks"), gone.size()}});
     Q_EMIT endpointRemoved(endpoint);
+    Q_EMIT endpointsChanged();
 }
 
 EndpointPoller *Orchestrator::poller(const QString &endpoint) const

@@ -99,6 +99,9 @@ public:
         /// The fences of the shards this member holds now (announced to an endpoint added
         /// later).
         std::function<QList<Fence>()> held;
+        /// Why this member decides nothing for an endpoint (the fleet spells it differently);
+        /// empty: it decides its shards' tasks there.
+        std::function<QString(const QString &endpoint)> refusal;
     };
     /// Takes effect for what happens next; ownershipChanged() re-evaluates the tasks held.
     void setOwnership(Ownership ownership);
@@ -126,6 +129,11 @@ public:
     bool isReadOnly() const { return m_readOnly; }
     /// In a fleet: the member deciding the task now (empty while its shard moves); outside a
     /// fleet nothing.
+    /// In a fleet: why nobody here decides the endpoint's tasks (empty when this member does).
+    QString refusalOf(const QString &endpoint) const
+    {
+        return m_ownership.refusal ? m_ownership.refusal(endpoint) : QString();
+    }
     std::optional<QString> ownerOf(const QString &endpoint, const QString &taskId) const
     {
         if (!m_ownership.ownerOf)
@@ -206,6 +214,8 @@ Q_SIGNALS:
     /// taskByKey() are valid until the signal returns.
     void tasksAboutToBeRemoved(const QStringList &keys);
     void endpointRemoved(const QString &endpoint);
+    /// endpoints() changed (one added or removed).
+    void endpointsChanged();
     void breakerTransition(const QString &endpoint, const QString &taskType,
                            const rebound::BreakerTransition &t);
     void endpointStatusChanged(const QString &endpoint, const rebound::EndpointStatus &status);

@@ -33,7 +33,8 @@ public:
         return status() + member.toUtf8() + "/budget";
     }
 
-    /// Live members, one key each under the member's lease: {"member":"<id>"}.
+    /// Live members, one key each under the member's lease: {"member":"<id>","endpoints":[…]}
+    /// (the endpoints it watches, as EndpointConfig::key spells them).
     QByteArray members() const { return m_prefix + "/members/"; }
     QByteArray member(const QString &id) const { return members() + id.toUtf8(); }
     /// Shard owners: the owner's id under its lease; the key's create_revision is the fence.

@@ -74,7 +74,11 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
          [o = m_owner.get()](const QString &ep, const QString &id) {
              return o->claimantOf(ep, id);
          },
-         config.session.member, [o = m_owner.get()] { return o->ownedFences(); }});
+         config.session.member, [o = m_owner.get()] { return o->ownedFences(); },
+         [o = m_owner.get()](const QString &ep) { return o->refusal(ep); }});
+    m_owner->setEndpoints(m_engine.endpoints());
+    QObject::connect(&m_engine, &Orchestrator::endpointsChanged, m_owner.get(),
+                     [this] { m_owner->setEndpoints(m_engine.endpoints()); });
     QObject::connect(m_owner.get(), &ShardOwner::shardsGained, &m_engine,
                      &Orchestrator::announceFences);
     QObject::connect(m_owner.get(), &ShardOwner::ownershipChanged, &m_engine,

@@ -3,6 +3,7 @@
 #include "EtcdWire.h"
 
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
 
 #include <algorithm>
@@ -103,6 +104,12 @@ Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteA
             MemberStatus &m = member(QString::fromUtf8(id));
             m.registered = true;
             m.lease = kv.lease;
+            for (const QJsonValue v : QJsonDocument::fromJson(kv.value)
+                                          .object()
+                                          .value(QStringLiteral("endpoints"))
+                                          .toArray())
+                m.endpoints << v.toString();
+            m.endpoints.sort();
         } else if (kv.key.startsWith(keys.shards()) && !kv.value.isEmpty()) {
             ++member(QString::fromUtf8(kv.value)).shards;
             ++s.claimedShards;

@@ -26,6 +26,7 @@ struct MemberStatus
     /// Its retry rate limits: "redis" (shared), "local 1/N" (Redis away), empty (no Redis).
     QString budget;
     QString budgetCause; ///< why local
+    QStringList endpoints; ///< the endpoints it watches, as it spells them (sorted)
 };
 
 /// The fleet as etcd has it: the published policy version, every live member (the keys vanish

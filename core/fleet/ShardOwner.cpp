@@ -55,16 +55,7 @@ ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, 
         {[this, asEvents](const EtcdRange &r) { onShards(asEvents(r.kvs), true); },
          [this](const QList<EtcdWatchMessage::Event> &events) { onShards(events, false); }});
     // Registered under each new lease; the old registration went with the old lease.
-    connect(&m_session, &EtcdSession::leaseGranted, this, [this](std::int64_t lease) {
-        m_session.call(
-            QStringLiteral("/v3/kv/put"),
-            {{QStringLiteral("key"), EtcdCodec::base64(m_keys.member(m_me))},
-             {QStringLiteral("value"),
-              EtcdCodec::base64(QJsonDocument(QJsonObject{{QStringLiteral("member"), m_me}})
-                                    .toJson(QJsonDocument::Compact))},
-             {QStringLiteral("lease"), EtcdCodec::int64Text(lease)}},
-            {});
-    });
+    connect(&m_session, &EtcdSession::leaseGranted, this, [this] { registerMember(); });
     connect(&m_session, &EtcdSession::leaseHeldChanged, this, [this] { reconcile(); });
     connect(&m_session, &EtcdSession::stateChanged, this, [this] {
         // Answers to calls of a dropped connection never come: what was pending is open again.
@@ -74,6 +65,74 @@ ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, 
         }
         reconcile();
     });
+}
+
+void ShardOwner::registerMember()
+{
+    if (m_session.lease() == 0)
+        return;
+    m_session.call(
+        QStringLiteral("/v3/kv/put"),
+        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.member(m_me))},
+         {QStringLiteral("value"),
+          EtcdCodec::base64(QJsonDocument(QJsonObject{{QStringLiteral("member"), m_me},
+                                                      {QStringLiteral("endpoints"),
+                                                       QJsonArray::fromStringList(m_endpoints)}})
+                                .toJson(QJsonDocument::Compact))},
+         {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}},
+        {});
+}
+
+void ShardOwner::setEndpoints(const QStringList &endpoints)
+{
+    QStringList sorted = endpoints;
+    sorted.sort();
+    sorted.removeDuplicates();
+    if (sorted == m_endpoints)
+        return;
+    m_endpoints = sorted;
+    registerMember();
+    checkEndpoints();
+}
+
+QHash<QString, QString> ShardOwner::refusalsFor(const QStringList &mine,
+                                                const QHash<QString, QStringList> &others)
+{
+    QHash<QString, QString> out;
+    for (const QString &endpoint : mine) {
+        QStringList lacking;
+        for (auto it = others.cbegin(); it != others.cend(); ++it)
+            if (!it->isEmpty() && !it->contains(endpoint))
+                lacking << QStringLiteral("%1 watches %2").arg(it.key(), it->join(u' '));
+        if (lacking.isEmpty())
+            continue;
+        lacking.sort();
+        out.insert(endpoint, QStringLiteral("not deciding for %1: not every member watches it "
+                                            "under that spelling (%2)")
+                                 .arg(endpoint, lacking.join(QStringLiteral("; "))));
+    }
+    return out;
+}
+
+void ShardOwner::checkEndpoints()
+{
+    QHash<QString, QStringList> others = m_endpointsOf;
+    others.remove(m_me);
+    const QHash<QString, QString> now = refusalsFor(m_endpoints, others);
+    if (now == m_refused)
+        return;
+    for (auto it = now.cbegin(); it != now.cend(); ++it)
+        if (m_refused.value(it.key()) != *it)
+            JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("endpoint_refused"),
+                           {{QStringLiteral("member"), m_me},
+                            {QStringLiteral("endpoint"), it.key()},
+                            {QStringLiteral("cause"), *it}});
+    for (auto it = m_refused.cbegin(); it != m_refused.cend(); ++it)
+        if (!now.contains(it.key()))
+            JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("endpoint_agreed"),
+                           {{QStringLiteral("member"), m_me}, {QStringLiteral("endpoint"), it.key()}});
+    m_refused = now;
+    Q_EMIT ownershipChanged(); // the tasks of a refused endpoint are decided by nobody here
 }
 
 int ShardOwner::shardOf(const QString &endpoint, const QString &taskId, int shards)
@@ -145,23 +204,37 @@ QList<Fence> ShardOwner::ownedFences() const
 std::optional<Fence> ShardOwner::fenceOf(const QString &endpoint, const QString &taskId) const
 {
     const int s = shardOf(endpoint, taskId, m_shards);
-    if (!acts(s))
+    if (!acts(s) || m_refused.contains(endpoint))
         return std::nullopt;
     return Fence{s, m_claims.value(s).createRevision};
 }
 
 void ShardOwner::onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset)
 {
-    if (reset)
+    if (reset) {
         m_members.clear();
+        m_endpointsOf.clear();
+    }
     const qsizetype prefix = m_keys.members().size();
     for (const EtcdWatchMessage::Event &e : events) {
         const QString id = QString::fromUtf8(e.kv.key.mid(prefix));
-        if (e.deleted)
+        if (e.deleted) {
             m_members.remove(id);
-        else
+            m_endpointsOf.remove(id);
+        } else {
             m_members.insert(id);
+            // A member that publishes no endpoints (one before 0.1.2, or not watching yet)
+            // is not counted against anyone.
+            QStringList endpoints;
+            for (const QJsonValue v : QJsonDocument::fromJson(e.kv.value)
+                                          .object()
+                                          .value(QStringLiteral("endpoints"))
+                                          .toArray())
+                endpoints << v.toString();
+            m_endpointsOf.insert(id, endpoints);
+        }
     }
+    checkEndpoints();
     reconcile();
 }
 
@@ -300,6 +373,13 @@ QByteArray ShardOwner::metricsText() const
     out.sample("rebound_fleet_shards", member, double(m_shards));
     out.family("rebound_fleet_members", "gauge", "Live members this member sees.");
     out.sample("rebound_fleet_members", member, double(m_members.size()));
+    out.family("rebound_fleet_endpoint_refused", "gauge",
+               "1 for an endpoint this member decides nothing for: not every member watches "
+               "it under that spelling.");
+    for (const QString &e : m_endpoints)
+        out.sample("rebound_fleet_endpoint_refused",
+                   {{QStringLiteral("member"), m_me}, {QStringLiteral("endpoint"), e}},
+                   m_refused.contains(e) ? 1 : 0);
     return out.text();
 }
 

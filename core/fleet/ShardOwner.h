@@ -37,6 +37,21 @@ public:
     /// Rendezvous (highest random weight) choice among `members`; empty when there are none.
     static QString ownerOf(int shard, const QStringList &members);
 
+    /// The endpoints this member watches (EndpointConfig::key spellings), published with its
+    /// registration so every member can tell whether the fleet watches the same set.
+    void setEndpoints(const QStringList &endpoints);
+    /// Why this member decides nothing for `endpoint` (empty: it decides its shards' tasks):
+    /// a live member that watches endpoints, but not this one, spells it differently
+    /// (`localhost` vs `127.0.0.1`) or does not watch it — its shards' tasks of that endpoint
+    /// would be nobody's, or hashed twice.
+    QString refusal(const QString &endpoint) const { return m_refused.value(endpoint); }
+    /// Every refused endpoint of this member, with why.
+    QHash<QString, QString> refusals() const { return m_refused; }
+    /// The rule itself: for each of `mine`, why not (absent: fine), given what the other live
+    /// members publish (a member that publishes none yet is not counted).
+    static QHash<QString, QString> refusalsFor(const QStringList &mine,
+                                               const QHash<QString, QStringList> &others);
+
     /// The fence for a task this member owns now; nothing when another member decides it.
     std::optional<Fence> fenceOf(const QString &endpoint, const QString &taskId) const;
     /// The member whose claim on the task's shard etcd shows (empty: unclaimed, moving).
@@ -73,6 +88,8 @@ private:
     void onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset);
     void onShards(const QList<EtcdWatchMessage::Event> &events, bool reset);
     void reconcile();
+    void registerMember();
+    void checkEndpoints();
     void release(int shard, std::int64_t createRevision);
     bool acts(int shard) const;
     void announce();
@@ -82,6 +99,9 @@ private:
     int m_shards;
     QString m_me;
     QSet<QString> m_members;
+    QHash<QString, QStringList> m_endpointsOf; ///< what each live member publishes it watches
+    QStringList m_endpoints;                   ///< this member's, sorted
+    QHash<QString, QString> m_refused;         ///< endpoint -> why this member refuses it
     QHash<int, Claim> m_claims;
     QSet<int> m_claiming;
     QSet<int> m_releasing;
