@@ -389,13 +389,15 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     };
     for (int i = 0; i < 30; ++i)
         QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
-    QTRY_VERIFY_WITH_TIMEOUT(
+    QString status;
+    QTRY_VERIFY2_WITH_TIMEOUT(
         [&] {
-            const auto s = shardsOf(fleetStatus());
+            status = fleetStatus();
+            const auto s = shardsOf(status);
             return s.value(QStringLiteral("a")) > 0 && s.value(QStringLiteral("b")) > 0 &&
                    s.value(QStringLiteral("a")) + s.value(QStringLiteral("b")) == 8;
         }(),
-        15'000);
+        qPrintable(status), 30'000);
     QTest::qWait(1500); // both at work
     const double autoBefore =
         taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");

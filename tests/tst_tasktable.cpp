@@ -4,6 +4,7 @@
 #include "HistoryStore.h"
 #include "ManualClock.h"
 #include "Orchestrator.h"
+#include "SharedDecision.h"
 #include "PolicyStore.h"
 #include "ScriptedRandom.h"
 #include "TaskFilterProxy.h"
@@ -45,6 +46,7 @@ private Q_SLOTS:
     void persistentIndexFollowsItsTask();
     void stateCountsFollowEveryBatch();
     void endingsHaveTheirOwnBadges();
+    void fleetRowsSayWhoDecides();
 
 private:
     RemoteTask task(int i, RemoteState state, int attempt, int version, std::int64_t updatedAt,
@@ -345,6 +347,72 @@ void TestTaskTable::endingsHaveTheirOwnBadges()
                  .startsWith(QStringLiteral("The last error is not retryable: HTTP 400")),
              qPrintable(cell(1, Qt::ToolTipRole)));
     QCOMPARE(cell(2, Qt::DisplayRole), QStringLiteral("running"));
+}
+
+void TestTaskTable::fleetRowsSayWhoDecides()
+{
+    // Outside a fleet the Owner column is empty.
+    m_orch->ingest(kEndpoint, {task(0, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed),
+                               task(1, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed),
+                               task(2, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed)});
+    QCoreApplication::processEvents();
+    m_proxy->settle();
+    const auto cell = [&](const QString &id, int column, int role = Qt::DisplayRole) {
+        for (int r = 0; r < m_model->rowCount(); ++r)
+            if (m_model->index(r, TaskTableModel::Id).data().toString() == id)
+                return m_model->index(r, column).data(role).toString();
+        return QStringLiteral("<no row>");
+    };
+    QCOMPARE(cell(QStringLiteral("t000"), TaskTableModel::Owner), QString());
+
+    // A fleet where another member decides everything: t000 is watch-2's, t001's shard is
+    // between owners (its last owner, watch-3, left), t002 is watch-2's and decided there.
+    QString refusal;
+    Orchestrator::Ownership o;
+    o.fenceOf = [](const QString &, const QString &) { return std::optional<Fence>(); };
+    o.ownerOf = [](const QString &, const QString &id) {
+        return id == u"t001" ? QString() : QStringLiteral("watch-2");
+    };
+    o.member = QStringLiteral("console");
+    o.refusal = [&refusal](const QString &) { return refusal; };
+    m_orch->setOwnership(o);
+    SharedDecision moving;
+    moving.endpoint = kEndpoint;
+    moving.taskId = QStringLiteral("t001");
+    moving.member = QStringLiteral("watch-3");
+    moving.attempt = 1;
+    moving.dueWallMs = m_clock.wallNowMs() + 4000;
+    moving.decidedWallMs = m_clock.wallNowMs();
+    m_orch->adopt(moving);
+    SharedDecision deferred = moving;
+    deferred.taskId = QStringLiteral("t002");
+    deferred.member = QStringLiteral("watch-2");
+    deferred.kind = SharedDecision::Kind::Defer;
+    deferred.deferReason = DeferReason::BreakerOpen;
+    m_orch->adopt(deferred);
+    QCoreApplication::processEvents();
+    m_proxy->settle();
+    QCOMPARE(cell(QStringLiteral("t000"), TaskTableModel::Owner), QStringLiteral("watch-2"));
+    QCOMPARE(cell(QStringLiteral("t001"), TaskTableModel::Owner), QStringLiteral("— moving"));
+    QCOMPARE(cell(QStringLiteral("t001"), TaskTableModel::NextRetry),
+             QStringLiteral("owner watch-3 left; shard moving"));
+    QVERIFY2(cell(QStringLiteral("t002"), TaskTableModel::NextRetry).startsWith(
+                 QLatin1String("waiting: breaker")),
+             qPrintable(cell(QStringLiteral("t002"), TaskTableModel::NextRetry)));
+    // The owner is matched by the text filter.
+    m_proxy->setText(QStringLiteral("watch-2"));
+    m_proxy->settle();
+    QCOMPARE(shown(), (QStringList{QStringLiteral("t000"), QStringLiteral("t002")}));
+    m_proxy->setText(QString());
+    m_proxy->settle();
+
+    // An endpoint the fleet spells differently: nobody here decides, and the row says so.
+    refusal = QStringLiteral("not deciding for http://table.test: not every member watches it "
+                             "under that spelling (watch-2 watches http://TABLE.test:80)");
+    QCOMPARE(cell(QStringLiteral("t002"), TaskTableModel::NextRetry),
+             QStringLiteral("not decided: endpoint refused"));
+    QCOMPARE(cell(QStringLiteral("t002"), TaskTableModel::NextRetry, Qt::ToolTipRole), refusal);
+    m_orch->setOwnership({});
 }
 
 QTEST_MAIN(TestTaskTable)
