@@ -14,7 +14,7 @@ JOBS=${JOBS:-2}
 # libhiredis-dev is the Redis client, with its Qt adapter.
 PACKAGES=(
     cmake g++ make pkg-config clang-14 libclang-rt-14-dev
-    qt6-base-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev libqt6sql6-sqlite
+    qt6-base-dev libqt6opengl6-dev qt6-charts-dev qtkeychain-qt6-dev libsqlite3-dev
     qt6-httpserver-dev qt6-websockets-dev
     libqt6svg6 dbus-daemon gnome-keyring xvfb xauth sqlite3 fonts-dejavu-core
     prometheus etcd-server redis-server libhiredis-dev

@@ -1,12 +1,11 @@
 #include "Csv.h"
 #include "HistoryStore.h"
+#include "SqliteDb.h"
 #include "Rfc3339.h"
 
 #include <QBuffer>
 #include <QDir>
 #include <QFileInfo>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -76,18 +75,14 @@ void TestHistoryStore::schemaAndReopen()
     QVERIFY(again.ok());
     QCOMPARE((*again)->attemptCount(), 1);
     QCOMPARE((*again)->integrityCheck(), QStringLiteral("ok"));
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
-    db.setDatabaseName(m_path);
-    QVERIFY(db.open());
-    QSqlQuery q(db);
-    QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
-    QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
-    QVERIFY(q.exec(QStringLiteral("SELECT version FROM schema_version")) && q.next());
-    QCOMPARE(q.value(0).toInt(), HistoryStore::kSchemaVersion);
-    q.finish();
-    db.close();
-    db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(QStringLiteral("peek"));
+    auto db = SqliteDb::open(m_path, 1000);
+    QVERIFY(db.ok());
+    auto mode = (*db)->prepare(QStringLiteral("PRAGMA journal_mode"), QString());
+    QVERIFY(mode.ok() && mode->step().value_or(false));
+    QCOMPARE(mode->text(0), QStringLiteral("wal"));
+    auto version = (*db)->prepare(QStringLiteral("SELECT version FROM schema_version"), QString());
+    QVERIFY(version.ok() && version->step().value_or(false));
+    QCOMPARE(version->int64(0), std::int64_t(HistoryStore::kSchemaVersion));
 }
 
 void TestHistoryStore::refusesNewerSchemaAndGarbage()
@@ -97,14 +92,10 @@ void TestHistoryStore::refusesNewerSchemaAndGarbage()
         QVERIFY(h.ok());
     }
     {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("bump"));
-        db.setDatabaseName(m_path);
-        QVERIFY(db.open());
-        QSqlQuery(db).exec(QStringLiteral("UPDATE schema_version SET version = 99"));
-        db.close();
+        auto db = SqliteDb::open(m_path, 1000);
+        QVERIFY(db.ok());
+        QVERIFY((*db)->exec(QStringLiteral("UPDATE schema_version SET version = 99"), QString()));
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("bump"));
     auto newer = HistoryStore::open(m_path);
     QVERIFY(!newer.ok());
     QVERIFY(newer.error().message.contains(QStringLiteral("newer")));
@@ -122,21 +113,14 @@ bool TestHistoryStore::writeOldDatabase(int version, const QStringList &statemen
 {
     if (!QDir().mkpath(QFileInfo(m_path).path()))
         return false;
-    bool ok = true;
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("old"));
-        db.setDatabaseName(m_path);
-        ok = db.open();
-        QSqlQuery q(db);
-        ok = ok &&
-             q.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")) &&
-             q.exec(QStringLiteral("INSERT INTO schema_version VALUES (%1)").arg(version));
-        for (const QString &statement : statements)
-            ok = ok && q.exec(statement);
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("old"));
+    auto db = SqliteDb::open(m_path, 1000);
+    bool ok = db.ok() &&
+              (*db)->exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"),
+                          QString()) &&
+              (*db)->exec(QStringLiteral("INSERT INTO schema_version VALUES (%1)").arg(version),
+                          QString());
+    for (const QString &statement : statements)
+        ok = ok && (*db)->exec(statement, QString());
     return ok;
 }
 

@@ -2,10 +2,7 @@
 
 #include "Csv.h"
 #include "Rfc3339.h"
-#include "SqlError.h"
-
-#include <QSqlQuery>
-#include <QVariant>
+#include "SqliteDb.h"
 
 namespace rebound {
 
@@ -20,55 +17,10 @@ const QStringList &CsvExport::header()
     return h;
 }
 
-Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
-                                    const ExportFilter &f,
-                                    const std::function<void(std::int64_t, std::int64_t)> &progress,
-                                    const std::atomic<bool> *cancel)
+QString CsvExport::query(const QString &where)
 {
-    QString where = QStringLiteral(" WHERE 1=1");
-    QVariantList binds;
-    if (f.sinceWallMs) {
-        where += QStringLiteral(" AND started_at >= ?");
-        binds << qint64(*f.sinceWallMs);
-    }
-    if (f.untilWallMs) {
-        where += QStringLiteral(" AND started_at < ?");
-        binds << qint64(*f.untilWallMs);
-    }
-    if (!f.taskType.isEmpty()) {
-        where += QStringLiteral(" AND task_type = ?");
-        binds << f.taskType;
-    }
-    if (f.outcome) {
-        where += QStringLiteral(" AND outcome = ?");
-        binds << toText(*f.outcome);
-    }
-    if (!f.taskIds.isEmpty()) {
-        where += QStringLiteral(" AND task_id IN (") +
-                 QStringList(f.taskIds.size(), QStringLiteral("?")).join(u',') + u')';
-        for (const QString &id : f.taskIds)
-            binds << id;
-    }
-    QSqlDatabase db = QSqlDatabase::database(connection);
-    std::int64_t total = -1;
-    if (progress) {
-        QSqlQuery c(db);
-        c.prepare(QStringLiteral("SELECT COUNT(*) FROM attempts") + where);
-        for (const QVariant &b : binds)
-            c.addBindValue(b);
-        if (!c.exec() || !c.next())
-            return sqlError(QStringLiteral("counting rows to export"), c.lastError());
-        total = c.value(0).toLongLong();
-    }
-    QSqlQuery q(db);
-    q.setForwardOnly(true); // stream: a million rows never sit in memory
-    // Text columns come out as BLOBs: SQLite hands over its UTF-8 bytes as they are, instead of
-    // the driver decoding them to UTF-16 for this loop to encode them back.
-    q.prepare(
-        QStringLiteral("SELECT CAST(endpoint AS BLOB), CAST(task_id AS BLOB),"
-                       " CAST(task_type AS BLOB), attempt, CAST(reason AS BLOB), started_at,"
-                       " ended_at, duration_ms, CAST(outcome AS BLOB),"
-                       " CAST(error_class AS BLOB), http_status, CAST(problem_type AS BLOB),"
+    return QStringLiteral("SELECT endpoint, task_id, task_type, attempt, reason, started_at,"
+                       " ended_at, duration_ms, outcome, error_class, http_status, problem_type,"
                        " COALESCE(retry_after_ms, server_retry_after_ms),"
                        // A failed attempt this console did not decide (the next one began
                        // elsewhere first) carries the delay that followed it: its end to
@@ -79,8 +31,7 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
                        " n.started_at FROM attempts n WHERE n.endpoint = attempts.endpoint"
                        " AND n.task_id = attempts.task_id AND n.attempt = attempts.attempt + 1"
                        " AND n.reason <> 'operator') - ended_at END),"
-                       " CAST(jitter AS BLOB), CAST(policy AS BLOB), policy_version,"
-                       " CAST(stop_reason AS BLOB), CAST(trace_id AS BLOB),"
+                       " jitter, policy, policy_version, stop_reason, trace_id,"
                        // What followed a failed or timed-out attempt: the next attempt (an
                        // automatic retry, or an operator's), else what stands — stopped,
                        // deferred, or a retry scheduled.
@@ -92,11 +43,64 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
                        " WHEN defer_reason IS NOT NULL AND defer_reason <> '' THEN"
                        " 'deferred: ' || defer_reason WHEN delay_ms IS NOT NULL THEN"
                        " 'retry scheduled' END) END FROM attempts") +
-        where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt"));
-    for (const QVariant &b : binds)
-        q.addBindValue(b);
-    if (!q.exec())
-        return sqlError(QStringLiteral("reading rows to export"), q.lastError());
+           where + QStringLiteral(" ORDER BY started_at, endpoint, task_id, attempt");
+}
+
+Result<std::int64_t> CsvExport::run(SqliteDb &db, QIODevice &out,
+                                    const ExportFilter &f,
+                                    const std::function<void(std::int64_t, std::int64_t)> &progress,
+                                    const std::atomic<bool> *cancel)
+{
+    // Each filter is a condition and the values it binds, in order.
+    QString where = QStringLiteral(" WHERE 1=1");
+    QList<std::int64_t> numbers; // bound first (they come first in `where`)
+    QStringList texts;
+    if (f.sinceWallMs) {
+        where += QStringLiteral(" AND started_at >= ?");
+        numbers << *f.sinceWallMs;
+    }
+    if (f.untilWallMs) {
+        where += QStringLiteral(" AND started_at < ?");
+        numbers << *f.untilWallMs;
+    }
+    if (!f.taskType.isEmpty()) {
+        where += QStringLiteral(" AND task_type = ?");
+        texts << f.taskType;
+    }
+    if (f.outcome) {
+        where += QStringLiteral(" AND outcome = ?");
+        texts << toText(*f.outcome);
+    }
+    if (!f.taskIds.isEmpty()) {
+        where += QStringLiteral(" AND task_id IN (") +
+                 QStringList(f.taskIds.size(), QStringLiteral("?")).join(u',') + u')';
+        texts << f.taskIds;
+    }
+    const auto bindAll = [&](SqliteStatement &q) {
+        int i = 1;
+        for (std::int64_t n : std::as_const(numbers))
+            q.bind(i++, n);
+        for (const QString &t : std::as_const(texts))
+            q.bind(i++, t);
+    };
+    std::int64_t total = -1;
+    if (progress) {
+        auto c = db.prepare(QStringLiteral("SELECT COUNT(*) FROM attempts") + where,
+                            QStringLiteral("counting rows to export"));
+        if (!c)
+            return c.error();
+        bindAll(*c);
+        const auto row = c->step();
+        if (!row || !*row)
+            return db.error(QStringLiteral("counting rows to export"));
+        total = c->int64(0);
+    }
+    // Stepped row by row: a million rows never sit in memory. Text columns are read as the
+    // UTF-8 bytes SQLite stores, never decoded to UTF-16 to be encoded back.
+    auto q = db.prepare(query(where), QStringLiteral("reading rows to export"));
+    if (!q)
+        return q.error();
+    bindAll(*q);
     if (out.write(Csv::row(header())) < 0)
         return Error{QStringLiteral("export-write"), out.errorString()};
     QByteArray chunk;
@@ -117,18 +121,23 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
     // each column's last value and its encoded cell instead of encoding it again.
     QByteArray lastText[kColumns];
     QByteArray lastCell[kColumns];
-    while (q.next()) {
+    for (;;) {
+        const auto row = q->step();
+        if (!row)
+            return Error{row.error().code,
+                         QStringLiteral("reading rows to export: ") + row.error().message};
+        if (!*row)
+            break;
         for (int c = 0; c < kColumns; ++c) {
             if (c)
                 chunk.append(',');
-            const QVariant v = q.value(c);
-            if (v.isNull())
+            if (q->isNull(c))
                 continue;
             switch (kinds[c]) {
             case Text: {
-                const QByteArray text = v.toByteArray();
+                const QByteArrayView text = q->bytes(c);
                 if (text != lastText[c]) {
-                    lastText[c] = text;
+                    lastText[c] = text.toByteArray();
                     lastCell[c].clear();
                     Csv::appendCell(lastCell[c], text);
                 }
@@ -139,7 +148,7 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
                 // Hand-rolled: snprintf is measurable at a million rows. Values are never
                 // negative here; if one were, appendCell would neutralise its leading '-'.
                 char digits[24];
-                long long n = v.toLongLong();
+                long long n = q->int64(c);
                 const bool negative = n < 0;
                 unsigned long long u = negative ? 0ULL - static_cast<unsigned long long>(n)
                                                 : static_cast<unsigned long long>(n);
@@ -154,7 +163,7 @@ Result<std::int64_t> CsvExport::run(const QString &connection, QIODevice &out,
                 break;
             }
             case Time:
-                Rfc3339::append(chunk, v.toLongLong());
+                Rfc3339::append(chunk, q->int64(c));
                 break;
             }
         }

@@ -16,9 +16,12 @@ class CsvExport final
 {
 public:
     static const QStringList &header();
-    /// Streams matching attempts (header first) from the database `connection` names.
+    /// The SELECT behind the export, rows in export order; `where` starts with " WHERE" or is
+    /// empty. (The benchmark hands the same statement to the sqlite3 shell.)
+    static QString query(const QString &where);
+    /// Streams matching attempts (header first) from `db`.
     static Result<std::int64_t>
-    run(const QString &connection, QIODevice &out, const ExportFilter &filter,
+    run(SqliteDb &db, QIODevice &out, const ExportFilter &filter,
         const std::function<void(std::int64_t, std::int64_t)> &progress,
         const std::atomic<bool> *cancel);
 };

@@ -1,7 +1,7 @@
 #include "HistoryStore.h"
 
 #include "CsvExport.h"
-#include "SqlError.h"
+#include "SqliteDb.h"
 
 #include "Csv.h"
 #include "Rfc3339.h"
@@ -9,26 +9,15 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QIODevice>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QUuid>
-#include <QVariant>
 
 namespace rebound {
 
 namespace {
 
-QVariant opt(const std::optional<std::int64_t> &v)
+/// `e` as an error of `what`.
+Error within(const QString &what, const Error &e)
 {
-    return v ? QVariant(qint64(*v)) : QVariant();
-}
-QVariant opt(const std::optional<int> &v)
-{
-    return v ? QVariant(*v) : QVariant();
-}
-QVariant text(const QString &s)
-{
-    return s.isEmpty() ? QVariant() : QVariant(s);
+    return Error{e.code, QStringLiteral("%1: %2").arg(what, e.message)};
 }
 
 const char *kSchema[] = {
@@ -92,18 +81,19 @@ const QStringList &HistoryStore::csvHeader()
     return CsvExport::header();
 }
 
-HistoryStore::HistoryStore(QString connectionName)
-    : m_connection(std::move(connectionName)), m_queue(std::make_unique<Queue>())
+struct HistoryStore::Writes
+{
+    SqliteStatement attempt, decision, transition, lifecycle, unschedule, schedule;
+};
+
+HistoryStore::HistoryStore(std::unique_ptr<SqliteDb> db, QString path)
+    : m_db(std::move(db)), m_path(std::move(path)), m_queue(std::make_unique<Queue>()),
+      m_writes(std::make_unique<Writes>())
 {}
 
 HistoryStore::~HistoryStore()
 {
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-        if (db.isOpen())
-            db.close();
-    }
-    QSqlDatabase::removeDatabase(m_connection);
+    m_writes.reset(); // statements before the connection they belong to
 }
 
 Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
@@ -112,38 +102,47 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
     if (!QDir().mkpath(info.absolutePath()))
         return Error{QStringLiteral("history-db"),
                      QStringLiteral("%1: cannot create the directory").arg(info.absolutePath())};
-    const QString name =
-        QStringLiteral("rebound-history-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
-    std::unique_ptr<HistoryStore> store(new HistoryStore(name));
-    store->m_path = info.absoluteFilePath();
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!db.open())
-        return sqlError(QStringLiteral("%1: cannot open").arg(path), db.lastError());
-    QSqlQuery q(db);
+    auto db = SqliteDb::open(path, 5000);
+    if (!db)
+        return db.error();
+    std::unique_ptr<HistoryStore> store(
+        new HistoryStore(std::move(db).value(), info.absoluteFilePath()));
     // WAL: readers do not block the writer; NORMAL sync is durable against a process crash.
     for (const char *pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-        if (!q.exec(QString::fromLatin1(pragma)))
-            return sqlError(QStringLiteral("%1: %2").arg(path, QString::fromLatin1(pragma)),
-                            q.lastError());
+        if (auto r = store->m_db->exec(QString::fromLatin1(pragma),
+                                       QStringLiteral("%1: %2").arg(path, QLatin1String(pragma)));
+            !r)
+            return r.error();
     }
+    // A file that is not a database is found by the first read.
     if (auto m = store->migrate(); !m)
         return Error{m.error().code, path + QStringLiteral(": ") + m.error().message};
+    if (auto w = store->prepareWrites(); !w)
+        return Error{w.error().code, path + QStringLiteral(": ") + w.error().message};
     return store;
 }
 
 Result<void> HistoryStore::migrate()
 {
-    QSqlDatabase db = QSqlDatabase::database(m_connection);
-    QSqlQuery q(db);
-    if (!q.exec(QStringLiteral(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'")))
-        return sqlError(QStringLiteral("not a usable SQLite database"), q.lastError());
     int version = 0;
-    if (q.next() && q.exec(QStringLiteral("SELECT version FROM schema_version")) && q.next())
-        version = q.value(0).toInt();
+    {
+        auto q = m_db->prepare(QStringLiteral("SELECT name FROM sqlite_master WHERE type='table' "
+                                              "AND name='schema_version'"),
+                               QStringLiteral("not a usable SQLite database"));
+        if (!q)
+            return q.error();
+        auto row = q->step();
+        if (!row)
+            return Error{row.error().code,
+                         QStringLiteral("not a usable SQLite database: ") + row.error().message};
+        if (*row) {
+            auto v = m_db->prepare(QStringLiteral("SELECT version FROM schema_version"),
+                                   QStringLiteral("reading the schema version"));
+            if (v && v->step().value_or(false))
+                version = int(v->int64(0));
+        }
+    }
     if (version > kSchemaVersion)
         return Error{QStringLiteral("history-db"),
                      QStringLiteral("schema version %1 is newer than this Rebound (%2)")
@@ -151,40 +150,91 @@ Result<void> HistoryStore::migrate()
                          .arg(kSchemaVersion)};
     if (version == kSchemaVersion)
         return {};
-    db.transaction();
+    if (auto r = m_db->exec(QStringLiteral("BEGIN"), QStringLiteral("migrating the schema")); !r)
+        return r;
+    const auto failed = [this](const Error &e) -> Result<void> {
+        (void)m_db->exec(QStringLiteral("ROLLBACK"), QString());
+        return e;
+    };
     // Version 2: each retry's delay before jitter (the Attempts pane shows both).
-    if (version == 1 &&
-        !q.exec(QStringLiteral("ALTER TABLE attempts ADD COLUMN nominal_delay_ms INTEGER"))) {
-        db.rollback();
-        return sqlError(QStringLiteral("migrating the schema from version 1"), q.lastError());
+    if (version == 1) {
+        if (auto r = m_db->exec(
+                QStringLiteral("ALTER TABLE attempts ADD COLUMN nominal_delay_ms INTEGER"),
+                QStringLiteral("migrating the schema from version 1"));
+            !r)
+            return failed(r.error());
     }
     // Version 3: a fleet member's fencing token travels with the action it was sent with.
     // (Added only to an outbox that exists: the table came in after version 1.)
     bool hasOutbox = false;
     bool hasFence = false;
-    if (q.exec(QStringLiteral("PRAGMA table_info(outbox)")))
-        while (q.next()) {
+    if (auto info = m_db->prepare(QStringLiteral("PRAGMA table_info(outbox)"), QString())) {
+        while (info->step().value_or(false)) {
             hasOutbox = true;
-            hasFence = hasFence || q.value(1).toString() == QLatin1String("fence");
+            hasFence = hasFence || info->text(1) == QLatin1String("fence");
         }
-    if (hasOutbox && !hasFence &&
-        !q.exec(QStringLiteral("ALTER TABLE outbox ADD COLUMN fence TEXT NOT NULL DEFAULT ''"))) {
-        db.rollback();
-        return sqlError(QStringLiteral("migrating the schema from version %1").arg(version),
-                        q.lastError());
+    }
+    if (hasOutbox && !hasFence) {
+        if (auto r = m_db->exec(
+                QStringLiteral("ALTER TABLE outbox ADD COLUMN fence TEXT NOT NULL DEFAULT ''"),
+                QStringLiteral("migrating the schema from version %1").arg(version));
+            !r)
+            return failed(r.error());
     }
     for (const char *stmt : kSchema) {
-        if (!q.exec(QString::fromLatin1(stmt))) {
-            db.rollback();
-            return sqlError(QStringLiteral("creating the schema"), q.lastError());
-        }
+        if (auto r = m_db->exec(QString::fromLatin1(stmt), QStringLiteral("creating the schema"));
+            !r)
+            return failed(r.error());
     }
-    q.exec(QStringLiteral("DELETE FROM schema_version"));
-    q.prepare(QStringLiteral("INSERT INTO schema_version (version) VALUES (?)"));
-    q.addBindValue(kSchemaVersion);
-    if (!q.exec() || !db.commit()) {
-        db.rollback();
-        return sqlError(QStringLiteral("recording the schema version"), q.lastError());
+    if (auto r = m_db->exec(QStringLiteral("DELETE FROM schema_version; INSERT INTO "
+                                           "schema_version (version) VALUES (%1); COMMIT")
+                                .arg(kSchemaVersion),
+                            QStringLiteral("recording the schema version"));
+        !r)
+        return failed(r.error());
+    return {};
+}
+
+Result<void> HistoryStore::prepareWrites()
+{
+    const auto prepare = [this](SqliteStatement &into, const char *sql) -> Result<void> {
+        auto s = m_db->prepare(QString::fromLatin1(sql), QStringLiteral("preparing a write"));
+        if (!s)
+            return s.error();
+        into = std::move(s).value();
+        return {};
+    };
+    // Server facts: insert, or refresh the facts and keep the console's decision columns.
+    for (auto r :
+         {prepare(m_writes->attempt,
+                  "INSERT INTO attempts (endpoint, task_id, task_type, attempt, reason, "
+                  "started_at, ended_at, duration_ms, outcome, http_status, problem_type, "
+                  "server_retry_after_ms, trace_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                  " ON CONFLICT (endpoint, task_id, attempt) DO UPDATE SET "
+                  "reason=excluded.reason, started_at=excluded.started_at,"
+                  " ended_at=excluded.ended_at, duration_ms=excluded.duration_ms, "
+                  "outcome=excluded.outcome, http_status=excluded.http_status, "
+                  "problem_type=excluded.problem_type,"
+                  " server_retry_after_ms=excluded.server_retry_after_ms, "
+                  "trace_id=excluded.trace_id"),
+          prepare(m_writes->decision,
+                  "UPDATE attempts SET error_class=?, delay_ms=?, jitter=?, retry_after_ms=?, "
+                  "policy=?, policy_version=?, stop_reason=?, defer_reason=?, "
+                  "nominal_delay_ms=? WHERE endpoint=? AND task_id=? AND attempt=?"),
+          prepare(m_writes->transition,
+                  "INSERT INTO breaker_transitions (endpoint, task_type, at, from_state, "
+                  "to_state, failure_rate, slow_call_rate, calls, failed_calls, slow_calls, "
+                  "cause) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
+          prepare(m_writes->lifecycle,
+                  "INSERT INTO lifecycle_events (endpoint, task_id, at, attempt, from_state, "
+                  "to_state, cause, detail) VALUES (?,?,?,?,?,?,?,?)"),
+          prepare(m_writes->unschedule,
+                  "DELETE FROM scheduled_retries WHERE endpoint=? AND task_id=?"),
+          prepare(m_writes->schedule,
+                  "INSERT OR REPLACE INTO scheduled_retries (endpoint, task_id, "
+                  "failed_attempt, due_at, kind) VALUES (?,?,?,?,?)")}) {
+        if (!r)
+            return r;
     }
     return {};
 }
@@ -225,172 +275,172 @@ Result<void> HistoryStore::flush()
 {
     if (pendingWrites() == 0)
         return {};
-    QSqlDatabase db = QSqlDatabase::database(m_connection);
-    if (!db.transaction())
-        return sqlError(QStringLiteral("begin"), db.lastError());
-    QSqlQuery q(db);
-    const auto fail = [&](const QString &what) -> Result<void> {
-        const Error e = sqlError(what, q.lastError());
-        db.rollback();
-        return e;
+    if (auto r = m_db->exec(QStringLiteral("BEGIN"), QStringLiteral("begin")); !r)
+        return r;
+    const auto fail = [this](const QString &what, const Error &e) -> Result<void> {
+        (void)m_db->exec(QStringLiteral("ROLLBACK"), QString());
+        return within(what, e);
     };
-    // Server facts: insert, or refresh the facts and keep the console's decision columns.
-    q.prepare(QStringLiteral(
-        "INSERT INTO attempts (endpoint, task_id, task_type, attempt, reason, started_at, "
-        "ended_at, duration_ms, outcome,"
-        " http_status, problem_type, server_retry_after_ms, trace_id) VALUES "
-        "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (endpoint, task_id, attempt) DO UPDATE SET reason=excluded.reason, "
-        "started_at=excluded.started_at,"
-        " ended_at=excluded.ended_at, duration_ms=excluded.duration_ms, outcome=excluded.outcome,"
-        " http_status=excluded.http_status, problem_type=excluded.problem_type,"
-        " server_retry_after_ms=excluded.server_retry_after_ms, trace_id=excluded.trace_id"));
+    SqliteStatement &attempt = m_writes->attempt;
     for (const AttemptFacts &f : std::as_const(m_queue->attempts)) {
         const RemoteAttempt &a = f.attempt;
-        q.addBindValue(f.endpoint);
-        q.addBindValue(f.taskId);
-        q.addBindValue(f.taskType);
-        q.addBindValue(a.number);
-        q.addBindValue(toText(a.reason));
-        q.addBindValue(qint64(a.startedAtMs));
-        q.addBindValue(opt(a.endedAtMs));
-        q.addBindValue(opt(a.durationMs));
-        q.addBindValue(toText(a.outcome));
-        q.addBindValue(opt(a.httpStatus));
-        q.addBindValue(a.problem ? QVariant(a.problem->type) : QVariant());
-        q.addBindValue(opt(a.retryAfterMs));
-        q.addBindValue(text(a.traceId));
-        if (!q.exec())
-            return fail(QStringLiteral("writing an attempt"));
+        const QString reason = toText(a.reason);
+        const QString outcome = toText(a.outcome);
+        attempt.bind(1, f.endpoint);
+        attempt.bind(2, f.taskId);
+        attempt.bind(3, f.taskType);
+        attempt.bind(4, a.number);
+        attempt.bind(5, reason);
+        attempt.bind(6, std::int64_t(a.startedAtMs));
+        attempt.bind(7, a.endedAtMs);
+        attempt.bind(8, a.durationMs);
+        attempt.bind(9, outcome);
+        attempt.bind(10, a.httpStatus);
+        if (a.problem)
+            attempt.bind(11, a.problem->type);
+        attempt.bind(12, a.retryAfterMs);
+        attempt.bindTextOrNull(13, a.traceId);
+        if (auto r = attempt.run(); !r)
+            return fail(QStringLiteral("writing an attempt"), r.error());
     }
-    q.prepare(QStringLiteral(
-        "UPDATE attempts SET error_class=?, delay_ms=?, jitter=?, retry_after_ms=?, policy=?, "
-        "policy_version=?,"
-        " stop_reason=?, defer_reason=?, nominal_delay_ms=? WHERE endpoint=? AND task_id=? AND "
-        "attempt=?"));
+    SqliteStatement &decision = m_writes->decision;
     for (const AttemptDecision &d : std::as_const(m_queue->decisions)) {
-        q.addBindValue(d.errorClass ? QVariant(toText(*d.errorClass)) : QVariant());
-        q.addBindValue(opt(d.delayMs));
-        q.addBindValue(d.jitter ? QVariant(toText(*d.jitter)) : QVariant());
-        q.addBindValue(opt(d.retryAfterMs));
-        q.addBindValue(text(d.policy));
-        q.addBindValue(d.policyVersion);
-        q.addBindValue(d.stopReason ? QVariant(toText(*d.stopReason)) : QVariant());
-        q.addBindValue(text(d.deferReason));
-        q.addBindValue(opt(d.nominalDelayMs));
-        q.addBindValue(d.endpoint);
-        q.addBindValue(d.taskId);
-        q.addBindValue(d.attempt);
-        if (!q.exec())
-            return fail(QStringLiteral("writing a decision"));
+        const QString errorClass = d.errorClass ? toText(*d.errorClass) : QString();
+        const QString jitter = d.jitter ? toText(*d.jitter) : QString();
+        const QString stop = d.stopReason ? toText(*d.stopReason) : QString();
+        decision.bindTextOrNull(1, errorClass);
+        decision.bind(2, d.delayMs);
+        decision.bindTextOrNull(3, jitter);
+        decision.bind(4, d.retryAfterMs);
+        decision.bindTextOrNull(5, d.policy);
+        decision.bind(6, d.policyVersion);
+        decision.bindTextOrNull(7, stop);
+        decision.bindTextOrNull(8, d.deferReason);
+        decision.bind(9, d.nominalDelayMs);
+        decision.bind(10, d.endpoint);
+        decision.bind(11, d.taskId);
+        decision.bind(12, d.attempt);
+        if (auto r = decision.run(); !r)
+            return fail(QStringLiteral("writing a decision"), r.error());
     }
-    q.prepare(
-        QStringLiteral("INSERT INTO breaker_transitions (endpoint, task_type, at, from_state, "
-                       "to_state, failure_rate, slow_call_rate,"
-                       " calls, failed_calls, slow_calls, cause) VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+    SqliteStatement &transition = m_writes->transition;
     for (const auto &t : std::as_const(m_queue->transitions)) {
-        q.addBindValue(t.endpoint);
-        q.addBindValue(t.type);
-        q.addBindValue(qint64(t.wallMs));
-        q.addBindValue(toText(t.t.from));
-        q.addBindValue(toText(t.t.to));
-        q.addBindValue(t.t.metrics.failureRate);
-        q.addBindValue(t.t.metrics.slowCallRate);
-        q.addBindValue(t.t.metrics.calls);
-        q.addBindValue(t.t.metrics.failedCalls);
-        q.addBindValue(t.t.metrics.slowCalls);
-        q.addBindValue(t.t.cause);
-        if (!q.exec())
-            return fail(QStringLiteral("writing a breaker transition"));
+        const QString from = toText(t.t.from);
+        const QString to = toText(t.t.to);
+        transition.bind(1, t.endpoint);
+        transition.bind(2, t.type);
+        transition.bind(3, std::int64_t(t.wallMs));
+        transition.bind(4, from);
+        transition.bind(5, to);
+        transition.bind(6, double(t.t.metrics.failureRate));
+        transition.bind(7, double(t.t.metrics.slowCallRate));
+        transition.bind(8, std::int64_t(t.t.metrics.calls));
+        transition.bind(9, std::int64_t(t.t.metrics.failedCalls));
+        transition.bind(10, std::int64_t(t.t.metrics.slowCalls));
+        transition.bind(11, t.t.cause);
+        if (auto r = transition.run(); !r)
+            return fail(QStringLiteral("writing a breaker transition"), r.error());
     }
-    q.prepare(QStringLiteral("INSERT INTO lifecycle_events (endpoint, task_id, at, attempt, "
-                             "from_state, to_state, cause, detail) VALUES (?,?,?,?,?,?,?,?)"));
+    SqliteStatement &lifecycle = m_writes->lifecycle;
     for (const LifecycleEvent &e : std::as_const(m_queue->lifecycle)) {
-        for (const QVariant &v :
-             {QVariant(e.endpoint), QVariant(e.taskId), QVariant(qint64(e.atWallMs)),
-              QVariant(e.attempt), QVariant(e.from), QVariant(e.to), QVariant(e.cause),
-              QVariant(e.detail)})
-            q.addBindValue(v);
-        if (!q.exec())
-            return fail(QStringLiteral("writing a lifecycle event"));
+        lifecycle.bind(1, e.endpoint);
+        lifecycle.bind(2, e.taskId);
+        lifecycle.bind(3, std::int64_t(e.atWallMs));
+        lifecycle.bind(4, e.attempt);
+        lifecycle.bind(5, e.from);
+        lifecycle.bind(6, e.to);
+        lifecycle.bind(7, e.cause);
+        lifecycle.bind(8, e.detail);
+        if (auto r = lifecycle.run(); !r)
+            return fail(QStringLiteral("writing a lifecycle event"), r.error());
     }
-    q.prepare(QStringLiteral("DELETE FROM scheduled_retries WHERE endpoint=? AND task_id=?"));
+    SqliteStatement &unschedule = m_writes->unschedule;
     for (const auto &[endpoint, id] : std::as_const(m_queue->unschedules)) {
-        q.addBindValue(endpoint);
-        q.addBindValue(id);
-        if (!q.exec())
-            return fail(QStringLiteral("removing a scheduled retry"));
+        unschedule.bind(1, endpoint);
+        unschedule.bind(2, id);
+        if (auto r = unschedule.run(); !r)
+            return fail(QStringLiteral("removing a scheduled retry"), r.error());
     }
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO scheduled_retries (endpoint, task_id, "
-                             "failed_attempt, due_at, kind) VALUES (?,?,?,?,?)"));
+    SqliteStatement &schedule = m_writes->schedule;
     for (const ScheduledRetry &s : std::as_const(m_queue->schedules)) {
-        q.addBindValue(s.endpoint);
-        q.addBindValue(s.taskId);
-        q.addBindValue(s.failedAttempt);
-        q.addBindValue(qint64(s.dueWallMs));
-        q.addBindValue(s.kind);
-        if (!q.exec())
-            return fail(QStringLiteral("writing a scheduled retry"));
+        schedule.bind(1, s.endpoint);
+        schedule.bind(2, s.taskId);
+        schedule.bind(3, s.failedAttempt);
+        schedule.bind(4, std::int64_t(s.dueWallMs));
+        schedule.bind(5, s.kind);
+        if (auto r = schedule.run(); !r)
+            return fail(QStringLiteral("writing a scheduled retry"), r.error());
     }
-    if (!db.commit())
-        return sqlError(QStringLiteral("commit"), db.lastError());
+    if (auto r = m_db->exec(QStringLiteral("COMMIT"), QStringLiteral("commit")); !r) {
+        (void)m_db->exec(QStringLiteral("ROLLBACK"), QString());
+        return r;
+    }
     *m_queue = Queue{};
     return {};
 }
 
 Result<void> HistoryStore::putOutbox(const OutboxEntry &e)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO outbox (endpoint, idempotency_key, task_id, "
-                             "action, body, if_match, attempt, fence) VALUES (?,?,?,?,?,?,?,?)"));
-    q.addBindValue(e.endpoint);
-    q.addBindValue(QString::fromLatin1(e.idempotencyKey));
-    q.addBindValue(e.taskId);
-    q.addBindValue(e.action);
-    q.addBindValue(e.body);
-    q.addBindValue(qint64(e.ifMatch));
-    q.addBindValue(e.attemptNumber);
-    q.addBindValue(QString::fromLatin1(e.fence));
-    if (!q.exec())
-        return sqlError(QStringLiteral("writing the outbox"), q.lastError());
+    auto q = m_db->prepare(
+        QStringLiteral("INSERT OR REPLACE INTO outbox (endpoint, idempotency_key, task_id, action, "
+                       "body, if_match, attempt, fence) VALUES (?,?,?,?,?,?,?,?)"),
+        QStringLiteral("writing the outbox"));
+    if (!q)
+        return q.error();
+    const QString key = QString::fromLatin1(e.idempotencyKey);
+    const QString fence = QString::fromLatin1(e.fence);
+    q->bind(1, e.endpoint);
+    q->bind(2, key);
+    q->bind(3, e.taskId);
+    q->bind(4, e.action);
+    q->bindBlob(5, e.body);
+    q->bind(6, std::int64_t(e.ifMatch));
+    q->bind(7, e.attemptNumber);
+    q->bind(8, fence);
+    if (auto r = q->run(); !r)
+        return within(QStringLiteral("writing the outbox"), r.error());
     return {};
 }
 
 Result<void> HistoryStore::removeOutbox(const QString &endpoint, const QByteArray &key)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("DELETE FROM outbox WHERE endpoint=? AND idempotency_key=?"));
-    q.addBindValue(endpoint);
-    q.addBindValue(QString::fromLatin1(key));
-    if (!q.exec())
-        return sqlError(QStringLiteral("clearing the outbox"), q.lastError());
+    auto q = m_db->prepare(
+        QStringLiteral("DELETE FROM outbox WHERE endpoint=? AND idempotency_key=?"),
+        QStringLiteral("clearing the outbox"));
+    if (!q)
+        return q.error();
+    const QString k = QString::fromLatin1(key);
+    q->bind(1, endpoint);
+    q->bind(2, k);
+    if (auto r = q->run(); !r)
+        return within(QStringLiteral("clearing the outbox"), r.error());
     return {};
 }
 
 QList<OutboxEntry> HistoryStore::outbox() const
 {
     QList<OutboxEntry> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.exec(QStringLiteral(
-        "SELECT endpoint, idempotency_key, task_id, action, body, if_match, attempt, fence "
-        "FROM outbox"));
-    while (q.next())
-        out.append(OutboxEntry{q.value(0).toString(), q.value(2).toString(), q.value(3).toString(),
-                               q.value(1).toString().toLatin1(), q.value(4).toByteArray(),
-                               q.value(5).toLongLong(), q.value(6).toInt(),
-                               q.value(7).toString().toLatin1()});
+    auto q = m_db->prepare(
+        QStringLiteral("SELECT endpoint, idempotency_key, task_id, action, body, if_match, "
+                       "attempt, fence FROM outbox"),
+        QString());
+    while (q && q->step().value_or(false))
+        out.append(OutboxEntry{q->text(0), q->text(2), q->text(3), q->bytes(1).toByteArray(),
+                               q->bytes(4).toByteArray(), q->int64(5), int(q->int64(6)),
+                               q->bytes(7).toByteArray()});
     return out;
 }
 
 QList<ScheduledRetry> HistoryStore::scheduled() const
 {
     QList<ScheduledRetry> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.exec(QStringLiteral(
-        "SELECT endpoint, task_id, failed_attempt, due_at, kind FROM scheduled_retries"));
-    while (q.next())
-        out.append(ScheduledRetry{q.value(0).toString(), q.value(1).toString(), q.value(2).toInt(),
-                                  q.value(3).toLongLong(), q.value(4).toString()});
+    auto q = m_db->prepare(
+        QStringLiteral(
+            "SELECT endpoint, task_id, failed_attempt, due_at, kind FROM scheduled_retries"),
+        QString());
+    while (q && q->step().value_or(false))
+        out.append(ScheduledRetry{q->text(0), q->text(1), int(q->int64(2)), q->int64(3),
+                                  q->text(4)});
     return out;
 }
 
@@ -398,16 +448,19 @@ Result<void> HistoryStore::recordPolicyVersion(int version, std::int64_t wallMs,
                                                const QString &source, const QByteArray &sha256,
                                                const QByteArray &content)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO policy_versions (version, at, source, sha256, "
-                             "content) VALUES (?,?,?,?,?)"));
-    q.addBindValue(version);
-    q.addBindValue(qint64(wallMs));
-    q.addBindValue(source);
-    q.addBindValue(QString::fromLatin1(sha256));
-    q.addBindValue(content);
-    if (!q.exec())
-        return sqlError(QStringLiteral("writing a policy version"), q.lastError());
+    auto q = m_db->prepare(QStringLiteral("INSERT OR REPLACE INTO policy_versions (version, at, "
+                                          "source, sha256, content) VALUES (?,?,?,?,?)"),
+                           QStringLiteral("writing a policy version"));
+    if (!q)
+        return q.error();
+    const QString sha = QString::fromLatin1(sha256);
+    q->bind(1, version);
+    q->bind(2, wallMs);
+    q->bind(3, source);
+    q->bind(4, sha);
+    q->bindBlob(5, content);
+    if (auto r = q->run(); !r)
+        return within(QStringLiteral("writing a policy version"), r.error());
     return {};
 }
 
@@ -415,101 +468,112 @@ QList<HistoryStore::Row> HistoryStore::attempts(const QString &endpoint,
                                                 const QString &taskId) const
 {
     QList<Row> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms, error_class, "
-                             "jitter, retry_after_ms, policy,"
-                             " policy_version, defer_reason, ended_at, nominal_delay_ms FROM "
-                             "attempts WHERE endpoint=? AND "
-                             "task_id=? ORDER BY attempt"));
-    q.addBindValue(endpoint);
-    q.addBindValue(taskId);
-    q.exec();
-    const auto optInt = [](const QVariant &v) {
-        return v.isNull() ? std::nullopt : std::optional<std::int64_t>(v.toLongLong());
-    };
-    while (q.next())
-        out.append(Row{q.value(0).toInt(), q.value(1).toString(), q.value(2).toString(),
-                       q.value(3).toString(), optInt(q.value(4)), q.value(5).toString(),
-                       q.value(6).toString(), optInt(q.value(7)), q.value(8).toString(),
-                       q.value(9).toInt(), q.value(10).toString(), optInt(q.value(11)),
-                       optInt(q.value(12))});
+    auto q = m_db->prepare(
+        QStringLiteral("SELECT attempt, reason, outcome, stop_reason, delay_ms, error_class, "
+                       "jitter, retry_after_ms, policy, policy_version, defer_reason, ended_at, "
+                       "nominal_delay_ms FROM attempts WHERE endpoint=? AND task_id=? ORDER BY "
+                       "attempt"),
+        QString());
+    if (!q)
+        return out;
+    q->bind(1, endpoint);
+    q->bind(2, taskId);
+    while (q->step().value_or(false))
+        out.append(Row{int(q->int64(0)), q->text(1), q->text(2), q->text(3), q->optionalInt(4),
+                       q->text(5), q->text(6), q->optionalInt(7), q->text(8), int(q->int64(9)),
+                       q->text(10), q->optionalInt(11), q->optionalInt(12)});
     return out;
 }
 
 QList<LifecycleEvent> HistoryStore::lifecycle(const QString &endpoint, const QString &taskId) const
 {
     QList<LifecycleEvent> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("SELECT attempt, from_state, to_state, cause, detail, at FROM "
-                             "lifecycle_events WHERE endpoint=? AND task_id=? ORDER BY id"));
-    q.addBindValue(endpoint);
-    q.addBindValue(taskId);
-    q.exec();
-    while (q.next())
-        out.append(LifecycleEvent{endpoint, taskId, q.value(0).toInt(), q.value(1).toString(),
-                                  q.value(2).toString(), q.value(3).toString(),
-                                  q.value(4).toString(), q.value(5).toLongLong()});
+    auto q = m_db->prepare(QStringLiteral("SELECT attempt, from_state, to_state, cause, detail, "
+                                          "at FROM lifecycle_events WHERE endpoint=? AND "
+                                          "task_id=? ORDER BY id"),
+                           QString());
+    if (!q)
+        return out;
+    q->bind(1, endpoint);
+    q->bind(2, taskId);
+    while (q->step().value_or(false))
+        out.append(LifecycleEvent{endpoint, taskId, int(q->int64(0)), q->text(1), q->text(2),
+                                  q->text(3), q->text(4), q->int64(5)});
     return out;
 }
 
 std::int64_t HistoryStore::attemptCount() const
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    if (q.exec(QStringLiteral("SELECT COUNT(*) FROM attempts")) && q.next())
-        return q.value(0).toLongLong();
+    auto q = m_db->prepare(QStringLiteral("SELECT COUNT(*) FROM attempts"), QString());
+    if (q && q->step().value_or(false))
+        return q->int64(0);
     return -1;
 }
 
 QHash<QString, QPair<int, std::int64_t>> HistoryStore::requeues(const QString &endpoint) const
 {
     QHash<QString, QPair<int, std::int64_t>> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT task_id, attempt, at FROM lifecycle_events WHERE endpoint=? "
-                             "AND cause='operator_requeue' ORDER BY id"));
-    q.addBindValue(endpoint);
-    q.exec();
-    while (q.next()) // later rows replace earlier ones: the latest requeue counts
-        out.insert(q.value(0).toString(), {q.value(1).toInt(), q.value(2).toLongLong()});
+    auto q = m_db->prepare(QStringLiteral("SELECT task_id, attempt, at FROM lifecycle_events "
+                                          "WHERE endpoint=? AND cause='operator_requeue' ORDER "
+                                          "BY id"),
+                           QString());
+    if (!q)
+        return out;
+    q->bind(1, endpoint);
+    while (q->step().value_or(false)) // later rows replace earlier ones: the latest counts
+        out.insert(q->text(0), {int(q->int64(1)), q->int64(2)});
     return out;
 }
 
 QHash<QString, int> HistoryStore::knownAttempts(const QString &endpoint) const
 {
     QHash<QString, int> out;
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.setForwardOnly(true);
-    q.prepare(QStringLiteral(
-        "SELECT task_id, MAX(attempt) FROM attempts WHERE endpoint=? GROUP BY task_id"));
-    q.addBindValue(endpoint);
-    q.exec();
-    while (q.next())
-        out.insert(q.value(0).toString(), q.value(1).toInt());
+    auto q = m_db->prepare(
+        QStringLiteral(
+            "SELECT task_id, MAX(attempt) FROM attempts WHERE endpoint=? GROUP BY task_id"),
+        QString());
+    if (!q)
+        return out;
+    q->bind(1, endpoint);
+    while (q->step().value_or(false))
+        out.insert(q->text(0), int(q->int64(1)));
     return out;
 }
 
 QString HistoryStore::integrityCheck() const
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    if (q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next())
-        return q.value(0).toString();
-    return q.lastError().text();
+    auto q = m_db->prepare(QStringLiteral("PRAGMA integrity_check"),
+                           QStringLiteral("integrity check"));
+    if (!q)
+        return q.error().message;
+    auto row = q->step();
+    if (!row)
+        return row.error().message;
+    return *row ? q->text(0) : QString();
 }
 
 Result<int> HistoryStore::purgeBefore(std::int64_t wallMs)
 {
-    QSqlQuery q(QSqlDatabase::database(m_connection));
-    q.prepare(QStringLiteral("DELETE FROM attempts WHERE started_at < ? AND (endpoint, task_id) "
-                             "NOT IN (SELECT endpoint, task_id FROM scheduled_retries)"));
-    q.addBindValue(qint64(wallMs));
-    if (!q.exec())
-        return sqlError(QStringLiteral("purging old attempts"), q.lastError());
-    const int removed = q.numRowsAffected();
-    q.prepare(QStringLiteral("DELETE FROM lifecycle_events WHERE at < ? AND (endpoint, task_id) "
-                             "NOT IN (SELECT endpoint, task_id FROM scheduled_retries)"));
-    q.addBindValue(qint64(wallMs));
-    if (!q.exec())
-        return sqlError(QStringLiteral("purging old lifecycle events"), q.lastError());
+    // Rows of tasks with a retry still scheduled stay: their history is still being written.
+    const auto purge = [&](const char *sql, const QString &what) -> Result<int> {
+        auto q = m_db->prepare(QString::fromLatin1(sql), what);
+        if (!q)
+            return q.error();
+        q->bind(1, wallMs);
+        if (auto r = q->run(); !r)
+            return within(what, r.error());
+        return m_db->changes();
+    };
+    const auto removed = purge("DELETE FROM attempts WHERE started_at < ? AND (endpoint, task_id) "
+                               "NOT IN (SELECT endpoint, task_id FROM scheduled_retries)",
+                               QStringLiteral("purging old attempts"));
+    if (!removed)
+        return removed;
+    if (auto r = purge("DELETE FROM lifecycle_events WHERE at < ? AND (endpoint, task_id) NOT IN "
+                       "(SELECT endpoint, task_id FROM scheduled_retries)",
+                       QStringLiteral("purging old lifecycle events"));
+        !r)
+        return r.error();
     return removed;
 }
 
@@ -518,7 +582,7 @@ HistoryStore::exportCsv(QIODevice &out, const ExportFilter &f,
                         const std::function<void(std::int64_t, std::int64_t)> &progress,
                         const std::atomic<bool> *cancel) const
 {
-    return CsvExport::run(m_connection, out, f, progress, cancel);
+    return CsvExport::run(*m_db, out, f, progress, cancel);
 }
 
 } // namespace rebound

@@ -8,7 +8,6 @@
 #include "RetryDecision.h"
 
 #include <QHash>
-#include <QSqlDatabase>
 #include <QString>
 
 #include <atomic>
@@ -17,6 +16,10 @@
 #include <optional>
 
 class QIODevice;
+
+namespace rebound {
+class SqliteDb;
+}
 
 namespace rebound {
 
@@ -164,13 +167,17 @@ public:
               const std::atomic<bool> *cancel = nullptr) const;
 
 private:
-    explicit HistoryStore(QString connectionName);
+    HistoryStore(std::unique_ptr<SqliteDb> db, QString path);
     Result<void> migrate();
+    /// The flush's statements, prepared once.
+    Result<void> prepareWrites();
 
-    QString m_connection;
+    std::unique_ptr<SqliteDb> m_db;
     QString m_path;
     struct Queue;
     std::unique_ptr<Queue> m_queue;
+    struct Writes;
+    std::unique_ptr<Writes> m_writes;
 };
 
 } // namespace rebound

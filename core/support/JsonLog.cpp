@@ -11,11 +11,11 @@
 
 namespace rebound {
 
-Q_LOGGING_CATEGORY(lcEngine, "rebound.engine")
-Q_LOGGING_CATEGORY(lcPolicy, "rebound.policy")
-Q_LOGGING_CATEGORY(lcBreaker, "rebound.breaker")
-Q_LOGGING_CATEGORY(lcClient, "rebound.client")
-Q_LOGGING_CATEGORY(lcFleet, "rebound.fleet")
+Q_LOGGING_CATEGORY(lcEngine, "rebound.engine", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcPolicy, "rebound.policy", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcBreaker, "rebound.breaker", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcClient, "rebound.client", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcFleet, "rebound.fleet", QtInfoMsg)
 
 namespace {
 

@@ -36,7 +36,11 @@ public:
     T &value() & { return std::get<0>(m_data); }
     T &&value() && { return std::get<0>(std::move(m_data)); }
     const T &operator*() const & { return value(); }
+    T &operator*() & { return value(); }
     const T *operator->() const { return &value(); }
+    T *operator->() { return &value(); }
+    /// The value, or `fallback` when this is an error.
+    T value_or(T fallback) const & { return ok() ? value() : std::move(fallback); }
 
     const Error &error() const { return std::get<1>(m_data); }
 
