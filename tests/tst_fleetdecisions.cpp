@@ -1,8 +1,9 @@
-// Every console in a fleet shows the owner's decision: two members in this process (their
-// engines are what is compared) and one `reboundctl watch` member as a process (to be
-// SIGKILLed), on real etcd, Redis and taskd. For every task a member decides, the other shows
-// the same state, cause and time; after the process member dies its shards move and its
-// tasks show their new owner's decision.
+// Every console in a fleet shows the owner's decision: three members — two in this process,
+// each with the console's task table over its engine (offscreen), and one `reboundctl watch`
+// member as a process (to be SIGKILLed) — on real etcd, Redis and taskd. For every task a
+// member decides, the other shows the same state, cause and time, and its table the same
+// words in the State and Next attempt columns; after the process member dies its shards move
+// and its tasks show their new owner's decision.
 #include "DecisionBoard.h"
 #include "EtcdCodec.h"
 #include "EtcdProcess.h"
@@ -11,9 +12,11 @@
 #include "OrchestratorFixture.h"
 #include "RedisProcess.h"
 #include "ShardOwner.h"
+#include "TaskTableModel.h"
 #include "TaskdProcess.h"
 #include "WatchMember.h"
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +46,19 @@ struct InProcess
         c.redis = FleetMember::Redis{QStringLiteral("127.0.0.1"), redisPort, {}};
         member = std::make_unique<FleetMember>(c, *engine.orchestrator, engine.policies,
                                                engine.clock, engine.timers, engine.rng);
+        table = std::make_unique<TaskTableModel>(*engine.orchestrator, engine.clock);
+        QObject::connect(engine.orchestrator.get(), &Orchestrator::tasksUpdated, table.get(),
+                         &TaskTableModel::applyBatch);
+    }
+    /// What the console's table says of a task in `column`, times masked (they are compared
+    /// to the millisecond above; a 1 ms difference can change a displayed second).
+    QString says(const QString &key, int column) const
+    {
+        static const QRegularExpression digits(QStringLiteral("[0-9]+"));
+        const int row = table->rowOf(key);
+        if (row < 0)
+            return QStringLiteral("<no row>");
+        return table->index(row, column).data().toString().replace(digits, QStringLiteral("#"));
     }
     void start()
     {
@@ -51,6 +67,7 @@ struct InProcess
     }
     OrchestratorFixture engine;
     std::unique_ptr<FleetMember> member;
+    std::unique_ptr<TaskTableModel> table;
 };
 
 /// What a console shows of a task: state, cause and the time of what follows (ms on the wall
@@ -146,6 +163,7 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
     // Each in-process member shows, for every task the other one decides, the same thing; for
     // the process member's tasks both show the same (its decision, read from Redis).
     int compared = 0, fromC = 0;
+    QString differs; ///< the last difference in words, for a failure message
     const auto agree = [&] {
         compared = 0;
         fromC = 0;
@@ -162,6 +180,14 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
             if (x.state != y.state || x.deferReason != y.deferReason ||
                 x.stopReason != y.stopReason || std::abs(x.until - y.until) > 5)
                 return false;
+            // The console's words: the same in both tables, whoever decided.
+            for (int column : {int(TaskTableModel::State), int(TaskTableModel::NextRetry)}) {
+                if (a.says(ta->key, column) != b.says(tb->key, column)) {
+                    differs = QStringLiteral("%1: \"%2\" / \"%3\"")
+                                  .arg(id, a.says(ta->key, column), b.says(tb->key, column));
+                    return false;
+                }
+            }
             ++compared;
             fromC += ta->foreign && ta->foreign->member == QLatin1String("mem-c") ? 1 : 0;
         }
@@ -172,13 +198,15 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
     QElapsedTimer running;
     running.start();
     while (running.elapsed() < 8000) {
-        QTRY_VERIFY_WITH_TIMEOUT(agree(), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(agree(), qPrintable(differs), 5000);
         samples += compared > 0 ? 1 : 0;
         withC += fromC > 0 ? 1 : 0;
         QTest::qWait(250);
     }
     QVERIFY(samples > 0);
     QVERIFY(withC > 0); // the process member's decisions were shown too
+    QCOMPARE(a.table->rowCount(), ids.size()); // the words compared were the tables' rows
+    QCOMPARE(b.table->rowCount(), ids.size());
 
     // SIGKILL the process member: its lease ends, its shards move, and its tasks show their
     // new owner's decision (never its own, once a new owner decided).
@@ -201,7 +229,7 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
         }
         return true;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(noneFromC() && agree(), 10'000);
+    QTRY_VERIFY2_WITH_TIMEOUT(noneFromC() && agree(), qPrintable(differs), 10'000);
 
     std::sort(lags.begin(), lags.end());
     QVERIFY(!lags.isEmpty());
@@ -212,5 +240,5 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
           qlonglong(lags.last()));
 }
 
-QTEST_GUILESS_MAIN(TestFleetDecisions)
+QTEST_MAIN(TestFleetDecisions)
 #include "tst_fleetdecisions.moc"

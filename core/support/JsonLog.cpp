@@ -1,5 +1,7 @@
 #include "JsonLog.h"
 
+#include <QFileDevice>
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -90,7 +92,10 @@ void handler(QtMsgType type, const QMessageLogContext &ctx, const QString &msg)
         JsonLog::formatLine(now, type, ctx.category ? ctx.category : "default", msg);
     QMutexLocker lock(&s.mutex);
     if (s.sink) {
+        // Each line out at once: an operator tails it, and a killed process loses nothing.
         s.sink->write(line);
+        if (auto *file = qobject_cast<QFileDevice *>(s.sink))
+            file->flush();
     } else {
         std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stderr);
         std::fflush(stderr);
