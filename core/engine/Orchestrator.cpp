@@ -283,14 +283,16 @@ void Orchestrator::emitChanged(TrackedTask &t)
 
 void Orchestrator::flush()
 {
-    for (const GuardKey &k : std::exchange(m_budgetFreed, {}))
-        m_scheduler.budgetFreed(k);
     if (m_flushQueued)
         return;
     m_flushQueued = true;
     // One transaction and one change batch per event-loop turn, however many tasks moved.
     QTimer::singleShot(0, this, [this] {
         m_flushQueued = false;
+        // Budgets freed this turn let held tasks go now, after the batch that freed them is
+        // applied (never from inside another task's decision).
+        for (const GuardKey &k : std::exchange(m_budgetFreed, {}))
+            m_scheduler.budgetFreed(k);
         const int writes = m_history.pendingWrites();
         const SteadyTime began = m_clock.steadyNow();
         auto r = m_history.flush();

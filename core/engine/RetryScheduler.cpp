@@ -257,31 +257,36 @@ void RetryScheduler::budgetFreed(const GuardKey &key)
 int RetryScheduler::wake(const QList<DeferReason> &reasons,
                          const std::function<bool(const TrackedTask &)> &matches, int limit)
 {
-    std::vector<TrackedTask *> woken;
+    struct Held
+    {
+        SteadyTime failedAt;
+        TrackedTask *task;
+    };
+    std::vector<Held> woken;
     m_book.forEach([&](TrackedTask &t) {
         if (t.remote.state != RemoteState::Failed || t.actionInFlight || !t.lastDecision ||
             !t.remote.lastAttempt || m_asking.contains(t.key))
             return;
         const auto *defer = std::get_if<DeferPlan>(&*t.lastDecision);
+        // The failure's end is read once per task: it can depend on the clock, and a sort
+        // whose comparisons change as it runs is undefined.
         if (defer && reasons.contains(defer->reason) && matches(t))
-            woken.push_back(&t);
+            woken.push_back({m_book.failureEnd(t, *t.remote.lastAttempt), &t});
     });
     // The order they would have been retried in had nothing held them: oldest failure first,
-    // so a budget that lets only some through lets the longest-waiting ones through.
-    // Ties (failures seen in one listing) go by key: the same order on every run.
-    std::sort(woken.begin(), woken.end(), [this](TrackedTask *a, TrackedTask *b) {
-        const SteadyTime ea = m_book.failureEnd(*a, *a->remote.lastAttempt);
-        const SteadyTime eb = m_book.failureEnd(*b, *b->remote.lastAttempt);
-        return ea != eb ? ea < eb : a->key < b->key;
+    // so a budget that lets only some through lets the longest-waiting ones through. Ties
+    // (failures seen in one listing) go by key: the same order on every run.
+    std::sort(woken.begin(), woken.end(), [](const Held &a, const Held &b) {
+        return a.failedAt != b.failedAt ? a.failedAt < b.failedAt : a.task->key < b.task->key;
     });
     if (woken.size() > std::size_t(limit)) {
         // The rest stay held: keep them known, so the next freed retry looks again.
-        m_budgetHeld.insert({woken[std::size_t(limit)]->endpoint,
-                             woken[std::size_t(limit)]->remote.type});
+        const TrackedTask &next = *woken[std::size_t(limit)].task;
+        m_budgetHeld.insert({next.endpoint, next.remote.type});
         woken.resize(std::size_t(limit));
     }
-    for (TrackedTask *t : woken)
-        decide(*t);
+    for (const Held &h : woken)
+        decide(*h.task);
     return static_cast<int>(woken.size());
 }
 
