@@ -118,10 +118,7 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
                                : m.budgetCause);
     // Members must watch one set of endpoints, spelled alike: each refuses to decide for an
     // endpoint another watching member does not list.
-    QMap<QStringList, QStringList> sets;
-    for (const MemberStatus &m : s.members)
-        if (!m.endpoints.isEmpty())
-            sets[m.endpoints] << m.member;
+    const QMap<QStringList, QStringList> sets = s.endpointSets();
     if (sets.size() > 1) {
         io.out << "endpoints differ; members decide nothing for an endpoint not every member "
                   "watches under that spelling:\n";

@@ -43,6 +43,7 @@ private Q_SLOTS:
     void cleanup();
     void editorPublishesAndTheFleetDockShowsEveryMember();
     void refusalsAreShownWithTheirReason();
+    void differingEndpointsAreShown();
 
 private:
     QString memberState(const QString &member) const;
@@ -211,6 +212,32 @@ void TestFleetConsole::refusalsAreShownWithTheirReason()
             .contains(QStringLiteral("from the config centre was refused; this console keeps its "
                                      "policies: policies[0].backoff.multiplier")),
         qPrintable(log->item(log->count() - 1)->text()));
+}
+
+void TestFleetConsole::differingEndpointsAreShown()
+{
+    auto *label = m_window->findChild<QLabel *>(QStringLiteral("fleetEndpoints"));
+    QVERIFY(label);
+    QVERIFY(label->isHidden()); // the two members here watch nothing yet: nothing to compare
+    // Two more registrations, as members started with two spellings of one service would
+    // write them.
+    for (const auto &[id, endpoint] :
+         {std::pair{"x", "http://127.0.0.1:8080"}, std::pair{"y", "http://localhost:8080"}}) {
+        std::optional<bool> put;
+        m_wire->call(QStringLiteral("/v3/kv/put"),
+                     {{QStringLiteral("key"),
+                       EtcdCodec::base64(QByteArray("/rebound/members/") + id)},
+                      {QStringLiteral("value"),
+                       EtcdCodec::base64(QByteArray(R"({"member":")") + id +
+                                         R"(","endpoints":[")" + endpoint + R"("]})")}},
+                     [&](Result<QByteArray> r) { put = r.ok(); });
+        QTRY_VERIFY(put.has_value());
+        QVERIFY(*put);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!label->isHidden(), 10'000);
+    QVERIFY2(label->text().contains(QStringLiteral("x: http://127.0.0.1:8080")) &&
+                 label->text().contains(QStringLiteral("y: http://localhost:8080")),
+             qPrintable(label->text()));
 }
 
 QTEST_MAIN(TestFleetConsole)

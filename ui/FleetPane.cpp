@@ -20,7 +20,8 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
                      QWidget *parent)
     : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
       m_model(new FleetMembersModel(this)), m_link(new QLabel(this)), m_published(new QLabel(this)),
-      m_budget(new QLabel(this)), m_table(new QTableView(this)), m_timer(new QTimer(this))
+      m_budget(new QLabel(this)), m_endpoints(new QLabel(this)), m_table(new QTableView(this)),
+      m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("fleetPane"));
     m_link->setObjectName(QStringLiteral("fleetLink"));
@@ -28,6 +29,10 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     m_budget->setObjectName(QStringLiteral("fleetBudget"));
     m_budget->setWordWrap(true);
     m_budget->hide();
+    m_endpoints->setObjectName(QStringLiteral("fleetEndpoints"));
+    m_endpoints->setWordWrap(true);
+    m_endpoints->setStyleSheet(QStringLiteral("color: palette(highlight)"));
+    m_endpoints->hide();
     m_table->setObjectName(QStringLiteral("fleetMembers"));
     m_link->setWordWrap(true);
     m_published->setWordWrap(true);
@@ -42,6 +47,7 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     layout->addWidget(m_link);
     layout->addWidget(m_published);
     layout->addWidget(m_budget);
+    layout->addWidget(m_endpoints);
     layout->addWidget(m_table, 1);
     connect(&m_feed.session(), &EtcdSession::stateChanged, this, &FleetPane::showFeed);
     connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
@@ -94,6 +100,19 @@ void FleetPane::showFeed()
     m_published->setText(
         published == 0 ? tr("No policies published yet; this console runs %1.").arg(mine)
                        : tr("Published: v%1 · this console runs %2.").arg(published).arg(mine));
+    // Members that spell an endpoint differently (or do not all watch it) decide nothing for
+    // it: say who watches what.
+    const auto sets = m_model->snapshot().endpointSets();
+    m_endpoints->setVisible(sets.size() > 1);
+    if (sets.size() > 1) {
+        QStringList parts;
+        for (auto it = sets.cbegin(); it != sets.cend(); ++it)
+            parts << tr("%1: %2").arg(it.value().join(QStringLiteral(", ")),
+                                      it.key().join(QStringLiteral(" ")));
+        m_endpoints->setText(tr("Endpoints differ — nobody decides for an endpoint that not every "
+                                "member watches under one spelling. %1.")
+                                 .arg(parts.join(QStringLiteral("; "))));
+    }
     if (m_shared) {
         m_budget->setText(
             m_shared->mode() == SharedRetryBudget::Mode::Shared

@@ -51,6 +51,7 @@ private:
     QLabel *m_link;
     QLabel *m_published;
     QLabel *m_budget;
+    QLabel *m_endpoints; ///< shown while members watch differing endpoint sets
     const SharedRetryBudget *m_shared = nullptr;
     QTableView *m_table;
     QTimer *m_timer;

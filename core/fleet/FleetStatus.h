@@ -4,6 +4,9 @@
 #include "FleetKeys.h"
 #include "Result.h"
 
+#include <QMap>
+#include <QStringList>
+
 #include <functional>
 
 namespace rebound {
@@ -37,6 +40,18 @@ struct FleetSnapshot
     std::int64_t policyRevision = 0; ///< 0: nothing published
     QList<MemberStatus> members;     ///< ordered by member id
     int claimedShards = 0;
+
+    /// The endpoint sets the members publish, each with the members that watch it (members
+    /// that publish none yet left out). More than one: members refuse to decide for what not
+    /// all of them watch under one spelling.
+    QMap<QStringList, QStringList> endpointSets() const
+    {
+        QMap<QStringList, QStringList> sets;
+        for (const MemberStatus &m : members)
+            if (!m.endpoints.isEmpty())
+                sets[m.endpoints] << m.member;
+        return sets;
+    }
 };
 
 class FleetStatus final
