@@ -266,24 +266,40 @@ void csvExport(const QString &dir, int n)
         const auto rows = h->exportCsv(out, {});
         const double ours = t.nsecsElapsed() / 1e9;
         out.close();
-        // Baseline: the sqlite3 shell running the export's own SELECT (same rows, columns,
-        // derived delays and `followed_by`, same order) and writing it as CSV.
-        QProcess p;
-        p.setStandardOutputFile(dir + QStringLiteral("/shell.csv"));
-        QElapsedTimer s;
-        s.start();
-        p.start(QStringLiteral("sqlite3"), {QStringLiteral("-csv"), QStringLiteral("-header"),
-                                            path, CsvExport::query(QString())});
-        if (!p.waitForStarted(5000)) {
+        // Baselines: the sqlite3 shell writing CSV — first running the export's own SELECT (the
+        // same rows, columns, derived delays and `followed_by`, in the same order: the same
+        // work), then a plain SELECT of the stored columns (what a shell export of the table
+        // costs; the derived columns are Rebound's extra work).
+        const auto shell = [&](const QString &select) -> double {
+            QProcess p;
+            p.setStandardOutputFile(dir + QStringLiteral("/shell.csv"));
+            QElapsedTimer s;
+            s.start();
+            p.start(QStringLiteral("sqlite3"),
+                    {QStringLiteral("-csv"), QStringLiteral("-header"), path, select});
+            if (!p.waitForStarted(5000))
+                return -1;
+            p.waitForFinished(-1);
+            return s.nsecsElapsed() / 1e9;
+        };
+        const double same = shell(CsvExport::query(QString()));
+        if (same < 0) {
             std::printf("| CSV export of %d rows | %.2f s | (sqlite3 shell not installed) | |\n", n,
                         ours);
             return;
         }
-        p.waitForFinished(-1);
-        const double shell = s.nsecsElapsed() / 1e9;
+        const double plain = shell(QStringLiteral(
+            "SELECT endpoint, task_id, task_type, attempt, reason, started_at, ended_at,"
+            " duration_ms, outcome, error_class, http_status, problem_type,"
+            " COALESCE(retry_after_ms, server_retry_after_ms), delay_ms, jitter, policy,"
+            " policy_version, stop_reason, trace_id FROM attempts"
+            " ORDER BY started_at, endpoint, task_id, attempt"));
         std::printf("| CSV export of %lld rows (RFC 4180, formula-safe, RFC 3339 times) | %.2f s | "
-                    "%.2f s (sqlite3 -csv) | %.2fx its time |\n",
-                    static_cast<long long>(rows.ok() ? *rows : -1), ours, shell, ours / shell);
+                    "%.2f s (sqlite3 -csv, the same SELECT) | %.2fx its time |\n",
+                    static_cast<long long>(rows.ok() ? *rows : -1), ours, same, ours / same);
+        std::printf("| CSV export of %lld rows, against a plain SELECT of the stored columns | "
+                    "%.2f s | %.2f s (sqlite3 -csv, no derived columns) | %.2fx its time |\n",
+                    static_cast<long long>(rows.ok() ? *rows : -1), ours, plain, ours / plain);
     }
 }
 
