@@ -327,10 +327,14 @@ void TestTaskd::staleFenceIsRefusedWithoutActing()
     const QString e = failedOne();
     QCOMPARE(start(e, "f8", "7:52").status, 409); // the old owner, before the new one acted
     QCOMPARE(taskd->attempts(e).size(), 1);
+    const double staleActions = taskd->metric("rebound_taskd_stale_fence_refusals_total");
     const auto late = announce(R"({"shard":7,"revision":59})"); // an announcer replaced since
     QCOMPARE(late.status, 409);
     QCOMPARE(late.json().value(QStringLiteral("type")).toString(),
              QStringLiteral("urn:rebound:problem:stale-fence"));
+    // Counted apart: a late announcement acted on nothing.
+    QCOMPARE(taskd->metric("rebound_taskd_stale_fence_announcements_total"), 1.0);
+    QCOMPARE(taskd->metric("rebound_taskd_stale_fence_refusals_total"), staleActions);
     QCOMPARE(start(e, "f9", "7:60").status, 202);
     for (const QByteArray &bad :
          {QByteArray(R"({"shard":7})"), QByteArray(R"({"shard":-1,"revision":3})"),

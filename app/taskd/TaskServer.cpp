@@ -579,13 +579,15 @@ void TaskServer::stopGenerator()
     m_generator = nullptr;
 }
 
-std::optional<TaskServer::Response> TaskServer::admitFence(const Fence &fence)
+std::optional<TaskServer::Response> TaskServer::admitFence(const Fence &fence, bool announced)
 {
     // A lower revision than the highest announced or carried for the shard comes from an owner
     // that has since lost the shard, and must not act.
     const std::int64_t highest = m_fences.value(fence.shard, 0);
     if (fence.revision < highest) {
-        ++m_staleFences;
+        // A late announcement (sent at a claim, overtaken by a newer owner's) acted on
+        // nothing: it is counted apart from actions a stale owner tried.
+        ++(announced ? m_staleAnnouncements : m_staleFences);
         return problem(409, "stale-fence", QStringLiteral("The shard has a newer owner"),
                        QStringLiteral("shard %1: fence %2 is below %3; drop the shard")
                            .arg(fence.shard)
@@ -606,7 +608,7 @@ TaskServer::Response TaskServer::announceFence(const QHttpServerRequest &request
     if (!fence)
         return problem(400, "bad-request", QStringLiteral("Invalid fence announcement"),
                        fence.error().message);
-    if (auto refused = admitFence(*fence))
+    if (auto refused = admitFence(*fence, true))
         return *refused;
     Response r;
     r.body = fence->announcement();
@@ -1145,7 +1147,7 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
         return replay;
     }
     if (fence) {
-        if (auto refused = admitFence(*fence))
+        if (auto refused = admitFence(*fence, false))
             return *refused;
     }
     TaskRecord &rec = m_tasks[id];
@@ -1341,6 +1343,11 @@ QByteArray TaskServer::metricsText() const
            "# TYPE rebound_taskd_stale_fence_refusals_total counter\n"
            "rebound_taskd_stale_fence_refusals_total " +
            QByteArray::number(m_staleFences) + '\n';
+    out += "# HELP rebound_taskd_stale_fence_announcements_total Fence announcements refused "
+           "because a higher fence was seen for the shard first (late, and harmless).\n"
+           "# TYPE rebound_taskd_stale_fence_announcements_total counter\n"
+           "rebound_taskd_stale_fence_announcements_total " +
+           QByteArray::number(m_staleAnnouncements) + '\n';
     out += "# HELP rebound_taskd_faults_injected_total Answers changed by /admin/faults, by kind.\n"
            "# TYPE rebound_taskd_faults_injected_total counter\n";
     for (auto it = m_faultsInjected.begin(); it != m_faultsInjected.end(); ++it)

@@ -167,7 +167,7 @@ private:
     Response unauthorized() const;
     /// A fleet member's fence, carried by an action or announced: refused (409) when below
     /// the highest seen for its shard, else kept as the highest.
-    std::optional<Response> admitFence(const Fence &fence);
+    std::optional<Response> admitFence(const Fence &fence, bool announced);
     Response announceFence(const QHttpServerRequest &request);
     Response problem(int status, const char *type, const QString &title,
                      const QString &detail = {}) const;
@@ -213,7 +213,8 @@ private:
     QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count
     QMap<QPair<QString, int>, quint64> m_requests;
     quint64 m_replays = 0;
-    quint64 m_staleFences = 0;
+    quint64 m_staleFences = 0;        ///< actions refused for a stale fence
+    quint64 m_staleAnnouncements = 0; ///< announcements refused for one
     QMap<QString, quint64> m_faultsInjected;
 };
 
