@@ -9,6 +9,7 @@
 #include "FleetMember.h"
 #include "HistoryStore.h"
 #include "HttpEtcdWire.h"
+#include "HttpUrl.h"
 #include "JsonLog.h"
 #include "Keychain.h"
 #include "MetricsServer.h"
@@ -360,11 +361,14 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         metricsAt = *at;
     }
     const QUrl otlp(c.parser.value(QStringLiteral("otlp-endpoint")), QUrl::StrictMode);
-    if (c.parser.isSet(QStringLiteral("otlp-endpoint")) &&
-        (!otlp.isValid() ||
-         (otlp.scheme() != QLatin1String("http") && otlp.scheme() != QLatin1String("https")))) {
-        io.err << c.name << ": --otlp-endpoint: expected an http:// or https:// URL\n";
-        return cli::Usage;
+    if (c.parser.isSet(QStringLiteral("otlp-endpoint"))) {
+        if (const auto checked = HttpUrl::parse(c.parser.value(QStringLiteral("otlp-endpoint")),
+                                                QStringLiteral("--otlp-endpoint"),
+                                                QStringLiteral("http://127.0.0.1:4318"));
+            !checked) {
+            io.err << c.name << ": " << checked.error().message << "\n";
+            return cli::Usage;
+        }
     }
     std::optional<EtcdAccess> etcdAccess;
     if (c.parser.isSet(QStringLiteral("etcd"))) {

@@ -8,6 +8,7 @@
 #include "FleetMember.h"
 #include "FleetPane.h"
 #include "HttpEtcdWire.h"
+#include "HttpUrl.h"
 #include "Keychain.h"
 #include "MainWindow.h"
 #include "MetricsServer.h"
@@ -252,12 +253,10 @@ int main(int argc, char **argv)
                     QUrl::StrictMode);
     std::unique_ptr<OtlpExporter> spans;
     if (!otlp.isEmpty()) {
-        if (!otlp.isValid() ||
-            (otlp.scheme() != QLatin1String("http") && otlp.scheme() != QLatin1String("https"))) {
-            QMessageBox::critical(nullptr, QStringLiteral("Rebound"),
-                                  QObject::tr("The OTLP endpoint must be an http:// or https:// "
-                                              "URL: %1")
-                                      .arg(otlp.toString()));
+        if (const auto checked = HttpUrl::parse(otlp.toString(), QStringLiteral("--otlp-endpoint"),
+                                                QStringLiteral("http://127.0.0.1:4318"));
+            !checked) {
+            QMessageBox::critical(nullptr, QStringLiteral("Rebound"), checked.error().message);
             return 2;
         }
         spans = std::make_unique<OtlpExporter>(
@@ -309,17 +308,15 @@ int main(int argc, char **argv)
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {
         if (parser.isSet(urlOf)) {
-            EndpointConfig e;
-            e.baseUrl = QUrl(parser.value(urlOf));
-            e.token = urlToken;
-            if (!e.baseUrl.isValid() || (e.baseUrl.scheme() != QLatin1String("http") &&
-                                         e.baseUrl.scheme() != QLatin1String("https"))) {
-                QMessageBox::critical(nullptr, QStringLiteral("Rebound"),
-                                      QObject::tr("--url: expected an http:// or https:// URL, "
-                                                  "got \"%1\"")
-                                          .arg(parser.value(urlOf)));
+            const auto base =
+                EndpointConfig::parseBaseUrl(parser.value(urlOf), QStringLiteral("--url"));
+            if (!base) {
+                QMessageBox::critical(nullptr, QStringLiteral("Rebound"), base.error().message);
                 return false;
             }
+            EndpointConfig e;
+            e.baseUrl = *base;
+            e.token = urlToken;
             (*console)->orchestrator->addEndpoint(e);
         } else if (isDemo) {
             demoService = std::make_unique<taskd::DemoService>(3.0);

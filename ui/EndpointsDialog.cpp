@@ -46,15 +46,13 @@ EndpointsDialog::EndpointsDialog(CredentialStore &credentials, QWidget *parent)
 
 void EndpointsDialog::tryAccept()
 {
-    const QUrl url(m_url->text().trimmed(), QUrl::StrictMode);
-    if (!url.isValid() ||
-        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
-        url.host().isEmpty()) {
-        m_status->setText(tr("The URL must be an http:// or https:// address with a host."));
+    const auto url = EndpointConfig::parseBaseUrl(m_url->text(), tr("URL"));
+    if (!url) {
+        m_status->setText(url.error().message);
         return;
     }
     EndpointConfig e;
-    e.baseUrl = url;
+    e.baseUrl = *url;
     e.token = m_token->text().toUtf8();
     if (!m_caFile->text().trimmed().isEmpty()) {
         QFile f(m_caFile->text().trimmed());

@@ -1,5 +1,7 @@
 #include "HttpEtcdWire.h"
 
+#include "HttpUrl.h"
+
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -102,15 +104,15 @@ HttpEtcdWire::~HttpEtcdWire()
 
 Result<QUrl> HttpEtcdWire::parseUrl(const QString &text, const QString &flag)
 {
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() ||
-        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
-        url.host().isEmpty() || (!url.path().isEmpty() && url.path() != QLatin1String("/")))
+    const auto url = HttpUrl::parse(text, flag, QStringLiteral("http://127.0.0.1:2379"));
+    if (!url)
+        return url.error();
+    if (!url->path().isEmpty() && url->path() != QLatin1String("/"))
         return Error{QStringLiteral("usage"),
-                     QStringLiteral("%1: expected an etcd client URL such as http://127.0.0.1:2379 "
-                                    "or https://etcd.example:2379 (got '%2')")
+                     QStringLiteral("%1: an etcd client URL has no path, such as "
+                                    "https://etcd.example:2379 (got '%2')")
                          .arg(flag, text)};
-    return url.adjusted(QUrl::RemovePath);
+    return url->adjusted(QUrl::RemovePath);
 }
 
 void HttpEtcdWire::call(const QString &path, const QJsonObject &body, Answer done)

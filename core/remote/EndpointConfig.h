@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HttpUrl.h"
 #include "Result.h"
 
 #include <QByteArray>
@@ -45,14 +46,7 @@ struct EndpointConfig
     /// `text` as an endpoint's base URL (http or https, with a host); errors name `flag`.
     static Result<QUrl> parseBaseUrl(const QString &text, const QString &flag)
     {
-        const QUrl url(text, QUrl::StrictMode);
-        if (!url.isValid() || url.host().isEmpty() ||
-            (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-            return Error{QStringLiteral("usage"),
-                         QStringLiteral("%1: expected an http(s) URL such as "
-                                        "http://127.0.0.1:8080")
-                             .arg(flag)};
-        return url;
+        return HttpUrl::parse(text, flag, QStringLiteral("http://127.0.0.1:8080"));
     }
 };
 
