@@ -130,7 +130,12 @@ void ActionOutbox::send(const OutboxEntry &e, Answered answered,
             m_resends.insert(*id);
             return;
         }
-        (void)m_history.removeOutbox(e.endpoint, e.idempotencyKey);
+        // Answered: no longer to be sent after a crash. A failure to clear it means a restart
+        // sends it again, which its idempotency key makes harmless; it is said.
+        if (auto cleared = m_history.removeOutbox(e.endpoint, e.idempotencyKey); !cleared)
+            JsonLog::event(lcEngine, QtWarningMsg, QStringLiteral("outbox_clear_failed"),
+                           {{QStringLiteral("task_id"), e.taskId},
+                            {QStringLiteral("cause"), cleared.error().message}});
         if (answered)
             answered(e, r);
     });

@@ -84,27 +84,35 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
         Q_EMIT breakerTransition(k.endpoint, k.taskType, t);
         flush();
     });
-    connect(&m_policies, &PolicyStore::policiesChanged, this, [this](int version) {
-        const PolicyVersion v = m_policies.history().last();
-        (void)m_history.recordPolicyVersion(version, v.at.toMSecsSinceEpoch(), v.source, v.sha256,
-                                            v.content);
+    connect(&m_policies, &PolicyStore::policiesChanged, this, [this](int) {
+        recordPolicyVersion();
         // New rules may lift what held a deferred task (a bigger budget, a higher health line,
         // a breaker that may not open): each is decided again under them, now.
         m_scheduler.wake({DeferReason::BreakerOpen, DeferReason::BudgetExhausted,
                           DeferReason::Unhealthy},
                          [](const TrackedTask &) { return true; });
     });
-    if (!m_policies.history().isEmpty()) {
-        const PolicyVersion v = m_policies.history().last();
-        (void)m_history.recordPolicyVersion(v.number, v.at.toMSecsSinceEpoch(), v.source, v.sha256,
-                                            v.content);
-    }
+    if (!m_policies.history().isEmpty())
+        recordPolicyVersion();
 }
 
 Orchestrator::~Orchestrator()
 {
     stop();
-    (void)m_history.flush();
+    if (auto r = m_history.flush(); !r) // what is lost here is said, not dropped
+        JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
+                       {{QStringLiteral("cause"), r.error().message}});
+}
+
+void Orchestrator::recordPolicyVersion()
+{
+    const PolicyVersion v = m_policies.history().last();
+    if (auto r = m_history.recordPolicyVersion(v.number, v.at.toMSecsSinceEpoch(), v.source,
+                                               v.sha256, v.content);
+        !r)
+        JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
+                       {{QStringLiteral("policy_version"), v.number},
+                        {QStringLiteral("cause"), r.error().message}});
 }
 
 void Orchestrator::stop()

@@ -246,6 +246,8 @@ private:
     bool fence(const TrackedTask &t, OutboxEntry &e) const;
     void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
     void onReread(const QString &endpoint, const RemoteTask &task);
+    /// The newest policy version into the history (its failure is logged, not dropped).
+    void recordPolicyVersion();
     /// An operator command the engine cannot carry out: `done` hears why (true), or go on.
     static bool refused(const QString &why, const Done &done);
     /// Arms (or disarms) the timeout of the task's running attempt.
