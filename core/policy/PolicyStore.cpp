@@ -136,6 +136,13 @@ Result<void> PolicyStore::accept(const QByteArray &document, const QString &sour
         Q_EMIT reloadFailed(v.errors);
         return Result<void>::failure(QStringLiteral("invalid-policy"), v.errors.join(u'\n'));
     }
+    install(std::move(*v.set), document, source, number);
+    return {};
+}
+
+void PolicyStore::install(PolicySet set, const QByteArray &document, const QString &source,
+                          std::optional<int> number)
+{
     m_lastErrors.clear();
     PolicyVersion version;
     version.at = m_clock.wallNow();
@@ -145,16 +152,15 @@ Result<void> PolicyStore::accept(const QByteArray &document, const QString &sour
     {
         QMutexLocker lock(&m_mutex);
         version.number = number ? *number : m_history.isEmpty() ? 1 : m_history.last().number + 1;
-        m_current = std::make_shared<const PolicySet>(std::move(*v.set));
+        m_current = std::make_shared<const PolicySet>(std::move(set));
         m_history.append(version);
     }
     Q_EMIT policiesChanged(version.number);
-    return {};
 }
 
 Result<void> PolicyStore::apply(const QByteArray &document, const QString &source)
 {
-    const PolicyValidation v = PolicyDocument::parse(document);
+    PolicyValidation v = PolicyDocument::parse(document); // parsed once: written, then installed
     if (!v.ok())
         return Result<void>::failure(QStringLiteral("invalid-policy"), v.errors.join(u'\n'));
     if (!m_path.isEmpty()) {
@@ -166,7 +172,8 @@ Result<void> PolicyStore::apply(const QByteArray &document, const QString &sourc
                 QStringLiteral("%1: cannot write: %2").arg(m_path, out.errorString()));
         }
     }
-    return accept(document, source);
+    install(std::move(*v.set), document, source, std::nullopt);
+    return {};
 }
 
 } // namespace rebound

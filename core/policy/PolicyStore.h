@@ -64,8 +64,12 @@ Q_SIGNALS:
     void reloadFailed(const QStringList &errors);
 
 private:
+    /// Parses `document` and installs it; an invalid one is reported (reloadFailed).
     Result<void> accept(const QByteArray &document, const QString &source,
                         std::optional<int> number = std::nullopt);
+    /// Makes an already validated set the current one and records its version.
+    void install(PolicySet set, const QByteArray &document, const QString &source,
+                 std::optional<int> number);
     Result<void> refuseOversized(const QFile &f);
     void scheduleReload();
     void reloadFromFile();
