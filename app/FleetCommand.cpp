@@ -1,11 +1,11 @@
 #include "FleetCommand.h"
 
-#include "EtcdCodec.h"
-#include "FleetKeys.h"
-#include "FleetStatus.h"
-#include "HttpEtcdWire.h"
 #include "Keychain.h"
-#include "PolicyPublisher.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/FleetKeys.h"
+#include "fleet/FleetStatus.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/PolicyPublisher.h"
 
 #include <QMap>
 #include <QCommandLineParser>

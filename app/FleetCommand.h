@@ -1,10 +1,10 @@
 #pragma once
 
-#include "EtcdAccess.h"
+#include "fleet/EtcdAccess.h"
 
 #include "CliError.h"
-#include "EtcdWire.h"
-#include "Result.h"
+#include "fleet/EtcdWire.h"
+#include "support/Result.h"
 
 #include <QEventLoop>
 #include <QStringList>

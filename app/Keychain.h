@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Result.h"
-#include "SecretSource.h"
+#include "support/Result.h"
+#include "support/SecretSource.h"
 
 #include <QByteArray>
 #include <QString>

@@ -1,10 +1,10 @@
 #include "PolicyCommand.h"
 
-#include "EtcdAccess.h"
 #include "FleetCommand.h"
-#include "GrpcServiceConfig.h"
 #include "Keychain.h"
-#include "PolicyDocument.h"
+#include "fleet/EtcdAccess.h"
+#include "policy/GrpcServiceConfig.h"
+#include "policy/PolicyDocument.h"
 
 #include <QCommandLineParser>
 #include <QFile>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ActionOutbox.h"
+#include "engine/ActionOutbox.h"
 
 #include "CliError.h"
 

@@ -1,8 +1,8 @@
 #include "ScheduleCommand.h"
 
-#include "BackoffSequence.h"
-#include "PolicyDocument.h"
-#include "SeededRandom.h"
+#include "decision/BackoffSequence.h"
+#include "policy/PolicyDocument.h"
+#include "time/SeededRandom.h"
 
 #include <QCommandLineParser>
 #include <QFile>

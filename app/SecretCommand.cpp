@@ -1,10 +1,10 @@
 #include "SecretCommand.h"
 
-#include "EndpointConfig.h"
-#include "EtcdAccess.h"
-#include "FleetMember.h"
-#include "HttpEtcdWire.h"
 #include "Keychain.h"
+#include "fleet/EtcdAccess.h"
+#include "fleet/FleetMember.h"
+#include "fleet/HttpEtcdWire.h"
+#include "remote/EndpointConfig.h"
 
 #include <QCommandLineParser>
 #include <QFile>

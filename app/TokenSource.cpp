@@ -1,7 +1,7 @@
 #include "TokenSource.h"
 
 #include "Keychain.h"
-#include "SecretSource.h"
+#include "support/SecretSource.h"
 
 using namespace rebound;
 

@@ -1,8 +1,8 @@
 // rebound-taskd: the reference Task API v1 service (demo backend, test peer, example).
 #include "GuardedTcpServer.h"
-#include "QtTimerSource.h"
-#include "SystemClock.h"
 #include "TaskServer.h"
+#include "time/QtTimerSource.h"
+#include "time/SystemClock.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -3,9 +3,9 @@
 // Test helper: a real etcd (Debian's etcd-server) on free loopback ports, its data directory on
 // tmpfs (etcd cannot skip fsync), progress notifications every second. Stopped by PID and its
 // directory removed on destruction; restart() keeps the data and the port.
-#include "EtcdAccess.h"
-#include "HttpEtcdWire.h"
 #include "LoopbackServer.h"
+#include "fleet/EtcdAccess.h"
+#include "fleet/HttpEtcdWire.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -2,7 +2,7 @@
 
 // Test helper: an EtcdWire with no etcd. Every call is held until the test answers it; the
 // watch stream is one request the test feeds lines into or ends.
-#include "EtcdWire.h"
+#include "fleet/EtcdWire.h"
 
 #include <QJsonDocument>
 

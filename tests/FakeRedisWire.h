@@ -2,7 +2,7 @@
 
 // Test helper: a RedisWire with no Redis. Every command is held until the test answers it;
 // the test says when the link goes up or down.
-#include "RedisWire.h"
+#include "fleet/RedisWire.h"
 
 #include <deque>
 

@@ -3,9 +3,9 @@
 // Test helper: a TaskTransport with no network. Task listings are answered from `page` (then
 // empty pages); every other request is held until the test answers it, so a test sees each
 // request the engine makes, in order, and decides what comes back and when.
-#include "EndpointConfig.h"
-#include "TaskJson.h"
-#include "TaskTransport.h"
+#include "remote/EndpointConfig.h"
+#include "remote/TaskJson.h"
+#include "remote/TaskTransport.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>

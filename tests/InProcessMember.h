@@ -2,12 +2,12 @@
 
 // Test helper: one fleet member in this process without an engine — its own
 // connection to etcd, session (lease, one watch stream), policies, and shard ownership.
-#include "EtcdSession.h"
-#include "FleetKeys.h"
-#include "HttpEtcdWire.h"
-#include "PolicyFeed.h"
-#include "PolicyStore.h"
-#include "ShardOwner.h"
+#include "fleet/EtcdSession.h"
+#include "fleet/FleetKeys.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/PolicyFeed.h"
+#include "fleet/ShardOwner.h"
+#include "policy/PolicyStore.h"
 
 struct InProcessMember
 {

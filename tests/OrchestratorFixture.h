@@ -2,10 +2,10 @@
 
 // Test helper: an orchestrator with its own policy file and database, as a console would have,
 // on the real clocks (whose wall time a test may shift to simulate a clock jump).
-#include "Engine.h"
-#include "QtTimerSource.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
+#include "engine/Engine.h"
+#include "time/QtTimerSource.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
 
 #include <QFile>
 

@@ -2,8 +2,8 @@
 
 // Test helper: shard -> owner as etcd holds it now (<prefix>/shards/<n> = owner id), read with
 // one range and waited for on this thread's event loop. Empty when etcd does not answer.
-#include "EtcdCodec.h"
-#include "HttpEtcdWire.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

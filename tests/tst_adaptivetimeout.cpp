@@ -1,5 +1,5 @@
-#include "AdaptiveTimeout.h"
-#include "SeededRandom.h"
+#include "guards/AdaptiveTimeout.h"
+#include "time/SeededRandom.h"
 
 #include <QTest>
 

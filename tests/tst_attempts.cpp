@@ -1,11 +1,11 @@
 // Integration: attempts against the real rebound-taskd — hung attempts end as timeouts and are
 // retried, the history stays complete when someone else acts, dead tasks can be retried, an
 // operator can abort a running attempt.
-#include "HistoryStore.h"
-#include "Orchestrator.h"
 #include "OrchestratorFixture.h"
 #include "ProcessRun.h"
 #include "TaskdProcess.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
 
 #include <QJsonArray>
 #include <QSet>

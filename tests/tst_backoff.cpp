@@ -1,6 +1,6 @@
-#include "BackoffSequence.h"
 #include "ScriptedRandom.h"
-#include "SeededRandom.h"
+#include "decision/BackoffSequence.h"
+#include "time/SeededRandom.h"
 
 #include <QTest>
 

@@ -14,9 +14,9 @@
 // The HTTP fault rows run with delta polling only (the faults spoil list answers); the "push:"
 // rows watch over /v1/watch while its stream breaks, and push must be live again at the end.
 #include "OrchestratorFixture.h"
-#include "Rfc3339.h"
-#include "SeededRandom.h"
 #include "TaskdProcess.h"
+#include "support/Rfc3339.h"
+#include "time/SeededRandom.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>

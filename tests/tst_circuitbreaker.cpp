@@ -1,5 +1,5 @@
-#include "CircuitBreaker.h"
-#include "ManualClock.h"
+#include "guards/CircuitBreaker.h"
+#include "time/ManualClock.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
-#include "ManualClock.h"
-#include "QtTimerSource.h"
-#include "SystemClock.h"
+#include "time/ManualClock.h"
+#include "time/QtTimerSource.h"
+#include "time/SystemClock.h"
 
 #include <QTest>
 

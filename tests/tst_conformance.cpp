@@ -9,7 +9,7 @@
 // The tools are pinned in tests/conformance/package.json; ./dev.sh installs them.
 #include "ProcessRun.h"
 #include "TaskdProcess.h"
-#include "WatchProtocol.h"
+#include "remote/WatchProtocol.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>

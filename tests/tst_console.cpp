@@ -1,9 +1,7 @@
 // GUI tests: the real window, driven by objectName, against a real rebound-taskd.
 #include "CredentialStore.h"
-#include "Csv.h"
 #include "DemoService.h"
 #include "EndpointsDialog.h"
-#include "Engine.h"
 #include "ExportDialog.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
@@ -11,6 +9,8 @@
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
 #include "TaskdProcess.h"
+#include "engine/Engine.h"
+#include "support/Csv.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>

@@ -1,8 +1,8 @@
 // The headless orchestrator (reboundctl watch) is killed with SIGKILL at random moments and
 // restarted on the same database. Afterwards the history must match the server exactly.
-#include "HistoryStore.h"
-#include "SeededRandom.h"
 #include "TaskdProcess.h"
+#include "history/HistoryStore.h"
+#include "time/SeededRandom.h"
 
 #include <QJsonArray>
 #include <QTemporaryDir>

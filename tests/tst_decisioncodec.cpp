@@ -1,6 +1,6 @@
 // How a fleet member's decision travels through Redis: exact round trips, and records that are
 // refused with what is wrong.
-#include "DecisionCodec.h"
+#include "fleet/DecisionCodec.h"
 
 #include <QTest>
 

@@ -1,8 +1,8 @@
 // The engine's one assembly: what `rebound` and `reboundctl watch` both start from.
-#include "Engine.h"
 #include "FakeTransport.h"
-#include "ManualClock.h"
 #include "ScriptedRandom.h"
+#include "engine/Engine.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QTemporaryDir>

@@ -1,4 +1,4 @@
-#include "ErrorClassifier.h"
+#include "decision/ErrorClassifier.h"
 
 #include <QTest>
 

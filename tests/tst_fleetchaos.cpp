@@ -7,16 +7,16 @@
 // second decider of the same failure would get — and refused no stale fence), and history ==
 // server: every member still running (the paused one too, once it caught up) holds each task's
 // attempts as the service does — same numbers, reasons and outcomes.
-#include "EndpointConfig.h"
-#include "EtcdCodec.h"
 #include "EtcdProcess.h"
-#include "HistoryStore.h"
-#include "HttpEtcdWire.h"
 #include "RedisProcess.h"
-#include "ShardOwner.h"
 #include "ShardOwners.h"
 #include "TaskdProcess.h"
 #include "WatchMember.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/ShardOwner.h"
+#include "history/HistoryStore.h"
+#include "remote/EndpointConfig.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>

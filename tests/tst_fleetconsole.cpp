@@ -1,17 +1,17 @@
 // The console in fleet mode against a real etcd: the editor publishes, every member (this
 // console and another) applies and acknowledges, the Fleet dock shows who runs what and who
 // refused what, and why. Widgets are found by objectName.
-#include "Engine.h"
-#include "EtcdCodec.h"
 #include "EtcdProcess.h"
 #include "FleetMembersModel.h"
 #include "FleetPane.h"
-#include "HttpEtcdWire.h"
+#include "InProcessMember.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
-#include "InProcessMember.h"
-#include "PolicyFeed.h"
-#include "PolicyPublisher.h"
+#include "engine/Engine.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/PolicyFeed.h"
+#include "fleet/PolicyPublisher.h"
 
 #include <QAbstractItemModelTester>
 #include <QDockWidget>

@@ -4,17 +4,17 @@
 // member decides, the other shows the same state, cause and time, and its table the same
 // words in the State and Next attempt columns; after the process member dies its shards move
 // and its tasks show their new owner's decision.
-#include "DecisionBoard.h"
-#include "EtcdCodec.h"
 #include "EtcdProcess.h"
-#include "FleetMember.h"
-#include "HttpEtcdWire.h"
 #include "OrchestratorFixture.h"
 #include "RedisProcess.h"
-#include "ShardOwner.h"
 #include "TaskTableModel.h"
 #include "TaskdProcess.h"
 #include "WatchMember.h"
+#include "fleet/DecisionBoard.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/FleetMember.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/ShardOwner.h"
 
 #include <QRegularExpression>
 #include <QSignalSpy>

@@ -1,5 +1,5 @@
-#include "GrpcServiceConfig.h"
-#include "PolicyDocument.h"
+#include "policy/GrpcServiceConfig.h"
+#include "policy/PolicyDocument.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

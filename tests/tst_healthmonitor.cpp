@@ -1,5 +1,5 @@
-#include "HealthMonitor.h"
-#include "ManualClock.h"
+#include "guards/HealthMonitor.h"
+#include "time/ManualClock.h"
 
 #include <QTest>
 

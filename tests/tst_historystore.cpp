@@ -1,7 +1,7 @@
-#include "Csv.h"
-#include "HistoryStore.h"
-#include "SqliteDb.h"
-#include "Rfc3339.h"
+#include "history/HistoryStore.h"
+#include "history/SqliteDb.h"
+#include "support/Csv.h"
+#include "support/Rfc3339.h"
 
 #include <QBuffer>
 #include <QDir>

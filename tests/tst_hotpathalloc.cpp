@@ -1,14 +1,14 @@
 // Counts heap allocations on the engine's hot paths. The count is exact and deterministic, so
 // this is a real test (not a benchmark): any allocation that creeps into these paths fails it.
-#include "AdaptiveTimeout.h"
 #include "AllocationCounter.h"
-#include "BackoffSequence.h"
-#include "CircuitBreaker.h"
-#include "HealthMonitor.h"
-#include "ManualClock.h"
-#include "RetryBudget.h"
-#include "SeededRandom.h"
-#include "TokenBucket.h"
+#include "decision/BackoffSequence.h"
+#include "guards/AdaptiveTimeout.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/HealthMonitor.h"
+#include "guards/RetryBudget.h"
+#include "support/TokenBucket.h"
+#include "time/ManualClock.h"
+#include "time/SeededRandom.h"
 
 #include <QTest>
 

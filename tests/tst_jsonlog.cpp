@@ -1,5 +1,5 @@
-#include "JsonLog.h"
-#include "ManualClock.h"
+#include "support/JsonLog.h"
+#include "time/ManualClock.h"
 
 #include <QBuffer>
 #include <QJsonDocument>

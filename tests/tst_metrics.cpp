@@ -1,14 +1,14 @@
 // Metrics: the exposition text exactly (PrometheusText), the engine's counters fed by the real
 // engine on a manual clock (EngineMetrics, with the label cap), and the HTTP endpoint
 // (MetricsServer) on a loopback port. promtool's verdict on a live scrape is in tst_conformance.
-#include "EngineMetrics.h"
-#include "HistoryStore.h"
-#include "ManualClock.h"
-#include "MetricsServer.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
-#include "PrometheusText.h"
 #include "ScriptedRandom.h"
+#include "engine/EngineMetrics.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "telemetry/MetricsServer.h"
+#include "telemetry/PrometheusText.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QTcpSocket>

@@ -1,13 +1,13 @@
 // Unit tests of the orchestrator's logic on a manual clock and a fake transport: exact times,
 // exact requests, no server, no real time.
 #include "FakeTransport.h"
-#include "HistoryStore.h"
-#include "ManualClock.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
-#include "RetryPermits.h"
 #include "ScriptedRandom.h"
-#include "TaskJson.h"
+#include "engine/Orchestrator.h"
+#include "guards/RetryPermits.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "remote/TaskJson.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -2,13 +2,13 @@
 // attempts it sees end (AttemptTracer, on the real engine fed by ingest() on a manual clock),
 // and the exporter against a receiver on a loopback port: batches, the collector down, the
 // bounded queue.
-#include "AttemptTracer.h"
-#include "HistoryStore.h"
-#include "ManualClock.h"
-#include "Orchestrator.h"
-#include "OtlpExporter.h"
-#include "PolicyStore.h"
 #include "ScriptedRandom.h"
+#include "engine/AttemptTracer.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "telemetry/OtlpExporter.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QJsonArray>

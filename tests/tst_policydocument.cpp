@@ -1,7 +1,7 @@
-#include "Glob.h"
-#include "JsonTextEdit.h"
-#include "PolicyDocument.h"
-#include "PolicySchema.h"
+#include "policy/JsonTextEdit.h"
+#include "policy/PolicyDocument.h"
+#include "policy/PolicySchema.h"
+#include "support/Glob.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

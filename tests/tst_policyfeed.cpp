@@ -1,12 +1,12 @@
 // Unit tests of a member's policy feed from etcd, on a manual clock and a fake wire: the exact
 // calls it makes, what it applies, what it acknowledges, and when it reconnects.
-#include "EtcdCodec.h"
 #include "FakeEtcdWire.h"
-#include "FleetStatus.h"
-#include "ManualClock.h"
-#include "PolicyFeed.h"
-#include "PolicyStore.h"
 #include "ScriptedRandom.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/FleetStatus.h"
+#include "fleet/PolicyFeed.h"
+#include "policy/PolicyStore.h"
+#include "time/ManualClock.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,6 +1,6 @@
-#include "ManualClock.h"
 #include "PeakMemory.h"
-#include "PolicyStore.h"
+#include "policy/PolicyStore.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QSignalSpy>

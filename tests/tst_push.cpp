@@ -4,7 +4,7 @@
 // history holds exactly the service's attempts.
 #include "OrchestratorFixture.h"
 #include "TaskdProcess.h"
-#include "WatchProtocol.h"
+#include "remote/WatchProtocol.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>

@@ -1,6 +1,6 @@
-#include "ManualClock.h"
-#include "RetryBudget.h"
-#include "TokenBucket.h"
+#include "guards/RetryBudget.h"
+#include "support/TokenBucket.h"
+#include "time/ManualClock.h"
 
 #include <QTest>
 

@@ -1,11 +1,11 @@
 // Integration: HiredisWire and SharedRetryBudget against a real redis-server on a loopback
 // port — the script on Redis's clock, two members sharing one limit, the password, and the
 // fallback while Redis is stopped or paused.
-#include "HiredisWire.h"
-#include "QtTimerSource.h"
 #include "RedisProcess.h"
-#include "SharedRetryBudget.h"
-#include "SystemClock.h"
+#include "fleet/HiredisWire.h"
+#include "fleet/SharedRetryBudget.h"
+#include "time/QtTimerSource.h"
+#include "time/SystemClock.h"
 
 #include <QElapsedTimer>
 #include <QTest>

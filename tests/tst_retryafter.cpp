@@ -1,5 +1,5 @@
-#include "HttpDate.h"
-#include "RetryAfter.h"
+#include "decision/RetryAfter.h"
+#include "support/HttpDate.h"
 
 #include <QDateTime>
 #include <QTest>

@@ -1,9 +1,9 @@
-#include "CircuitBreaker.h"
-#include "HealthMonitor.h"
-#include "ManualClock.h"
-#include "RetryBudget.h"
-#include "RetryDecider.h"
 #include "ScriptedRandom.h"
+#include "engine/RetryDecider.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/HealthMonitor.h"
+#include "guards/RetryBudget.h"
+#include "time/ManualClock.h"
 
 #include <QTest>
 

@@ -1,8 +1,8 @@
 // Where secrets come from: file, then environment, then the keychain (a map here), and what
 // each failure says. The real keychain is exercised by tst_fleet and tst_secrets.
-#include "EtcdAccess.h"
-#include "FleetMember.h"
-#include "SecretSource.h"
+#include "fleet/EtcdAccess.h"
+#include "fleet/FleetMember.h"
+#include "support/SecretSource.h"
 
 #include <QFile>
 #include <QTemporaryDir>

@@ -1,12 +1,12 @@
 // Unit tests of fleet work ownership on a manual clock and a fake etcd wire: the multiplexed
 // watch stream, the claim and release transactions, the fence, and the lease trusted only by
 // the member's own clock.
-#include "EtcdSession.h"
 #include "FakeEtcdWire.h"
-#include "FleetKeys.h"
-#include "ManualClock.h"
 #include "ScriptedRandom.h"
-#include "ShardOwner.h"
+#include "fleet/EtcdSession.h"
+#include "fleet/FleetKeys.h"
+#include "fleet/ShardOwner.h"
+#include "time/ManualClock.h"
 
 #include <QJsonArray>
 #include <QSignalSpy>

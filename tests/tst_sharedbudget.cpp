@@ -1,8 +1,8 @@
 // SharedRetryBudget on a fake Redis and a manual clock: the exact commands it sends, how it
 // reads the script's answers, and its fallback to 1/N of the budget when Redis is down or slow.
 #include "FakeRedisWire.h"
-#include "ManualClock.h"
-#include "SharedRetryBudget.h"
+#include "fleet/SharedRetryBudget.h"
+#include "time/ManualClock.h"
 
 #include <QSignalSpy>
 #include <QTest>

@@ -1,12 +1,12 @@
 // The task detail's timeline (TaskDetailPane) on a fake transport: what the service reported
 // for each attempt beside what the history holds, in the console's words.
 #include "FakeTransport.h"
-#include "HistoryStore.h"
-#include "ManualClock.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
 #include "ScriptedRandom.h"
 #include "TaskDetailPane.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "time/ManualClock.h"
 
 #include <QFile>
 #include <QTableWidget>

@@ -7,14 +7,14 @@
 // - the endpoint identity: spellings of one URL that differ only in form are one endpoint;
 // - and, as the same bare socket sees it, the /v1/watch upgrade carries a traceparent like
 //   every other request.
-#include "EndpointClient.h"
-#include "HistoryStore.h"
-#include "Orchestrator.h"
 #include "OrchestratorFixture.h"
 #include "ProcessRun.h"
 #include "RequestRecorder.h"
-#include "TaskApi.h"
 #include "TaskdProcess.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "remote/EndpointClient.h"
+#include "remote/TaskApi.h"
 
 #include <QBuffer>
 #include <QJsonArray>

@@ -1,14 +1,14 @@
 // The task table's model and proxy over a real engine fed by ingest() on a manual clock: no
 // server, no real time. The proxy is checked against a reference written here independently
 // (filter and order computed from the tasks themselves) after every batch of changes.
-#include "HistoryStore.h"
-#include "ManualClock.h"
-#include "Orchestrator.h"
-#include "SharedDecision.h"
-#include "PolicyStore.h"
 #include "ScriptedRandom.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
+#include "engine/Orchestrator.h"
+#include "engine/SharedDecision.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "time/ManualClock.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>

@@ -2,11 +2,11 @@
 // poller's hand-over from delta polling to push and back, and the engine's (id, version)
 // idempotency that makes every switch loss- and double-free. No network: a scripted transport
 // answers list requests and a fake channel stands for the WebSocket.
-#include "EndpointPoller.h"
-#include "ManualClock.h"
 #include "ScriptedRandom.h"
-#include "TaskJson.h"
-#include "WatchProtocol.h"
+#include "remote/EndpointPoller.h"
+#include "remote/TaskJson.h"
+#include "remote/WatchProtocol.h"
+#include "time/ManualClock.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,12 +1,12 @@
 // Task API wire formats: task/attempt/page decoding, RFC 3339 times, traceparent, and the
 // timer queue the orchestrator schedules retries on.
-#include "ManualClock.h"
-#include "Rfc3339.h"
 #include "ScriptedRandom.h"
-#include "TaskApi.h"
-#include "TaskJson.h"
-#include "TimerQueue.h"
-#include "TraceContext.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
+#include "remote/TraceContext.h"
+#include "support/Rfc3339.h"
+#include "time/ManualClock.h"
+#include "time/TimerQueue.h"
 
 #include <QJsonDocument>
 #include <QTest>

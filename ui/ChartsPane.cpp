@@ -2,11 +2,11 @@
 
 #include "ColumnDecimation.h"
 
-#include "Orchestrator.h"
-#include "PolicySet.h"
-#include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
 #include "TaskTableModel.h"
+#include "engine/Orchestrator.h"
+#include "policy/PolicySet.h"
+#include "policy/PolicyStore.h"
 
 #include <QChart>
 #include <QChartView>

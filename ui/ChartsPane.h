@@ -1,8 +1,8 @@
 #pragma once
 
-#include "CircuitBreaker.h"
-#include "Clock.h"
-#include "HealthMonitor.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/HealthMonitor.h"
+#include "time/Clock.h"
 
 #include <QHash>
 #include <QWidget>

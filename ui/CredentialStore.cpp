@@ -1,6 +1,6 @@
 #include "CredentialStore.h"
 
-#include "SecretSource.h"
+#include "support/SecretSource.h"
 
 #include <QTimer>
 

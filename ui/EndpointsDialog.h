@@ -1,6 +1,6 @@
 #pragma once
 
-#include "EndpointConfig.h"
+#include "remote/EndpointConfig.h"
 
 #include <QDialog>
 

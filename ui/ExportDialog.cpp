@@ -1,6 +1,6 @@
 #include "ExportDialog.h"
 
-#include "HistoryStore.h"
+#include "history/HistoryStore.h"
 
 #include <QCheckBox>
 #include <QComboBox>

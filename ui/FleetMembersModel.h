@@ -1,6 +1,6 @@
 #pragma once
 
-#include "FleetStatus.h"
+#include "fleet/FleetStatus.h"
 
 #include <QAbstractTableModel>
 

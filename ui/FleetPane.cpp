@@ -1,11 +1,11 @@
 #include "FleetPane.h"
 
-#include "EtcdWire.h"
 #include "FleetMembersModel.h"
-#include "FleetStatus.h"
-#include "PolicyFeed.h"
-#include "PolicyStore.h"
-#include "SharedRetryBudget.h"
+#include "fleet/EtcdWire.h"
+#include "fleet/FleetStatus.h"
+#include "fleet/PolicyFeed.h"
+#include "fleet/SharedRetryBudget.h"
+#include "policy/PolicyStore.h"
 
 #include <QHeaderView>
 #include <QLabel>

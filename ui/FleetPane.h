@@ -1,6 +1,6 @@
 #pragma once
 
-#include "FleetKeys.h"
+#include "fleet/FleetKeys.h"
 
 #include <QWidget>
 

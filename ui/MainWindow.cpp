@@ -3,16 +3,16 @@
 #include "ChartsPane.h"
 #include "CredentialStore.h"
 #include "EndpointsDialog.h"
-#include "Engine.h"
 #include "ExportDialog.h"
 #include "FleetPane.h"
 #include "PolicyEditorDialog.h"
-#include "PolicySet.h"
-#include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
 #include "TaskDetailPane.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
+#include "engine/Engine.h"
+#include "policy/PolicySet.h"
+#include "policy/PolicyStore.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Orchestrator.h"
 #include "PolicyEditorDialog.h"
-#include "TaskState.h"
+#include "engine/Orchestrator.h"
+#include "engine/TaskState.h"
 
 #include <QMainWindow>
 

@@ -1,10 +1,10 @@
 #include "PolicyEditorDialog.h"
 
-#include "BackoffSequence.h"
-#include "JsonTextEdit.h"
-#include "PolicyDocument.h"
-#include "PolicySchema.h"
-#include "PolicyStore.h"
+#include "decision/BackoffSequence.h"
+#include "policy/JsonTextEdit.h"
+#include "policy/PolicyDocument.h"
+#include "policy/PolicySchema.h"
+#include "policy/PolicyStore.h"
 
 #include <QAreaSeries>
 #include <QChart>

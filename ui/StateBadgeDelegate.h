@@ -1,8 +1,8 @@
 #pragma once
 
-#include "CircuitBreaker.h"
-#include "RetryDecision.h"
-#include "TaskState.h"
+#include "decision/RetryDecision.h"
+#include "engine/TaskState.h"
+#include "guards/CircuitBreaker.h"
 
 #include <optional>
 

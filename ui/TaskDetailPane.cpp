@@ -1,11 +1,11 @@
 #include "TaskDetailPane.h"
 
-#include "HistoryStore.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
-#include "TaskApi.h"
-#include "TaskJson.h"
 #include "TaskTableModel.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
 
 #include <QApplication>
 #include <QClipboard>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "TaskState.h"
 #include "TaskTableModel.h"
+#include "engine/TaskState.h"
 
 #include <QAbstractProxyModel>
 #include <QStringMatcher>

@@ -1,9 +1,9 @@
 #include "TaskTableModel.h"
 
-#include "Orchestrator.h"
-#include "PolicySet.h"
-#include "PolicyStore.h"
 #include "StateBadgeDelegate.h"
+#include "engine/Orchestrator.h"
+#include "policy/PolicySet.h"
+#include "policy/PolicyStore.h"
 
 #include <QColor>
 #include <QDateTime>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Clock.h"
-#include "RetryDecision.h"
-#include "TaskState.h"
+#include "decision/RetryDecision.h"
+#include "engine/TaskState.h"
+#include "time/Clock.h"
 
 #include <QAbstractTableModel>
 #include <QHash>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "QtTimerSource.h"
-#include "SystemClock.h"
 #include "TaskServer.h"
+#include "time/QtTimerSource.h"
+#include "time/SystemClock.h"
 
 #include <QObject>
 #include <QUrl>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "RandomSource.h"
-#include "Result.h"
+#include "support/Result.h"
+#include "time/RandomSource.h"
 
 #include <QHash>
 #include <QJsonObject>

@@ -1,11 +1,11 @@
 #include "TaskServer.h"
 
-#include "Fence.h"
-#include "HttpDate.h"
-#include "ProblemDetails.h"
-#include "Rfc3339.h"
-#include "TaskJson.h"
-#include "TraceContext.h"
+#include "decision/ProblemDetails.h"
+#include "remote/Fence.h"
+#include "remote/TaskJson.h"
+#include "remote/TraceContext.h"
+#include "support/HttpDate.h"
+#include "support/Rfc3339.h"
 
 #include <QCryptographicHash>
 #include <QFile>

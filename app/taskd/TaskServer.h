@@ -1,13 +1,13 @@
 #pragma once
 
-#include "Clock.h"
 #include "FailureProfile.h"
-#include "Fence.h"
-#include "RemoteTask.h"
-#include "SeededRandom.h"
 #include "TaskJournal.h"
-#include "TimerSource.h"
 #include "WatchHub.h"
+#include "remote/Fence.h"
+#include "remote/RemoteTask.h"
+#include "time/Clock.h"
+#include "time/SeededRandom.h"
+#include "time/TimerSource.h"
 
 #include <QAbstractHttpServer>
 #include <QHash>

@@ -1,6 +1,6 @@
 #include "WatchHub.h"
 
-#include "WatchProtocol.h"
+#include "remote/WatchProtocol.h"
 
 #include <QTimer>
 #include <QWebSocket>

@@ -1,4 +1,4 @@
-#include "BackoffSequence.h"
+#include "decision/BackoffSequence.h"
 
 #include <algorithm>
 #include <cmath>

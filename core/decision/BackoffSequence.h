@@ -1,7 +1,7 @@
 #pragma once
 
-#include "BackoffConfig.h"
-#include "RandomSource.h"
+#include "policy/BackoffConfig.h"
+#include "time/RandomSource.h"
 
 namespace rebound {
 

@@ -1,37 +1,14 @@
-#include "ErrorClassifier.h"
+#include "decision/ErrorClassifier.h"
 
 namespace rebound {
 
 Classification ErrorClassifier::defaultForStatus(int status)
 {
     const QString reason = QStringLiteral("http %1").arg(status);
-    switch (status) {
-    case 408:
-    case 425:
-    case 429:
-    case 500:
-    case 502:
-    case 503:
-    case 504:
+    if (ClassificationConfig::retryableByDefault(status))
         return {ErrorClass::Transient, true, reason};
-    case 501:
-    case 505:
-        return {ErrorClass::Systemic, false, reason};
-    default:
-        break;
-    }
-    if (status >= 500)
-        return {ErrorClass::Transient, true, reason};
-    return {ErrorClass::Business, false, reason};
-}
-
-bool ErrorClassifier::statusRetryable(int status, const ClassificationConfig &config)
-{
-    if (config.nonRetryableStatusCodes.contains(status))
-        return false;
-    if (config.retryableStatusCodes.contains(status))
-        return true;
-    return defaultForStatus(status).retryable;
+    // What the server cannot do (501, 505) is systemic; any other refusal is about the request.
+    return {status >= 500 ? ErrorClass::Systemic : ErrorClass::Business, false, reason};
 }
 
 Classification ErrorClassifier::classify(const Failure &f, const ClassificationConfig &config)

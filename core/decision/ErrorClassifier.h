@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ClassificationConfig.h"
-#include "Failure.h"
+#include "decision/Failure.h"
+#include "policy/ClassificationConfig.h"
 
 namespace rebound {
 
@@ -21,8 +21,6 @@ public:
     static Classification classify(const Failure &failure, const ClassificationConfig &config = {});
     /// The default class of an HTTP status (>= 400) and whether it is retryable by default.
     static Classification defaultForStatus(int status);
-    /// Whether `status` is retryable under `config` (defaults plus status overrides).
-    static bool statusRetryable(int status, const ClassificationConfig &config);
 };
 
 } // namespace rebound

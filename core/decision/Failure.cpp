@@ -1,4 +1,4 @@
-#include "Failure.h"
+#include "decision/Failure.h"
 
 namespace rebound {
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ProblemDetails.h"
-#include "Time.h"
+#include "decision/ProblemDetails.h"
+#include "time/Time.h"
 
 #include <optional>
 

@@ -1,4 +1,4 @@
-#include "ProblemDetails.h"
+#include "decision/ProblemDetails.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

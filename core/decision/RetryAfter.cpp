@@ -1,6 +1,6 @@
-#include "RetryAfter.h"
+#include "decision/RetryAfter.h"
 
-#include "HttpDate.h"
+#include "support/HttpDate.h"
 
 #include <limits>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Time.h"
+#include "time/Time.h"
 
 #include <QByteArrayView>
 

@@ -1,4 +1,4 @@
-#include "RetryDecision.h"
+#include "decision/RetryDecision.h"
 
 namespace rebound {
 

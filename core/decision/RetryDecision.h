@@ -1,7 +1,7 @@
 #pragma once
 
-#include "BackoffConfig.h"
-#include "Time.h"
+#include "policy/BackoffConfig.h"
+#include "time/Time.h"
 
 #include <QString>
 

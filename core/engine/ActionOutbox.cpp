@@ -1,9 +1,9 @@
-#include "ActionOutbox.h"
+#include "engine/ActionOutbox.h"
 
-#include "Fence.h"
+#include "remote/Fence.h"
 
-#include "JsonLog.h"
-#include "TaskApi.h"
+#include "remote/TaskApi.h"
+#include "support/JsonLog.h"
 
 namespace rebound {
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "BackoffSequence.h"
-#include "HistoryStore.h"
-#include "RemoteTask.h"
-#include "TaskTransport.h"
-#include "TimerSource.h"
+#include "decision/BackoffSequence.h"
+#include "history/HistoryStore.h"
+#include "remote/RemoteTask.h"
+#include "remote/TaskTransport.h"
+#include "time/TimerSource.h"
 
 #include <QSet>
 

@@ -1,4 +1,4 @@
-#include "AttemptTracer.h"
+#include "engine/AttemptTracer.h"
 
 #include <QCryptographicHash>
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "CircuitBreaker.h"
-#include "GuardRegistry.h"
-#include "OtlpSpan.h"
-#include "RetryDecision.h"
-#include "TaskBook.h"
+#include "decision/RetryDecision.h"
+#include "engine/TaskBook.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/GuardRegistry.h"
+#include "telemetry/OtlpSpan.h"
 
 #include <functional>
 

@@ -1,6 +1,6 @@
-#include "Engine.h"
+#include "engine/Engine.h"
 
-#include "JsonLog.h"
+#include "support/JsonLog.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "HistoryStore.h"
-#include "Orchestrator.h"
-#include "PolicyStore.h"
-#include "QtTimerSource.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "time/QtTimerSource.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
 
 #include <memory>
 

@@ -1,5 +1,5 @@
-#include "EngineJournal.h"
-#include "JsonLog.h"
+#include "engine/EngineJournal.h"
+#include "support/JsonLog.h"
 
 #include <cmath>
 

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "AttemptTracer.h"
-#include "CircuitBreaker.h"
-#include "EngineMetrics.h"
-#include "ErrorClassifier.h"
-#include "GuardRegistry.h"
-#include "HistoryStore.h"
-#include "RetryDecision.h"
-#include "TaskBook.h"
+#include "decision/ErrorClassifier.h"
+#include "decision/RetryDecision.h"
+#include "engine/AttemptTracer.h"
+#include "engine/EngineMetrics.h"
+#include "engine/TaskBook.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/GuardRegistry.h"
+#include "history/HistoryStore.h"
 
 namespace rebound {
 

@@ -1,7 +1,7 @@
-#include "EngineMetrics.h"
-#include "HistoryStore.h"
-#include "Orchestrator.h"
-#include "PrometheusText.h"
+#include "engine/EngineMetrics.h"
+#include "engine/Orchestrator.h"
+#include "history/HistoryStore.h"
+#include "telemetry/PrometheusText.h"
 
 #include <algorithm>
 

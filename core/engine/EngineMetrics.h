@@ -1,10 +1,10 @@
 #pragma once
 
-#include "CircuitBreaker.h"
-#include "RemoteTask.h"
-#include "RetryDecision.h"
-#include "TaskState.h"
-#include "Time.h"
+#include "decision/RetryDecision.h"
+#include "engine/TaskState.h"
+#include "guards/CircuitBreaker.h"
+#include "remote/RemoteTask.h"
+#include "time/Time.h"
 
 #include <QByteArray>
 #include <QHash>

@@ -1,7 +1,7 @@
-#include "FenceAnnouncer.h"
+#include "engine/FenceAnnouncer.h"
 
-#include "JsonLog.h"
-#include "TaskApi.h"
+#include "remote/TaskApi.h"
+#include "support/JsonLog.h"
 
 namespace rebound {
 

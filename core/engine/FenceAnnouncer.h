@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Fence.h"
-#include "TaskTransport.h"
+#include "remote/Fence.h"
+#include "remote/TaskTransport.h"
 
 #include <QSet>
 #include <QString>

@@ -1,10 +1,10 @@
-#include "Orchestrator.h"
+#include "engine/Orchestrator.h"
 
-#include "EndpointClient.h"
-#include "ErrorClassifier.h"
-#include "JsonLog.h"
-#include "TaskApi.h"
-#include "TaskJson.h"
+#include "decision/ErrorClassifier.h"
+#include "remote/EndpointClient.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
+#include "support/JsonLog.h"
 
 #include <QJsonObject>
 #include <QTimer>
@@ -444,7 +444,14 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
     for (const RemoteAttempt &a : attempts) {
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
         if (a.ended() && a.number > t.recordedAttempt) {
-            m_guards.recordEnded({t.endpoint, t.remote.type}, a, t.deadlineSentAttempt == a.number);
+            m_guards.recordEnded({t.endpoint, t.remote.type},
+                                 EndedCall{failureOf(a), a.outcome == AttemptOutcome::Succeeded,
+                                           a.outcome == AttemptOutcome::Timeout,
+                                           a.durationMs ? std::optional(Duration(*a.durationMs))
+                                                        : std::nullopt,
+                                           a.reason != AttemptReason::Initial,
+                                           a.reason == AttemptReason::Auto},
+                                 t.deadlineSentAttempt == a.number);
             m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
             m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;

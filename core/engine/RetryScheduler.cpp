@@ -1,7 +1,7 @@
-#include "RetryScheduler.h"
+#include "engine/RetryScheduler.h"
 
-#include "ErrorClassifier.h"
-#include "RetryDecider.h"
+#include "decision/ErrorClassifier.h"
+#include "engine/RetryDecider.h"
 
 #include <algorithm>
 #include <cmath>

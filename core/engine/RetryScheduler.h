@@ -1,12 +1,12 @@
 #pragma once
 
-#include "EngineJournal.h"
-#include "GuardRegistry.h"
-#include "HistoryStore.h"
-#include "PolicyStore.h"
-#include "RetryPermits.h"
-#include "TaskBook.h"
-#include "TimerQueue.h"
+#include "engine/EngineJournal.h"
+#include "engine/TaskBook.h"
+#include "guards/GuardRegistry.h"
+#include "guards/RetryPermits.h"
+#include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
+#include "time/TimerQueue.h"
 
 #include <QSet>
 

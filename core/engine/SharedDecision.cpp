@@ -1,6 +1,6 @@
-#include "SharedDecision.h"
+#include "engine/SharedDecision.h"
 
-#include "TaskBook.h"
+#include "engine/TaskBook.h"
 
 namespace rebound {
 

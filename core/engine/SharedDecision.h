@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RetryDecision.h"
+#include "decision/RetryDecision.h"
 
 #include <QString>
 

@@ -1,4 +1,4 @@
-#include "TaskBook.h"
+#include "engine/TaskBook.h"
 
 #include <algorithm>
 

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "BackoffSequence.h"
-#include "Boxed.h"
-#include "Clock.h"
-#include "RemoteTask.h"
-#include "RetryDecision.h"
-#include "SharedDecision.h"
-#include "TaskStateMachine.h"
+#include "decision/BackoffSequence.h"
+#include "decision/RetryDecision.h"
+#include "engine/SharedDecision.h"
+#include "engine/TaskStateMachine.h"
+#include "remote/RemoteTask.h"
+#include "support/Boxed.h"
+#include "time/Clock.h"
 
 #include <QHash>
 #include <QStringList>

@@ -1,8 +1,8 @@
-#include "TaskReader.h"
+#include "engine/TaskReader.h"
 
-#include "TaskApi.h"
-#include "TaskBook.h"
-#include "TaskJson.h"
+#include "engine/TaskBook.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
 
 #include <algorithm>
 #include <optional>

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "Clock.h"
-#include "HistoryStore.h"
-#include "RemoteTask.h"
-#include "TaskTransport.h"
-#include "TimerQueue.h"
-#include "TokenBucket.h"
+#include "history/HistoryStore.h"
+#include "remote/RemoteTask.h"
+#include "remote/TaskTransport.h"
+#include "support/TokenBucket.h"
+#include "time/Clock.h"
+#include "time/TimerQueue.h"
 
 #include <QHash>
 

@@ -1,4 +1,4 @@
-#include "TaskState.h"
+#include "engine/TaskState.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "TaskStateMachine.h"
+#include "engine/TaskStateMachine.h"
 
 #include <array>
 

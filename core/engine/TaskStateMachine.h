@@ -1,9 +1,9 @@
 #pragma once
 
-#include "Result.h"
-#include "RetryDecision.h"
-#include "TaskState.h"
-#include "Time.h"
+#include "decision/RetryDecision.h"
+#include "engine/TaskState.h"
+#include "support/Result.h"
+#include "time/Time.h"
 
 namespace rebound {
 

@@ -1,7 +1,7 @@
-#include "DecisionBoard.h"
+#include "fleet/DecisionBoard.h"
 
-#include "Orchestrator.h"
-#include "PrometheusText.h"
+#include "engine/Orchestrator.h"
+#include "telemetry/PrometheusText.h"
 
 #include <QPointer>
 

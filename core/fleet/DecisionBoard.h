@@ -1,9 +1,9 @@
 #pragma once
 
-#include "Clock.h"
-#include "DecisionCodec.h"
-#include "RedisWire.h"
-#include "TimerSource.h"
+#include "fleet/DecisionCodec.h"
+#include "fleet/RedisWire.h"
+#include "time/Clock.h"
+#include "time/TimerSource.h"
 
 #include <QHash>
 #include <QObject>

@@ -1,4 +1,4 @@
-#include "DecisionCodec.h"
+#include "fleet/DecisionCodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

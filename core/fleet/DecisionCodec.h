@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Result.h"
-#include "SharedDecision.h"
+#include "engine/SharedDecision.h"
+#include "support/Result.h"
 
 #include <QByteArray>
 #include <QList>

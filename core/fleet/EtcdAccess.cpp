@@ -1,6 +1,6 @@
-#include "EtcdAccess.h"
+#include "fleet/EtcdAccess.h"
 
-#include "HttpEtcdWire.h"
+#include "fleet/HttpEtcdWire.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>

@@ -1,4 +1,4 @@
-#include "EtcdCodec.h"
+#include "fleet/EtcdCodec.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
-#include "EtcdSession.h"
+#include "fleet/EtcdSession.h"
 
-#include "EtcdWire.h"
-#include "JsonLog.h"
+#include "fleet/EtcdWire.h"
+#include "support/JsonLog.h"
 
 #include <QEventLoop>
 #include <QPointer>

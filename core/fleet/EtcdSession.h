@@ -1,10 +1,10 @@
 #pragma once
 
-#include "Clock.h"
-#include "EtcdCodec.h"
-#include "RandomSource.h"
-#include "Time.h"
-#include "TimerSource.h"
+#include "fleet/EtcdCodec.h"
+#include "time/Clock.h"
+#include "time/RandomSource.h"
+#include "time/Time.h"
+#include "time/TimerSource.h"
 
 #include <QList>
 #include <QObject>

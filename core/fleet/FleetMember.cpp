@@ -1,14 +1,14 @@
-#include "FleetMember.h"
+#include "fleet/FleetMember.h"
 
-#include "DecisionBoard.h"
+#include "fleet/DecisionBoard.h"
 
-#include "EtcdCodec.h"
-#include "HiredisWire.h"
-#include "HttpEtcdWire.h"
-#include "Orchestrator.h"
-#include "PolicyFeed.h"
-#include "ShardOwner.h"
-#include "SharedRetryBudget.h"
+#include "engine/Orchestrator.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HiredisWire.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/PolicyFeed.h"
+#include "fleet/ShardOwner.h"
+#include "fleet/SharedRetryBudget.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

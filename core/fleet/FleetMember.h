@@ -1,9 +1,9 @@
 #pragma once
 
-#include "EtcdAccess.h"
-#include "EtcdSession.h"
-#include "FleetKeys.h"
-#include "SecretSource.h"
+#include "fleet/EtcdAccess.h"
+#include "fleet/EtcdSession.h"
+#include "fleet/FleetKeys.h"
+#include "support/SecretSource.h"
 
 #include <QString>
 #include <QUrl>

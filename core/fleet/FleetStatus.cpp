@@ -1,6 +1,6 @@
-#include "FleetStatus.h"
+#include "fleet/FleetStatus.h"
 
-#include "EtcdWire.h"
+#include "fleet/EtcdWire.h"
 
 #include <QJsonDocument>
 #include <QJsonArray>

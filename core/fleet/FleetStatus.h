@@ -1,8 +1,8 @@
 #pragma once
 
-#include "EtcdCodec.h"
-#include "FleetKeys.h"
-#include "Result.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/FleetKeys.h"
+#include "support/Result.h"
 
 #include <QMap>
 #include <QStringList>

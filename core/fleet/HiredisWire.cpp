@@ -1,4 +1,4 @@
-#include "HiredisWire.h"
+#include "fleet/HiredisWire.h"
 
 #include <QSocketNotifier>
 

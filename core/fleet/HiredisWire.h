@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RedisWire.h"
+#include "fleet/RedisWire.h"
 
 #include <QObject>
 #include <QTimer>

@@ -1,6 +1,6 @@
-#include "HttpEtcdWire.h"
+#include "fleet/HttpEtcdWire.h"
 
-#include "HttpUrl.h"
+#include "support/HttpUrl.h"
 
 #include <QJsonDocument>
 #include <QNetworkReply>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "EtcdAccess.h"
-#include "EtcdWire.h"
+#include "fleet/EtcdAccess.h"
+#include "fleet/EtcdWire.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>

@@ -1,8 +1,8 @@
-#include "PolicyFeed.h"
+#include "fleet/PolicyFeed.h"
 
-#include "EtcdWire.h"
-#include "JsonLog.h"
-#include "PolicyStore.h"
+#include "fleet/EtcdWire.h"
+#include "policy/PolicyStore.h"
+#include "support/JsonLog.h"
 
 #include <QJsonDocument>
 #include <QPointer>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "EtcdCodec.h"
-#include "EtcdSession.h"
-#include "FleetKeys.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/EtcdSession.h"
+#include "fleet/FleetKeys.h"
 
 #include <QObject>
 

@@ -1,8 +1,8 @@
-#include "PolicyPublisher.h"
+#include "fleet/PolicyPublisher.h"
 
-#include "EtcdCodec.h"
-#include "EtcdWire.h"
-#include "PolicyDocument.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/EtcdWire.h"
+#include "policy/PolicyDocument.h"
 
 namespace rebound {
 

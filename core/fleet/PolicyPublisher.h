@@ -1,7 +1,7 @@
 #pragma once
 
-#include "FleetKeys.h"
-#include "Result.h"
+#include "fleet/FleetKeys.h"
+#include "support/Result.h"
 
 #include <functional>
 

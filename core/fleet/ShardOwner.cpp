@@ -1,7 +1,7 @@
-#include "ShardOwner.h"
+#include "fleet/ShardOwner.h"
 
-#include "JsonLog.h"
-#include "PrometheusText.h"
+#include "support/JsonLog.h"
+#include "telemetry/PrometheusText.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "EtcdSession.h"
-#include "Fence.h"
-#include "FleetKeys.h"
+#include "fleet/EtcdSession.h"
+#include "fleet/FleetKeys.h"
+#include "remote/Fence.h"
 
 #include <QHash>
 #include <QObject>

@@ -1,7 +1,7 @@
-#include "SharedRetryBudget.h"
+#include "fleet/SharedRetryBudget.h"
 
-#include "JsonLog.h"
-#include "PrometheusText.h"
+#include "support/JsonLog.h"
+#include "telemetry/PrometheusText.h"
 
 #include <QCryptographicHash>
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "Clock.h"
-#include "RedisWire.h"
-#include "RetryPermits.h"
-#include "TimerSource.h"
-#include "TokenBucket.h"
+#include "fleet/RedisWire.h"
+#include "guards/RetryPermits.h"
+#include "support/TokenBucket.h"
+#include "time/Clock.h"
+#include "time/TimerSource.h"
 
 #include <QHash>
 #include <QObject>

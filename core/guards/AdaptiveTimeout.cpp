@@ -1,4 +1,4 @@
-#include "AdaptiveTimeout.h"
+#include "guards/AdaptiveTimeout.h"
 
 #include <algorithm>
 #include <cmath>

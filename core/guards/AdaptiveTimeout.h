@@ -1,8 +1,8 @@
 #pragma once
 
-#include "LatencyHistogram.h"
-#include "Time.h"
-#include "TimeoutConfig.h"
+#include "policy/TimeoutConfig.h"
+#include "support/LatencyHistogram.h"
+#include "time/Time.h"
 
 namespace rebound {
 

@@ -1,4 +1,4 @@
-#include "CircuitBreaker.h"
+#include "guards/CircuitBreaker.h"
 
 #include <algorithm>
 

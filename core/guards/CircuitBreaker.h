@@ -1,8 +1,8 @@
 #pragma once
 
-#include "BreakerConfig.h"
-#include "Clock.h"
-#include "TimerSource.h"
+#include "policy/BreakerConfig.h"
+#include "time/Clock.h"
+#include "time/TimerSource.h"
 
 #include <functional>
 #include <optional>

@@ -1,21 +1,9 @@
-#include "GuardRegistry.h"
+#include "guards/GuardRegistry.h"
 
-#include "ErrorClassifier.h"
-#include "PolicyStore.h"
+#include "decision/ErrorClassifier.h"
+#include "policy/PolicyStore.h"
 
 namespace rebound {
-
-Failure failureOf(const RemoteAttempt &a)
-{
-    Failure f;
-    if (a.outcome == AttemptOutcome::Timeout)
-        f.transport = TransportError::Timeout;
-    f.httpStatus = a.httpStatus.value_or(0);
-    f.problem = a.problem.toOptional();
-    if (a.retryAfterMs)
-        f.retryAfter = Duration(*a.retryAfterMs);
-    return f;
-}
 
 GuardRegistry::GuardRegistry(const PolicyStore &policies, const Clock &clock, TimerSource &timers)
     : m_policies(policies), m_clock(clock), m_timers(timers)
@@ -56,25 +44,25 @@ TypeGuards &GuardRegistry::at(const GuardKey &key)
     return *slot;
 }
 
-void GuardRegistry::recordEnded(const GuardKey &key, const RemoteAttempt &a, bool startedHere)
+void GuardRegistry::recordEnded(const GuardKey &key, const EndedCall &call, bool startedHere)
 {
     TypeGuards &g = at(key);
     const RetryPolicy &p = m_policies.current()->policyFor(key.taskType);
-    const Classification c = ErrorClassifier::classify(failureOf(a), p.classification);
-    const bool succeeded = a.outcome == AttemptOutcome::Succeeded;
-    const bool timedOut = a.outcome == AttemptOutcome::Timeout;
     // A business error says nothing about the dependency's health.
-    const bool dependencyFailed = !succeeded && c.errorClass != ErrorClass::Business;
-    const Duration duration(a.durationMs.value_or(0));
+    const bool dependencyFailed =
+        !call.succeeded
+        && ErrorClassifier::classify(call.failure, p.classification).errorClass
+               != ErrorClass::Business;
+    const Duration duration = call.duration.value_or(Duration(0));
     g.breaker->record(dependencyFailed ? CallOutcome::Failure : CallOutcome::Success, duration);
-    g.health->record(dependencyFailed, duration, timedOut);
+    g.health->record(dependencyFailed, duration, call.timedOut);
     // A timed-out attempt's duration is the timeout itself: learning from it would only
     // stretch the timeout that cut it.
-    if (!timedOut && a.durationMs)
+    if (!call.timedOut && call.duration)
         g.timeout->record(duration);
-    if (a.reason != AttemptReason::Initial)
-        g.budget->attemptFinished(true, succeeded, startedHere);
-    g.budget->attemptEnded(a.reason == AttemptReason::Auto);
+    if (call.retry)
+        g.budget->attemptFinished(true, call.succeeded, startedHere);
+    g.budget->attemptEnded(call.automatic);
 }
 
 Duration GuardRegistry::attemptTimeout(const GuardKey &key)

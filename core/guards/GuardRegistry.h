@@ -1,12 +1,11 @@
 #pragma once
 
-#include "AdaptiveTimeout.h"
-#include "CircuitBreaker.h"
-#include "Failure.h"
-#include "GuardKey.h"
-#include "HealthMonitor.h"
-#include "RemoteTask.h"
-#include "RetryBudget.h"
+#include "decision/Failure.h"
+#include "guards/AdaptiveTimeout.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/GuardKey.h"
+#include "guards/HealthMonitor.h"
+#include "guards/RetryBudget.h"
 
 #include <QHash>
 #include <QList>
@@ -20,8 +19,16 @@ namespace rebound {
 class PolicyStore;
 class TimerSource;
 
-/// How a remote attempt's ending reads as a call failure (for classification).
-Failure failureOf(const RemoteAttempt &attempt);
+/// One ended attempt as the guards see it; the engine reads it from the service's record.
+struct EndedCall
+{
+    Failure failure; ///< how it failed (not read when it succeeded)
+    bool succeeded = false;
+    bool timedOut = false;
+    std::optional<Duration> duration;
+    bool retry = false; ///< not the task's first attempt
+    bool automatic = false; ///< a retry a policy chose (not an operator's)
+};
 
 enum class BreakerCommand
 {
@@ -65,7 +72,7 @@ public:
     /// sample, the budget as a finished retry, the adaptive timeout as a duration.
     /// `startedHere`: this engine started it (its own running-retry count ends with it; another
     /// fleet member's retry only feeds the shared signals).
-    void recordEnded(const GuardKey &key, const RemoteAttempt &attempt, bool startedHere = true);
+    void recordEnded(const GuardKey &key, const EndedCall &call, bool startedHere = true);
     /// The timeout for the next attempt of `key`: fixed, or multiplier x percentile of recent
     /// durations within [floor, ceiling] once enough are known.
     Duration attemptTimeout(const GuardKey &key);

@@ -1,4 +1,4 @@
-#include "HealthMonitor.h"
+#include "guards/HealthMonitor.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Clock.h"
-#include "HealthConfig.h"
+#include "policy/HealthConfig.h"
+#include "time/Clock.h"
 
 #include <array>
 

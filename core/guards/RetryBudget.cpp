@@ -1,4 +1,4 @@
-#include "RetryBudget.h"
+#include "guards/RetryBudget.h"
 
 #include <algorithm>
 #include <cmath>

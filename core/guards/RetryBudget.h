@@ -1,7 +1,7 @@
 #pragma once
 
-#include "BudgetConfig.h"
-#include "TokenBucket.h"
+#include "policy/BudgetConfig.h"
+#include "support/TokenBucket.h"
 
 #include <array>
 #include <optional>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "BudgetConfig.h"
-#include "GuardKey.h"
-#include "Time.h"
+#include "guards/GuardKey.h"
+#include "policy/BudgetConfig.h"
+#include "time/Time.h"
 
 #include <functional>
 

@@ -1,8 +1,8 @@
-#include "CsvExport.h"
+#include "history/CsvExport.h"
 
-#include "Csv.h"
-#include "Rfc3339.h"
-#include "SqliteDb.h"
+#include "history/SqliteDb.h"
+#include "support/Csv.h"
+#include "support/Rfc3339.h"
 
 namespace rebound {
 

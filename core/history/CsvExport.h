@@ -1,6 +1,6 @@
 #pragma once
 
-#include "HistoryStore.h"
+#include "history/HistoryStore.h"
 
 #include <QIODevice>
 #include <QStringList>

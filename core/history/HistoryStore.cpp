@@ -1,10 +1,10 @@
-#include "HistoryStore.h"
+#include "history/HistoryStore.h"
 
-#include "CsvExport.h"
-#include "SqliteDb.h"
+#include "history/CsvExport.h"
+#include "history/SqliteDb.h"
 
-#include "Csv.h"
-#include "Rfc3339.h"
+#include "support/Csv.h"
+#include "support/Rfc3339.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "BackoffConfig.h"
-#include "CircuitBreaker.h"
-#include "Failure.h"
-#include "RemoteTask.h"
-#include "Result.h"
-#include "RetryDecision.h"
+#include "decision/Failure.h"
+#include "decision/RetryDecision.h"
+#include "guards/CircuitBreaker.h"
+#include "policy/BackoffConfig.h"
+#include "remote/RemoteTask.h"
+#include "support/Result.h"
 
 #include <QHash>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "SqliteDb.h"
+#include "history/SqliteDb.h"
 
 #include <sqlite3.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Result.h"
-#include "SqliteStatement.h"
+#include "history/SqliteStatement.h"
+#include "support/Result.h"
 
 #include <QString>
 

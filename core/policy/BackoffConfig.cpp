@@ -1,4 +1,4 @@
-#include "BackoffConfig.h"
+#include "policy/BackoffConfig.h"
 
 #include <array>
 

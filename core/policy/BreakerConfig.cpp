@@ -1,4 +1,4 @@
-#include "BreakerConfig.h"
+#include "policy/BreakerConfig.h"
 
 namespace rebound {
 

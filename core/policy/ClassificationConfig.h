@@ -16,6 +16,12 @@ struct ClassificationConfig
     QList<QString> nonRetryableProblemTypes;
     bool retryTimeouts = true; ///< transport timeouts (gRPC DEADLINE_EXCEEDED)
 
+    /// Whether an HTTP status (>= 400) is retried when no rule names it: 408, 425, 429 and
+    /// every 5xx but 501 and 505. The classifier's classes follow from this one table.
+    static bool retryableByDefault(int status);
+    /// Whether this policy retries an HTTP status: its status rules, then the default.
+    bool retriesStatus(int status) const;
+
     friend bool operator==(const ClassificationConfig &, const ClassificationConfig &) = default;
 };
 

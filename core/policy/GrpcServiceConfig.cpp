@@ -1,9 +1,8 @@
-#include "GrpcServiceConfig.h"
+#include "policy/GrpcServiceConfig.h"
 
-#include "ErrorClassifier.h"
-#include "JsonInput.h"
-#include "PolicyDocument.h"
-#include "PolicySchema.h"
+#include "policy/PolicyDocument.h"
+#include "policy/PolicySchema.h"
+#include "support/JsonInput.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -340,7 +339,7 @@ GrpcExport GrpcServiceConfig::exportPolicy(const RetryPolicy &p)
     }
     std::sort(statuses.begin(), statuses.end());
     for (int s : statuses) {
-        if (!ErrorClassifier::statusRetryable(s, p.classification))
+        if (!p.classification.retriesStatus(s))
             continue;
         const QString code = codeForHttp(s);
         if (code.isEmpty()) {

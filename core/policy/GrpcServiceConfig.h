@@ -1,7 +1,7 @@
 #pragma once
 
-#include "PolicySet.h"
-#include "Result.h"
+#include "policy/PolicySet.h"
+#include "support/Result.h"
 
 #include <QJsonObject>
 #include <QStringList>

@@ -1,4 +1,4 @@
-#include "JsonTextEdit.h"
+#include "policy/JsonTextEdit.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
-#include "PolicyDocument.h"
+#include "policy/PolicyDocument.h"
 
-#include "PolicySchema.h"
+#include "policy/PolicySchema.h"
 
-#include "JsonInput.h"
+#include "support/JsonInput.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "PolicySet.h"
+#include "policy/PolicySet.h"
 
 #include <QByteArray>
 #include <QJsonObject>

@@ -1,4 +1,4 @@
-#include "PolicySchema.h"
+#include "policy/PolicySchema.h"
 
 #include <type_traits>
 

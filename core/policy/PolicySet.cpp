@@ -1,4 +1,4 @@
-#include "PolicySet.h"
+#include "policy/PolicySet.h"
 
 namespace rebound {
 

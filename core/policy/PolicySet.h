@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RetryPolicy.h"
+#include "policy/RetryPolicy.h"
 
 #include <QByteArray>
 #include <QList>

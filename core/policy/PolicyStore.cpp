@@ -1,6 +1,6 @@
-#include "PolicyStore.h"
+#include "policy/PolicyStore.h"
 
-#include "PolicyDocument.h"
+#include "policy/PolicyDocument.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "Clock.h"
-#include "PolicySet.h"
-#include "Result.h"
+#include "policy/PolicySet.h"
+#include "support/Result.h"
+#include "time/Clock.h"
 
 #include <QDateTime>
 #include <QMutex>

@@ -1,6 +1,6 @@
-#include "RetryPolicy.h"
+#include "policy/RetryPolicy.h"
 
-#include "Glob.h"
+#include "support/Glob.h"
 
 namespace rebound {
 

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "BackoffConfig.h"
-#include "BreakerConfig.h"
-#include "BudgetConfig.h"
-#include "ClassificationConfig.h"
-#include "HealthConfig.h"
-#include "TimeoutConfig.h"
+#include "policy/BackoffConfig.h"
+#include "policy/BreakerConfig.h"
+#include "policy/BudgetConfig.h"
+#include "policy/ClassificationConfig.h"
+#include "policy/HealthConfig.h"
+#include "policy/TimeoutConfig.h"
 
 #include <QStringList>
 

@@ -1,4 +1,4 @@
-#include "TimeoutConfig.h"
+#include "policy/TimeoutConfig.h"
 
 namespace rebound {
 

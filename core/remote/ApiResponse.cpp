@@ -1,4 +1,4 @@
-#include "ApiResponse.h"
+#include "remote/ApiResponse.h"
 
 namespace rebound {
 

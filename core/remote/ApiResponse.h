@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Failure.h"
-#include "Time.h"
+#include "decision/Failure.h"
+#include "time/Time.h"
 
 #include <QByteArray>
 #include <QHash>

@@ -1,10 +1,10 @@
-#include "EndpointClient.h"
-#include "TaskApi.h"
+#include "remote/EndpointClient.h"
+#include "remote/TaskApi.h"
 
-#include "RetryAfter.h"
-#include "ThrottledUpload.h"
-#include "TraceContext.h"
-#include "WebSocketWatch.h"
+#include "decision/RetryAfter.h"
+#include "remote/ThrottledUpload.h"
+#include "remote/TraceContext.h"
+#include "remote/WebSocketWatch.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>

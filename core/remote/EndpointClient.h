@@ -1,11 +1,11 @@
 #pragma once
 
-#include "ApiResponse.h"
-#include "Clock.h"
-#include "EndpointConfig.h"
-#include "RandomSource.h"
-#include "TaskTransport.h"
-#include "TokenBucket.h"
+#include "remote/ApiResponse.h"
+#include "remote/EndpointConfig.h"
+#include "remote/TaskTransport.h"
+#include "support/TokenBucket.h"
+#include "time/Clock.h"
+#include "time/RandomSource.h"
 
 #include <QObject>
 

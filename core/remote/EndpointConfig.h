@@ -1,7 +1,7 @@
 #pragma once
 
-#include "HttpUrl.h"
-#include "Result.h"
+#include "support/HttpUrl.h"
+#include "support/Result.h"
 
 #include <QByteArray>
 #include <QList>

@@ -1,9 +1,9 @@
-#include "EndpointPoller.h"
+#include "remote/EndpointPoller.h"
 
-#include "JsonLog.h"
-#include "TaskApi.h"
-#include "TaskJson.h"
-#include "WatchProtocol.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
+#include "remote/WatchProtocol.h"
+#include "support/JsonLog.h"
 
 namespace rebound {
 

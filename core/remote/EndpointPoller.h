@@ -1,11 +1,11 @@
 #pragma once
 
-#include "AdaptiveTimeout.h"
-#include "BackoffSequence.h"
-#include "CircuitBreaker.h"
-#include "RemoteTask.h"
-#include "TaskTransport.h"
-#include "TimerSource.h"
+#include "decision/BackoffSequence.h"
+#include "guards/AdaptiveTimeout.h"
+#include "guards/CircuitBreaker.h"
+#include "remote/RemoteTask.h"
+#include "remote/TaskTransport.h"
+#include "time/TimerSource.h"
 
 #include <QObject>
 #include <QSet>

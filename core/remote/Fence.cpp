@@ -1,4 +1,4 @@
-#include "Fence.h"
+#include "remote/Fence.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

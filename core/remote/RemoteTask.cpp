@@ -1,4 +1,4 @@
-#include "RemoteTask.h"
+#include "remote/RemoteTask.h"
 
 #include <array>
 
@@ -44,6 +44,18 @@ std::optional<AttemptOutcome> attemptOutcomeFromText(const QString &s)
 std::optional<AttemptReason> attemptReasonFromText(const QString &s)
 {
     return lookup<AttemptReason>(kReasons, s);
+}
+
+Failure failureOf(const RemoteAttempt &a)
+{
+    Failure f;
+    if (a.outcome == AttemptOutcome::Timeout)
+        f.transport = TransportError::Timeout;
+    f.httpStatus = a.httpStatus.value_or(0);
+    f.problem = a.problem.toOptional();
+    if (a.retryAfterMs)
+        f.retryAfter = Duration(*a.retryAfterMs);
+    return f;
 }
 
 } // namespace rebound

@@ -1,7 +1,8 @@
 #pragma once
 
-#include "Boxed.h"
-#include "ProblemDetails.h"
+#include "decision/Failure.h"
+#include "decision/ProblemDetails.h"
+#include "support/Boxed.h"
 
 #include <QList>
 #include <QMap>
@@ -59,6 +60,9 @@ struct RemoteAttempt
 
     friend bool operator==(const RemoteAttempt &, const RemoteAttempt &) = default;
 };
+
+/// How an attempt's ending reads as a call failure (for classification).
+Failure failureOf(const RemoteAttempt &attempt);
 
 /// A task as the Task API reports it.
 struct RemoteTask

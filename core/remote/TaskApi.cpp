@@ -1,4 +1,4 @@
-#include "TaskApi.h"
+#include "remote/TaskApi.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>

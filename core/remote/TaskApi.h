@@ -1,7 +1,7 @@
 #pragma once
 
-#include "ApiResponse.h"
-#include "Fence.h"
+#include "remote/ApiResponse.h"
+#include "remote/Fence.h"
 
 #include <QString>
 #include <QUrl>

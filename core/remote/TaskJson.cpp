@@ -1,7 +1,7 @@
-#include "TaskJson.h"
+#include "remote/TaskJson.h"
 
-#include "JsonInput.h"
-#include "Rfc3339.h"
+#include "support/JsonInput.h"
+#include "support/Rfc3339.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "ApiResponse.h"
-#include "Time.h"
-#include "WatchChannel.h"
+#include "remote/ApiResponse.h"
+#include "remote/WatchChannel.h"
+#include "time/Time.h"
 
 #include <QByteArray>
 #include <QList>

@@ -1,4 +1,4 @@
-#include "ThrottledUpload.h"
+#include "remote/ThrottledUpload.h"
 
 #include <QNetworkReply>
 

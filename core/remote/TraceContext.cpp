@@ -1,4 +1,4 @@
-#include "TraceContext.h"
+#include "remote/TraceContext.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
-#include "WatchProtocol.h"
+#include "remote/WatchProtocol.h"
 
-#include "TaskJson.h"
+#include "remote/TaskJson.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "RemoteTask.h"
-#include "Result.h"
+#include "remote/RemoteTask.h"
+#include "support/Result.h"
 
 #include <QByteArray>
 #include <QJsonArray>

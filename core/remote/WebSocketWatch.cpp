@@ -1,5 +1,5 @@
-#include "WebSocketWatch.h"
-#include "TaskApi.h"
+#include "remote/WebSocketWatch.h"
+#include "remote/TaskApi.h"
 
 #include <QNetworkRequest>
 #include <QSslConfiguration>

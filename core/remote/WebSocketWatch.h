@@ -1,7 +1,7 @@
 #pragma once
 
-#include "EndpointConfig.h"
-#include "WatchChannel.h"
+#include "remote/EndpointConfig.h"
+#include "remote/WatchChannel.h"
 
 #include <QObject>
 

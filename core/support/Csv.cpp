@@ -1,4 +1,4 @@
-#include "Csv.h"
+#include "support/Csv.h"
 
 namespace rebound {
 

@@ -1,4 +1,4 @@
-#include "Glob.h"
+#include "support/Glob.h"
 
 namespace rebound {
 

@@ -1,4 +1,4 @@
-#include "HttpDate.h"
+#include "support/HttpDate.h"
 
 #include <array>
 #include <cstring>

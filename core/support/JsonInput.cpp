@@ -1,4 +1,4 @@
-#include "JsonInput.h"
+#include "support/JsonInput.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

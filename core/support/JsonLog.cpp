@@ -1,4 +1,4 @@
-#include "JsonLog.h"
+#include "support/JsonLog.h"
 
 #include <QFileDevice>
 

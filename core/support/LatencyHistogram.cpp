@@ -1,4 +1,4 @@
-#include "LatencyHistogram.h"
+#include "support/LatencyHistogram.h"
 
 #include <algorithm>
 #include <bit>

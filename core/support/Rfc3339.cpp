@@ -1,4 +1,4 @@
-#include "Rfc3339.h"
+#include "support/Rfc3339.h"
 
 #include <QDateTime>
 #include <QRegularExpression>

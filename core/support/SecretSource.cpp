@@ -1,4 +1,4 @@
-#include "SecretSource.h"
+#include "support/SecretSource.h"
 
 #include <QFile>
 

@@ -1,4 +1,4 @@
-#include "TokenBucket.h"
+#include "support/TokenBucket.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Clock.h"
+#include "time/Clock.h"
 
 namespace rebound {
 

@@ -1,4 +1,4 @@
-#include "MetricsServer.h"
+#include "telemetry/MetricsServer.h"
 
 #include <QPointer>
 #include <QTcpServer>

@@ -1,4 +1,4 @@
-#include "OtlpExporter.h"
+#include "telemetry/OtlpExporter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "OtlpSpan.h"
+#include "telemetry/OtlpSpan.h"
 
 #include <QObject>
 #include <QUrl>

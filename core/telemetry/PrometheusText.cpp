@@ -1,4 +1,4 @@
-#include "PrometheusText.h"
+#include "telemetry/PrometheusText.h"
 
 #include <cmath>
 

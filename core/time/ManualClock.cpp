@@ -1,4 +1,4 @@
-#include "ManualClock.h"
+#include "time/ManualClock.h"
 
 namespace rebound {
 

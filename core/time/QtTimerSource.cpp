@@ -1,4 +1,4 @@
-#include "QtTimerSource.h"
+#include "time/QtTimerSource.h"
 
 #include <QTimer>
 

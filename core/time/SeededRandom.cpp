@@ -1,4 +1,4 @@
-#include "SeededRandom.h"
+#include "time/SeededRandom.h"
 
 namespace rebound {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "RandomSource.h"
+#include "time/RandomSource.h"
 
 namespace rebound {
 

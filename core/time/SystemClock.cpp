@@ -1,4 +1,4 @@
-#include "SystemClock.h"
+#include "time/SystemClock.h"
 
 namespace rebound {
 

@@ -1,4 +1,4 @@
-#include "TimerQueue.h"
+#include "time/TimerQueue.h"
 
 namespace rebound {
 

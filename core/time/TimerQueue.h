@@ -1,7 +1,7 @@
 #pragma once
 
-#include "Clock.h"
-#include "TimerSource.h"
+#include "time/Clock.h"
+#include "time/TimerSource.h"
 
 #include <QHash>
 #include <QString>

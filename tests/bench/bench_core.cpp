@@ -2,13 +2,13 @@
 // the same run (these machines are noisy, so ratios matter more than nanoseconds), plus the
 // heap allocations per operation.
 #include "../AllocationCounter.h"
-#include "AdaptiveTimeout.h"
-#include "BackoffSequence.h"
-#include "CircuitBreaker.h"
-#include "HealthMonitor.h"
-#include "ManualClock.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
+#include "decision/BackoffSequence.h"
+#include "guards/AdaptiveTimeout.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/HealthMonitor.h"
+#include "time/ManualClock.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
 
 #include <algorithm>
 #include <atomic>

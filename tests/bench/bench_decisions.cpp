@@ -6,12 +6,12 @@
 //
 //   bench_decisions [--tasks N] [--consoles C]
 #include "../RedisProcess.h"
-#include "DecisionBoard.h"
-#include "Engine.h"
-#include "HiredisWire.h"
-#include "QtTimerSource.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
+#include "engine/Engine.h"
+#include "fleet/DecisionBoard.h"
+#include "fleet/HiredisWire.h"
+#include "time/QtTimerSource.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

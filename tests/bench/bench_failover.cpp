@@ -11,10 +11,10 @@
 #include "../ShardOwners.h"
 #include "../TaskdProcess.h"
 #include "../WatchMember.h"
-#include "EndpointConfig.h"
-#include "EtcdCodec.h"
-#include "HttpEtcdWire.h"
-#include "ShardOwner.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/ShardOwner.h"
+#include "remote/EndpointConfig.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

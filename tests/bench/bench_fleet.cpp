@@ -4,14 +4,14 @@
 // etcd runs on loopback ports with its data on tmpfs; the members are in this process, each
 // with its own connection, policy store and lease (as separate processes would have).
 #include "../EtcdProcess.h"
-#include "EtcdCodec.h"
-#include "HttpEtcdWire.h"
 #include "../InProcessMember.h"
-#include "PolicyFeed.h"
-#include "PolicyStore.h"
-#include "QtTimerSource.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
+#include "fleet/PolicyFeed.h"
+#include "policy/PolicyStore.h"
+#include "time/QtTimerSource.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -5,21 +5,21 @@
 //  4. 100 000 scheduled retries: one TimerQueue vs one QTimer per task (CPU and memory)
 //  5. push over /v1/watch vs delta polling vs re-listing, 10 000 tasks, 1 % changing per
 //     second: change-to-model latency and bytes on the wire per changed task
-#include "Engine.h"
-#include "EndpointClient.h"
-#include "EndpointPoller.h"
-#include "HistoryStore.h"
-#include "QtTimerSource.h"
-#include "SeededRandom.h"
-#include "SystemClock.h"
-#include "TaskApi.h"
-#include "TaskJson.h"
 #include "TaskServer.h"
-#include "TimerQueue.h"
+#include "engine/Engine.h"
+#include "history/HistoryStore.h"
+#include "remote/EndpointClient.h"
+#include "remote/EndpointPoller.h"
+#include "remote/TaskApi.h"
+#include "remote/TaskJson.h"
+#include "time/QtTimerSource.h"
+#include "time/SeededRandom.h"
+#include "time/SystemClock.h"
+#include "time/TimerQueue.h"
 
 #include <QCoreApplication>
-#include "CsvExport.h"
-#include "SqliteDb.h"
+#include "history/CsvExport.h"
+#include "history/SqliteDb.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -12,8 +12,8 @@
 #include "../ShardOwners.h"
 #include "../TaskdProcess.h"
 #include "../WatchMember.h"
-#include "EtcdCodec.h"
-#include "HttpEtcdWire.h"
+#include "fleet/EtcdCodec.h"
+#include "fleet/HttpEtcdWire.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -6,9 +6,9 @@
 // QSortFilterProxyModel sorting and filtering dynamically over the same model with the same
 // fast comparisons.
 #include "ColumnDecimation.h"
-#include "Engine.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
+#include "engine/Engine.h"
 
 #include <QApplication>
 #include <QChart>

@@ -1,6 +1,6 @@
 // CSV writer round trip: cells written by Csv::row and read back by an RFC 4180 reader are
 // identical (after removing the neutralising '), and no cell starts with a formula trigger.
-#include "Csv.h"
+#include "support/Csv.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
 // etcd JSON gateway answers: whatever comes back (a watch line, a range answer) is an error value
 // or a message whose 64-bit fields were read exactly; a prefix's range end sorts after it.
-#include "EtcdCodec.h"
+#include "fleet/EtcdCodec.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
 // gRPC service-config import, and export of whatever was imported.
-#include "GrpcServiceConfig.h"
-#include "PolicyDocument.h"
+#include "policy/GrpcServiceConfig.h"
+#include "policy/PolicyDocument.h"
 
 #include <cstdlib>
 

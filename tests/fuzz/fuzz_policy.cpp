@@ -1,6 +1,6 @@
 // Policy documents: every input is accepted or rejected with path-named errors; an accepted set
 // serialises to a document that parses back to the same set.
-#include "PolicyDocument.h"
+#include "policy/PolicyDocument.h"
 
 #include <cstdlib>
 

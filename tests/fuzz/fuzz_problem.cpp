@@ -1,5 +1,5 @@
 // RFC 9457 problem details: wrong-typed members are ignored, never trusted.
-#include "ProblemDetails.h"
+#include "decision/ProblemDetails.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,6 @@
 // Retry-After and HTTP-date: no overflow, no negative delay, and every date we format parses back.
-#include "HttpDate.h"
-#include "RetryAfter.h"
+#include "decision/RetryAfter.h"
+#include "support/HttpDate.h"
 
 #include <cstdlib>
 #include <cstring>

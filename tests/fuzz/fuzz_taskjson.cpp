@@ -1,6 +1,6 @@
 // Task API decoding: any bytes must give a value or an error naming a path, never a crash, and
 // anything decoded must survive an encode/decode round trip unchanged.
-#include "TaskJson.h"
+#include "remote/TaskJson.h"
 
 #include <QJsonDocument>
 

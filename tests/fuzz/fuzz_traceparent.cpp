@@ -1,5 +1,5 @@
 // traceparent: accepted headers re-serialise to a valid version-00 header.
-#include "TraceContext.h"
+#include "remote/TraceContext.h"
 
 #include <cstdlib>
 

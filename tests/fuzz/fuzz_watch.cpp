@@ -1,7 +1,7 @@
 // /v1/watch messages: whatever a service (or a client) sends is an error value or a message
 // that keeps the protocol's promises, and a decoded change survives its own encoding.
-#include "TaskJson.h"
-#include "WatchProtocol.h"
+#include "remote/TaskJson.h"
+#include "remote/WatchProtocol.h"
 
 #include <QJsonArray>
 

@@ -1,8 +1,8 @@
-#include "RetryDecider.h"
+#include "engine/RetryDecider.h"
 
-#include "CircuitBreaker.h"
-#include "HealthMonitor.h"
-#include "RetryBudget.h"
+#include "guards/CircuitBreaker.h"
+#include "guards/HealthMonitor.h"
+#include "guards/RetryBudget.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "BackoffSequence.h"
-#include "ErrorClassifier.h"
-#include "RetryDecision.h"
-#include "RetryPolicy.h"
+#include "decision/BackoffSequence.h"
+#include "decision/ErrorClassifier.h"
+#include "decision/RetryDecision.h"
+#include "policy/RetryPolicy.h"
 
 namespace rebound {
 

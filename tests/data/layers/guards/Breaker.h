@@ -1,0 +1,3 @@
+#pragma once
+// planted: guards reaching up into remote (and back: a cycle)
+#include "remote/Task.h"

@@ -1,0 +1,3 @@
+#pragma once
+#include "guards/Breaker.h"
+#include "time/Clock.h"
