@@ -14,6 +14,16 @@ using namespace rebound;
 
 namespace {
 
+// "none: d; full: U[0, d]; ..." from the modes' own table.
+QString jitterHelp()
+{
+    QStringList modes;
+    for (const JitterStrategy &s : JitterStrategy::all())
+        modes << QStringLiteral("%1: %2").arg(QLatin1String(s.name), QLatin1String(s.formula));
+    return QStringLiteral("Jitter, d the nominal delay (") + modes.join(QStringLiteral("; "))
+           + QStringLiteral(").");
+}
+
 QString formatMs(double ms)
 {
     QString s = QString::number(ms, 'f', 3);
@@ -66,7 +76,7 @@ int ScheduleCommand::run(const QStringList &args, cli::Streams io)
          QStringLiteral("M")},
         {QStringLiteral("cap-ms"), QStringLiteral("Maximum backoff delay in ms."),
          QStringLiteral("C")},
-        {QStringLiteral("jitter"), QStringLiteral("none|full|equal|decorrelated|proportional."),
+        {QStringLiteral("jitter"), jitterHelp(),
          QStringLiteral("MODE")},
         {QStringLiteral("factor"),
          QStringLiteral("Randomization factor for proportional jitter, 0..1."),

@@ -130,9 +130,9 @@ void TestBackoff::nominalDelayDirect()
 void TestBackoff::jitterBoundsProperty_data()
 {
     QTest::addColumn<int>("mode");
-    for (JitterMode m : {JitterMode::None, JitterMode::Full, JitterMode::Equal,
-                         JitterMode::Decorrelated, JitterMode::Proportional})
-        QTest::newRow(qPrintable(toText(m))) << int(m);
+    for (const JitterStrategy &s : JitterStrategy::all())
+        QTest::newRow(s.name) << int(s.mode);
+    QCOMPARE(JitterStrategy::all().size(), std::size_t(5)); // a new mode: add its case below
 }
 
 void TestBackoff::jitterBoundsProperty()
@@ -159,6 +159,10 @@ void TestBackoff::jitterBoundsProperty()
             const double nominal =
                 std::min(c.maxDelayMs, c.initialDelayMs * std::pow(c.multiplier, r - 1));
             QCOMPARE(d.nominalMs, nominal);
+            // The band the editor draws is where the draws fall.
+            const JitterBand band = JitterStrategy::of(c.jitter).band(
+                {nominal, prev, c.initialDelayMs, c.maxDelayMs, c.randomizationFactor});
+            QVERIFY(d.delayMs >= band.lowMs - 1e-9 && d.delayMs <= band.highMs + 1e-9);
             switch (c.jitter) {
             case JitterMode::None:
                 QCOMPARE(d.delayMs, nominal);
@@ -242,9 +246,10 @@ void TestBackoff::resumeContinuesTheSequence()
 
 void TestBackoff::jitterNames()
 {
-    for (JitterMode m : {JitterMode::None, JitterMode::Full, JitterMode::Equal,
-                         JitterMode::Decorrelated, JitterMode::Proportional})
-        QCOMPARE(jitterModeFromString(toText(m)), std::optional<JitterMode>(m));
+    QCOMPARE(JitterStrategy::names(),
+             QStringList({"none", "full", "equal", "decorrelated", "proportional"}));
+    for (const JitterStrategy &s : JitterStrategy::all())
+        QCOMPARE(jitterModeFromString(toText(s.mode)), std::optional<JitterMode>(s.mode));
     QCOMPARE(jitterModeFromString(QStringLiteral("FULL")), std::nullopt);
 }
 

@@ -397,12 +397,14 @@ void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
     // A fleet member owns t1 and t3 (shard 3, fence revision 40); another member owns t2.
     QSet<QString> mine{QStringLiteral("t1"), QStringLiteral("t3")};
     QList<Fence> stale;
-    m_orch->setOwnership({[&](const QString &, const QString &id) -> std::optional<Fence> {
-                              if (!mine.contains(id))
-                                  return std::nullopt;
-                              return Fence{3, 40};
-                          },
-                          [&](const Fence &f) { stale << f; }});
+    Orchestrator::Ownership ownership;
+    ownership.fenceOf = [&](const QString &, const QString &id) -> std::optional<Fence> {
+        if (!mine.contains(id))
+            return std::nullopt;
+        return Fence{3, 40};
+    };
+    ownership.staleFence = [&](const Fence &f) { stale << f; };
+    m_orch->setOwnership(ownership);
     m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2),
                     task(QStringLiteral("t2"), 1, AttemptOutcome::Failed, 50, 2),
                     task(QStringLiteral("t3"), 1, AttemptOutcome::Failed, 50, 2)};

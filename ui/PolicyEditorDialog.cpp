@@ -370,7 +370,7 @@ void PolicyEditorDialog::updatePreview()
     BackoffConfig c = parsed.set->policies.at(i).backoff;
     c.maxAttempts = std::min(c.maxAttempts, 200);
     const double deadlineMs = double(c.totalDeadlineMs);
-    const QString jitter = toText(c.jitter);
+    const JitterStrategy &jitter = JitterStrategy::of(c.jitter);
     auto *nominal = new QLineSeries;
     nominal->setName(tr("delay (nominal)"));
     auto *lower = new QLineSeries;
@@ -382,15 +382,10 @@ void PolicyEditorDialog::updatePreview()
     double prevUpper = c.initialDelayMs;
     for (int r = 1; r < c.maxAttempts; ++r) {
         const double d = BackoffSequence::nominalDelay(c, r);
-        double lo = d, hi = d;
-        if (jitter == QLatin1String("full"))
-            lo = 0;
-        else if (jitter == QLatin1String("equal"))
-            lo = d / 2;
-        else if (jitter == QLatin1String("proportional"))
-            lo = d * (1 - c.randomizationFactor), hi = d * (1 + c.randomizationFactor);
-        else if (jitter == QLatin1String("decorrelated"))
-            lo = c.initialDelayMs, hi = std::min(c.maxDelayMs, 3 * prevUpper), prevUpper = hi;
+        const JitterBand b = jitter.band(JitterInputs{d, prevUpper, c.initialDelayMs,
+                                                      c.maxDelayMs, c.randomizationFactor});
+        const double lo = b.lowMs, hi = b.highMs;
+        prevUpper = hi; // the widest a decorrelated sleep can grow from
         nominal->append(r, d);
         lower->append(r, lo);
         upper->append(r, hi);

@@ -45,23 +45,8 @@ BackoffDelay BackoffSequence::next(RandomSource &rng)
     m_nominal =
         m_retry == 1 ? std::min(m_cap, m_initial) : std::min(m_cap, m_nominal * m_multiplier);
     const double d = m_nominal;
-    double delay = d;
-    switch (m_mode) {
-    case JitterMode::None:
-        break;
-    case JitterMode::Full:
-        delay = rng.uniform(0.0, d);
-        break;
-    case JitterMode::Equal:
-        delay = d / 2 + rng.uniform(0.0, d / 2);
-        break;
-    case JitterMode::Decorrelated:
-        delay = std::min(m_cap, rng.uniform(m_initial, 3 * m_lastSleep));
-        break;
-    case JitterMode::Proportional:
-        delay = rng.uniform(d * (1 - m_factor), d * (1 + m_factor));
-        break;
-    }
+    const double delay = JitterStrategy::of(m_mode).next(
+        JitterInputs{d, m_lastSleep, m_initial, m_cap, m_factor}, rng);
     m_lastSleep = delay;
     return BackoffDelay{m_retry, d, delay};
 }

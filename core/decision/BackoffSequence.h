@@ -18,10 +18,8 @@ struct BackoffDelay
 /// depends on the previous sleep, and because stepping d_r by one multiplication is both
 /// overflow-safe (it saturates at the cap) and far cheaper than pow() on the hot path.
 ///
-/// Definitions (r >= 1, d_r nominal):
-///   none: d_r;  full: U[0, d_r];  equal: d_r/2 + U[0, d_r/2];
-///   decorrelated: s_r = min(cap, U[initial, 3 s_(r-1)]), s_0 = initial;
-///   proportional: U[d_r (1-f), d_r (1+f)].
+/// The jitter modes' definitions (r >= 1, d_r nominal, s_0 = initial) are the table in
+/// policy/JitterStrategy.cpp.
 class BackoffSequence final
 {
 public:

@@ -1,23 +1,13 @@
 #pragma once
 
+#include "policy/JitterStrategy.h"
+
 #include <QString>
 
 #include <cstdint>
 #include <optional>
 
 namespace rebound {
-
-enum class JitterMode
-{
-    None,
-    Full,
-    Equal,
-    Decorrelated,
-    Proportional
-};
-
-QString toText(JitterMode m);
-std::optional<JitterMode> jitterModeFromString(const QString &s);
 
 /// Backoff parameters of a policy (`policies[i].backoff`). Times in milliseconds.
 struct BackoffConfig

@@ -115,9 +115,7 @@ std::vector<PolicyField> makeFields()
                                                     "Total deadline (0: none)", true),
         choice<B, &BackoffConfig::jitter, &jitterText, &jitterModeFromString>(
             "backoff", "jitter",
-            {QStringLiteral("none"), QStringLiteral("full"), QStringLiteral("equal"),
-             QStringLiteral("decorrelated"), QStringLiteral("proportional")},
-            "Jitter", true),
+            JitterStrategy::names(), "Jitter", true),
         real<B, &BackoffConfig::randomizationFactor>("backoff", "randomizationFactor", 0, 1, false,
                                                      "", "Randomization factor", true),
         integer<B, &BackoffConfig::maxRetryAfterMs>("backoff", "maxRetryAfterMs", 0, kWeekMs, "ms",
