@@ -126,100 +126,7 @@ std::optional<QList<EntityTag>> parseEntityTags(const QByteArray &header)
 
 // The route a request path belongs to, as the OpenAPI file names it: the only values the
 // `route` label of /metrics takes, so a client cannot create series by inventing paths.
-QString routeLabel(const QString &path)
-{
-    static const QStringList fixed = {
-        QStringLiteral("/v1/health"),    QStringLiteral("/v1/tasks"),
-        QStringLiteral("/metrics"),      QStringLiteral("/openapi.yaml"),
-        QStringLiteral("/admin/faults"), QStringLiteral("/admin/profile"),
-        QStringLiteral("/v1/watch"),     QStringLiteral("/v1/fences")};
-    if (fixed.contains(path))
-        return path;
-    static const QString prefix = QStringLiteral("/v1/tasks/");
-    if (path.startsWith(prefix)) {
-        const QStringList parts = path.mid(prefix.size()).split(u'/');
-        if (parts.size() == 1 && !parts[0].isEmpty())
-            return QStringLiteral("/v1/tasks/{id}");
-        if (parts.size() == 2 && !parts[0].isEmpty() &&
-            (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
-            return QStringLiteral("/v1/tasks/{id}/") + parts[1];
-        if (parts.size() == 4 && !parts[0].isEmpty() && parts[1] == QLatin1String("attempts") &&
-            !parts[2].isEmpty() && parts[3] == QLatin1String("abort"))
-            return QStringLiteral("/v1/tasks/{id}/attempts/{n}/abort");
-    }
-    return QStringLiteral("unmatched");
-}
-
-QString promEscape(const QString &v)
-{
-    QString out = v;
-    out.replace(u'\\', QStringLiteral("\\\\"))
-        .replace(u'"', QStringLiteral("\\\""))
-        .replace(u'\n', QStringLiteral("\\n"));
-    return out;
-}
-
 } // namespace
-
-QJsonObject Faults::toJson() const
-{
-    return QJsonObject{{QStringLiteral("failRate"), failRate},
-                       {QStringLiteral("failStatus"), failStatus},
-                       {QStringLiteral("retryAfter"), QString::fromLatin1(retryAfter)},
-                       {QStringLiteral("slowMs"), qint64(slowMs)},
-                       {QStringLiteral("resetRate"), resetRate},
-                       {QStringLiteral("resetMidBodyRate"), resetMidBodyRate},
-                       {QStringLiteral("malformedRate"), malformedRate},
-                       {QStringLiteral("malformedKind"), malformedKind},
-                       {QStringLiteral("dripMs"), qint64(dripMs)},
-                       {QStringLiteral("actorRetriesPerSecond"), actorRetriesPerSecond},
-                       {QStringLiteral("watchDropRate"), watchDropRate},
-                       {QStringLiteral("watchSilent"), watchSilent}};
-}
-
-Result<Faults> Faults::fromJson(const QJsonObject &o)
-{
-    Faults f;
-    const auto rate = [&o](const char *key, double &out) -> bool {
-        const QJsonValue v = o.value(QLatin1String(key));
-        if (v.isUndefined())
-            return true;
-        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1)
-            return false;
-        out = v.toDouble();
-        return true;
-    };
-    if (!rate("failRate", f.failRate) || !rate("resetRate", f.resetRate) ||
-        !rate("resetMidBodyRate", f.resetMidBodyRate) || !rate("malformedRate", f.malformedRate) ||
-        !rate("watchDropRate", f.watchDropRate))
-        return Error{QStringLiteral("bad-request"),
-                     QStringLiteral("rates must be numbers in [0, 1]")};
-    f.failStatus = o.value(QStringLiteral("failStatus")).toInt(503);
-    if (f.failStatus < 400 || f.failStatus > 599)
-        return Error{QStringLiteral("bad-request"), QStringLiteral("failStatus must be 400–599")};
-    f.retryAfter = o.value(QStringLiteral("retryAfter")).toString().toLatin1();
-    f.slowMs = std::clamp<qint64>(o.value(QStringLiteral("slowMs")).toInteger(0), 0, 600'000);
-    f.dripMs = std::clamp<qint64>(o.value(QStringLiteral("dripMs")).toInteger(0), 0, 60'000);
-    const QJsonValue actor = o.value(QStringLiteral("actorRetriesPerSecond"));
-    if (!actor.isUndefined() && (!actor.isDouble() || actor.toDouble() < 0 || actor.toDouble() > 1000))
-        return Error{QStringLiteral("bad-request"),
-                     QStringLiteral("actorRetriesPerSecond must be a number in [0, 1000]")};
-    f.actorRetriesPerSecond = actor.toDouble(0);
-    const QJsonValue silent = o.value(QStringLiteral("watchSilent"));
-    if (!silent.isUndefined() && !silent.isBool())
-        return Error{QStringLiteral("bad-request"), QStringLiteral("watchSilent must be a boolean")};
-    f.watchSilent = silent.toBool(false);
-    f.malformedKind =
-        o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));
-    const QStringList kinds = {QStringLiteral("truncated"), QStringLiteral("html"),
-                               QStringLiteral("wrong-types"), QStringLiteral("oversized"),
-                               QStringLiteral("garbage")};
-    if (!kinds.contains(f.malformedKind))
-        return Error{QStringLiteral("bad-request"),
-                     QStringLiteral("malformedKind must be one of ") +
-                         kinds.join(QStringLiteral(", "))};
-    return f;
-}
 
 TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &timers,
                        QObject *parent)
@@ -260,11 +167,6 @@ QByteArray TaskServer::header(const QHttpServerRequest &request, const char *nam
             return v.trimmed();
     }
     return {};
-}
-
-void TaskServer::count(const QString &route, int status)
-{
-    ++m_requests[{route, status}];
 }
 
 QByteArray TaskServer::cursorFor(std::uint64_t seq) const
@@ -464,7 +366,7 @@ void TaskServer::beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t 
     r.task.lastAttempt = a;
     r.attempts.append(a);
     touch(r);
-    ++m_attemptsStarted[r.task.type + QChar(0) + toText(reason)];
+    m_metrics.attemptStarted(r.task.type, reason);
 
     SimResult sim = m_options.profile.sample(r.task.type, m_rng);
     std::int64_t after = sim.latencyMs;
@@ -587,7 +489,7 @@ std::optional<TaskServer::Response> TaskServer::admitFence(const Fence &fence, b
     if (fence.revision < highest) {
         // A late announcement (sent at a claim, overtaken by a newer owner's) acted on
         // nothing: it is counted apart from actions a stale owner tried.
-        ++(announced ? m_staleAnnouncements : m_staleFences);
+        m_metrics.staleFenceRefused(announced);
         return problem(409, "stale-fence", QStringLiteral("The shard has a newer owner"),
                        QStringLiteral("shard %1: fence %2 is below %3; drop the shard")
                            .arg(fence.shard)
@@ -677,14 +579,14 @@ bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *so
     if (!authorized(request))
         return answer(unauthorized());
     if (m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
-        count(routeLabel(path), 0);
-        ++m_faultsInjected[QStringLiteral("reset")];
+        m_metrics.answered(path, 0);
+        m_metrics.faultInjected(QStringLiteral("reset"));
         socket->setProperty("rebound.answered", true);
         socket->abort();
         return false;
     }
     if (m_faults.failRate > 0 && m_rng.nextUnit() < m_faults.failRate) {
-        ++m_faultsInjected[QStringLiteral("fail")];
+        m_metrics.faultInjected(QStringLiteral("fail"));
         return answer(problem(m_faults.failStatus,
                               m_faults.failStatus == 429 ? "rate-limited" : "unavailable",
                               QStringLiteral("Injected failure")));
@@ -693,7 +595,7 @@ bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *so
         return answer(problem(503, "unavailable", QStringLiteral("Too many watch connections"),
                               QStringLiteral("at most %1 at once; poll GET /v1/tasks meanwhile")
                                   .arg(m_options.watch.maxConnections)));
-    count(routeLabel(path), 101);
+    m_metrics.answered(path, 101);
     return true;
 }
 
@@ -720,8 +622,8 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     const bool faultable =
         path.startsWith(QLatin1String("/v1/")) && path != QLatin1String("/v1/health");
     if (faultable && m_faults.resetRate > 0 && m_rng.nextUnit() < m_faults.resetRate) {
-        count(routeLabel(path), 0);
-        ++m_faultsInjected[QStringLiteral("reset")];
+        m_metrics.answered(path, 0);
+        m_metrics.faultInjected(QStringLiteral("reset"));
         socket->abort(); // refused before anything was done
         return true;
     }
@@ -731,7 +633,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
                              QStringLiteral("Injected failure"));
         if (!m_faults.retryAfter.isEmpty())
             r.headers.append(Header{"Retry-After", m_faults.retryAfter});
-        ++m_faultsInjected[QStringLiteral("fail")]; // counted by route in send()
+        m_metrics.faultInjected(QStringLiteral("fail")); // counted by route in send()
         send(socket, path, close, r);
         return true;
     }
@@ -740,7 +642,7 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     Response r = route(request, path, applyFaults, idemKey);
     if (applyFaults && r.status == 200 && m_faults.malformedRate > 0 &&
         m_rng.nextUnit() < m_faults.malformedRate) {
-        ++m_faultsInjected[QStringLiteral("malformed-") + m_faults.malformedKind];
+        m_metrics.faultInjected(QStringLiteral("malformed-") + m_faults.malformedKind);
         if (m_faults.malformedKind == QLatin1String("html")) {
             r.contentType = "text/html";
             r.body = "<html><body><h1>502 Bad Gateway</h1></body></html>";
@@ -762,15 +664,15 @@ bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         // The work is done (and its idempotency entry kept); the answer is cut off half way.
         if (auto it = m_idempotency.find(idemKey); !idemKey.isEmpty() && it != m_idempotency.end())
             it->inFlight = false;
-        count(routeLabel(path), 0);
-        ++m_faultsInjected[QStringLiteral("reset-mid-body")];
+        m_metrics.answered(path, 0);
+        m_metrics.faultInjected(QStringLiteral("reset-mid-body"));
         socket->write(rawHead(r, false) + r.body.left(r.body.size() / 2));
         socket->flush();
         socket->abort();
         return true;
     }
     if (applyFaults && m_faults.slowMs > 0)
-        ++m_faultsInjected[QStringLiteral("slow")];
+        m_metrics.faultInjected(QStringLiteral("slow"));
     if (!idemKey.isEmpty() && m_faults.slowMs > 0 && applyFaults) {
         // Answer later; until then the key is in flight and a duplicate gets 409.
         QPointer<QTcpSocket> guard(socket);
@@ -808,9 +710,9 @@ void TaskServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *s
 
 void TaskServer::send(QTcpSocket *socket, const QString &path, bool close, Response response)
 {
-    count(routeLabel(path), response.status);
+    m_metrics.answered(path, response.status);
     if (m_faults.dripMs > 0 && path.startsWith(QLatin1String("/v1/")) && !response.body.isEmpty()) {
-        ++m_faultsInjected[QStringLiteral("drip")];
+        m_metrics.faultInjected(QStringLiteral("drip"));
         // Headers now, then the body one byte at a time: a client without an overall deadline
         // would wait for ever.
         const QByteArray body = response.body;
@@ -885,7 +787,7 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
         applyFaults = false;
         return unauthorized();
     }
-    if (method == M::Post && routeLabel(path) != QLatin1String("unmatched")) {
+    if (method == M::Post && TaskdMetrics::routeLabel(path) != QLatin1String("unmatched")) {
         // Bodies are JSON; anything else is refused before it is read as JSON.
         const QByteArray type = header(request, "Content-Type");
         const QByteArray media = type.split(';').first().trimmed().toLower();
@@ -1141,7 +1043,7 @@ TaskServer::Response TaskServer::postAction(const QHttpServerRequest &request, c
             return problem(409, "request-in-flight",
                            QStringLiteral("The original request is still being processed"),
                            QStringLiteral("send the same request again later"));
-        ++m_replays;
+        m_metrics.replayed();
         Response replay = it->response;
         replay.headers.append(Header{"Idempotent-Replayed", "true"});
         return replay;
@@ -1299,78 +1201,12 @@ void TaskServer::actorTick()
     const auto i = std::min<qsizetype>(failed.size() - 1,
                                        static_cast<qsizetype>(m_rng.nextUnit() * failed.size()));
     beginAttempt(m_tasks[failed.at(i)], AttemptReason::Auto, 0);
-    ++m_faultsInjected[QStringLiteral("actor")];
+    m_metrics.faultInjected(QStringLiteral("actor"));
 }
 
 QByteArray TaskServer::metricsText() const
 {
-    QByteArray out;
-    out +=
-        "# HELP rebound_taskd_attempts_started_total Attempts started, by task type and reason.\n"
-        "# TYPE rebound_taskd_attempts_started_total counter\n";
-    for (auto it = m_attemptsStarted.begin(); it != m_attemptsStarted.end(); ++it) {
-        const QStringList parts = it.key().split(QChar(0));
-        out +=
-            QStringLiteral("rebound_taskd_attempts_started_total{type=\"%1\",reason=\"%2\"} %3\n")
-                .arg(promEscape(parts.value(0)), parts.value(1))
-                .arg(it.value())
-                .toUtf8();
-    }
-    out += "# HELP rebound_taskd_requests_total Requests answered, by route (as the OpenAPI file "
-           "names it; unmatched for any other path) and status (0: connection cut).\n"
-           "# TYPE rebound_taskd_requests_total counter\n";
-    QMap<int, quint64> byStatus;
-    for (auto it = m_requests.begin(); it != m_requests.end(); ++it) {
-        out += QStringLiteral("rebound_taskd_requests_total{route=\"%1\",status=\"%2\"} %3\n")
-                   .arg(promEscape(it.key().first))
-                   .arg(it.key().second)
-                   .arg(it.value())
-                   .toUtf8();
-        byStatus[it.key().second] += it.value();
-    }
-    out += "# HELP rebound_taskd_conflict_answers_total 409, 412 and 422 answers.\n"
-           "# TYPE rebound_taskd_conflict_answers_total counter\n";
-    for (int s : {409, 412, 422})
-        out += "rebound_taskd_conflict_answers_total{status=\"" + QByteArray::number(s) + "\"} " +
-               QByteArray::number(byStatus.value(s)) + '\n';
-    out += "# HELP rebound_taskd_idempotent_replays_total Requests answered from the idempotency "
-           "store.\n"
-           "# TYPE rebound_taskd_idempotent_replays_total counter\n"
-           "rebound_taskd_idempotent_replays_total " +
-           QByteArray::number(m_replays) + '\n';
-    out += "# HELP rebound_taskd_stale_fence_refusals_total Actions refused because their "
-           "Rebound-Fence was below the highest seen for the shard.\n"
-           "# TYPE rebound_taskd_stale_fence_refusals_total counter\n"
-           "rebound_taskd_stale_fence_refusals_total " +
-           QByteArray::number(m_staleFences) + '\n';
-    out += "# HELP rebound_taskd_stale_fence_announcements_total Fence announcements refused "
-           "because a higher fence was seen for the shard first (late, and harmless).\n"
-           "# TYPE rebound_taskd_stale_fence_announcements_total counter\n"
-           "rebound_taskd_stale_fence_announcements_total " +
-           QByteArray::number(m_staleAnnouncements) + '\n';
-    out += "# HELP rebound_taskd_faults_injected_total Answers changed by /admin/faults, by kind.\n"
-           "# TYPE rebound_taskd_faults_injected_total counter\n";
-    for (auto it = m_faultsInjected.begin(); it != m_faultsInjected.end(); ++it)
-        out += "rebound_taskd_faults_injected_total{kind=\"" + it.key().toUtf8() + "\"} " +
-               QByteArray::number(it.value()) + '\n';
-    out += "# HELP rebound_taskd_tasks Tasks in the store.\n# TYPE rebound_taskd_tasks gauge\n"
-           "rebound_taskd_tasks " +
-           QByteArray::number(taskCount()) + '\n';
-    const WatchHub::Stats &w = m_watchHub->stats();
-    out += "# HELP rebound_taskd_watch_connections Open /v1/watch connections.\n"
-           "# TYPE rebound_taskd_watch_connections gauge\n"
-           "rebound_taskd_watch_connections " +
-           QByteArray::number(m_watchHub->connections()) + '\n';
-    out += "# HELP rebound_taskd_watch_messages_total Messages sent on /v1/watch.\n"
-           "# TYPE rebound_taskd_watch_messages_total counter\n"
-           "rebound_taskd_watch_messages_total " +
-           QByteArray::number(w.messages) + '\n';
-    out += "# HELP rebound_taskd_watch_closes_total /v1/watch connections ended, by cause.\n"
-           "# TYPE rebound_taskd_watch_closes_total counter\n";
-    for (const char *cause : {"client", "dropped", "protocol", "slow"})
-        out += QByteArray("rebound_taskd_watch_closes_total{cause=\"") + cause + "\"} " +
-               QByteArray::number(w.closes.value(QLatin1String(cause))) + '\n';
-    return out;
+    return m_metrics.text(taskCount(), m_watchHub->connections(), m_watchHub->stats());
 }
 
 } // namespace rebound::taskd

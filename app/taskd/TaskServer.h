@@ -1,7 +1,9 @@
 #pragma once
 
 #include "FailureProfile.h"
+#include "Faults.h"
 #include "TaskJournal.h"
+#include "TaskdMetrics.h"
 #include "WatchHub.h"
 #include "remote/Fence.h"
 #include "remote/RemoteTask.h"
@@ -32,32 +34,6 @@ struct ServerOptions
     qsizetype maxBodyBytes = 1024 * 1024;
     qsizetype maxHeaderBytes = 64 * 1024;
     WatchOptions watch;
-};
-
-/// Runtime fault switches (`/admin/faults`) for chaos tests. They apply to /v1 routes except
-/// /v1/health.
-struct Faults
-{
-    double failRate = 0; ///< answer with failStatus instead of serving
-    int failStatus = 503;
-    QByteArray retryAfter;       ///< Retry-After on those answers (either form), empty for none
-    std::int64_t slowMs = 0;     ///< delay every answer
-    double resetRate = 0;        ///< abort the connection before answering (nothing is done)
-    double resetMidBodyRate = 0; ///< do the work, send half the answer, then abort
-    double malformedRate = 0;    ///< answer 200 with a broken body
-    QString malformedKind =
-        QStringLiteral("truncated"); ///< truncated | html | wrong-types | oversized | garbage
-    std::int64_t dripMs = 0;         ///< send the body one byte every dripMs
-    /// "Someone else": retries of failed tasks the service starts by itself, per second, as a
-    /// second console or the service's own retry would (reason auto, no deadline).
-    double actorRetriesPerSecond = 0;
-    /// /v1/watch: a changed message is replaced by a dropped connection with this probability.
-    double watchDropRate = 0;
-    /// /v1/watch: nothing is sent on watch connections, not even bookmarks (a stalled stream).
-    bool watchSilent = false;
-
-    QJsonObject toJson() const;
-    static Result<Faults> fromJson(const QJsonObject &o);
 };
 
 /// The reference Task API v1 service: an in-memory task store whose attempts are simulated
@@ -186,7 +162,6 @@ private:
     QByteArray cursorFor(std::uint64_t seq) const;
     std::optional<std::uint64_t> decodeCursor(const QString &cursor, bool &expired) const;
     QByteArray header(const QHttpServerRequest &request, const char *name) const;
-    void count(const QString &route, int status);
 
     ServerOptions m_options;
     const Clock &m_clock;
@@ -209,13 +184,7 @@ private:
     QStringList m_generatorTypes;
     WatchHub *m_watchHub = nullptr;
 
-    // Metrics.
-    QMap<QString, quint64> m_attemptsStarted; ///< "type\0reason" -> count
-    QMap<QPair<QString, int>, quint64> m_requests;
-    quint64 m_replays = 0;
-    quint64 m_staleFences = 0;        ///< actions refused for a stale fence
-    quint64 m_staleAnnouncements = 0; ///< announcements refused for one
-    QMap<QString, quint64> m_faultsInjected;
+    TaskdMetrics m_metrics;
 };
 
 } // namespace rebound::taskd
