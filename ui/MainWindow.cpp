@@ -7,6 +7,7 @@
 #include "FleetPane.h"
 #include "PolicyEditorDialog.h"
 #include "StateBadgeDelegate.h"
+#include "TaskActions.h"
 #include "TaskDetailPane.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
@@ -160,17 +161,26 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_pausedBadge->hide();
     statusBar()->addPermanentWidget(m_pausedBadge);
 
+    m_actions = new TaskActions(*m_engine.orchestrator, m_table, m_proxy, this);
+    connect(m_actions, &TaskActions::notice, this,
+            [this](const QString &text, const QString &endpoint, const QString &id) {
+                showNotice(text, endpoint, id);
+            });
+    connect(m_actions, &TaskActions::done, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 4000); });
+    connect(m_actions, &TaskActions::pausedChanged, this, &MainWindow::updatePausedBadge);
+    connect(m_actions, &TaskActions::breakersChanged, m_model, &TaskTableModel::refreshAll);
     buildActions();
     connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
-        menu.addActions({m_retry, m_cancel, m_abort});
+        menu.addActions(m_actions->taskCommands());
         menu.addSeparator();
-        menu.addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+        menu.addActions(m_actions->typeCommands());
         menu.exec(m_table->viewport()->mapToGlobal(pos));
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
-        updateActions();
-        const auto sel = selection();
+        m_actions->update();
+        const auto sel = m_actions->selection();
         if (sel.size() == 1)
             m_detail->showTask(sel.first().endpoint, sel.first().id);
         else
@@ -240,7 +250,8 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_appliedPolicies = m_engine.policies.current();
     restoreLayout();
     m_confirm->setChecked(QSettings().value(QStringLiteral("confirmBulk"), true).toBool());
-    updateActions();
+    m_actions->setConfirmBulk(m_confirm->isChecked());
+    m_actions->update();
     updateCounts();
     updateEndpointColumn();
 }
@@ -426,26 +437,13 @@ void MainWindow::buildActions()
             a->setShortcut(key);
         return a;
     };
-    m_retry = make(QStringLiteral("retryNowAction"), tr("Retry now"), QStringLiteral("retry"),
-                   QKeySequence(tr("Ctrl+R")));
-    m_cancel = make(QStringLiteral("cancelRetriesAction"), tr("Cancel retries"),
-                    QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+C")));
-    m_abort = make(QStringLiteral("abortAttemptAction"), tr("Abort running attempt"),
-                   QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+A")));
-    m_pause = make(QStringLiteral("pauseTypeAction"), tr("Pause auto-retry for type"),
-                   QStringLiteral("pause"), QKeySequence(tr("Ctrl+Shift+P")));
-    m_resume = make(QStringLiteral("resumeTypeAction"), tr("Resume auto-retry for type"),
-                    QStringLiteral("resume"), QKeySequence(tr("Ctrl+Shift+R")));
-    m_forceOpen = make(QStringLiteral("forceOpenAction"), tr("Force breaker open"),
-                       QStringLiteral("breaker"), {});
-    m_resetBreaker = make(QStringLiteral("resetBreakerAction"), tr("Reset breaker"),
-                          QStringLiteral("breaker-reset"), {});
     m_readOnly =
         make(QStringLiteral("readOnlyAction"), tr("Read-only"), QStringLiteral("lock"), {});
     m_readOnly->setCheckable(true);
     m_confirm =
         make(QStringLiteral("confirmBulkAction"), tr("Confirm bulk actions"), QString(), {});
     m_confirm->setCheckable(true);
+    connect(m_confirm, &QAction::toggled, m_actions, &TaskActions::setConfirmBulk);
     m_export = make(QStringLiteral("exportAction"), tr("Export CSV…"), QStringLiteral("export"),
                     QKeySequence(tr("Ctrl+E")));
     m_policies = make(QStringLiteral("policiesAction"), tr("Policies…"), QStringLiteral("policy"),
@@ -461,23 +459,9 @@ void MainWindow::buildActions()
     auto *find =
         make(QStringLiteral("findAction"), tr("Filter tasks"), QString(), QKeySequence::Find);
     // Short words on the toolbar (a laptop's width holds them all); the menus say it in full.
-    m_retry->setIconText(tr("Retry"));
-    m_cancel->setIconText(tr("Cancel"));
-    m_abort->setIconText(tr("Abort"));
-    m_pause->setIconText(tr("Pause type"));
-    m_resume->setIconText(tr("Resume type"));
-    m_forceOpen->setIconText(tr("Open breaker"));
-    m_resetBreaker->setIconText(tr("Reset breaker"));
     m_policies->setIconText(tr("Policies"));
     m_export->setIconText(tr("Export"));
     // Every action says what it does (the toolbar and the menus show it on hover).
-    m_pause->setToolTip(tr("Stop starting automatic retries of the selected tasks' types until "
-                           "resumed (running attempts go on)"));
-    m_resume->setToolTip(tr("Start automatic retries of the selected tasks' types again"));
-    m_forceOpen->setToolTip(tr("Open the breaker of the selected tasks' types: no retries until "
-                               "reset (asks first)"));
-    m_resetBreaker->setToolTip(tr("Close the breaker of the selected tasks' types and forget its "
-                                  "window (asks first)"));
     m_readOnly->setToolTip(tr("Watch only: every action that changes a task is disabled"));
     m_confirm->setToolTip(tr("Ask before acting on several tasks at once"));
     m_export->setToolTip(tr("Write the attempt history to a CSV file"));
@@ -495,17 +479,10 @@ void MainWindow::buildActions()
     });
     connect(statesHelp, &QAction::triggered, this, &MainWindow::showStatesHelp);
 
-    connect(m_retry, &QAction::triggered, this, &MainWindow::retrySelected);
-    connect(m_cancel, &QAction::triggered, this, &MainWindow::cancelSelected);
-    connect(m_abort, &QAction::triggered, this, &MainWindow::abortSelected);
-    connect(m_pause, &QAction::triggered, this, [this] { pauseSelectedTypes(true); });
-    connect(m_resume, &QAction::triggered, this, [this] { pauseSelectedTypes(false); });
-    connect(m_forceOpen, &QAction::triggered, this, [this] { breakerCommand(true); });
-    connect(m_resetBreaker, &QAction::triggered, this, [this] { breakerCommand(false); });
     connect(m_readOnly, &QAction::toggled, this, [this](bool on) {
         m_engine.orchestrator->setReadOnly(on);
         m_readOnlyBadge->setVisible(on);
-        updateActions();
+        m_actions->setWritable(!on);
     });
     connect(m_export, &QAction::triggered, this, &MainWindow::openExport);
     connect(endpoints, &QAction::triggered, this, &MainWindow::openEndpoints);
@@ -517,9 +494,9 @@ void MainWindow::buildActions()
     auto *toolbar = addToolBar(tr("Actions"));
     toolbar->setObjectName(QStringLiteral("actionsToolbar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolbar->addActions({m_retry, m_cancel, m_abort});
+    toolbar->addActions(m_actions->taskCommands());
     toolbar->addSeparator();
-    toolbar->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+    toolbar->addActions(m_actions->typeCommands());
     toolbar->addSeparator();
     toolbar->addActions({m_readOnly, m_policies, m_export});
 
@@ -529,9 +506,9 @@ void MainWindow::buildActions()
     file->addSeparator();
     file->addAction(quit);
     QMenu *tasks = menuBar()->addMenu(tr("&Tasks"));
-    tasks->addActions({m_retry, m_cancel, m_abort});
+    tasks->addActions(m_actions->taskCommands());
     tasks->addSeparator();
-    tasks->addActions({m_pause, m_resume, m_forceOpen, m_resetBreaker});
+    tasks->addActions(m_actions->typeCommands());
     QMenu *settings = menuBar()->addMenu(tr("&Settings"));
     settings->addActions({m_policies, m_readOnly, m_confirm});
     QMenu *view = menuBar()->addMenu(tr("&View"));
@@ -544,179 +521,6 @@ void MainWindow::buildActions()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(statesHelp);
     help->addAction(about);
-}
-
-QList<MainWindow::Selected> MainWindow::selection() const
-{
-    QList<Selected> out;
-    for (const QModelIndex &i : m_table->selectionModel()->selectedRows()) {
-        const QModelIndex s = m_proxy->mapToSource(i);
-        out.append({s.data(TaskTableModel::EndpointRole).toString(),
-                    s.data(TaskTableModel::TaskIdRole).toString(),
-                    s.data(TaskTableModel::TypeRole).toString(),
-                    static_cast<TaskState>(s.data(TaskTableModel::StateRole).toInt())});
-    }
-    return out;
-}
-
-void MainWindow::updateActions()
-{
-    const auto sel = selection();
-    const bool writable = !m_readOnly->isChecked();
-    const auto any = [&sel](auto pred) { return std::any_of(sel.begin(), sel.end(), pred); };
-    // The engine says what is possible, and why not: the tooltip of a disabled action tells.
-    Orchestrator &o = *m_engine.orchestrator;
-    const auto enable = [&](QAction *action, const QString &label,
-                            QString (Orchestrator::*why)(const QString &, const QString &) const) {
-        QString reason = sel.isEmpty() ? tr("Select one or more tasks.") : QString();
-        bool possible = false;
-        for (const Selected &s : sel) {
-            const QString w = (o.*why)(s.endpoint, s.id);
-            possible = possible || w.isEmpty();
-            if (!w.isEmpty() && reason.isEmpty())
-                reason = w;
-        }
-        action->setEnabled(writable && possible);
-        action->setToolTip(possible || !writable ? label : label + u'\n' + reason);
-    };
-    enable(m_retry, tr("Retry now (also brings back exhausted and cancelled tasks)"),
-           &Orchestrator::whyNotRetry);
-    enable(m_cancel, tr("Cancel retries"), &Orchestrator::whyNotCancel);
-    enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
-           &Orchestrator::whyNotAbort);
-    m_pause->setEnabled(writable && any([this](const Selected &s) {
-                            return !m_engine.orchestrator->isPaused(s.type);
-                        }));
-    m_resume->setEnabled(writable && any([this](const Selected &s) {
-                             return m_engine.orchestrator->isPaused(s.type);
-                         }));
-    m_forceOpen->setEnabled(writable && !sel.isEmpty());
-    m_resetBreaker->setEnabled(writable && !sel.isEmpty());
-}
-
-Orchestrator::Done MainWindow::answerFor(const Selected &s, const QString &done)
-{
-    // The answer may come after the window closed: it checks first. A refusal is a notice (with
-    // the task, in the log); success a status-bar line ("%1" is the task id).
-    return [this, w = QPointer<MainWindow>(this), endpoint = s.endpoint, id = s.id,
-            done](Result<void> r) {
-        if (!w)
-            return;
-        if (!r)
-            showNotice(tr("%1: %2").arg(id, r.error().message), endpoint, id);
-        else
-            statusBar()->showMessage(done.arg(id), 4000);
-    };
-}
-
-bool MainWindow::confirmBulk(const QString &what, int count)
-{
-    if (count < 2 || !m_confirm->isChecked())
-        return true;
-    return QMessageBox::question(this, tr("Rebound"),
-                                 tr("%1 for %2 tasks?").arg(what).arg(count)) == QMessageBox::Yes;
-}
-
-void MainWindow::retrySelected()
-{
-    QList<Selected> sel = selection();
-    Orchestrator &o = *m_engine.orchestrator;
-    sel.erase(std::remove_if(
-                  sel.begin(), sel.end(),
-                  [&o](const Selected &s) { return !o.whyNotRetry(s.endpoint, s.id).isEmpty(); }),
-              sel.end());
-    const auto dead = std::count_if(sel.cbegin(), sel.cend(), [](const Selected &s) {
-        return s.state == TaskState::Exhausted || s.state == TaskState::Cancelled;
-    });
-    if (sel.isEmpty())
-        return;
-    // Bringing back several dead tasks restarts their whole allowance: always ask.
-    if (dead >= 2 &&
-        QMessageBox::question(this, tr("Rebound"),
-                              tr("Bring back %1 exhausted or cancelled tasks? Each gets a fresh "
-                                 "allowance of attempts under its policy.")
-                                  .arg(dead)) != QMessageBox::Yes)
-        return;
-    if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
-        return;
-    for (const Selected &s : sel) {
-        o.retryNow(s.endpoint, s.id, answerFor(s, tr("%1: next attempt started")));
-    }
-}
-
-void MainWindow::abortSelected()
-{
-    const QList<Selected> sel = selection();
-    if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
-        return;
-    for (const Selected &s : sel) {
-        m_engine.orchestrator->abortAttempt(s.endpoint, s.id,
-                                            answerFor(s, tr("%1: attempt aborted")));
-    }
-}
-
-void MainWindow::cancelSelected()
-{
-    const QList<Selected> sel = selection();
-    if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
-        return;
-    for (const Selected &s : sel) {
-        m_engine.orchestrator->cancelRetries(s.endpoint, s.id, answerFor(s, tr("%1: cancelled")));
-    }
-}
-
-void MainWindow::pauseSelectedTypes(bool pause)
-{
-    QStringList types;
-    for (const Selected &s : selection())
-        if (!types.contains(s.type))
-            types << s.type;
-    for (const QString &t : types)
-        m_engine.orchestrator->setPaused(t, pause);
-    showNotice(
-        (pause ? tr("Automatic retries paused for %1") : tr("Automatic retries resumed for %1"))
-            .arg(types.join(QStringLiteral(", "))));
-    updatePausedBadge();
-    updateActions();
-}
-
-void MainWindow::breakerCommand(bool forceOpen)
-{
-    QList<QPair<QString, QString>> keys;
-    for (const Selected &s : selection())
-        if (!keys.contains(qMakePair(s.endpoint, s.type)))
-            keys.append({s.endpoint, s.type});
-    if (keys.isEmpty())
-        return;
-    QStringList types;
-    for (const auto &k : keys)
-        types << k.second;
-    types.removeDuplicates();
-    const QString list = types.join(QStringLiteral(", "));
-    // Both change what every task of the type may do: always ask.
-    const QString question =
-        forceOpen ? tr("Force the breaker of %1 open? No retry of this type starts until it is "
-                       "reset.")
-                        .arg(list)
-                  : tr("Reset the breaker of %1? Its window is forgotten and retries start "
-                       "again at once.")
-                        .arg(list);
-    QMessageBox box(QMessageBox::Question, tr("Rebound"), question,
-                    QMessageBox::Yes | QMessageBox::No, this);
-    box.setObjectName(QStringLiteral("breakerConfirm"));
-    if (box.exec() != QMessageBox::Yes)
-        return;
-    QStringList outcome;
-    for (const auto &k : keys) {
-        m_engine.orchestrator->commandBreaker(
-            k.first, k.second, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
-        outcome << tr("%1 is now %2")
-                       .arg(k.second, StateBadgeDelegate::tierLabel(
-                                          m_engine.orchestrator->breakerHealth(k.first, k.second)));
-    }
-    showNotice((forceOpen ? tr("Breaker forced open: %1") : tr("Breaker reset: %1"))
-                   .arg(outcome.join(QStringLiteral("; "))));
-    m_model->refreshAll(); // the Breaker column of every task of those types
 }
 
 void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
@@ -819,7 +623,7 @@ void MainWindow::scheduleUpdateActions()
         return;
     QTimer::singleShot(0, this, [this] {
         m_actionsQueued = false;
-        updateActions();
+        m_actions->update();
     });
 }
 
@@ -913,7 +717,7 @@ void MainWindow::setFleet(FleetPane *fleetPane, PolicyEditorDialog::Publisher pu
 void MainWindow::openExport()
 {
     QStringList ids;
-    for (const Selected &s : selection())
+    for (const TaskActions::Selected &s : m_actions->selection())
         ids << s.id;
     ExportDialog dialog(m_engine.history->path(), m_model->taskTypes(), ids, this);
     dialog.exec();

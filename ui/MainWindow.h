@@ -25,6 +25,7 @@ class FleetPane;
 class ChartsPane;
 class Engine;
 struct PolicySet;
+class TaskActions;
 class TaskDetailPane;
 class TaskFilterProxy;
 class TaskTableModel;
@@ -59,17 +60,8 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
-    struct Selected
-    {
-        QString endpoint;
-        QString id;
-        QString type;
-        TaskState state = TaskState::Pending;
-    };
-    QList<Selected> selection() const;
     void buildActions();
     void buildFilterBar(QWidget *host);
-    void updateActions();
     /// Action enablement follows the engine: at most once per event-loop turn.
     void scheduleUpdateActions();
     void updateCounts();
@@ -77,14 +69,6 @@ private:
     void updatePausedBadge();
     void placeNotice();
     void restoreLayout();
-    bool confirmBulk(const QString &what, int count);
-    /// What an operator action's answer does: `done` (with %1 for the id) on success.
-    Orchestrator::Done answerFor(const Selected &s, const QString &done);
-    void retrySelected();
-    void cancelSelected();
-    void abortSelected();
-    void pauseSelectedTypes(bool pause);
-    void breakerCommand(bool forceOpen);
     void onEndpointStatus(const QString &endpoint, const EndpointStatus &status);
     /// A notice for the operator: the banner over the table and a line in the log. With a
     /// task, the log line selects it when activated.
@@ -116,13 +100,7 @@ private:
     std::function<void()> m_defaultSplit;               ///< applied once, after the first show
     QHash<QString, QLabel *> m_endpointLabels;
     CredentialStore *m_credentials;
-    QAction *m_retry = nullptr;
-    QAction *m_cancel = nullptr;
-    QAction *m_abort = nullptr;
-    QAction *m_pause = nullptr;
-    QAction *m_resume = nullptr;
-    QAction *m_forceOpen = nullptr;
-    QAction *m_resetBreaker = nullptr;
+    TaskActions *m_actions = nullptr;
     QAction *m_readOnly = nullptr;
     QAction *m_confirm = nullptr;
     QAction *m_export = nullptr;
