@@ -2,6 +2,7 @@
 
 #include "FleetCommand.h"
 #include "Keychain.h"
+#include "RuntimeOptions.h"
 #include "TokenSource.h"
 #include "engine/Engine.h"
 #include "engine/Orchestrator.h"
@@ -265,7 +266,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     c.name = QStringLiteral("reboundctl watch");
     if (!parseCommon(
             c, args, io,
-            EtcdAccess::options() +
+            RuntimeOptions::commandLine() +
                 QList<QCommandLineOption>{
                     {QStringLiteral("policies"),
                      QStringLiteral(
@@ -282,53 +283,10 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
                      QStringLiteral(
                          "Delete attempts older than this many days (0 keeps everything)."),
                      QStringLiteral("D"), QStringLiteral("30")},
-                    {QStringLiteral("metrics"),
-                     QStringLiteral(
-                         "Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
-                         "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
-                     QStringLiteral("ADDRESS")},
-                    {QStringLiteral("otlp-endpoint"),
-                     QStringLiteral("Export a span per attempt to this OpenTelemetry collector "
-                                    "(OTLP/HTTP JSON, e.g. http://127.0.0.1:4318)."),
-                     QStringLiteral("URL")},
                     {QStringLiteral("metrics-max-types"),
                      QStringLiteral("Task types with their own metrics labels; later ones count as "
                                     "\"other\"."),
-                     QStringLiteral("N"), QStringLiteral("50")},
-                    {QStringLiteral("etcd"),
-                     QStringLiteral(
-                         "Fleet mode: policies come from this etcd (instead of --policies), "
-                         "this member acknowledges each version it looks at, and it decides "
-                         "only the tasks of the shards it owns."),
-                     QStringLiteral("URL")},
-                    {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
-                     QStringLiteral("P"), QStringLiteral("/rebound")},
-                    {QStringLiteral("member"),
-                     QStringLiteral("This member's id in the fleet (default: HOST-PID)."),
-                     QStringLiteral("ID")},
-                    {QStringLiteral("lease-ttl"),
-                     QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
-                     QStringLiteral("S"), QStringLiteral("10")},
-                    {QStringLiteral("etcd-heartbeat"),
-                     QStringLiteral(
-                         "etcd's progress-notification interval in seconds (its "
-                         "--experimental-watch-progress-notify-interval); a watch silent "
-                         "for twice this plus 1 s is opened again."),
-                     QStringLiteral("S"), QStringLiteral("5")},
-                    {QStringLiteral("shards"),
-                     QStringLiteral("Shards the fleet's tasks are split into (the same on every "
-                                    "member)."),
-                     QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
-                    {QStringLiteral("redis"),
-                     QStringLiteral(
-                         "With --etcd: share the retry rate limits of the fleet through this "
-                         "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
-                     QStringLiteral("ADDRESS")},
-                    {QStringLiteral("redis-password-file"),
-                     QStringLiteral("Redis's password, read from this file (else "
-                                    "REBOUND_REDIS_PASSWORD, else the OS keychain; none if "
-                                    "none has it)."),
-                     QStringLiteral("FILE")}}))
+                     QStringLiteral("N"), QStringLiteral("50")}}))
         return usageOrHelp(c);
     double duration = -1;
     if (c.parser.isSet(QStringLiteral("duration"))) {
@@ -351,93 +309,21 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         io.err << c.name << ": --metrics-max-types: expected a count in 1..10000\n";
         return cli::Usage;
     }
-    std::optional<QPair<QHostAddress, quint16>> metricsAt;
-    if (c.parser.isSet(QStringLiteral("metrics"))) {
-        auto at = MetricsServer::parseListen(c.parser.value(QStringLiteral("metrics")));
-        if (!at) {
-            io.err << c.name << ": --metrics " << at.error().message << "\n";
-            return cli::Usage;
-        }
-        metricsAt = *at;
+    auto runtime = RuntimeOptions::from(
+        c.parser, {QString(), QString(), c.parser.isSet(QStringLiteral("policies"))});
+    if (!runtime) {
+        io.err << c.name << ": " << runtime.error().message << "\n";
+        return cli::Usage;
     }
-    const QUrl otlp(c.parser.value(QStringLiteral("otlp-endpoint")), QUrl::StrictMode);
-    if (c.parser.isSet(QStringLiteral("otlp-endpoint"))) {
-        if (const auto checked = HttpUrl::parse(c.parser.value(QStringLiteral("otlp-endpoint")),
-                                                QStringLiteral("--otlp-endpoint"),
-                                                QStringLiteral("http://127.0.0.1:4318"));
-            !checked) {
-            io.err << c.name << ": " << checked.error().message << "\n";
-            return cli::Usage;
-        }
-    }
-    std::optional<EtcdAccess> etcdAccess;
-    if (c.parser.isSet(QStringLiteral("etcd"))) {
-        auto url = EtcdAccess::from(c.parser, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
-        if (!url) {
-            io.err << c.name << ": " << url.error().message << "\n";
-            return cli::Usage;
-        }
-        if (c.parser.isSet(QStringLiteral("policies"))) {
-            io.err << c.name << ": --policies and --etcd: the policies come from one place\n";
-            return cli::Usage;
-        }
-        etcdAccess = *url;
+    for (const QString &warning : std::as_const(runtime->warnings))
+        io.err << c.name << ": " << warning << "\n";
+    const auto &metricsAt = runtime->metricsAt;
+    const QUrl &otlp = runtime->otlp;
+    const auto &etcdAccess = runtime->etcd;
+    if (etcdAccess)
         JsonLog::registerSecret(QString::fromUtf8(etcdAccess->password));
-    }
-    const QString member = c.parser.isSet(QStringLiteral("member"))
-                               ? c.parser.value(QStringLiteral("member"))
-                               : QStringLiteral("%1-%2")
-                                     .arg(QSysInfo::machineHostName())
-                                     .arg(QCoreApplication::applicationPid());
-    static const QRegularExpression memberId(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
-    if (!memberId.match(member).hasMatch()) {
-        io.err << c.name << ": --member: expected 1 to 64 of A-Z a-z 0-9 . _ - (got '" << member
-               << "')\n";
-        return cli::Usage;
-    }
-    bool ttlOk = false;
-    const int leaseTtl = c.parser.value(QStringLiteral("lease-ttl")).toInt(&ttlOk);
-    if (!ttlOk || leaseTtl < 2 || leaseTtl > 3600) {
-        io.err << c.name << ": --lease-ttl: expected whole seconds in 2..3600\n";
-        return cli::Usage;
-    }
-    bool heartbeatOk = false;
-    const int heartbeat = c.parser.value(QStringLiteral("etcd-heartbeat")).toInt(&heartbeatOk);
-    if (!heartbeatOk || heartbeat < 1 || heartbeat > 3600) {
-        io.err << c.name << ": --etcd-heartbeat: expected whole seconds in 1..3600\n";
-        return cli::Usage;
-    }
-    bool shardsOk = false;
-    const int shards = c.parser.value(QStringLiteral("shards")).toInt(&shardsOk);
-    if (!shardsOk || shards < 1 || shards > 4096) {
-        io.err << c.name << ": --shards: expected a whole number in 1..4096\n";
-        return cli::Usage;
-    }
-    std::optional<FleetMember::Redis> redis;
-    if (c.parser.isSet(QStringLiteral("redis"))) {
-        if (!etcdAccess) {
-            io.err << c.name << ": --redis needs --etcd (the fleet's members come from etcd)\n";
-            return cli::Usage;
-        }
-        auto r = FleetMember::parseRedis(c.parser.value(QStringLiteral("redis")),
-                                         QStringLiteral("--redis"));
-        if (!r) {
-            io.err << c.name << ": " << r.error().message << "\n";
-            return cli::Usage;
-        }
-        redis = *r;
-        QString warning;
-        const auto resolved =
-            redis->resolvePassword(c.parser.value(QStringLiteral("redis-password-file")),
-                                   qgetenv("REBOUND_REDIS_PASSWORD"), Keychain::lookup(), warning);
-        if (!resolved) {
-            io.err << c.name << ": " << resolved.error().message << "\n";
-            return cli::Usage;
-        }
-        if (!warning.isEmpty())
-            io.err << c.name << ": " << warning << "\n";
-        JsonLog::registerSecret(QString::fromUtf8(redis->password));
-    }
+    if (runtime->fleet.redis)
+        JsonLog::registerSecret(QString::fromUtf8(runtime->fleet.redis->password));
     const auto endpoint = endpointFrom(c, io);
     if (!endpoint)
         return cli::Usage;
@@ -519,14 +405,7 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     // member never retries under policies the fleet did not publish.
     std::unique_ptr<FleetMember> fleetMember;
     if (etcdAccess) {
-        FleetMember::Config config;
-        config.etcd = *etcdAccess;
-        config.prefix = c.parser.value(QStringLiteral("prefix")).toUtf8();
-        config.session = {member, Duration(qint64(leaseTtl) * 1000),
-                          Duration(qint64(heartbeat) * 1000)};
-        config.shards = shards;
-        config.redis = redis;
-        fleetMember = std::make_unique<FleetMember>(config, *e.orchestrator, e.policies, e.clock,
+        fleetMember = std::make_unique<FleetMember>(runtime->fleet, *e.orchestrator, e.policies, e.clock,
                                                     e.timers, e.rng);
         fleet = fleetMember.get();
         QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, qApp,

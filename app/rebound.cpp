@@ -6,6 +6,7 @@
 #include "Keychain.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
+#include "RuntimeOptions.h"
 #include "engine/Engine.h"
 #include "fleet/EtcdAccess.h"
 #include "fleet/EtcdSession.h"
@@ -81,94 +82,25 @@ int main(int argc, char **argv)
         QStringLiteral("With --quit-after-ms: save main-window.png, charts.png, fleet.png (in "
                        "fleet mode) and policy-editor.png into DIR."),
         QStringLiteral("DIR"));
-    const QCommandLineOption metricsAt(
-        QStringLiteral("metrics"),
-        QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics ([HOST:]PORT, HOST "
-                       "127.0.0.1 unless given); off unless given."),
-        QStringLiteral("ADDRESS"));
-    const QCommandLineOption otlpAt(
-        QStringLiteral("otlp-endpoint"),
-        QStringLiteral("Export a span per attempt to this OpenTelemetry collector (OTLP/HTTP "
-                       "JSON); default: the setting telemetry/otlpEndpoint, else off."),
-        QStringLiteral("URL"));
-    const QCommandLineOption etcdAt(
-        QStringLiteral("etcd"),
-        QStringLiteral("Fleet mode: policies come from this etcd (instead of a file); the "
-                       "editor publishes there, the Fleet dock shows every member, and this "
-                       "console decides only the tasks of the shards it owns (every member "
-                       "must watch the same services)."),
-        QStringLiteral("URL"));
-    const QCommandLineOption prefix(QStringLiteral("prefix"),
-                                    QStringLiteral("The fleet's key prefix in etcd."),
-                                    QStringLiteral("P"), QStringLiteral("/rebound"));
-    const QCommandLineOption member(
-        QStringLiteral("member"),
-        QStringLiteral("This console's id in the fleet (default: console-HOST-PID)."),
-        QStringLiteral("ID"));
     const QCommandLineOption urlOf(
         QStringLiteral("url"),
         QStringLiteral("Watch this Task API service (token from REBOUND_TOKEN, else the OS "
                        "keychain) instead of the remembered endpoints."),
         QStringLiteral("URL"));
-    const QCommandLineOption redisAt(
-        QStringLiteral("redis"),
-        QStringLiteral("With --etcd: share the fleet's retry rate limits through this Redis "
-                       "(redis://HOST:PORT)."),
-        QStringLiteral("ADDRESS"));
-    const QCommandLineOption redisPasswordFile(
-        QStringLiteral("redis-password-file"),
-        QStringLiteral("Redis's password, read from this file (else REBOUND_REDIS_PASSWORD, else "
-                       "the OS keychain; none if none has it)."),
-        QStringLiteral("FILE"));
-    const QCommandLineOption leaseTtl(
-        QStringLiteral("lease-ttl"),
-        QStringLiteral("With --etcd: seconds the console's lease outlives its last keepalive."),
-        QStringLiteral("S"), QStringLiteral("10"));
-    const QCommandLineOption shards(
-        QStringLiteral("shards"),
-        QStringLiteral("With --etcd: shards the fleet's tasks are split into (the same on every "
-                       "member)."),
-        QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards));
-    parser.addOptions({demo, policies, db, quitAfter, screenshots, metricsAt, otlpAt, etcdAt,
-                       prefix, member, urlOf, redisAt, redisPasswordFile, leaseTtl, shards});
-    parser.addOptions(EtcdAccess::options());
+    parser.addOptions({demo, policies, db, quitAfter, screenshots, urlOf});
+    parser.addOptions(RuntimeOptions::commandLine());
     parser.process(app);
-    std::optional<EtcdAccess> etcdUrl;
-    if (parser.isSet(etcdAt)) {
-        auto url = EtcdAccess::from(parser, qgetenv("REBOUND_ETCD_PASSWORD"), Keychain::lookup());
-        if (!url) {
-            qCritical("rebound: %s", qPrintable(url.error().message));
-            return 2;
-        }
-        if (parser.isSet(policies)) {
-            qCritical("rebound: --policies and --etcd: the policies come from one place");
-            return 2;
-        }
-        etcdUrl = *url;
+    auto runtime = RuntimeOptions::from(
+        parser, {QStringLiteral("console-"),
+                 QSettings().value(QStringLiteral("telemetry/otlpEndpoint")).toString(),
+                 parser.isSet(policies)});
+    if (!runtime) {
+        qCritical("rebound: %s", qPrintable(runtime.error().message));
+        return 2;
     }
-    std::optional<FleetMember::Redis> redis;
-    if (parser.isSet(redisAt)) {
-        if (!etcdUrl) {
-            qCritical("rebound: --redis needs --etcd (the fleet's members come from etcd)");
-            return 2;
-        }
-        auto r = FleetMember::parseRedis(parser.value(redisAt), QStringLiteral("--redis"));
-        if (!r) {
-            qCritical("rebound: %s", qPrintable(r.error().message));
-            return 2;
-        }
-        redis = *r;
-        QString warning;
-        const auto resolved =
-            redis->resolvePassword(parser.value(redisPasswordFile),
-                                   qgetenv("REBOUND_REDIS_PASSWORD"), Keychain::lookup(), warning);
-        if (!resolved) {
-            qCritical("rebound: %s", qPrintable(resolved.error().message));
-            return 2;
-        }
-        if (!warning.isEmpty())
-            qWarning("rebound: %s", qPrintable(warning));
-    }
+    for (const QString &warning : std::as_const(runtime->warnings))
+        qWarning("rebound: %s", qPrintable(warning));
+    const std::optional<EtcdAccess> &etcdUrl = runtime->etcd;
     // --url's token, before any window: REBOUND_TOKEN, else the keychain entry the endpoints
     // dialog keeps (none: the service answers 401, which the console shows).
     QByteArray urlToken;
@@ -182,30 +114,7 @@ int main(int argc, char **argv)
         else
             qWarning("rebound: --url: no token: %s", qPrintable(found.error().message));
     }
-    bool ttlOk = false, shardsOk = false;
-    const int leaseSeconds = parser.value(leaseTtl).toInt(&ttlOk);
-    const int shardCount = parser.value(shards).toInt(&shardsOk);
-    if (!ttlOk || leaseSeconds < 2 || leaseSeconds > 3600) {
-        qCritical("rebound: --lease-ttl: expected whole seconds in 2..3600");
-        return 2;
-    }
-    if (!shardsOk || shardCount < 1 || shardCount > 4096) {
-        qCritical("rebound: --shards: expected a whole number in 1..4096");
-        return 2;
-    }
-    const QString memberId = parser.isSet(member) ? parser.value(member)
-                                                  : QStringLiteral("console-%1-%2")
-                                                        .arg(QSysInfo::machineHostName())
-                                                        .arg(QCoreApplication::applicationPid());
-    std::optional<QPair<QHostAddress, quint16>> metricsListen;
-    if (parser.isSet(metricsAt)) {
-        auto at = MetricsServer::parseListen(parser.value(metricsAt));
-        if (!at) {
-            qCritical("rebound: --metrics %s", qPrintable(at.error().message));
-            return 2;
-        }
-        metricsListen = *at;
-    }
+    const auto &metricsListen = runtime->metricsAt;
 
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QTemporaryDir demoDir; // the demo keeps its history out of the real one
@@ -247,18 +156,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    const QUrl otlp(parser.isSet(otlpAt)
-                        ? parser.value(otlpAt)
-                        : QSettings().value(QStringLiteral("telemetry/otlpEndpoint")).toString(),
-                    QUrl::StrictMode);
+    const QUrl &otlp = runtime->otlp;
     std::unique_ptr<OtlpExporter> spans;
     if (!otlp.isEmpty()) {
-        if (const auto checked = HttpUrl::parse(otlp.toString(), QStringLiteral("--otlp-endpoint"),
-                                                QStringLiteral("http://127.0.0.1:4318"));
-            !checked) {
-            QMessageBox::critical(nullptr, QStringLiteral("Rebound"), checked.error().message);
-            return 2;
-        }
         spans = std::make_unique<OtlpExporter>(
             otlp, OtlpSpan::Attributes{
                       {QStringLiteral("service.name"), QStringLiteral("rebound")},
@@ -281,15 +181,9 @@ int main(int argc, char **argv)
     std::unique_ptr<FleetMember> fleetMember;
     Orchestrator &orchestrator = *(*console)->orchestrator;
     if (etcdUrl) {
-        FleetMember::Config config;
-        config.etcd = *etcdUrl;
-        config.prefix = parser.value(prefix).toUtf8();
-        config.session = EtcdSession::Config{memberId, Duration(qint64(leaseSeconds) * 1000)};
-        config.shards = shardCount;
-        config.redis = redis;
         // The console is a member like the others: it decides only its shards' tasks.
         fleetMember =
-            std::make_unique<FleetMember>(config, orchestrator, (*console)->policies,
+            std::make_unique<FleetMember>(runtime->fleet, orchestrator, (*console)->policies,
                                           (*console)->clock, (*console)->timers, (*console)->rng);
         fleet = fleetMember.get();
         auto *pane = new FleetPane(fleetMember->etcd(), fleetMember->keys(), fleetMember->feed(),
