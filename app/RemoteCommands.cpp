@@ -2,26 +2,20 @@
 
 #include "FleetCommand.h"
 #include "Keychain.h"
-#include "RuntimeOptions.h"
+#include "Runtime.h"
 #include "TokenSource.h"
 #include "engine/Engine.h"
 #include "engine/Orchestrator.h"
-#include "fleet/EtcdAccess.h"
 #include "fleet/EtcdCodec.h"
 #include "fleet/EtcdSession.h"
 #include "fleet/FleetMember.h"
-#include "fleet/HttpEtcdWire.h"
-#include "fleet/PolicyFeed.h"
-#include "fleet/ShardOwner.h"
 #include "history/HistoryStore.h"
 #include "policy/PolicyStore.h"
 #include "remote/EndpointClient.h"
 #include "remote/TaskApi.h"
 #include "remote/TaskJson.h"
-#include "support/HttpUrl.h"
 #include "support/JsonLog.h"
 #include "support/Rfc3339.h"
-#include "telemetry/MetricsServer.h"
 #include "telemetry/OtlpExporter.h"
 #include "time/QtTimerSource.h"
 #include "time/SeededRandom.h"
@@ -33,13 +27,11 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QSaveFile>
 #include <QScopeGuard>
 #include <QSet>
 #include <QSslCertificate>
 #include <QStandardPaths>
-#include <QSysInfo>
 #include <QTimer>
 
 #include <cstdio>
@@ -317,8 +309,6 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     }
     for (const QString &warning : std::as_const(runtime->warnings))
         io.err << c.name << ": " << warning << "\n";
-    const auto &metricsAt = runtime->metricsAt;
-    const QUrl &otlp = runtime->otlp;
     const auto &etcdAccess = runtime->etcd;
     if (etcdAccess)
         JsonLog::registerSecret(QString::fromUtf8(etcdAccess->password));
@@ -344,33 +334,10 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     }
     Engine &e = **engine;
     e.orchestrator->metrics().setMaxTypes(maxTypes);
-    std::unique_ptr<OtlpExporter> spans;
-    if (!otlp.isEmpty()) {
-        spans = std::make_unique<OtlpExporter>(
-            otlp, OtlpSpan::Attributes{
-                      {QStringLiteral("service.name"), QStringLiteral("reboundctl")},
-                      {QStringLiteral("service.version"), QCoreApplication::applicationVersion()},
-                      {QStringLiteral("host.name"), QSysInfo::machineHostName()}});
-        e.orchestrator->setSpanSink([&spans](OtlpSpan s) { spans->add(std::move(s)); });
-        e.orchestrator->metrics().setSpanCounts([&spans] {
-            return EngineMetrics::SpanCounts{spans->exported(), spans->dropped(),
-                                             quint64(spans->queued())};
-        });
-    }
-    const auto stopSpans = qScopeGuard([&e] {
-        e.orchestrator->setSpanSink({});
-        e.orchestrator->metrics().setSpanCounts({});
-    });
-    const FleetMember *fleet = nullptr; // set in fleet mode, below
-    MetricsServer metrics([&e, &fleet] {
-        return e.orchestrator->metrics().render(*e.orchestrator) +
-               (fleet ? fleet->metricsText() : QByteArray());
-    });
-    if (metricsAt) {
-        if (auto listening = metrics.listen(metricsAt->first, metricsAt->second); !listening) {
-            io.err << c.name << ": --metrics: " << listening.error().message << "\n";
-            return cli::Invalid;
-        }
+    Runtime run(e, *runtime, QStringLiteral("reboundctl"));
+    if (auto listening = run.listen(); !listening) {
+        io.err << c.name << ": " << listening.error().message << "\n";
+        return cli::Invalid;
     }
     // The log goes to stdout (the first purge runs once the event loop turns, so it is logged).
     SystemClock logClock;
@@ -383,14 +350,8 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
         {{QStringLiteral("endpoint"), endpoint->key()},
          {QStringLiteral("db"), dbPath},
          {QStringLiteral("retention_days"), retentionDays},
-         {QStringLiteral("metrics"),
-          metricsAt ? QStringLiteral("http://%1:%2/metrics")
-                          .arg(metricsAt->first.protocol() == QAbstractSocket::IPv6Protocol
-                                   ? QStringLiteral("[%1]").arg(metricsAt->first.toString())
-                                   : metricsAt->first.toString())
-                          .arg(metrics.port())
-                    : QStringLiteral("off")},
-         {QStringLiteral("otlp"), spans ? spans->url().toString() : QStringLiteral("off")},
+         {QStringLiteral("metrics"), run.metricsUrl()},
+         {QStringLiteral("otlp"), run.spans() ? run.spans()->url().toString() : QStringLiteral("off")},
          {QStringLiteral("policies"),
           etcdAccess
               ? QStringLiteral("etcd %1%2")
@@ -403,42 +364,22 @@ int RemoteCommands::watch(const QStringList &args, cli::Streams io)
     });
     // Fleet mode: no decision before the config centre has been read (or found empty), so a
     // member never retries under policies the fleet did not publish.
-    std::unique_ptr<FleetMember> fleetMember;
-    if (etcdAccess) {
-        fleetMember = std::make_unique<FleetMember>(runtime->fleet, *e.orchestrator, e.policies, e.clock,
-                                                    e.timers, e.rng);
-        fleet = fleetMember.get();
-        QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, qApp,
-                         [&e, &endpoint, s = &fleetMember->session()] {
+    if (FleetMember *member = run.fleet()) {
+        QObject::connect(&member->session(), &EtcdSession::stateChanged, qApp,
+                         [&e, &endpoint, s = &member->session()] {
                              if (s->state() == EtcdSession::State::Live &&
                                  !e.orchestrator->poller(endpoint->key()))
                                  e.orchestrator->addEndpoint(*endpoint);
                          });
-        fleetMember->start();
+        member->start();
     } else {
         e.orchestrator->addEndpoint(*endpoint);
     }
     if (duration >= 0)
         QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
     QCoreApplication::exec();
-    fleet = nullptr;
-    fleetMember.reset(); // leaves the fleet at once: its lease and keys go with it
-    e.orchestrator->stop();
-    if (spans) {
-        // What is queued goes out before the process ends (a last batch, at most 5 s).
-        spans->flush();
-        QEventLoop wait;
-        QTimer::singleShot(5000, &wait, &QEventLoop::quit);
-        QTimer poll;
-        QObject::connect(&poll, &QTimer::timeout, &wait, [&wait, &spans] {
-            if (spans->queued() == 0 && !spans->inFlight())
-                wait.quit();
-            else
-                spans->flush();
-        });
-        poll.start(20);
-        wait.exec();
-    }
+    run.shutdown();
+    const OtlpExporter *spans = run.spans();
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_stopped"),
                    {{QStringLiteral("scheduled"), qint64(e.orchestrator->scheduledCount())},
                     {QStringLiteral("spans_exported"), spans ? qint64(spans->exported()) : 0},

@@ -6,19 +6,14 @@
 #include "Keychain.h"
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
-#include "RuntimeOptions.h"
+#include "Runtime.h"
 #include "engine/Engine.h"
-#include "fleet/EtcdAccess.h"
 #include "fleet/EtcdSession.h"
 #include "fleet/FleetMember.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyFeed.h"
 #include "fleet/PolicyPublisher.h"
-#include "fleet/ShardOwner.h"
-#include "support/HttpUrl.h"
 #include "support/SecretSource.h"
-#include "telemetry/MetricsServer.h"
-#include "telemetry/OtlpExporter.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -26,11 +21,9 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QMessageBox>
-#include <QScopeGuard>
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QSysInfo>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -90,17 +83,17 @@ int main(int argc, char **argv)
     parser.addOptions({demo, policies, db, quitAfter, screenshots, urlOf});
     parser.addOptions(RuntimeOptions::commandLine());
     parser.process(app);
-    auto runtime = RuntimeOptions::from(
+    auto options = RuntimeOptions::from(
         parser, {QStringLiteral("console-"),
                  QSettings().value(QStringLiteral("telemetry/otlpEndpoint")).toString(),
                  parser.isSet(policies)});
-    if (!runtime) {
-        qCritical("rebound: %s", qPrintable(runtime.error().message));
+    if (!options) {
+        qCritical("rebound: %s", qPrintable(options.error().message));
         return 2;
     }
-    for (const QString &warning : std::as_const(runtime->warnings))
+    for (const QString &warning : std::as_const(options->warnings))
         qWarning("rebound: %s", qPrintable(warning));
-    const std::optional<EtcdAccess> &etcdUrl = runtime->etcd;
+    const bool inFleet = options->etcd.has_value();
     // --url's token, before any window: REBOUND_TOKEN, else the keychain entry the endpoints
     // dialog keeps (none: the service answers 401, which the console shows).
     QByteArray urlToken;
@@ -114,13 +107,11 @@ int main(int argc, char **argv)
         else
             qWarning("rebound: --url: no token: %s", qPrintable(found.error().message));
     }
-    const auto &metricsListen = runtime->metricsAt;
-
     const QString data = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QTemporaryDir demoDir; // the demo keeps its history out of the real one
     const bool isDemo = parser.isSet(demo);
     // Fleet mode keeps no policy file: the config centre is the one source.
-    const QString policyPath = etcdUrl ? QString()
+    const QString policyPath = inFleet ? QString()
                                : parser.isSet(policies)
                                    ? parser.value(policies)
                                    : (isDemo ? demoDir.filePath(QStringLiteral("policies.json"))
@@ -141,64 +132,30 @@ int main(int argc, char **argv)
             QObject::tr("Rebound cannot start:\n%1").arg(console.error().message));
         return 1;
     }
-    // The same exposition as `reboundctl watch --metrics`, for a console left running.
-    const FleetMember *fleet = nullptr; // set in fleet mode, below
-    MetricsServer metrics([&console, &fleet] {
-        return (*console)->orchestrator->metrics().render(*(*console)->orchestrator) +
-               (fleet ? fleet->metricsText() : QByteArray());
-    });
-    if (metricsListen) {
-        if (auto listening = metrics.listen(metricsListen->first, metricsListen->second);
-            !listening) {
-            QMessageBox::critical(
-                nullptr, QStringLiteral("Rebound"),
-                QObject::tr("Rebound cannot serve metrics:\n%1").arg(listening.error().message));
-            return 1;
-        }
+    // The same metrics, spans and fleet membership as `reboundctl watch`. Declared before the
+    // window, so it shuts down (leaves the fleet, sends queued spans) after the window is gone.
+    Runtime runtime(**console, *options, QStringLiteral("rebound"));
+    if (auto listening = runtime.listen(); !listening) {
+        QMessageBox::critical(
+            nullptr, QStringLiteral("Rebound"),
+            QObject::tr("Rebound cannot serve metrics:\n%1").arg(listening.error().message));
+        return 1;
     }
-    const QUrl &otlp = runtime->otlp;
-    std::unique_ptr<OtlpExporter> spans;
-    if (!otlp.isEmpty()) {
-        spans = std::make_unique<OtlpExporter>(
-            otlp, OtlpSpan::Attributes{
-                      {QStringLiteral("service.name"), QStringLiteral("rebound")},
-                      {QStringLiteral("service.version"), QApplication::applicationVersion()},
-                      {QStringLiteral("host.name"), QSysInfo::machineHostName()}});
-        (*console)->orchestrator->setSpanSink([&spans](OtlpSpan s) { spans->add(std::move(s)); });
-        (*console)->orchestrator->metrics().setSpanCounts([&spans] {
-            return EngineMetrics::SpanCounts{spans->exported(), spans->dropped(),
-                                             quint64(spans->queued())};
-        });
-    }
-    const auto stopSpans = qScopeGuard([&console] {
-        (*console)->orchestrator->setSpanSink({});
-        (*console)->orchestrator->metrics().setSpanCounts({});
-    });
     CredentialStore credentials;
     std::unique_ptr<taskd::DemoService> demoService;
     MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
 
-    std::unique_ptr<FleetMember> fleetMember;
-    Orchestrator &orchestrator = *(*console)->orchestrator;
-    if (etcdUrl) {
-        // The console is a member like the others: it decides only its shards' tasks.
-        fleetMember =
-            std::make_unique<FleetMember>(runtime->fleet, orchestrator, (*console)->policies,
-                                          (*console)->clock, (*console)->timers, (*console)->rng);
-        fleet = fleetMember.get();
+    FleetMember *fleetMember = runtime.fleet();
+    if (fleetMember) {
         auto *pane = new FleetPane(fleetMember->etcd(), fleetMember->keys(), fleetMember->feed(),
                                    (*console)->policies);
         pane->setBudget(fleetMember->budget());
-        window.setFleet(
-            pane, [f = fleetMember.get()](const QByteArray &document,
-                                          std::function<void(Result<std::int64_t>)> done) {
-                PolicyPublisher::publish(f->etcd(), f->keys(), document, std::move(done));
-            });
+        window.setFleet(pane, [fleetMember](const QByteArray &document,
+                                            std::function<void(Result<std::int64_t>)> done) {
+            PolicyPublisher::publish(fleetMember->etcd(), fleetMember->keys(), document,
+                                     std::move(done));
+        });
     }
-    const auto leaveFleet = qScopeGuard([&] {
-        fleet = nullptr;
-        fleetMember.reset(); // at once rather than a lease TTL later
-    });
     // In fleet mode nothing is decided before the config centre has been read.
     const auto addEndpoints = [&] {
         if (parser.isSet(urlOf)) {
@@ -308,7 +265,5 @@ int main(int argc, char **argv)
             QApplication::quit();
         });
     }
-    const int rc = QApplication::exec();
-    (*console)->orchestrator->stop();
-    return rc;
+    return QApplication::exec();
 }
