@@ -54,8 +54,8 @@ Result<void> Runtime::listen()
         return {};
     auto listening = m_metrics->listen(m_options.metricsAt->first, m_options.metricsAt->second);
     if (!listening)
-        return Error{listening.error().code, QStringLiteral("--metrics: ") +
-                                                 listening.error().message};
+        return Error{listening.error().code,
+                     QStringLiteral("--metrics: ") + listening.error().message};
     m_listening = true;
     return {};
 }

@@ -20,8 +20,7 @@ Error usage(const QString &message)
 }
 
 /// A whole number in [lo, hi] from `flag`, or an error that says what was expected.
-Result<int> wholeIn(const QCommandLineParser &p, const char *flag, int lo, int hi,
-                    const char *what)
+Result<int> wholeIn(const QCommandLineParser &p, const char *flag, int lo, int hi, const char *what)
 {
     bool ok = false;
     const int v = p.value(QLatin1String(flag)).toInt(&ok);
@@ -37,45 +36,51 @@ Result<int> wholeIn(const QCommandLineParser &p, const char *flag, int lo, int h
 
 QList<QCommandLineOption> RuntimeOptions::commandLine()
 {
-    return EtcdAccess::options() + QList<QCommandLineOption>{
-        {QStringLiteral("metrics"),
-         QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
-                        "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
-         QStringLiteral("ADDRESS")},
-        {QStringLiteral("otlp-endpoint"),
-         QStringLiteral("Export a span per attempt to this OpenTelemetry collector (OTLP/HTTP "
-                        "JSON, e.g. http://127.0.0.1:4318)."),
-         QStringLiteral("URL")},
-        {QStringLiteral("etcd"),
-         QStringLiteral("Fleet mode: policies come from this etcd (instead of --policies), this "
-                        "member acknowledges each version it looks at, and it decides only the "
-                        "tasks of the shards it owns (every member must watch the same "
-                        "services)."),
-         QStringLiteral("URL")},
-        {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
-         QStringLiteral("P"), QStringLiteral("/rebound")},
-        {QStringLiteral("member"),
-         QStringLiteral("This member's id in the fleet (default: from HOST and PID)."),
-         QStringLiteral("ID")},
-        {QStringLiteral("lease-ttl"),
-         QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
-         QStringLiteral("S"), QStringLiteral("10")},
-        {QStringLiteral("etcd-heartbeat"),
-         QStringLiteral("etcd's progress-notification interval in seconds (its "
-                        "--experimental-watch-progress-notify-interval); a watch silent for "
-                        "twice this plus 1 s is opened again."),
-         QStringLiteral("S"), QStringLiteral("5")},
-        {QStringLiteral("shards"),
-         QStringLiteral("Shards the fleet's tasks are split into (the same on every member)."),
-         QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
-        {QStringLiteral("redis"),
-         QStringLiteral("With --etcd: share the retry rate limits of the fleet through this "
-                        "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
-         QStringLiteral("ADDRESS")},
-        {QStringLiteral("redis-password-file"),
-         QStringLiteral("Redis's password, read from this file (else REBOUND_REDIS_PASSWORD, "
-                        "else the OS keychain; none if none has it)."),
-         QStringLiteral("FILE")}};
+    return EtcdAccess::options() +
+           QList<QCommandLineOption>{
+               {QStringLiteral("metrics"),
+                QStringLiteral("Serve Prometheus metrics at http://ADDRESS/metrics; ADDRESS is "
+                               "[HOST:]PORT, HOST 127.0.0.1 unless given, PORT 0 any free port."),
+                QStringLiteral("ADDRESS")},
+               {QStringLiteral("otlp-endpoint"),
+                QStringLiteral(
+                    "Export a span per attempt to this OpenTelemetry collector (OTLP/HTTP "
+                    "JSON, e.g. http://127.0.0.1:4318)."),
+                QStringLiteral("URL")},
+               {QStringLiteral("etcd"),
+                QStringLiteral(
+                    "Fleet mode: policies come from this etcd (instead of --policies), this "
+                    "member acknowledges each version it looks at, and it decides only the "
+                    "tasks of the shards it owns (every member must watch the same "
+                    "services)."),
+                QStringLiteral("URL")},
+               {QStringLiteral("prefix"), QStringLiteral("The fleet's key prefix in etcd."),
+                QStringLiteral("P"), QStringLiteral("/rebound")},
+               {QStringLiteral("member"),
+                QStringLiteral("This member's id in the fleet (default: from HOST and PID)."),
+                QStringLiteral("ID")},
+               {QStringLiteral("lease-ttl"),
+                QStringLiteral("Seconds the member's etcd lease outlives its last keepalive."),
+                QStringLiteral("S"), QStringLiteral("10")},
+               {QStringLiteral("etcd-heartbeat"),
+                QStringLiteral("etcd's progress-notification interval in seconds (its "
+                               "--experimental-watch-progress-notify-interval); a watch silent for "
+                               "twice this plus 1 s is opened again."),
+                QStringLiteral("S"), QStringLiteral("5")},
+               {QStringLiteral("shards"),
+                QStringLiteral(
+                    "Shards the fleet's tasks are split into (the same on every member)."),
+                QStringLiteral("N"), QString::number(ShardOwner::kDefaultShards)},
+               {QStringLiteral("redis"),
+                QStringLiteral(
+                    "With --etcd: share the retry rate limits of the fleet through this "
+                    "Redis (redis://HOST:PORT); while it is away each member takes 1/N."),
+                QStringLiteral("ADDRESS")},
+               {QStringLiteral("redis-password-file"),
+                QStringLiteral(
+                    "Redis's password, read from this file (else REBOUND_REDIS_PASSWORD, "
+                    "else the OS keychain; none if none has it)."),
+                QStringLiteral("FILE")}};
 }
 
 Result<RuntimeOptions> RuntimeOptions::from(const QCommandLineParser &p, const Defaults &defaults)
@@ -102,8 +107,7 @@ Result<RuntimeOptions> RuntimeOptions::from(const QCommandLineParser &p, const D
         if (!access)
             return usage(access.error().message);
         if (defaults.policiesGiven)
-            return usage(
-                QStringLiteral("--policies and --etcd: the policies come from one place"));
+            return usage(QStringLiteral("--policies and --etcd: the policies come from one place"));
         o.etcd = *access;
         o.fleet.etcd = *access;
     }
@@ -131,9 +135,10 @@ Result<RuntimeOptions> RuntimeOptions::from(const QCommandLineParser &p, const D
     o.fleet.shards = *shards;
     if (p.isSet(QStringLiteral("redis"))) {
         if (!o.etcd)
-            return usage(QStringLiteral("--redis needs --etcd (the fleet's members come from etcd)"));
-        auto redis = FleetMember::parseRedis(p.value(QStringLiteral("redis")),
-                                             QStringLiteral("--redis"));
+            return usage(
+                QStringLiteral("--redis needs --etcd (the fleet's members come from etcd)"));
+        auto redis =
+            FleetMember::parseRedis(p.value(QStringLiteral("redis")), QStringLiteral("--redis"));
         if (!redis)
             return usage(redis.error().message);
         QString warning;

@@ -23,16 +23,16 @@ struct RuntimeOptions
     /// Differences between the two programs.
     struct Defaults
     {
-        QString memberPrefix;  ///< before HOST-PID in the default member id ("console-" or "")
-        QString otlpFallback;  ///< the OTLP endpoint when --otlp-endpoint is not given
+        QString memberPrefix;       ///< before HOST-PID in the default member id ("console-" or "")
+        QString otlpFallback;       ///< the OTLP endpoint when --otlp-endpoint is not given
         bool policiesGiven = false; ///< --policies was given (refused together with --etcd)
     };
 
     std::optional<QPair<QHostAddress, quint16>> metricsAt; ///< nothing: no metrics endpoint
     QUrl otlp;                                             ///< empty: no spans exported
     std::optional<rebound::EtcdAccess> etcd;               ///< nothing: not in a fleet
-    rebound::FleetMember::Config fleet; ///< read when etcd is set
-    QStringList warnings;               ///< said, not fatal (e.g. where a password came from)
+    rebound::FleetMember::Config fleet;                    ///< read when etcd is set
+    QStringList warnings; ///< said, not fatal (e.g. where a password came from)
 
     /// The options both programs take (add them to the parser before processing it).
     static QList<QCommandLineOption> commandLine();

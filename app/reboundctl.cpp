@@ -1,10 +1,13 @@
 // reboundctl: the command-line face of Rebound's core (and, later, its headless orchestrator).
+#include "ActionCommand.h"
 #include "CliError.h"
+#include "ExportCommand.h"
 #include "FleetCommand.h"
 #include "PolicyCommand.h"
-#include "RemoteCommands.h"
 #include "ScheduleCommand.h"
 #include "SecretCommand.h"
+#include "TasksCommand.h"
+#include "WatchCommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -66,13 +69,13 @@ int main(int argc, char **argv)
         QStringList rest = args.mid(1);
         rest[0] = QStringLiteral("reboundctl ") + command;
         if (command == QLatin1String("watch"))
-            rc = RemoteCommands::watch(rest, io);
+            rc = WatchCommand::run(rest, io);
         else if (command == QLatin1String("tasks"))
-            rc = RemoteCommands::tasks(rest, io);
+            rc = TasksCommand::run(rest, io);
         else if (command == QLatin1String("export"))
-            rc = RemoteCommands::exportCsv(rest, io);
+            rc = ExportCommand::run(rest, io);
         else
-            rc = RemoteCommands::act(rest, io,
+            rc = ActionCommand::run(rest, io,
                                      command == QLatin1String("cancel")  ? rebound::ActionKind::OperatorCancel
                                      : command == QLatin1String("abort") ? rebound::ActionKind::AbortOperator
                                                                          : rebound::ActionKind::OperatorAttempt);

@@ -18,8 +18,8 @@ namespace rebound {
 
 namespace {
 
-QAction *makeAction(QObject *parent, const QString &name, const QString &text,
-                    const QString &icon, const QKeySequence &key)
+QAction *makeAction(QObject *parent, const QString &name, const QString &text, const QString &icon,
+                    const QKeySequence &key)
 {
     auto *a = new QAction(text, parent);
     a->setIcon(QIcon(QStringLiteral(":/rebound/icons/%1.svg").arg(icon)));
@@ -34,9 +34,8 @@ QAction *makeAction(QObject *parent, const QString &name, const QString &text,
 TaskActions::TaskActions(Orchestrator &orchestrator, QTableView *table, TaskFilterProxy *proxy,
                          QWidget *window)
     : QObject(window), m_orchestrator(orchestrator), m_table(table), m_proxy(proxy),
-      m_window(window),
-      m_retry(makeAction(this, QStringLiteral("retryNowAction"), tr("Retry now"),
-                         QStringLiteral("retry"), QKeySequence(tr("Ctrl+R")))),
+      m_window(window), m_retry(makeAction(this, QStringLiteral("retryNowAction"), tr("Retry now"),
+                                           QStringLiteral("retry"), QKeySequence(tr("Ctrl+R")))),
       m_cancel(makeAction(this, QStringLiteral("cancelRetriesAction"), tr("Cancel retries"),
                           QStringLiteral("cancel"), QKeySequence(tr("Ctrl+Shift+C")))),
       m_abort(makeAction(this, QStringLiteral("abortAttemptAction"), tr("Abort running attempt"),
@@ -120,12 +119,10 @@ void TaskActions::update()
     enable(m_cancel, tr("Cancel retries"), &Orchestrator::whyNotCancel);
     enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
            &Orchestrator::whyNotAbort);
-    m_pause->setEnabled(writable && any([this](const Selected &s) {
-                            return !m_orchestrator.isPaused(s.type);
-                        }));
-    m_resume->setEnabled(writable && any([this](const Selected &s) {
-                             return m_orchestrator.isPaused(s.type);
-                         }));
+    m_pause->setEnabled(
+        writable && any([this](const Selected &s) { return !m_orchestrator.isPaused(s.type); }));
+    m_resume->setEnabled(
+        writable && any([this](const Selected &s) { return m_orchestrator.isPaused(s.type); }));
     m_forceOpen->setEnabled(writable && !sel.isEmpty());
     m_resetBreaker->setEnabled(writable && !sel.isEmpty());
 }
@@ -186,8 +183,7 @@ void TaskActions::abort()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_orchestrator.abortAttempt(s.endpoint, s.id,
-                                            answerFor(s, tr("%1: attempt aborted")));
+        m_orchestrator.abortAttempt(s.endpoint, s.id, answerFor(s, tr("%1: attempt aborted")));
     }
 }
 

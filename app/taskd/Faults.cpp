@@ -44,13 +44,15 @@ Result<Faults> Faults::fromJson(const QJsonObject &o)
     f.slowMs = std::clamp<qint64>(o.value(QStringLiteral("slowMs")).toInteger(0), 0, 600'000);
     f.dripMs = std::clamp<qint64>(o.value(QStringLiteral("dripMs")).toInteger(0), 0, 60'000);
     const QJsonValue actor = o.value(QStringLiteral("actorRetriesPerSecond"));
-    if (!actor.isUndefined() && (!actor.isDouble() || actor.toDouble() < 0 || actor.toDouble() > 1000))
+    if (!actor.isUndefined() &&
+        (!actor.isDouble() || actor.toDouble() < 0 || actor.toDouble() > 1000))
         return Error{QStringLiteral("bad-request"),
                      QStringLiteral("actorRetriesPerSecond must be a number in [0, 1000]")};
     f.actorRetriesPerSecond = actor.toDouble(0);
     const QJsonValue silent = o.value(QStringLiteral("watchSilent"));
     if (!silent.isUndefined() && !silent.isBool())
-        return Error{QStringLiteral("bad-request"), QStringLiteral("watchSilent must be a boolean")};
+        return Error{QStringLiteral("bad-request"),
+                     QStringLiteral("watchSilent must be a boolean")};
     f.watchSilent = silent.toBool(false);
     f.malformedKind =
         o.value(QStringLiteral("malformedKind")).toString(QStringLiteral("truncated"));

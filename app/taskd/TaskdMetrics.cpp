@@ -36,10 +36,10 @@ QByteArray TaskdMetrics::text(int tasks, int watchConnections, const WatchHub::S
     out.family("rebound_taskd_attempts_started_total", "counter",
                "Attempts started, by task type and reason.");
     for (auto it = m_attemptsStarted.begin(); it != m_attemptsStarted.end(); ++it)
-        out.sample("rebound_taskd_attempts_started_total",
-                   {{QStringLiteral("type"), it.key().first},
-                    {QStringLiteral("reason"), it.key().second}},
-                   double(it.value()));
+        out.sample(
+            "rebound_taskd_attempts_started_total",
+            {{QStringLiteral("type"), it.key().first}, {QStringLiteral("reason"), it.key().second}},
+            double(it.value()));
     out.family("rebound_taskd_requests_total", "counter",
                "Requests answered, by route (as the OpenAPI file names it; unmatched for any "
                "other path) and status (0: connection cut).");
