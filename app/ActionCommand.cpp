@@ -1,14 +1,11 @@
 #include "ActionCommand.h"
 
+#include "CommandClient.h"
 #include "RemoteCommandLine.h"
-#include "remote/EndpointClient.h"
 #include "remote/TaskApi.h"
 #include "remote/TaskJson.h"
-#include "time/SeededRandom.h"
-#include "time/SystemClock.h"
 
 #include <QCommandLineParser>
-#include <QRandomGenerator>
 
 using namespace rebound;
 
@@ -28,10 +25,8 @@ int ActionCommand::run(const QStringList &args, cli::Streams io, ActionKind kind
     const auto endpoint = c.endpoint(io);
     if (!endpoint)
         return cli::Usage;
-    SystemClock clock;
-    SeededRandom rng(QRandomGenerator::system()->generate64());
-    EndpointClient client(*endpoint, clock, rng);
-    const ApiResponse got = RemoteCommandLine::call(client, TaskApi::getTask(id));
+    CommandClient client(*endpoint);
+    const ApiResponse got = client.call(TaskApi::getTask(id));
     if (!got.isSuccess()) {
         io.err << c.name << ": " << id << ": " << got.describe() << "\n";
         return cli::Invalid;
@@ -52,7 +47,7 @@ int ActionCommand::run(const QStringList &args, cli::Streams io, ActionKind kind
     // The same entry (key, body, If-Match) a console would build: a console and this command
     // acting on the same attempt are one action to the service.
     const OutboxEntry e = ActionOutbox::make(endpoint->key(), *task, kind, attempt);
-    const ApiResponse r = RemoteCommandLine::call(client, ActionOutbox::request(e));
+    const ApiResponse r = client.call(ActionOutbox::request(e));
     if (!r.isSuccess()) {
         QString why = r.describe();
         if (r.status == 412)

@@ -1,11 +1,9 @@
 #include "RemoteCommandLine.h"
 
 #include "TokenSource.h"
-#include "remote/EndpointClient.h"
 #include "support/JsonLog.h"
 
 #include <QCommandLineParser>
-#include <QEventLoop>
 #include <QFile>
 #include <QSslCertificate>
 
@@ -79,16 +77,4 @@ std::optional<EndpointConfig> RemoteCommandLine::endpoint(cli::Streams io) const
         }
     }
     return e;
-}
-
-ApiResponse RemoteCommandLine::call(EndpointClient &client, ApiRequest req)
-{
-    ApiResponse out;
-    QEventLoop loop;
-    client.send(std::move(req), [&](const ApiResponse &r) {
-        out = r;
-        loop.quit();
-    });
-    loop.exec();
-    return out;
 }

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "CliError.h"
-#include "remote/ApiResponse.h"
 #include "remote/EndpointConfig.h"
 
 #include <QCommandLineParser>
@@ -9,12 +8,8 @@
 
 #include <optional>
 
-namespace rebound {
-class EndpointClient;
-} // namespace rebound
-
 /// What the commands that talk to a service share: their name in messages, the parser with
-/// --url, --token-file and --ca-file, the endpoint those make, and a blocking call.
+/// --url, --token-file and --ca-file, and the endpoint those make.
 struct RemoteCommandLine
 {
     QCommandLineParser parser;
@@ -28,6 +23,4 @@ struct RemoteCommandLine
     int usageOrHelp() const;
     /// The endpoint the options name, with its token and trust anchors; the error is said.
     std::optional<rebound::EndpointConfig> endpoint(cli::Streams io) const;
-    /// Sends `request` and waits for its answer (a command line has nothing else to do).
-    static rebound::ApiResponse call(rebound::EndpointClient &client, rebound::ApiRequest request);
 };

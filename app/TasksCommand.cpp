@@ -1,15 +1,12 @@
 #include "TasksCommand.h"
 
+#include "CommandClient.h"
 #include "RemoteCommandLine.h"
-#include "remote/EndpointClient.h"
 #include "remote/TaskApi.h"
 #include "remote/TaskJson.h"
-#include "time/SeededRandom.h"
-#include "time/SystemClock.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
-#include <QRandomGenerator>
 #include <QSet>
 
 using namespace rebound;
@@ -23,9 +20,7 @@ int TasksCommand::run(const QStringList &args, cli::Streams io)
     const auto endpoint = c.endpoint(io);
     if (!endpoint)
         return cli::Usage;
-    SystemClock clock;
-    SeededRandom rng(QRandomGenerator::system()->generate64());
-    EndpointClient client(*endpoint, clock, rng);
+    CommandClient client(*endpoint);
     QString cursor;
     bool first = true;
     int count = 0;
@@ -38,8 +33,7 @@ int TasksCommand::run(const QStringList &args, cli::Streams io)
                       .arg(QStringLiteral("ATTEMPT"), 7)
                       .arg(QStringLiteral("VERSION"));
     for (;;) {
-        const ApiResponse r = RemoteCommandLine::call(
-            client, TaskApi::listTasks(first ? QString() : cursor, 500, {}));
+        const ApiResponse r = client.call(TaskApi::listTasks(first ? QString() : cursor, 500, {}));
         first = false;
         if (!r.isSuccess()) {
             io.err << c.name << ": " << endpoint->key() << ": " << r.describe() << "\n";

@@ -24,8 +24,8 @@
 #include <QEventLoop>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -81,6 +81,9 @@ private Q_SLOTS:
 private:
     QByteArray put(const QByteArray &key, const QByteArray &value);
     std::int64_t publishWithCli(const QByteArray &document);
+    /// A taskd whose attempts fail 70 % of the time, under a published policy that retries
+    /// every 100-300 ms with no guard in the way: every shard keeps having retries to start.
+    bool startRetryingForever(TaskdProcess &taskd);
     QString fleetStatus();
 
     QTemporaryDir m_dir;
@@ -118,6 +121,20 @@ QByteArray TestFleet::put(const QByteArray &key, const QByteArray &value)
     if (!QTest::qWaitFor([&] { return answer.has_value(); }, 10'000) || !*answer)
         return {};
     return **answer;
+}
+
+bool TestFleet::startRetryingForever(TaskdProcess &taskd)
+{
+    if (!taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
+                        R"("latencyMinMs":5,"latencyMaxMs":20}})")) {
+        qWarning("taskd: %s", qPrintable(taskd.error));
+        return false;
+    }
+    return publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                          R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
+                          R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
+                          R"("health":{"unhealthyScore":100},)"
+                          R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0;
 }
 
 std::int64_t TestFleet::publishWithCli(const QByteArray &document)
@@ -201,8 +218,8 @@ void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
     QCOMPARE(seenA.first().at(1).toBool(), false);
     QCOMPARE(a.version(), int(good));
     QCOMPARE(a.maxAttempts(), 4);
-    QTRY_VERIFY2(fleetStatus().count(QRegularExpression(
-                     QStringLiteral(R"(refused +0 +- +- +policies\[0\]\.backoff\.multiplier)"))) == 2,
+    QTRY_VERIFY2(fleetStatus().count(QRegularExpression(QStringLiteral(
+                     R"(refused +0 +- +- +policies\[0\]\.backoff\.multiplier)"))) == 2,
                  qPrintable(fleetStatus()));
     QCOMPARE(b.version(), int(good));
     // A DELETE is not "no policies".
@@ -224,9 +241,9 @@ void TestFleet::invalidVersionIsRefusedByAllAndTheLastGoodStays()
     Member c(m_etcd->url, QStringLiteral("c"), m_clock, m_timers, m_rng);
     QTRY_COMPARE(c.version(), int(after));
     QCOMPARE(c.store.history().last().content, kGood2);
-    QTRY_VERIFY2(fleetStatus().contains(
-                     QStringLiteral("runs version %1, the last valid one").arg(after)),
-                 qPrintable(fleetStatus()));
+    QTRY_VERIFY2(
+        fleetStatus().contains(QStringLiteral("runs version %1, the last valid one").arg(after)),
+        qPrintable(fleetStatus()));
 }
 
 void TestFleet::cutOffMemberResumesAcrossACompaction()
@@ -355,15 +372,7 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
     // before its own timers run; that its lease ends by its own clock is pinned exactly in
     // tst_shardowner.)
     TaskdProcess taskd;
-    QVERIFY2(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
-                            R"("latencyMinMs":5,"latencyMaxMs":20}})"),
-             qPrintable(taskd.error));
-    QVERIFY(
-        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
-                       R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
-                       R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
-                       R"("health":{"unhealthyScore":100},)"
-                       R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    QVERIFY(startRetryingForever(taskd));
     const WatchMember watch{
         taskd.url, m_etcd->url, 2, 8, m_dir.path(), m_dir.filePath(QStringLiteral("%1.log")), {}};
     std::map<QString, std::unique_ptr<QProcess>> members;
@@ -432,10 +441,9 @@ void TestFleet::claimIsAnnouncedBeforeTheOwnerActs()
     // first member's fence for those is refused at once, though the new owner never acted.
     TaskdProcess taskd;
     QVERIFY2(taskd.start(), qPrintable(taskd.error));
-    QVERIFY(
-        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
-                       R"("maxDelayMs":300,"maxAttempts":3,"multiplier":2,"jitter":"none"}}]})") >
-        0);
+    QVERIFY(publishWithCli(
+                R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
+                R"("maxDelayMs":300,"maxAttempts":3,"multiplier":2,"jitter":"none"}}]})") > 0);
     const WatchMember watch{
         taskd.url, m_etcd->url, 2, 8, m_dir.path(), m_dir.filePath(QStringLiteral("%1.log")), {}};
     std::map<QString, std::unique_ptr<QProcess>> members;
@@ -449,8 +457,9 @@ void TestFleet::claimIsAnnouncedBeforeTheOwnerActs()
     // when taskd knows none: 1 is below any claim etcd can make once a policy is published).
     const QRegularExpression below(QStringLiteral(R"(is below (\d+))"));
     const auto kept = [&](int shard) -> qint64 {
-        const auto r = taskd.post(QStringLiteral("/v1/fences"),
-                                  QStringLiteral(R"({"shard":%1,"revision":1})").arg(shard).toUtf8());
+        const auto r =
+            taskd.post(QStringLiteral("/v1/fences"),
+                       QStringLiteral(R"({"shard":%1,"revision":1})").arg(shard).toUtf8());
         if (r.status != 409)
             return 0;
         return below.match(r.json().value(QStringLiteral("detail")).toString())
@@ -486,19 +495,20 @@ void TestFleet::claimIsAnnouncedBeforeTheOwnerActs()
         for (int i = 0; id.isEmpty(); ++i)
             if (ShardOwner::shardOf(endpoint, QStringLiteral("job:%1").arg(i), 8) == s)
                 id = QStringLiteral("job:%1").arg(i);
-        QCOMPARE(taskd.post(QStringLiteral("/v1/tasks"),
-                            QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("f")},
-                                                      {QStringLiteral("id"), id}})
-                                .toJson())
+        QCOMPARE(taskd
+                     .post(QStringLiteral("/v1/tasks"),
+                           QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("f")},
+                                                     {QStringLiteral("id"), id}})
+                               .toJson())
                      .status,
                  201);
-        const auto r = taskd.post(
-            QStringLiteral("/v1/tasks/") + QString::fromLatin1(QUrl::toPercentEncoding(id)) +
-                QStringLiteral("/cancel"),
-            R"({"reason":"exhausted"})",
-            {{"Idempotency-Key", "k-" + id.toUtf8()},
-             {"If-Match", "\"1\""},
-             {"Rebound-Fence", Fence{s, first[s]}.text()}});
+        const auto r = taskd.post(QStringLiteral("/v1/tasks/") +
+                                      QString::fromLatin1(QUrl::toPercentEncoding(id)) +
+                                      QStringLiteral("/cancel"),
+                                  R"({"reason":"exhausted"})",
+                                  {{"Idempotency-Key", "k-" + id.toUtf8()},
+                                   {"If-Match", "\"1\""},
+                                   {"Rebound-Fence", Fence{s, first[s]}.text()}});
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json().value(QStringLiteral("type")).toString(),
                  QStringLiteral("urn:rebound:problem:stale-fence"));
@@ -512,18 +522,15 @@ void TestFleet::endpointSpelledDifferentlyIsRefusedVisibly()
     // deciding it). Neither may decide, and `fleet status` says why. `c` spells it like `a`
     // but with the trailing slash dropped — the same identity, no conflict with `a`.
     TaskdProcess taskd;
-    QVERIFY2(taskd.start(0, R"({"default":{"unavailable":0.7,"retryAfterProbability":0,)"
-                            R"("latencyMinMs":5,"latencyMaxMs":20}})"),
-             qPrintable(taskd.error));
-    QVERIFY(
-        publishWithCli(R"({"version":1,"policies":[{"name":"p","backoff":{"initialDelayMs":100,)"
-                       R"("maxDelayMs":300,"maxAttempts":1000,"multiplier":2,"jitter":"none"},)"
-                       R"("breaker":{"windowSize":100000,"minimumNumberOfCalls":100000},)"
-                       R"("health":{"unhealthyScore":100},)"
-                       R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0}}]})") > 0);
+    QVERIFY(startRetryingForever(taskd));
     const QString local = QStringLiteral("http://localhost:%1").arg(taskd.port);
-    WatchMember watch{taskd.url + u'/', m_etcd->url, 2,  8, m_dir.path(),
-                      m_dir.filePath(QStringLiteral("%1.log")), {}};
+    WatchMember watch{taskd.url + u'/',
+                      m_etcd->url,
+                      2,
+                      8,
+                      m_dir.path(),
+                      m_dir.filePath(QStringLiteral("%1.log")),
+                      {}};
     std::map<QString, std::unique_ptr<QProcess>> members;
     const auto cleanupMembers = qScopeGuard([&] {
         for (auto &[id, p] : members) {
@@ -545,12 +552,13 @@ void TestFleet::endpointSpelledDifferentlyIsRefusedVisibly()
         QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
     // Failures keep coming; nobody retries them, and nobody acts twice.
     QTRY_VERIFY_WITH_TIMEOUT(
-        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"initial\"}") >=
-            20,
+        taskd.metricSum(
+            "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"initial\"}") >= 20,
         10'000);
     QTest::qWait(2000);
-    QCOMPARE(taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}"),
-             0.0);
+    QCOMPARE(
+        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}"),
+        0.0);
     QCOMPARE(taskd.metricSum("rebound_taskd_conflict_answers_total{status=\"412\"}"), 0.0);
     // Each says so in its log.
     QFile log(m_dir.filePath(QStringLiteral("b.log")));
