@@ -30,7 +30,6 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPointer>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
