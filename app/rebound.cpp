@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     }
     CredentialStore credentials;
     std::unique_ptr<taskd::DemoService> demoService;
-    MainWindow window(**console, isDemo ? QStringLiteral("demo") : QString());
+    MainWindow window((*console)->access(), isDemo ? QStringLiteral("demo") : QString());
 
     FleetMember *fleetMember = runtime.fleet();
     if (fleetMember) {

@@ -139,7 +139,7 @@ void TestConsole::startConsole(const QByteArray &profile, const QByteArray &poli
                            m_dir->filePath(QStringLiteral("history.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
-    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("test"));
+    m_window = std::make_unique<MainWindow>(m_console->access(), QStringLiteral("test"));
     m_window->setConfirmBulkActions(false);
     // Testers first, then changes (qtbase's advice).
     m_modelTester = std::make_unique<QAbstractItemModelTester>(
@@ -496,7 +496,7 @@ void TestConsole::demoStartsAndShowsRows()
                            defaults.readAll(), m_dir->filePath(QStringLiteral("demo.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
-    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("demo"));
+    m_window = std::make_unique<MainWindow>(m_console->access(), QStringLiteral("demo"));
     m_modelTester = std::make_unique<QAbstractItemModelTester>(
         m_window->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     m_window->show();
@@ -523,7 +523,7 @@ void TestConsole::untrustedCertificateShownThenTrusted()
                            m_dir->filePath(QStringLiteral("history.sqlite"))});
     QVERIFY(c.ok());
     m_console = std::move(c).value();
-    m_window = std::make_unique<MainWindow>(*m_console, QStringLiteral("tls"));
+    m_window = std::make_unique<MainWindow>(m_console->access(), QStringLiteral("tls"));
     m_window->show();
     EndpointConfig e;
     e.baseUrl = QUrl(m_taskd->url);

@@ -81,7 +81,7 @@ void TestFleetConsole::init()
         *m_wire, m_engine->clock, m_engine->timers, m_engine->rng,
         EtcdSession::Config{QStringLiteral("console"), Duration(5000), Duration(1000)});
     m_feed = std::make_unique<PolicyFeed>(*m_session, keys, m_engine->policies);
-    m_window = std::make_unique<MainWindow>(*m_engine, QString());
+    m_window = std::make_unique<MainWindow>(m_engine->access(), QString());
     m_pane = new FleetPane(*m_wire, keys, *m_feed, m_engine->policies);
     m_window->setFleet(m_pane, [this, keys](const QByteArray &doc,
                                             std::function<void(Result<std::int64_t>)> done) {

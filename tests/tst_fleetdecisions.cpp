@@ -47,8 +47,6 @@ struct InProcess
         member = std::make_unique<FleetMember>(c, *engine.orchestrator, engine.policies,
                                                engine.clock, engine.timers, engine.rng);
         table = std::make_unique<TaskTableModel>(*engine.orchestrator, engine.clock);
-        QObject::connect(engine.orchestrator.get(), &Orchestrator::tasksUpdated, table.get(),
-                         &TaskTableModel::applyBatch);
     }
     /// What the console's table says of a task in `column`, times masked (they are compared
     /// to the millisecond above; a 1 ms difference can change a displayed second).

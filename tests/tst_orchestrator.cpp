@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -71,6 +72,7 @@ private Q_SLOTS:
     void firstSeenLateFetchesEarlierAttempts();
     void failedReadGoesWhenTheServiceIsBack();
     void snapshotBackfillIsPaced();
+    void viewRowsCarryTheScheduleAndAttemptsAnswer();
 
 private:
     /// An orchestrator on the fake transport, watching kEndpoint (a restart when one existed).
@@ -763,6 +765,67 @@ void TestOrchestrator::snapshotBackfillIsPaced()
         QVERIFY(heldTo(QStringLiteral("/attempts"), "GET") <= TaskReader::kBackfillInFlight);
     }
     QCOMPARE(answered, 6);
+}
+
+void TestOrchestrator::viewRowsCarryTheScheduleAndAttemptsAnswer()
+{
+    // A view hears each changed task as a value: its state, cause and the due time of its
+    // retry, the same the engine keeps.
+    EngineView &view = *m_orch;
+    QSignalSpy rows(&view, &EngineView::rowsUpdated);
+    m_fake->page = {task(QStringLiteral("v1"), 1, AttemptOutcome::Failed, 50, 2)};
+    nextPoll();
+    settle();
+    QVERIFY(!rows.isEmpty());
+    const auto batch = rows.last().first().value<QList<TaskRow>>();
+    QCOMPARE(batch.size(), 1);
+    const TaskRow row = batch.first();
+    QCOMPARE(row.key, TaskRow::keyOf(kEndpoint, QStringLiteral("v1")));
+    QCOMPARE(row.condition.state, TaskState::RetryScheduled);
+    QCOMPARE(row.nextAttemptAt, m_orch->nextRetryAt(kEndpoint, QStringLiteral("v1")));
+    QVERIFY(row.nextAttemptAt.has_value());
+    QVERIFY(row.decision && std::holds_alternative<RetryPlan>(*row.decision));
+    QCOMPARE(view.row(row.key)->nextAttemptAt, row.nextAttemptAt);
+    QCOMPARE(view.rows().size(), 1);
+    QVERIFY(!view.row(TaskRow::keyOf(kEndpoint, QStringLiteral("nobody"))));
+
+    // attempts(): through the engine's reader; a refusal is said in words, then the answer.
+    // (The engine's own read of the task's attempts may be on the way: answer it first.)
+    while (heldTo(QStringLiteral("/v1/attempts"), "GET") > 0) {
+        m_fake->answer(QStringLiteral("/v1/attempts"), 200, R"({"attempts":[]})", "GET");
+        settle();
+    }
+    std::optional<Result<QList<RemoteAttempt>>> heard;
+    const auto listen = [&heard](Result<QList<RemoteAttempt>> r) { heard = std::move(r); };
+    view.attempts(kEndpoint, QStringLiteral("v1"), listen);
+    QCOMPARE(heldTo(QStringLiteral("/v1/attempts"), "GET"), 1);
+    m_fake->answer(QStringLiteral("/v1/attempts"), 503, {}, "GET");
+    settle();
+    QVERIFY(heard && !*heard);
+    QVERIFY2(heard->error().message.contains(QLatin1String("could not read the attempts of v1")),
+             qPrintable(heard->error().message));
+    heard.reset();
+    view.attempts(kEndpoint, QStringLiteral("v1"), listen);
+    advance(1000); // the reader's own retry after its failure carries this ask too
+    QCOMPARE(heldTo(QStringLiteral("/v1/attempts"), "GET"), 1);
+    RemoteAttempt a;
+    a.number = 1;
+    a.outcome = AttemptOutcome::Failed;
+    a.httpStatus = 503;
+    m_fake->answer(QStringLiteral("/v1/attempts"), 200,
+                   QJsonDocument(QJsonObject{{QStringLiteral("attempts"),
+                                              QJsonArray{TaskJson::toJson(a)}}})
+                       .toJson(QJsonDocument::Compact),
+                   "GET");
+    settle();
+    QVERIFY(heard && *heard);
+    QCOMPARE((*heard)->size(), 1);
+    QCOMPARE((*heard)->first().httpStatus, std::optional<int>(503));
+    // An endpoint nobody watches answers at once, in words.
+    heard.reset();
+    view.attempts(QStringLiteral("http://elsewhere.test"), QStringLiteral("v1"), listen);
+    QVERIFY(heard && !*heard);
+    QCOMPARE(heard->error().code, QStringLiteral("endpoint_unknown"));
 }
 
 QTEST_GUILESS_MAIN(TestOrchestrator)

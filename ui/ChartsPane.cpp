@@ -4,7 +4,7 @@
 
 #include "StateBadgeDelegate.h"
 #include "TaskTableModel.h"
-#include "engine/Orchestrator.h"
+#include "engine/EngineView.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
 
@@ -53,8 +53,8 @@ QChart *makeChart(const QString &title)
 
 } // namespace
 
-ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *parent)
-    : QWidget(parent), m_orchestrator(orchestrator), m_clock(clock),
+ChartsPane::ChartsPane(EngineView &view, const Clock &clock, QWidget *parent)
+    : QWidget(parent), m_view(view), m_clock(clock),
       m_latency(makeChart(tr("Retry latency (s)"))),
       m_breaker(makeChart(tr("Failure and slow-call rates (%)"))),
       m_pressure(makeChart(tr("Retry pressure"))), m_p50(new QLineSeries), m_p95(new QLineSeries),
@@ -150,10 +150,10 @@ ChartsPane::ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *
         m_chartsLayout->addWidget(view, 1);
     }
     layout->addLayout(m_chartsLayout, 1);
-    connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &ChartsPane::onTasks);
-    connect(&m_orchestrator, &Orchestrator::breakerTransition, this,
+    connect(&m_view, &EngineView::rowsUpdated, this, &ChartsPane::onTasks);
+    connect(&m_view, &EngineView::breakerTransition, this,
             [this](const QString &, const QString &, const BreakerTransition &) { updateTiles(); });
-    connect(&m_orchestrator.policies(), &PolicyStore::policiesChanged, this, [this](int version) {
+    connect(&m_view.policySource(), &PolicyStore::policiesChanged, this, [this](int version) {
         m_policyMarks.emplace_back(m_clock.wallNowMs(), version);
         while (m_policyMarks.size() > 20)
             m_policyMarks.pop_front();
@@ -187,7 +187,7 @@ QString ChartsPane::healthText(const std::optional<HealthScore> &s)
 void ChartsPane::updateTiles()
 {
     auto *layout = static_cast<QHBoxLayout *>(m_tiles->layout());
-    for (const auto &[endpoint, type] : m_orchestrator.breakerKeys()) {
+    for (const auto &[endpoint, type] : m_view.breakerKeys()) {
         QLabel *&tile = m_tileLabels[type];
         if (!tile) {
             tile = new QLabel(m_tiles);
@@ -195,8 +195,8 @@ void ChartsPane::updateTiles()
             tile->setAlignment(Qt::AlignCenter);
             layout->insertWidget(layout->count() - 1, tile);
         }
-        const BreakerHealth h = m_orchestrator.breakerHealth(endpoint, type);
-        const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
+        const BreakerHealth h = m_view.breakerHealth(endpoint, type);
+        const BreakerMetrics m = m_view.breakerMetrics(endpoint, type);
         tile->setText(QStringLiteral("%1\n%2").arg(type, StateBadgeDelegate::tierLabel(h)));
         tile->setToolTip(
             tr("%1: breaker %2\nfailure rate %3 · slow calls %4\n%5")
@@ -205,7 +205,7 @@ void ChartsPane::updateTiles()
                                        : QStringLiteral("%1%").arg(m.failureRate, 0, 'f', 0),
                      m.slowCallRate < 0 ? tr("not judged yet")
                                         : QStringLiteral("%1%").arg(m.slowCallRate, 0, 'f', 0),
-                     healthText(m_orchestrator.healthScore(endpoint, type))));
+                     healthText(m_view.healthScore(endpoint, type))));
         tile->setStyleSheet(
             QStringLiteral("QLabel { color: white; background: %1; padding: 3px 8px; "
                            "border-radius: 4px; }")
@@ -241,10 +241,11 @@ ChartsPane::Bucket &ChartsPane::current()
     return m_buckets.back();
 }
 
-void ChartsPane::onTasks(const QList<const TrackedTask *> &tasks)
+void ChartsPane::onTasks(const QList<TaskRow> &rows)
 {
     Bucket &b = current();
-    for (const TrackedTask *t : tasks) {
+    for (const TaskRow &row : rows) {
+        const TaskRow *t = &row;
         const QString &key = t->key;
         if (const auto &a = t->remote.lastAttempt;
             a && a->durationMs && a->outcome != AttemptOutcome::Running) {
@@ -266,8 +267,8 @@ void ChartsPane::onTasks(const QList<const TrackedTask *> &tasks)
                 }
             }
         }
-        if (t->lastDecision) {
-            if (const auto *r = std::get_if<RetryPlan>(&*t->lastDecision)) {
+        if (t->decision && t->decidedBy.isEmpty()) { // this console's retries
+            if (const auto *r = std::get_if<RetryPlan>(&*t->decision)) {
                 std::int64_t &seen = m_seenDecision[key];
                 const std::int64_t stamp = toMs(t->decidedAt);
                 if (stamp != seen) {
@@ -289,8 +290,8 @@ void ChartsPane::redraw()
         if (!m_firstSampleMs)
             m_firstSampleMs = m_clock.wallNowMs();
         updateTiles();
-        for (const auto &[endpoint, type] : m_orchestrator.breakerKeys()) {
-            const BreakerMetrics m = m_orchestrator.breakerMetrics(endpoint, type);
+        for (const auto &[endpoint, type] : m_view.breakerKeys()) {
+            const BreakerMetrics m = m_view.breakerMetrics(endpoint, type);
             auto &pts = m_failureRates[type];
             pts.emplace_back(at, std::max(0.0, m.failureRate));
             while (pts.size() > 1800)
@@ -300,7 +301,7 @@ void ChartsPane::redraw()
             while (slow.size() > 1800)
                 slow.pop_front();
         }
-        current().budget = m_orchestrator.allowedConcurrentRetries();
+        current().budget = m_view.allowedConcurrentRetries();
         m_dirty = true;
     }
     if (!m_dirty || m_pause->isChecked() || !isVisible())
@@ -395,7 +396,7 @@ void ChartsPane::redraw()
         drawn += s->count();
     m_ratesView->setRenderHint(QPainter::Antialiasing, drawn < 2000);
     const BreakerConfig &breaker =
-        m_orchestrator.policies().current()->policyFor(QString()).breaker;
+        m_view.policySource().current()->policyFor(QString()).breaker;
     m_threshold->setName(tr("failure threshold %1%").arg(breaker.failureRateThreshold));
     m_threshold->replace({QPointF(-windowMin, breaker.failureRateThreshold),
                           QPointF(0, breaker.failureRateThreshold)});

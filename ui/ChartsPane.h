@@ -20,8 +20,8 @@ class QValueAxis;
 
 namespace rebound {
 
-class Orchestrator;
-struct TrackedTask;
+class EngineView;
+struct TaskRow;
 
 /// Live charts: a tile per task type with its breaker's tier (healthy, degraded, half-open,
 /// open, forced open); failure and slow-call rates against their thresholds; retry latency
@@ -35,7 +35,7 @@ class ChartsPane final : public QWidget
     Q_DISABLE_COPY_MOVE(ChartsPane)
 
 public:
-    ChartsPane(Orchestrator &orchestrator, const Clock &clock, QWidget *parent = nullptr);
+    ChartsPane(EngineView &view, const Clock &clock, QWidget *parent = nullptr);
 
     static constexpr int kBucketMs = 10'000;
     static constexpr int kMaxBuckets = 360; ///< one hour
@@ -52,7 +52,7 @@ private:
         int retries = 0;
         int budget = 0; ///< concurrent retries the budgets allowed, sampled
     };
-    void onTasks(const QList<const TrackedTask *> &tasks);
+    void onTasks(const QList<rebound::TaskRow> &rows);
     Bucket &current();
     void redraw();
     void updateTiles();
@@ -61,7 +61,7 @@ private:
     /// The smallest window that holds everything recorded so far (until the operator picks).
     void fitWindow();
 
-    Orchestrator &m_orchestrator;
+    EngineView &m_view;
     const Clock &m_clock;
     std::deque<Bucket> m_buckets;
     QHash<QString, int> m_seenAttempt;

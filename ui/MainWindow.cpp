@@ -11,7 +11,6 @@
 #include "TaskDetailPane.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
-#include "engine/Engine.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
 
@@ -45,12 +44,12 @@
 
 namespace rebound {
 
-MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
+MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWidget *parent)
     : QMainWindow(parent), m_engine(engine),
-      m_model(new TaskTableModel(*engine.orchestrator, engine.clock, this)),
+      m_model(new TaskTableModel(engine.view, engine.clock, this)),
       m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
-      m_detail(new TaskDetailPane(*engine.orchestrator, this)),
-      m_charts(new ChartsPane(*engine.orchestrator, engine.clock, this)),
+      m_detail(new TaskDetailPane(engine.view, this)),
+      m_charts(new ChartsPane(engine.view, engine.clock, this)),
       m_notice(new QLabel(this)), m_log(new QListWidget(this)),
       m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)), m_pausedBadge(new QLabel(this)),
       m_credentials(new CredentialStore(this))
@@ -160,7 +159,7 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     m_pausedBadge->hide();
     statusBar()->addPermanentWidget(m_pausedBadge);
 
-    m_actions = new TaskActions(*m_engine.orchestrator, m_table, m_proxy, this);
+    m_actions = new TaskActions(m_engine.view, m_engine.commands, m_table, m_proxy, this);
     connect(m_actions, &TaskActions::notice, this,
             [this](const QString &text, const QString &endpoint, const QString &id) {
                 showNotice(text, endpoint, id);
@@ -189,23 +188,23 @@ MainWindow::MainWindow(Engine &engine, const QString &subtitle, QWidget *parent)
     connect(m_proxy, &QAbstractItemModel::dataChanged, this, &MainWindow::scheduleUpdateActions);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::scheduleUpdateActions);
     connect(m_model, &TaskTableModel::countsChanged, this, &MainWindow::updateCounts);
-    connect(m_engine.orchestrator.get(), &Orchestrator::endpointStatusChanged, this,
+    connect(&m_engine.view, &EngineView::endpointStatusChanged, this,
             &MainWindow::onEndpointStatus);
-    connect(m_engine.orchestrator.get(), &Orchestrator::endpointRemoved, this,
+    connect(&m_engine.view, &EngineView::endpointRemoved, this,
             [this](const QString &endpoint) {
                 delete m_endpointLabels.take(endpoint);
                 updateEndpointColumn();
             });
-    connect(m_engine.orchestrator.get(), &Orchestrator::notice, this,
+    connect(&m_engine.view, &EngineView::notice, this,
             [this](const QString &endpoint, const QString &id, const QString &message) {
                 showNotice(tr("%1: %2").arg(id, message), endpoint, id);
             });
-    connect(m_engine.orchestrator.get(), &Orchestrator::breakerTransition, this,
+    connect(&m_engine.view, &EngineView::breakerTransition, this,
             [this](const QString &, const QString &type, const BreakerTransition &t) {
                 if (t.to == BreakerHealth::Open)
                     showNotice(tr("Breaker for %1 opened: %2").arg(type, t.cause));
             });
-    connect(m_engine.orchestrator.get(), &Orchestrator::taskStopped, this,
+    connect(&m_engine.view, &EngineView::taskStopped, this,
             [this](const QString &endpoint, const QString &id, StopReason r) {
                 const QString text =
                     tr("%1 stopped retrying: %2").arg(id, TaskTableModel::stopLabel(r));
@@ -404,19 +403,19 @@ void MainWindow::updateEndpointColumn()
 {
     // The same endpoint on every row says nothing: the column shows when there are several.
     QSet<QString> seen;
-    for (const QString &e : m_engine.orchestrator->endpoints())
+    for (const QString &e : m_engine.view.endpoints())
         seen.insert(e);
     m_table->setColumnHidden(TaskTableModel::Endpoint, seen.size() <= 1);
     // Owners exist in a fleet only.
     m_table->setColumnHidden(TaskTableModel::Owner,
-                             !m_engine.orchestrator->ownerOf(QString(), QString()));
+                             !m_engine.view.inFleet());
 }
 
 void MainWindow::updatePausedBadge()
 {
     QStringList paused;
     for (const QString &t : m_model->taskTypes())
-        if (m_engine.orchestrator->isPaused(t))
+        if (m_engine.view.isPaused(t))
             paused << t;
     m_pausedBadge->setText(tr("PAUSED: %1").arg(paused.join(QStringLiteral(", "))));
     m_pausedBadge->setToolTip(tr("Automatic retries of these types wait until resumed"));
@@ -479,7 +478,7 @@ void MainWindow::buildActions()
     connect(statesHelp, &QAction::triggered, this, &MainWindow::showStatesHelp);
 
     connect(m_readOnly, &QAction::toggled, this, [this](bool on) {
-        m_engine.orchestrator->setReadOnly(on);
+        m_engine.commands.setReadOnly(on);
         m_readOnlyBadge->setVisible(on);
         m_actions->setWritable(!on);
     });
@@ -524,7 +523,7 @@ void MainWindow::buildActions()
 
 void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
 {
-    if (!m_engine.orchestrator->poller(endpoint))
+    if (!m_engine.view.endpoints().contains(endpoint))
         return; // a late report from an endpoint just removed
     QLabel *&label = m_endpointLabels[endpoint];
     if (!label) {
@@ -599,7 +598,7 @@ void MainWindow::placeNotice()
 
 void MainWindow::selectTask(const QString &endpoint, const QString &id)
 {
-    const int row = m_model->rowOf(Orchestrator::taskKey(endpoint, id));
+    const int row = m_model->rowOf(TaskRow::keyOf(endpoint, id));
     if (row < 0)
         return;
     QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
@@ -718,7 +717,7 @@ void MainWindow::openExport()
     QStringList ids;
     for (const TaskActions::Selected &s : m_actions->selection())
         ids << s.id;
-    ExportDialog dialog(m_engine.history->path(), m_model->taskTypes(), ids, this);
+    ExportDialog dialog(m_engine.historyPath, m_model->taskTypes(), ids, this);
     dialog.exec();
 }
 
@@ -729,13 +728,13 @@ void MainWindow::openEndpoints()
     auto *dialog = new EndpointsDialog(*m_credentials, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this,
-            [this, dialog] { m_engine.orchestrator->addEndpoint(dialog->endpoint()); });
+            [this, dialog] { m_engine.commands.addEndpoint(dialog->endpoint()); });
     dialog->open();
 }
 
 void MainWindow::forgetEndpoint()
 {
-    const QStringList endpoints = m_engine.orchestrator->endpoints();
+    const QStringList endpoints = m_engine.view.endpoints();
     if (endpoints.isEmpty()) {
         showNotice(tr("No endpoint is being watched."));
         return;
@@ -749,7 +748,7 @@ void MainWindow::forgetEndpoint()
     dialog->setComboBoxItems(endpoints);
     dialog->setOkButtonText(tr("Forget"));
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString &endpoint) {
-        m_engine.orchestrator->removeEndpoint(endpoint);
+        m_engine.commands.removeEndpoint(endpoint);
         EndpointsDialog::forget(endpoint);
         m_credentials->remove(endpoint, [](bool, const QByteArray &, const QString &) {});
         showNotice(tr("Stopped watching %1.").arg(endpoint));

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "PolicyEditorDialog.h"
-#include "engine/Orchestrator.h"
+#include "engine/EngineAccess.h"
 #include "engine/TaskState.h"
 
 #include <QMainWindow>
@@ -23,7 +23,6 @@ class CredentialStore;
 class FleetPane;
 
 class ChartsPane;
-class Engine;
 struct PolicySet;
 class TaskActions;
 class TaskDetailPane;
@@ -39,7 +38,7 @@ class MainWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(Engine &engine, const QString &subtitle, QWidget *parent = nullptr);
+    MainWindow(const EngineAccess &engine, const QString &subtitle, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     TaskTableModel *model() const { return m_model; }
@@ -81,7 +80,7 @@ private:
     void about();
     void showStatesHelp();
 
-    Engine &m_engine;
+    EngineAccess m_engine;
     TaskTableModel *m_model;
     TaskFilterProxy *m_proxy;
     QTableView *m_table;

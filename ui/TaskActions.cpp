@@ -31,9 +31,10 @@ QAction *makeAction(QObject *parent, const QString &name, const QString &text, c
 
 } // namespace
 
-TaskActions::TaskActions(Orchestrator &orchestrator, QTableView *table, TaskFilterProxy *proxy,
+TaskActions::TaskActions(const EngineView &view, EngineCommands &commands, QTableView *table,
+                         TaskFilterProxy *proxy,
                          QWidget *window)
-    : QObject(window), m_orchestrator(orchestrator), m_table(table), m_proxy(proxy),
+    : QObject(window), m_view(view), m_commands(commands), m_table(table), m_proxy(proxy),
       m_window(window), m_retry(makeAction(this, QStringLiteral("retryNowAction"), tr("Retry now"),
                                            QStringLiteral("retry"), QKeySequence(tr("Ctrl+R")))),
       m_cancel(makeAction(this, QStringLiteral("cancelRetriesAction"), tr("Cancel retries"),
@@ -100,9 +101,9 @@ void TaskActions::update()
     const bool writable = m_writable;
     const auto any = [&sel](auto pred) { return std::any_of(sel.begin(), sel.end(), pred); };
     // The engine says what is possible, and why not: the tooltip of a disabled action tells.
-    Orchestrator &o = m_orchestrator;
+    const EngineView &o = m_view;
     const auto enable = [&](QAction *action, const QString &label,
-                            QString (Orchestrator::*why)(const QString &, const QString &) const) {
+                            QString (EngineView::*why)(const QString &, const QString &) const) {
         QString reason = sel.isEmpty() ? tr("Select one or more tasks.") : QString();
         bool possible = false;
         for (const Selected &s : sel) {
@@ -115,19 +116,19 @@ void TaskActions::update()
         action->setToolTip(possible || !writable ? label : label + u'\n' + reason);
     };
     enable(m_retry, tr("Retry now (also brings back exhausted and cancelled tasks)"),
-           &Orchestrator::whyNotRetry);
-    enable(m_cancel, tr("Cancel retries"), &Orchestrator::whyNotCancel);
+           &EngineView::whyNotRetry);
+    enable(m_cancel, tr("Cancel retries"), &EngineView::whyNotCancel);
     enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
-           &Orchestrator::whyNotAbort);
+           &EngineView::whyNotAbort);
     m_pause->setEnabled(
-        writable && any([this](const Selected &s) { return !m_orchestrator.isPaused(s.type); }));
+        writable && any([this](const Selected &s) { return !m_view.isPaused(s.type); }));
     m_resume->setEnabled(
-        writable && any([this](const Selected &s) { return m_orchestrator.isPaused(s.type); }));
+        writable && any([this](const Selected &s) { return m_view.isPaused(s.type); }));
     m_forceOpen->setEnabled(writable && !sel.isEmpty());
     m_resetBreaker->setEnabled(writable && !sel.isEmpty());
 }
 
-Orchestrator::Done TaskActions::answerFor(const Selected &s, const QString &doneText)
+EngineCommands::Done TaskActions::answerFor(const Selected &s, const QString &doneText)
 {
     // The answer may come after the window closed: it checks first. A refusal is a notice (with
     // the task, in the log); success a status-bar line ("%1" is the task id).
@@ -153,7 +154,7 @@ bool TaskActions::confirmBulk(const QString &what, int count)
 void TaskActions::retry()
 {
     QList<Selected> sel = selection();
-    Orchestrator &o = m_orchestrator;
+    const EngineView &o = m_view;
     sel.erase(std::remove_if(
                   sel.begin(), sel.end(),
                   [&o](const Selected &s) { return !o.whyNotRetry(s.endpoint, s.id).isEmpty(); }),
@@ -173,7 +174,7 @@ void TaskActions::retry()
     if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        o.retryNow(s.endpoint, s.id, answerFor(s, tr("%1: next attempt started")));
+        m_commands.retryNow(s.endpoint, s.id, answerFor(s, tr("%1: next attempt started")));
     }
 }
 
@@ -183,7 +184,7 @@ void TaskActions::abort()
     if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_orchestrator.abortAttempt(s.endpoint, s.id, answerFor(s, tr("%1: attempt aborted")));
+        m_commands.abortAttempt(s.endpoint, s.id, answerFor(s, tr("%1: attempt aborted")));
     }
 }
 
@@ -193,7 +194,7 @@ void TaskActions::cancel()
     if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
         return;
     for (const Selected &s : sel) {
-        m_orchestrator.cancelRetries(s.endpoint, s.id, answerFor(s, tr("%1: cancelled")));
+        m_commands.cancelRetries(s.endpoint, s.id, answerFor(s, tr("%1: cancelled")));
     }
 }
 
@@ -204,7 +205,7 @@ void TaskActions::pauseTypes(bool pause)
         if (!types.contains(s.type))
             types << s.type;
     for (const QString &t : types)
-        m_orchestrator.setPaused(t, pause);
+        m_commands.setPaused(t, pause);
     Q_EMIT notice(
         (pause ? tr("Automatic retries paused for %1") : tr("Automatic retries resumed for %1"))
             .arg(types.join(QStringLiteral(", "))),
@@ -241,11 +242,11 @@ void TaskActions::breakerCommand(bool forceOpen)
         return;
     QStringList outcome;
     for (const auto &k : keys) {
-        m_orchestrator.commandBreaker(
+        m_commands.commandBreaker(
             k.first, k.second, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
         outcome << tr("%1 is now %2")
                        .arg(k.second, StateBadgeDelegate::tierLabel(
-                                          m_orchestrator.breakerHealth(k.first, k.second)));
+                                          m_view.breakerHealth(k.first, k.second)));
     }
     Q_EMIT notice((forceOpen ? tr("Breaker forced open: %1") : tr("Breaker reset: %1"))
                       .arg(outcome.join(QStringLiteral("; "))),

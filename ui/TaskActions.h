@@ -1,6 +1,7 @@
 #pragma once
 
-#include "engine/Orchestrator.h"
+#include "engine/EngineCommands.h"
+#include "engine/EngineView.h"
 #include "engine/TaskState.h"
 
 #include <QList>
@@ -35,8 +36,8 @@ public:
     };
 
     /// `window` parents the actions and the questions asked.
-    TaskActions(Orchestrator &orchestrator, QTableView *table, TaskFilterProxy *proxy,
-                QWidget *window);
+    TaskActions(const EngineView &view, EngineCommands &commands, QTableView *table,
+                TaskFilterProxy *proxy, QWidget *window);
 
     /// The selected rows, in the table's order.
     QList<Selected> selection() const;
@@ -67,7 +68,7 @@ Q_SIGNALS:
 
 private:
     /// What an operator action's answer does: `done` (with %1 for the id) on success.
-    Orchestrator::Done answerFor(const Selected &s, const QString &doneText);
+    EngineCommands::Done answerFor(const Selected &s, const QString &doneText);
     bool confirmBulk(const QString &what, int count);
     void retry();
     void cancel();
@@ -75,7 +76,8 @@ private:
     void pauseTypes(bool pause);
     void breakerCommand(bool forceOpen);
 
-    Orchestrator &m_orchestrator;
+    const EngineView &m_view;
+    EngineCommands &m_commands;
     QTableView *m_table;
     TaskFilterProxy *m_proxy;
     QWidget *m_window;

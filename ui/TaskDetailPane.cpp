@@ -1,11 +1,9 @@
 #include "TaskDetailPane.h"
 
 #include "TaskTableModel.h"
-#include "engine/Orchestrator.h"
+#include "engine/EngineView.h"
 #include "history/HistoryStore.h"
 #include "policy/PolicyStore.h"
-#include "remote/TaskApi.h"
-#include "remote/TaskJson.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -22,8 +20,8 @@
 
 namespace rebound {
 
-TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
-    : QWidget(parent), m_orchestrator(orchestrator), m_title(new QLabel(this)),
+TaskDetailPane::TaskDetailPane(EngineView &view, QWidget *parent)
+    : QWidget(parent), m_view(view), m_title(new QLabel(this)),
       m_stop(new QLabel(this)), m_table(new QTableWidget(this)),
       m_copy(new QPushButton(tr("Copy trace id"), this)), m_reload(new QTimer(this))
 {
@@ -69,15 +67,16 @@ TaskDetailPane::TaskDetailPane(Orchestrator &orchestrator, QWidget *parent)
         if (!m_taskId.isEmpty())
             showTask(m_endpoint, m_taskId);
     });
-    connect(&m_orchestrator, &Orchestrator::tasksUpdated, this,
-            [this](const QList<const TrackedTask *> &tasks) {
-                if (m_taskId.isEmpty())
-                    return;
-                const TrackedTask *shown = m_orchestrator.task(m_endpoint, m_taskId);
-                if (shown && tasks.contains(shown))
-                    scheduleReload();
-            });
-    connect(&m_orchestrator.policies(), &PolicyStore::policiesChanged, this,
+    connect(&m_view, &EngineView::rowsUpdated, this, [this](const QList<TaskRow> &rows) {
+        if (m_taskId.isEmpty())
+            return;
+        for (const TaskRow &row : rows)
+            if (row.remote.id == m_taskId && row.endpoint == m_endpoint) {
+                scheduleReload();
+                return;
+            }
+    });
+    connect(&m_view.policySource(), &PolicyStore::policiesChanged, this,
             &TaskDetailPane::scheduleReload);
     clear();
 }
@@ -102,25 +101,25 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
 {
     m_endpoint = endpoint;
     m_taskId = taskId;
-    const TrackedTask *t = m_orchestrator.task(endpoint, taskId);
-    m_title->setText(t ? tr("<b>%1</b> · %2 · %3")
-                             .arg(taskId.toHtmlEscaped(), t->remote.type.toHtmlEscaped(),
-                                  endpoint.toHtmlEscaped())
-                       : taskId);
+    const auto row = m_view.row(TaskRow::keyOf(endpoint, taskId));
+    m_title->setText(row ? tr("<b>%1</b> · %2 · %3")
+                               .arg(taskId.toHtmlEscaped(), row->remote.type.toHtmlEscaped(),
+                                    endpoint.toHtmlEscaped())
+                         : taskId);
     const int generation = ++m_generation;
-    if (TaskTransport *client = m_orchestrator.transport(endpoint)) {
-        // The answer may come after the pane is gone (the window closed): it checks first.
-        client->send(TaskApi::getAttempts(taskId), [this, pane = QPointer<TaskDetailPane>(this),
-                                                    generation](const ApiResponse &r) {
-            if (!pane || generation != m_generation)
-                return; // the pane is gone, or the selection moved on
-            if (!r.isSuccess()) {
-                m_stop->setText(tr("Could not load the attempts: %1").arg(r.describe()));
-                return;
-            }
-            fill(r.body);
-        });
-    }
+    // The answer may come after the pane is gone (the window closed): it checks first.
+    m_view.attempts(endpoint, taskId,
+                    [this, pane = QPointer<TaskDetailPane>(this),
+                     generation](const Result<QList<RemoteAttempt>> &attempts) {
+                        if (!pane || generation != m_generation)
+                            return; // the pane is gone, or the selection moved on
+                        if (!attempts) {
+                            m_stop->setText(tr("Could not load the attempts: %1")
+                                                .arg(attempts.error().message));
+                            return;
+                        }
+                        fill(*attempts);
+                    });
 }
 
 QString TaskDetailPane::stopText(const QString &key)
@@ -159,15 +158,10 @@ QString TaskDetailPane::causeLabel(const QString &cause)
     return labels.value(cause, cause);
 }
 
-void TaskDetailPane::fill(const QByteArray &json)
+void TaskDetailPane::fill(const QList<RemoteAttempt> &attempts)
 {
-    const auto attempts = TaskJson::decodeAttempts(json);
-    if (!attempts) {
-        m_stop->setText(
-            tr("The service sent an unreadable attempt list: %1").arg(attempts.error().message));
-        return;
-    }
-    const auto rows = m_orchestrator.history().attempts(m_endpoint, m_taskId);
+    const EngineView::Timeline history = m_view.timeline(m_endpoint, m_taskId);
+    const auto &rows = history.attempts;
     // The timeline: the service's attempts and, between them, what the engine and operators
     // did (deferrals, operator actions, stops), in time order.
     struct Line
@@ -181,7 +175,7 @@ void TaskDetailPane::fill(const QByteArray &json)
     };
     std::vector<Line> lines;
     QString stop;
-    for (const RemoteAttempt &a : *attempts) {
+    for (const RemoteAttempt &a : attempts) {
         const HistoryStore::Row *h = nullptr;
         for (const auto &r : rows)
             if (r.attempt == a.number)
@@ -248,7 +242,7 @@ void TaskDetailPane::fill(const QByteArray &json)
         lastDeferral = -1;
         rechecks = 0;
     };
-    for (const LifecycleEvent &e : m_orchestrator.history().lifecycle(m_endpoint, m_taskId)) {
+    for (const LifecycleEvent &e : history.events) {
         if (!shown.contains(e.cause))
             continue;
         if (e.cause == QLatin1String("retry_deferred") && lastDeferral >= 0 &&
@@ -278,7 +272,7 @@ void TaskDetailPane::fill(const QByteArray &json)
             std::min_element(lines.begin(), lines.end(), [](const Line &x, const Line &y) {
                 return x.at < y.at;
             })->at;
-        for (const PolicyVersion &v : m_orchestrator.policies().history()) {
+        for (const PolicyVersion &v : m_view.policySource().history()) {
             const qint64 at = v.at.toMSecsSinceEpoch();
             if (at <= first)
                 continue;
@@ -320,7 +314,7 @@ void TaskDetailPane::fill(const QByteArray &json)
     if (current >= 0 && current < m_table->rowCount())
         m_table->setCurrentCell(current, 0);
     m_stop->setText(stop);
-    m_copy->setEnabled(!attempts->isEmpty());
+    m_copy->setEnabled(!attempts.isEmpty());
 }
 
 } // namespace rebound

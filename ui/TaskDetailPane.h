@@ -1,5 +1,7 @@
 #pragma once
 
+#include "remote/RemoteTask.h"
+
 #include <QWidget>
 
 class QLabel;
@@ -9,7 +11,7 @@ class QTimer;
 
 namespace rebound {
 
-class Orchestrator;
+class EngineView;
 
 /// The attempt timeline of one task: what the service reported for every attempt (read from
 /// `/attempts`) next to what Rebound decided after it (from the history) — the delay before and
@@ -21,12 +23,12 @@ class TaskDetailPane final : public QWidget
     Q_DISABLE_COPY_MOVE(TaskDetailPane)
 
 public:
-    explicit TaskDetailPane(Orchestrator &orchestrator, QWidget *parent = nullptr);
+    explicit TaskDetailPane(EngineView &view, QWidget *parent = nullptr);
     void showTask(const QString &endpoint, const QString &taskId);
     void clear();
 
 private:
-    void fill(const QByteArray &attemptsJson);
+    void fill(const QList<RemoteAttempt> &attempts);
     /// Loads the shown task's attempts again (coalesced): it moved, or the policies did.
     void scheduleReload();
     static QString causeLabel(const QString &cause);
@@ -34,7 +36,7 @@ private:
     static QString detailText(const QString &key);
     static QString stopText(const QString &key);
 
-    Orchestrator &m_orchestrator;
+    EngineView &m_view;
     QString m_endpoint;
     QString m_taskId;
     QLabel *m_title;

@@ -1,7 +1,7 @@
 #include "TaskTableModel.h"
 
 #include "StateBadgeDelegate.h"
-#include "engine/Orchestrator.h"
+#include "engine/EngineView.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
 
@@ -16,15 +16,15 @@
 
 namespace rebound {
 
-TaskTableModel::TaskTableModel(Orchestrator &orchestrator, const Clock &clock, QObject *parent)
-    : QAbstractTableModel(parent), m_orchestrator(orchestrator), m_clock(clock),
+TaskTableModel::TaskTableModel(EngineView &view, const Clock &clock, QObject *parent)
+    : QAbstractTableModel(parent), m_view(view), m_clock(clock),
       m_pausedIcon(QStringLiteral(":/rebound/icons/pause.svg")), m_tick(new QTimer(this))
 {
-    connect(&m_orchestrator, &Orchestrator::tasksUpdated, this, &TaskTableModel::applyBatch);
-    connect(&m_orchestrator, &Orchestrator::tasksAboutToBeRemoved, this,
-            &TaskTableModel::removeTasks);
+    connect(&m_view, &EngineView::rowsUpdated, this, &TaskTableModel::applyBatch);
+    connect(&m_view, &EngineView::rowsAboutToBeRemoved, this, &TaskTableModel::removeTasks);
     connect(m_tick, &QTimer::timeout, this, &TaskTableModel::tick);
     m_tick->start(1000);
+    applyBatch(m_view.rows()); // what the engine watched before this view opened
 }
 
 int TaskTableModel::rowCount(const QModelIndex &parent) const
@@ -34,12 +34,13 @@ int TaskTableModel::rowCount(const QModelIndex &parent) const
 
 int TaskTableModel::rowOf(const QString &key) const
 {
-    return rowOfTask(m_orchestrator.taskByKey(key));
+    const auto row = m_view.row(key);
+    return row ? rowOfSerial(row->serial) : -1;
 }
 
-int TaskTableModel::rowOfTask(const TrackedTask *t) const
+int TaskTableModel::rowOfSerial(int serial) const
 {
-    return t && std::size_t(t->serial) < m_rowOf.size() ? m_rowOf[std::size_t(t->serial)] : -1;
+    return serial >= 0 && std::size_t(serial) < m_rowOf.size() ? m_rowOf[std::size_t(serial)] : -1;
 }
 
 int TaskTableModel::columnCount(const QModelIndex &parent) const
@@ -54,20 +55,21 @@ void TaskTableModel::count(int row, int delta)
     m_typeCounts[std::size_t(m_typeOf[row])][s] += delta;
 }
 
-void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
+void TaskTableModel::applyBatch(const QList<TaskRow> &tasks)
 {
-    // The orchestrator's batches name each task once.
-    QList<const TrackedTask *> added;
+    // The engine's batches name each task once.
+    QList<const TaskRow *> added;
     QList<int> changed;
     bool countsMoved = false;
-    for (const TrackedTask *t : tasks) {
-        const int row = rowOfTask(t);
+    for (const TaskRow &t : tasks) {
+        const int row = rowOfSerial(t.serial);
         if (row < 0) {
-            added << t;
+            added << &t;
             continue;
         }
         changed << row;
-        const auto state = static_cast<qint8>(m_rows[row]->condition.state);
+        m_rows[std::size_t(row)] = t;
+        const auto state = static_cast<qint8>(t.condition.state);
         if (state != m_states[row]) {
             count(row, -1);
             m_states[row] = state;
@@ -78,12 +80,12 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
     if (!added.isEmpty()) {
         const int start = static_cast<int>(m_rows.size());
         beginInsertRows({}, start, start + static_cast<int>(added.size()) - 1);
-        for (const TrackedTask *t : std::as_const(added)) {
+        for (const TaskRow *t : std::as_const(added)) {
             const int row = static_cast<int>(m_rows.size());
             if (std::size_t(t->serial) >= m_rowOf.size())
                 m_rowOf.resize(std::max(std::size_t(t->serial) + 1, m_rowOf.size() * 2), -1);
             m_rowOf[std::size_t(t->serial)] = row;
-            m_rows << t;
+            m_rows.push_back(*t);
             m_states.push_back(static_cast<qint8>(t->condition.state));
             // A batch mostly repeats the previous row's type and endpoint: compare before
             // hashing.
@@ -128,11 +130,11 @@ void TaskTableModel::applyBatch(const QList<const TrackedTask *> &tasks)
 
 void TaskTableModel::removeTasks(const QStringList &keys)
 {
+    const QSet<QString> gone(keys.cbegin(), keys.cend());
     QList<int> rows;
-    for (const QString &k : keys) {
-        if (const int row = rowOfTask(m_orchestrator.taskByKey(k)); row >= 0)
-            rows << row;
-    }
+    for (int r = 0; r < int(m_rows.size()); ++r)
+        if (gone.contains(m_rows[std::size_t(r)].key))
+            rows << r;
     if (rows.isEmpty())
         return;
     std::sort(rows.begin(), rows.end(), std::greater<>());
@@ -145,7 +147,7 @@ void TaskTableModel::removeTasks(const QStringList &keys)
         beginRemoveRows({}, first, last);
         for (int r = first; r <= last; ++r)
             count(r, -1);
-        m_rows.remove(first, last - first + 1);
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
         m_states.erase(m_states.begin() + first, m_states.begin() + last + 1);
         m_typeOf.erase(m_typeOf.begin() + first, m_typeOf.begin() + last + 1);
         m_endpointOf.erase(m_endpointOf.begin() + first, m_endpointOf.begin() + last + 1);
@@ -153,14 +155,14 @@ void TaskTableModel::removeTasks(const QStringList &keys)
         i = j + 1;
     }
     std::fill(m_rowOf.begin(), m_rowOf.end(), -1);
-    for (int r = 0; r < m_rows.size(); ++r)
-        m_rowOf[std::size_t(m_rows.at(r)->serial)] = r;
+    for (int r = 0; r < int(m_rows.size()); ++r)
+        m_rowOf[std::size_t(m_rows[std::size_t(r)].serial)] = r;
     Q_EMIT countsChanged();
 }
 
 void TaskTableModel::refreshAll()
 {
-    if (m_rows.isEmpty())
+    if (m_rows.empty())
         return;
     ++m_dataChangedSignals;
     Q_EMIT dataChanged(index(0, 0), index(static_cast<int>(m_rows.size()) - 1, ColumnCount - 1));
@@ -168,7 +170,7 @@ void TaskTableModel::refreshAll()
 
 void TaskTableModel::tick()
 {
-    if (m_rows.isEmpty())
+    if (m_rows.empty())
         return;
     // Only the countdown column moves with time: one signal for the whole column.
     ++m_dataChangedSignals;
@@ -270,7 +272,7 @@ QString TaskTableModel::latencyText(double ms)
     return ms < 1000 ? tr("%1 ms").arg(qRound(ms)) : tr("%1 s").arg(ms / 1000.0, 0, 'f', 1);
 }
 
-QString TaskTableModel::waitText(const TrackedTask &t) const
+QString TaskTableModel::waitText(const TaskRow &t) const
 {
     const TaskCondition &c = t.condition;
     if (!c.deferReason)
@@ -286,7 +288,7 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
         what = tr("retry budget for %1 spent").arg(type);
         break;
     case DeferReason::Unhealthy: {
-        const RetryDecision *d = t.currentDecision();
+        const RetryDecision *d = t.decision ? &*t.decision : nullptr;
         const auto *defer = d ? std::get_if<DeferPlan>(d) : nullptr;
         // The evidence in words beside the Breaker column: a higher score is worse, so it
         // reads as "score ≥ the line where retries stop".
@@ -307,7 +309,7 @@ QString TaskTableModel::waitText(const TrackedTask &t) const
            evidence;
 }
 
-QString TaskTableModel::endingToolTip(const TrackedTask &t) const
+QString TaskTableModel::endingToolTip(const TaskRow &t) const
 {
     const TaskCondition &c = t.condition;
     const QString policy = t.policyName.isEmpty()
@@ -320,7 +322,7 @@ QString TaskTableModel::endingToolTip(const TrackedTask &t) const
             .arg(t.remote.attempt);
     if (c.state != TaskState::Exhausted || !c.stopReason)
         return {};
-    const auto &backoff = m_orchestrator.policies().current()->policyFor(t.remote.type).backoff;
+    const auto &backoff = m_view.policySource().current()->policyFor(t.remote.type).backoff;
     switch (*c.stopReason) {
     case StopReason::Exhausted:
         return tr("%1 of %2 attempts used")
@@ -344,11 +346,9 @@ QString TaskTableModel::endingToolTip(const TrackedTask &t) const
 
 QVariant TaskTableModel::data(const QModelIndex &index, int role) const
 {
-    if (!index.isValid() || index.row() >= m_rows.size())
+    if (!index.isValid() || std::size_t(index.row()) >= m_rows.size())
         return {};
-    const TrackedTask *t = m_rows[index.row()];
-    if (!t)
-        return {};
+    const TaskRow *t = &m_rows[std::size_t(index.row())];
     const RemoteTask &r = t->remote;
     switch (role) {
     case KeyRole:
@@ -366,7 +366,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     default:
         break;
     }
-    if (role == Qt::DecorationRole && index.column() == Type && m_orchestrator.isPaused(r.type))
+    if (role == Qt::DecorationRole && index.column() == Type && m_view.isPaused(r.type))
         return m_pausedIcon;
     if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
@@ -377,9 +377,9 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         case Id:
             return r.id;
         case Type:
-            if (role == Qt::DisplayRole && m_orchestrator.isPaused(r.type))
+            if (role == Qt::DisplayRole && m_view.isPaused(r.type))
                 return tr("%1 · paused").arg(r.type);
-            if (role == Qt::ToolTipRole && m_orchestrator.isPaused(r.type))
+            if (role == Qt::ToolTipRole && m_view.isPaused(r.type))
                 return tr("Automatic retries of %1 are paused until an operator resumes them")
                     .arg(r.type);
             return r.type;
@@ -397,22 +397,22 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         case Attempt: {
             if (role == SortRole)
                 return r.attempt;
-            return tr("%1 / %2").arg(r.attempt).arg(m_orchestrator.maxAttemptsFor(r.type));
+            return tr("%1 / %2").arg(r.attempt).arg(m_view.maxAttemptsFor(r.type));
         }
         case NextRetry: {
             // An endpoint the fleet spells differently: nobody here decides its tasks.
             if (role != SortRole) {
-                if (const QString why = m_orchestrator.refusalOf(t->endpoint); !why.isEmpty())
+                if (const QString why = m_view.refusalOf(t->endpoint); !why.isEmpty())
                     return role == Qt::ToolTipRole ? why : tr("not decided: endpoint refused");
             }
             // A task whose shard nobody holds waits for its next owner, whatever was decided.
-            if (role != SortRole && t->foreign && m_orchestrator.ownerOf(t->endpoint, r.id) ==
-                                                      std::optional<QString>(QString()))
-                return tr("owner %1 left; shard moving").arg(t->foreign->member);
+            if (role != SortRole && !t->decidedBy.isEmpty() &&
+                m_view.ownerOf(t->endpoint, r.id) == std::optional<QString>(QString()))
+                return tr("owner %1 left; shard moving").arg(t->decidedBy);
             // A deferral names what it waits for and until when; a scheduled retry its time.
             if (t->condition.deferReason && role != SortRole)
                 return waitText(*t);
-            const auto nextRetry = m_orchestrator.nextRetryAt(t->endpoint, r.id);
+            const auto &nextRetry = t->nextAttemptAt;
             if (!nextRetry)
                 return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
                                         : QVariant();
@@ -440,9 +440,9 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             return s;
         }
         case Breaker:
-            return StateBadgeDelegate::tierLabel(m_orchestrator.breakerHealth(t->endpoint, r.type));
+            return StateBadgeDelegate::tierLabel(m_view.breakerHealth(t->endpoint, r.type));
         case Owner: {
-            const auto owner = m_orchestrator.ownerOf(t->endpoint, r.id);
+            const auto owner = m_view.ownerOf(t->endpoint, r.id);
             if (!owner)
                 return {};
             if (owner->isEmpty())
@@ -467,14 +467,14 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
 
 bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
 {
-    const TrackedTask *a = m_rows[leftRow];
-    const TrackedTask *b = m_rows[rightRow];
+    const TaskRow *a = &m_rows[std::size_t(leftRow)];
+    const TaskRow *b = &m_rows[std::size_t(rightRow)];
     switch (column) {
     case Endpoint:
         return a->endpoint < b->endpoint;
     case Owner:
-        return m_orchestrator.ownerOf(a->endpoint, a->remote.id).value_or(QString()) <
-               m_orchestrator.ownerOf(b->endpoint, b->remote.id).value_or(QString());
+        return m_view.ownerOf(a->endpoint, a->remote.id).value_or(QString()) <
+               m_view.ownerOf(b->endpoint, b->remote.id).value_or(QString());
     case Id:
         return a->remote.id < b->remote.id;
     case Type:
@@ -488,8 +488,8 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
     case Attempt:
         return a->remote.attempt < b->remote.attempt;
     case NextRetry: {
-        const auto x = m_orchestrator.nextRetryAt(a->endpoint, a->remote.id);
-        const auto y = m_orchestrator.nextRetryAt(b->endpoint, b->remote.id);
+        const auto &x = a->nextAttemptAt;
+        const auto &y = b->nextAttemptAt;
         return x && (!y || *x < *y);
     }
     case Updated:
@@ -519,7 +519,7 @@ TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
         return {};
     }
     const auto text = [this, column](int r) -> const QString & {
-        const TrackedTask *t = m_rows[r];
+        const TaskRow *t = &m_rows[std::size_t(r)];
         return column == Id ? t->remote.id : column == Type ? t->remote.type : t->endpoint;
     };
     // The prefix every row shares says nothing about the order: the window starts after it.
@@ -550,7 +550,7 @@ TaskTableModel::SortKeys TaskTableModel::sortKeys(int column) const
 std::optional<TaskTableModel::SortKey> TaskTableModel::exactSortKey(int row, int column) const
 {
     const auto clampMs = [](std::int64_t ms) { return quint64(std::max<std::int64_t>(0, ms)); };
-    const RemoteTask &t = m_rows[row]->remote;
+    const RemoteTask &t = m_rows[std::size_t(row)].remote;
     switch (column) {
     case State: // needs attention first, newest first within a state
         return SortKey{quint64(attentionRank(stateAt(row))), ~clampMs(t.updatedAtMs), row};
@@ -580,11 +580,11 @@ bool TaskTableModel::matchesText(int row, const TextQuery &query) const
     if (query.typeMatches[std::size_t(m_typeOf[row])] ||
         query.endpointMatches[std::size_t(m_endpointOf[row])])
         return true;
-    const TrackedTask *t = m_rows[row];
+    const TaskRow *t = &m_rows[std::size_t(row)];
     if (matcher.indexIn(t->remote.id) >= 0)
         return true;
     // In a fleet, the owner: "watch-2" shows what that member decides.
-    if (const auto owner = m_orchestrator.ownerOf(t->endpoint, t->remote.id);
+    if (const auto owner = m_view.ownerOf(t->endpoint, t->remote.id);
         owner && matcher.indexIn(*owner) >= 0)
         return true;
     // The error column's parts, without formatting the whole cell for every row.

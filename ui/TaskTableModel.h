@@ -1,6 +1,7 @@
 #pragma once
 
 #include "decision/RetryDecision.h"
+#include "engine/TaskRow.h"
 #include "engine/TaskState.h"
 #include "time/Clock.h"
 
@@ -11,21 +12,20 @@
 #include <QStringMatcher>
 
 #include <array>
+#include <deque>
 #include <vector>
 
 class QTimer;
 
 namespace rebound {
 
-class Orchestrator;
-struct TaskCondition;
-struct TrackedTask;
+class EngineView;
 
 /// How many tasks are in each state.
 using StateCounts = std::array<int, TaskStateCount>;
 
-/// The task table: one row per watched task, over the orchestrator's state (the model owns no
-/// business logic). Updates arrive as batches (Orchestrator::tasksUpdated) and become one row
+/// The task table: one row per watched task, the engine's TaskRow values (the model owns no
+/// business logic). Updates arrive as batches (EngineView::rowsUpdated) and become one row
 /// insertion for the new tasks and one spanning dataChanged for the rest — never a reset per
 /// poll; rowsChanged() names the rows of a batch, so a proxy re-evaluates only those. The model
 /// also keeps the count of tasks per state (and per type and state) current with every batch.
@@ -62,7 +62,7 @@ public:
         EndingRole, ///< the StopReason of an ended task, as an int (-1: none)
     };
 
-    TaskTableModel(Orchestrator &orchestrator, const Clock &clock, QObject *parent = nullptr);
+    TaskTableModel(EngineView &view, const Clock &clock, QObject *parent = nullptr);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -71,7 +71,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     /// Applies one batch of changed tasks (public for tests and benchmarks).
-    void applyBatch(const QList<const TrackedTask *> &tasks);
+    void applyBatch(const QList<rebound::TaskRow> &tasks);
     /// Drops the rows of these tasks (their endpoint is being removed), in contiguous ranges.
     void removeTasks(const QStringList &keys);
     /// Every row may read differently (e.g. a type was paused): one spanning dataChanged.
@@ -137,14 +137,15 @@ Q_SIGNALS:
 private:
     void tick();
     void count(int row, int delta);
-    QString waitText(const TrackedTask &t) const;
-    QString endingToolTip(const TrackedTask &t) const;
+    QString waitText(const TaskRow &t) const;
+    QString endingToolTip(const TaskRow &t) const;
     QString wallTime(SteadyTime t) const;
 
-    Orchestrator &m_orchestrator;
+    EngineView &m_view;
     const Clock &m_clock;
-    /// Stable while the task is in the orchestrator, which says before it drops one.
-    QList<const TrackedTask *> m_rows;
+    /// The latest value of each task, in first-sight order (a deque: growing never copies
+    /// the rows already held).
+    std::deque<TaskRow> m_rows;
     /// The state each row was counted in (the counts follow it batch by batch).
     std::vector<qint8> m_states;
     // Types and endpoints by number: a row's filter looks at each distinct one once.
@@ -152,8 +153,8 @@ private:
     QStringList m_types, m_endpoints;
     QHash<QString, int> m_typeIndex, m_endpointIndex;
     /// A task's row by its serial: no hashing per look-up.
-    std::vector<int> m_rowOf; ///< by TrackedTask::serial (-1: no row)
-    int rowOfTask(const TrackedTask *t) const;
+    std::vector<int> m_rowOf; ///< by TaskRow::serial (-1: no row)
+    int rowOfSerial(int serial) const;
     StateCounts m_counts{};
     std::vector<StateCounts> m_typeCounts; ///< by type index
     QIcon m_pausedIcon;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/EngineAccess.h"
 #include "engine/Orchestrator.h"
 #include "history/HistoryStore.h"
 #include "policy/PolicyStore.h"
@@ -34,6 +35,12 @@ public:
                                                 TimerSource &timers, RandomSource &rng,
                                                 TransportFactory transports = {});
     ~Engine();
+
+    /// The engine as a console sees it (view, commands, policies, clock, history path).
+    EngineAccess access()
+    {
+        return {*orchestrator, *orchestrator, policies, clock, history->path()};
+    }
 
     /// Deletes attempts (and lifecycle events) older than the retention; returns how many.
     Result<int> purgeNow();

@@ -7,6 +7,7 @@
 #include "support/JsonLog.h"
 
 #include <QJsonObject>
+#include <QMetaMethod>
 #include <QTimer>
 
 #include <algorithm>
@@ -36,8 +37,9 @@ QString stopToCancelReason(StopReason r)
 Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const Clock &clock,
                            TimerSource &timers, RandomSource &rng, TransportFactory transports,
                            QObject *parent)
-    : QObject(parent), m_policies(policies), m_history(history), m_clock(clock), m_timers(timers),
-      m_rng(rng), m_transports(std::move(transports)), m_guards(policies, clock, timers),
+    : EngineView(parent), m_policies(policies), m_history(history), m_clock(clock),
+      m_timers(timers), m_rng(rng), m_transports(std::move(transports)),
+      m_guards(policies, clock, timers),
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
       m_reader(
@@ -50,6 +52,14 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                       m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
                   flush();
               }
+              for (const AttemptsDone &done : m_attemptWaiters.take(taskKey(endpoint, taskId)))
+                  done(attempts);
+          },
+          [this](const QString &endpoint, const QString &taskId, const QString &why) {
+              for (const AttemptsDone &done : m_attemptWaiters.take(taskKey(endpoint, taskId)))
+                  done(Error{QStringLiteral("attempts_unread"),
+                             QStringLiteral("could not read the attempts of %1 at %2: %3")
+                                 .arg(taskId, endpoint, why)});
           }),
       m_fenceAnnouncer(
           [this] {
@@ -88,9 +98,9 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
         recordPolicyVersion();
         // New rules may lift what held a deferred task (a bigger budget, a higher health line,
         // a breaker that may not open): each is decided again under them, now.
-        m_scheduler.wake({DeferReason::BreakerOpen, DeferReason::BudgetExhausted,
-                          DeferReason::Unhealthy},
-                         [](const TrackedTask &) { return true; });
+        m_scheduler.wake(
+            {DeferReason::BreakerOpen, DeferReason::BudgetExhausted, DeferReason::Unhealthy},
+            [](const TrackedTask &) { return true; });
     });
     if (!m_policies.history().isEmpty())
         recordPolicyVersion();
@@ -118,6 +128,10 @@ void Orchestrator::recordPolicyVersion()
 void Orchestrator::stop()
 {
     m_reader.stop();
+    for (const auto &waiting : std::exchange(m_attemptWaiters, {}))
+        for (const AttemptsDone &done : waiting)
+            done(Error{QStringLiteral("engine_stopped"),
+                       QStringLiteral("the engine stopped before the attempts were read")});
     for (Endpoint &e : m_endpoints) {
         e.poller->stop();
         e.transport->abortAll();
@@ -174,7 +188,7 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
     e.transport->abortAll();
     const QStringList gone = m_book.keysOf(endpoint);
     if (!gone.isEmpty())
-        Q_EMIT tasksAboutToBeRemoved(gone);
+        Q_EMIT rowsAboutToBeRemoved(gone);
     // The pending batch must not name tasks about to be deleted.
     m_pendingChanged.removeIf(
         [&endpoint](const TrackedTask *t) { return t->endpoint == endpoint; });
@@ -182,6 +196,9 @@ void Orchestrator::removeEndpoint(const QString &endpoint)
         m_scheduler.forget(key);
         m_watch.cancel(key);
         m_reader.forget(endpoint, m_book.find(key)->remote.id);
+        for (const AttemptsDone &done : m_attemptWaiters.take(key))
+            done(Error{QStringLiteral("endpoint_removed"),
+                       QStringLiteral("%1 is no longer watched").arg(endpoint)});
         m_book.remove(key);
     }
     m_guards.removeEndpoint(endpoint);
@@ -204,6 +221,38 @@ TaskTransport *Orchestrator::transport(const QString &endpoint) const
 {
     const auto it = m_endpoints.constFind(endpoint);
     return it == m_endpoints.constEnd() ? nullptr : it->transport.get();
+}
+
+QList<TaskRow> Orchestrator::rows() const
+{
+    QList<TaskRow> out;
+    out.reserve(m_book.size());
+    m_book.forEach([&](const TrackedTask &t) { out << TaskRow::of(t, dueOf(t)); });
+    std::sort(out.begin(), out.end(),
+              [](const TaskRow &a, const TaskRow &b) { return a.serial < b.serial; });
+    return out;
+}
+
+std::optional<TaskRow> Orchestrator::row(const QString &key) const
+{
+    const TrackedTask *t = m_book.find(key);
+    return t ? std::optional<TaskRow>(TaskRow::of(*t, dueOf(*t))) : std::nullopt;
+}
+
+EngineView::Timeline Orchestrator::timeline(const QString &endpoint, const QString &taskId) const
+{
+    return {m_history.attempts(endpoint, taskId), m_history.lifecycle(endpoint, taskId)};
+}
+
+void Orchestrator::attempts(const QString &endpoint, const QString &taskId, AttemptsDone done)
+{
+    if (!m_endpoints.contains(endpoint)) {
+        done(Error{QStringLiteral("endpoint_unknown"),
+                   QStringLiteral("%1 is not watched").arg(endpoint)});
+        return;
+    }
+    m_attemptWaiters[taskKey(endpoint, taskId)] << std::move(done);
+    m_reader.readAttempts(endpoint, taskId);
 }
 
 const TrackedTask *Orchestrator::task(const QString &endpoint, const QString &taskId) const
@@ -271,11 +320,6 @@ int Orchestrator::maxAttemptsFor(const QString &taskType) const
     return m_policies.current()->policyFor(taskType).backoff.maxAttempts;
 }
 
-CircuitBreaker *Orchestrator::breaker(const QString &endpoint, const QString &taskType)
-{
-    return m_guards.at({endpoint, taskType}).breaker.get();
-}
-
 void Orchestrator::markChanged(TrackedTask &t)
 {
     // Each task once per batch, without a hash: the task carries its own mark.
@@ -317,12 +361,21 @@ void Orchestrator::flush()
                 tasks << t;
             }
             Q_EMIT tasksUpdated(tasks);
+            // Rows are made only for a view that listens (a headless engine has none).
+            static const QMetaMethod rowsSignal = QMetaMethod::fromSignal(&EngineView::rowsUpdated);
+            if (isSignalConnected(rowsSignal)) {
+                QList<TaskRow> rows;
+                rows.reserve(tasks.size());
+                for (const TrackedTask *t : std::as_const(tasks))
+                    rows << TaskRow::of(*t, dueOf(*t));
+                Q_EMIT rowsUpdated(rows);
+            }
         }
     });
 }
 
-void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks,
-                           bool snapshot, bool reread)
+void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot,
+                           bool reread)
 {
     const auto ep = m_endpoints.find(endpoint);
     // Attempts this batch shows as begun began after the endpoint's previous complete answer.
@@ -444,14 +497,13 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
     for (const RemoteAttempt &a : attempts) {
         m_history.queueAttempt(AttemptFacts{t.endpoint, t.remote.id, t.remote.type, a});
         if (a.ended() && a.number > t.recordedAttempt) {
-            m_guards.recordEnded({t.endpoint, t.remote.type},
-                                 EndedCall{failureOf(a), a.outcome == AttemptOutcome::Succeeded,
-                                           a.outcome == AttemptOutcome::Timeout,
-                                           a.durationMs ? std::optional(Duration(*a.durationMs))
-                                                        : std::nullopt,
-                                           a.reason != AttemptReason::Initial,
-                                           a.reason == AttemptReason::Auto},
-                                 t.deadlineSentAttempt == a.number);
+            m_guards.recordEnded(
+                {t.endpoint, t.remote.type},
+                EndedCall{failureOf(a), a.outcome == AttemptOutcome::Succeeded,
+                          a.outcome == AttemptOutcome::Timeout,
+                          a.durationMs ? std::optional(Duration(*a.durationMs)) : std::nullopt,
+                          a.reason != AttemptReason::Initial, a.reason == AttemptReason::Auto},
+                t.deadlineSentAttempt == a.number);
             m_metrics.attemptEnded(t.endpoint, t.remote.type, a.outcome);
             m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "engine/ActionOutbox.h"
+#include "engine/EngineCommands.h"
 #include "engine/EngineJournal.h"
 #include "engine/EngineMetrics.h"
+#include "engine/EngineView.h"
 #include "engine/FenceAnnouncer.h"
 #include "engine/RetryScheduler.h"
 #include "engine/TaskBook.h"
@@ -35,7 +37,10 @@ namespace rebound {
 /// replayed request never starts a second attempt. A 412 means someone else acted: the task
 /// is re-read, not retried blindly. Scheduled retries live in one TimerQueue and in the
 /// database, and are resumed on start.
-class Orchestrator final : public QObject
+///
+/// Views read it as an EngineView (rows as values) and command it as EngineCommands; the rest
+/// of this interface is for the engine's own assembly (Engine, the fleet, telemetry, tests).
+class Orchestrator final : public EngineView, public EngineCommands
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Orchestrator)
@@ -50,39 +55,72 @@ public:
     /// Adds an endpoint and starts watching it (resuming its outbox and scheduled retries).
     /// Starts watching an endpoint. For one already watched (same URL), takes its new token and
     /// trust anchors and reconnects at once.
-    void addEndpoint(const EndpointConfig &config);
+    void addEndpoint(const EndpointConfig &config) override;
     /// Stops watching an endpoint: its requests are aborted, its scheduled retries dropped and
     /// its tasks leave the view (tasksAboutToBeRemoved first). Its history stays; a request still
     /// in the outbox is sent if the endpoint is added again.
-    void removeEndpoint(const QString &endpoint);
+    void removeEndpoint(const QString &endpoint) override;
     void stop();
 
-    // Operator commands. `done` gets an error value in plain words when refused.
-    using Done = std::function<void(Result<void>)>;
-    void retryNow(const QString &endpoint, const QString &taskId, Done done = {});
-    void cancelRetries(const QString &endpoint, const QString &taskId, Done done = {});
-    /// Ends the task's running attempt (as a timeout); the policy then decides what follows.
-    void abortAttempt(const QString &endpoint, const QString &taskId, Done done = {});
-    /// Why an operator action is unavailable on this task right now (empty: it is available).
-    QString whyNotRetry(const QString &endpoint, const QString &taskId) const
-    {
-        return TaskBook::whyNotRetry(task(endpoint, taskId), m_readOnly);
-    }
-    QString whyNotCancel(const QString &endpoint, const QString &taskId) const
-    {
-        return TaskBook::whyNotCancel(task(endpoint, taskId), m_readOnly);
-    }
-    QString whyNotAbort(const QString &endpoint, const QString &taskId) const
-    {
-        return TaskBook::whyNotAbort(task(endpoint, taskId), m_readOnly);
-    }
+    // EngineCommands.
+    void retryNow(const QString &endpoint, const QString &taskId, Done done = {}) override;
+    void cancelRetries(const QString &endpoint, const QString &taskId, Done done = {}) override;
+    void abortAttempt(const QString &endpoint, const QString &taskId, Done done = {}) override;
+    void setPaused(const QString &taskType, bool paused) override;
+    void commandBreaker(const QString &endpoint, const QString &taskType,
+                        BreakerCommand command) override;
+    void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
     /// Extra time past an attempt's timeout before this console ends the attempt itself
     /// (a service that honours deadlineMs ends it first).
     static constexpr Duration kAbortGrace{500};
-    void setPaused(const QString &taskType, bool paused);
-    bool isPaused(const QString &taskType) const { return m_scheduler.isPaused(taskType); }
-    void commandBreaker(const QString &endpoint, const QString &taskType, BreakerCommand command);
-    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+
+    // EngineView.
+    QList<TaskRow> rows() const override;
+    std::optional<TaskRow> row(const QString &key) const override;
+    Timeline timeline(const QString &endpoint, const QString &taskId) const override;
+    void attempts(const QString &endpoint, const QString &taskId, AttemptsDone done) override;
+    QString whyNotRetry(const QString &endpoint, const QString &taskId) const override
+    {
+        return TaskBook::whyNotRetry(task(endpoint, taskId), m_readOnly);
+    }
+    QString whyNotCancel(const QString &endpoint, const QString &taskId) const override
+    {
+        return TaskBook::whyNotCancel(task(endpoint, taskId), m_readOnly);
+    }
+    QString whyNotAbort(const QString &endpoint, const QString &taskId) const override
+    {
+        return TaskBook::whyNotAbort(task(endpoint, taskId), m_readOnly);
+    }
+    bool isPaused(const QString &taskType) const override { return m_scheduler.isPaused(taskType); }
+    bool isReadOnly() const override { return m_readOnly; }
+    int maxAttemptsFor(const QString &taskType) const override;
+    QList<QPair<QString, QString>> breakerKeys() const override;
+    BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const override
+    {
+        return m_guards.breakerHealth({endpoint, taskType});
+    }
+    BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const override
+    {
+        return m_guards.breakerMetrics({endpoint, taskType});
+    }
+    std::optional<HealthScore> healthScore(const QString &endpoint,
+                                           const QString &taskType) const override
+    {
+        return m_guards.healthScore({endpoint, taskType});
+    }
+    int allowedConcurrentRetries() const override { return m_guards.allowedConcurrentRetries(); }
+    QStringList endpoints() const override { return m_endpoints.keys(); }
+    std::optional<QString> ownerOf(const QString &endpoint, const QString &taskId) const override
+    {
+        if (!m_ownership.ownerOf)
+            return std::nullopt;
+        return m_ownership.ownerOf(endpoint, taskId);
+    }
+    QString refusalOf(const QString &endpoint) const override
+    {
+        return m_ownership.refusal ? m_ownership.refusal(endpoint) : QString();
+    }
+    const PolicyStore &policySource() const override { return m_policies; }
 
     /// Who decides which task when several members share the work (a fleet). Without it this
     /// engine decides every task and sends no fence.
@@ -126,20 +164,6 @@ public:
     {
         return !m_ownership.fenceOf || m_ownership.fenceOf(endpoint, taskId).has_value();
     }
-    bool isReadOnly() const { return m_readOnly; }
-    /// In a fleet: the member deciding the task now (empty while its shard moves); outside a
-    /// fleet nothing.
-    /// In a fleet: why nobody here decides the endpoint's tasks (empty when this member does).
-    QString refusalOf(const QString &endpoint) const
-    {
-        return m_ownership.refusal ? m_ownership.refusal(endpoint) : QString();
-    }
-    std::optional<QString> ownerOf(const QString &endpoint, const QString &taskId) const
-    {
-        if (!m_ownership.ownerOf)
-            return std::nullopt;
-        return m_ownership.ownerOf(endpoint, taskId);
-    }
 
     // Decisions shared in a fleet (DecisionBoard carries them between members).
     /// This member's standing decision on a task it owns; nothing when none stands or the task
@@ -159,19 +183,14 @@ public:
     }
 
     // Views.
-    static QString taskKey(const QString &endpoint, const QString &taskId)
-    {
-        return TaskBook::key(endpoint, taskId);
-    }
     const TrackedTask *task(const QString &endpoint, const QString &taskId) const;
-    const TrackedTask *taskByKey(const QString &key) const { return m_book.find(key); }
-    QList<QString> taskKeys() const { return m_book.keys(); }
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
     /// When this console ends the task's running attempt unless it ends first.
     std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
                                                const QString &taskId) const;
     qsizetype scheduledCount() const { return m_scheduler.scheduledCount(); }
     qsizetype taskCount() const { return m_book.size(); }
+    /// The retry budget's tokens left for a type (the metrics read it).
     std::optional<double> budgetTokens(const QString &endpoint, const QString &taskType) const
     {
         return m_guards.budgetTokens({endpoint, taskType});
@@ -181,50 +200,22 @@ public:
     void setSpanSink(AttemptTracer::Sink sink) { m_tracer.setSink(std::move(sink)); }
     const EngineMetrics &metrics() const { return m_metrics; }
     const HistoryStore &history() const { return m_history; }
-    CircuitBreaker *breaker(const QString &endpoint, const QString &taskType);
-    /// The breaker tier of a type without creating anything (Healthy when never seen).
-    BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const
-    {
-        return m_guards.breakerHealth({endpoint, taskType});
-    }
-    int maxAttemptsFor(const QString &taskType) const;
-    /// (endpoint, task type) pairs that have a breaker, and their current window metrics.
-    QList<QPair<QString, QString>> breakerKeys() const;
-    BreakerMetrics breakerMetrics(const QString &endpoint, const QString &taskType) const
-    {
-        return m_guards.breakerMetrics({endpoint, taskType});
-    }
-    std::optional<HealthScore> healthScore(const QString &endpoint, const QString &taskType) const
-    {
-        return m_guards.healthScore({endpoint, taskType});
-    }
-    /// Concurrent retries the retry budgets of all task types allow right now.
-    int allowedConcurrentRetries() const { return m_guards.allowedConcurrentRetries(); }
     PolicyStore &policies() { return m_policies; }
     HistoryStore &history() { return m_history; }
     EndpointPoller *poller(const QString &endpoint) const;
-    TaskTransport *transport(const QString &endpoint) const;
-    QStringList endpoints() const { return m_endpoints.keys(); }
 
 Q_SIGNALS:
-    /// A batch of tasks whose state or decision changed, each once. The pointers are valid
-    /// while the tasks are watched (tasksAboutToBeRemoved comes before they are dropped).
+    /// A batch of tasks whose state or decision changed, each once, for the engine's own
+    /// listeners (the fleet's decision board); views hear rowsUpdated. The pointers are valid
+    /// while the tasks are watched (rowsAboutToBeRemoved comes before they are dropped).
     void tasksUpdated(const QList<const rebound::TrackedTask *> &tasks);
-    /// These tasks are about to be dropped (their endpoint was removed); the objects behind
-    /// taskByKey() are valid until the signal returns.
-    void tasksAboutToBeRemoved(const QStringList &keys);
-    void endpointRemoved(const QString &endpoint);
-    /// endpoints() changed (one added or removed).
-    void endpointsChanged();
-    void breakerTransition(const QString &endpoint, const QString &taskType,
-                           const rebound::BreakerTransition &t);
-    void endpointStatusChanged(const QString &endpoint, const rebound::EndpointStatus &status);
-    /// A task ran out of retries (exhausted, deadline, not retryable).
-    void taskStopped(const QString &endpoint, const QString &taskId, rebound::StopReason reason);
-    /// Something the operator should read (e.g. "another console acted first").
-    void notice(const QString &endpoint, const QString &taskId, const QString &message);
 
 private:
+    static QString taskKey(const QString &endpoint, const QString &taskId)
+    {
+        return TaskBook::key(endpoint, taskId);
+    }
+    TaskTransport *transport(const QString &endpoint) const;
     struct Endpoint
     {
         std::shared_ptr<TaskTransport> transport;
@@ -289,6 +280,8 @@ private:
     /// let held tasks go (decided at the flush, after the batch that freed it is applied).
     QSet<GuardKey> m_budgetFreed;
     Ownership m_ownership;
+    /// Views waiting for a task's attempt list (attempts()), by task key.
+    QHash<QString, QList<AttemptsDone>> m_attemptWaiters;
 };
 
 } // namespace rebound

@@ -15,9 +15,9 @@ const QString kPumpKey = QStringLiteral("\x01pump");
 } // namespace
 
 TaskReader::TaskReader(const Clock &clock, TimerSource &timers, TransportOf transportOf,
-                       TaskRead taskRead, AttemptsRead attemptsRead)
+                       TaskRead taskRead, AttemptsRead attemptsRead, ReadFailed readFailed)
     : m_clock(clock), m_transportOf(std::move(transportOf)), m_taskRead(std::move(taskRead)),
-      m_attemptsRead(std::move(attemptsRead)),
+      m_attemptsRead(std::move(attemptsRead)), m_readFailed(std::move(readFailed)),
       m_backfillRate(kBackfillPerSecond, kBackfillPerSecond, clock), m_later(clock, timers)
 {
     m_later.setHandler([this](const QString &key) {
@@ -57,7 +57,7 @@ void TaskReader::readAttempts(const QString &endpoint, const QString &taskId, Pr
         return;
     }
     if (!added && priority == Priority::Backfill)
-        return; // already queued, or waiting to be tried again
+        return;     // already queued, or waiting to be tried again
     if (r.queued) { // a gap in a task still waiting for its backfill: now it is urgent
         r.queued = false;
         --m_backfillQueued;
@@ -99,12 +99,20 @@ void TaskReader::answered(const QString &key, const ApiResponse &answer)
         --m_backfillInFlight;
     }
     std::optional<QList<RemoteAttempt>> attempts;
-    if (answer.isSuccess())
+    QString why;
+    if (answer.isSuccess()) {
         if (auto decoded = TaskJson::decodeAttempts(answer.body))
             attempts = std::move(*decoded);
+        else
+            why = QStringLiteral("unreadable attempt list: %1").arg(decoded.error().message);
+    } else {
+        why = answer.describe();
+    }
     if (!attempts) { // failed or unreadable: ask again later
         const int step = std::min(r.failures++, 6);
         m_later.schedule(key, m_clock.steadyNow() + Duration(1000LL << step));
+        if (m_readFailed)
+            m_readFailed(r.endpoint, r.taskId, why);
     } else {
         const QString endpoint = r.endpoint, taskId = r.taskId;
         if (r.again) {
@@ -144,8 +152,8 @@ void TaskReader::pumpBackfill()
         }
         if (!m_backfillRate.tryAcquire()) {
             m_later.schedule(kPumpKey,
-                             m_clock.steadyNow() + std::max(Duration(1),
-                                                            m_backfillRate.timeUntilAvailable()));
+                             m_clock.steadyNow() +
+                                 std::max(Duration(1), m_backfillRate.timeUntilAvailable()));
             return;
         }
         m_backfill.pop_front();

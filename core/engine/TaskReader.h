@@ -43,8 +43,12 @@ public:
     static constexpr int kBackfillInFlight = 2;
     static constexpr double kBackfillPerSecond = 10;
 
-    TaskReader(const Clock &clock, TimerSource &timers, TransportOf transportOf,
-               TaskRead taskRead, AttemptsRead attemptsRead);
+    /// An attempts read that failed (it is asked again later); `why` in plain words.
+    using ReadFailed =
+        std::function<void(const QString &endpoint, const QString &taskId, const QString &why)>;
+
+    TaskReader(const Clock &clock, TimerSource &timers, TransportOf transportOf, TaskRead taskRead,
+               AttemptsRead attemptsRead, ReadFailed readFailed = {});
 
     void readTask(const QString &endpoint, const QString &taskId);
     void readAttempts(const QString &endpoint, const QString &taskId,
@@ -65,8 +69,8 @@ private:
         QString taskId;
         int failures = 0;
         bool inFlight = false;
-        bool again = false;      ///< asked for again while in flight
-        bool queued = false;     ///< waiting in the backfill queue
+        bool again = false;        ///< asked for again while in flight
+        bool queued = false;       ///< waiting in the backfill queue
         bool backfillSlot = false; ///< in flight on one of the backfill's slots
     };
     void send(const QString &key);
@@ -77,6 +81,7 @@ private:
     TransportOf m_transportOf;
     TaskRead m_taskRead;
     AttemptsRead m_attemptsRead;
+    ReadFailed m_readFailed;
     QHash<QString, Read> m_reads; ///< by task key: attempts reads asked for and not yet answered
     std::deque<QString> m_backfill;
     qsizetype m_backfillQueued = 0;
