@@ -1,8 +1,11 @@
 #pragma once
 
+#include "ActionHandler.h"
+#include "AttemptSimulator.h"
 #include "FailureProfile.h"
 #include "Faults.h"
-#include "TaskJournal.h"
+#include "HttpAnswer.h"
+#include "TaskStore.h"
 #include "TaskdMetrics.h"
 #include "WatchHub.h"
 #include "remote/Fence.h"
@@ -17,7 +20,9 @@
 #include <QMap>
 #include <QPointer>
 
+#include <functional>
 #include <map>
+#include <memory>
 
 class QTcpSocket;
 class QTimer;
@@ -34,11 +39,15 @@ struct ServerOptions
     qsizetype maxBodyBytes = 1024 * 1024;
     qsizetype maxHeaderBytes = 64 * 1024;
     WatchOptions watch;
+    /// Where attempts run, made over the server's store; unset: the AttemptSimulator on
+    /// `profile`.
+    std::function<std::unique_ptr<TaskBackend>(TaskStore &store)> backend;
 };
 
-/// The reference Task API v1 service: an in-memory task store whose attempts are simulated
-/// from a failure profile. It is a real HTTP/1.1 server (Qt HttpServer) and the peer of every
-/// integration test and of the demo.
+/// The reference Task API v1 service, a real HTTP/1.1 server (Qt HttpServer) and the peer of
+/// every integration test and of the demo. This class is the HTTP side — routes, bearer token,
+/// limits, injected faults, the watch upgrade, /metrics; tasks live in a TaskStore, actions are
+/// checked by the ActionHandler, and attempts run on a TaskBackend (the AttemptSimulator here).
 class TaskServer final : public QAbstractHttpServer
 {
     Q_OBJECT
@@ -61,7 +70,12 @@ public:
         applyActor();
         applyWatchFaults();
     }
-    void setProfile(const FailureProfile &profile) { m_options.profile = profile; }
+    /// The simulator's failure profile (ignored with another backend).
+    void setProfile(const FailureProfile &profile)
+    {
+        if (m_simulator)
+            m_simulator->setProfile(profile);
+    }
     /// Makes every cursor issued so far expire (the next delta query answers 410).
     void expireCursors();
     /// Keeps state in the journal at `path` from now on, after restoring what it holds. Attempts
@@ -77,10 +91,10 @@ public:
     {
         return m_options.maxBodyBytes + m_options.maxHeaderBytes + 16 * 1024;
     }
-    int taskCount() const { return static_cast<int>(m_tasks.size()); }
+    int taskCount() const { return m_store.size(); }
     std::optional<RemoteTask> task(const QString &id) const;
     QList<RemoteAttempt> attempts(const QString &id) const;
-    QStringList taskIds() const { return m_tasks.keys(); }
+    QStringList taskIds() const { return m_store.ids(); }
     QByteArray metricsText() const;
     const WatchHub &watchHub() const { return *m_watchHub; }
 
@@ -89,50 +103,17 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
-    struct Header
-    {
-        QByteArray name;
-        QByteArray value;
-    };
-    struct Response
-    {
-        int status = 200;
-        QList<Header> headers;
-        QByteArray body;
-        QByteArray contentType = "application/json";
-    };
-    struct TaskRecord
-    {
-        RemoteTask task;
-        QList<RemoteAttempt> attempts;
-        std::uint64_t seq = 0;
-        QJsonValue payload;
-        TimerId completion = 0;
-    };
-    struct IdempotencyEntry
-    {
-        QByteArray bodyHash;
-        bool inFlight = true;
-        Response response;
-    };
+    using Response = HttpAnswer;
+    using Action = ActionHandler::Action;
 
     Response route(const QHttpServerRequest &request, const QString &path, bool &applyFaults,
                    QString &idemKey);
     Response listTasks(const QHttpServerRequest &request);
-    /// Up to `limit` tasks changed after `since`, in commit order: a list page and a watch
-    /// message alike. `last` is the sequence number of the last one, `more` whether others follow.
-    QJsonArray changesSince(std::uint64_t since, int limit, std::uint64_t &last, bool &more) const;
-    enum class Action
-    {
-        StartAttempt,
-        Cancel,
-        AbortAttempt
-    };
-    Response postAction(const QHttpServerRequest &request, const QString &id, Action action,
-                        int attemptNumber, QString &idemKey);
-    /// Applies an action whose preconditions and body passed; fills `r` or returns a problem.
-    std::optional<Response> applyAction(TaskRecord &rec, Action action, int attemptNumber,
-                                        const QJsonObject &body, Response &r);
+    ActionHandler::Request actionRequest(const QHttpServerRequest &request) const;
+    /// The backend the options name, else a simulator made now (in the constructor).
+    TaskBackend *backendOrSimulator();
+    /// Records the task's next attempt and hands it to the backend.
+    void beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs);
     void actorTick();
     void applyActor();
     void applyWatchFaults();
@@ -141,26 +122,7 @@ private:
     bool acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
     bool authorized(const QHttpServerRequest &request) const;
     Response unauthorized() const;
-    /// A fleet member's fence, carried by an action or announced: refused (409) when below
-    /// the highest seen for its shard, else kept as the highest.
-    std::optional<Response> admitFence(const Fence &fence, bool announced);
-    Response announceFence(const QHttpServerRequest &request);
-    Response problem(int status, const char *type, const QString &title,
-                     const QString &detail = {}) const;
-    Response taskResponse(const TaskRecord &r, int status) const;
     void send(QTcpSocket *socket, const QString &path, bool close, Response response);
-    /// Status line and headers of an HTTP/1.1 answer (Content-Length of the whole body).
-    static QByteArray rawHead(const Response &r, bool close);
-    void writeRaw(QTcpSocket *socket, const Response &r, bool close);
-
-    void touch(TaskRecord &r);
-    void journal(QJsonObject record);
-    void flushJournal();
-    QJsonObject journalRecord(const TaskRecord &r) const;
-    void beginAttempt(TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs);
-    void finishAttempt(const QString &id, int number, const SimResult &sim);
-    QByteArray cursorFor(std::uint64_t seq) const;
-    std::optional<std::uint64_t> decodeCursor(const QString &cursor, bool &expired) const;
     QByteArray header(const QHttpServerRequest &request, const char *name) const;
 
     ServerOptions m_options;
@@ -168,23 +130,15 @@ private:
     TimerSource &m_timers;
     SeededRandom m_rng;
     Faults m_faults;
-    QByteArray m_epoch;
-    std::uint64_t m_seq = 0;
-    std::uint64_t m_horizon = 0; ///< cursors below this have expired
-    std::uint64_t m_nextId = 1;
-    QHash<QString, TaskRecord> m_tasks;
-    std::map<std::uint64_t, QString> m_bySeq;
-    QHash<QString, IdempotencyEntry> m_idempotency;
-    QHash<int, std::int64_t> m_fences; ///< the highest Rebound-Fence revision seen, per shard
-    std::unique_ptr<TaskJournal> m_journal;
-    QList<QJsonObject> m_journalPending;
-    bool m_holdJournal = false; ///< collect, then write a request's records in one append
+    TaskdMetrics m_metrics;
+    WatchHub *m_watchHub = nullptr; ///< first: the store tells it of changes from the start
+    TaskStore m_store;
+    AttemptSimulator *m_simulator = nullptr; ///< the backend, when it is the simulator
+    std::unique_ptr<TaskBackend> m_backend;  ///< where attempts run
+    ActionHandler m_actions;
     QTimer *m_generator = nullptr;
     QTimer *m_actor = nullptr;
     QStringList m_generatorTypes;
-    WatchHub *m_watchHub = nullptr;
-
-    TaskdMetrics m_metrics;
 };
 
 } // namespace rebound::taskd
