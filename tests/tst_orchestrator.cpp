@@ -79,10 +79,17 @@ private:
     void startEngine();
     RemoteTask task(const QString &id, int attempt, AttemptOutcome outcome,
                     std::int64_t startedAgoMs, std::int64_t version);
+    /// Delivers the fake transport's answers.
     void settle()
     {
         for (int i = 0; i < 5; ++i)
             QCoreApplication::processEvents();
+    }
+    /// Runs what is due now on the manual clock: the engine's change batch among it.
+    void flushBatch()
+    {
+        m_clock.advance(Duration(0));
+        settle();
     }
     void advance(std::int64_t ms)
     {
@@ -95,6 +102,7 @@ private:
         const int before = m_fake->polls;
         while (m_fake->polls == before)
             advance(10);
+        flushBatch(); // what the listing changed, decided and batched at that moment
         return m_clock.steadyNow();
     }
     /// Held requests whose path ends with `suffix` (POSTs unless `method` says otherwise).
@@ -812,11 +820,11 @@ void TestOrchestrator::viewRowsCarryTheScheduleAndAttemptsAnswer()
     a.number = 1;
     a.outcome = AttemptOutcome::Failed;
     a.httpStatus = 503;
-    m_fake->answer(QStringLiteral("/v1/attempts"), 200,
-                   QJsonDocument(QJsonObject{{QStringLiteral("attempts"),
-                                              QJsonArray{TaskJson::toJson(a)}}})
-                       .toJson(QJsonDocument::Compact),
-                   "GET");
+    m_fake->answer(
+        QStringLiteral("/v1/attempts"), 200,
+        QJsonDocument(QJsonObject{{QStringLiteral("attempts"), QJsonArray{TaskJson::toJson(a)}}})
+            .toJson(QJsonDocument::Compact),
+        "GET");
     settle();
     QVERIFY(heard && *heard);
     QCOMPARE((*heard)->size(), 1);

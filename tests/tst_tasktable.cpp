@@ -55,6 +55,8 @@ private:
     QStringList shown() const;
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    /// The engine's change batch, due now on the manual clock.
+    void deliverBatch() { m_clock.advance(Duration(0)); }
     ManualClock m_clock{SteadyTime(Duration(1'000'000))};
     ScriptedRandom m_rng{{0.5}};
     std::unique_ptr<PolicyStore> m_policies;
@@ -202,7 +204,7 @@ void TestTaskTable::proxyMatchesReferenceAfterEveryBatch()
             }
         }
         m_orch->ingest(kEndpoint, tasks);
-        QCoreApplication::processEvents(); // the orchestrator's batch
+        deliverBatch();
         m_proxy->settle();
 
         // Filter and order, computed from `fed` alone.
@@ -261,19 +263,21 @@ void TestTaskTable::filteredViewFollowsStateChanges()
     for (int i = 0; i < 10; ++i)
         tasks << task(i, RemoteState::Running, 1, 1, i);
     m_orch->ingest(kEndpoint, tasks);
-    QCoreApplication::processEvents();
+    deliverBatch();
     m_proxy->setStates(TaskFilterProxy::bit(TaskState::Exhausted));
     QCOMPARE(m_proxy->rowCount(), 0);
     // t004's third attempt fails: out of attempts, it is exhausted — and shown, untouched.
     m_orch->ingest(kEndpoint, {task(4, RemoteState::Failed, 3, 2, 20, AttemptOutcome::Failed)});
-    QCoreApplication::processEvents();
-    QTRY_COMPARE(shown(), QStringList{QStringLiteral("t004")});
+    deliverBatch();
+    m_proxy->settle();
+    QCOMPARE(shown(), QStringList{QStringLiteral("t004")});
     QCOMPARE(m_proxy->index(0, TaskTableModel::State).data().toString(),
              QStringLiteral("exhausted"));
     // Brought back by someone else: it leaves the view again.
     m_orch->ingest(kEndpoint, {task(4, RemoteState::Running, 4, 3, 30)});
-    QCoreApplication::processEvents();
-    QTRY_COMPARE(m_proxy->rowCount(), 0);
+    deliverBatch();
+    m_proxy->settle();
+    QCOMPARE(m_proxy->rowCount(), 0);
 }
 
 void TestTaskTable::persistentIndexFollowsItsTask()
@@ -283,7 +287,7 @@ void TestTaskTable::persistentIndexFollowsItsTask()
     for (int i = 0; i < 20; ++i)
         tasks << task(i, RemoteState::Running, 1, 1, i);
     m_orch->ingest(kEndpoint, tasks);
-    QCoreApplication::processEvents();
+    deliverBatch();
     m_proxy->settle();
     // Newest first: t019 is on top, t005 further down.
     QCOMPARE(m_proxy->index(0, TaskTableModel::Id).data().toString(), QStringLiteral("t019"));
@@ -293,7 +297,7 @@ void TestTaskTable::persistentIndexFollowsItsTask()
     m_orch->ingest(kEndpoint, {task(1, RemoteState::Running, 2, 2, 100),
                                task(2, RemoteState::Running, 2, 2, 101),
                                task(3, RemoteState::Running, 2, 2, 102)});
-    QCoreApplication::processEvents();
+    deliverBatch();
     m_proxy->settle();
     QCOMPARE(shown().mid(0, 3),
              (QStringList{QStringLiteral("t003"), QStringLiteral("t002"), QStringLiteral("t001")}));
@@ -311,14 +315,14 @@ void TestTaskTable::stateCountsFollowEveryBatch()
     for (int i = 0; i < 9; ++i)
         tasks << task(i, RemoteState::Running, 1, 1, i);
     m_orch->ingest(kEndpoint, tasks);
-    QCoreApplication::processEvents();
+    deliverBatch();
     QCOMPARE(m_model->stateCounts()[int(TaskState::Running)], 9);
     QCOMPARE(m_model->stateCounts(QStringLiteral("pdf.render"))[int(TaskState::Running)], 3);
     QSignalSpy counts(m_model.get(), &TaskTableModel::countsChanged);
     m_orch->ingest(kEndpoint, {task(0, RemoteState::Succeeded, 1, 2, 10, AttemptOutcome::Succeeded),
                                task(1, RemoteState::Failed, 1, 2, 10, AttemptOutcome::Failed),
                                task(3, RemoteState::Failed, 3, 2, 10, AttemptOutcome::Failed)});
-    QCoreApplication::processEvents();
+    deliverBatch();
     QCOMPARE(counts.count(), 1);
     const StateCounts c = m_model->stateCounts();
     QCOMPARE(c[int(TaskState::Running)], 6);
@@ -336,7 +340,7 @@ void TestTaskTable::endingsHaveTheirOwnBadges()
     m_orch->ingest(kEndpoint, {task(0, RemoteState::Failed, 3, 1, 0, AttemptOutcome::Failed),
                                task(1, RemoteState::Failed, 1, 1, 0, AttemptOutcome::Failed, 400),
                                task(2, RemoteState::Running, 1, 1, 0)});
-    QCoreApplication::processEvents();
+    deliverBatch();
     const auto cell = [this](int row, int role) {
         return m_model->index(row, TaskTableModel::State).data(role).toString();
     };
@@ -355,7 +359,7 @@ void TestTaskTable::fleetRowsSayWhoDecides()
     m_orch->ingest(kEndpoint, {task(0, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed),
                                task(1, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed),
                                task(2, RemoteState::Failed, 1, 2, 0, AttemptOutcome::Failed)});
-    QCoreApplication::processEvents();
+    deliverBatch();
     m_proxy->settle();
     const auto cell = [&](const QString &id, int column, int role = Qt::DisplayRole) {
         for (int r = 0; r < m_model->rowCount(); ++r)
@@ -390,14 +394,14 @@ void TestTaskTable::fleetRowsSayWhoDecides()
     deferred.kind = SharedDecision::Kind::Defer;
     deferred.deferReason = DeferReason::BreakerOpen;
     m_orch->adopt(deferred);
-    QCoreApplication::processEvents();
+    deliverBatch();
     m_proxy->settle();
     QCOMPARE(cell(QStringLiteral("t000"), TaskTableModel::Owner), QStringLiteral("watch-2"));
     QCOMPARE(cell(QStringLiteral("t001"), TaskTableModel::Owner), QStringLiteral("— moving"));
     QCOMPARE(cell(QStringLiteral("t001"), TaskTableModel::NextRetry),
              QStringLiteral("owner watch-3 left; shard moving"));
-    QVERIFY2(cell(QStringLiteral("t002"), TaskTableModel::NextRetry).startsWith(
-                 QLatin1String("waiting: breaker")),
+    QVERIFY2(cell(QStringLiteral("t002"), TaskTableModel::NextRetry)
+                 .startsWith(QLatin1String("waiting: breaker")),
              qPrintable(cell(QStringLiteral("t002"), TaskTableModel::NextRetry)));
     // The owner is matched by the text filter.
     m_proxy->setText(QStringLiteral("watch-2"));

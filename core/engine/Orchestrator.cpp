@@ -109,6 +109,8 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
 Orchestrator::~Orchestrator()
 {
     stop();
+    if (m_flushTimer) // the timers outlive this engine: its flush must not run after it
+        m_timers.cancel(m_flushTimer);
     if (auto r = m_history.flush(); !r) // what is lost here is said, not dropped
         JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
                        {{QStringLiteral("cause"), r.error().message}});
@@ -335,12 +337,12 @@ void Orchestrator::emitChanged(TrackedTask &t)
 
 void Orchestrator::flush()
 {
-    if (m_flushQueued)
+    if (m_flushTimer)
         return;
-    m_flushQueued = true;
-    // One transaction and one change batch per event-loop turn, however many tasks moved.
-    QTimer::singleShot(0, this, [this] {
-        m_flushQueued = false;
+    // One transaction and one change batch per turn, however many tasks moved: due now on the
+    // engine's timers (the event loop's next turn on Qt's; a manual clock's next advance).
+    m_flushTimer = m_timers.schedule(m_clock.steadyNow(), [this] {
+        m_flushTimer = 0;
         // Budgets freed this turn let held tasks go now, after the batch that freed them is
         // applied (never from inside another task's decision).
         for (const GuardKey &k : std::exchange(m_budgetFreed, {}))

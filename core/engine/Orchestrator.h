@@ -275,7 +275,7 @@ private:
     RetryScheduler m_scheduler;
     QList<TrackedTask *> m_pendingChanged;
     bool m_readOnly = false;
-    bool m_flushQueued = false;
+    TimerId m_flushTimer = 0; ///< the change batch's flush, when one is due
     /// Guards a retry of which ended or was given back since the last flush: their budget may
     /// let held tasks go (decided at the flush, after the batch that freed it is applied).
     QSet<GuardKey> m_budgetFreed;
