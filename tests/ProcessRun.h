@@ -2,7 +2,7 @@
 
 // Test helper: runs a program to its end and returns its exit code and output. This thread's
 // event loop keeps turning meanwhile, so servers and log readers living on it keep working.
-#include <QDeadlineTimer>
+#include <QFile>
 #include <QProcess>
 #include <QTest>
 
@@ -22,10 +22,7 @@ inline ProcessRun runProcess(const QString &program, const QStringList &args,
     p.start(program, args);
     p.write(input);
     p.closeWriteChannel();
-    QDeadlineTimer deadline(timeoutMs);
-    while (p.state() != QProcess::NotRunning && !deadline.hasExpired())
-        QTest::qWait(10);
-    if (p.state() != QProcess::NotRunning) {
+    if (!QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, timeoutMs)) {
         p.kill();
         p.waitForFinished();
         return {-1, QString::fromUtf8(p.readAllStandardOutput()), QStringLiteral("timed out")};
@@ -33,4 +30,15 @@ inline ProcessRun runProcess(const QString &program, const QStringList &args,
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
             QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
+}
+
+/// Waits (at most `ms`) until the file at `path` — a process's log — contains `needle`.
+inline bool logSays(const QString &path, const QByteArray &needle, int ms = 15'000)
+{
+    return QTest::qWaitFor(
+        [&] {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) && f.readAll().contains(needle);
+        },
+        ms);
 }

@@ -12,6 +12,7 @@
 #include <QSslConfiguration>
 #include <QTemporaryFile>
 #include <QTimer>
+#include <QtCore/qtestsupport_core.h>
 
 #include <memory>
 
@@ -133,6 +134,41 @@ public:
             .json()
             .value(QStringLiteral("attempts"))
             .toArray();
+    }
+    /// Tasks whose attempt is running now, over every page of the listing (tasks of
+    /// `exceptType` aside: a type made to hang runs for a minute).
+    int runningCount(const QString &exceptType = {})
+    {
+        int running = 0;
+        QString cursor;
+        for (int page = 0; page < 100; ++page) {
+            const QJsonObject o =
+                get(QStringLiteral("/v1/tasks?limit=1000") +
+                    (cursor.isEmpty() ? QString() : QStringLiteral("&since=") + cursor))
+                    .json();
+            for (const QJsonValue &v : o.value(QStringLiteral("tasks")).toArray()) {
+                const QJsonObject t = v.toObject();
+                running +=
+                    t.value(QStringLiteral("state")).toString() == QLatin1String("running") &&
+                    t.value(QStringLiteral("type")).toString() != exceptType;
+            }
+            if (!o.value(QStringLiteral("more")).toBool())
+                break;
+            cursor = o.value(QStringLiteral("cursor")).toString();
+        }
+        return running;
+    }
+    /// Waits (at most `ms`) until no attempt runs: the simulated ones have all ended, and
+    /// nothing moves until someone acts.
+    bool waitQuiet(int ms = 10'000, const QString &exceptType = {})
+    {
+        return QTest::qWaitFor([&] { return runningCount(exceptType) == 0; }, ms);
+    }
+    /// Waits (at most `ms`) until the task is in `state`.
+    bool waitForState(const QString &id, const QString &state, int ms = 10'000)
+    {
+        return QTest::qWaitFor(
+            [&] { return task(id).value(QStringLiteral("state")).toString() == state; }, ms);
     }
     void setFaults(const QJsonObject &faults)
     {

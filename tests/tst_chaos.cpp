@@ -183,7 +183,16 @@ void TestChaos::scenario()
     QStringList ids;
     for (int i = 0; i < 16; ++i)
         ids << taskd->createTask(i % 2 ? QStringLiteral("chaos.a") : QStringLiteral("chaos.b"));
-    QTest::qWait(800);
+    // Retries under way before the trouble starts.
+    const auto retried = [&] {
+        double n = 0;
+        for (const char *type : {"chaos.a", "chaos.b"})
+            n += std::max(0.0,
+                          taskd->metric(QByteArray("rebound_taskd_attempts_started_total{type=\"") +
+                                        type + "\",reason=\"auto\"}"));
+        return n;
+    };
+    QVERIFY(QTest::qWaitFor([&] { return retried() > 0; }, 10'000));
     for (int i = 0; i < 8; ++i) // fresh work as the trouble starts
         ids << taskd->createTask(QStringLiteral("chaos.a"));
     QVERIFY(!ids.contains(QString()));
@@ -227,9 +236,9 @@ void TestChaos::scenario()
     // Recovery: every task reaches an end on the server.
     QDeadlineTimer deadline(90'000);
     for (const QString &id : std::as_const(ids)) {
-        while (!deadline.hasExpired() && !terminal(taskd->task(id)))
-            QTest::qWait(50);
-        QVERIFY2(!deadline.hasExpired(),
+        const bool ended = QTest::qWaitFor([&] { return terminal(taskd->task(id)); },
+                                           int(deadline.remainingTime()));
+        QVERIFY2(ended,
                  qPrintable(QStringLiteral("%1 never finished: %2")
                                 .arg(id, QString::fromUtf8(QJsonDocument(taskd->task(id))
                                                                .toJson(QJsonDocument::Compact)))));

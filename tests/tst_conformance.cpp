@@ -64,10 +64,12 @@ public:
         m_process.start(QStringLiteral(REBOUND_NODE_TOOLS "/node_modules/.bin/prism"),
                         QStringList(args) << QStringLiteral("--host") << QStringLiteral("127.0.0.1")
                                           << QStringLiteral("--port") << QString::number(port));
-        QDeadlineTimer deadline(90'000); // node is slow to start on a busy machine
-        while (!m_log.contains("Prism is listening") && !deadline.hasExpired() &&
-               m_process.state() != QProcess::NotRunning)
-            QTest::qWait(50);
+        (void)QTest::qWaitFor( // node is slow to start on a busy machine
+            [this] {
+                return m_log.contains("Prism is listening") ||
+                       m_process.state() == QProcess::NotRunning;
+            },
+            90'000);
         ready = m_log.contains("Prism is listening");
         url = QStringLiteral("http://127.0.0.1:%1").arg(port);
     }
@@ -162,10 +164,7 @@ void TestConformance::cleanupTestCase()
 QString TestConformance::failedTask()
 {
     const QString id = m_taskd->createTask(QStringLiteral("conformance.x"));
-    QDeadlineTimer deadline(10'000);
-    while (m_taskd->task(id).value(QStringLiteral("state")).toString() != QLatin1String("failed") &&
-           !deadline.hasExpired())
-        QTest::qWait(10);
+    (void)m_taskd->waitForState(id, QStringLiteral("failed")); // the caller checks
     return id;
 }
 
@@ -223,7 +222,14 @@ void TestConformance::reboundctlTrafficHasNoViolation()
         reboundctl({QStringLiteral("cancel"), cancelled, QStringLiteral("--url"), url});
     QVERIFY2(cancel.code == 0, qPrintable(cancel.err));
 
-    QTest::qWait(200); // the last log lines
+    // Prism logs the cancel's answer a moment after reboundctl has it: wait for that line.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const auto lines = m_proxy->linesSince(from, "has returned");
+            return std::any_of(lines.cbegin(), lines.cend(),
+                               [](const QByteArray &l) { return l.contains("/cancel"); });
+        },
+        10'000));
     const auto answered = m_proxy->linesSince(from, "has returned");
     QMap<QString, int> statuses;
     static const QRegularExpression re(QStringLiteral("call to (\\S+) has returned (\\d+)"));
@@ -307,7 +313,8 @@ void TestConformance::provokedAnswersAreDeclared()
     } else if (scenario == QLatin1String("no token")) {
         r = viaPrism("GET", QStringLiteral("/v1/tasks"), {}, {}, false);
     } else if (scenario == QLatin1String("watch without an upgrade")) {
-        r = viaPrism("GET", QStringLiteral("/v1/watch"), {}, {}); // (Prism drops hop-by-hop Upgrade)
+        r = viaPrism("GET", QStringLiteral("/v1/watch"), {},
+                     {}); // (Prism drops hop-by-hop Upgrade)
     } else if (scenario == QLatin1String("unknown task")) {
         r = viaPrism("GET", QStringLiteral("/v1/tasks/no-such-task"), {}, {});
     } else if (scenario == QLatin1String("attempts of an unknown task")) {
@@ -390,7 +397,8 @@ void TestConformance::provokedAnswersAreDeclared()
         r = viaPrism("POST", QStringLiteral("/v1/tasks"), big, {});
     } else if (scenario == QLatin1String("nothing changed (weak ETag)") ||
                scenario == QLatin1String("expired cursor")) {
-        QTest::qWait(100); // attempts of earlier rows settle: nothing changes from here on
+        // Earlier rows' attempts end (the hung type's run for a minute): nothing changes now.
+        QVERIFY(m_taskd->waitQuiet(10'000, QStringLiteral("conformance.hung")));
         const auto first = viaPrism("GET", QStringLiteral("/v1/tasks?limit=1000"), {}, {});
         QCOMPARE(first.status, 200);
         const QString cursor = first.json().value(QStringLiteral("cursor")).toString();
@@ -555,15 +563,14 @@ void TestConformance::watchMetricsPassPromtool()
         return out.mid(out.indexOf("\r\n\r\n") + 4);
     };
     QByteArray metrics;
-    deadline.setRemainingTime(15'000);
     // Watching taskd directly, push goes live: the scrape says so.
-    const QByteArray pushLive =
-        "rebound_push_live{endpoint=\"" + m_taskd->url.toUtf8() + "\"} 1";
-    while (!(metrics.contains("rebound_decisions_total{") && metrics.contains(pushLive)) &&
-           !deadline.hasExpired()) {
-        QTest::qWait(500);
-        metrics = scrape();
-    }
+    const QByteArray pushLive = "rebound_push_live{endpoint=\"" + m_taskd->url.toUtf8() + "\"} 1";
+    (void)QTest::qWaitFor(
+        [&] {
+            metrics = scrape();
+            return metrics.contains("rebound_decisions_total{") && metrics.contains(pushLive);
+        },
+        15'000);
     QVERIFY2(metrics.contains("rebound_decisions_total{"), metrics.constData());
     QVERIFY2(metrics.contains(pushLive), metrics.constData());
     const Run check = runProcess(QStringLiteral(REBOUND_PROMTOOL),

@@ -76,11 +76,13 @@ void TestCrashSafety::killAndResume()
     QVERIFY(last->waitForStarted(10'000));
     QDeadlineTimer deadline(120'000); // generous: CI machines run other suites alongside
     for (const QString &id : ids) {
-        while (!deadline.hasExpired() &&
-               !QStringList({QStringLiteral("succeeded"), QStringLiteral("cancelled")})
-                    .contains(taskd.task(id).value(QStringLiteral("state")).toString()))
-            QTest::qWait(100);
-        if (deadline.hasExpired()) {
+        const bool ended = QTest::qWaitFor(
+            [&] {
+                return QStringList({QStringLiteral("succeeded"), QStringLiteral("cancelled")})
+                    .contains(taskd.task(id).value(QStringLiteral("state")).toString());
+            },
+            int(deadline.remainingTime()));
+        if (!ended) {
             QFile log(dir.filePath(QStringLiteral("watch.log")));
             log.open(QIODevice::ReadOnly);
             const QList<QByteArray> lines = log.readAll().split('\n');

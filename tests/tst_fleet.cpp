@@ -407,18 +407,17 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
                    s.value(QStringLiteral("a")) + s.value(QStringLiteral("b")) == 8;
         }(),
         qPrintable(status), 30'000);
-    QTest::qWait(1500); // both at work
-    const double autoBefore =
-        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
-    QVERIFY(autoBefore > 0);
+    const QByteArray autoStarted =
+        "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}";
+    QTRY_VERIFY_WITH_TIMEOUT(taskd.metricSum(autoStarted) > 0, 10'000); // both at work
+    const double autoBefore = taskd.metricSum(autoStarted);
     ::kill(pid_t(members[QStringLiteral("a")]->processId()), SIGSTOP);
     for (int i = 0; i < 20; ++i)
         QVERIFY(!taskd.createTask(QStringLiteral("s.work")).isEmpty());
     // a's lease runs out (2 s), b claims its shards.
     QTRY_VERIFY_WITH_TIMEOUT(shardsOf(fleetStatus()).value(QStringLiteral("b")) == 8, 10'000);
-    QTest::qWait(1000);
-    const double autoDuring =
-        taskd.metricSum("rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}");
+    (void)QTest::qWaitFor([&] { return taskd.metricSum(autoStarted) > autoBefore; }, 10'000);
+    const double autoDuring = taskd.metricSum(autoStarted);
     QVERIFY2(autoDuring > autoBefore,
              qPrintable(QStringLiteral("b went on retrying while a was stopped: %1 -> %2 auto "
                                        "attempts; %3")

@@ -25,6 +25,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <sys/types.h>
@@ -167,7 +168,7 @@ void TestFleetChaos::faults()
     // Tasks live for seconds (70 % of attempts fail, retries 0.25 to 2 s apart): the fault
     // meets many of them between attempts.
     create(40);
-    QTest::qWait(500);
+    QVERIFY(QTest::qWaitFor([&] { return taskd.runningCount() < 40; }, 10'000)); // first failures
 
     EndpointConfig endpoint;
     endpoint.baseUrl = QUrl(taskd.url);
@@ -187,8 +188,17 @@ void TestFleetChaos::faults()
         const auto pid = pid_t(members[victim]->processId());
         if (fault == QLatin1String("sigstop")) {
             ::kill(pid, SIGSTOP);
-            QTest::qWait(2 * kLeaseTtl * 1000);
+            // Stopped until its lease has run out and the others hold its shards.
+            const bool moved = QTest::qWaitFor(
+                [&] {
+                    const auto now = owners();
+                    return int(now.size()) == kShards &&
+                           std::none_of(now.begin(), now.end(),
+                                        [&](const auto &o) { return o.second == victim; });
+                },
+                30'000);
             ::kill(pid, SIGCONT);
+            QVERIFY2(moved, qPrintable(victim));
         } else {
             members[victim]->kill();
             members[victim]->waitForFinished(5000);
@@ -238,10 +248,7 @@ void TestFleetChaos::faults()
         }
         return left;
     };
-    QElapsedTimer t;
-    t.start();
-    while (!open().isEmpty() && t.elapsed() < 120'000)
-        QTest::qWait(250);
+    (void)QTest::qWaitFor([&] { return open().isEmpty(); }, 120'000);
     QVERIFY2(open().isEmpty(), qPrintable(open().join(u' ')));
 
     // 0 doubled: attempts numbered 1..n, within the policy; no second decider reached taskd.

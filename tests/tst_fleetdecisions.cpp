@@ -81,10 +81,9 @@ struct Shown
 Shown shown(const InProcess &m, const TrackedTask &t)
 {
     const TaskCondition &c = t.condition;
-    return {c.state, c.deferReason ? int(*c.deferReason) : -1,
-            c.stopReason ? int(*c.stopReason) : -1,
-            c.until ? toMs(*c.until - m.engine.clock.steadyNow()) + m.engine.clock.wallNowMs()
-                    : -1};
+    return {
+        c.state, c.deferReason ? int(*c.deferReason) : -1, c.stopReason ? int(*c.stopReason) : -1,
+        c.until ? toMs(*c.until - m.engine.clock.steadyNow()) + m.engine.clock.wallNowMs() : -1};
 }
 
 bool decided(TaskState s)
@@ -127,7 +126,11 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
 
     InProcess a(QStringLiteral("mem-a"), taskd.url, etcd.url, redis.port, dir.path());
     InProcess b(QStringLiteral("mem-b"), taskd.url, etcd.url, redis.port, dir.path());
-    WatchMember watch{taskd.url, etcd.url, 3, kShards, dir.path(),
+    WatchMember watch{taskd.url,
+                      etcd.url,
+                      3,
+                      kShards,
+                      dir.path(),
                       dir.filePath(QStringLiteral("%1.log")),
                       QStringLiteral("redis://127.0.0.1:%1").arg(redis.port)};
     auto c = watch.start(QStringLiteral("mem-c"));
@@ -191,18 +194,21 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
         }
         return true;
     };
-    // Sampled while the work runs: each sample must come to agree within a poll and a read.
+    // Sampled while the work runs, after each change to a's table: each sample must come to
+    // agree within a poll and a read.
     int samples = 0, withC = 0;
     QElapsedTimer running;
     running.start();
+    QSignalSpy moved(a.table.get(), &QAbstractItemModel::dataChanged);
     while (running.elapsed() < 8000) {
         QTRY_VERIFY2_WITH_TIMEOUT(agree(), qPrintable(differs), 5000);
         samples += compared > 0 ? 1 : 0;
         withC += fromC > 0 ? 1 : 0;
-        QTest::qWait(250);
+        moved.clear();
+        (void)moved.wait(1000); // the next change, or a quiet second
     }
     QVERIFY(samples > 0);
-    QVERIFY(withC > 0); // the process member's decisions were shown too
+    QVERIFY(withC > 0);                        // the process member's decisions were shown too
     QCOMPARE(a.table->rowCount(), ids.size()); // the words compared were the tables' rows
     QCOMPARE(b.table->rowCount(), ids.size());
 
@@ -211,11 +217,10 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
     c->kill();
     c->waitForFinished(5000);
     c.reset();
-    QTRY_VERIFY_WITH_TIMEOUT(a.member->owner().members().size() == 2 &&
-                                 a.member->owner().owners().size() == kShards &&
-                                 !a.member->owner().owners().values().contains(
-                                     QStringLiteral("mem-c")),
-                             20'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        a.member->owner().members().size() == 2 && a.member->owner().owners().size() == kShards &&
+            !a.member->owner().owners().values().contains(QStringLiteral("mem-c")),
+        20'000);
     const auto noneFromC = [&] {
         for (const QString &id : std::as_const(ids)) {
             for (const InProcess *m : {&a, &b}) {

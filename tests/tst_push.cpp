@@ -26,9 +26,9 @@ QHash<QString, QJsonObject> serverTasks(TaskdProcess &taskd)
     QHash<QString, QJsonObject> out;
     QString cursor;
     for (;;) {
-        const QString path =
-            cursor.isEmpty() ? QStringLiteral("/v1/tasks?limit=1000")
-                             : QStringLiteral("/v1/tasks?limit=1000&since=") + cursor;
+        const QString path = cursor.isEmpty()
+                                 ? QStringLiteral("/v1/tasks?limit=1000")
+                                 : QStringLiteral("/v1/tasks?limit=1000&since=") + cursor;
         const QJsonObject page = taskd.request("GET", path).json();
         for (const QJsonValue &v : page.value(QStringLiteral("tasks")).toArray())
             out.insert(v[QStringLiteral("id")].toString(), v.toObject());
@@ -128,12 +128,13 @@ private:
     }
     void converges()
     {
-        QDeadlineTimer deadline(20'000);
-        QString diff = difference(*m_console, *m_taskd);
-        while (!diff.isEmpty() && !deadline.hasExpired()) {
-            QTest::qWait(100);
-            diff = difference(*m_console, *m_taskd);
-        }
+        QString diff;
+        (void)QTest::qWaitFor(
+            [&] {
+                diff = difference(*m_console, *m_taskd);
+                return diff.isEmpty();
+            },
+            20'000);
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
     }
 
@@ -158,8 +159,8 @@ void TestPush::startLive(const QStringList &extra)
              extra;
     m_taskd = std::make_unique<TaskdProcess>(m_args);
     QVERIFY2(m_taskd->start(0, kProfile), qPrintable(m_taskd->error));
-    m_console = std::make_unique<OrchestratorFixture>(
-        m_taskd->url, fixedBackoffPolicy(3, 100, 200), m_dir->path(), QStringLiteral("push"));
+    m_console = std::make_unique<OrchestratorFixture>(m_taskd->url, fixedBackoffPolicy(3, 100, 200),
+                                                      m_dir->path(), QStringLiteral("push"));
     createTasks(10);
     m_console->start();
     QTRY_VERIFY_WITH_TIMEOUT(poller()->status().push, 10'000);

@@ -97,7 +97,7 @@ void TestSecrets::tokenAppearsNowhere()
         return p.waitForStarted(10'000);
     };
     QVERIFY(startWatch(watch, QStringLiteral("watch"), 4));
-    QTest::qWait(1000);
+    QVERIFY(logSays(dir.filePath(QStringLiteral("watch.stdout")), "watch_started"));
     // Process arguments are world-readable: the token must not be among them.
     QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(watch.processId()));
     QVERIFY(cmdline.open(QIODevice::ReadOnly));
@@ -122,7 +122,8 @@ void TestSecrets::tokenAppearsNowhere()
     for (const int sig : {SIGSEGV, SIGABRT}) {
         QProcess p;
         QVERIFY(startWatch(p, QStringLiteral("crash-%1").arg(sig), 30));
-        QTest::qWait(700);
+        QVERIFY(logSays(dir.filePath(QStringLiteral("crash-%1.stdout").arg(sig)),
+                        "watch_started")); // running, mid-work
         ::kill(static_cast<pid_t>(p.processId()), sig);
         QVERIFY(p.waitForFinished(10'000));
         QCOMPARE(p.exitStatus(), QProcess::CrashExit);
@@ -189,7 +190,7 @@ void TestSecrets::redisPasswordAppearsNowhere()
                             QStringLiteral("--duration"), QStringLiteral("3")} +
                     extra);
         QVERIFY(p.waitForStarted(10'000));
-        QTest::qWait(1000);
+        QVERIFY(logSays(dir.filePath(name + QStringLiteral(".stdout")), "watch_started"));
         QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(p.processId()));
         QVERIFY(cmdline.open(QIODevice::ReadOnly));
         const QByteArray args = cmdline.readAll();

@@ -67,10 +67,7 @@ void TestTaskd::cleanupTestCase()
 QString TestTaskd::failedTask()
 {
     const QString id = m_taskd->createTask(QStringLiteral("sms.send"));
-    QDeadlineTimer deadline(5000);
-    while (m_taskd->task(id).value(QStringLiteral("state")).toString() != QLatin1String("failed") &&
-           !deadline.hasExpired())
-        QTest::qWait(10);
+    (void)m_taskd->waitForState(id, QStringLiteral("failed"), 5000); // the caller checks
     return id;
 }
 
@@ -116,7 +113,7 @@ void TestTaskd::snapshotPagingAndDelta()
     QSet<QString> created;
     for (int i = 0; i < 25; ++i)
         created.insert(m_taskd->createTask(QStringLiteral("page.test")));
-    QTest::qWait(100); // let the simulated attempts finish so nothing moves while paging
+    QVERIFY(m_taskd->waitQuiet()); // the simulated attempts end: nothing moves while paging
     QSet<QString> seen;
     QString cursor;
     int pages = 0;
@@ -150,7 +147,7 @@ void TestTaskd::snapshotPagingAndDelta()
 void TestTaskd::notModifiedOnlyWhenNothingChanged()
 {
     const QString id = failedTask();
-    QTest::qWait(50);
+    QVERIFY(m_taskd->waitQuiet()); // earlier tests' attempts end: only this test moves tasks
     auto first = m_taskd->get(QStringLiteral("/v1/tasks?limit=1000"));
     const QString cursor = first.json().value(QStringLiteral("cursor")).toString();
     const QByteArray etag = first.headers.value("etag");
@@ -287,17 +284,16 @@ void TestTaskd::staleFenceIsRefusedWithoutActing()
         const QByteArray version =
             '"' + QByteArray::number(taskd->task(id).value(QStringLiteral("version")).toInt()) +
             '"';
-        return taskd->post(QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"),
-                           R"({"reason":"auto"})",
-                           {{"Idempotency-Key", key}, {"If-Match", version},
-                            {"Rebound-Fence", fence}});
+        return taskd->post(
+            QStringLiteral("/v1/tasks/") + id + QStringLiteral("/attempts"), R"({"reason":"auto"})",
+            {{"Idempotency-Key", key}, {"If-Match", version}, {"Rebound-Fence", fence}});
     };
     const QString a = failedOne();
-    QCOMPARE(start(a, "f1", "7:40").status, 202);  // the first fence seen for shard 7
+    QCOMPARE(start(a, "f1", "7:40").status, 202); // the first fence seen for shard 7
     const QString b = failedOne();
-    QCOMPARE(start(b, "f2", "7:52").status, 202);  // a newer owner of shard 7
+    QCOMPARE(start(b, "f2", "7:52").status, 202); // a newer owner of shard 7
     const QString c = failedOne();
-    const auto stale = start(c, "f3", "7:40");     // the old owner, after the move
+    const auto stale = start(c, "f3", "7:40"); // the old owner, after the move
     QCOMPARE(stale.status, 409);
     QCOMPARE(stale.json().value(QStringLiteral("type")).toString(),
              QStringLiteral("urn:rebound:problem:stale-fence"));
@@ -306,7 +302,7 @@ void TestTaskd::staleFenceIsRefusedWithoutActing()
     QCOMPARE(start(c, "f4", "8:1").status, 202); // fences are per shard
     const QString d = failedOne();
     for (const QByteArray &bad : {QByteArray("7"), QByteArray("7:0"), QByteArray("x:3"),
-                                 QByteArray("70000:3"), QByteArray("7:3x")})
+                                  QByteArray("70000:3"), QByteArray("7:3x")})
         QCOMPARE(start(d, "f5-" + bad.toHex(), bad).status, 400);
     // The highest fence survives a restart: the old owner is still refused.
     const quint16 port = taskd->port;
@@ -343,8 +339,10 @@ void TestTaskd::staleFenceIsRefusedWithoutActing()
           QByteArray("[]")}) {
         const auto r = announce(bad);
         QVERIFY2(r.status == 400, bad.constData());
-        QVERIFY2(r.json().value(QStringLiteral("detail")).toString().startsWith(
-                     QLatin1String("fence announcement: ")),
+        QVERIFY2(r.json()
+                     .value(QStringLiteral("detail"))
+                     .toString()
+                     .startsWith(QLatin1String("fence announcement: ")),
                  r.body.constData());
     }
     // Announced fences survive a restart too.
@@ -368,8 +366,11 @@ void TestTaskd::requestInFlightIs409()
     req.setRawHeader("Idempotency-Key", "k-inflight");
     req.setRawHeader("If-Match", version);
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    const QByteArray slowed = R"(rebound_taskd_faults_injected_total{kind="slow"})";
+    const double before = std::max(0.0, m_taskd->metric(slowed));
     QNetworkReply *slow = nam.post(req, QByteArray(R"({"reason":"auto"})"));
-    QTest::qWait(300);
+    // The server has taken it (and holds its answer back).
+    QVERIFY(QTest::qWaitFor([&] { return m_taskd->metric(slowed) > before; }, 5000));
     const auto dup = m_taskd->post(path, R"({"reason":"auto"})",
                                    {{"Idempotency-Key", "k-inflight"}, {"If-Match", version}});
     QCOMPARE(dup.status, 409);
