@@ -3,6 +3,7 @@
 #include "ColumnDecimation.h"
 
 #include "StateBadgeDelegate.h"
+#include "TaskRowText.h"
 #include "TaskTableModel.h"
 #include "engine/EngineView.h"
 #include "policy/PolicySet.h"
@@ -180,7 +181,7 @@ QString ChartsPane::healthText(const std::optional<HealthScore> &s)
     return tr("health: %1 — errors %2 %, latency %3 (score %4)")
         .arg(s->unhealthy ? tr("unhealthy, retries wait") : tr("healthy"))
         .arg(qRound(s->errorRate * 100))
-        .arg(TaskTableModel::latencyText(s->meanLatencyMs))
+        .arg(TaskRowText::latencyText(s->meanLatencyMs))
         .arg(s->score, 0, 'f', 2);
 }
 

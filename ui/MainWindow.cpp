@@ -2,14 +2,18 @@
 
 #include "ChartsPane.h"
 #include "CredentialStore.h"
+#include "EndpointStatusBar.h"
 #include "EndpointsDialog.h"
 #include "ExportDialog.h"
+#include "FilterBar.h"
 #include "FleetPane.h"
 #include "PolicyEditorDialog.h"
 #include "StateBadgeDelegate.h"
+#include "StatesHelpDialog.h"
 #include "TaskActions.h"
 #include "TaskDetailPane.h"
 #include "TaskFilterProxy.h"
+#include "TaskRowText.h"
 #include "TaskTableModel.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
@@ -49,10 +53,9 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
       m_model(new TaskTableModel(engine.view, engine.clock, this)),
       m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
       m_detail(new TaskDetailPane(engine.view, this)),
-      m_charts(new ChartsPane(engine.view, engine.clock, this)),
-      m_notice(new QLabel(this)), m_log(new QListWidget(this)),
-      m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)), m_pausedBadge(new QLabel(this)),
-      m_credentials(new CredentialStore(this))
+      m_charts(new ChartsPane(engine.view, engine.clock, this)), m_notice(new QLabel(this)),
+      m_log(new QListWidget(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)),
+      m_pausedBadge(new QLabel(this)), m_credentials(new CredentialStore(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(subtitle.isEmpty() ? tr("Rebound") : tr("Rebound — %1").arg(subtitle));
@@ -94,7 +97,8 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
-    buildFilterBar(central);
+    m_filters = new FilterBar(m_model, m_proxy, central);
+    layout->addWidget(m_filters);
     layout->addWidget(m_table, 1);
     setCentralWidget(central);
     // The banner floats over the table's bottom edge: it never pushes the rows down.
@@ -187,12 +191,13 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     // A selected task that changes state changes what can be done with it.
     connect(m_proxy, &QAbstractItemModel::dataChanged, this, &MainWindow::scheduleUpdateActions);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &MainWindow::scheduleUpdateActions);
-    connect(m_model, &TaskTableModel::countsChanged, this, &MainWindow::updateCounts);
-    connect(&m_engine.view, &EngineView::endpointStatusChanged, this,
-            &MainWindow::onEndpointStatus);
+    // One entry per endpoint in the status bar (permanent: temporary messages never hide it).
+    auto *endpointStatus = new EndpointStatusBar(m_engine.view, m_engine.clock, statusBar());
+    connect(&m_engine.view, &EngineView::endpointStatusChanged, endpointStatus,
+            &EndpointStatusBar::show);
     connect(&m_engine.view, &EngineView::endpointRemoved, this,
-            [this](const QString &endpoint) {
-                delete m_endpointLabels.take(endpoint);
+            [this, endpointStatus](const QString &endpoint) {
+                endpointStatus->remove(endpoint);
                 updateEndpointColumn();
             });
     connect(&m_engine.view, &EngineView::notice, this,
@@ -207,7 +212,7 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     connect(&m_engine.view, &EngineView::taskStopped, this,
             [this](const QString &endpoint, const QString &id, StopReason r) {
                 const QString text =
-                    tr("%1 stopped retrying: %2").arg(id, TaskTableModel::stopLabel(r));
+                    tr("%1 stopped retrying: %2").arg(id, TaskRowText::stopLabel(r));
                 statusBar()->showMessage(text, 5000);
                 showNotice(text, endpoint, id);
             });
@@ -230,27 +235,13 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     connect(&m_engine.policies, &PolicyStore::reloadFailed, this, [this](const QStringList &e) {
         showNotice(tr("The policy file was not applied: %1").arg(e.join(QStringLiteral("; "))));
     });
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
-        // Keep the type filter's choices current without disturbing the selection.
-        const QString current = m_typeFilter->currentData().toString();
-        const QStringList types = m_model->taskTypes();
-        if (types.size() + 1 != m_typeFilter->count()) {
-            QSignalBlocker block(m_typeFilter);
-            m_typeFilter->clear();
-            m_typeFilter->addItem(tr("All types"), QString());
-            for (const QString &t : types)
-                m_typeFilter->addItem(t, t);
-            m_typeFilter->setCurrentIndex(std::max(0, m_typeFilter->findData(current)));
-        }
-        updateEndpointColumn();
-    });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { updateEndpointColumn(); });
 
     m_appliedPolicies = m_engine.policies.current();
     restoreLayout();
     m_confirm->setChecked(QSettings().value(QStringLiteral("confirmBulk"), true).toBool());
     m_actions->setConfirmBulk(m_confirm->isChecked());
     m_actions->update();
-    updateCounts();
     updateEndpointColumn();
 }
 
@@ -311,94 +302,6 @@ void MainWindow::setConfirmBulkActions(bool on)
     m_confirm->setChecked(on);
 }
 
-void MainWindow::buildFilterBar(QWidget *host)
-{
-    auto *bar = new QHBoxLayout;
-    m_filterText = new QLineEdit(host);
-    m_filterText->setObjectName(QStringLiteral("filterText"));
-    m_filterText->setPlaceholderText(tr("Filter by id, type, endpoint or error… (Ctrl+F)"));
-    m_filterText->setToolTip(tr("Shows the tasks whose id, type, endpoint or last error contains "
-                                "this text (any case)"));
-    m_filterText->setClearButtonEnabled(true);
-    m_typeFilter = new QComboBox(host);
-    m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
-    m_typeFilter->setToolTip(tr("Only tasks of this type; the state counts then count this type"));
-    m_typeFilter->addItem(tr("All types"), QString());
-    m_typeFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    bar->addWidget(m_filterText, 1);
-    bar->addWidget(m_typeFilter);
-
-    // The state counts, in the engine's attention order: each one a filter (Ctrl+click adds).
-    auto *counts = new QHBoxLayout;
-    counts->setSpacing(2);
-    m_allStates = new QToolButton(host);
-    m_allStates->setObjectName(QStringLiteral("stateCount.all"));
-    m_allStates->setCheckable(true);
-    m_allStates->setChecked(true);
-    m_allStates->setToolTip(tr("Show tasks in every state"));
-    counts->addWidget(m_allStates);
-    std::array<TaskState, TaskStateCount> states{};
-    for (int i = 0; i < TaskStateCount; ++i)
-        states[i] = static_cast<TaskState>(i);
-    std::sort(states.begin(), states.end(),
-              [](TaskState a, TaskState b) { return attentionRank(a) < attentionRank(b); });
-    m_stateButtons.resize(TaskStateCount);
-    for (TaskState s : states) {
-        auto *b = new QToolButton(host);
-        b->setObjectName(QStringLiteral("stateCount.") + toText(s));
-        b->setCheckable(true);
-        b->setToolTip(tr("Show only %1 tasks (Ctrl+click: add to the shown states)")
-                          .arg(TaskTableModel::stateLabel(s)));
-        const QColor c = StateBadgeDelegate::colorFor(s);
-        b->setStyleSheet(
-            QStringLiteral("QToolButton { border-left: 4px solid %1; padding: 1px 6px; }"
-                           "QToolButton:checked { background: %2; }")
-                .arg(c.name(), c.lighter(170).name()));
-        counts->addWidget(b);
-        m_stateButtons[int(s)] = b;
-        connect(b, &QToolButton::clicked, this, [this, s](bool) {
-            TaskFilterProxy::StateMask mask = m_proxy->states();
-            if (QApplication::keyboardModifiers() & Qt::ControlModifier)
-                mask ^= TaskFilterProxy::bit(s);
-            else
-                mask = mask == TaskFilterProxy::bit(s) ? 0 : TaskFilterProxy::bit(s);
-            m_proxy->setStates(mask);
-            updateCounts();
-        });
-    }
-    counts->addStretch(1);
-    connect(m_allStates, &QToolButton::clicked, this, [this] {
-        m_proxy->setStates(0);
-        updateCounts();
-    });
-    auto *box = static_cast<QVBoxLayout *>(host->layout());
-    box->addLayout(bar);
-    box->addLayout(counts);
-    connect(m_filterText, &QLineEdit::textChanged, m_proxy, &TaskFilterProxy::setText);
-    connect(m_typeFilter, &QComboBox::currentIndexChanged, this, [this] {
-        m_proxy->setType(m_typeFilter->currentData().toString());
-        updateCounts();
-    });
-}
-
-void MainWindow::updateCounts()
-{
-    const QString type = m_typeFilter->currentData().toString();
-    const StateCounts counts = m_model->stateCounts(type);
-    const TaskFilterProxy::StateMask mask = m_proxy->states();
-    int total = 0;
-    for (int i = 0; i < TaskStateCount; ++i) {
-        total += counts[i];
-        QToolButton *b = m_stateButtons[i];
-        b->setText(
-            QStringLiteral("%1 %2").arg(TaskTableModel::stateLabel(TaskState(i))).arg(counts[i]));
-        b->setChecked(mask & TaskFilterProxy::bit(TaskState(i)));
-    }
-    m_allStates->setText(type.isEmpty() ? tr("all %1").arg(total)
-                                        : tr("all %1 of %2").arg(total).arg(type));
-    m_allStates->setChecked(mask == 0);
-}
-
 void MainWindow::updateEndpointColumn()
 {
     // The same endpoint on every row says nothing: the column shows when there are several.
@@ -407,8 +310,7 @@ void MainWindow::updateEndpointColumn()
         seen.insert(e);
     m_table->setColumnHidden(TaskTableModel::Endpoint, seen.size() <= 1);
     // Owners exist in a fleet only.
-    m_table->setColumnHidden(TaskTableModel::Owner,
-                             !m_engine.view.inFleet());
+    m_table->setColumnHidden(TaskTableModel::Owner, !m_engine.view.inFleet());
 }
 
 void MainWindow::updatePausedBadge()
@@ -471,11 +373,9 @@ void MainWindow::buildActions()
     quit->setToolTip(tr("Close the console (the history stays)"));
     find->setToolTip(tr("Put the cursor in the filter"));
     addAction(find);
-    connect(find, &QAction::triggered, this, [this] {
-        m_filterText->setFocus(Qt::ShortcutFocusReason);
-        m_filterText->selectAll();
-    });
-    connect(statesHelp, &QAction::triggered, this, &MainWindow::showStatesHelp);
+    connect(find, &QAction::triggered, this, [this] { m_filters->focusText(); });
+    connect(statesHelp, &QAction::triggered, this,
+            [this] { (new StatesHelpDialog(this))->open(); });
 
     connect(m_readOnly, &QAction::toggled, this, [this](bool on) {
         m_engine.commands.setReadOnly(on);
@@ -521,49 +421,6 @@ void MainWindow::buildActions()
     help->addAction(about);
 }
 
-void MainWindow::onEndpointStatus(const QString &endpoint, const EndpointStatus &status)
-{
-    if (!m_engine.view.endpoints().contains(endpoint))
-        return; // a late report from an endpoint just removed
-    QLabel *&label = m_endpointLabels[endpoint];
-    if (!label) {
-        label = new QLabel(this);
-        label->setObjectName(QStringLiteral("endpointStatus"));
-        statusBar()->addPermanentWidget(label); // permanent: temporary messages must not hide it
-    }
-    QString text = tr("%1: %2").arg(QUrl(endpoint).authority(), toText(status.state));
-    if (status.state == EndpointStatus::State::Misbehaving) {
-        // What the service got wrong is the news here ("malformed answer: $.tasks[3].id: …"); the
-        // whole text stays in the tooltip.
-        text += QStringLiteral(" (%1)").arg(fontMetrics().elidedText(
-            status.lastError, Qt::ElideRight, 60 * fontMetrics().averageCharWidth()));
-    }
-    if (status.nextTryAt) {
-        const auto s =
-            std::max<std::int64_t>(0, toMs(*status.nextTryAt - m_engine.clock.steadyNow()) / 1000);
-        text += tr(", next try in %1 s").arg(s);
-    }
-    // Which transport carries the changes: "live (push)" or "polling 2 s".
-    text += QStringLiteral(" · ") + transportText(status);
-    if (status.lastSyncWallMs)
-        text += tr(" · synced %1")
-                    .arg(QDateTime::fromMSecsSinceEpoch(status.lastSyncWallMs)
-                             .toString(QStringLiteral("HH:mm:ss")));
-    label->setText(text);
-    QStringList tip;
-    if (!status.lastError.isEmpty())
-        tip << status.lastError;
-    if (!status.push && !status.pushError.isEmpty()) {
-        QString why = tr("Push (/v1/watch) is down: %1").arg(status.pushError);
-        if (status.pushRetryAt)
-            why += tr("; tried again in %1 s")
-                       .arg(std::max<std::int64_t>(
-                           0, toMs(*status.pushRetryAt - m_engine.clock.steadyNow()) / 1000));
-        tip << why;
-    }
-    label->setToolTip(tip.join(u'\n'));
-}
-
 void MainWindow::showNotice(const QString &text, const QString &endpoint, const QString &id)
 {
     // The log keeps the last few hundred, time-stamped; the banner shows the newest for a while.
@@ -604,10 +461,7 @@ void MainWindow::selectTask(const QString &endpoint, const QString &id)
     QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
     if (!i.isValid()) {
         // Filtered out: clear the filters so the operator sees the task asked for.
-        m_filterText->clear();
-        m_typeFilter->setCurrentIndex(0);
-        m_proxy->setStates(0);
-        updateCounts();
+        m_filters->clear();
         i = m_proxy->mapFromSource(m_model->index(row, 0));
     }
     m_table->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect |
@@ -623,73 +477,6 @@ void MainWindow::scheduleUpdateActions()
         m_actionsQueued = false;
         m_actions->update();
     });
-}
-
-void MainWindow::showStatesHelp()
-{
-    auto *dialog = new QDialog(this);
-    dialog->setObjectName(QStringLiteral("statesHelpDialog"));
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("States and decisions"));
-    auto *text = new QTextBrowser(dialog);
-    text->setObjectName(QStringLiteral("statesHelpText"));
-    text->setOpenLinks(false);
-    QString html = tr("<h3>States</h3><p>Rows are sorted needs-attention first; hover a badge for "
-                      "its cause.</p><table cellpadding=4>");
-    const auto row = [](const QString &name, const QColor &c, const QString &what) {
-        return QStringLiteral("<tr><td><span style='background:%1;color:white'>&nbsp;%2&nbsp;"
-                              "</span></td><td>%3</td></tr>")
-            .arg(c.name(), name.toHtmlEscaped(), what);
-    };
-    html += row(tr("exhausted"),
-                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted),
-                tr("Every attempt the policy allows was used. Retry now brings it back with a "
-                   "fresh allowance."));
-    html += row(tr("deadline exceeded"),
-                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::DeadlineExceeded),
-                tr("The policy's total deadline passed before an attempt succeeded."));
-    html += row(tr("not retryable"),
-                StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::NotRetryable),
-                tr("The error is one the policy never retries (e.g. HTTP 400, or a problem type "
-                   "marked permanent)."));
-    html += row(tr("timed out"), StateBadgeDelegate::colorFor(TaskState::TimedOut),
-                tr("The running attempt passed its timeout and was ended; the policy decides "
-                   "what follows."));
-    html += row(tr("failed"), StateBadgeDelegate::colorFor(TaskState::Failed),
-                tr("An attempt failed and the policy has not decided yet."));
-    html += row(tr("deferred"), StateBadgeDelegate::colorFor(TaskState::Deferred),
-                tr("A retry is due but waits: the type's breaker is open, its retry budget is "
-                   "spent, its health score is over the threshold, or an operator paused it. The "
-                   "Next attempt column says which, and until when."));
-    html += row(tr("retry scheduled"), StateBadgeDelegate::colorFor(TaskState::RetryScheduled),
-                tr("The next attempt has a time: the backoff delay (nominal, then jittered) or "
-                   "the server's Retry-After, whichever is longer."));
-    html += row(tr("running"), StateBadgeDelegate::colorFor(TaskState::Running),
-                tr("An attempt runs; this console ends it if it passes its timeout."));
-    html += row(tr("pending"), StateBadgeDelegate::colorFor(TaskState::Pending),
-                tr("Created, no attempt yet."));
-    html += row(tr("cancelled"), StateBadgeDelegate::colorFor(TaskState::Cancelled),
-                tr("An operator cancelled its retries."));
-    html += row(tr("succeeded"), StateBadgeDelegate::colorFor(TaskState::Succeeded),
-                tr("An attempt succeeded. Nothing more happens."));
-    html += tr("</table><h3>Actions</h3><ul>"
-               "<li><b>Retry now</b> (Ctrl+R): start the next attempt at once; on an exhausted "
-               "or cancelled task, a fresh allowance.</li>"
-               "<li><b>Cancel retries</b> (Ctrl+Shift+C): no more attempts.</li>"
-               "<li><b>Abort running attempt</b> (Ctrl+Shift+A): end it as a timeout; the policy "
-               "decides next.</li>"
-               "<li><b>Pause / Resume auto-retry</b>: hold every automatic retry of a type.</li>"
-               "<li><b>Force breaker open / Reset breaker</b>: override the type's breaker.</li>"
-               "</ul><h3>Keys</h3><p>Ctrl+F filter · Ctrl+E export · Ctrl+P policies · "
-               "View menu: show or hide every pane.</p>");
-    text->setHtml(html);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
-    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-    auto *layout = new QVBoxLayout(dialog);
-    layout->addWidget(text);
-    layout->addWidget(buttons);
-    dialog->resize(640, 560);
-    dialog->open();
 }
 
 void MainWindow::openPolicyEditor()

@@ -20,6 +20,7 @@ class QToolButton;
 namespace rebound {
 
 class CredentialStore;
+class FilterBar;
 class FleetPane;
 
 class ChartsPane;
@@ -60,15 +61,12 @@ protected:
 
 private:
     void buildActions();
-    void buildFilterBar(QWidget *host);
     /// Action enablement follows the engine: at most once per event-loop turn.
     void scheduleUpdateActions();
-    void updateCounts();
     void updateEndpointColumn();
     void updatePausedBadge();
     void placeNotice();
     void restoreLayout();
-    void onEndpointStatus(const QString &endpoint, const EndpointStatus &status);
     /// A notice for the operator: the banner over the table and a line in the log. With a
     /// task, the log line selects it when activated.
     void showNotice(const QString &text, const QString &endpoint = {}, const QString &id = {});
@@ -78,18 +76,14 @@ private:
     void openEndpoints();
     void forgetEndpoint();
     void about();
-    void showStatesHelp();
 
     EngineAccess m_engine;
     TaskTableModel *m_model;
     TaskFilterProxy *m_proxy;
     QTableView *m_table;
+    FilterBar *m_filters = nullptr;
     TaskDetailPane *m_detail;
     ChartsPane *m_charts;
-    QLineEdit *m_filterText = nullptr;
-    QComboBox *m_typeFilter = nullptr;
-    QToolButton *m_allStates = nullptr;
-    QList<QToolButton *> m_stateButtons; ///< indexed by TaskState
     QLabel *m_notice;
     QListWidget *m_log;
     QLabel *m_readOnlyBadge;
@@ -97,7 +91,6 @@ private:
     bool m_actionsQueued = false;
     std::shared_ptr<const PolicySet> m_appliedPolicies; ///< to name what a new version changed
     std::function<void()> m_defaultSplit;               ///< applied once, after the first show
-    QHash<QString, QLabel *> m_endpointLabels;
     CredentialStore *m_credentials;
     TaskActions *m_actions = nullptr;
     QAction *m_readOnly = nullptr;

@@ -1,5 +1,6 @@
 #include "TaskDetailPane.h"
 
+#include "TaskRowText.h"
 #include "TaskTableModel.h"
 #include "engine/EngineView.h"
 #include "history/HistoryStore.h"
@@ -126,7 +127,7 @@ QString TaskDetailPane::stopText(const QString &key)
 {
     // A stop reason key from the history, as the table says it; anything else as it is.
     const auto reason = stopReasonFromString(key);
-    return reason ? TaskTableModel::stopLabel(*reason) : key;
+    return reason ? TaskRowText::stopLabel(*reason) : key;
 }
 
 QString TaskDetailPane::detailText(const QString &key)

@@ -1,6 +1,7 @@
 #include "TaskTableModel.h"
 
 #include "StateBadgeDelegate.h"
+#include "TaskRowText.h"
 #include "engine/EngineView.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
@@ -17,7 +18,7 @@
 namespace rebound {
 
 TaskTableModel::TaskTableModel(EngineView &view, const Clock &clock, QObject *parent)
-    : QAbstractTableModel(parent), m_view(view), m_clock(clock),
+    : QAbstractTableModel(parent), m_view(view), m_clock(clock), m_text(view, clock),
       m_pausedIcon(QStringLiteral(":/rebound/icons/pause.svg")), m_tick(new QTimer(this))
 {
     connect(&m_view, &EngineView::rowsUpdated, this, &TaskTableModel::applyBatch);
@@ -41,6 +42,11 @@ int TaskTableModel::rowOf(const QString &key) const
 int TaskTableModel::rowOfSerial(int serial) const
 {
     return serial >= 0 && std::size_t(serial) < m_rowOf.size() ? m_rowOf[std::size_t(serial)] : -1;
+}
+
+QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    return orientation == Qt::Horizontal ? TaskRowText::header(section, role) : QVariant();
 }
 
 int TaskTableModel::columnCount(const QModelIndex &parent) const
@@ -186,68 +192,6 @@ StateCounts TaskTableModel::stateCounts(const QString &type) const
     return i < 0 ? StateCounts{} : m_typeCounts[std::size_t(i)];
 }
 
-QString TaskTableModel::shortEndpoint(const QString &endpoint)
-{
-    const QUrl url(endpoint);
-    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
-}
-
-QString TaskTableModel::stateLabel(TaskState state)
-{
-    switch (state) {
-    case TaskState::Pending:
-        return tr("pending");
-    case TaskState::Running:
-        return tr("running");
-    case TaskState::Succeeded:
-        return tr("succeeded");
-    case TaskState::Failed:
-        return tr("failed");
-    case TaskState::TimedOut:
-        return tr("timed out");
-    case TaskState::RetryScheduled:
-        return tr("retry scheduled");
-    case TaskState::Deferred:
-        return tr("deferred");
-    case TaskState::Cancelled:
-        return tr("cancelled");
-    case TaskState::Exhausted:
-        return tr("exhausted");
-    }
-    return {};
-}
-
-QString TaskTableModel::badgeLabel(const TaskCondition &c)
-{
-    if (c.state == TaskState::Exhausted && c.stopReason) {
-        switch (*c.stopReason) {
-        case StopReason::DeadlineExceeded:
-            return tr("deadline exceeded");
-        case StopReason::NotRetryable:
-            return tr("not retryable");
-        case StopReason::Exhausted:
-        case StopReason::Cancelled:
-            break;
-        }
-    }
-    return stateLabel(c.state);
-}
-
-QString TaskTableModel::stopLabel(StopReason reason)
-{
-    switch (reason) {
-    case StopReason::Exhausted:
-        return tr("attempts used up");
-    case StopReason::DeadlineExceeded:
-        return tr("deadline exceeded");
-    case StopReason::NotRetryable:
-        return tr("not retryable");
-    case StopReason::Cancelled:
-        return tr("cancelled by an operator");
-    }
-    return {};
-}
-
 QStringList TaskTableModel::taskTypes() const
 {
     QStringList types;
@@ -258,90 +202,6 @@ QStringList TaskTableModel::taskTypes() const
     }
     types.sort();
     return types;
-}
-
-QString TaskTableModel::wallTime(SteadyTime t) const
-{
-    // Display only: the steady time's distance from now, put on the wall clock.
-    return QDateTime::fromMSecsSinceEpoch(m_clock.wallNowMs() + toMs(t - m_clock.steadyNow()))
-        .toString(QStringLiteral("HH:mm:ss"));
-}
-
-QString TaskTableModel::latencyText(double ms)
-{
-    return ms < 1000 ? tr("%1 ms").arg(qRound(ms)) : tr("%1 s").arg(ms / 1000.0, 0, 'f', 1);
-}
-
-QString TaskTableModel::waitText(const TaskRow &t) const
-{
-    const TaskCondition &c = t.condition;
-    if (!c.deferReason)
-        return {};
-    const QString &type = t.remote.type;
-    QString what;
-    QString evidence; ///< after the time: a narrow column elides it, not the time
-    switch (*c.deferReason) {
-    case DeferReason::BreakerOpen:
-        what = tr("breaker for %1 open").arg(type);
-        break;
-    case DeferReason::BudgetExhausted:
-        what = tr("retry budget for %1 spent").arg(type);
-        break;
-    case DeferReason::Unhealthy: {
-        const RetryDecision *d = t.decision ? &*t.decision : nullptr;
-        const auto *defer = d ? std::get_if<DeferPlan>(d) : nullptr;
-        // The evidence in words beside the Breaker column: a higher score is worse, so it
-        // reads as "score ≥ the line where retries stop".
-        what = tr("%1 unhealthy").arg(type);
-        if (defer && defer->reason == DeferReason::Unhealthy)
-            evidence = tr(": errors %1 %, latency %2 (score %3 ≥ %4)")
-                           .arg(qRound(defer->errorRate * 100))
-                           .arg(latencyText(defer->meanLatencyMs))
-                           .arg(defer->healthScore, 0, 'f', 2)
-                           .arg(defer->unhealthyScore, 0, 'f', 2);
-        break;
-    }
-    case DeferReason::Paused:
-        return tr("waiting: retries of %1 paused by an operator").arg(type);
-    }
-    return (c.until ? tr("waiting: %1 until %2").arg(what, wallTime(*c.until))
-                    : tr("waiting: %1").arg(what)) +
-           evidence;
-}
-
-QString TaskTableModel::endingToolTip(const TaskRow &t) const
-{
-    const TaskCondition &c = t.condition;
-    const QString policy = t.policyName.isEmpty()
-                               ? QString()
-                               : tr(" (policy %1 v%2)").arg(t.policyName).arg(t.policyVersion);
-    if (c.state == TaskState::Cancelled)
-        return tr("Retries cancelled by an operator") + policy;
-    if (c.state == TaskState::TimedOut)
-        return tr("Attempt %1 ran past its timeout and was ended; the policy decides next")
-            .arg(t.remote.attempt);
-    if (c.state != TaskState::Exhausted || !c.stopReason)
-        return {};
-    const auto &backoff = m_view.policySource().current()->policyFor(t.remote.type).backoff;
-    switch (*c.stopReason) {
-    case StopReason::Exhausted:
-        return tr("%1 of %2 attempts used")
-                   .arg(t.remote.attempt - t.allowanceBase)
-                   .arg(backoff.maxAttempts) +
-               policy;
-    case StopReason::DeadlineExceeded:
-        return tr("Total deadline of %1 s passed").arg(double(backoff.totalDeadlineMs) / 1000.0) +
-               policy;
-    case StopReason::NotRetryable:
-        return tr("The last error is not retryable: %1")
-                   .arg(t.remote.lastAttempt && t.remote.lastAttempt->httpStatus
-                            ? QStringLiteral("HTTP %1").arg(*t.remote.lastAttempt->httpStatus)
-                            : tr("its error class")) +
-               policy;
-    case StopReason::Cancelled:
-        return tr("Retries cancelled by an operator") + policy;
-    }
-    return {};
 }
 
 QVariant TaskTableModel::data(const QModelIndex &index, int role) const
@@ -372,7 +232,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Endpoint:
             if (role == Qt::DisplayRole)
-                return shortEndpoint(t->endpoint);
+                return TaskRowText::shortEndpoint(t->endpoint);
             return t->endpoint;
         case Id:
             return r.id;
@@ -389,11 +249,11 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             if (role == Qt::ToolTipRole) {
                 // The cause, in the engine's words: why it waits, why it stopped.
                 if (t->condition.deferReason)
-                    return waitText(*t);
-                if (const QString ending = endingToolTip(*t); !ending.isEmpty())
+                    return m_text.waitText(*t);
+                if (const QString ending = m_text.endingToolTip(*t); !ending.isEmpty())
                     return ending;
             }
-            return badgeLabel(t->condition);
+            return TaskRowText::badgeLabel(t->condition);
         case Attempt: {
             if (role == SortRole)
                 return r.attempt;
@@ -411,7 +271,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
                 return tr("owner %1 left; shard moving").arg(t->decidedBy);
             // A deferral names what it waits for and until when; a scheduled retry its time.
             if (t->condition.deferReason && role != SortRole)
-                return waitText(*t);
+                return m_text.waitText(*t);
             const auto &nextRetry = t->nextAttemptAt;
             if (!nextRetry)
                 return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
@@ -419,8 +279,9 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             const auto ms = std::max<std::int64_t>(0, toMs(*nextRetry - m_clock.steadyNow()));
             if (role == SortRole)
                 return qint64(ms);
-            return ms >= 1000 ? tr("%1 (in %2 s)").arg(wallTime(*nextRetry)).arg((ms + 999) / 1000)
-                              : tr("%1 (now)").arg(wallTime(*nextRetry));
+            return ms >= 1000
+                       ? tr("%1 (in %2 s)").arg(m_text.wallTime(*nextRetry)).arg((ms + 999) / 1000)
+                       : tr("%1 (now)").arg(m_text.wallTime(*nextRetry));
         }
         case LastError: {
             if (!r.lastAttempt || r.lastAttempt->outcome == AttemptOutcome::Succeeded ||
@@ -599,65 +460,6 @@ bool TaskTableModel::matchesText(int row, const TextQuery &query) const
             return true;
     }
     return !t->lastError.isEmpty() && matcher.indexIn(t->lastError) >= 0;
-}
-
-QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal)
-        return {};
-    if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case Endpoint:
-            return tr("The Task API service the task lives on");
-        case Id:
-            return tr("The task's id on its service");
-        case Type:
-            return tr("The task type; its policy is chosen by it");
-        case State:
-            return tr("The engine's state of the task, needs-attention first (hover a badge for "
-                      "its cause)");
-        case Attempt:
-            return tr("Attempts so far / attempts the policy allows");
-        case NextRetry:
-            return tr("When the next attempt starts, or what a deferred retry waits for");
-        case Owner:
-            return tr("The fleet member that decides the task (its shard's owner)");
-        case Breaker:
-            return tr("The circuit breaker tier of the task's type on its endpoint");
-        case Updated:
-            return tr("When the service last changed the task");
-        case LastError:
-            return tr("The last attempt's error (full text in the tooltip and the Attempts pane)");
-        default:
-            return {};
-        }
-    }
-    if (role != Qt::DisplayRole)
-        return {};
-    switch (section) {
-    case Owner:
-        return tr("Owner");
-    case Endpoint:
-        return tr("Endpoint");
-    case Id:
-        return tr("Task");
-    case Type:
-        return tr("Type");
-    case State:
-        return tr("State");
-    case Attempt:
-        return tr("Attempt");
-    case NextRetry:
-        return tr("Next attempt / waiting for");
-    case LastError:
-        return tr("Last error");
-    case Breaker:
-        return tr("Breaker");
-    case Updated:
-        return tr("Updated");
-    default:
-        return {};
-    }
 }
 
 } // namespace rebound

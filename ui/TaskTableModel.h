@@ -1,5 +1,6 @@
 #pragma once
 
+#include "TaskRowText.h"
 #include "decision/RetryDecision.h"
 #include "engine/TaskRow.h"
 #include "engine/TaskState.h"
@@ -77,20 +78,9 @@ public:
     /// Every row may read differently (e.g. a type was paused): one spanning dataChanged.
     void refreshAll();
     int rowOf(const QString &key) const;
-    /// The operator's name of a state (translated); the engine's key is toText(TaskState).
-    static QString stateLabel(TaskState state);
-    /// The badge of a condition: a state, or for an ended task its own ending (exhausted,
-    /// deadline exceeded, not retryable, cancelled).
-    static QString badgeLabel(const TaskCondition &condition);
-    /// Why retries stopped, as an operator reads it.
-    static QString stopLabel(StopReason reason);
-    /// "420 ms" under a second, "1.4 s" from there.
-    static QString latencyText(double ms);
     QStringList taskTypes() const;
     /// Tasks per state: of every type (empty `type`) or of one type.
     StateCounts stateCounts(const QString &type = {}) const;
-    /// A short name of an endpoint: its host and port.
-    static QString shortEndpoint(const QString &endpoint);
 
     /// A row's place in a sort, as numbers: rows compare by (hi, lo), and rows with equal keys
     /// by lessThan(). Strings contribute the 8 UTF-16 units after the prefix all rows share.
@@ -137,12 +127,10 @@ Q_SIGNALS:
 private:
     void tick();
     void count(int row, int delta);
-    QString waitText(const TaskRow &t) const;
-    QString endingToolTip(const TaskRow &t) const;
-    QString wallTime(SteadyTime t) const;
 
     EngineView &m_view;
     const Clock &m_clock;
+    TaskRowText m_text;
     /// The latest value of each task, in first-sight order (a deque: growing never copies
     /// the rows already held).
     std::deque<TaskRow> m_rows;

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QList>
+#include <QWidget>
+
+class QComboBox;
+class QLineEdit;
+class QToolButton;
+
+namespace rebound {
+
+class TaskFilterProxy;
+class TaskTableModel;
+
+/// Above the task table: the text filter, the type filter and the count of tasks in each state,
+/// in the engine's attention order — each count a filter (a click shows that state, Ctrl+click
+/// adds one). The counts follow every batch; the type list follows the types seen.
+class FilterBar final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FilterBar)
+
+public:
+    FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, QWidget *parent = nullptr);
+
+    /// Every filter off (a task asked for is shown whatever was filtered).
+    void clear();
+    /// Ctrl+F: the text filter, its text selected.
+    void focusText();
+
+private:
+    void updateCounts();
+    void typesChanged();
+
+    TaskTableModel *m_model;
+    TaskFilterProxy *m_proxy;
+    QLineEdit *m_text = nullptr;
+    QComboBox *m_type = nullptr;
+    QToolButton *m_allStates = nullptr;
+    QList<QToolButton *> m_stateButtons; ///< indexed by TaskState
+};
+
+} // namespace rebound
