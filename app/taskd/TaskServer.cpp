@@ -1,17 +1,13 @@
 #include "TaskServer.h"
 
-#include "EntityTag.h"
 #include "remote/Fence.h"
-#include "remote/TaskJson.h"
 #include "remote/TraceContext.h"
 
 #include <QFile>
 #include <QHttpServerRequest>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QTimer>
-#include <QUrlQuery>
 #include <QWebSocket>
 
 #include <algorithm>
@@ -39,7 +35,12 @@ TaskServer::TaskServer(ServerOptions options, const Clock &clock, TimerSource &t
           [this](TaskRecord &r, AttemptReason reason, std::int64_t deadlineMs) {
               beginAttempt(r, reason, deadlineMs);
           },
-          m_metrics, clock)
+          m_metrics, clock),
+      m_tasks(m_store, m_actions,
+              [this](const QString &type, const QMap<QString, QString> &labels,
+                     const QJsonValue &payload, const QString &wantedId) {
+                  return createTask(type, labels, payload, wantedId);
+              })
 {
     initTaskdResources();
     WatchHub::Feed feed;
@@ -70,21 +71,6 @@ TaskBackend *TaskServer::backendOrSimulator()
         m_backend = std::move(simulator);
     }
     return m_backend.get();
-}
-
-QByteArray TaskServer::header(const QHttpServerRequest &request, const char *name) const
-{
-    for (const auto &[k, v] : request.headers()) {
-        if (k.compare(name, Qt::CaseInsensitive) == 0)
-            return v.trimmed();
-    }
-    return {};
-}
-
-ActionHandler::Request TaskServer::actionRequest(const QHttpServerRequest &request) const
-{
-    return {header(request, "Idempotency-Key"), header(request, "If-Match"),
-            header(request, Fence::kHeader), request.body()};
 }
 
 void TaskServer::applyWatchFaults()
@@ -168,7 +154,7 @@ bool TaskServer::authorized(const QHttpServerRequest &request) const
 {
     if (m_options.noAuth)
         return true;
-    const QByteArray auth = header(request, "Authorization");
+    const QByteArray auth = TaskRoutes::header(request, "Authorization");
     const QByteArray expected = "Bearer " + m_options.token;
     // Constant-time comparison: the token must not leak through timing.
     bool same = auth.size() == expected.size();
@@ -227,9 +213,10 @@ bool TaskServer::acceptUpgrade(const QHttpServerRequest &request, QTcpSocket *so
 bool TaskServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const QString path = request.url().path(QUrl::FullyEncoded);
-    if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+    if (TaskRoutes::header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
         return acceptUpgrade(request, socket);
-    const bool close = header(request, "Connection").compare("close", Qt::CaseInsensitive) == 0;
+    const bool close =
+        TaskRoutes::header(request, "Connection").compare("close", Qt::CaseInsensitive) == 0;
     qsizetype headerBytes = 0;
     for (const auto &[k, v] : request.headers())
         headerBytes += k.size() + v.size() + 4;
@@ -386,7 +373,7 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
     }
     if (method == M::Post && TaskdMetrics::routeLabel(path) != QLatin1String("unmatched")) {
         // Bodies are JSON; anything else is refused before it is read as JSON.
-        const QByteArray type = header(request, "Content-Type");
+        const QByteArray type = TaskRoutes::header(request, "Content-Type");
         const QByteArray media = type.split(';').first().trimmed().toLower();
         if (media != "application/json") {
             applyFaults = false;
@@ -448,135 +435,9 @@ TaskServer::Response TaskServer::route(const QHttpServerRequest &request, const 
             return m_actions.announceFence(request.body());
         return Response::problem(405, "bad-request", QStringLiteral("Method not allowed"));
     }
-    if (path == QLatin1String("/v1/tasks")) {
-        if (method == M::Get)
-            return listTasks(request);
-        if (method == M::Post) {
-            const QJsonDocument doc = QJsonDocument::fromJson(request.body());
-            const QJsonObject o = doc.object();
-            const QJsonValue type = o.value(QStringLiteral("type"));
-            if (!doc.isObject() || !type.isString() || type.toString().isEmpty() ||
-                type.toString().size() > TaskJson::kMaxTypeLength)
-                return Response::problem(
-                    400, "bad-request", QStringLiteral("Invalid task"),
-                    QStringLiteral("type: must be a string of 1–200 characters"));
-            QMap<QString, QString> labels;
-            const QJsonObject lo = o.value(QStringLiteral("labels")).toObject();
-            for (auto it = lo.begin(); it != lo.end(); ++it) {
-                if (!it.value().isString())
-                    return Response::problem(
-                        400, "bad-request", QStringLiteral("Invalid task"),
-                        QStringLiteral("labels.%1: must be a string").arg(it.key()));
-                labels.insert(it.key(), it.value().toString());
-            }
-            const QJsonValue wanted = o.value(QStringLiteral("id"));
-            if (!wanted.isUndefined() && (!wanted.isString() || wanted.toString().isEmpty() ||
-                                          wanted.toString().size() > TaskJson::kMaxIdLength))
-                return Response::problem(
-                    400, "bad-request", QStringLiteral("Invalid task"),
-                    QStringLiteral("id: must be a string of 1–200 characters"));
-            if (m_store.contains(wanted.toString()))
-                return Response::problem(
-                    409, "id-in-use", QStringLiteral("The id is taken"),
-                    QStringLiteral("id: %1 names a task already").arg(wanted.toString()));
-            const QString id = createTask(type.toString(), labels,
-                                          o.value(QStringLiteral("payload")), wanted.toString());
-            Response r = Response::task(m_store.find(id)->task, 201);
-            r.headers.append(
-                Response::Header{"Location", "/v1/tasks/" + QUrl::toPercentEncoding(id)});
-            return r;
-        }
-        return Response::problem(405, "bad-request", QStringLiteral("Method not allowed"));
-    }
-    static const QString prefix = QStringLiteral("/v1/tasks/");
-    if (path.startsWith(prefix)) {
-        // Split as it came (a task id may hold an encoded '/'), then decode the id once.
-        const QStringList parts = path.mid(prefix.size()).split(u'/');
-        const QString id = QUrl::fromPercentEncoding(parts.value(0).toLatin1());
-        const TaskRecord *it = m_store.find(id);
-        if (!it)
-            return Response::problem(404, "not-found", QStringLiteral("No such task"), id);
-        if (parts.size() == 1 && method == M::Get)
-            return Response::task(it->task, 200);
-        if (parts.size() == 2 && parts[1] == QLatin1String("attempts") && method == M::Get) {
-            QJsonArray arr;
-            for (const RemoteAttempt &a : std::as_const(it->attempts))
-                arr.append(TaskJson::toJson(a));
-            return Response::json(QJsonObject{{QStringLiteral("attempts"), arr}});
-        }
-        if (parts.size() == 2 && method == M::Post &&
-            (parts[1] == QLatin1String("attempts") || parts[1] == QLatin1String("cancel")))
-            return m_actions.act(actionRequest(request), id,
-                                 parts[1] == QLatin1String("cancel") ? Action::Cancel
-                                                                     : Action::StartAttempt,
-                                 0, idemKey);
-        if (parts.size() == 4 && parts[1] == QLatin1String("attempts") &&
-            parts[3] == QLatin1String("abort")) {
-            if (method != M::Post)
-                return Response::problem(405, "bad-request", QStringLiteral("Method not allowed"));
-            bool ok = false;
-            const int n = parts[2].toInt(&ok);
-            if (!ok || n < 1 || n > it->task.attempt)
-                return Response::problem(
-                    404, "not-found", QStringLiteral("No such attempt"),
-                    QStringLiteral("task %1 has attempts 1–%2").arg(id).arg(it->task.attempt));
-            return m_actions.act(actionRequest(request), id, Action::AbortAttempt, n, idemKey);
-        }
-        return Response::problem(405, "bad-request", QStringLiteral("Method not allowed"));
-    }
+    if (auto answered = m_tasks.answer(request, path, idemKey))
+        return *answered;
     return Response::problem(404, "not-found", QStringLiteral("No such route"), path);
-}
-
-TaskServer::Response TaskServer::listTasks(const QHttpServerRequest &request)
-{
-    const QUrlQuery q = request.query();
-    int limit = 500;
-    if (q.hasQueryItem(QStringLiteral("limit"))) {
-        bool ok = false;
-        limit = q.queryItemValue(QStringLiteral("limit")).toInt(&ok);
-        if (!ok || limit < 1 || limit > 1000)
-            return Response::problem(400, "bad-request", QStringLiteral("Invalid limit"),
-                                     QStringLiteral("limit: must be 1–1000"));
-    }
-    std::uint64_t since = 0;
-    const bool hasSince = q.hasQueryItem(QStringLiteral("since"));
-    if (hasSince) {
-        bool expired = false;
-        const auto s = m_store.decodeCursor(
-            q.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded), expired);
-        if (!s) {
-            if (expired)
-                return Response::problem(410, "cursor-expired", QStringLiteral("Cursor expired"),
-                                         QStringLiteral("resync from a full snapshot"));
-            return Response::problem(400, "bad-request", QStringLiteral("Invalid cursor"));
-        }
-        since = *s;
-    }
-    const QByteArray opaque = m_store.listTag();
-    const QByteArray etag = '"' + opaque + '"';
-    // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"; a list matches when
-    // any member does; a header that is not a list of entity tags is ignored.
-    const auto tags = EntityTag::parseList(header(request, "If-None-Match"));
-    const bool tagMatches =
-        tags && std::any_of(tags->begin(), tags->end(), [&](const EntityTag &t) {
-            return t.opaque == opaque || (t.opaque == "*" && !t.weak);
-        });
-    if (hasSince && !m_store.changedAfter(since) && tagMatches) {
-        Response r;
-        r.status = 304;
-        r.headers.append(Response::Header{"ETag", etag});
-        return r;
-    }
-    std::uint64_t last = since;
-    bool more = false;
-    const QJsonArray tasks = m_store.changesSince(since, limit, last, more);
-    Response r = Response::json(
-        QJsonObject{{QStringLiteral("tasks"), tasks},
-                    {QStringLiteral("cursor"),
-                     QString::fromLatin1(m_store.cursorFor(more ? last : m_store.head()))},
-                    {QStringLiteral("more"), more}});
-    r.headers.append(Response::Header{"ETag", etag});
-    return r;
 }
 
 void TaskServer::applyActor()

@@ -5,6 +5,7 @@
 #include "FailureProfile.h"
 #include "Faults.h"
 #include "HttpAnswer.h"
+#include "TaskRoutes.h"
 #include "TaskStore.h"
 #include "TaskdMetrics.h"
 #include "WatchHub.h"
@@ -108,8 +109,6 @@ private:
 
     Response route(const QHttpServerRequest &request, const QString &path, bool &applyFaults,
                    QString &idemKey);
-    Response listTasks(const QHttpServerRequest &request);
-    ActionHandler::Request actionRequest(const QHttpServerRequest &request) const;
     /// The backend the options name, else a simulator made now (in the constructor).
     TaskBackend *backendOrSimulator();
     /// Records the task's next attempt and hands it to the backend.
@@ -123,7 +122,6 @@ private:
     bool authorized(const QHttpServerRequest &request) const;
     Response unauthorized() const;
     void send(QTcpSocket *socket, const QString &path, bool close, Response response);
-    QByteArray header(const QHttpServerRequest &request, const char *name) const;
 
     ServerOptions m_options;
     const Clock &m_clock;
@@ -136,6 +134,7 @@ private:
     AttemptSimulator *m_simulator = nullptr; ///< the backend, when it is the simulator
     std::unique_ptr<TaskBackend> m_backend;  ///< where attempts run
     ActionHandler m_actions;
+    TaskRoutes m_tasks;
     QTimer *m_generator = nullptr;
     QTimer *m_actor = nullptr;
     QStringList m_generatorTypes;
