@@ -7,6 +7,8 @@
 #include "ExportDialog.h"
 #include "FilterBar.h"
 #include "FleetPane.h"
+#include "NoticeBanner.h"
+#include "NotificationLog.h"
 #include "PolicyEditorDialog.h"
 #include "StateBadgeDelegate.h"
 #include "StatesHelpDialog.h"
@@ -15,6 +17,7 @@
 #include "TaskFilterProxy.h"
 #include "TaskRowText.h"
 #include "TaskTableModel.h"
+#include "TaskTableView.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
 
@@ -51,49 +54,17 @@ namespace rebound {
 MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWidget *parent)
     : QMainWindow(parent), m_engine(engine),
       m_model(new TaskTableModel(engine.view, engine.clock, this)),
-      m_proxy(new TaskFilterProxy(this)), m_table(new QTableView(this)),
-      m_detail(new TaskDetailPane(engine.view, this)),
-      m_charts(new ChartsPane(engine.view, engine.clock, this)), m_notice(new QLabel(this)),
-      m_log(new QListWidget(this)), m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)),
-      m_pausedBadge(new QLabel(this)), m_credentials(new CredentialStore(this))
+      m_proxy(new TaskFilterProxy(this)), m_detail(new TaskDetailPane(engine.view, this)),
+      m_charts(new ChartsPane(engine.view, engine.clock, this)), m_log(new NotificationLog(this)),
+      m_readOnlyBadge(new QLabel(tr("READ-ONLY"), this)), m_pausedBadge(new QLabel(this)),
+      m_credentials(new CredentialStore(this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(subtitle.isEmpty() ? tr("Rebound") : tr("Rebound — %1").arg(subtitle));
     setWindowIcon(QIcon(QStringLiteral(":/rebound/icons/rebound.svg")));
 
     m_proxy->setSourceModel(m_model);
-    m_table->setObjectName(QStringLiteral("taskTable"));
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    // Needs attention first, newest first within a state.
-    m_table->sortByColumn(TaskTableModel::State, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    // Rows are selected whole: Tab moves on to the next pane instead of the next cell.
-    m_table->setTabKeyNavigation(false);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_table->setWordWrap(false);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    m_table->verticalHeader()->hide();
-    // The last column, the error, gets the room that is left.
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setItemDelegateForColumn(TaskTableModel::State, new StateBadgeDelegate(m_table));
-    // Widths from what the columns typically hold; the error takes the rest.
-    const QFontMetrics fm = m_table->fontMetrics();
-    const auto fit = [&fm](const QString &sample) { return fm.horizontalAdvance(sample) + 18; };
-    m_table->setColumnWidth(TaskTableModel::Id, fit(QStringLiteral("tsk-00000000-000")));
-    m_table->setColumnWidth(TaskTableModel::Type, fit(QStringLiteral("ai.summarize ·")));
-    m_table->setColumnWidth(TaskTableModel::State, fit(QStringLiteral("deadline exceeded")) + 16);
-    m_table->setColumnWidth(TaskTableModel::Attempt, fit(QStringLiteral("Attempt")));
-    m_table->setColumnWidth(
-        TaskTableModel::NextRetry,
-        fit(QStringLiteral(
-            "waiting: pdf.render unhealthy (health score 0.00 ≥ 0.00) until 00:00:00")));
-    m_table->setColumnWidth(TaskTableModel::Breaker, fit(QStringLiteral("forced open")));
-    m_table->setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
-    m_table->setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));
-    m_table->setColumnWidth(TaskTableModel::Owner, fit(QStringLiteral("console-host-00000")));
-
+    m_table = new TaskTableView(m_proxy, this);
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -101,15 +72,7 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     layout->addWidget(m_filters);
     layout->addWidget(m_table, 1);
     setCentralWidget(central);
-    // The banner floats over the table's bottom edge: it never pushes the rows down.
-    m_notice->setObjectName(QStringLiteral("noticeBanner"));
-    m_notice->setParent(m_table);
-    m_notice->setWordWrap(true);
-    m_notice->setStyleSheet(
-        QStringLiteral("QLabel { background: palette(highlight); color: palette(highlighted-text); "
-                       "padding: 6px; border-radius: 4px; }"));
-    m_notice->hide();
-    m_table->installEventFilter(this);
+    m_notice = new NoticeBanner(m_table);
 
     auto *detailDock = new QDockWidget(tr("Attempts"), this);
     detailDock->setObjectName(QStringLiteral("detailDock"));
@@ -117,8 +80,6 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     addDockWidget(Qt::BottomDockWidgetArea, detailDock);
     auto *logDock = new QDockWidget(tr("Notifications"), this);
     logDock->setObjectName(QStringLiteral("notificationsDock"));
-    m_log->setObjectName(QStringLiteral("notificationLog"));
-    m_log->setToolTip(tr("What happened, newest last; activate a line to select its task"));
     logDock->setWidget(m_log);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
     splitDockWidget(detailDock, logDock, Qt::Horizontal);
@@ -148,9 +109,7 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
         const int h = std::min(avail.height() * 2 / 5, 330);
         resizeDocks({logDock}, {h}, Qt::Vertical);
     };
-    connect(m_log, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
-        selectTask(item->data(Qt::UserRole).toString(), item->data(Qt::UserRole + 1).toString());
-    });
+    connect(m_log, &NotificationLog::taskActivated, this, &MainWindow::selectTask);
 
     m_readOnlyBadge->setObjectName(QStringLiteral("readOnlyBadge"));
     m_readOnlyBadge->setStyleSheet(QStringLiteral(
@@ -247,6 +206,11 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
 
 MainWindow::~MainWindow() = default;
 
+QListWidget *MainWindow::notificationLog() const
+{
+    return m_log;
+}
+
 void MainWindow::restoreLayout()
 {
     QSettings settings;
@@ -288,13 +252,6 @@ void MainWindow::showEvent(QShowEvent *event)
     if (m_defaultSplit && !QSettings().contains(QStringLiteral("window/state")))
         QTimer::singleShot(0, this, m_defaultSplit);
     m_defaultSplit = nullptr;
-}
-
-bool MainWindow::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_table && event->type() == QEvent::Resize)
-        placeNotice();
-    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::setConfirmBulkActions(bool on)
@@ -423,34 +380,8 @@ void MainWindow::buildActions()
 
 void MainWindow::showNotice(const QString &text, const QString &endpoint, const QString &id)
 {
-    // The log keeps the last few hundred, time-stamped; the banner shows the newest for a while.
-    constexpr int kLogSize = 500;
-    const QString stamp =
-        m_engine.clock.wallNow().toLocalTime().toString(QStringLiteral("HH:mm:ss"));
-    auto *item = new QListWidgetItem(QStringLiteral("%1  %2").arg(stamp, text));
-    item->setToolTip(id.isEmpty() ? text : tr("%1\nActivate to select the task.").arg(text));
-    item->setData(Qt::UserRole, endpoint);
-    item->setData(Qt::UserRole + 1, id);
-    if (!id.isEmpty())
-        item->setForeground(palette().link());
-    m_log->addItem(item);
-    while (m_log->count() > kLogSize)
-        delete m_log->takeItem(0);
-    m_log->scrollToBottom();
-    m_notice->setText(text);
-    placeNotice();
-    m_notice->show();
-    m_notice->raise();
-    QTimer::singleShot(8000, m_notice, &QLabel::hide);
-}
-
-void MainWindow::placeNotice()
-{
-    const QRect r = m_table->rect();
-    const int w = std::max(100, r.width() - 24);
-    m_notice->setFixedWidth(w);
-    m_notice->adjustSize();
-    m_notice->move(12, r.height() - m_notice->height() - 12);
+    m_log->add(m_engine.clock.wallNow(), text, endpoint, id);
+    m_notice->showText(text);
 }
 
 void MainWindow::selectTask(const QString &endpoint, const QString &id)

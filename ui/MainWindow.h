@@ -22,6 +22,8 @@ namespace rebound {
 class CredentialStore;
 class FilterBar;
 class FleetPane;
+class NoticeBanner;
+class NotificationLog;
 
 class ChartsPane;
 struct PolicySet;
@@ -29,6 +31,7 @@ class TaskActions;
 class TaskDetailPane;
 class TaskFilterProxy;
 class TaskTableModel;
+class TaskTableView;
 struct EndpointStatus;
 
 /// The operator console: live task table with filters, actions, attempt timeline, charts,
@@ -52,11 +55,10 @@ public:
     void setFleet(FleetPane *fleetPane, PolicyEditorDialog::Publisher publisher);
 
     /// The notices so far, newest last (also shown in the Notifications dock).
-    QListWidget *notificationLog() const { return m_log; }
+    QListWidget *notificationLog() const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
-    bool eventFilter(QObject *watched, QEvent *event) override;
     void showEvent(QShowEvent *event) override;
 
 private:
@@ -65,7 +67,6 @@ private:
     void scheduleUpdateActions();
     void updateEndpointColumn();
     void updatePausedBadge();
-    void placeNotice();
     void restoreLayout();
     /// A notice for the operator: the banner over the table and a line in the log. With a
     /// task, the log line selects it when activated.
@@ -80,12 +81,12 @@ private:
     EngineAccess m_engine;
     TaskTableModel *m_model;
     TaskFilterProxy *m_proxy;
-    QTableView *m_table;
+    TaskTableView *m_table = nullptr;
     FilterBar *m_filters = nullptr;
     TaskDetailPane *m_detail;
     ChartsPane *m_charts;
-    QLabel *m_notice;
-    QListWidget *m_log;
+    NoticeBanner *m_notice = nullptr;
+    NotificationLog *m_log;
     QLabel *m_readOnlyBadge;
     QLabel *m_pausedBadge;
     bool m_actionsQueued = false;
