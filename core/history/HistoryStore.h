@@ -3,6 +3,7 @@
 #include "decision/Failure.h"
 #include "decision/RetryDecision.h"
 #include "guards/CircuitBreaker.h"
+#include "history/HistorySchema.h"
 #include "policy/BackoffConfig.h"
 #include "remote/RemoteTask.h"
 #include "support/Result.h"
@@ -102,7 +103,7 @@ struct ExportFilter
 class HistoryStore final
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = HistorySchema::kVersion;
     static const QStringList &csvHeader();
 
     /// Opens (creating or migrating) the database at `path`.
@@ -168,7 +169,6 @@ public:
 
 private:
     HistoryStore(std::unique_ptr<SqliteDb> db, QString path);
-    Result<void> migrate();
     /// The flush's statements, prepared once.
     Result<void> prepareWrites();
 
