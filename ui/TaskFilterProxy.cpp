@@ -1,5 +1,6 @@
 #include "TaskFilterProxy.h"
 
+#include "RowOrder.h"
 #include "TaskTableModel.h"
 
 #include <QElapsedTimer>
@@ -9,41 +10,6 @@
 #include <thread>
 
 namespace rebound {
-
-namespace {
-
-/// `base` and `fresh` both sorted by `before`: the merged sequence, finding each fresh row's
-/// place by binary search (k log n comparisons, not n: a batch of 100 changed rows among a
-/// million is 2 000 comparisons) and copying the runs between.
-template <typename Before>
-std::vector<int> mergeSorted(const std::vector<int> &base, const std::vector<int> &fresh,
-                             Before before)
-{
-    std::vector<int> out;
-    out.reserve(base.size() + fresh.size());
-    auto from = base.begin();
-    for (int r : fresh) {
-        const auto at = std::lower_bound(from, base.end(), r, before);
-        out.insert(out.end(), from, at);
-        out.push_back(r);
-        from = at;
-    }
-    out.insert(out.end(), from, base.end());
-    return out;
-}
-
-/// The first and one past the last index where `a` and `b` differ (equal sizes).
-std::pair<std::size_t, std::size_t> differing(const std::vector<int> &a, const std::vector<int> &b)
-{
-    std::size_t lo = 0, hi = std::min(a.size(), b.size());
-    while (lo < hi && a[lo] == b[lo])
-        ++lo;
-    while (hi > lo && a[hi - 1] == b[hi - 1])
-        --hi;
-    return {lo, hi};
-}
-
-} // namespace
 
 TaskFilterProxy::TaskFilterProxy(QObject *parent) : QAbstractProxyModel(parent)
 {
@@ -230,7 +196,7 @@ void TaskFilterProxy::sortRows(std::vector<int> &rows) const
 
 void TaskFilterProxy::setOrder(std::vector<int> order)
 {
-    const auto [lo, hi] = differing(m_order, order);
+    const auto [lo, hi] = RowOrder::differing(m_order, order);
     m_order = std::move(order);
     for (std::size_t i = lo; i < hi; ++i)
         m_orderPos[m_order[i]] = int(i);
@@ -291,7 +257,7 @@ void TaskFilterProxy::relayout(std::vector<int> next)
     Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
     // Asked after the signal: listeners make their persistent indexes while they hear it.
     const QModelIndexList from = persistentIndexList();
-    const auto [lo, hi] = differing(m_visible, next);
+    const auto [lo, hi] = RowOrder::differing(m_visible, next);
     const std::vector<int> old = std::exchange(m_visible, std::move(next));
     for (std::size_t i = lo; i < hi; ++i)
         m_proxyRowOf[m_visible[i]] = int(i);
@@ -421,7 +387,7 @@ void TaskFilterProxy::settle()
             for (int r : m_order)
                 if (!m_mark[r])
                     kept.push_back(r);
-            std::vector<int> merged = mergeSorted(kept, rows, order);
+            std::vector<int> merged = RowOrder::merge(kept, rows, order);
             m_order.resize(merged.size(), -1); // same length for setOrder()
             setOrder(std::move(merged));
         }
@@ -435,7 +401,7 @@ void TaskFilterProxy::settle()
             if (accepts(r))
                 accepted.push_back(r);
         }
-        std::vector<int> next = mergeSorted(kept, accepted, order);
+        std::vector<int> next = RowOrder::merge(kept, accepted, order);
         if (shown || next.size() != m_visible.size())
             showRows(std::move(next));
         else
