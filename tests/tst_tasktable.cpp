@@ -47,6 +47,7 @@ private Q_SLOTS:
     void stateCountsFollowEveryBatch();
     void endingsHaveTheirOwnBadges();
     void fleetRowsSayWhoDecides();
+    void nextAttemptFollowsAQuietReschedule();
 
 private:
     RemoteTask task(int i, RemoteState state, int attempt, int version, std::int64_t updatedAt,
@@ -417,6 +418,26 @@ void TestTaskTable::fleetRowsSayWhoDecides()
              QStringLiteral("not decided: endpoint refused"));
     QCOMPARE(cell(QStringLiteral("t002"), TaskTableModel::NextRetry, Qt::ToolTipRole), refusal);
     m_orch->setOwnership({});
+}
+
+void TestTaskTable::nextAttemptFollowsAQuietReschedule()
+{
+    // A read-only console moves a due retry 5 s on without the task changing: the row must
+    // show the time it is now due, not "(now)" for ever.
+    m_orch->ingest(kEndpoint, {task(1, RemoteState::Failed, 1, 2, 10, AttemptOutcome::Failed)});
+    deliverBatch();
+    const int row = m_model->rowOf(TaskRow::keyOf(kEndpoint, QStringLiteral("t001")));
+    QVERIFY(row >= 0);
+    const auto cell = [&] {
+        return m_model->index(row, TaskTableModel::NextRetry).data().toString();
+    };
+    QVERIFY2(cell().contains(QLatin1String("(in 10 s)")), qPrintable(cell()));
+    m_orch->setReadOnly(true);
+    QSignalSpy rows(m_orch.get(), &EngineView::rowsUpdated);
+    m_clock.advance(Duration(10'000)); // due: held 5 s, quietly
+    deliverBatch();
+    QCOMPARE(rows.count(), 0); // no row was sent: a copied due time would still say "(now)"
+    QVERIFY2(cell().contains(QLatin1String("(in 5 s)")), qPrintable(cell()));
 }
 
 QTEST_MAIN(TestTaskTable)

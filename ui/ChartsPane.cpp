@@ -55,8 +55,7 @@ QChart *makeChart(const QString &title)
 } // namespace
 
 ChartsPane::ChartsPane(EngineView &view, const Clock &clock, QWidget *parent)
-    : QWidget(parent), m_view(view), m_clock(clock),
-      m_latency(makeChart(tr("Retry latency (s)"))),
+    : QWidget(parent), m_view(view), m_clock(clock), m_latency(makeChart(tr("Retry latency (s)"))),
       m_breaker(makeChart(tr("Failure and slow-call rates (%)"))),
       m_pressure(makeChart(tr("Retry pressure"))), m_p50(new QLineSeries), m_p95(new QLineSeries),
       m_delay(new QLineSeries), m_retryRate(new QLineSeries), m_recovery(new QLineSeries),
@@ -268,7 +267,7 @@ void ChartsPane::onTasks(const QList<TaskRow> &rows)
                 }
             }
         }
-        if (t->decision && t->decidedBy.isEmpty()) { // this console's retries
+        if (t->decision && !t->foreignDecision) { // this console's retries
             if (const auto *r = std::get_if<RetryPlan>(&*t->decision)) {
                 std::int64_t &seen = m_seenDecision[key];
                 const std::int64_t stamp = toMs(t->decidedAt);
@@ -396,8 +395,7 @@ void ChartsPane::redraw()
     for (const QLineSeries *s : std::as_const(m_slowSeries))
         drawn += s->count();
     m_ratesView->setRenderHint(QPainter::Antialiasing, drawn < 2000);
-    const BreakerConfig &breaker =
-        m_view.policySource().current()->policyFor(QString()).breaker;
+    const BreakerConfig &breaker = m_view.policySource().current()->policyFor(QString()).breaker;
     m_threshold->setName(tr("failure threshold %1%").arg(breaker.failureRateThreshold));
     m_threshold->replace({QPointF(-windowMin, breaker.failureRateThreshold),
                           QPointF(0, breaker.failureRateThreshold)});

@@ -89,6 +89,7 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, QWidget *par
     });
     connect(m_model, &TaskTableModel::countsChanged, this, &FilterBar::updateCounts);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &FilterBar::typesChanged);
+    typesChanged(); // a model over an engine that already watches tasks
     updateCounts();
 }
 

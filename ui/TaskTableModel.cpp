@@ -272,7 +272,7 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
             // A deferral names what it waits for and until when; a scheduled retry its time.
             if (t->condition.deferReason && role != SortRole)
                 return m_text.waitText(*t);
-            const auto &nextRetry = t->nextAttemptAt;
+            const auto nextRetry = m_view.nextAttemptAt(t->endpoint, r.id);
             if (!nextRetry)
                 return role == SortRole ? QVariant(qint64(std::numeric_limits<qint64>::max()))
                                         : QVariant();
@@ -349,8 +349,8 @@ bool TaskTableModel::lessThan(int leftRow, int rightRow, int column) const
     case Attempt:
         return a->remote.attempt < b->remote.attempt;
     case NextRetry: {
-        const auto &x = a->nextAttemptAt;
-        const auto &y = b->nextAttemptAt;
+        const auto x = m_view.nextAttemptAt(a->endpoint, a->remote.id);
+        const auto y = m_view.nextAttemptAt(b->endpoint, b->remote.id);
         return x && (!y || *x < *y);
     }
     case Updated:

@@ -35,6 +35,10 @@ public:
     virtual QList<TaskRow> rows() const = 0;
     /// One task's row by its key (TaskRow::key); nothing when it is not watched.
     virtual std::optional<TaskRow> row(const QString &key) const = 0;
+    /// When the task's next attempt or re-check is due (this console's schedule, or the owning
+    /// member's in a fleet); nothing when none is.
+    virtual std::optional<SteadyTime> nextAttemptAt(const QString &endpoint,
+                                                    const QString &taskId) const = 0;
     /// What the history holds of one task: its attempts with the decisions taken, and its
     /// lifecycle moves, oldest first.
     struct Timeline

@@ -229,7 +229,7 @@ QList<TaskRow> Orchestrator::rows() const
 {
     QList<TaskRow> out;
     out.reserve(m_book.size());
-    m_book.forEach([&](const TrackedTask &t) { out << TaskRow::of(t, dueOf(t)); });
+    m_book.forEach([&](const TrackedTask &t) { out << TaskRow::of(t); });
     std::sort(out.begin(), out.end(),
               [](const TaskRow &a, const TaskRow &b) { return a.serial < b.serial; });
     return out;
@@ -238,7 +238,7 @@ QList<TaskRow> Orchestrator::rows() const
 std::optional<TaskRow> Orchestrator::row(const QString &key) const
 {
     const TrackedTask *t = m_book.find(key);
-    return t ? std::optional<TaskRow>(TaskRow::of(*t, dueOf(*t))) : std::nullopt;
+    return t ? std::optional<TaskRow>(TaskRow::of(*t)) : std::nullopt;
 }
 
 EngineView::Timeline Orchestrator::timeline(const QString &endpoint, const QString &taskId) const
@@ -369,7 +369,7 @@ void Orchestrator::flush()
                 QList<TaskRow> rows;
                 rows.reserve(tasks.size());
                 for (const TrackedTask *t : std::as_const(tasks))
-                    rows << TaskRow::of(*t, dueOf(*t));
+                    rows << TaskRow::of(*t);
                 Q_EMIT rowsUpdated(rows);
             }
         }
@@ -646,6 +646,7 @@ void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, co
     const QString message = ActionOutbox::refusal(e, r);
     if (t) {
         t->lastError = message;
+        markChanged(*t); // the row says it now, whatever the re-read brings
         if (e.action.startsWith(QLatin1String("attempt"))) {
             TypeGuards &g = guards(*t);
             g.budget->attemptFinished(true, false);

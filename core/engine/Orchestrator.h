@@ -57,7 +57,7 @@ public:
     /// trust anchors and reconnects at once.
     void addEndpoint(const EndpointConfig &config) override;
     /// Stops watching an endpoint: its requests are aborted, its scheduled retries dropped and
-    /// its tasks leave the view (tasksAboutToBeRemoved first). Its history stays; a request still
+    /// its tasks leave the view (rowsAboutToBeRemoved first). Its history stays; a request still
     /// in the outbox is sent if the endpoint is added again.
     void removeEndpoint(const QString &endpoint) override;
     void stop();
@@ -76,6 +76,11 @@ public:
 
     // EngineView.
     QList<TaskRow> rows() const override;
+    std::optional<SteadyTime> nextAttemptAt(const QString &endpoint,
+                                            const QString &taskId) const override
+    {
+        return nextRetryAt(endpoint, taskId);
+    }
     std::optional<TaskRow> row(const QString &key) const override;
     Timeline timeline(const QString &endpoint, const QString &taskId) const override;
     void attempts(const QString &endpoint, const QString &taskId, AttemptsDone done) override;

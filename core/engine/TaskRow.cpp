@@ -9,7 +9,7 @@ QString TaskRow::keyOf(const QString &endpoint, const QString &taskId)
     return TaskBook::key(endpoint, taskId);
 }
 
-TaskRow TaskRow::of(const TrackedTask &t, std::optional<SteadyTime> due)
+TaskRow TaskRow::of(const TrackedTask &t)
 {
     TaskRow r;
     r.key = t.key;
@@ -22,7 +22,7 @@ TaskRow TaskRow::of(const TrackedTask &t, std::optional<SteadyTime> due)
     const bool foreign = t.foreign && t.foreign->attempt == t.remote.attempt;
     r.decidedAt = foreign ? t.foreign->decidedAt : t.decidedAt;
     r.decidedBy = t.foreign ? t.foreign->member : QString();
-    r.nextAttemptAt = due;
+    r.foreignDecision = foreign;
     r.policyName = t.policyName;
     r.policyVersion = t.policyVersion;
     r.allowanceBase = t.allowanceBase;

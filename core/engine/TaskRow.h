@@ -18,9 +18,10 @@ struct TrackedTask;
 
 /// What a view shows of one task, as a value the engine hands out with each batch of changes
 /// (EngineView::rowsUpdated) and on request (EngineView::row). It holds the task's own facts at
-/// that moment; facts of its type, endpoint or shard that move without the task (a breaker's
-/// tier, a pause, the shard's owner) are asked of EngineView when shown, so that a breaker
-/// opening does not re-send every row of its type.
+/// that moment. What moves without the task changing — its type's breaker tier, a pause, the
+/// shard's owner, and when its next attempt is due (a read-only console or a held permit moves
+/// it quietly) — is asked of EngineView when shown, so a shown value is never stale and a
+/// breaker opening does not re-send every row of its type.
 struct TaskRow
 {
     QString key; ///< EngineView's key of the task (endpoint + id)
@@ -33,18 +34,19 @@ struct TaskRow
     /// the owning member's), and when it was made. Boxed: most rows have none.
     Boxed<RetryDecision> decision;
     SteadyTime decidedAt{};
-    /// The member whose decision stands when it is another member's (empty: this console's).
+    /// In a fleet: the member whose published decision the task carries (empty: none), and
+    /// whether that decision is the one standing for the current attempt.
     QString decidedBy;
-    std::optional<SteadyTime> nextAttemptAt; ///< when the next attempt or re-check is due
-    QString policyName;                      ///< the policy that decided last, and its version
+    bool foreignDecision = false;
+    QString policyName; ///< the policy that decided last, and its version
     int policyVersion = 0;
     int allowanceBase = 0; ///< attempts before an operator's fresh allowance
     QString lastError;     ///< the last problem an operator should read (e.g. someone acted first)
 
     /// The key of the task `taskId` of `endpoint`.
     static QString keyOf(const QString &endpoint, const QString &taskId);
-    /// `t` as a row, with its due time.
-    static TaskRow of(const TrackedTask &t, std::optional<SteadyTime> due);
+    /// `t` as a row.
+    static TaskRow of(const TrackedTask &t);
 };
 
 } // namespace rebound
