@@ -194,7 +194,8 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
         }
         return true;
     };
-    // Sampled while the work runs, after each change to a's table: each sample must come to
+    // Sampled while the work runs, at most a second apart (a's table changes with every batch and
+    // its countdown tick): each sample must come to
     // agree within a poll and a read.
     int samples = 0, withC = 0;
     QElapsedTimer running;
@@ -205,7 +206,7 @@ void TestFleetDecisions::everyMemberShowsTheOwnersDecision()
         samples += compared > 0 ? 1 : 0;
         withC += fromC > 0 ? 1 : 0;
         moved.clear();
-        (void)moved.wait(1000); // the next change, or a quiet second
+        (void)moved.wait(1000); // the next change: a batch, or the 1 s countdown tick
     }
     QVERIFY(samples > 0);
     QVERIFY(withC > 0);                        // the process member's decisions were shown too

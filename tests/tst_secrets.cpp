@@ -122,8 +122,9 @@ void TestSecrets::tokenAppearsNowhere()
     for (const int sig : {SIGSEGV, SIGABRT}) {
         QProcess p;
         QVERIFY(startWatch(p, QStringLiteral("crash-%1").arg(sig), 30));
-        QVERIFY(logSays(dir.filePath(QStringLiteral("crash-%1.stdout").arg(sig)),
-                        "watch_started")); // running, mid-work
+        // Mid-work: the first tasks seen and their moves logged (debug lines on).
+        QVERIFY(
+            logSays(dir.filePath(QStringLiteral("crash-%1.stdout").arg(sig)), "task_transition"));
         ::kill(static_cast<pid_t>(p.processId()), sig);
         QVERIFY(p.waitForFinished(10'000));
         QCOMPARE(p.exitStatus(), QProcess::CrashExit);
