@@ -1,5 +1,6 @@
 #include "remote/EndpointPoller.h"
 
+#include "remote/EndpointDefaults.h"
 #include "remote/TaskApi.h"
 #include "remote/TaskJson.h"
 #include "remote/WatchProtocol.h"
@@ -7,82 +8,11 @@
 
 namespace rebound {
 
-namespace {
-BreakerConfig endpointBreaker()
-{
-    BreakerConfig c;
-    c.windowSize = 10;
-    c.minimumNumberOfCalls = 5;
-    c.failureRateThreshold = 60;
-    c.waitDurationInOpenMs = 15'000;
-    c.permittedCallsInHalfOpen = 1;
-    c.slowCallDurationThresholdMs = 30'000;
-    return c;
-}
-
-BackoffConfig endpointBackoff()
-{
-    BackoffConfig b;
-    b.initialDelayMs = 1000;
-    b.multiplier = 2;
-    b.maxDelayMs = 30'000;
-    b.jitter = JitterMode::Equal;
-    return b;
-}
-
-BackoffConfig pushBackoff()
-{
-    BackoffConfig b;
-    b.initialDelayMs = 1000;
-    b.multiplier = 2;
-    b.maxDelayMs = 300'000; // a service without push is asked again every 5 min at most
-    b.jitter = JitterMode::Equal;
-    return b;
-}
-
-TimeoutConfig requestTimeout()
-{
-    TimeoutConfig t;
-    t.fixedMs = 10'000; // until enough answers are seen
-    t.floorMs = 2'000;
-    t.ceilingMs = 30'000;
-    t.windowSize = 100;
-    t.minSamples = 10;
-    return t;
-}
-} // namespace
-
-QString toText(EndpointStatus::State s)
-{
-    switch (s) {
-    case EndpointStatus::State::Connecting:
-        return QStringLiteral("connecting");
-    case EndpointStatus::State::Connected:
-        return QStringLiteral("connected");
-    case EndpointStatus::State::BackingOff:
-        return QStringLiteral("backing off");
-    case EndpointStatus::State::Misbehaving:
-        return QStringLiteral("misbehaving");
-    case EndpointStatus::State::BreakerOpen:
-        return QStringLiteral("breaker open");
-    }
-    return {};
-}
-
-QString transportText(const EndpointStatus &s)
-{
-    if (s.push)
-        return QStringLiteral("live (push)");
-    const auto ms = s.pollInterval.count();
-    return ms % 1000 == 0 ? QStringLiteral("polling %1 s").arg(ms / 1000)
-                          : QStringLiteral("polling %1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
-}
-
 EndpointPoller::EndpointPoller(TaskTransport &transport, const Clock &clock, TimerSource &timers,
                                RandomSource &rng, QObject *parent)
     : QObject(parent), m_client(transport), m_clock(clock), m_timers(timers), m_rng(rng),
-      m_breaker(endpointBreaker(), clock), m_backoff(endpointBackoff()), m_timeout(requestTimeout()),
-      m_pushBackoff(pushBackoff())
+      m_breaker(EndpointDefaults::breaker(), clock), m_backoff(EndpointDefaults::backoff()),
+      m_timeout(EndpointDefaults::requestTimeout()), m_pushBackoff(EndpointDefaults::pushBackoff())
 {}
 
 EndpointPoller::~EndpointPoller()
@@ -100,7 +30,7 @@ void EndpointPoller::setIntervals(Duration fast, Duration slow)
 void EndpointPoller::start()
 {
     dropPush();
-    m_pushBackoff.reset(pushBackoff());
+    m_pushBackoff.reset(EndpointDefaults::pushBackoff());
     m_pushOffered = true;
     m_pushFailures = 0;
     m_morePending = false;
@@ -139,10 +69,10 @@ void EndpointPoller::poke()
 void EndpointPoller::reconnect()
 {
     dropPush();
-    m_pushBackoff.reset(pushBackoff());
+    m_pushBackoff.reset(EndpointDefaults::pushBackoff());
     m_pushOffered = true;
     m_breaker.reset();
-    m_backoff.reset(endpointBackoff());
+    m_backoff.reset(EndpointDefaults::backoff());
     m_interval = m_fast;
     if (m_inFlight) {
         m_pokeWhileInFlight = true;
@@ -252,7 +182,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
     }
     if (r.status == 304) {
         m_breaker.record(CallOutcome::Success, r.elapsed);
-        m_backoff.reset(endpointBackoff());
+        m_backoff.reset(EndpointDefaults::backoff());
         m_interval = std::min(m_slow, m_interval * 2);
         m_status.lastSyncWallMs = m_clock.wallNowMs();
         m_status.lastCompleteAt = m_clock.steadyNow();
@@ -293,7 +223,7 @@ void EndpointPoller::onPage(const ApiResponse &r)
     // Only a complete answer proves the endpoint well again: a first page followed by a broken
     // second one must not restart the backoff every time.
     if (!page->more)
-        m_backoff.reset(endpointBackoff());
+        m_backoff.reset(EndpointDefaults::backoff());
     m_cursor = page->cursor;
     m_etag = r.header("etag");
     m_status.lastSyncWallMs = m_clock.wallNowMs();
@@ -471,7 +401,7 @@ void EndpointPoller::pushFailed(const QString &why)
     // A subscription that carried changes for a while proves push works: start the backoff
     // over, so one dropped connection is retried after a second, not after the last delay.
     if (m_liveSince && now - *m_liveSince >= std::max(Duration(30'000), m_heartbeat * 4))
-        m_pushBackoff.reset(pushBackoff());
+        m_pushBackoff.reset(EndpointDefaults::pushBackoff());
     const bool wasLive = m_push == Push::Subscribing || m_push == Push::Live;
     ++m_pushFailures;
     dropPush();

@@ -3,6 +3,7 @@
 #include "decision/BackoffSequence.h"
 #include "guards/AdaptiveTimeout.h"
 #include "guards/CircuitBreaker.h"
+#include "remote/EndpointStatus.h"
 #include "remote/RemoteTask.h"
 #include "remote/TaskTransport.h"
 #include "time/TimerSource.h"
@@ -13,38 +14,6 @@
 #include <memory>
 
 namespace rebound {
-
-/// What the UI shows per endpoint: connected, backing off (next try at), breaker open (until).
-struct EndpointStatus
-{
-    enum class State
-    {
-        Connecting,
-        Connected,
-        BackingOff,  ///< unreachable or refusing (transport error, 5xx, 429, 401/403)
-        Misbehaving, ///< answering, but not as the Task API says (malformed, a cursor that repeats)
-        BreakerOpen
-    };
-    State state = State::Connecting;
-    std::optional<SteadyTime> nextTryAt;
-    QString lastError;
-    Duration pollInterval{500};
-    std::int64_t lastSyncWallMs = 0;
-    /// When the last complete answer arrived (steady clock). While tasksChanged runs it is
-    /// still the previous one: whatever that batch shows as begun began after this moment.
-    std::optional<SteadyTime> lastCompleteAt;
-    /// Changes arrive over `/v1/watch` (a live push subscription); else by delta polling.
-    bool push = false;
-    /// Why push is not live (empty while it is, or before it was first tried).
-    QString pushError;
-    /// While push is down: when it is tried again.
-    std::optional<SteadyTime> pushRetryAt;
-};
-
-/// "live (push)" or "polling 2 s": the transport that carries changes right now.
-QString transportText(const EndpointStatus &s);
-
-QString toText(EndpointStatus::State s);
 
 /// Keeps Rebound's view of one endpoint's tasks current: a paged full snapshot first, then
 /// delta polls with the cursor and ETag (304 when nothing changed), a full resync on 410.
@@ -151,7 +120,7 @@ private:
     QList<RemoteTask> m_snapshot;
     QString m_requestedCursor; ///< the `since` of the page in flight
     QSet<QString>
-        m_cursorsThisRun; ///< cursors of consecutive `more` pages: one coming back is a loop
+        m_cursorsThisRun;       ///< cursors of consecutive `more` pages: one coming back is a loop
     bool m_morePending = false; ///< the last page said `more`
     std::int64_t m_requests = 0;
     std::int64_t m_bytes = 0;
