@@ -224,7 +224,7 @@ void TestOrchestrator::hungAttemptIsAbortedAtTimeoutPlusGrace()
     advance(0);
     const SteadyTime now = m_clock.steadyNow();
     QCOMPARE(m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")),
-             std::optional(now - Duration(300) + Duration(1500) + Orchestrator::kAbortGrace));
+             std::optional(now - Duration(300) + Duration(1500) + AttemptWatch::kAbortGrace));
     advance(1699);
     QCOMPARE(heldTo(QStringLiteral("/abort")), 0);
     advance(1);
@@ -262,7 +262,7 @@ void TestOrchestrator::attemptStartIsBoundedByWhatTheConsoleSaw()
     m_fake->page = {task(QStringLiteral("t3"), 1, AttemptOutcome::Running, 600'000, 1)};
     nextPoll();
     QCOMPARE(m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t3")),
-             std::optional(previousPoll + Duration(1500) + Orchestrator::kAbortGrace));
+             std::optional(previousPoll + Duration(1500) + AttemptWatch::kAbortGrace));
 }
 
 void TestOrchestrator::refusal412RereadsAndNeverResendsBlindly()

@@ -31,6 +31,25 @@ void EngineJournal::illegalTransition(const TrackedTask &t, const Error &why)
                     {QStringLiteral("cause"), why.message}});
 }
 
+void EngineJournal::policyVersion(const PolicyVersion &v)
+{
+    if (auto r = m_history.recordPolicyVersion(v.number, v.at.toMSecsSinceEpoch(), v.source,
+                                               v.sha256, v.content);
+        !r)
+        JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
+                       {{QStringLiteral("policy_version"), v.number},
+                        {QStringLiteral("cause"), r.error().message}});
+}
+
+void EngineJournal::requeued(const TrackedTask &t)
+{
+    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("task_requeued"),
+                   {{QStringLiteral("endpoint"), t.endpoint},
+                    {QStringLiteral("task_id"), t.remote.id},
+                    {QStringLiteral("attempt"), t.remote.attempt},
+                    {QStringLiteral("cause"), QStringLiteral("operator")}});
+}
+
 void EngineJournal::breaker(const GuardKey &k, const BreakerTransition &t)
 {
     m_metrics.breakerTransition(k.endpoint, k.taskType, t.to);

@@ -8,6 +8,7 @@
 #include "guards/CircuitBreaker.h"
 #include "guards/GuardRegistry.h"
 #include "history/HistoryStore.h"
+#include "policy/PolicyStore.h"
 
 namespace rebound {
 
@@ -28,6 +29,10 @@ public:
     /// The service or the engine moved the task in a way the transition table refuses.
     void illegalTransition(const TrackedTask &t, const Error &why);
     void breaker(const GuardKey &key, const BreakerTransition &t);
+    /// A policy version came into force (a failed write is logged, not dropped).
+    void policyVersion(const PolicyVersion &v);
+    /// An operator brought a dead task back with a fresh allowance.
+    void requeued(const TrackedTask &t);
     /// The decision taken after attempt `a` failed (the history row and the log line).
     void decision(const TrackedTask &t, const RemoteAttempt &a, const Classification &c,
                   const RetryDecision &d, SteadyTime now);

@@ -1,45 +1,18 @@
 #include "engine/Orchestrator.h"
 
-#include "decision/ErrorClassifier.h"
-#include "remote/EndpointClient.h"
-#include "remote/TaskApi.h"
-#include "remote/TaskJson.h"
 #include "support/JsonLog.h"
 
-#include <QJsonObject>
 #include <QMetaMethod>
-#include <QTimer>
 
 #include <algorithm>
-#include <cmath>
 
 namespace rebound {
-
-namespace {
-
-QString stopToCancelReason(StopReason r)
-{
-    switch (r) {
-    case StopReason::Exhausted:
-        return QStringLiteral("exhausted");
-    case StopReason::DeadlineExceeded:
-        return QStringLiteral("deadline");
-    case StopReason::NotRetryable:
-        return QStringLiteral("not-retryable");
-    case StopReason::Cancelled:
-        return QStringLiteral("operator");
-    }
-    return QStringLiteral("operator");
-}
-
-} // namespace
 
 Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const Clock &clock,
                            TimerSource &timers, RandomSource &rng, TransportFactory transports,
                            QObject *parent)
     : EngineView(parent), m_policies(policies), m_history(history), m_clock(clock),
-      m_timers(timers), m_rng(rng), m_transports(std::move(transports)),
-      m_guards(policies, clock, timers),
+      m_timers(timers), m_rng(rng), m_guards(policies, clock, timers),
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
       m_reader(
@@ -52,50 +25,80 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                       m_history.queueAttempt(AttemptFacts{endpoint, taskId, t->remote.type, a});
                   flush();
               }
-              for (const AttemptsDone &done : m_attemptWaiters.take(taskKey(endpoint, taskId)))
-                  done(attempts);
+              m_attemptWaiters.answer(taskKey(endpoint, taskId), attempts);
           },
           [this](const QString &endpoint, const QString &taskId, const QString &why) {
-              for (const AttemptsDone &done : m_attemptWaiters.take(taskKey(endpoint, taskId)))
-                  done(Error{QStringLiteral("attempts_unread"),
-                             QStringLiteral("could not read the attempts of %1 at %2: %3")
-                                 .arg(taskId, endpoint, why)});
+              m_attemptWaiters.fail(taskKey(endpoint, taskId),
+                                    Error{QStringLiteral("attempts_unread"),
+                                          QStringLiteral("could not read the attempts of %1 at "
+                                                         "%2: %3")
+                                              .arg(taskId, endpoint, why)});
           }),
-      m_fenceAnnouncer(
-          [this] {
-              QList<std::shared_ptr<TaskTransport>> out;
-              for (const Endpoint &e : std::as_const(m_endpoints))
-                  out << e.transport;
-              return out;
-          },
-          [this](const Fence &f) {
-              if (m_ownership.staleFence)
-                  m_ownership.staleFence(f);
-          }),
-      m_watch(clock, timers), m_book(clock), m_journal(history, m_book, m_metrics, m_tracer),
+      m_fenceAnnouncer([this] { return m_endpoints.transports(); },
+                       [this](const Fence &f) {
+                           if (m_ownership.staleFence)
+                               m_ownership.staleFence(f);
+                       }),
+      m_endpoints(history, clock, timers, rng, std::move(transports), this,
+                  {[this](const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot) {
+                       onTasks(endpoint, tasks, snapshot);
+                   },
+                   [this](const QString &endpoint, const EndpointStatus &s) {
+                       Q_EMIT endpointStatusChanged(endpoint, s);
+                   },
+                   // Reads that failed while it was away go now, not after their backoff.
+                   [this](const QString &endpoint) { m_reader.endpointBack(endpoint); },
+                   [this](const QString &endpoint, Duration elapsed) {
+                       m_metrics.pollAnswered(endpoint, elapsed);
+                   }}),
+      m_book(clock),
+      m_watch(m_book, m_guards, clock, timers, [this](TrackedTask &t) { onOverrun(t); }),
+      m_actions(m_outbox, m_guards, m_book, m_reader, m_watch,
+                {[this](const TrackedTask &t, OutboxEntry &e) { return fence(t, e); },
+                 [this](const Fence &f) {
+                     if (m_ownership.staleFence)
+                         m_ownership.staleFence(f);
+                 },
+                 [this](const QString &endpoint, const RemoteTask &task) {
+                     onTasks(endpoint, {task}, false, true);
+                 },
+                 [this](const QString &endpoint) {
+                     if (EndpointPoller *p = poller(endpoint))
+                         p->poke();
+                 },
+                 [this](TrackedTask &t) { markChanged(t); },
+                 [this](const GuardKey &k) {
+                     m_batch.budgetFreed(k);
+                     flush();
+                 },
+                 [this](const QString &endpoint, const QString &taskId, const QString &why) {
+                     Q_EMIT notice(endpoint, taskId, why);
+                 }}),
+      m_journal(history, m_book, m_metrics, m_tracer),
       m_scheduler(policies, m_guards, m_book, m_journal, history, clock, timers, rng,
-                  {[this](TrackedTask &t) { startAttempt(t, AttemptReason::Auto, {}); },
+                  {[this](TrackedTask &t) { m_actions.startAttempt(t, AttemptReason::Auto, {}); },
                    [this](TrackedTask &t, StopReason r) { stopTask(t, r); },
                    [this](TrackedTask &t) {
                        updateLifecycle(t);
                        emitChanged(t);
                    },
                    [this] { return m_readOnly; },
-                   [this](const TrackedTask &t) { return owns(t.endpoint, t.remote.id); }})
+                   [this](const TrackedTask &t) { return owns(t.endpoint, t.remote.id); }}),
+      m_batch(
+          history, m_metrics, clock, timers,
+          [this](const QSet<GuardKey> &freed) {
+              for (const GuardKey &k : freed)
+                  m_scheduler.budgetFreed(k);
+          },
+          [this](const QList<const TrackedTask *> &tasks) { publish(tasks); })
 {
-    if (!m_transports) {
-        m_transports = [this](const EndpointConfig &config) -> std::unique_ptr<TaskTransport> {
-            return std::make_unique<EndpointClient>(config, m_clock, m_rng);
-        };
-    }
-    m_watch.setHandler([this](const QString &key) { onOverrun(key); });
     m_guards.setTransitionListener([this](const GuardKey &k, const BreakerTransition &t) {
         m_journal.breaker(k, t);
         Q_EMIT breakerTransition(k.endpoint, k.taskType, t);
         flush();
     });
     connect(&m_policies, &PolicyStore::policiesChanged, this, [this](int) {
-        recordPolicyVersion();
+        m_journal.policyVersion(m_policies.history().last());
         // New rules may lift what held a deferred task (a bigger budget, a higher health line,
         // a breaker that may not open): each is decided again under them, now.
         m_scheduler.wake(
@@ -103,126 +106,64 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
             [](const TrackedTask &) { return true; });
     });
     if (!m_policies.history().isEmpty())
-        recordPolicyVersion();
+        m_journal.policyVersion(m_policies.history().last());
 }
 
 Orchestrator::~Orchestrator()
 {
     stop();
-    if (m_flushTimer) // the timers outlive this engine: its flush must not run after it
-        m_timers.cancel(m_flushTimer);
     if (auto r = m_history.flush(); !r) // what is lost here is said, not dropped
         JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
                        {{QStringLiteral("cause"), r.error().message}});
 }
 
-void Orchestrator::recordPolicyVersion()
-{
-    const PolicyVersion v = m_policies.history().last();
-    if (auto r = m_history.recordPolicyVersion(v.number, v.at.toMSecsSinceEpoch(), v.source,
-                                               v.sha256, v.content);
-        !r)
-        JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
-                       {{QStringLiteral("policy_version"), v.number},
-                        {QStringLiteral("cause"), r.error().message}});
-}
-
 void Orchestrator::stop()
 {
     m_reader.stop();
-    for (const auto &waiting : std::exchange(m_attemptWaiters, {}))
-        for (const AttemptsDone &done : waiting)
-            done(Error{QStringLiteral("engine_stopped"),
-                       QStringLiteral("the engine stopped before the attempts were read")});
-    for (Endpoint &e : m_endpoints) {
-        e.poller->stop();
-        e.transport->abortAll();
-    }
+    m_attemptWaiters.failAll(
+        Error{QStringLiteral("engine_stopped"),
+              QStringLiteral("the engine stopped before the attempts were read")});
+    m_endpoints.stopAll();
 }
 
 void Orchestrator::addEndpoint(const EndpointConfig &config)
 {
+    const EndpointSet::Endpoint *e = m_endpoints.add(config);
+    if (!e)
+        return; // watched already: it took the new credentials
     const QString key = config.key();
-    if (const auto it = m_endpoints.constFind(key); it != m_endpoints.constEnd()) {
-        it->transport->setCredentials(config.token, config.caCertificates);
-        it->poller->reconnect();
-        return;
-    }
-    Endpoint e;
-    e.transport = m_transports(config);
-    e.poller = new EndpointPoller(*e.transport, m_clock, m_timers, m_rng, this);
-    e.knownAttempts = m_history.knownAttempts(key);
-    e.requeues = m_history.requeues(key);
-    connect(e.poller, &EndpointPoller::tasksChanged, this,
-            [this, key](const QList<RemoteTask> &tasks, bool snapshot) {
-                onTasks(key, tasks, snapshot);
-            });
-    connect(e.poller, &EndpointPoller::statusChanged, this,
-            [this, key, was = EndpointStatus::State::Connected](const EndpointStatus &s) mutable {
-                // The service answers again: reads that failed while it was away go now, not
-                // after their backoff (which grew while it was away).
-                if (s.state == EndpointStatus::State::Connected && was != s.state)
-                    m_reader.endpointBack(key);
-                was = s.state;
-                Q_EMIT endpointStatusChanged(key, s);
-            });
-    connect(e.poller, &EndpointPoller::pageAnswered, this,
-            [this, key](Duration elapsed) { m_metrics.pollAnswered(key, elapsed); });
-    m_endpoints.insert(key, e);
     if (m_ownership.held) // shards held already: this endpoint hears of them before anything
-        m_fenceAnnouncer.announceTo(e.transport, m_ownership.held());
+        m_fenceAnnouncer.announceTo(e->transport, m_ownership.held());
     // Requests written down before a crash go out first, unchanged.
-    m_outbox.resume(
-        key, [this](const OutboxEntry &o, const ApiResponse &r) { onActionAnswer(o, r, {}); });
-    e.poller->start();
+    m_actions.resume(key);
+    e->poller->start();
     Q_EMIT endpointsChanged();
 }
 
 void Orchestrator::removeEndpoint(const QString &endpoint)
 {
-    const auto it = m_endpoints.find(endpoint);
-    if (it == m_endpoints.end())
+    // Gone from the set first: the callbacks of the requests it aborts find no endpoint.
+    if (!m_endpoints.remove(endpoint))
         return;
-    const Endpoint e = *it;
-    // Gone from the table first: the callbacks the aborts below run find no endpoint and stop.
-    m_endpoints.erase(it);
-    e.poller->stop();
-    e.transport->abortAll();
     const QStringList gone = m_book.keysOf(endpoint);
     if (!gone.isEmpty())
         Q_EMIT rowsAboutToBeRemoved(gone);
     // The pending batch must not name tasks about to be deleted.
-    m_pendingChanged.removeIf(
-        [&endpoint](const TrackedTask *t) { return t->endpoint == endpoint; });
+    m_batch.dropEndpoint(endpoint);
     for (const QString &key : std::as_const(gone)) {
         m_scheduler.forget(key);
         m_watch.cancel(key);
         m_reader.forget(endpoint, m_book.find(key)->remote.id);
-        for (const AttemptsDone &done : m_attemptWaiters.take(key))
-            done(Error{QStringLiteral("endpoint_removed"),
-                       QStringLiteral("%1 is no longer watched").arg(endpoint)});
+        m_attemptWaiters.fail(key, Error{QStringLiteral("endpoint_removed"),
+                                         QStringLiteral("%1 is no longer watched").arg(endpoint)});
         m_book.remove(key);
     }
     m_guards.removeEndpoint(endpoint);
-    e.poller->deleteLater();
-    // Callbacks of aborted requests may still be queued: the transport dies after them.
-    QTimer::singleShot(0, this, [transport = e.transport] { (void)transport; });
     JsonLog::event(
         lcEngine, QtInfoMsg, QStringLiteral("endpoint_removed"),
         {{QStringLiteral("endpoint"), endpoint}, {QStringLiteral("tasks"), gone.size()}});
     Q_EMIT endpointRemoved(endpoint);
     Q_EMIT endpointsChanged();
-}
-
-EndpointPoller *Orchestrator::poller(const QString &endpoint) const
-{
-    return m_endpoints.value(endpoint).poller;
-}
-
-TaskTransport *Orchestrator::transport(const QString &endpoint) const
-{
-    const auto it = m_endpoints.constFind(endpoint);
-    return it == m_endpoints.constEnd() ? nullptr : it->transport.get();
 }
 
 QList<TaskRow> Orchestrator::rows() const
@@ -248,12 +189,12 @@ EngineView::Timeline Orchestrator::timeline(const QString &endpoint, const QStri
 
 void Orchestrator::attempts(const QString &endpoint, const QString &taskId, AttemptsDone done)
 {
-    if (!m_endpoints.contains(endpoint)) {
+    if (!m_endpoints.find(endpoint)) {
         done(Error{QStringLiteral("endpoint_unknown"),
                    QStringLiteral("%1 is not watched").arg(endpoint)});
         return;
     }
-    m_attemptWaiters[taskKey(endpoint, taskId)] << std::move(done);
+    m_attemptWaiters.wait(taskKey(endpoint, taskId), std::move(done));
     m_reader.readAttempts(endpoint, taskId);
 }
 
@@ -303,12 +244,6 @@ void Orchestrator::withdraw(const QString &endpoint, const QString &taskId, cons
     emitChanged(*t);
 }
 
-std::optional<SteadyTime> Orchestrator::attemptTimeoutAt(const QString &endpoint,
-                                                         const QString &taskId) const
-{
-    return m_watch.dueOf(taskKey(endpoint, taskId));
-}
-
 QList<QPair<QString, QString>> Orchestrator::breakerKeys() const
 {
     QList<QPair<QString, QString>> out;
@@ -322,67 +257,27 @@ int Orchestrator::maxAttemptsFor(const QString &taskType) const
     return m_policies.current()->policyFor(taskType).backoff.maxAttempts;
 }
 
-void Orchestrator::markChanged(TrackedTask &t)
+void Orchestrator::publish(const QList<const TrackedTask *> &tasks)
 {
-    // Each task once per batch, without a hash: the task carries its own mark.
-    if (!std::exchange(t.changePending, true))
-        m_pendingChanged << &t;
-}
-
-void Orchestrator::emitChanged(TrackedTask &t)
-{
-    markChanged(t);
-    flush();
-}
-
-void Orchestrator::flush()
-{
-    if (m_flushTimer)
+    Q_EMIT tasksUpdated(tasks);
+    // Rows are made only for a view that listens (a headless engine has none).
+    static const QMetaMethod rowsSignal = QMetaMethod::fromSignal(&EngineView::rowsUpdated);
+    if (!isSignalConnected(rowsSignal))
         return;
-    // One transaction and one change batch per turn, however many tasks moved: due now on the
-    // engine's timers (the event loop's next turn on Qt's; a manual clock's next advance).
-    m_flushTimer = m_timers.schedule(m_clock.steadyNow(), [this] {
-        m_flushTimer = 0;
-        // Budgets freed this turn let held tasks go now, after the batch that freed them is
-        // applied (never from inside another task's decision).
-        for (const GuardKey &k : std::exchange(m_budgetFreed, {}))
-            m_scheduler.budgetFreed(k);
-        const int writes = m_history.pendingWrites();
-        const SteadyTime began = m_clock.steadyNow();
-        auto r = m_history.flush();
-        if (writes > 0)
-            m_metrics.historyWrite(m_clock.steadyNow() - began, writes);
-        if (!r)
-            JsonLog::event(lcEngine, QtCriticalMsg, QStringLiteral("history_write_failed"),
-                           {{QStringLiteral("cause"), r.error().message}});
-        if (!m_pendingChanged.isEmpty()) {
-            QList<const TrackedTask *> tasks;
-            tasks.reserve(m_pendingChanged.size());
-            for (TrackedTask *t : std::exchange(m_pendingChanged, {})) {
-                t->changePending = false;
-                tasks << t;
-            }
-            Q_EMIT tasksUpdated(tasks);
-            // Rows are made only for a view that listens (a headless engine has none).
-            static const QMetaMethod rowsSignal = QMetaMethod::fromSignal(&EngineView::rowsUpdated);
-            if (isSignalConnected(rowsSignal)) {
-                QList<TaskRow> rows;
-                rows.reserve(tasks.size());
-                for (const TrackedTask *t : std::as_const(tasks))
-                    rows << TaskRow::of(*t);
-                Q_EMIT rowsUpdated(rows);
-            }
-        }
-    });
+    QList<TaskRow> rows;
+    rows.reserve(tasks.size());
+    for (const TrackedTask *t : tasks)
+        rows << TaskRow::of(*t);
+    Q_EMIT rowsUpdated(rows);
 }
 
 void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot,
                            bool reread)
 {
-    const auto ep = m_endpoints.find(endpoint);
+    const EndpointSet::Endpoint *ep = m_endpoints.find(endpoint);
     // Attempts this batch shows as begun began after the endpoint's previous complete answer.
     const std::optional<SteadyTime> lastBatch =
-        ep != m_endpoints.end() ? ep->poller->status().lastCompleteAt : std::nullopt;
+        ep ? ep->poller->status().lastCompleteAt : std::nullopt;
     for (const RemoteTask &remote : tasks) {
         bool added = false;
         TrackedTask *t = &m_book.obtain(endpoint, remote, added);
@@ -395,20 +290,17 @@ void Orchestrator::onTasks(const QString &endpoint, const QList<RemoteTask> &tas
             // Attempts the history has not seen (made before this console looked, or started
             // just before a crash): fetch them all — at once for a task that appeared while
             // watching, paced behind everything else for one a snapshot brought.
-            const int known = ep == m_endpoints.end() ? 0 : ep->knownAttempts.value(remote.id, 0);
+            const int known = ep ? ep->knownAttempts.value(remote.id, 0) : 0;
             if (remote.attempt > known + 1)
                 m_reader.readAttempts(endpoint, remote.id,
                                       snapshot ? TaskReader::Priority::Backfill
                                                : TaskReader::Priority::Now);
             m_scheduler.adopt(*t);
             // Brought back by an operator before a restart: the fresh allowance still holds.
-            if (const auto r = ep == m_endpoints.end()
-                                   ? std::nullopt
-                                   : std::optional(ep->requeues.value(remote.id));
+            if (const auto r = ep ? std::optional(ep->requeues.value(remote.id)) : std::nullopt;
                 r && r->first > 0 && remote.attempt >= r->first) {
-                t->allowanceBase = r->first - 1;
-                t->allowanceStart = std::min(m_clock.steadyNow(), m_book.toSteady(r->second));
-                t->requeuedByOperator = true;
+                TaskBook::requeue(*t, r->first - 1,
+                                  std::min(m_clock.steadyNow(), m_book.toSteady(r->second)));
             }
         }
         observe(*t, remote, lastBatch);
@@ -424,7 +316,7 @@ void Orchestrator::observe(TrackedTask &t, const RemoteTask &remote,
         return;
     markChanged(t);
     if (remote.lastAttempt)
-        watch(t, *remote.lastAttempt, seen->notRunningAt);
+        m_watch.follow(t, *remote.lastAttempt, seen->notRunningAt);
     // Fetch attempts that began or ended between two looks, so the history has every one.
     if (seen->missedAttempts)
         m_reader.readAttempts(t.endpoint, remote.id);
@@ -447,51 +339,11 @@ void Orchestrator::updateLifecycle(TrackedTask &t)
         m_journal.transition(t, **moved);
 }
 
-void Orchestrator::watch(TrackedTask &t, const RemoteAttempt &a,
-                         std::optional<SteadyTime> notRunningAt)
+void Orchestrator::onOverrun(TrackedTask &t)
 {
-    const QString &key = t.key;
-    if (a.ended()) {
-        if (t.watchedAttempt == a.number)
-            m_watch.cancel(key);
-        return;
-    }
-    if (t.watchedAttempt == a.number)
-        return;
-    // The attempt's timeout counts from its start on the service, as far as this console can
-    // know it (TaskBook::attemptStart), plus a grace for a service that ends it itself.
-    const SteadyTime start = m_book.attemptStart(a, notRunningAt);
-    const Duration timeout = t.deadlineSentAttempt == a.number
-                                 ? t.deadlineSent
-                                 : m_guards.attemptTimeout({t.endpoint, t.remote.type});
-    t.watchedAttempt = a.number;
-    t.attemptStartAt = start;
-    t.attemptTimeout = timeout;
-    m_watch.schedule(key, std::max(m_clock.steadyNow(), start + timeout + kAbortGrace));
-}
-
-void Orchestrator::onOverrun(const QString &key)
-{
-    TrackedTask *t = find(key);
-    if (!t || !t->remote.lastAttempt || t->remote.lastAttempt->ended() ||
-        t->remote.lastAttempt->number != t->watchedAttempt)
-        return;
-    if (m_readOnly || !owns(t->endpoint, t->remote.id))
-        return; // its owner ends it (ownershipChanged re-arms the timeout of a task gained)
-    if (t->actionInFlight) {
-        m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));
-        return;
-    }
-    const int n = t->watchedAttempt;
-    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("attempt_timed_out"),
-                   {{QStringLiteral("endpoint"), t->endpoint},
-                    {QStringLiteral("task_id"), t->remote.id},
-                    {QStringLiteral("attempt"), n},
-                    {QStringLiteral("timeout_ms"), qint64(t->attemptTimeout.count())},
-                    {QStringLiteral("trace_id"), t->remote.lastAttempt->traceId}});
-    OutboxEntry e = ActionOutbox::make(t->endpoint, t->remote, ActionKind::AbortTimeout, n);
-    if (fence(*t, e))
-        submit(*t, e, {});
+    if (m_readOnly || !owns(t.endpoint, t.remote.id))
+        return; // its owner ends it (ownershipChanged resumes the watch of a task gained)
+    m_actions.overran(t);
 }
 
 void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts)
@@ -510,30 +362,9 @@ void Orchestrator::recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &at
             m_tracer.attemptEnded(t, a);
             t.recordedAttempt = a.number;
             if (a.reason != AttemptReason::Initial)
-                m_budgetFreed.insert({t.endpoint, t.remote.type});
+                m_batch.budgetFreed({t.endpoint, t.remote.type});
         }
     }
-}
-
-void Orchestrator::startAttempt(TrackedTask &t, AttemptReason reason, Done done)
-{
-    // The attempt carries its timeout: a service that honours deadlineMs ends it by itself.
-    const Duration timeout = m_guards.attemptTimeout({t.endpoint, t.remote.type});
-    ActionDetails details;
-    details.deadlineMs = timeout.count();
-    OutboxEntry e = ActionOutbox::make(
-        t.endpoint, t.remote,
-        reason == AttemptReason::Operator ? ActionKind::OperatorAttempt : ActionKind::Attempt,
-        t.remote.attempt, details);
-    // An operator's retry goes straight to the service; the engine's own carries the fence.
-    if (reason == AttemptReason::Auto && !fence(t, e)) {
-        guards(t).breaker->releasePermit();
-        return;
-    }
-    t.deadlineSentAttempt = t.remote.attempt + 1;
-    t.deadlineSent = timeout;
-    guards(t).budget->attemptStarted(true);
-    submit(t, e, std::move(done));
 }
 
 void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
@@ -541,12 +372,7 @@ void Orchestrator::stopTask(TrackedTask &t, StopReason reason)
     Q_EMIT taskStopped(t.endpoint, t.remote.id, reason);
     if (m_readOnly || t.remote.state == RemoteState::Cancelled)
         return;
-    ActionDetails details;
-    details.cancelReason = stopToCancelReason(reason);
-    OutboxEntry e =
-        ActionOutbox::make(t.endpoint, t.remote, ActionKind::Cancel, t.remote.attempt, details);
-    if (fence(t, e))
-        submit(t, e, {});
+    m_actions.stopped(t, reason);
 }
 
 bool Orchestrator::fence(const TrackedTask &t, OutboxEntry &e) const
@@ -567,7 +393,6 @@ void Orchestrator::setOwnership(Ownership ownership)
 
 void Orchestrator::ownershipChanged()
 {
-    const SteadyTime now = m_clock.steadyNow();
     m_book.forEach([&](TrackedTask &t) {
         if (!owns(t.endpoint, t.remote.id)) {
             // Lost: the retry this member scheduled is the new owner's to decide now.
@@ -585,10 +410,7 @@ void Orchestrator::ownershipChanged()
             updateLifecycle(t);
             markChanged(t);
         }
-        if (t.remote.lastAttempt && !t.remote.lastAttempt->ended() &&
-            t.watchedAttempt == t.remote.lastAttempt->number && !m_watch.dueOf(t.key))
-            m_watch.schedule(t.key,
-                             std::max(now, t.attemptStartAt + t.attemptTimeout + kAbortGrace));
+        m_watch.resume(t);
         if (t.remote.state == RemoteState::Failed && !m_scheduler.dueOf(t.key)) {
             m_scheduler.observed(t);
             updateLifecycle(t);
@@ -596,72 +418,6 @@ void Orchestrator::ownershipChanged()
         }
     });
     flush();
-}
-
-void Orchestrator::submit(TrackedTask &t, const OutboxEntry &e, Done done)
-{
-    auto written = m_outbox.submit(e, [this, done](const OutboxEntry &entry, const ApiResponse &r) {
-        onActionAnswer(entry, r, done);
-    });
-    if (!written) {
-        // Without the outbox a crash could double the action: nothing was sent.
-        if (e.action.startsWith(QLatin1String("attempt"))) {
-            guards(t).budget->attemptFinished(true, false);
-            guards(t).breaker->releasePermit();
-        }
-        if (done)
-            done(written.error());
-        return;
-    }
-    t.actionInFlight = true;
-}
-
-void Orchestrator::onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done)
-{
-    const QString key = taskKey(e.endpoint, e.taskId);
-    TrackedTask *t = find(key);
-    if (t)
-        t->actionInFlight = false;
-    if (r.isSuccess()) {
-        auto task = TaskJson::decodeTask(r.body);
-        if (done)
-            done({});
-        // Looked at again even when push or a poll showed this version, or a newer one, first:
-        // while the action was in flight the engine held its decisions back. The attempt it
-        // started may already have failed — then the answer is older than what is held, and
-        // what is held is what needs deciding.
-        if (task && t) {
-            const RemoteTask newest = task->version < t->remote.version ? t->remote : *task;
-            onTasks(e.endpoint, {newest}, false, true);
-        }
-        if (auto *p = poller(e.endpoint))
-            p->poke();
-        return;
-    }
-    if (r.status == 409 && r.problemType() == QLatin1String("urn:rebound:problem:stale-fence") &&
-        m_ownership.staleFence) {
-        if (const auto f = Fence::parse(e.fence))
-            m_ownership.staleFence(*f);
-    }
-    const QString message = ActionOutbox::refusal(e, r);
-    if (t) {
-        t->lastError = message;
-        markChanged(*t); // the row says it now, whatever the re-read brings
-        if (e.action.startsWith(QLatin1String("attempt"))) {
-            TypeGuards &g = guards(*t);
-            g.budget->attemptFinished(true, false);
-            g.breaker->releasePermit(); // no attempt started: no probe will report
-            m_budgetFreed.insert({t->endpoint, t->remote.type});
-            flush();
-        }
-        if (e.action == QLatin1String("abort")) // looked at again once the task is re-read
-            m_watch.schedule(key, m_clock.steadyNow() + Duration(1000));
-    }
-    if (done)
-        done(Error{QStringLiteral("refused-%1").arg(r.status), message});
-    Q_EMIT notice(e.endpoint, e.taskId, message);
-    // Never retry blindly after a refusal: read the task again and decide from what is there.
-    m_reader.readTask(e.endpoint, e.taskId);
 }
 
 void Orchestrator::onReread(const QString &endpoint, const RemoteTask &task)
@@ -698,19 +454,11 @@ void Orchestrator::retryNow(const QString &endpoint, const QString &taskId, Done
     if (dead) {
         // A dead task comes back with a fresh allowance under its policy: attempts and the
         // deadline count from this attempt, the backoff starts over.
-        t.allowanceBase = t.remote.attempt;
-        t.allowanceStart = m_clock.steadyNow();
-        t.backoff.reset();
-        t.lastDecision.reset();
-        t.requeuedByOperator = true;
-        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("task_requeued"),
-                       {{QStringLiteral("endpoint"), endpoint},
-                        {QStringLiteral("task_id"), taskId},
-                        {QStringLiteral("attempt"), t.remote.attempt},
-                        {QStringLiteral("cause"), QStringLiteral("operator")}});
+        TaskBook::requeue(t, t.remote.attempt, m_clock.steadyNow());
+        m_journal.requeued(t);
     }
     t.decidedAttempt = t.remote.attempt;
-    startAttempt(t, AttemptReason::Operator, std::move(done));
+    m_actions.startAttempt(t, AttemptReason::Operator, std::move(done));
     emitChanged(t);
 }
 
@@ -722,8 +470,7 @@ void Orchestrator::cancelRetries(const QString &endpoint, const QString &taskId,
     TrackedTask &t = *find(key);
     m_scheduler.unschedule(t);
     t.decidedAttempt = t.remote.attempt;
-    submit(t, ActionOutbox::make(endpoint, t.remote, ActionKind::OperatorCancel, t.remote.attempt),
-           std::move(done));
+    m_actions.operatorCancel(t, std::move(done));
     flush();
 }
 
@@ -731,16 +478,7 @@ void Orchestrator::abortAttempt(const QString &endpoint, const QString &taskId, 
 {
     if (refused(whyNotAbort(endpoint, taskId), done))
         return;
-    TrackedTask &t = *find(taskKey(endpoint, taskId));
-    JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("attempt_abort_requested"),
-                   {{QStringLiteral("endpoint"), endpoint},
-                    {QStringLiteral("task_id"), taskId},
-                    {QStringLiteral("attempt"), t.remote.lastAttempt->number},
-                    {QStringLiteral("cause"), QStringLiteral("operator")}});
-    submit(t,
-           ActionOutbox::make(endpoint, t.remote, ActionKind::AbortOperator,
-                              t.remote.lastAttempt->number),
-           std::move(done));
+    m_actions.operatorAbort(*find(taskKey(endpoint, taskId)), std::move(done));
 }
 
 void Orchestrator::setPaused(const QString &taskType, bool paused)

@@ -1,6 +1,11 @@
 #pragma once
 
+#include "engine/ActionDesk.h"
 #include "engine/ActionOutbox.h"
+#include "engine/AttemptWaiters.h"
+#include "engine/AttemptWatch.h"
+#include "engine/ChangeBatch.h"
+#include "engine/EndpointSet.h"
 #include "engine/EngineCommands.h"
 #include "engine/EngineJournal.h"
 #include "engine/EngineMetrics.h"
@@ -70,9 +75,6 @@ public:
     void commandBreaker(const QString &endpoint, const QString &taskType,
                         BreakerCommand command) override;
     void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
-    /// Extra time past an attempt's timeout before this console ends the attempt itself
-    /// (a service that honours deadlineMs ends it first).
-    static constexpr Duration kAbortGrace{500};
 
     // EngineView.
     QList<TaskRow> rows() const override;
@@ -191,8 +193,10 @@ public:
     const TrackedTask *task(const QString &endpoint, const QString &taskId) const;
     std::optional<SteadyTime> nextRetryAt(const QString &endpoint, const QString &taskId) const;
     /// When this console ends the task's running attempt unless it ends first.
-    std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint,
-                                               const QString &taskId) const;
+    std::optional<SteadyTime> attemptTimeoutAt(const QString &endpoint, const QString &taskId) const
+    {
+        return m_watch.dueOf(taskKey(endpoint, taskId));
+    }
     qsizetype scheduledCount() const { return m_scheduler.scheduledCount(); }
     qsizetype taskCount() const { return m_book.size(); }
     /// The retry budget's tokens left for a type (the metrics read it).
@@ -207,7 +211,7 @@ public:
     const HistoryStore &history() const { return m_history; }
     PolicyStore &policies() { return m_policies; }
     HistoryStore &history() { return m_history; }
-    EndpointPoller *poller(const QString &endpoint) const;
+    EndpointPoller *poller(const QString &endpoint) const { return m_endpoints.poller(endpoint); }
 
 Q_SIGNALS:
     /// A batch of tasks whose state or decision changed, each once, for the engine's own
@@ -220,73 +224,60 @@ private:
     {
         return TaskBook::key(endpoint, taskId);
     }
-    TaskTransport *transport(const QString &endpoint) const;
-    struct Endpoint
+    TaskTransport *transport(const QString &endpoint) const
     {
-        std::shared_ptr<TaskTransport> transport;
-        EndpointPoller *poller = nullptr;
-        QHash<QString, int> knownAttempts; ///< from the history at start, for reconciliation
-        QHash<QString, QPair<int, std::int64_t>> requeues; ///< operator requeues in the history
-    };
+        return m_endpoints.transport(endpoint);
+    }
 
     void onTasks(const QString &endpoint, const QList<RemoteTask> &tasks, bool snapshot,
                  bool reread = false);
     void observe(TrackedTask &t, const RemoteTask &remote, std::optional<SteadyTime> lastBatch);
     void recordAttempts(TrackedTask &t, const QList<RemoteAttempt> &attempts);
-    void startAttempt(TrackedTask &t, AttemptReason reason, Done done);
     void stopTask(TrackedTask &t, StopReason reason);
-    /// Writes an action to the outbox and sends it; `done` gets the final answer.
-    void submit(TrackedTask &t, const OutboxEntry &e, Done done);
     /// Adds this member's fence to an action it takes on its own; false (nothing to send) when
     /// the task's shard is not this member's.
     bool fence(const TrackedTask &t, OutboxEntry &e) const;
-    void onActionAnswer(const OutboxEntry &e, const ApiResponse &r, const Done &done);
     void onReread(const QString &endpoint, const RemoteTask &task);
-    /// The newest policy version into the history (its failure is logged, not dropped).
-    void recordPolicyVersion();
     /// An operator command the engine cannot carry out: `done` hears why (true), or go on.
     static bool refused(const QString &why, const Done &done);
-    /// Arms (or disarms) the timeout of the task's running attempt.
-    void watch(TrackedTask &t, const RemoteAttempt &running,
-               std::optional<SteadyTime> notRunningAt);
-    void onOverrun(const QString &key);
+    void onOverrun(TrackedTask &t);
     /// Moves the task's lifecycle to what the engine now knows (one event per move).
     void updateLifecycle(TrackedTask &t);
     /// When the task's next attempt or re-check is due: this member's schedule, or the
     /// owning member's for a task another member decides.
     std::optional<SteadyTime> dueOf(const TrackedTask &t) const;
-    TypeGuards &guards(const TrackedTask &t) { return m_guards.at({t.endpoint, t.remote.type}); }
     TrackedTask *find(const QString &key) const { return m_book.find(key); }
-    void flush();
-    void markChanged(TrackedTask &t);
-    void emitChanged(TrackedTask &t);
+    void flush() { m_batch.flush(); }
+    void markChanged(TrackedTask &t) { m_batch.mark(t); }
+    void emitChanged(TrackedTask &t)
+    {
+        m_batch.mark(t);
+        m_batch.flush();
+    }
+    /// The batch's tasks to the engine's listeners, and as rows to views that listen.
+    void publish(const QList<const TrackedTask *> &tasks);
 
     PolicyStore &m_policies;
     HistoryStore &m_history;
     const Clock &m_clock;
     TimerSource &m_timers;
     RandomSource &m_rng;
-    TransportFactory m_transports;
     GuardRegistry m_guards;
     ActionOutbox m_outbox;
     TaskReader m_reader;
     FenceAnnouncer m_fenceAnnouncer;
-    TimerQueue m_watch; ///< running attempts' timeouts
-    QHash<QString, Endpoint> m_endpoints;
+    EndpointSet m_endpoints;
     TaskBook m_book;
+    AttemptWatch m_watch;
+    ActionDesk m_actions;
     EngineMetrics m_metrics;
     AttemptTracer m_tracer;
     EngineJournal m_journal;
     RetryScheduler m_scheduler;
-    QList<TrackedTask *> m_pendingChanged;
+    ChangeBatch m_batch;
     bool m_readOnly = false;
-    TimerId m_flushTimer = 0; ///< the change batch's flush, when one is due
-    /// Guards a retry of which ended or was given back since the last flush: their budget may
-    /// let held tasks go (decided at the flush, after the batch that freed it is applied).
-    QSet<GuardKey> m_budgetFreed;
     Ownership m_ownership;
-    /// Views waiting for a task's attempt list (attempts()), by task key.
-    QHash<QString, QList<AttemptsDone>> m_attemptWaiters;
+    AttemptWaiters m_attemptWaiters;
 };
 
 } // namespace rebound

@@ -35,6 +35,15 @@ TrackedTask &TaskBook::obtain(const QString &endpoint, const RemoteTask &remote,
     return *slot;
 }
 
+void TaskBook::requeue(TrackedTask &t, int afterAttempt, SteadyTime since)
+{
+    t.allowanceBase = afterAttempt;
+    t.allowanceStart = since;
+    t.backoff.reset();
+    t.lastDecision.reset();
+    t.requeuedByOperator = true;
+}
+
 void TaskBook::remove(const QString &key)
 {
     const qsizetype cut = key.indexOf(u'\n');

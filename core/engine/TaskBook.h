@@ -98,6 +98,9 @@ public:
     /// look-up of the index either way, and the composite key is built only for a new task.
     TrackedTask &obtain(const QString &endpoint, const RemoteTask &remote, bool &added);
     void remove(const QString &key);
+    /// An operator brought the task back: its attempts and deadline count afresh from
+    /// `afterAttempt` and `since`, its backoff starts over, and no decision stands.
+    static void requeue(TrackedTask &t, int afterAttempt, SteadyTime since);
     QStringList keys() const;
     QStringList keysOf(const QString &endpoint) const;
     qsizetype size() const;
