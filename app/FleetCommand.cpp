@@ -1,16 +1,16 @@
 #include "FleetCommand.h"
 
 #include "Keychain.h"
-#include "fleet/EtcdCodec.h"
+#include "fleet/EtcdStore.h"
 #include "fleet/FleetKeys.h"
 #include "fleet/FleetStatus.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyPublisher.h"
 
-#include <QMap>
 #include <QCommandLineParser>
 #include <QEventLoop>
 #include <QJsonDocument>
+#include <QMap>
 
 #include <optional>
 
@@ -23,18 +23,13 @@ const char *kUsage = "Usage: reboundctl fleet status --etcd URL [--prefix P] [--
 
 } // namespace
 
-Result<QByteArray> FleetCommand::callAndWait(EtcdWire &wire, const QString &path,
-                                             const QJsonObject &body)
-{
-    return wait<QByteArray>([&](auto done) { wire.call(path, body, std::move(done)); });
-}
-
 Result<std::int64_t> FleetCommand::publish(const EtcdAccess &etcd, const QByteArray &prefix,
                                            const QByteArray &document)
 {
     HttpEtcdWire wire(etcd);
+    EtcdStore store(wire);
     return wait<std::int64_t>([&](auto done) {
-        PolicyPublisher::publish(wire, FleetKeys(prefix), document, std::move(done));
+        PolicyPublisher::publish(store, FleetKeys(prefix), document, std::move(done));
     });
 }
 
@@ -74,8 +69,9 @@ int FleetCommand::run(const QStringList &args, cli::Streams io)
     }
     const FleetKeys keys(p.value(QStringLiteral("prefix")).toUtf8());
     HttpEtcdWire wire(*access);
+    EtcdStore store(wire);
     const auto answer =
-        wait<FleetSnapshot>([&](auto done) { FleetStatus::read(wire, keys, std::move(done)); });
+        wait<FleetSnapshot>([&](auto done) { FleetStatus::read(store, keys, std::move(done)); });
     if (!answer) {
         io.err << "reboundctl fleet status: " << answer.error().message << "\n";
         return cli::Invalid;

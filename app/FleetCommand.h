@@ -3,7 +3,6 @@
 #include "fleet/EtcdAccess.h"
 
 #include "CliError.h"
-#include "fleet/EtcdWire.h"
 #include "support/Result.h"
 
 #include <QEventLoop>
@@ -14,7 +13,7 @@
 
 #include <cstdint>
 
-/// `reboundctl fleet status`, and the blocking etcd calls the fleet commands share.
+/// `reboundctl fleet status`, and the blocking store calls the fleet commands share.
 class FleetCommand final
 {
 public:
@@ -23,9 +22,6 @@ public:
     /// Puts a (validated) policy document at <prefix>/policies; returns its mod_revision.
     static rebound::Result<std::int64_t>
     publish(const rebound::EtcdAccess &etcd, const QByteArray &prefix, const QByteArray &document);
-    /// One call, waited for on a local event loop (a command-line tool has nothing else to do).
-    static rebound::Result<QByteArray> callAndWait(rebound::EtcdWire &wire, const QString &path,
-                                                   const QJsonObject &body);
     /// Runs `start` with a callback and waits on a local event loop until it is called.
     template <typename T>
     static rebound::Result<T>

@@ -4,7 +4,7 @@
 #include "Runtime.h"
 #include "engine/Engine.h"
 #include "engine/Orchestrator.h"
-#include "fleet/EtcdSession.h"
+#include "fleet/FleetSession.h"
 #include "fleet/FleetMember.h"
 #include "policy/PolicyStore.h"
 #include "support/JsonLog.h"
@@ -136,9 +136,9 @@ int WatchCommand::run(const QStringList &args, cli::Streams io)
     // Fleet mode: no decision before the config centre has been read (or found empty), so a
     // member never retries under policies the fleet did not publish.
     if (FleetMember *member = run.fleet()) {
-        QObject::connect(&member->session(), &EtcdSession::stateChanged, qApp,
+        QObject::connect(&member->session(), &FleetSession::stateChanged, qApp,
                          [&e, &endpoint, s = &member->session()] {
-                             if (s->state() == EtcdSession::State::Live &&
+                             if (s->state() == FleetSession::State::Live &&
                                  !e.orchestrator->poller(endpoint->key()))
                                  e.orchestrator->addEndpoint(*endpoint);
                          });

@@ -8,7 +8,7 @@
 #include "PolicyEditorDialog.h"
 #include "Runtime.h"
 #include "engine/Engine.h"
-#include "fleet/EtcdSession.h"
+#include "fleet/FleetSession.h"
 #include "fleet/FleetMember.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyFeed.h"
@@ -147,12 +147,12 @@ int main(int argc, char **argv)
 
     FleetMember *fleetMember = runtime.fleet();
     if (fleetMember) {
-        auto *pane = new FleetPane(fleetMember->etcd(), fleetMember->keys(), fleetMember->feed(),
+        auto *pane = new FleetPane(fleetMember->store(), fleetMember->keys(), fleetMember->feed(),
                                    (*console)->policies);
         pane->setBudget(fleetMember->budget());
         window.setFleet(pane, [fleetMember](const QByteArray &document,
                                             std::function<void(Result<std::int64_t>)> done) {
-            PolicyPublisher::publish(fleetMember->etcd(), fleetMember->keys(), document,
+            PolicyPublisher::publish(fleetMember->store(), fleetMember->keys(), document,
                                      std::move(done));
         });
     }
@@ -207,10 +207,10 @@ int main(int argc, char **argv)
         return true;
     };
     if (fleetMember) {
-        QObject::connect(&fleetMember->session(), &EtcdSession::stateChanged, &window,
+        QObject::connect(&fleetMember->session(), &FleetSession::stateChanged, &window,
                          [&, started = false]() mutable {
                              if (started ||
-                                 fleetMember->session().state() != EtcdSession::State::Live)
+                                 fleetMember->session().state() != FleetSession::State::Live)
                                  return;
                              started = true;
                              if (!addEndpoints())

@@ -18,7 +18,7 @@ inline std::map<int, QString> shardOwners(rebound::HttpEtcdWire &wire,
     std::optional<Result<QByteArray>> answer;
     wire.call(QStringLiteral("/v3/kv/range"),
               {{QStringLiteral("key"), EtcdCodec::base64(prefix)},
-               {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(prefix))}},
+               {QStringLiteral("range_end"), EtcdCodec::base64(CoordinationStore::prefixEnd(prefix))}},
               [&](Result<QByteArray> r) { answer = std::move(r); });
     QElapsedTimer t;
     t.start();
@@ -30,7 +30,7 @@ inline std::map<int, QString> shardOwners(rebound::HttpEtcdWire &wire,
     const auto range = EtcdCodec::range(**answer);
     if (!range)
         return out;
-    for (const EtcdKeyValue &kv : range->kvs)
+    for (const StoredKey &kv : range->kvs)
         out[kv.key.mid(prefix.size()).toInt()] = QString::fromUtf8(kv.value);
     return out;
 }

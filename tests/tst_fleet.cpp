@@ -164,8 +164,8 @@ void TestFleet::publishIsAppliedAndAcknowledgedByEveryMember()
 {
     Member a(m_etcd->url, QStringLiteral("a"), m_clock, m_timers, m_rng);
     Member b(m_etcd->url, QStringLiteral("b"), m_clock, m_timers, m_rng);
-    QTRY_VERIFY(a.session.state() == EtcdSession::State::Live &&
-                b.session.state() == EtcdSession::State::Live);
+    QTRY_VERIFY(a.session.state() == FleetSession::State::Live &&
+                b.session.state() == FleetSession::State::Live);
     QCOMPARE(a.version(), 0); // nothing published yet: the built-in defaults
     const std::int64_t rev = publishWithCli(kGood);
     QVERIFY(rev > 0);
@@ -254,7 +254,7 @@ void TestFleet::cutOffMemberResumesAcrossACompaction()
     const std::int64_t first = publishWithCli(kGood);
     QTRY_COMPARE(a.version(), int(first));
     proxy.cut();
-    QTRY_COMPARE(a.session.state(), EtcdSession::State::Disconnected);
+    QTRY_COMPARE(a.session.state(), FleetSession::State::Disconnected);
     QVERIFY(!a.session.lastError().isEmpty());
     // While it is away: two versions, and the history before the second is compacted.
     publishWithCli(kGood2);
@@ -269,7 +269,7 @@ void TestFleet::cutOffMemberResumesAcrossACompaction()
     QVERIFY(proxy.restore());
     // Its watch from before the compaction is canceled; it reads the key again.
     QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(last), 15'000);
-    QTRY_COMPARE(a.session.state(), EtcdSession::State::Live);
+    QTRY_COMPARE(a.session.state(), FleetSession::State::Live);
     QCOMPARE(a.store.history().size(), 2); // the middle version was never seen, as expected
 }
 
@@ -285,7 +285,7 @@ void TestFleet::etcdRestartIsSurvived()
     const std::int64_t next = publishWithCli(kGood2);
     QVERIFY(next > first);
     QTRY_COMPARE_WITH_TIMEOUT(a.version(), int(next), 15'000);
-    QCOMPARE(a.session.state(), EtcdSession::State::Live);
+    QCOMPARE(a.session.state(), FleetSession::State::Live);
     QTRY_VERIFY2(fleetStatus().contains(QStringLiteral("%1  ").arg(next)),
                  qPrintable(fleetStatus()));
 }

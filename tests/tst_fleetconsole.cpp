@@ -9,6 +9,7 @@
 #include "PolicyEditorDialog.h"
 #include "engine/Engine.h"
 #include "fleet/EtcdCodec.h"
+#include "fleet/EtcdStore.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyFeed.h"
 #include "fleet/PolicyPublisher.h"
@@ -53,7 +54,8 @@ private:
     std::unique_ptr<EtcdProcess> m_etcd;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<HttpEtcdWire> m_wire;
-    std::unique_ptr<EtcdSession> m_session;
+    std::unique_ptr<EtcdStore> m_coordination;
+    std::unique_ptr<FleetSession> m_session;
     std::unique_ptr<PolicyFeed> m_feed;
     std::unique_ptr<MainWindow> m_window;
     FleetPane *m_pane = nullptr;
@@ -77,15 +79,16 @@ void TestFleetConsole::init()
     m_engine = std::move(engine).value();
     const FleetKeys keys("/rebound");
     m_wire = std::make_unique<HttpEtcdWire>(QUrl(m_etcd->url));
-    m_session = std::make_unique<EtcdSession>(
-        *m_wire, m_engine->clock, m_engine->timers, m_engine->rng,
-        EtcdSession::Config{QStringLiteral("console"), Duration(5000), Duration(1000)});
+    m_coordination = std::make_unique<EtcdStore>(*m_wire);
+    m_session = std::make_unique<FleetSession>(
+        *m_coordination, m_engine->clock, m_engine->timers, m_engine->rng,
+        FleetSession::Config{QStringLiteral("console"), Duration(5000), Duration(1000)});
     m_feed = std::make_unique<PolicyFeed>(*m_session, keys, m_engine->policies);
     m_window = std::make_unique<MainWindow>(m_engine->access(), QString());
-    m_pane = new FleetPane(*m_wire, keys, *m_feed, m_engine->policies);
+    m_pane = new FleetPane(*m_coordination, keys, *m_feed, m_engine->policies);
     m_window->setFleet(m_pane, [this, keys](const QByteArray &doc,
                                             std::function<void(Result<std::int64_t>)> done) {
-        PolicyPublisher::publish(*m_wire, keys, doc, std::move(done));
+        PolicyPublisher::publish(*m_coordination, keys, doc, std::move(done));
     });
     m_tester = std::make_unique<QAbstractItemModelTester>(
         m_pane->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -95,7 +98,7 @@ void TestFleetConsole::init()
                                                 Duration(5000), Duration(1000));
     m_window->resize(1280, 800);
     m_window->show();
-    QTRY_COMPARE(m_session->state(), EtcdSession::State::Live);
+    QTRY_COMPARE(m_session->state(), FleetSession::State::Live);
     QTRY_VERIFY(m_other->live());
 }
 
@@ -107,6 +110,7 @@ void TestFleetConsole::cleanup()
     m_window.reset();
     m_feed.reset();
     m_session.reset();
+    m_coordination.reset();
     m_wire.reset();
     m_engine.reset();
     m_etcd.reset();
@@ -128,7 +132,7 @@ PolicyEditorDialog *TestFleetConsole::openEditor()
     m_editor = std::make_unique<PolicyEditorDialog>(m_engine->policies, m_window.get());
     m_editor->setPublisher(
         [this](const QByteArray &doc, std::function<void(Result<std::int64_t>)> done) {
-            PolicyPublisher::publish(*m_wire, FleetKeys("/rebound"), doc, std::move(done));
+            PolicyPublisher::publish(*m_coordination, FleetKeys("/rebound"), doc, std::move(done));
         });
     m_editor->show();
     return m_editor.get();

@@ -41,7 +41,7 @@ struct InProcess
     {
         FleetMember::Config c;
         c.etcd = EtcdAccess(QUrl(etcdUrl));
-        c.session = EtcdSession::Config{id, Duration(3000), Duration(1000)};
+        c.session = FleetSession::Config{id, Duration(3000), Duration(1000)};
         c.shards = kShards;
         c.redis = FleetMember::Redis{QStringLiteral("127.0.0.1"), redisPort, {}};
         member = std::make_unique<FleetMember>(c, *engine.orchestrator, engine.policies,

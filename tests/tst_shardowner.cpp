@@ -3,8 +3,9 @@
 // the member's own clock.
 #include "FakeEtcdWire.h"
 #include "ScriptedRandom.h"
-#include "fleet/EtcdSession.h"
+#include "fleet/EtcdStore.h"
 #include "fleet/FleetKeys.h"
+#include "fleet/FleetSession.h"
 #include "fleet/ShardOwner.h"
 #include "time/ManualClock.h"
 
@@ -63,7 +64,8 @@ private:
     ManualClock m_clock{SteadyTime(Duration(1'000'000))};
     ScriptedRandom m_rng{{0.5}};
     FakeEtcdWire m_wire;
-    std::unique_ptr<EtcdSession> m_session;
+    EtcdStore m_etcd{m_wire};
+    std::unique_ptr<FleetSession> m_session;
     std::unique_ptr<ShardOwner> m_owner;
 };
 
@@ -71,9 +73,9 @@ void TestShardOwner::init()
 {
     m_wire.calls.clear();
     m_wire.watch.reset();
-    m_session = std::make_unique<EtcdSession>(
-        m_wire, m_clock, m_clock, m_rng,
-        EtcdSession::Config{QStringLiteral("a"), Duration(9000), Duration(2000)});
+    m_session = std::make_unique<FleetSession>(
+        m_etcd, m_clock, m_clock, m_rng,
+        FleetSession::Config{QStringLiteral("a"), Duration(9000), Duration(2000)});
     m_owner = std::make_unique<ShardOwner>(*m_session, FleetKeys("/rebound"), 8);
 }
 
@@ -146,9 +148,9 @@ void TestShardOwner::connectLive(const QList<QByteArray> &members, const QList<Q
     rs.done(QByteArray("{\"header\":" + header(20) + ",\"kvs\":[" + skvs + "]}"));
     QVERIFY(m_wire.watch);
     m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(20) + ",\"created\":true}}");
-    QCOMPARE(m_session->state(), EtcdSession::State::Connecting);
+    QCOMPARE(m_session->state(), FleetSession::State::Connecting);
     m_wire.feed("{\"result\":{\"watch_id\":\"2\",\"header\":" + header(20) + ",\"created\":true}}");
-    QCOMPARE(m_session->state(), EtcdSession::State::Live);
+    QCOMPARE(m_session->state(), FleetSession::State::Live);
 }
 
 QList<int> TestShardOwner::takeClaims()
@@ -195,7 +197,7 @@ void TestShardOwner::oneStreamCarriesEveryWatch()
     // A message for a watch never asked for is refused, and the stream is opened again.
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("etcd_disconnected")));
     m_wire.feed("{\"result\":{\"watch_id\":\"9\",\"header\":" + header(21) + "}}");
-    QCOMPARE(m_session->state(), EtcdSession::State::Disconnected);
+    QCOMPARE(m_session->state(), FleetSession::State::Disconnected);
     QVERIFY(m_session->lastError().contains(QStringLiteral("watch 9")));
     // Compaction of one watch re-reads only that range; the other resumes where it was.
     m_clock.advance(Duration(375));
@@ -412,15 +414,14 @@ void TestShardOwner::endpointsSpelledDifferentlyAreRefused_data()
     const QString other = QStringLiteral("http://10.0.0.2:8080");
     QTest::newRow("same set") << QStringList{ip, other} << QStringList{other, ip}
                               << QStringList{ip, other} << QStringList{};
-    QTest::newRow("another spelling") << QStringList{ip} << QStringList{host} << QStringList{ip}
-                                      << QStringList{ip};
+    QTest::newRow("another spelling")
+        << QStringList{ip} << QStringList{host} << QStringList{ip} << QStringList{ip};
     QTest::newRow("one member lacks one") << QStringList{ip, other} << QStringList{ip}
                                           << QStringList{ip, other} << QStringList{other};
     // A member that watches nothing yet (starting) is not counted against anyone.
-    QTest::newRow("not watching yet") << QStringList{ip} << QStringList{} << QStringList{ip}
-                                      << QStringList{};
-    QTest::newRow("alone") << QStringList{ip} << QStringList{} << QStringList{}
-                           << QStringList{};
+    QTest::newRow("not watching yet")
+        << QStringList{ip} << QStringList{} << QStringList{ip} << QStringList{};
+    QTest::newRow("alone") << QStringList{ip} << QStringList{} << QStringList{} << QStringList{};
 }
 
 void TestShardOwner::endpointsSpelledDifferentlyAreRefused()
@@ -429,8 +430,8 @@ void TestShardOwner::endpointsSpelledDifferentlyAreRefused()
     QFETCH(QStringList, b);
     QFETCH(QStringList, c);
     QFETCH(QStringList, refused);
-    const auto out = ShardOwner::refusalsFor(
-        mine, {{QStringLiteral("b"), b}, {QStringLiteral("c"), c}});
+    const auto out =
+        ShardOwner::refusalsFor(mine, {{QStringLiteral("b"), b}, {QStringLiteral("c"), c}});
     QStringList keys = out.keys();
     keys.sort();
     QCOMPARE(keys, refused);
@@ -466,11 +467,10 @@ void TestShardOwner::publishesItsEndpointsAndRefusesWhatOthersSpellDifferently()
     const int shard = ShardOwner::shardOf(ip, id, 8);
     QCOMPARE(m_owner->fenceOf(ip, id), std::optional(Fence{shard, 10 + shard}));
     // b says it watches the same service as http://localhost:8080: a refuses to decide there.
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(41) +
-                ",\"events\":[{\"kv\":" +
-                kv("/rebound/members/b", R"({"endpoints":["http://localhost:8080"],"member":"b"})",
-                   6, 2) +
-                "}]}}");
+    m_wire.feed(
+        "{\"result\":{\"watch_id\":\"1\",\"header\":" + header(41) + ",\"events\":[{\"kv\":" +
+        kv("/rebound/members/b", R"({"endpoints":["http://localhost:8080"],"member":"b"})", 6, 2) +
+        "}]}}");
     QCOMPARE(m_owner->fenceOf(ip, id), std::nullopt);
     QVERIFY(m_owner->refusal(ip).contains(QLatin1String("b watches http://localhost:8080")));
     QVERIFY(changed.size() >= 1); // (b's arrival also hands some shards over)
@@ -479,11 +479,10 @@ void TestShardOwner::publishesItsEndpointsAndRefusesWhatOthersSpellDifferently()
         R"(rebound_fleet_endpoint_refused{member="a",endpoint="http://127.0.0.1:8080"} 1)";
     QVERIFY(m_owner->metricsText().contains(refusedSample));
     // b is set right: a decides again.
-    m_wire.feed("{\"result\":{\"watch_id\":\"1\",\"header\":" + header(42) +
-                ",\"events\":[{\"kv\":" +
-                kv("/rebound/members/b", R"({"endpoints":["http://127.0.0.1:8080"],"member":"b"})",
-                   6, 2) +
-                "}]}}");
+    m_wire.feed(
+        "{\"result\":{\"watch_id\":\"1\",\"header\":" + header(42) + ",\"events\":[{\"kv\":" +
+        kv("/rebound/members/b", R"({"endpoints":["http://127.0.0.1:8080"],"member":"b"})", 6, 2) +
+        "}]}}");
     QCOMPARE(m_owner->refusal(ip), QString());
     QCOMPARE(m_owner->fenceOf(ip, id), std::optional(Fence{shard, 10 + shard}));
     QCOMPARE(changed.size(), changes + 1);

@@ -1,7 +1,7 @@
 #include "FleetPane.h"
 
 #include "FleetMembersModel.h"
-#include "fleet/EtcdWire.h"
+#include "fleet/CoordinationStore.h"
 #include "fleet/FleetStatus.h"
 #include "fleet/PolicyFeed.h"
 #include "fleet/SharedRetryBudget.h"
@@ -16,12 +16,12 @@
 
 namespace rebound {
 
-FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
-                     QWidget *parent)
-    : QWidget(parent), m_wire(wire), m_keys(std::move(keys)), m_feed(feed), m_store(store),
-      m_model(new FleetMembersModel(this)), m_link(new QLabel(this)), m_published(new QLabel(this)),
-      m_budget(new QLabel(this)), m_endpoints(new QLabel(this)), m_table(new QTableView(this)),
-      m_timer(new QTimer(this))
+FleetPane::FleetPane(CoordinationStore &coordination, FleetKeys keys, PolicyFeed &feed,
+                     PolicyStore &store, QWidget *parent)
+    : QWidget(parent), m_coordination(coordination), m_keys(std::move(keys)), m_feed(feed),
+      m_store(store), m_model(new FleetMembersModel(this)), m_link(new QLabel(this)),
+      m_published(new QLabel(this)), m_budget(new QLabel(this)), m_endpoints(new QLabel(this)),
+      m_table(new QTableView(this)), m_timer(new QTimer(this))
 {
     setObjectName(QStringLiteral("fleetPane"));
     m_link->setObjectName(QStringLiteral("fleetLink"));
@@ -49,7 +49,7 @@ FleetPane::FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicySto
     layout->addWidget(m_budget);
     layout->addWidget(m_endpoints);
     layout->addWidget(m_table, 1);
-    connect(&m_feed.session(), &EtcdSession::stateChanged, this, &FleetPane::showFeed);
+    connect(&m_feed.session(), &FleetSession::stateChanged, this, &FleetPane::showFeed);
     connect(&m_store, &PolicyStore::policiesChanged, this, &FleetPane::showFeed);
     connect(&m_feed, &PolicyFeed::versionSeen, this,
             [this](std::int64_t revision, bool ok, const QString &error) {
@@ -79,15 +79,15 @@ void FleetPane::showFeed()
 {
     QString link;
     switch (m_feed.session().state()) {
-    case EtcdSession::State::Live:
-        link = tr("Config centre %1: live").arg(m_wire.address());
+    case FleetSession::State::Live:
+        link = tr("Config centre %1: live").arg(m_coordination.address());
         break;
-    case EtcdSession::State::Connecting:
-        link = tr("Config centre %1: connecting…").arg(m_wire.address());
+    case FleetSession::State::Connecting:
+        link = tr("Config centre %1: connecting…").arg(m_coordination.address());
         break;
-    case EtcdSession::State::Disconnected:
+    case FleetSession::State::Disconnected:
         link = tr("Config centre %1: unreachable (%2); this console keeps its policies")
-                   .arg(m_wire.address(), m_feed.session().lastError());
+                   .arg(m_coordination.address(), m_feed.session().lastError());
         break;
     }
     if (!m_readError.isEmpty())
@@ -129,7 +129,7 @@ void FleetPane::refresh()
         return;
     m_reading = true;
     QPointer<FleetPane> self(this);
-    FleetStatus::read(m_wire, m_keys, [self](Result<FleetSnapshot> r) {
+    FleetStatus::read(m_coordination, m_keys, [self](Result<FleetSnapshot> r) {
         if (!self)
             return;
         self->m_reading = false;

@@ -10,7 +10,7 @@ class QTimer;
 
 namespace rebound {
 
-class EtcdWire;
+class CoordinationStore;
 class FleetMembersModel;
 class PolicyFeed;
 class PolicyStore;
@@ -18,14 +18,14 @@ class SharedRetryBudget;
 
 /// The Fleet dock: this console's link to the config centre, the published policy version,
 /// and every member's acknowledgement (which version it runs, which it refused and why), read
-/// from etcd every 2 s.
+/// from the coordination store every 2 s.
 class FleetPane final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FleetPane)
 
 public:
-    FleetPane(EtcdWire &wire, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
+    FleetPane(CoordinationStore &coordination, FleetKeys keys, PolicyFeed &feed, PolicyStore &store,
               QWidget *parent = nullptr);
 
     FleetMembersModel *model() const { return m_model; }
@@ -43,7 +43,7 @@ Q_SIGNALS:
 private:
     void showFeed();
 
-    EtcdWire &m_wire;
+    CoordinationStore &m_coordination;
     FleetKeys m_keys;
     PolicyFeed &m_feed;
     PolicyStore &m_store;

@@ -32,19 +32,6 @@ QString EtcdCodec::base64(const QByteArray &bytes)
     return QString::fromLatin1(bytes.toBase64());
 }
 
-QByteArray EtcdCodec::prefixEnd(const QByteArray &prefix)
-{
-    QByteArray end = prefix;
-    while (!end.isEmpty()) {
-        if (static_cast<unsigned char>(end.back()) < 0xff) {
-            end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-            return end;
-        }
-        end.chop(1);
-    }
-    return QByteArray(1, '\0'); // every key
-}
-
 Result<std::int64_t> EtcdCodec::int64(const QJsonObject &object, const QString &key,
                                       const QString &where)
 {
@@ -66,9 +53,9 @@ Result<std::int64_t> EtcdCodec::int64(const QJsonObject &object, const QString &
                  QStringLiteral("%1.%2: expected a 64-bit integer").arg(where, key)};
 }
 
-Result<EtcdKeyValue> EtcdCodec::keyValue(const QJsonObject &kv, const QString &where)
+Result<StoredKey> EtcdCodec::keyValue(const QJsonObject &kv, const QString &where)
 {
-    EtcdKeyValue out;
+    StoredKey out;
     auto key = bytes(kv, QStringLiteral("key"), where);
     auto value = bytes(kv, QStringLiteral("value"), where);
     auto created = int64(kv, QStringLiteral("create_revision"), where);
@@ -105,13 +92,13 @@ Result<std::int64_t> EtcdCodec::headerRevision(const QJsonObject &answer, const 
                  where + QStringLiteral(".header"));
 }
 
-Result<EtcdRange> EtcdCodec::range(const QByteArray &body)
+Result<KeyRange> EtcdCodec::range(const QByteArray &body)
 {
     const QString where = QStringLiteral("range");
     auto o = object(body, where);
     if (!o)
         return o.error();
-    EtcdRange out;
+    KeyRange out;
     auto rev = headerRevision(*o, where);
     if (!rev)
         return rev.error();
@@ -126,7 +113,7 @@ Result<EtcdRange> EtcdCodec::range(const QByteArray &body)
     return out;
 }
 
-Result<EtcdWatchMessage> EtcdCodec::watchLine(const QByteArray &line)
+Result<WatchMessage> EtcdCodec::watchLine(const QByteArray &line)
 {
     auto o = object(line, QStringLiteral("watch"));
     if (!o)
@@ -141,7 +128,7 @@ Result<EtcdWatchMessage> EtcdCodec::watchLine(const QByteArray &line)
         return Error{QStringLiteral("etcd-malformed"), QStringLiteral("watch: no result")};
     const QJsonObject r = o->value(QStringLiteral("result")).toObject();
     const QString where = QStringLiteral("watch.result");
-    EtcdWatchMessage m;
+    WatchMessage m;
     auto rev = headerRevision(r, where);
     auto compact = int64(r, QStringLiteral("compact_revision"), where);
     auto watchId = int64(r, QStringLiteral("watch_id"), where);

@@ -3,7 +3,7 @@
 #include "fleet/DecisionBoard.h"
 
 #include "engine/Orchestrator.h"
-#include "fleet/EtcdCodec.h"
+#include "fleet/EtcdStore.h"
 #include "fleet/HiredisWire.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyFeed.h"
@@ -65,7 +65,8 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
     : m_engine(engine), m_keys(config.prefix)
 {
     m_etcd = std::make_unique<HttpEtcdWire>(config.etcd);
-    m_session = std::make_unique<EtcdSession>(*m_etcd, clock, timers, rng, config.session);
+    m_store = std::make_unique<EtcdStore>(*m_etcd);
+    m_session = std::make_unique<FleetSession>(*m_store, clock, timers, rng, config.session);
     m_feed = std::make_unique<PolicyFeed>(*m_session, m_keys, policies);
     m_owner = std::make_unique<ShardOwner>(*m_session, m_keys, config.shards);
     m_engine.setOwnership(
@@ -100,13 +101,13 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
         m_decisions = std::make_unique<DecisionBoard>(*m_redis, m_engine, clock, timers, d);
         QObject::connect(m_budget.get(), &SharedRetryBudget::modeChanged, m_budget.get(),
                          [this] { reportBudget(); });
-        QObject::connect(m_session.get(), &EtcdSession::leaseGranted, m_budget.get(),
+        QObject::connect(m_session.get(), &FleetSession::leaseGranted, m_budget.get(),
                          [this] { reportBudget(); });
         // A failed call is dropped and the session reconnects: report again once it is live.
-        QObject::connect(m_session.get(), &EtcdSession::stateChanged, m_budget.get(), [this] {
+        QObject::connect(m_session.get(), &FleetSession::stateChanged, m_budget.get(), [this] {
             m_reporting = false;
             m_reportAgain = false;
-            if (m_session->state() == EtcdSession::State::Live)
+            if (m_session->state() == FleetSession::State::Live)
                 reportBudget();
         });
     }
@@ -133,19 +134,19 @@ void FleetMember::reportBudget()
                         {QStringLiteral("divisor"), m_budget->divisor()},
                         {QStringLiteral("cause"), m_budget->cause()}};
     m_reporting = true;
-    m_session->call(QStringLiteral("/v3/kv/put"),
-                    {{QStringLiteral("key"),
-                      EtcdCodec::base64(m_keys.budgetStatus(m_session->config().member))},
-                     {QStringLiteral("value"),
-                      EtcdCodec::base64(QJsonDocument(b).toJson(QJsonDocument::Compact))},
-                     {QStringLiteral("lease"), EtcdCodec::int64Text(m_session->lease())}},
-                    [this](const QByteArray &) {
-                        m_reporting = false;
-                        if (m_reportAgain) { // the state changed while this one was on its way
-                            m_reportAgain = false;
-                            reportBudget();
-                        }
-                    });
+    m_session->put(m_keys.budgetStatus(m_session->config().member),
+                   QJsonDocument(b).toJson(QJsonDocument::Compact), [this] {
+                       m_reporting = false;
+                       if (m_reportAgain) { // the state changed while this one was on its way
+                           m_reportAgain = false;
+                           reportBudget();
+                       }
+                   });
+}
+
+CoordinationStore &FleetMember::store()
+{
+    return *m_store;
 }
 
 void FleetMember::start()

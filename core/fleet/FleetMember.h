@@ -1,8 +1,8 @@
 #pragma once
 
 #include "fleet/EtcdAccess.h"
-#include "fleet/EtcdSession.h"
 #include "fleet/FleetKeys.h"
+#include "fleet/FleetSession.h"
 #include "support/SecretSource.h"
 
 #include <QString>
@@ -14,6 +14,7 @@
 namespace rebound {
 
 class DecisionBoard;
+class EtcdStore;
 class HiredisWire;
 class HttpEtcdWire;
 class Orchestrator;
@@ -51,7 +52,7 @@ public:
     {
         EtcdAccess etcd;
         QByteArray prefix = "/rebound";
-        EtcdSession::Config session;
+        FleetSession::Config session;
         int shards = 64;
         std::optional<Redis> redis;
     };
@@ -67,8 +68,9 @@ public:
     /// Starts talking to etcd (construct everything that watches through the session first).
     void start();
 
-    HttpEtcdWire &etcd() { return *m_etcd; }
-    EtcdSession &session() { return *m_session; }
+    /// Where the fleet coordinates (etcd, through its JSON gateway).
+    CoordinationStore &store();
+    FleetSession &session() { return *m_session; }
     PolicyFeed &feed() { return *m_feed; }
     ShardOwner &owner() { return *m_owner; }
     /// Null without Redis.
@@ -87,7 +89,8 @@ private:
     Orchestrator &m_engine;
     FleetKeys m_keys;
     std::unique_ptr<HttpEtcdWire> m_etcd;
-    std::unique_ptr<EtcdSession> m_session;
+    std::unique_ptr<EtcdStore> m_store;
+    std::unique_ptr<FleetSession> m_session;
     std::unique_ptr<PolicyFeed> m_feed;
     std::unique_ptr<ShardOwner> m_owner;
     std::unique_ptr<HiredisWire> m_redis;

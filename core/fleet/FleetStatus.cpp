@@ -1,9 +1,7 @@
 #include "fleet/FleetStatus.h"
 
-#include "fleet/EtcdWire.h"
-
-#include <QJsonDocument>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include <algorithm>
@@ -13,54 +11,38 @@ namespace rebound {
 
 namespace {
 
-/// Asks etcd for the time left on each registered member's lease, one after another.
-void readLeases(EtcdWire &wire, std::shared_ptr<FleetSnapshot> s, qsizetype i,
+/// Asks the store for the time left on each registered member's lease, one after another.
+void readLeases(CoordinationStore &store, std::shared_ptr<FleetSnapshot> s, qsizetype i,
                 std::function<void(Result<FleetSnapshot>)> done)
 {
     while (i < s->members.size() && s->members[i].lease == 0)
         ++i;
     if (i >= s->members.size())
         return done(*s);
-    wire.call(QStringLiteral("/v3/lease/timetolive"),
-              {{QStringLiteral("ID"), EtcdCodec::int64Text(s->members[i].lease)}},
-              [&wire, s, i, done](Result<QByteArray> answer) {
-                  if (!answer)
-                      return done(answer.error());
-                  const auto o = EtcdCodec::object(*answer, QStringLiteral("lease timetolive"));
-                  const auto ttl = o ? EtcdCodec::int64(*o, QStringLiteral("TTL"),
-                                                        QStringLiteral("lease timetolive"))
-                                     : Result<std::int64_t>(o.error());
-                  if (!ttl)
-                      return done(ttl.error());
-                  s->members[i].leaseTtl = *ttl; // -1: expired meanwhile
-                  readLeases(wire, s, i + 1, done);
-              });
+    store.timeToLive(s->members[i].lease, [&store, s, i, done](Result<Duration> ttl) {
+        if (!ttl)
+            return done(ttl.error());
+        s->members[i].leaseTtl = ttl->count() < 0 ? -1 : ttl->count() / 1000; // -1: expired
+        readLeases(store, s, i + 1, done);
+    });
 }
 
 } // namespace
 
-void FleetStatus::read(EtcdWire &wire, const FleetKeys &keys,
+void FleetStatus::read(CoordinationStore &store, const FleetKeys &keys,
                        std::function<void(Result<FleetSnapshot>)> done)
 {
     const QByteArray all = keys.prefix() + '/';
-    wire.call(QStringLiteral("/v3/kv/range"),
-              {{QStringLiteral("key"), EtcdCodec::base64(all)},
-               {QStringLiteral("range_end"), EtcdCodec::base64(EtcdCodec::prefixEnd(all))}},
-              [&wire, keys, done](Result<QByteArray> range) {
-                  if (!range)
-                      return done(range.error());
-                  auto s = fromRange(keys, *range);
-                  if (!s)
-                      return done(s.error());
-                  readLeases(wire, std::make_shared<FleetSnapshot>(*s), 0, done);
-              });
+    store.range(
+        all, CoordinationStore::prefixEnd(all), 0, [&store, keys, done](Result<KeyRange> range) {
+            if (!range)
+                return done(range.error());
+            readLeases(store, std::make_shared<FleetSnapshot>(fromRange(keys, *range)), 0, done);
+        });
 }
 
-Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteArray &range)
+FleetSnapshot FleetStatus::fromRange(const FleetKeys &keys, const KeyRange &range)
 {
-    const auto r = EtcdCodec::range(range);
-    if (!r)
-        return r.error();
     FleetSnapshot s;
     QMap<QString, MemberStatus> members;
     const auto member = [&](const QString &id) -> MemberStatus & {
@@ -69,7 +51,7 @@ Result<FleetSnapshot> FleetStatus::fromRange(const FleetKeys &keys, const QByteA
         return m;
     };
     const QByteArray suffix = "/policy";
-    for (const EtcdKeyValue &kv : std::as_const(r->kvs)) {
+    for (const StoredKey &kv : range.kvs) {
         if (kv.key == keys.policies()) {
             s.policyRevision = kv.modRevision;
         } else if (kv.key.startsWith(keys.status())) {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "fleet/EtcdCodec.h"
+#include "fleet/CoordinationStore.h"
 #include "fleet/FleetKeys.h"
 #include "support/Result.h"
 
@@ -11,11 +11,9 @@
 
 namespace rebound {
 
-class EtcdWire;
-
-/// One member as etcd shows it: its registration and lease, the shards it holds, and what it
-/// said about the policies (the version it looked at last, and whether it runs it or refused
-/// it and why).
+/// One member as the coordination store shows it: its registration and lease, the shards it holds,
+/// and what it said about the policies (the version it looked at last, and whether it runs it or
+/// refused it and why).
 struct MemberStatus
 {
     QString member;
@@ -24,11 +22,11 @@ struct MemberStatus
     QString error;
     bool registered = false; ///< has <prefix>/members/<id> (takes part in work ownership)
     std::int64_t lease = 0;
-    std::int64_t leaseTtl = -1; ///< seconds left on the lease as etcd counts them; -1 unknown
+    std::int64_t leaseTtl = -1; ///< seconds left on the lease as the store counts them; -1 unknown
     int shards = 0;             ///< shards it holds
     /// Its retry rate limits: "redis" (shared), "local 1/N" (Redis away), empty (no Redis).
     QString budget;
-    QString budgetCause; ///< why local
+    QString budgetCause;   ///< why local
     QStringList endpoints; ///< the endpoints it watches, as it spells them (sorted)
 };
 
@@ -59,10 +57,10 @@ class FleetStatus final
 public:
     /// One range of the whole prefix (a consistent picture), then each registered member's
     /// lease time-to-live; `done` gets the snapshot or the first error, on the event loop.
-    static void read(EtcdWire &wire, const FleetKeys &keys,
+    static void read(CoordinationStore &store, const FleetKeys &keys,
                      std::function<void(Result<FleetSnapshot>)> done);
-    /// The snapshot from the range answer (lease TTLs unknown; exposed for tests).
-    static Result<FleetSnapshot> fromRange(const FleetKeys &keys, const QByteArray &range);
+    /// The snapshot from the prefix's keys (lease TTLs unknown; exposed for tests).
+    static FleetSnapshot fromRange(const FleetKeys &keys, const KeyRange &range);
 };
 
 } // namespace rebound

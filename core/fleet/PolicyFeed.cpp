@@ -1,6 +1,5 @@
 #include "fleet/PolicyFeed.h"
 
-#include "fleet/EtcdWire.h"
 #include "policy/PolicyStore.h"
 #include "support/JsonLog.h"
 
@@ -11,13 +10,13 @@
 
 namespace rebound {
 
-PolicyFeed::PolicyFeed(EtcdSession &session, const FleetKeys &keys, PolicyStore &store,
+PolicyFeed::PolicyFeed(FleetSession &session, const FleetKeys &keys, PolicyStore &store,
                        QObject *parent)
     : QObject(parent), m_session(session), m_keys(keys), m_store(store)
 {
     m_session.watch(
         m_keys.policies(), {},
-        {[this](const EtcdRange &r) {
+        {[this](const KeyRange &r) {
              if (!r.kvs.isEmpty())
                  consider(r.kvs.first());
              else
@@ -26,8 +25,8 @@ PolicyFeed::PolicyFeed(EtcdSession &session, const FleetKeys &keys, PolicyStore 
                      {{QStringLiteral("key"), QString::fromUtf8(m_keys.policies())},
                       {QStringLiteral("cause"), QStringLiteral("keeping the current policies")}});
          },
-         [this](const QList<EtcdWatchMessage::Event> &events) {
-             for (const EtcdWatchMessage::Event &e : events) {
+         [this](const QList<WatchMessage::Event> &events) {
+             for (const WatchMessage::Event &e : events) {
                  if (e.deleted) {
                      // Never "no policies": an outage of rules is worse than old rules.
                      JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("policy_delete_ignored"),
@@ -41,10 +40,10 @@ PolicyFeed::PolicyFeed(EtcdSession &session, const FleetKeys &keys, PolicyStore 
              }
          }});
     // A new lease took the acknowledgement with the old one: put it again.
-    connect(&m_session, &EtcdSession::leaseGranted, this, [this] { acknowledge(); });
+    connect(&m_session, &FleetSession::leaseGranted, this, [this] { acknowledge(); });
 }
 
-void PolicyFeed::consider(const EtcdKeyValue &kv)
+void PolicyFeed::consider(const StoredKey &kv)
 {
     if (kv.modRevision <= m_seenRevision)
         return;
@@ -57,8 +56,7 @@ void PolicyFeed::consider(const EtcdKeyValue &kv)
                             .arg(kv.modRevision)
                             .arg(INT_MAX)};
     else
-        applied = m_store.adopt(kv.value, QStringLiteral("etcd %1").arg(m_session.wire().address()),
-                                int(kv.modRevision));
+        applied = m_store.adopt(kv.value, m_session.store().address(), int(kv.modRevision));
     m_ackRevision = kv.modRevision;
     m_ackOk = applied.ok();
     m_ackError = applied ? QString() : applied.error().message;
@@ -67,7 +65,8 @@ void PolicyFeed::consider(const EtcdKeyValue &kv)
     else if (m_appliedRevision == 0)
         lookBack(kv.modRevision - 1, kv.modRevision, m_ackError);
     else // every member that refuses says what it runs, in the same words
-        m_ackError += QStringLiteral("; runs version %1, the last valid one").arg(m_appliedRevision);
+        m_ackError +=
+            QStringLiteral("; runs version %1, the last valid one").arg(m_appliedRevision);
     JsonLog::event(lcFleet, applied ? QtInfoMsg : QtWarningMsg,
                    applied ? QStringLiteral("policy_applied") : QStringLiteral("policy_refused"),
                    {{QStringLiteral("revision"), qint64(kv.modRevision)},
@@ -85,38 +84,35 @@ void PolicyFeed::lookBack(std::int64_t revision, std::int64_t refused, const QSt
     if (revision <= 0)
         return settleOn(refused, why,
                         QStringLiteral("runs the built-in defaults: no earlier version"));
-    // On the wire, not the session: a compacted revision is an answer here, not a reason to
+    // On the store, not the session: a compacted revision is an answer here, not a reason to
     // reconnect.
     QPointer<PolicyFeed> self(this);
-    m_session.wire().call(
-        QStringLiteral("/v3/kv/range"),
-        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.policies())},
-         {QStringLiteral("revision"), EtcdCodec::int64Text(revision)}},
-        [self, refused, why](Result<QByteArray> answer) {
+    m_session.store().range(
+        m_keys.policies(), {}, revision, [self, refused, why](Result<KeyRange> range) {
             if (!self || self->m_appliedRevision != 0 || self->m_seenRevision != refused)
                 return; // a newer version came meanwhile, and was looked at on its own
-            if (!answer)
+            if (!range)
                 return self->settleOn(
                     refused, why,
                     QStringLiteral("runs the built-in defaults: no earlier version to read (%1)")
-                        .arg(answer.error().message));
-            const auto range = EtcdCodec::range(*answer);
-            if (!range || range->kvs.isEmpty())
+                        .arg(range.error().message));
+            if (range->kvs.isEmpty())
                 return self->settleOn(
                     refused, why, QStringLiteral("runs the built-in defaults: no earlier version"));
-            const EtcdKeyValue &old = range->kvs.first();
+            const StoredKey &old = range->kvs.first();
             const auto applied =
                 old.modRevision > INT_MAX
                     ? Result<void>(Error{QStringLiteral("policy-revision-too-large"), {}})
                     : self->m_store.adopt(old.value,
-                                          QStringLiteral("etcd %1 (the last valid version)")
-                                              .arg(self->m_session.wire().address()),
+                                          QStringLiteral("%1 (the last valid version)")
+                                              .arg(self->m_session.store().address()),
                                           int(old.modRevision));
             if (!applied)
                 return self->lookBack(old.modRevision - 1, refused, why);
             self->m_appliedRevision = old.modRevision;
-            self->settleOn(refused, why,
-                           QStringLiteral("runs version %1, the last valid one").arg(old.modRevision));
+            self->settleOn(
+                refused, why,
+                QStringLiteral("runs version %1, the last valid one").arg(old.modRevision));
         });
 }
 
@@ -139,13 +135,8 @@ void PolicyFeed::acknowledge()
     const QJsonObject ack{{QStringLiteral("rev"), qint64(m_ackRevision)},
                           {QStringLiteral("ok"), m_ackOk},
                           {QStringLiteral("error"), m_ackError}};
-    m_session.call(
-        QStringLiteral("/v3/kv/put"),
-        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.policyAck(m_session.config().member))},
-         {QStringLiteral("value"),
-          EtcdCodec::base64(QJsonDocument(ack).toJson(QJsonDocument::Compact))},
-         {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}},
-        {});
+    m_session.put(m_keys.policyAck(m_session.config().member),
+                  QJsonDocument(ack).toJson(QJsonDocument::Compact));
 }
 
 } // namespace rebound

@@ -1,7 +1,6 @@
 #pragma once
 
-#include "fleet/EtcdCodec.h"
-#include "fleet/EtcdSession.h"
+#include "fleet/FleetSession.h"
 #include "fleet/FleetKeys.h"
 
 #include <QObject>
@@ -11,7 +10,7 @@ namespace rebound {
 class PolicyStore;
 
 /// A member's policies from the config centre: reads the policy key, watches it (on the
-/// member's EtcdSession), validates each new version before applying it (an invalid one is
+/// member's FleetSession), validates each new version before applying it (an invalid one is
 /// refused and the last good set stays), and acknowledges every version it looked at under the
 /// member's lease, so the fleet can see who runs which version and who refused it and why. A
 /// DELETE of the key is never "no policies".
@@ -22,10 +21,10 @@ class PolicyFeed final : public QObject
 
 public:
     /// Registers its watch with `session`: construct before session.start().
-    PolicyFeed(EtcdSession &session, const FleetKeys &keys, PolicyStore &store,
+    PolicyFeed(FleetSession &session, const FleetKeys &keys, PolicyStore &store,
                QObject *parent = nullptr);
 
-    EtcdSession &session() { return m_session; }
+    FleetSession &session() { return m_session; }
     /// The newest policy revision looked at (applied or refused); 0 before the first.
     std::int64_t seenRevision() const { return m_seenRevision; }
 
@@ -34,7 +33,7 @@ Q_SIGNALS:
     void versionSeen(std::int64_t revision, bool ok, const QString &error);
 
 private:
-    void consider(const EtcdKeyValue &kv);
+    void consider(const StoredKey &kv);
     void acknowledge();
     /// A member that never applied a valid version was shown an invalid one: it reads the
     /// key's earlier versions (etcd keeps them until compaction), newest first, and runs the
@@ -42,7 +41,7 @@ private:
     void lookBack(std::int64_t revision, std::int64_t refused, const QString &why);
     void settleOn(std::int64_t refused, const QString &why, const QString &runs);
 
-    EtcdSession &m_session;
+    FleetSession &m_session;
     FleetKeys m_keys;
     PolicyStore &m_store;
     std::int64_t m_seenRevision = 0;

@@ -7,7 +7,7 @@
 
 namespace rebound {
 
-class EtcdWire;
+class CoordinationStore;
 
 /// Puts a policy document at <prefix>/policies, validated first: the CLI and the console's
 /// editor publish through here. The answer is the key's new mod_revision — the version every
@@ -15,7 +15,7 @@ class EtcdWire;
 class PolicyPublisher final
 {
 public:
-    static void publish(EtcdWire &wire, const FleetKeys &keys, const QByteArray &document,
+    static void publish(CoordinationStore &store, const FleetKeys &keys, const QByteArray &document,
                         std::function<void(Result<std::int64_t>)> done);
 };
 

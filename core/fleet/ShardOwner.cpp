@@ -34,32 +34,32 @@ std::uint64_t mix(std::uint64_t z)
 
 } // namespace
 
-ShardOwner::ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards, QObject *parent)
+ShardOwner::ShardOwner(FleetSession &session, const FleetKeys &keys, int shards, QObject *parent)
     : QObject(parent), m_session(session), m_keys(keys), m_shards(std::max(1, shards)),
       m_me(session.config().member)
 {
     // Events apply in their order: one message can carry a key's DELETE and its PUT again (an
     // expired registration and the new one, a released shard and its new claim).
-    const auto asEvents = [](const QList<EtcdKeyValue> &kvs) {
-        QList<EtcdWatchMessage::Event> out;
-        for (const EtcdKeyValue &kv : kvs)
+    const auto asEvents = [](const QList<StoredKey> &kvs) {
+        QList<WatchMessage::Event> out;
+        for (const StoredKey &kv : kvs)
             out.append({false, kv});
         return out;
     };
     m_session.watch(
-        m_keys.members(), EtcdCodec::prefixEnd(m_keys.members()),
-        {[this, asEvents](const EtcdRange &r) { onMembers(asEvents(r.kvs), true); },
-         [this](const QList<EtcdWatchMessage::Event> &events) { onMembers(events, false); }});
+        m_keys.members(), CoordinationStore::prefixEnd(m_keys.members()),
+        {[this, asEvents](const KeyRange &r) { onMembers(asEvents(r.kvs), true); },
+         [this](const QList<WatchMessage::Event> &events) { onMembers(events, false); }});
     m_session.watch(
-        m_keys.shards(), EtcdCodec::prefixEnd(m_keys.shards()),
-        {[this, asEvents](const EtcdRange &r) { onShards(asEvents(r.kvs), true); },
-         [this](const QList<EtcdWatchMessage::Event> &events) { onShards(events, false); }});
+        m_keys.shards(), CoordinationStore::prefixEnd(m_keys.shards()),
+        {[this, asEvents](const KeyRange &r) { onShards(asEvents(r.kvs), true); },
+         [this](const QList<WatchMessage::Event> &events) { onShards(events, false); }});
     // Registered under each new lease; the old registration went with the old lease.
-    connect(&m_session, &EtcdSession::leaseGranted, this, [this] { registerMember(); });
-    connect(&m_session, &EtcdSession::leaseHeldChanged, this, [this] { reconcile(); });
-    connect(&m_session, &EtcdSession::stateChanged, this, [this] {
+    connect(&m_session, &FleetSession::leaseGranted, this, [this] { registerMember(); });
+    connect(&m_session, &FleetSession::leaseHeldChanged, this, [this] { reconcile(); });
+    connect(&m_session, &FleetSession::stateChanged, this, [this] {
         // Answers to calls of a dropped connection never come: what was pending is open again.
-        if (m_session.state() != EtcdSession::State::Live) {
+        if (m_session.state() != FleetSession::State::Live) {
             m_claiming.clear();
             m_releasing.clear();
         }
@@ -71,16 +71,11 @@ void ShardOwner::registerMember()
 {
     if (m_session.lease() == 0)
         return;
-    m_session.call(
-        QStringLiteral("/v3/kv/put"),
-        {{QStringLiteral("key"), EtcdCodec::base64(m_keys.member(m_me))},
-         {QStringLiteral("value"),
-          EtcdCodec::base64(QJsonDocument(QJsonObject{{QStringLiteral("member"), m_me},
-                                                      {QStringLiteral("endpoints"),
-                                                       QJsonArray::fromStringList(m_endpoints)}})
-                                .toJson(QJsonDocument::Compact))},
-         {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}},
-        {});
+    m_session.put(m_keys.member(m_me),
+                  QJsonDocument(QJsonObject{{QStringLiteral("member"), m_me},
+                                            {QStringLiteral("endpoints"),
+                                             QJsonArray::fromStringList(m_endpoints)}})
+                      .toJson(QJsonDocument::Compact));
 }
 
 void ShardOwner::setEndpoints(const QStringList &endpoints)
@@ -129,8 +124,9 @@ void ShardOwner::checkEndpoints()
                             {QStringLiteral("cause"), *it}});
     for (auto it = m_refused.cbegin(); it != m_refused.cend(); ++it)
         if (!now.contains(it.key()))
-            JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("endpoint_agreed"),
-                           {{QStringLiteral("member"), m_me}, {QStringLiteral("endpoint"), it.key()}});
+            JsonLog::event(
+                lcFleet, QtInfoMsg, QStringLiteral("endpoint_agreed"),
+                {{QStringLiteral("member"), m_me}, {QStringLiteral("endpoint"), it.key()}});
     m_refused = now;
     Q_EMIT ownershipChanged(); // the tasks of a refused endpoint are decided by nobody here
 }
@@ -209,14 +205,14 @@ std::optional<Fence> ShardOwner::fenceOf(const QString &endpoint, const QString 
     return Fence{s, m_claims.value(s).createRevision};
 }
 
-void ShardOwner::onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset)
+void ShardOwner::onMembers(const QList<WatchMessage::Event> &events, bool reset)
 {
     if (reset) {
         m_members.clear();
         m_endpointsOf.clear();
     }
     const qsizetype prefix = m_keys.members().size();
-    for (const EtcdWatchMessage::Event &e : events) {
+    for (const WatchMessage::Event &e : events) {
         const QString id = QString::fromUtf8(e.kv.key.mid(prefix));
         if (e.deleted) {
             m_members.remove(id);
@@ -238,14 +234,14 @@ void ShardOwner::onMembers(const QList<EtcdWatchMessage::Event> &events, bool re
     reconcile();
 }
 
-void ShardOwner::onShards(const QList<EtcdWatchMessage::Event> &events, bool reset)
+void ShardOwner::onShards(const QList<WatchMessage::Event> &events, bool reset)
 {
     if (reset) {
         m_claims.clear();
         m_releasing.clear(); // a release lost with the connection is decided again
     }
     const qsizetype prefix = m_keys.shards().size();
-    for (const EtcdWatchMessage::Event &e : events) {
+    for (const WatchMessage::Event &e : events) {
         bool ok = false;
         const int n = e.kv.key.mid(prefix).toInt(&ok);
         if (!ok || n < 0 || n >= m_shards)
@@ -266,7 +262,7 @@ void ShardOwner::onShards(const QList<EtcdWatchMessage::Event> &events, bool res
 void ShardOwner::reconcile()
 {
     announce();
-    if (m_session.state() != EtcdSession::State::Live || !m_session.leaseHeld() ||
+    if (m_session.state() != FleetSession::State::Live || !m_session.leaseHeld() ||
         !m_members.contains(m_me))
         return;
     const QStringList live = members();
@@ -278,31 +274,13 @@ void ShardOwner::reconcile()
                 continue;
             // Claimed only if nobody holds it; the watch shows who won.
             m_claiming.insert(s);
-            const QString key = EtcdCodec::base64(m_keys.shard(s));
-            m_session.call(
-                QStringLiteral("/v3/kv/txn"),
-                {{QStringLiteral("compare"),
-                  QJsonArray{
-                      QJsonObject{{QStringLiteral("key"), key},
-                                  {QStringLiteral("target"), QStringLiteral("CREATE")},
-                                  {QStringLiteral("result"), QStringLiteral("EQUAL")},
-                                  {QStringLiteral("create_revision"), QStringLiteral("0")}}}},
-                 {QStringLiteral("success"),
-                  QJsonArray{QJsonObject{
-                      {QStringLiteral("request_put"),
-                       QJsonObject{
-                           {QStringLiteral("key"), key},
-                           {QStringLiteral("value"), EtcdCodec::base64(m_me.toUtf8())},
-                           {QStringLiteral("lease"), EtcdCodec::int64Text(m_session.lease())}}}}}}},
-                [this, s](const QByteArray &answer) {
-                    m_claiming.remove(s);
-                    const auto o = EtcdCodec::object(answer, QStringLiteral("shard claim"));
-                    const bool won = o && o->value(QStringLiteral("succeeded")).toBool();
-                    JsonLog::event(
-                        lcFleet, QtInfoMsg,
-                        won ? QStringLiteral("shard_claimed") : QStringLiteral("shard_claim_lost"),
-                        {{QStringLiteral("member"), m_me}, {QStringLiteral("shard"), s}});
-                });
+            m_session.create(m_keys.shard(s), m_me.toUtf8(), [this, s](bool won) {
+                m_claiming.remove(s);
+                JsonLog::event(lcFleet, QtInfoMsg,
+                               won ? QStringLiteral("shard_claimed")
+                                   : QStringLiteral("shard_claim_lost"),
+                               {{QStringLiteral("member"), m_me}, {QStringLiteral("shard"), s}});
+            });
         } else if (claim->owner == m_me && claim->lease == m_session.lease() && wanted != m_me) {
             // Another member ranks first now (it joined): hand the shard over.
             release(s, claim->createRevision);
@@ -316,27 +294,15 @@ void ShardOwner::release(int shard, std::int64_t createRevision)
     if (m_releasing.contains(shard))
         return;
     m_releasing.insert(shard);
-    const QString key = EtcdCodec::base64(m_keys.shard(shard));
     // Deleted only if it is still this claim (not a newer one by someone else).
-    m_session.call(QStringLiteral("/v3/kv/txn"),
-                   {{QStringLiteral("compare"),
-                     QJsonArray{QJsonObject{{QStringLiteral("key"), key},
-                                            {QStringLiteral("target"), QStringLiteral("CREATE")},
-                                            {QStringLiteral("result"), QStringLiteral("EQUAL")},
-                                            {QStringLiteral("create_revision"),
-                                             EtcdCodec::int64Text(createRevision)}}}},
-                    {QStringLiteral("success"),
-                     QJsonArray{QJsonObject{{QStringLiteral("request_delete_range"),
-                                             QJsonObject{{QStringLiteral("key"), key}}}}}}},
-                   [this, shard](const QByteArray &answer) {
-                       // Deleted: released when the watch shows the delete. Not deleted (the
-                       // claim was not this one): this member acts on it again.
-                       const auto o = EtcdCodec::object(answer, QStringLiteral("shard release"));
-                       if (o && o->value(QStringLiteral("succeeded")).toBool())
-                           return;
-                       m_releasing.remove(shard);
-                       announce();
-                   });
+    m_session.removeIfCreatedAt(m_keys.shard(shard), createRevision, [this, shard](bool deleted) {
+        // Deleted: released when the watch shows the delete. Not deleted (the claim was not
+        // this one): this member acts on it again.
+        if (deleted)
+            return;
+        m_releasing.remove(shard);
+        announce();
+    });
 }
 
 void ShardOwner::dropShard(const Fence &fence)
@@ -363,7 +329,7 @@ QByteArray ShardOwner::metricsText() const
     out.family("rebound_fleet_etcd_live", "gauge",
                "1 while the member's watch stream to etcd is live.");
     out.sample("rebound_fleet_etcd_live", member,
-               m_session.state() == EtcdSession::State::Live ? 1 : 0);
+               m_session.state() == FleetSession::State::Live ? 1 : 0);
     out.family("rebound_fleet_lease_held", "gauge",
                "1 while the member's lease holds by its own clock; 0 means it decides nothing.");
     out.sample("rebound_fleet_lease_held", member, m_session.leaseHeld() ? 1 : 0);

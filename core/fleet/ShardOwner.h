@@ -1,6 +1,6 @@
 #pragma once
 
-#include "fleet/EtcdSession.h"
+#include "fleet/FleetSession.h"
 #include "fleet/FleetKeys.h"
 #include "remote/Fence.h"
 
@@ -18,7 +18,7 @@ namespace rebound {
 /// create_revision is the shard's fence, sent with every action the owner takes on its own.
 ///
 /// A member owns a shard while etcd shows its claim under its current lease *and* its own
-/// clock says the lease still holds (EtcdSession::leaseHeld): a member cut off from etcd
+/// clock says the lease still holds (FleetSession::leaseHeld): a member cut off from etcd
 /// stops acting on its shards when its lease would have expired, before etcd gives them away.
 class ShardOwner final : public QObject
 {
@@ -29,7 +29,7 @@ public:
     static constexpr int kDefaultShards = 64;
 
     /// Registers its watches with `session`: construct before session.start().
-    ShardOwner(EtcdSession &session, const FleetKeys &keys, int shards = kDefaultShards,
+    ShardOwner(FleetSession &session, const FleetKeys &keys, int shards = kDefaultShards,
                QObject *parent = nullptr);
 
     /// The shard of a task: FNV-1a 64 of "<endpoint>\n<task id>", modulo the shard count.
@@ -85,8 +85,8 @@ private:
         std::int64_t createRevision = 0;
         std::int64_t lease = 0;
     };
-    void onMembers(const QList<EtcdWatchMessage::Event> &events, bool reset);
-    void onShards(const QList<EtcdWatchMessage::Event> &events, bool reset);
+    void onMembers(const QList<WatchMessage::Event> &events, bool reset);
+    void onShards(const QList<WatchMessage::Event> &events, bool reset);
     void reconcile();
     void registerMember();
     void checkEndpoints();
@@ -94,7 +94,7 @@ private:
     bool acts(int shard) const;
     void announce();
 
-    EtcdSession &m_session;
+    FleetSession &m_session;
     FleetKeys m_keys;
     int m_shards;
     QString m_me;

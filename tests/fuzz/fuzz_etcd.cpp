@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (kv.value.size() > input.size())
                 std::abort();
     }
-    const QByteArray end = EtcdCodec::prefixEnd(input);
+    const QByteArray end = CoordinationStore::prefixEnd(input);
     if (!input.isEmpty() && input.count('\xff') != input.size() && !(input < end))
         std::abort();
     return 0;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "fleet/EtcdCodec.h"
+#include "fleet/CoordinationStore.h"
 #include "time/Clock.h"
 #include "time/RandomSource.h"
 #include "time/Time.h"
@@ -13,13 +13,11 @@
 
 namespace rebound {
 
-class EtcdWire;
-
-/// A process's connection to etcd as a fleet member: its lease and its one watch stream, shared
-/// by everything the member watches (QNetworkAccessManager runs 6 requests per host at once, so
-/// a stream per key would starve the calls). Each watched range is read once, then watched from
-/// the read's revision + 1 with progress notifications, all in the same stream (one
-/// create_request per range, told apart by watch_id).
+/// A process's connection to the coordination store (etcd) as a fleet member: its lease and its
+/// one watch stream, shared by everything the member watches (QNetworkAccessManager runs 6
+/// requests per host at once, so a stream per key would starve the calls). Each watched range is
+/// read once, then watched from the read's revision + 1 with progress notifications, all in the
+/// same stream (one create_request per range, told apart by watch_id).
 ///
 /// Connection: lease grant, then a range of every watched key not yet read, then the stream. A
 /// stream that ends resumes each watch from the last revision it saw + 1; a watch canceled
@@ -31,10 +29,10 @@ class EtcdWire;
 /// The lease is trusted only by this process's own steady clock: from the moment the grant or
 /// the last successful keepalive was *sent*, for the TTL etcd answered. leaseHeld() turns false
 /// then, whether or not etcd can be reached — what fenced work ownership relies on.
-class EtcdSession final : public QObject
+class FleetSession final : public QObject
 {
     Q_OBJECT
-    Q_DISABLE_COPY_MOVE(EtcdSession)
+    Q_DISABLE_COPY_MOVE(FleetSession)
 
 public:
     struct Config
@@ -54,21 +52,25 @@ public:
     /// then every change.
     struct Watcher
     {
-        std::function<void(const EtcdRange &)> snapshot;
-        std::function<void(const QList<EtcdWatchMessage::Event> &)> events;
+        std::function<void(const KeyRange &)> snapshot;
+        std::function<void(const QList<WatchMessage::Event> &)> events;
     };
 
-    EtcdSession(EtcdWire &wire, const Clock &clock, TimerSource &timers, RandomSource &rng,
-                Config config, QObject *parent = nullptr);
-    ~EtcdSession() override;
+    FleetSession(CoordinationStore &store, const Clock &clock, TimerSource &timers,
+                 RandomSource &rng, Config config, QObject *parent = nullptr);
+    ~FleetSession() override;
 
     /// Watches `key` (and, with `rangeEnd`, every key up to it). Before start().
     void watch(const QByteArray &key, const QByteArray &rangeEnd, Watcher watcher);
     void start();
-    /// A unary call on this connection: `done` hears the answer; a failure (transport, etcd)
-    /// also reconnects. Answers to calls of an abandoned connection are dropped.
-    void call(const QString &path, const QJsonObject &body,
-              std::function<void(const QByteArray &)> done);
+    // Writes on this connection, bound to the member's lease: `done` hears the answer; a
+    // failure also reconnects. Answers to calls of an abandoned connection are dropped.
+    void put(const QByteArray &key, const QByteArray &value, std::function<void()> done = {});
+    /// Puts only if the key does not exist; `done` hears whether it did.
+    void create(const QByteArray &key, const QByteArray &value, std::function<void(bool)> done);
+    /// Deletes the key only if it is still the one created at `createRevision`.
+    void removeIfCreatedAt(const QByteArray &key, std::int64_t createRevision,
+                           std::function<void(bool)> done);
     /// Revokes the lease (the member's keys vanish at once rather than at expiry) and stops;
     /// `done` runs when etcd answered or could not be reached.
     void leave(std::function<void()> done);
@@ -76,7 +78,7 @@ public:
     void leaveNow(Duration limit = Duration(1000));
 
     const Config &config() const { return m_config; }
-    EtcdWire &wire() { return m_wire; }
+    CoordinationStore &store() { return m_store; }
     State state() const { return m_state; }
     /// Why it is not live (empty when live).
     QString lastError() const { return m_lastError; }
@@ -108,7 +110,9 @@ private:
     void connectNow();
     void readRanges();
     void openStream();
-    void onLine(const QByteArray &line);
+    void onMessage(const WatchMessage &m);
+    /// `done` for an answer of this connection; a failure reconnects.
+    template <typename T, typename F> CoordinationStore::Answer<T> guarded(F done);
     void keepAlive();
     void scheduleKeepAlive();
     void holdLeaseUntil(SteadyTime until);
@@ -116,7 +120,7 @@ private:
     void expectLine();
     void setState(State s, const QString &error = {});
 
-    EtcdWire &m_wire;
+    CoordinationStore &m_store;
     const Clock &m_clock;
     TimerSource &m_timers;
     RandomSource &m_rng;
