@@ -1,18 +1,13 @@
 // Metrics: the exposition text exactly (PrometheusText), the engine's counters fed by the real
 // engine on a manual clock (EngineMetrics, with the label cap), and the HTTP endpoint
 // (MetricsServer) on a loopback port. promtool's verdict on a live scrape is in tst_conformance.
-#include "ScriptedRandom.h"
+#include "ManualEngine.h"
 #include "engine/EngineMetrics.h"
 #include "engine/Orchestrator.h"
-#include "history/HistoryStore.h"
-#include "policy/PolicyStore.h"
 #include "telemetry/MetricsServer.h"
 #include "telemetry/PrometheusText.h"
-#include "time/ManualClock.h"
 
-#include <QFile>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
@@ -80,35 +75,7 @@ private Q_SLOTS:
     void parseListen();
     void serverAnswers_data();
     void serverAnswers();
-
-private:
-    struct Rig
-    {
-        QTemporaryDir dir;
-        ManualClock clock{SteadyTime(Duration(1'000'000))};
-        ScriptedRandom rng{{0.5}};
-        std::unique_ptr<PolicyStore> policies;
-        std::unique_ptr<HistoryStore> history;
-        std::unique_ptr<Orchestrator> orch;
-    };
-    static std::unique_ptr<Rig> rig();
 };
-
-std::unique_ptr<TestMetrics::Rig> TestMetrics::rig()
-{
-    auto r = std::make_unique<Rig>();
-    QFile f(r->dir.filePath(QStringLiteral("policies.json")));
-    if (!f.open(QIODevice::WriteOnly))
-        return nullptr;
-    f.write(kPolicy);
-    f.close();
-    r->policies = std::make_unique<PolicyStore>(r->clock);
-    if (!r->policies->open(f.fileName()))
-        return nullptr;
-    r->history = std::move(HistoryStore::open(r->dir.filePath(QStringLiteral("h.sqlite")))).value();
-    r->orch = std::make_unique<Orchestrator>(*r->policies, *r->history, r->clock, r->clock, r->rng);
-    return r;
-}
 
 void TestMetrics::textFormat()
 {
@@ -135,17 +102,17 @@ void TestMetrics::textFormat()
 
 void TestMetrics::engineCountsWhatItDecides()
 {
-    auto r = rig();
-    QVERIFY(r);
+    auto r = std::make_unique<ManualEngine>(kPolicy);
     // Two retryable failures (503), one that is not (400), one of a type with one attempt.
-    r->orch->ingest(kEndpoint, {failed(QStringLiteral("a"), QStringLiteral("sms.send"), 503),
-                                failed(QStringLiteral("b"), QStringLiteral("sms.send"), 503),
-                                failed(QStringLiteral("c"), QStringLiteral("sms.send"), 400),
-                                failed(QStringLiteral("d"), QStringLiteral("final.x"), 503)});
+    r->orchestrator().ingest(kEndpoint,
+                             {failed(QStringLiteral("a"), QStringLiteral("sms.send"), 503),
+                              failed(QStringLiteral("b"), QStringLiteral("sms.send"), 503),
+                              failed(QStringLiteral("c"), QStringLiteral("sms.send"), 400),
+                              failed(QStringLiteral("d"), QStringLiteral("final.x"), 503)});
     r->clock.advance(Duration(0)); // the engine's batch, due now
-    QCOMPARE(r->history->pendingWrites(), 0);
-    r->orch->metrics().pollAnswered(kEndpoint, Duration(30));
-    const QByteArray text = r->orch->metrics().render(*r->orch);
+    QCOMPARE(r->history().pendingWrites(), 0);
+    r->orchestrator().metrics().pollAnswered(kEndpoint, Duration(30));
+    const QByteArray text = r->orchestrator().metrics().render(r->orchestrator());
     const auto has = [&text](const QByteArray &line) { return text.split('\n').contains(line); };
     QVERIFY2(has(R"(rebound_decisions_total{endpoint="http://metrics.test",type="sms.send",)"
                  R"(outcome="retry",cause="backoff"} 2)"),
@@ -176,16 +143,15 @@ void TestMetrics::engineCountsWhatItDecides()
 
 void TestMetrics::typesPastTheCapAreOther()
 {
-    auto r = rig();
-    QVERIFY(r);
-    r->orch->metrics().setMaxTypes(2);
+    auto r = std::make_unique<ManualEngine>(kPolicy);
+    r->orchestrator().metrics().setMaxTypes(2);
     QList<RemoteTask> tasks;
     for (int i = 0; i < 5; ++i)
         tasks << failed(QStringLiteral("t%1").arg(i), QStringLiteral("type.%1").arg(i), 503);
-    r->orch->ingest(kEndpoint, tasks);
+    r->orchestrator().ingest(kEndpoint, tasks);
     r->clock.advance(Duration(0)); // the engine's batch, due now
-    QCOMPARE(r->history->pendingWrites(), 0);
-    const QByteArray text = r->orch->metrics().render(*r->orch);
+    QCOMPARE(r->history().pendingWrites(), 0);
+    const QByteArray text = r->orchestrator().metrics().render(r->orchestrator());
     QVERIFY(text.contains(R"(type="type.0")") && text.contains(R"(type="type.1")"));
     QVERIFY2(!text.contains(R"(type="type.2")"), text.constData());
     QVERIFY(text.contains(R"(rebound_decisions_total{endpoint="http://metrics.test",type="other",)"

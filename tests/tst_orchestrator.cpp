@@ -1,7 +1,7 @@
 // Unit tests of the orchestrator's logic on a manual clock and a fake transport: exact times,
 // exact requests, no server, no real time.
 #include "FakeTransport.h"
-#include "ScriptedRandom.h"
+#include "ManualEngine.h"
 #include "engine/Orchestrator.h"
 #include "guards/RetryPermits.h"
 #include "history/HistoryStore.h"
@@ -9,12 +9,10 @@
 #include "remote/TaskJson.h"
 #include "time/ManualClock.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rebound;
@@ -88,12 +86,12 @@ private:
     /// Runs what is due now on the manual clock: the engine's change batch among it.
     void flushBatch()
     {
-        m_clock.advance(Duration(0));
+        m_engine->clock.advance(Duration(0));
         settle();
     }
     void advance(std::int64_t ms)
     {
-        m_clock.advance(Duration(ms));
+        m_engine->clock.advance(Duration(ms));
         settle();
     }
     /// Moves time on until the next listing has been answered; returns when that was.
@@ -103,7 +101,7 @@ private:
         while (m_fake->polls == before)
             advance(10);
         flushBatch(); // what the listing changed, decided and batched at that moment
-        return m_clock.steadyNow();
+        return m_engine->clock.steadyNow();
     }
     /// Held requests whose path ends with `suffix` (POSTs unless `method` says otherwise).
     int heldTo(const QString &suffix, const QByteArray &method = "POST") const
@@ -114,12 +112,10 @@ private:
             }));
     }
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    ManualClock m_clock{SteadyTime(Duration(1'000'000))};
-    ScriptedRandom m_rng{{0.5}};
-    std::unique_ptr<PolicyStore> m_policies;
-    std::unique_ptr<HistoryStore> m_history;
-    std::unique_ptr<Orchestrator> m_orch;
+    std::unique_ptr<ManualEngine> m_engine;
+    Orchestrator *m_orch = nullptr;
+    HistoryStore *m_history = nullptr;
+    PolicyStore *m_policies = nullptr;
     FakeTransport *m_fake = nullptr;
 };
 
@@ -131,16 +127,16 @@ RemoteTask TestOrchestrator::task(const QString &id, int attempt, AttemptOutcome
     t.type = QStringLiteral("agent.run");
     t.attempt = attempt;
     t.version = version;
-    t.createdAtMs = m_clock.wallNowMs() - startedAgoMs;
-    t.updatedAtMs = m_clock.wallNowMs();
+    t.createdAtMs = m_engine->clock.wallNowMs() - startedAgoMs;
+    t.updatedAtMs = m_engine->clock.wallNowMs();
     RemoteAttempt a;
     a.number = attempt;
-    a.startedAtMs = m_clock.wallNowMs() - startedAgoMs;
+    a.startedAtMs = m_engine->clock.wallNowMs() - startedAgoMs;
     a.outcome = outcome;
     a.reason = attempt == 1 ? AttemptReason::Initial : AttemptReason::Auto;
     a.traceId = QStringLiteral("0af7651916cd43dd8448eb211c80319c");
     if (outcome != AttemptOutcome::Running) {
-        a.endedAtMs = m_clock.wallNowMs();
+        a.endedAtMs = m_engine->clock.wallNowMs();
         a.durationMs = startedAgoMs;
         if (outcome == AttemptOutcome::Failed)
             a.httpStatus = 503;
@@ -154,13 +150,18 @@ RemoteTask TestOrchestrator::task(const QString &id, int attempt, AttemptOutcome
 
 void TestOrchestrator::startEngine()
 {
-    m_orch = std::make_unique<Orchestrator>(
-        *m_policies, *m_history, m_clock, m_clock, m_rng,
-        [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-            auto t = std::make_unique<FakeTransport>(c.key());
-            m_fake = t.get();
-            return t;
-        });
+    if (m_engine)
+        m_engine->restart();
+    else
+        m_engine = std::make_unique<ManualEngine>(
+            kPolicy, [this](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+                auto t = std::make_unique<FakeTransport>(c.key());
+                m_fake = t.get();
+                return t;
+            });
+    m_orch = &m_engine->orchestrator();
+    m_history = &m_engine->history();
+    m_policies = &m_engine->policies();
     EndpointConfig config;
     config.baseUrl = QUrl(kEndpoint);
     m_orch->addEndpoint(config);
@@ -168,14 +169,7 @@ void TestOrchestrator::startEngine()
 
 void TestOrchestrator::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QFile f(m_dir->filePath(QStringLiteral("policies.json")));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kPolicy);
-    f.close();
-    m_policies = std::make_unique<PolicyStore>(m_clock);
-    QVERIFY(m_policies->open(f.fileName()));
-    m_history = std::move(HistoryStore::open(m_dir->filePath(QStringLiteral("h.sqlite")))).value();
+    m_engine.reset();
     m_fake = nullptr;
     startEngine();
     QVERIFY(m_fake);
@@ -185,16 +179,17 @@ void TestOrchestrator::init()
 
 void TestOrchestrator::cleanup()
 {
-    m_orch.reset();
-    m_history.reset();
-    m_policies.reset();
+    m_orch = nullptr;
+    m_history = nullptr;
+    m_policies = nullptr;
+    m_engine.reset();
 }
 
 void TestOrchestrator::retryIsSentExactlyWhenTheBackoffEnds()
 {
     m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2)};
     nextPoll(); // brings the failure
-    const SteadyTime seen = m_clock.steadyNow();
+    const SteadyTime seen = m_engine->clock.steadyNow();
     const auto due = m_orch->nextRetryAt(kEndpoint, QStringLiteral("t1"));
     QVERIFY(due.has_value());
     // The backoff counts from when this console saw the attempt ended (it never saw it run).
@@ -222,7 +217,7 @@ void TestOrchestrator::hungAttemptIsAbortedAtTimeoutPlusGrace()
     m_orch->addEndpoint(config);
     m_fake->page = {task(QStringLiteral("t2"), 1, AttemptOutcome::Running, 300, 1)};
     advance(0);
-    const SteadyTime now = m_clock.steadyNow();
+    const SteadyTime now = m_engine->clock.steadyNow();
     QCOMPARE(m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")),
              std::optional(now - Duration(300) + Duration(1500) + AttemptWatch::kAbortGrace));
     advance(1699);
@@ -238,7 +233,7 @@ void TestOrchestrator::hungAttemptIsAbortedAtTimeoutPlusGrace()
     m_fake->answer(QStringLiteral("/abort"), 200, FakeTransport::taskBody(ended));
     settle();
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t2")),
-             std::optional(m_clock.steadyNow() + Duration(200)));
+             std::optional(m_engine->clock.steadyNow() + Duration(200)));
     QVERIFY(!m_orch->attemptTimeoutAt(kEndpoint, QStringLiteral("t2")).has_value());
     // The lifecycle the operator sees, and the history's record of it.
     const TrackedTask *t = m_orch->task(kEndpoint, QStringLiteral("t2"));
@@ -344,7 +339,7 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
     QVERIFY(done && *done);
     // Attempt 4 fails: under the fresh allowance it is the first of 3, so it is retried. This
     // console saw it running, so the service's end time counts (it lies in the bracket).
-    const SteadyTime failedAt = m_clock.steadyNow();
+    const SteadyTime failedAt = m_engine->clock.steadyNow();
     RemoteTask failedAgain = task(QStringLiteral("t6"), 4, AttemptOutcome::Failed, 50, 10);
     failedAgain.lastAttempt->reason = AttemptReason::Operator;
     m_fake->page = {failedAgain};
@@ -362,9 +357,8 @@ void TestOrchestrator::deadTaskRetryGetsAFreshAllowance()
                                  QStringLiteral("failed>retry_scheduled/retry_scheduled@4")}));
 
     // A restart keeps the fresh allowance: attempt 5 failing is the second of three, retried.
-    m_orch.reset();
     startEngine();
-    const SteadyTime failed5 = m_clock.steadyNow();
+    const SteadyTime failed5 = m_engine->clock.steadyNow();
     m_fake->page = {task(QStringLiteral("t6"), 5, AttemptOutcome::Failed, 50, 12)};
     advance(0);
     QVERIFY(m_orch->task(kEndpoint, QStringLiteral("t6"))->requeuedByOperator);
@@ -384,7 +378,7 @@ void TestOrchestrator::attemptThatFailedBeforeItsAnswerIsDecided()
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
     m_fake->page = {task(QStringLiteral("t7"), 2, AttemptOutcome::Failed, 20, 4)};
     nextPoll();
-    const SteadyTime failedAt = m_clock.steadyNow();
+    const SteadyTime failedAt = m_engine->clock.steadyNow();
     // Held back while the request is on its way: no decision yet, none sent.
     QVERIFY(!m_orch->nextRetryAt(kEndpoint, QStringLiteral("t7")).has_value());
     QCOMPARE(m_orch->task(kEndpoint, QStringLiteral("t7"))->condition.state, TaskState::Failed);
@@ -419,7 +413,7 @@ void TestOrchestrator::onlyTheOwnerDecidesAndItsActionsCarryTheFence()
                     task(QStringLiteral("t2"), 1, AttemptOutcome::Failed, 50, 2),
                     task(QStringLiteral("t3"), 1, AttemptOutcome::Failed, 50, 2)};
     nextPoll();
-    const SteadyTime seen = m_clock.steadyNow();
+    const SteadyTime seen = m_engine->clock.steadyNow();
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t1")),
              std::optional(seen + Duration(200)));
     QCOMPARE(m_orch->nextRetryAt(kEndpoint, QStringLiteral("t3")),
@@ -512,7 +506,7 @@ void TestOrchestrator::sharedPermitIsAskedBeforeEachRetry()
     m_fake->page = {task(QStringLiteral("t1"), 1, AttemptOutcome::Failed, 50, 2),
                     task(QStringLiteral("t2"), 1, AttemptOutcome::Failed, 50, 2)};
     nextPoll();
-    const SteadyTime seen = m_clock.steadyNow();
+    const SteadyTime seen = m_engine->clock.steadyNow();
     advance(199);
     QVERIFY(permits.asks.empty());
     advance(1); // both due: each asks, nothing starts before an answer
@@ -560,7 +554,7 @@ void TestOrchestrator::resetBreakerWakesWhatItHeld()
         QVERIFY(*m_orch->nextRetryAt(kEndpoint, t->remote.id) >= seen + Duration(1000));
     }
     advance(500);
-    const SteadyTime resetAt = m_clock.steadyNow();
+    const SteadyTime resetAt = m_engine->clock.steadyNow();
     // Reset: all 20 are decided again before the event loop turns, none at the old time.
     m_orch->commandBreaker(kEndpoint, type, BreakerCommand::Reset);
     for (int i = 0; i < 20; ++i) {
@@ -622,7 +616,7 @@ void TestOrchestrator::policyChangeWakesWhatItHeld()
     advance(500);
     QVERIFY(apply(R"("health":{"unhealthyScore":100})"));
     QVERIFY(std::holds_alternative<RetryPlan>(*t->lastDecision));
-    QCOMPARE(t->decidedAt, m_clock.steadyNow());
+    QCOMPARE(t->decidedAt, m_engine->clock.steadyNow());
     advance(0);
     QCOMPARE(heldTo(QStringLiteral("/attempts")), 1);
 }
@@ -696,9 +690,9 @@ void TestOrchestrator::failedReadGoesWhenTheServiceIsBack()
     m_fake->failPolls = 1;
     nextPoll(); // refused: the endpoint backs off
     QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 0);
-    const SteadyTime refused = m_clock.steadyNow();
+    const SteadyTime refused = m_engine->clock.steadyNow();
     nextPoll(); // answered again
-    QVERIFY(m_clock.steadyNow() - refused < Duration(8000));
+    QVERIFY(m_engine->clock.steadyNow() - refused < Duration(8000));
     QCOMPARE(heldTo(QStringLiteral("/back/attempts"), "GET"), 1);
 }
 
@@ -707,7 +701,7 @@ void TestOrchestrator::firstSeenLateFetchesEarlierAttempts()
     // Someone else ran this task while the console looked away: first listed at attempt 3,
     // already succeeded. Its history must hold all three, with the service's facts.
     RemoteTask t = task(QStringLiteral("late"), 3, AttemptOutcome::Succeeded, 40, 5);
-    const std::int64_t t0 = m_clock.wallNowMs() - 10'000;
+    const std::int64_t t0 = m_engine->clock.wallNowMs() - 10'000;
     QList<RemoteAttempt> served;
     for (int n = 1; n <= 3; ++n) {
         RemoteAttempt a;

@@ -2,7 +2,7 @@
 // attempts it sees end (AttemptTracer, on the real engine fed by ingest() on a manual clock),
 // and the exporter against a receiver on a loopback port: batches, the collector down, the
 // bounded queue.
-#include "ScriptedRandom.h"
+#include "ManualEngine.h"
 #include "engine/AttemptTracer.h"
 #include "engine/Orchestrator.h"
 #include "history/HistoryStore.h"
@@ -10,13 +10,11 @@
 #include "telemetry/OtlpExporter.h"
 #include "time/ManualClock.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rebound;
@@ -165,17 +163,8 @@ void TestOtlp::encodeFollowsOtlpJson()
 
 void TestOtlp::spansJoinTheTaskTrace()
 {
-    QTemporaryDir dir;
-    ManualClock clock{SteadyTime(Duration(1'000'000)), 1'767'225'600'300};
-    ScriptedRandom rng{{0.5}};
-    QFile f(dir.filePath(QStringLiteral("p.json")));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kPolicy);
-    f.close();
-    PolicyStore policies(clock);
-    QVERIFY(policies.open(f.fileName()));
-    auto history = std::move(HistoryStore::open(dir.filePath(QStringLiteral("h.sqlite")))).value();
-    Orchestrator orch(policies, *history, clock, clock, rng);
+    ManualEngine m(kPolicy, {}, 1'767'225'600'300);
+    Orchestrator &orch = m.orchestrator();
     QList<OtlpSpan> spans;
     orch.setSpanSink([&spans](OtlpSpan s) { spans.append(std::move(s)); });
     orch.ingest(kEndpoint, {ended(QStringLiteral("failed"), AttemptOutcome::Failed,

@@ -1,16 +1,14 @@
 // The task detail's timeline (TaskDetailPane) on a fake transport: what the service reported
 // for each attempt beside what the history holds, in the console's words.
 #include "FakeTransport.h"
-#include "ScriptedRandom.h"
+#include "ManualEngine.h"
 #include "TaskDetailPane.h"
 #include "engine/Orchestrator.h"
 #include "history/HistoryStore.h"
 #include "policy/PolicyStore.h"
 #include "time/ManualClock.h"
 
-#include <QFile>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace rebound;
@@ -25,23 +23,16 @@ private Q_SLOTS:
 
 void TestTaskDetail::deferralRechecksAreOneRow()
 {
-    QTemporaryDir dir;
-    ManualClock clock{SteadyTime(Duration(1'000'000))};
-    ScriptedRandom rng{{0.5}};
-    QFile f(dir.filePath(QStringLiteral("policies.json")));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(R"({"version":1,"policies":[{"name":"p"}]})");
-    f.close();
-    PolicyStore policies(clock);
-    QVERIFY(policies.open(f.fileName()));
-    auto history = std::move(HistoryStore::open(dir.filePath(QStringLiteral("h.sqlite")))).value();
     FakeTransport *fake = nullptr;
-    Orchestrator orch(policies, *history, clock, clock, rng,
-                      [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-                          auto t = std::make_unique<FakeTransport>(c.key());
-                          fake = t.get();
-                          return t;
-                      });
+    ManualEngine m(R"({"version":1,"policies":[{"name":"p"}]})",
+                   [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+                       auto t = std::make_unique<FakeTransport>(c.key());
+                       fake = t.get();
+                       return t;
+                   });
+    Orchestrator &orch = m.orchestrator();
+    HistoryStore *history = &m.history();
+    ManualClock &clock = m.clock;
     const QString endpoint = QStringLiteral("http://fake.test");
     EndpointConfig config;
     config.baseUrl = QUrl(endpoint);
@@ -52,8 +43,8 @@ void TestTaskDetail::deferralRechecksAreOneRow()
     const auto event = [&](const QString &to, const QString &cause, const QString &detail,
                            std::int64_t at) {
         history->queueLifecycle(LifecycleEvent{endpoint, QStringLiteral("t1"), 1,
-                                               QStringLiteral("retry_scheduled"), to, cause,
-                                               detail, t0 + at});
+                                               QStringLiteral("retry_scheduled"), to, cause, detail,
+                                               t0 + at});
     };
     for (int i = 0; i < 6; ++i)
         event(QStringLiteral("deferred"), QStringLiteral("retry_deferred"),
@@ -75,11 +66,11 @@ void TestTaskDetail::deferralRechecksAreOneRow()
     a.durationMs = 200;
     a.outcome = AttemptOutcome::Failed;
     a.httpStatus = 503;
-    fake->answer(QStringLiteral("/t1/attempts"), 200,
-                 QJsonDocument(QJsonObject{{QStringLiteral("attempts"),
-                                            QJsonArray{TaskJson::toJson(a)}}})
-                     .toJson(QJsonDocument::Compact),
-                 "GET");
+    fake->answer(
+        QStringLiteral("/t1/attempts"), 200,
+        QJsonDocument(QJsonObject{{QStringLiteral("attempts"), QJsonArray{TaskJson::toJson(a)}}})
+            .toJson(QJsonDocument::Compact),
+        "GET");
     auto *table = pane.findChild<QTableWidget *>(QStringLiteral("attemptTable"));
     QVERIFY(table);
     QStringList rows;

@@ -1,7 +1,7 @@
 // The task table's model and proxy over a real engine fed by ingest() on a manual clock: no
 // server, no real time. The proxy is checked against a reference written here independently
 // (filter and order computed from the tasks themselves) after every batch of changes.
-#include "ScriptedRandom.h"
+#include "ManualEngine.h"
 #include "TaskFilterProxy.h"
 #include "TaskTableModel.h"
 #include "engine/Orchestrator.h"
@@ -11,10 +11,8 @@
 #include "time/ManualClock.h"
 
 #include <QAbstractItemModelTester>
-#include <QFile>
 #include <QRandomGenerator>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -55,14 +53,10 @@ private:
     /// What the proxy shows, as task ids in proxy order.
     QStringList shown() const;
 
-    std::unique_ptr<QTemporaryDir> m_dir;
     /// The engine's change batch, due now on the manual clock.
-    void deliverBatch() { m_clock.advance(Duration(0)); }
-    ManualClock m_clock{SteadyTime(Duration(1'000'000))};
-    ScriptedRandom m_rng{{0.5}};
-    std::unique_ptr<PolicyStore> m_policies;
-    std::unique_ptr<HistoryStore> m_history;
-    std::unique_ptr<Orchestrator> m_orch;
+    void deliverBatch() { m_engine->clock.advance(Duration(0)); }
+    std::unique_ptr<ManualEngine> m_engine;
+    Orchestrator *m_orch = nullptr;
     std::unique_ptr<TaskTableModel> m_model;
     std::unique_ptr<TaskFilterProxy> m_proxy;
     std::unique_ptr<QAbstractItemModelTester> m_modelTester, m_proxyTester;
@@ -71,16 +65,9 @@ private:
 void TestTaskTable::init()
 {
     Q_INIT_RESOURCE(ui);
-    m_dir = std::make_unique<QTemporaryDir>();
-    QFile f(m_dir->filePath(QStringLiteral("policies.json")));
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(kPolicy);
-    f.close();
-    m_policies = std::make_unique<PolicyStore>(m_clock);
-    QVERIFY(m_policies->open(f.fileName()));
-    m_history = std::move(HistoryStore::open(m_dir->filePath(QStringLiteral("h.sqlite")))).value();
-    m_orch = std::make_unique<Orchestrator>(*m_policies, *m_history, m_clock, m_clock, m_rng);
-    m_model = std::make_unique<TaskTableModel>(*m_orch, m_clock);
+    m_engine = std::make_unique<ManualEngine>(kPolicy);
+    m_orch = &m_engine->orchestrator();
+    m_model = std::make_unique<TaskTableModel>(*m_orch, m_engine->clock);
     m_proxy = std::make_unique<TaskFilterProxy>();
     m_proxy->setSourceModel(m_model.get());
     m_modelTester = std::make_unique<QAbstractItemModelTester>(
@@ -95,9 +82,8 @@ void TestTaskTable::cleanup()
     m_modelTester.reset();
     m_proxy.reset();
     m_model.reset();
-    m_orch.reset();
-    m_history.reset();
-    m_policies.reset();
+    m_orch = nullptr;
+    m_engine.reset();
 }
 
 RemoteTask TestTaskTable::task(int i, RemoteState state, int attempt, int version,
@@ -386,8 +372,8 @@ void TestTaskTable::fleetRowsSayWhoDecides()
     moving.taskId = QStringLiteral("t001");
     moving.member = QStringLiteral("watch-3");
     moving.attempt = 1;
-    moving.dueWallMs = m_clock.wallNowMs() + 4000;
-    moving.decidedWallMs = m_clock.wallNowMs();
+    moving.dueWallMs = m_engine->clock.wallNowMs() + 4000;
+    moving.decidedWallMs = m_engine->clock.wallNowMs();
     m_orch->adopt(moving);
     SharedDecision deferred = moving;
     deferred.taskId = QStringLiteral("t002");
@@ -433,8 +419,8 @@ void TestTaskTable::nextAttemptFollowsAQuietReschedule()
     };
     QVERIFY2(cell().contains(QLatin1String("(in 10 s)")), qPrintable(cell()));
     m_orch->setReadOnly(true);
-    QSignalSpy rows(m_orch.get(), &EngineView::rowsUpdated);
-    m_clock.advance(Duration(10'000)); // due: held 5 s, quietly
+    QSignalSpy rows(m_orch, &EngineView::rowsUpdated);
+    m_engine->clock.advance(Duration(10'000)); // due: held 5 s, quietly
     deliverBatch();
     QCOMPARE(rows.count(), 0); // no row was sent: a copied due time would still say "(now)"
     QVERIFY2(cell().contains(QLatin1String("(in 5 s)")), qPrintable(cell()));
