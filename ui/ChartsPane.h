@@ -1,34 +1,29 @@
 #pragma once
 
-#include "guards/CircuitBreaker.h"
-#include "guards/HealthMonitor.h"
+#include "ChartPanel.h"
+#include "RetrySamples.h"
 #include "time/Clock.h"
 
-#include <QHash>
 #include <QWidget>
 
-#include <deque>
+#include <memory>
+#include <vector>
 
 class QBoxLayout;
-class QChart;
-class QLabel;
-class QChartView;
 class QCheckBox;
 class QComboBox;
-class QLineSeries;
-class QValueAxis;
 
 namespace rebound {
 
+class BreakerTiles;
 class EngineView;
 struct TaskRow;
 
-/// Live charts: a tile per task type with its breaker's tier (healthy, degraded, half-open,
-/// open, forced open); failure and slow-call rates against their thresholds; retry latency
-/// (p50/p95 of attempt duration and the delays chosen, per 10 s bucket) with a marker where a
-/// policy version was applied; retries per second next to the retry budget, each on its own
-/// axis. Samples live in bounded ring buffers; the series are redrawn at most twice a second
-/// with replace(), never point by point.
+/// The Charts dock: a tile per task type with its breaker's tier, then the charts — failure and
+/// slow-call rates (RatesChart), retry latency with policy markers (LatencyChart), retry
+/// pressure against the budget (PressureChart). It keeps the pace and the window: samples every
+/// 2 s, redraws at most twice a second with replace(), never point by point, over a window
+/// that fits the data until the operator picks one.
 class ChartsPane final : public QWidget
 {
     Q_OBJECT
@@ -36,65 +31,30 @@ class ChartsPane final : public QWidget
 
 public:
     ChartsPane(EngineView &view, const Clock &clock, QWidget *parent = nullptr);
+    ~ChartsPane() override;
 
-    static constexpr int kBucketMs = 10'000;
-    static constexpr int kMaxBuckets = 360; ///< one hour
     /// Side by side (in a bottom dock) or stacked (in a side dock).
     void setWide(bool wide);
 
 private:
-    struct Bucket
-    {
-        std::int64_t start = 0;
-        std::vector<double> durations; ///< capped reservoir
-        std::vector<double> delays;
-        std::vector<double> recoveries; ///< first failure -> success, seconds
-        int retries = 0;
-        int budget = 0; ///< concurrent retries the budgets allowed, sampled
-    };
-    void onTasks(const QList<rebound::TaskRow> &rows);
-    Bucket &current();
-    void redraw();
-    void updateTiles();
-    /// The health line of a type's tile: not judged yet, or the evidence and the score.
-    static QString healthText(const std::optional<HealthScore> &score);
+    void onRows(const QList<TaskRow> &rows);
+    /// Every 500 ms: samples every fourth time, draws when something changed.
+    void tick();
     /// The smallest window that holds everything recorded so far (until the operator picks).
     void fitWindow();
 
     EngineView &m_view;
     const Clock &m_clock;
-    std::deque<Bucket> m_buckets;
-    QHash<QString, int> m_seenAttempt;
-    QHash<QString, std::int64_t> m_seenDecision;
-    QHash<QString, std::int64_t> m_firstFailure; ///< wall ms of a task's first failed attempt
-    QHash<QString, std::deque<QPointF>> m_failureRates; ///< per type, sampled every 2 s, bounded
-    QHash<QString, QLineSeries *> m_rateSeries;
-    QLineSeries *m_threshold = nullptr;
-    int m_sampleTick = 0;
-    std::deque<std::pair<std::int64_t, int>> m_policyMarks;
-    QChart *m_latency;
-    QChart *m_breaker;
-    QChart *m_pressure;
-    QLineSeries *m_p50;
-    QLineSeries *m_p95;
-    QLineSeries *m_delay;
-    QLineSeries *m_retryRate;
-    QLineSeries *m_recovery;
-    QLineSeries *m_budget;
-    QHash<QString, QLineSeries *> m_slowSeries;
-    QHash<QString, std::deque<QPointF>> m_slowRates;
-    QList<QLineSeries *> m_markers;
-    QLineSeries *m_slowThreshold = nullptr;
-    QValueAxis *m_budgetAxis = nullptr;
-    QWidget *m_tiles = nullptr;
-    QChartView *m_ratesView = nullptr;
-    QHash<QString, QLabel *> m_tileLabels;
-    QBoxLayout *m_chartsLayout = nullptr;
-    bool m_windowChosen = false;
-    std::int64_t m_firstSampleMs = 0;
+    RetrySamples m_samples;
+    std::vector<std::unique_ptr<ChartPanel>> m_panels;
+    BreakerTiles *m_tiles;
     QComboBox *m_window;
     QCheckBox *m_pause;
+    QBoxLayout *m_chartsLayout = nullptr;
+    int m_tick = 0;
     bool m_dirty = false;
+    bool m_windowChosen = false;
+    std::int64_t m_firstSampleMs = 0;
 };
 
 } // namespace rebound
