@@ -12,7 +12,17 @@ EndpointPoller::EndpointPoller(TaskTransport &transport, const Clock &clock, Tim
                                RandomSource &rng, QObject *parent)
     : QObject(parent), m_client(transport), m_clock(clock), m_timers(timers), m_rng(rng),
       m_breaker(EndpointDefaults::breaker(), clock), m_backoff(EndpointDefaults::backoff()),
-      m_timeout(EndpointDefaults::requestTimeout()), m_pushBackoff(EndpointDefaults::pushBackoff())
+      m_timeout(EndpointDefaults::requestTimeout()),
+      m_push(transport, clock, timers, rng, this,
+             {[this] {
+                  return m_running && m_status.state == EndpointStatus::State::Connected &&
+                         canHandOver();
+              },
+              [this] { return m_cursor; }, [this] { onPushLive(); },
+              [this](const WatchProtocol::Event &e) { onPushEvent(e); }, [this] { onPushResync(); },
+              [this](const QString &why, bool wasCarrying, SteadyTime retryAt) {
+                  onPushFailed(why, wasCarrying, retryAt);
+              }})
 {}
 
 EndpointPoller::~EndpointPoller()
@@ -29,10 +39,8 @@ void EndpointPoller::setIntervals(Duration fast, Duration slow)
 
 void EndpointPoller::start()
 {
-    dropPush();
-    m_pushBackoff.reset(EndpointDefaults::pushBackoff());
-    m_pushOffered = true;
-    m_pushFailures = 0;
+    m_push.reset();
+    m_pushFailuresAtStart = m_push.failures();
     m_morePending = false;
     m_running = true;
     m_snapshotting = true;
@@ -45,7 +53,7 @@ void EndpointPoller::start()
 void EndpointPoller::stop()
 {
     m_running = false;
-    dropPush();
+    m_push.drop();
     if (m_timer) {
         m_timers.cancel(m_timer);
         m_timer = 0;
@@ -55,7 +63,7 @@ void EndpointPoller::stop()
 void EndpointPoller::poke()
 {
     // A live subscription hears of every change by itself.
-    if (m_push == Push::Subscribing || m_push == Push::Live)
+    if (m_push.carries())
         return;
     m_interval = m_fast;
     if (m_inFlight) {
@@ -68,9 +76,7 @@ void EndpointPoller::poke()
 
 void EndpointPoller::reconnect()
 {
-    dropPush();
-    m_pushBackoff.reset(EndpointDefaults::pushBackoff());
-    m_pushOffered = true;
+    m_push.reset();
     m_breaker.reset();
     m_backoff.reset(EndpointDefaults::backoff());
     m_interval = m_fast;
@@ -84,7 +90,7 @@ void EndpointPoller::reconnect()
 void EndpointPoller::schedule(Duration after)
 {
     // While push carries the changes nothing is polled.
-    if (!m_running || m_push == Push::Subscribing || m_push == Push::Live)
+    if (!m_running || m_push.carries())
         return;
     if (m_timer)
         m_timers.cancel(m_timer);
@@ -106,7 +112,8 @@ void EndpointPoller::setState(EndpointStatus::State s, std::optional<SteadyTime>
 
 void EndpointPoller::pollOnce()
 {
-    if (!m_running || m_inFlight)
+    // A subscription that took over (from its opened handler) carries the changes.
+    if (!m_running || m_inFlight || m_push.carries())
         return;
     if (const auto until = m_breaker.blockedUntil()) {
         setState(EndpointStatus::State::BreakerOpen, *until, m_status.lastError);
@@ -259,87 +266,15 @@ void EndpointPoller::onPage(const ApiResponse &r)
 
 bool EndpointPoller::afterComplete()
 {
-    if (!m_running || !canHandOver())
+    if (!m_running || !canHandOver() || !m_push.afterComplete())
         return false;
-    if (m_push == Push::Opened) {
-        subscribe();
-        return true;
-    }
-    if (m_push == Push::Off && m_pushTimer == 0)
-        tryPush();
-    return false;
+    if (m_timer) // the subscription carries the changes from here
+        m_timers.cancel(std::exchange(m_timer, 0));
+    return true;
 }
 
-void EndpointPoller::tryPush()
+void EndpointPoller::onPushLive()
 {
-    if (!m_pushOffered || m_push != Push::Off)
-        return;
-    m_watch = m_client.openWatch();
-    if (!m_watch) {
-        m_pushOffered = false;
-        return;
-    }
-    m_push = Push::Opening;
-    const int generation = ++m_pushGeneration;
-    WatchChannel::Handlers h;
-    h.opened = [this, generation] {
-        if (generation != m_pushGeneration)
-            return;
-        m_push = Push::Opened;
-        if (canHandOver() && m_status.state == EndpointStatus::State::Connected) {
-            subscribe();
-            return;
-        }
-        if (m_heartbeatTimer) {
-            m_timers.cancel(m_heartbeatTimer);
-            m_heartbeatTimer = 0;
-        }
-        // else: the poll in flight (or the pages still to fetch) finish first; afterComplete()
-        // subscribes from the cursor they end with.
-    };
-    h.message = [this, generation](const QByteArray &m) {
-        if (generation == m_pushGeneration)
-            onPushMessage(m);
-    };
-    h.closed = [this, generation](const QString &why) {
-        if (generation == m_pushGeneration)
-            pushFailed(why);
-    };
-    // Refused, unreachable or silent: the upgrade has as long as a first bookmark to finish.
-    armHeartbeat(kFirstBookmarkWait);
-    m_watch->open(std::move(h));
-}
-
-void EndpointPoller::subscribe()
-{
-    if (m_timer) {
-        m_timers.cancel(m_timer);
-        m_timer = 0;
-    }
-    m_push = Push::Subscribing;
-    m_watch->send(WatchProtocol::subscribe(m_cursor));
-    armHeartbeat(kFirstBookmarkWait);
-}
-
-void EndpointPoller::armHeartbeat(Duration within)
-{
-    if (m_heartbeatTimer)
-        m_timers.cancel(m_heartbeatTimer);
-    m_heartbeatTimer = m_timers.schedule(m_clock.steadyNow() + within, [this, within] {
-        m_heartbeatTimer = 0;
-        pushFailed(m_push == Push::Live
-                       ? QStringLiteral("no bookmark for %1 ms").arg(within.count())
-                       : QStringLiteral("no answer to the upgrade or subscribe in %1 ms")
-                             .arg(within.count()));
-    });
-}
-
-void EndpointPoller::goLive()
-{
-    if (m_push == Push::Live)
-        return;
-    m_push = Push::Live;
-    m_liveSince = m_clock.steadyNow();
     m_status.push = true;
     m_status.pushError.clear();
     m_status.pushRetryAt.reset();
@@ -348,81 +283,52 @@ void EndpointPoller::goLive()
                     {QStringLiteral("transport"), transportText(m_status)}});
 }
 
-void EndpointPoller::onPushMessage(const QByteArray &message)
+void EndpointPoller::onPushEvent(const WatchProtocol::Event &event)
 {
-    if (!m_running || (m_push != Push::Subscribing && m_push != Push::Live)) {
-        // Before a subscribe the service has nothing to say.
-        pushFailed(QStringLiteral("message before subscribing"));
-        return;
-    }
-    auto event = WatchProtocol::decodeEvent(message);
-    if (!event) {
-        pushFailed(QStringLiteral("malformed message: ") + event.error().message);
-        return;
-    }
-    using Kind = WatchProtocol::Event::Kind;
-    if (event->kind == Kind::Resync) {
-        // As after a 410: a full snapshot by paging, then subscribe again from its cursor.
-        JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("resync"),
-                       {{QStringLiteral("endpoint"), m_client.endpointKey()},
-                        {QStringLiteral("via"), QStringLiteral("push")}});
-        dropPush();
-        m_status.push = false;
-        m_snapshotting = true;
-        m_morePending = false;
-        m_snapshot.clear();
-        m_cursor.clear();
-        m_etag.clear();
-        m_interval = m_fast;
-        setState(EndpointStatus::State::Connected, std::nullopt);
-        schedule(Duration(0));
-        return;
-    }
-    goLive();
     const SteadyTime now = m_clock.steadyNow();
-    if (event->kind == Kind::Bookmark) {
-        m_heartbeat = Duration(event->intervalMs);
-        armHeartbeat(m_heartbeat * 2 + kHeartbeatGrace);
-    } else if (!event->tasks.isEmpty()) {
-        Q_EMIT tasksChanged(event->tasks, false);
-        if (!m_running || m_push != Push::Live)
+    if (!event.tasks.isEmpty()) {
+        Q_EMIT tasksChanged(event.tasks, false);
+        if (!m_running || !m_push.carries())
             return; // a slot stopped us
     }
-    m_cursor = event->cursor;
+    m_cursor = event.cursor;
     m_etag.clear(); // an ETag belongs to the poll that got it, not to this cursor
     m_status.lastSyncWallMs = m_clock.wallNowMs();
     m_status.lastCompleteAt = now;
     setState(EndpointStatus::State::Connected, std::nullopt);
 }
 
-void EndpointPoller::pushFailed(const QString &why)
+void EndpointPoller::onPushResync()
 {
-    const SteadyTime now = m_clock.steadyNow();
-    // A subscription that carried changes for a while proves push works: start the backoff
-    // over, so one dropped connection is retried after a second, not after the last delay.
-    if (m_liveSince && now - *m_liveSince >= std::max(Duration(30'000), m_heartbeat * 4))
-        m_pushBackoff.reset(EndpointDefaults::pushBackoff());
-    const bool wasLive = m_push == Push::Subscribing || m_push == Push::Live;
-    ++m_pushFailures;
-    dropPush();
-    const Duration wait(static_cast<std::int64_t>(m_pushBackoff.next(m_rng).delayMs));
+    // As after a 410: a full snapshot by paging, then subscribe again from its cursor.
+    JsonLog::event(lcClient, QtInfoMsg, QStringLiteral("resync"),
+                   {{QStringLiteral("endpoint"), m_client.endpointKey()},
+                    {QStringLiteral("via"), QStringLiteral("push")}});
+    m_status.push = false;
+    m_snapshotting = true;
+    m_morePending = false;
+    m_snapshot.clear();
+    m_cursor.clear();
+    m_etag.clear();
+    m_interval = m_fast;
+    setState(EndpointStatus::State::Connected, std::nullopt);
+    schedule(Duration(0));
+}
+
+void EndpointPoller::onPushFailed(const QString &why, bool wasCarrying, SteadyTime retryAt)
+{
     m_status.push = false;
     m_status.pushError = why;
-    m_status.pushRetryAt = now + wait;
-    m_pushTimer = m_timers.schedule(now + wait, [this] {
-        m_pushTimer = 0;
-        if (m_running && m_status.state == EndpointStatus::State::Connected && canHandOver())
-            tryPush();
-        // else: the next complete poll answer tries (afterComplete()).
-    });
-    JsonLog::event(lcClient, QtWarningMsg, QStringLiteral("transport"),
-                   {{QStringLiteral("endpoint"), m_client.endpointKey()},
-                    {QStringLiteral("transport"), QStringLiteral("polling")},
-                    {QStringLiteral("cause"), why},
-                    {QStringLiteral("push_retry_ms"), qint64(wait.count())}});
+    m_status.pushRetryAt = retryAt;
+    JsonLog::event(
+        lcClient, QtWarningMsg, QStringLiteral("transport"),
+        {{QStringLiteral("endpoint"), m_client.endpointKey()},
+         {QStringLiteral("transport"), QStringLiteral("polling")},
+         {QStringLiteral("cause"), why},
+         {QStringLiteral("push_retry_ms"), qint64((retryAt - m_clock.steadyNow()).count())}});
     if (!m_running)
         return;
-    if (wasLive) {
+    if (wasCarrying) {
         // Poll from the cursor of the last message applied, at once: whatever changed since
         // arrives now, and a change both sides carry is applied once (versions only grow).
         m_interval = m_fast;
@@ -430,28 +336,6 @@ void EndpointPoller::pushFailed(const QString &why)
         schedule(Duration(0));
     } else {
         Q_EMIT statusChanged(m_status);
-    }
-}
-
-void EndpointPoller::dropPush()
-{
-    ++m_pushGeneration;
-    m_push = Push::Off;
-    m_liveSince.reset();
-    if (m_heartbeatTimer) {
-        m_timers.cancel(m_heartbeatTimer);
-        m_heartbeatTimer = 0;
-    }
-    if (m_pushTimer) {
-        m_timers.cancel(m_pushTimer);
-        m_pushTimer = 0;
-    }
-    if (m_watch) {
-        m_pushBytes += m_watch->bytesReceived();
-        // Not now: this may run inside one of the channel's own handlers.
-        QMetaObject::invokeMethod(
-            this, [channel = std::shared_ptr<WatchChannel>(std::move(m_watch))] {},
-            Qt::QueuedConnection);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "guards/AdaptiveTimeout.h"
 #include "guards/CircuitBreaker.h"
 #include "remote/EndpointStatus.h"
+#include "remote/PushSubscription.h"
 #include "remote/RemoteTask.h"
 #include "remote/TaskTransport.h"
 #include "time/TimerSource.h"
@@ -20,13 +21,11 @@ namespace rebound {
 /// The interval adapts: 500 ms, doubling while nothing changes up to 5 s, back to fast on
 /// any change or poke(). Failures feed the endpoint's own breaker and backoff.
 ///
-/// Push: after a complete answer, when the transport offers `/v1/watch`, it subscribes from
-/// the cursor it holds and stops polling while the subscription is live. Any failure (refused
-/// upgrade, close, a malformed message, a bookmark missing for 2 intervals + 1 s) drops back
-/// to delta polling from the cursor of the last message applied, at once, and push is tried
-/// again with backoff (1 s doubling to 5 min; reset after a subscription that lasted). Both
-/// transports move one cursor in commit order, and the engine applies a task only when its
-/// version is newer, so a switch neither loses nor doubles a change.
+/// Push (PushSubscription): after a complete answer, when the transport offers `/v1/watch`, a
+/// subscription from the cursor it holds takes over and polling stops while it is live; when
+/// it fails, polling resumes at once from the cursor of the last message applied. Both move
+/// one cursor in commit order, and the engine applies a task only when its version is newer,
+/// so a switch neither loses nor doubles a change.
 class EndpointPoller final : public QObject
 {
     Q_OBJECT
@@ -51,14 +50,9 @@ public:
     std::int64_t requests() const { return m_requests; }
     std::int64_t bytesReceived() const { return m_bytes; }
     /// Payload bytes received over push so far.
-    std::int64_t pushBytesReceived() const
-    {
-        return m_pushBytes + (m_watch ? m_watch->bytesReceived() : 0);
-    }
+    std::int64_t pushBytesReceived() const { return m_push.bytesReceived(); }
     /// Times push fell back to polling (or failed to start) since start().
-    int pushFailures() const { return m_pushFailures; }
-    static constexpr Duration kFirstBookmarkWait{10'000};
-    static constexpr Duration kHeartbeatGrace{1000};
+    int pushFailures() const { return m_push.failures() - m_pushFailuresAtStart; }
     void setIntervals(Duration fast, Duration slow);
 
 Q_SIGNALS:
@@ -78,25 +72,12 @@ private:
                   const QString &error = {});
     /// After a complete answer: hands over to push when it is ready (true: do not poll).
     bool afterComplete();
-    void tryPush();
-    void subscribe();
-    void onPushMessage(const QByteArray &message);
-    void goLive();
-    /// Push failed: poll from the same cursor now, try push again after a backoff.
-    void pushFailed(const QString &why);
-    /// Closes the push channel (if any) without a verdict; its handlers fall silent.
-    void dropPush();
-    void armHeartbeat(Duration within);
     bool canHandOver() const { return !m_inFlight && !m_snapshotting && !m_morePending; }
-
-    enum class Push
-    {
-        Off,         ///< no channel
-        Opening,     ///< upgrade requested; polling goes on
-        Opened,      ///< upgraded; waits for a complete poll answer to hand over
-        Subscribing, ///< subscribed from m_cursor; polling stopped; nothing heard yet
-        Live         ///< events and bookmarks arrive
-    };
+    // What the push subscription tells.
+    void onPushLive();
+    void onPushEvent(const WatchProtocol::Event &event);
+    void onPushResync();
+    void onPushFailed(const QString &why, bool wasCarrying, SteadyTime retryAt);
 
     TaskTransport &m_client;
     const Clock &m_clock;
@@ -124,18 +105,8 @@ private:
     bool m_morePending = false; ///< the last page said `more`
     std::int64_t m_requests = 0;
     std::int64_t m_bytes = 0;
-    // Push state.
-    std::unique_ptr<WatchChannel> m_watch;
-    Push m_push = Push::Off;
-    bool m_pushOffered = true; ///< false once the transport said it has no push
-    int m_pushGeneration = 0;  ///< handlers of a dropped channel compare and fall silent
-    BackoffSequence m_pushBackoff;
-    TimerId m_pushTimer = 0;
-    TimerId m_heartbeatTimer = 0;
-    std::optional<SteadyTime> m_liveSince;
-    Duration m_heartbeat{0};
-    std::int64_t m_pushBytes = 0;
-    int m_pushFailures = 0;
+    PushSubscription m_push;
+    int m_pushFailuresAtStart = 0;
 };
 
 } // namespace rebound
