@@ -87,10 +87,20 @@ const char *levelName(QtMsgType t)
 void handler(QtMsgType type, const QMessageLogContext &ctx, const QString &msg)
 {
     LogState &s = state();
-    const std::int64_t now = s.clock ? s.clock->wallNowMs() : QDateTime::currentMSecsSinceEpoch();
-    const QByteArray line =
-        JsonLog::formatLine(now, type, ctx.category ? ctx.category : "default", msg);
     QMutexLocker lock(&s.mutex);
+    const Clock *clock = s.clock;
+    const QtMessageHandler previous = s.previous;
+    lock.unlock();
+    if (!clock) { // a message that raced uninstall(): Qt's own handler says it
+        if (previous)
+            previous(type, ctx, msg);
+        return;
+    }
+    // Stamped by the injected clock only (a test's manual clock stamps its own lines); not
+    // under the lock: formatting redacts, which takes it.
+    const QByteArray line =
+        JsonLog::formatLine(clock->wallNowMs(), type, ctx.category ? ctx.category : "default", msg);
+    lock.relock();
     if (s.sink) {
         // Each line out at once: an operator tails it, and a killed process loses nothing.
         s.sink->write(line);
