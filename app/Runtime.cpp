@@ -6,7 +6,6 @@
 #include "telemetry/OtlpExporter.h"
 
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QSysInfo>
 #include <QTimer>
 
@@ -43,7 +42,10 @@ Runtime::Runtime(Engine &engine, const RuntimeOptions &options, const QString &s
 
 Runtime::~Runtime()
 {
-    shutdown();
+    // Without stop(), what is left goes now: the member's keys stay until its lease runs out
+    // (FleetMember says so), and spans still queued are counted as not sent.
+    m_fleet.reset();
+    m_engine.orchestrator->stop();
     m_engine.orchestrator->setSpanSink({});
     m_engine.orchestrator->metrics().setSpanCounts({});
 }
@@ -72,25 +74,31 @@ QString Runtime::metricsUrl() const
         .arg(m_metrics->port());
 }
 
-void Runtime::shutdown()
+void Runtime::stop(std::function<void()> done)
 {
-    if (std::exchange(m_shutDown, true))
+    if (std::exchange(m_stopping, true))
         return;
-    m_fleet.reset(); // its lease and keys go with it
-    m_engine.orchestrator->stop();
-    if (!m_spans)
+    const auto afterFleet = [this, done = std::move(done)] {
+        m_engine.orchestrator->stop();
+        if (!m_spans) {
+            done();
+            return;
+        }
+        drainSpans(QDeadlineTimer(kSpanDrainMs), done);
+    };
+    if (m_fleet)
+        m_fleet->leave(afterFleet);
+    else
+        afterFleet();
+}
+
+void Runtime::drainSpans(QDeadlineTimer deadline, std::function<void()> done)
+{
+    if ((m_spans->queued() == 0 && !m_spans->inFlight()) || deadline.hasExpired()) {
+        done();
         return;
-    // What is queued goes out before the process ends (a last batch, at most 5 s).
+    }
     m_spans->flush();
-    QEventLoop wait;
-    QTimer::singleShot(5000, &wait, &QEventLoop::quit);
-    QTimer poll;
-    QObject::connect(&poll, &QTimer::timeout, &wait, [&wait, this] {
-        if (m_spans->queued() == 0 && !m_spans->inFlight())
-            wait.quit();
-        else
-            m_spans->flush();
-    });
-    poll.start(20);
-    wait.exec();
+    QTimer::singleShot(20, qApp,
+                       [this, deadline, done = std::move(done)] { drainSpans(deadline, done); });
 }

@@ -3,7 +3,10 @@
 #include "RuntimeOptions.h"
 #include "support/Result.h"
 
+#include <QDeadlineTimer>
 #include <QString>
+
+#include <functional>
 
 #include <memory>
 
@@ -35,16 +38,22 @@ public:
     rebound::OtlpExporter *spans() const { return m_spans.get(); }
     /// "http://HOST:PORT/metrics" while listening, else "off".
     QString metricsUrl() const;
-    /// Leaves the fleet at once (not a lease TTL later), stops the engine, and sends the
-    /// queued spans (at most 5 s). Also run by the destructor.
-    void shutdown();
+    /// Stops cleanly, then runs `done` (on the event loop): leaves the fleet at once (not a
+    /// lease TTL later; at most 1 s), stops the engine, and sends the queued spans (at most
+    /// 5 s). Quitting the application is `done`'s to do. Once only.
+    void stop(std::function<void()> done);
+
+    static constexpr int kSpanDrainMs = 5000;
 
 private:
+    /// Sends what is queued until nothing is, or `deadline` passes; then `done`.
+    void drainSpans(QDeadlineTimer deadline, std::function<void()> done);
+
     rebound::Engine &m_engine;
     RuntimeOptions m_options;
     std::unique_ptr<rebound::OtlpExporter> m_spans;
     std::unique_ptr<rebound::FleetMember> m_fleet;
     std::unique_ptr<rebound::MetricsServer> m_metrics;
     bool m_listening = false;
-    bool m_shutDown = false;
+    bool m_stopping = false;
 };

@@ -2,10 +2,11 @@
 
 #include "RemoteCommandLine.h"
 #include "Runtime.h"
+#include "StopSignals.h"
 #include "engine/Engine.h"
 #include "engine/Orchestrator.h"
-#include "fleet/FleetSession.h"
 #include "fleet/FleetMember.h"
+#include "fleet/FleetSession.h"
 #include "policy/PolicyStore.h"
 #include "support/JsonLog.h"
 #include "telemetry/OtlpExporter.h"
@@ -17,6 +18,8 @@
 #include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTimer>
+
+#include <csignal>
 
 #include <cstdio>
 
@@ -146,10 +149,19 @@ int WatchCommand::run(const QStringList &args, cli::Streams io)
     } else {
         e.orchestrator->addEndpoint(*endpoint);
     }
+    // The end of --duration, Ctrl-C and SIGTERM all stop the same way: out of the fleet at
+    // once, spans sent, history written; then the event loop ends.
+    const auto stop = [&run] { run.stop([] { QCoreApplication::quit(); }); };
+    StopSignals stopSignals;
+    QObject::connect(&stopSignals, &StopSignals::stopRequested, qApp, [stop](int signal) {
+        JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("stop_requested"),
+                       {{QStringLiteral("signal"),
+                         signal == SIGINT ? QStringLiteral("SIGINT") : QStringLiteral("SIGTERM")}});
+        stop();
+    });
     if (duration >= 0)
-        QTimer::singleShot(static_cast<int>(duration * 1000), qApp, &QCoreApplication::quit);
+        QTimer::singleShot(static_cast<int>(duration * 1000), qApp, stop);
     QCoreApplication::exec();
-    run.shutdown();
     const OtlpExporter *spans = run.spans();
     JsonLog::event(lcEngine, QtInfoMsg, QStringLiteral("watch_stopped"),
                    {{QStringLiteral("scheduled"), qint64(e.orchestrator->scheduledCount())},

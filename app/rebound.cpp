@@ -7,9 +7,10 @@
 #include "MainWindow.h"
 #include "PolicyEditorDialog.h"
 #include "Runtime.h"
+#include "StopSignals.h"
 #include "engine/Engine.h"
-#include "fleet/FleetSession.h"
 #include "fleet/FleetMember.h"
+#include "fleet/FleetSession.h"
 #include "fleet/HttpEtcdWire.h"
 #include "fleet/PolicyFeed.h"
 #include "fleet/PolicyPublisher.h"
@@ -144,6 +145,13 @@ int main(int argc, char **argv)
     CredentialStore credentials;
     std::unique_ptr<taskd::DemoService> demoService;
     MainWindow window((*console)->access(), isDemo ? QStringLiteral("demo") : QString());
+    // Closing the window, Ctrl-C and SIGTERM stop the same way: out of the fleet at once, spans
+    // sent, history written; then the application quits.
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &app,
+                     [&runtime] { runtime.stop([] { QApplication::quit(); }); });
+    StopSignals stopSignals;
+    QObject::connect(&stopSignals, &StopSignals::stopRequested, &window, &QWidget::close);
 
     FleetMember *fleetMember = runtime.fleet();
     if (fleetMember) {
@@ -261,8 +269,7 @@ int main(int argc, char **argv)
                 QApplication::processEvents();
                 editor.grab().save(dir + QStringLiteral("/policy-editor-%1.png").arg(size));
             }
-            window.close();
-            QApplication::quit();
+            window.close(); // and the application stops as when an operator closes it
         });
     }
     return QApplication::exec();

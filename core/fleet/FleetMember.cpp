@@ -9,6 +9,7 @@
 #include "fleet/PolicyFeed.h"
 #include "fleet/ShardOwner.h"
 #include "fleet/SharedRetryBudget.h"
+#include "support/JsonLog.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -62,7 +63,7 @@ Result<void> FleetMember::Redis::resolvePassword(const QString &file, const QByt
 
 FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore &policies,
                          const Clock &clock, TimerSource &timers, RandomSource &rng)
-    : m_engine(engine), m_keys(config.prefix)
+    : m_engine(engine), m_clock(clock), m_timers(timers), m_keys(config.prefix)
 {
     m_etcd = std::make_unique<HttpEtcdWire>(config.etcd);
     m_store = std::make_unique<EtcdStore>(*m_etcd);
@@ -115,9 +116,46 @@ FleetMember::FleetMember(const Config &config, Orchestrator &engine, PolicyStore
 
 FleetMember::~FleetMember()
 {
-    m_session->leaveNow(); // at once rather than a lease TTL later: its keys go with it
+    if (m_leaveTimer)
+        m_timers.cancel(m_leaveTimer);
+    if (m_left)
+        return;
     m_engine.setOwnership(Orchestrator::nothingOwned());
     m_engine.setRetryPermits(nullptr);
+    JsonLog::event(lcFleet, QtWarningMsg, QStringLiteral("member_left"),
+                   {{QStringLiteral("member"), m_session->config().member},
+                    {QStringLiteral("cause"),
+                     QStringLiteral("stopped without leaving; the lease expires by itself")}});
+}
+
+void FleetMember::leave(std::function<void()> done, Duration limit)
+{
+    if (std::exchange(m_left, true)) {
+        done();
+        return;
+    }
+    // Nothing is decided or sent under the fleet from here.
+    m_engine.setOwnership(Orchestrator::nothingOwned());
+    m_engine.setRetryPermits(nullptr);
+    const bool hadLease = m_session->lease() != 0;
+    // Whichever comes first — etcd's answer or the limit — ends the leaving, once.
+    auto finish = std::make_shared<std::function<void(const QString &)>>(
+        [member = m_session->config().member, done = std::move(done)](const QString &cause) {
+            JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("member_left"),
+                           {{QStringLiteral("member"), member}, {QStringLiteral("cause"), cause}});
+            done();
+        });
+    const auto once = [finish](const QString &cause) {
+        if (auto f = std::exchange(*finish, {}))
+            f(cause);
+    };
+    m_leaveTimer = m_timers.schedule(m_clock.steadyNow() + limit, [this, once] {
+        m_leaveTimer = 0;
+        once(QStringLiteral("etcd did not answer; the lease expires by itself"));
+    });
+    m_session->leave([once, hadLease] {
+        once(hadLease ? QStringLiteral("lease revoked") : QStringLiteral("no lease held"));
+    });
 }
 
 void FleetMember::reportBudget()

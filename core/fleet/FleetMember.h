@@ -63,7 +63,14 @@ public:
 
     FleetMember(const Config &config, Orchestrator &engine, PolicyStore &policies,
                 const Clock &clock, TimerSource &timers, RandomSource &rng);
+    /// Without leave() first, the member's keys stay until its lease runs out (it says so).
     ~FleetMember();
+
+    /// Leaves the fleet: the engine owns nothing and uses its own budgets again at once, and
+    /// the lease is revoked, so the member's keys go now rather than a TTL later. `done` runs
+    /// once etcd answered, or after `limit` (then the lease expires by itself); either way
+    /// `member_left` says which.
+    void leave(std::function<void()> done, Duration limit = Duration(1000));
 
     /// Starts talking to etcd (construct everything that watches through the session first).
     void start();
@@ -87,6 +94,8 @@ private:
     void reportBudget();
 
     Orchestrator &m_engine;
+    const Clock &m_clock;
+    TimerSource &m_timers;
     FleetKeys m_keys;
     std::unique_ptr<HttpEtcdWire> m_etcd;
     std::unique_ptr<EtcdStore> m_store;
@@ -100,6 +109,8 @@ private:
     /// change meanwhile is reported when it is answered.
     bool m_reporting = false;
     bool m_reportAgain = false;
+    bool m_left = false;
+    TimerId m_leaveTimer = 0;
 };
 
 } // namespace rebound

@@ -2,9 +2,7 @@
 
 #include "support/JsonLog.h"
 
-#include <QEventLoop>
 #include <QPointer>
-#include <QTimer>
 
 #include <memory>
 
@@ -324,28 +322,6 @@ void FleetSession::leave(std::function<void()> done)
         return;
     }
     m_store.revokeLease(lease, [done](Result<void>) { done(); });
-}
-
-void FleetSession::leaveNow(Duration limit)
-{
-    const bool hadLease = m_lease != 0;
-    bool left = false;
-    QEventLoop wait;
-    leave([&] {
-        left = true;
-        wait.quit();
-    });
-    if (!left) {
-        QTimer::singleShot(int(limit.count()), &wait, &QEventLoop::quit);
-        wait.exec();
-    }
-    JsonLog::event(lcFleet, QtInfoMsg, QStringLiteral("member_left"),
-                   {{QStringLiteral("member"), m_config.member},
-                    {QStringLiteral("cause"), !hadLease ? QStringLiteral("no lease held")
-                                              : left    ? QStringLiteral("lease revoked")
-                                                        : QStringLiteral("etcd did not answer; "
-                                                                            "the lease expires "
-                                                                            "by itself")}});
 }
 
 } // namespace rebound

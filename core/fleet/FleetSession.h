@@ -74,8 +74,6 @@ public:
     /// Revokes the lease (the member's keys vanish at once rather than at expiry) and stops;
     /// `done` runs when etcd answered or could not be reached.
     void leave(std::function<void()> done);
-    /// leave(), waited for on a local event loop for at most `limit` (at exit), and logged.
-    void leaveNow(Duration limit = Duration(1000));
 
     const Config &config() const { return m_config; }
     CoordinationStore &store() { return m_store; }

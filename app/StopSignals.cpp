@@ -1,0 +1,49 @@
+#include "StopSignals.h"
+
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+int g_pipe[2] = {-1, -1};
+
+void onSignal(int signal)
+{
+    // Async-signal-safe only: one byte to the event loop, then the default for a second one.
+    const char byte = char(signal);
+    [[maybe_unused]] const ssize_t n = ::write(g_pipe[1], &byte, 1);
+    std::signal(signal, SIG_DFL);
+}
+
+} // namespace
+
+StopSignals::StopSignals(QObject *parent) : QObject(parent)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_pipe) != 0)
+        return; // without the pipe the defaults stay: the process ends as before
+    m_notifier = new QSocketNotifier(g_pipe[0], QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, [this] {
+        char byte = 0;
+        if (::read(g_pipe[0], &byte, 1) == 1)
+            Q_EMIT stopRequested(int(byte));
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int s : {SIGINT, SIGTERM})
+        ::sigaction(s, &action, nullptr);
+}
+
+StopSignals::~StopSignals()
+{
+    for (int s : {SIGINT, SIGTERM})
+        std::signal(s, SIG_DFL);
+    delete m_notifier;
+    for (int &fd : g_pipe)
+        if (fd >= 0)
+            ::close(std::exchange(fd, -1));
+}
