@@ -2,6 +2,7 @@
 
 #include "decision/BackoffSequence.h"
 #include "policy/PolicyDocument.h"
+#include "policy/PolicySchema.h"
 #include "time/SeededRandom.h"
 
 #include <QCommandLineParser>
@@ -20,8 +21,8 @@ QString jitterHelp()
     QStringList modes;
     for (const JitterStrategy &s : JitterStrategy::all())
         modes << QStringLiteral("%1: %2").arg(QLatin1String(s.name), QLatin1String(s.formula));
-    return QStringLiteral("Jitter, d the nominal delay (") + modes.join(QStringLiteral("; "))
-           + QStringLiteral(").");
+    return QStringLiteral("Jitter, d the nominal delay (") + modes.join(QStringLiteral("; ")) +
+           QStringLiteral(").");
 }
 
 QString formatMs(double ms)
@@ -76,8 +77,7 @@ int ScheduleCommand::run(const QStringList &args, cli::Streams io)
          QStringLiteral("M")},
         {QStringLiteral("cap-ms"), QStringLiteral("Maximum backoff delay in ms."),
          QStringLiteral("C")},
-        {QStringLiteral("jitter"), jitterHelp(),
-         QStringLiteral("MODE")},
+        {QStringLiteral("jitter"), jitterHelp(), QStringLiteral("MODE")},
         {QStringLiteral("factor"),
          QStringLiteral("Randomization factor for proportional jitter, 0..1."),
          QStringLiteral("F")},
@@ -137,26 +137,35 @@ int ScheduleCommand::run(const QStringList &args, cli::Streams io)
     }
 
     bool bad = false;
-    if (auto v = numberFlag(p, QStringLiteral("initial-ms"), 0, false, io.err, bad))
-        cfg.initialDelayMs = *v;
-    if (auto v = numberFlag(p, QStringLiteral("multiplier"), 1, false, io.err, bad))
-        cfg.multiplier = *v;
-    if (auto v = numberFlag(p, QStringLiteral("cap-ms"), 0, false, io.err, bad))
-        cfg.maxDelayMs = *v;
-    if (auto v = numberFlag(p, QStringLiteral("factor"), 0, false, io.err, bad)) {
-        if (*v > 1) {
-            io.err << "reboundctl schedule: --factor: must be ≤ 1, got " << *v << "\n";
+    // The backoff flags are the policy's own fields: their kinds and ranges are the schema's.
+    static const std::pair<const char *, const char *> kBackoffFlags[] = {
+        {"initial-ms", "initialDelayMs"},
+        {"multiplier", "multiplier"},
+        {"cap-ms", "maxDelayMs"},
+        {"factor", "randomizationFactor"},
+        {"attempts", "maxAttempts"}};
+    RetryPolicy policy;
+    policy.backoff = cfg;
+    for (const auto &[flag, key] : kBackoffFlags) {
+        const PolicyField *field =
+            PolicySchema::find(QStringLiteral("backoff"), QLatin1String(key));
+        const QString name = QLatin1String(flag);
+        const auto v =
+            numberFlag(p, name, field->min, field->kind == PolicyField::Kind::Integer, io.err, bad);
+        if (!v)
+            continue;
+        if (*v > field->max || (field->minExclusive && *v <= field->min)) {
+            io.err << "reboundctl schedule: --" << name << ": must be "
+                   << (*v > field->max ? QStringLiteral("≤ %1") : QStringLiteral("> %1"))
+                          .arg(QString::number(*v > field->max ? field->max : field->min, 'g', 15))
+                   << ", got " << p.value(name) << "\n";
             bad = true;
+            continue;
         }
-        cfg.randomizationFactor = *v;
+        field->set(policy, field->kind == PolicyField::Kind::Integer ? QJsonValue(qint64(*v))
+                                                                     : QJsonValue(*v));
     }
-    if (auto v = numberFlag(p, QStringLiteral("attempts"), 1, true, io.err, bad)) {
-        if (*v > 1'000'000) {
-            io.err << "reboundctl schedule: --attempts: must be ≤ 1000000\n";
-            bad = true;
-        }
-        cfg.maxAttempts = static_cast<int>(std::min(*v, 1e6));
-    }
+    cfg = policy.backoff;
     int samples = 1;
     if (auto v = numberFlag(p, QStringLiteral("samples"), 1, true, io.err, bad)) {
         if (*v > 10'000'000) {

@@ -195,6 +195,13 @@ void TestReboundctl::badInput_data()
                                 << 2 << QStringLiteral("--jitter: 'wild' is not one of");
     QTest::newRow("factor > 1") << QStringList{s, QStringLiteral("--factor"), QStringLiteral("2")}
                                 << 2 << QStringLiteral("--factor: must be ≤ 1");
+    // The policy schema's ranges, not ones of the command's own.
+    QTest::newRow("initial over a week")
+        << QStringList{s, QStringLiteral("--initial-ms"), QStringLiteral("700000000")} << 2
+        << QStringLiteral("--initial-ms: must be ≤ 604800000, got 700000000");
+    QTest::newRow("attempts over the schema's")
+        << QStringList{s, QStringLiteral("--attempts"), QStringLiteral("1000001")} << 2
+        << QStringLiteral("--attempts: must be ≤ 1000000, got 1000001");
     QTest::newRow("negative seed") << QStringList{s, QStringLiteral("--seed"), QStringLiteral("-1")}
                                    << 2 << QStringLiteral("--seed: '-1' is not a whole number");
     QTest::newRow("cap below initial")
