@@ -300,7 +300,8 @@ void PolicyEditorDialog::edit(const QString &section, const QString &key, const 
 
 void PolicyEditorDialog::validate()
 {
-    const PolicyValidation v = PolicyDocument::parse(m_json->toPlainText().toUtf8());
+    m_parsed = PolicyDocument::parse(m_json->toPlainText().toUtf8());
+    const PolicyValidation &v = m_parsed;
     m_errors->setText(v.ok() ? QString() : v.errors.join(u'\n'));
     // Each error about a field of the policy shown lands next to that field, and marks it.
     const QString prefix = QStringLiteral("policies[%1].").arg(m_policy->currentIndex());
@@ -361,7 +362,7 @@ void PolicyEditorDialog::updatePreview()
     // For the edited values: nominal delay per retry, the band jitter can put it in, and the
     // cumulative worst case against the deadline.
     // From the document as the engine would read it (a text with errors: the last good one).
-    const PolicyValidation parsed = PolicyDocument::parse(m_json->toPlainText().toUtf8());
+    const PolicyValidation &parsed = m_parsed;
     if (!parsed.ok())
         return;
     const int i = m_policy->currentIndex();
@@ -382,8 +383,8 @@ void PolicyEditorDialog::updatePreview()
     double prevUpper = c.initialDelayMs;
     for (int r = 1; r < c.maxAttempts; ++r) {
         const double d = BackoffSequence::nominalDelay(c, r);
-        const JitterBand b = jitter.band(JitterInputs{d, prevUpper, c.initialDelayMs,
-                                                      c.maxDelayMs, c.randomizationFactor});
+        const JitterBand b = jitter.band(
+            JitterInputs{d, prevUpper, c.initialDelayMs, c.maxDelayMs, c.randomizationFactor});
         const double lo = b.lowMs, hi = b.highMs;
         prevUpper = hi; // the widest a decorrelated sleep can grow from
         nominal->append(r, d);
@@ -445,9 +446,10 @@ bool PolicyEditorDialog::apply()
 {
     const QByteArray doc = m_json->toPlainText().toUtf8();
     if (m_publisher) {
-        const PolicyValidation v = PolicyDocument::parse(doc);
-        if (!v.ok()) {
-            m_errors->setText(v.errors.join(u'\n'));
+        // Read already, as it was typed (validate()); the publisher checks it once more for
+        // whoever else publishes.
+        if (!m_parsed.ok()) {
+            m_errors->setText(m_parsed.errors.join(u'\n'));
             return false;
         }
         m_errors->clear();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "policy/PolicyDocument.h"
 #include "support/Result.h"
 
 #include <QDialog>
@@ -58,6 +59,7 @@ private:
     /// One form value into the text, at policies[i].section.key.
     void edit(const QString &section, const QString &key, const QJsonValue &value);
     void jsonToForm();
+    /// Reads the text once per change: the errors, the preview and Publish all use this.
     void validate();
     void updatePreview();
     void showVersion(int row);
@@ -83,6 +85,7 @@ private:
     QListWidget *m_versions;
     QPlainTextEdit *m_diff;
     bool m_syncing = false;
+    PolicyValidation m_parsed; ///< the text as last read by validate()
 };
 
 } // namespace rebound
