@@ -149,15 +149,19 @@ void TestAttempts::historyEqualsServerWhenSomeoneElseActs()
     // Someone else retries failed tasks between this console's polls.
     taskd.setFaults(QJsonObject{{QStringLiteral("actorRetriesPerSecond"), 40}});
     c.start(200, 600);
+    // The other actor retries at least 40 failed tasks behind the console's back. It only
+    // wins the failures the console has not retried yet, so on a busy machine it may need
+    // more tasks: they come in tens until it has (at most 200).
+    const auto actorRetries = [&] {
+        return taskd.metricSum("rebound_taskd_faults_injected_total{kind=\"actor\"}");
+    };
     QStringList ids;
-    for (int i = 0; i < 40; ++i)
-        ids << taskd.createTask(QStringLiteral("job.x"));
-    // The other actor retries at least 40 failed tasks behind the console's back.
-    QVERIFY(QTest::qWaitFor(
-        [&] {
-            return taskd.metricSum("rebound_taskd_faults_injected_total{kind=\"actor\"}") >= 40;
-        },
-        20'000));
+    while (actorRetries() < 40 && ids.size() < 200) {
+        for (int i = 0; i < 10; ++i)
+            ids << taskd.createTask(QStringLiteral("job.x"));
+        (void)QTest::qWaitFor([&] { return actorRetries() >= 40; }, 3000);
+    }
+    QVERIFY2(actorRetries() >= 40, qPrintable(QString::number(actorRetries())));
     taskd.setFaults(QJsonObject{});
     QTRY_VERIFY_WITH_TIMEOUT(
         std::all_of(ids.cbegin(), ids.cend(),

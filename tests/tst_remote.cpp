@@ -785,15 +785,29 @@ void TestRemote::answersAgainstTheContract()
         Direct direct(url);
         EndpointPoller &poller = direct.poller();
         QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
+        // When each failed run was reported, on a steady clock.
+        QElapsedTimer clock;
+        clock.start();
+        QList<qint64> failedAt;
+        QObject::connect(&poller, &EndpointPoller::statusChanged, &poller,
+                         [&](const EndpointStatus &s) {
+                             if (s.state == EndpointStatus::State::Misbehaving)
+                                 failedAt << clock.elapsed();
+                         });
         poller.start();
         QTRY_COMPARE_WITH_TIMEOUT(poller.status().state, EndpointStatus::State::Misbehaving, 5000);
         QVERIFY2(poller.status().lastError.contains(expected),
                  qPrintable(poller.status().lastError));
         QVERIFY(poller.status().nextTryAt.has_value());
-        QTest::qWait(4000);
-        // Backoff 1 s, 2 s, … (equal jitter): a handful of requests in 4 s, not thousands.
-        qInfo("%d requests in about 4 s", server.requests);
-        QVERIFY2(server.requests <= 12, qPrintable(QString::number(server.requests)));
+        // Backoff 1 s, 2 s, … with equal jitter (half to all of it): the next two runs fail at
+        // least 0.5 s and 1 s apart — never a tight loop. Waited for, not slept through.
+        QVERIFY(QTest::qWaitFor([&] { return failedAt.size() >= 3; }, 10'000));
+        const qint64 first = failedAt[1] - failedAt[0];
+        const qint64 second = failedAt[2] - failedAt[1];
+        qInfo("%d requests; runs failed %lld ms and %lld ms apart", server.requests, first,
+              second);
+        QVERIFY2(first >= 450 && second >= 950,
+                 qPrintable(QStringLiteral("%1 ms, %2 ms").arg(first).arg(second)));
         QVERIFY(changed.isEmpty()); // nothing of a broken run reaches the console
         poller.stop();
     }
