@@ -28,6 +28,8 @@ public:
 
     /// Adds them to the engine; false when one cannot be (a message box has said why).
     bool add();
+    /// Adds nothing more: the console is stopping (a keychain answer may still come).
+    void close() { m_closed = true; }
 
 private:
     bool addDemo();
@@ -38,4 +40,5 @@ private:
     rebound::CredentialStore &m_credentials;
     QWidget *m_window;
     std::unique_ptr<rebound::taskd::DemoService> m_demo;
+    bool m_closed = false;
 };

@@ -74,10 +74,19 @@ int main(int argc, char **argv)
     // Closing the window, Ctrl-C and SIGTERM stop the same way: out of the fleet at once, spans
     // sent, history written; then the application quits.
     QApplication::setQuitOnLastWindowClosed(false);
-    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &app,
-                     [&runtime] { runtime.stop([] { QApplication::quit(); }); });
+    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &app, [&runtime, &endpoints] {
+        endpoints.close();
+        runtime.stop([] { QApplication::quit(); });
+    });
     StopSignals stopSignals;
-    QObject::connect(&stopSignals, &StopSignals::stopRequested, &window, &QWidget::close);
+    bool stopping = false; // a signal before the window is shown (the first-run dialog is up)
+    QObject::connect(&stopSignals, &StopSignals::stopRequested, &window, [&](int) {
+        stopping = true;
+        if (QWidget *modal = QApplication::activeModalWidget())
+            modal->close();
+        if (window.isVisible())
+            window.close();
+    });
 
     if (FleetMember *member = runtime.fleet()) {
         showFleet(window, *member, engine.policies);
@@ -95,6 +104,8 @@ int main(int argc, char **argv)
     } else if (!endpoints.add()) {
         return 1;
     }
+    if (stopping)
+        return 0; // nothing started that needs stopping: the runtime's destructor ends it
     window.show();
     ScreenshotTour tour(window, engine.policies, options->screenshotsDir);
     if (options->quitAfterMs) {

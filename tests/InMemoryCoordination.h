@@ -22,10 +22,11 @@ class InMemoryCoordination final
         rebound::Duration ttl{0};
         rebound::SteadyTime expiresAt{};
     };
+    /// What one revision changed: a put or delete, or every key of an ended lease at once.
     struct Change
     {
         std::int64_t revision = 0;
-        rebound::WatchMessage::Event event;
+        QList<rebound::WatchMessage::Event> events;
     };
 
 public:
@@ -214,8 +215,11 @@ public:
         void send(const rebound::WatchMessage &m)
         {
             later([this, gen = m_watchGeneration, m] {
-                if (m_watch && gen == m_watchGeneration)
-                    m_watch->message(m);
+                if (!m_watch || gen != m_watchGeneration)
+                    return;
+                // A copy: the handler may close the watch it runs in.
+                const Message message = m_watch->message;
+                message(m);
             });
         }
         /// A change reaches each request whose range holds the key (and, on a replay, whose
@@ -278,13 +282,27 @@ private:
         });
         return it->ttl;
     }
+    /// Ends the lease and deletes its keys in one revision, one watch message (as etcd does).
     void endLease(std::int64_t lease)
     {
         if (!m_leases.remove(lease))
             return;
-        for (const rebound::StoredKey &kv : m_kvs.values())
-            if (kv.lease == lease)
-                remove(kv.key);
+        QList<rebound::WatchMessage::Event> gone;
+        for (const rebound::StoredKey &kv : m_kvs.values()) {
+            if (kv.lease != lease)
+                continue;
+            rebound::StoredKey deleted;
+            deleted.key = kv.key;
+            gone << rebound::WatchMessage::Event{true, deleted};
+        }
+        if (gone.isEmpty())
+            return;
+        ++m_revision;
+        for (rebound::WatchMessage::Event &e : gone) {
+            e.kv.modRevision = m_revision;
+            m_kvs.remove(e.kv.key);
+        }
+        record(gone);
     }
     void write(const QByteArray &key, const QByteArray &value, std::int64_t lease)
     {
@@ -295,7 +313,7 @@ private:
         kv.createRevision = m_kvs.contains(key) ? m_kvs.value(key).createRevision : m_revision;
         kv.lease = lease;
         m_kvs.insert(key, kv);
-        record({false, kv});
+        record({{false, kv}});
     }
     void remove(const QByteArray &key)
     {
@@ -303,11 +321,11 @@ private:
         kv.key = key;
         kv.modRevision = ++m_revision;
         m_kvs.remove(key);
-        record({true, kv});
+        record({{true, kv}});
     }
-    void record(const rebound::WatchMessage::Event &e)
+    void record(const QList<rebound::WatchMessage::Event> &events)
     {
-        m_log.append({m_revision, e});
+        m_log.append({m_revision, events});
         for (Connection *c : std::as_const(m_connections))
             c->deliver(m_log.last(), false);
     }
@@ -322,14 +340,16 @@ private:
             for (const Change &c : m_log) { // the whole log is kept: nothing is compacted
                 if (c.revision > revision)
                     break;
-                if (c.event.deleted)
-                    at.remove(c.event.kv.key);
-                else
-                    at.insert(c.event.kv.key, c.event.kv);
+                for (const rebound::WatchMessage::Event &e : c.events) {
+                    if (e.deleted)
+                        at.remove(e.kv.key);
+                    else
+                        at.insert(e.kv.key, e.kv);
+                }
             }
         }
         rebound::KeyRange out;
-        out.revision = revision > 0 ? std::min(revision, m_revision) : m_revision;
+        out.revision = m_revision; // as etcd: the store's revision now, whatever was asked
         for (const rebound::StoredKey &kv : at)
             if (inRange(kv.key, r))
                 out.kvs << kv;
@@ -354,12 +374,16 @@ inline void InMemoryCoordination::Connection::deliver(const Change &c, bool repl
     if (!m_watch)
         return;
     for (const rebound::WatchRequest &r : std::as_const(m_watch->requests)) {
-        if (!inRange(c.event.kv.key, r) || (replay && c.revision < r.startRevision))
+        // A replay covers the log from the start revision on; 0 means from now (as etcd).
+        if (replay && (r.startRevision == 0 || c.revision < r.startRevision))
             continue;
         rebound::WatchMessage m;
         m.watchId = r.id;
         m.revision = c.revision;
-        m.events = {c.event};
-        send(m);
+        for (const rebound::WatchMessage::Event &e : c.events)
+            if (inRange(e.kv.key, r))
+                m.events << e;
+        if (!m.events.isEmpty())
+            send(m);
     }
 }

@@ -163,7 +163,8 @@ void TestCoordination::aPublishedPolicyReachesEveryMemberAndIsAcknowledged()
         QVERIFY(m.registered);
         QCOMPARE(m.revision, revision);
         QVERIFY2(m.ok, qPrintable(m.error));
-        QCOMPARE(m.leaseTtl, std::int64_t(2)); // 3 s, renewed at most 1 s ago
+        // A 3 s lease, kept alive every second: between 1 and 3 s left, never expired.
+        QVERIFY2(m.leaseTtl >= 1 && m.leaseTtl <= 3, qPrintable(QString::number(m.leaseTtl)));
         shards += m.shards;
     }
     QCOMPARE(shards, kShards);

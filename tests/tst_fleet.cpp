@@ -311,7 +311,8 @@ void TestFleet::leaseEndsWithTheMember()
     QVERIFY(watch.waitForFinished(15'000));
     QCOMPARE(watch.exitCode(), 0);
     const QByteArray log = watch.readAllStandardOutput();
-    QVERIFY2(log.contains("\"event\":\"member_left\""), log.constData());
+    QVERIFY2(log.contains("\"cause\":\"lease revoked\",\"event\":\"member_left\""),
+             log.constData());
     QCOMPARE(fleetStatus().contains(QStringLiteral("members: 0")), true);
 }
 

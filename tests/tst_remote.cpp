@@ -782,13 +782,14 @@ void TestRemote::answersAgainstTheContract()
     QVERIFY(server.listen(QHostAddress::LocalHost));
     const QString url = QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort());
     {
-        Direct direct(url);
-        EndpointPoller &poller = direct.poller();
-        QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
-        // When each failed run was reported, on a steady clock.
+        // When each failed run was reported, on a steady clock (declared before the poller:
+        // its handler must not outlive them).
         QElapsedTimer clock;
         clock.start();
         QList<qint64> failedAt;
+        Direct direct(url);
+        EndpointPoller &poller = direct.poller();
+        QSignalSpy changed(&poller, &EndpointPoller::tasksChanged);
         QObject::connect(&poller, &EndpointPoller::statusChanged, &poller,
                          [&](const EndpointStatus &s) {
                              if (s.state == EndpointStatus::State::Misbehaving)
@@ -804,8 +805,7 @@ void TestRemote::answersAgainstTheContract()
         QVERIFY(QTest::qWaitFor([&] { return failedAt.size() >= 3; }, 10'000));
         const qint64 first = failedAt[1] - failedAt[0];
         const qint64 second = failedAt[2] - failedAt[1];
-        qInfo("%d requests; runs failed %lld ms and %lld ms apart", server.requests, first,
-              second);
+        qInfo("%d requests; runs failed %lld ms and %lld ms apart", server.requests, first, second);
         QVERIFY2(first >= 450 && second >= 950,
                  qPrintable(QStringLiteral("%1 ms, %2 ms").arg(first).arg(second)));
         QVERIFY(changed.isEmpty()); // nothing of a broken run reaches the console

@@ -12,7 +12,7 @@ Orchestrator::Orchestrator(PolicyStore &policies, HistoryStore &history, const C
                            TimerSource &timers, RandomSource &rng, TransportFactory transports,
                            QObject *parent)
     : EngineView(parent), m_policies(policies), m_history(history), m_clock(clock),
-      m_timers(timers), m_rng(rng), m_guards(policies, clock, timers),
+      m_guards(policies, clock, timers),
       m_outbox(history, clock, timers, rng,
                [this](const QString &endpoint) { return transport(endpoint); }),
       m_reader(
@@ -132,11 +132,12 @@ void Orchestrator::addEndpoint(const EndpointConfig &config)
     if (!e)
         return; // watched already: it took the new credentials
     const QString key = config.key();
+    EndpointPoller *poller = e->poller; // (the set may grow while the outbox resumes)
     if (m_ownership.held) // shards held already: this endpoint hears of them before anything
         m_fenceAnnouncer.announceTo(e->transport, m_ownership.held());
     // Requests written down before a crash go out first, unchanged.
     m_actions.resume(key);
-    e->poller->start();
+    poller->start();
     Q_EMIT endpointsChanged();
 }
 
@@ -250,11 +251,6 @@ QList<QPair<QString, QString>> Orchestrator::breakerKeys() const
     for (const GuardKey &k : m_guards.keys())
         out.append({k.endpoint, k.taskType});
     return out;
-}
-
-int Orchestrator::maxAttemptsFor(const QString &taskType) const
-{
-    return m_policies.current()->policyFor(taskType).backoff.maxAttempts;
 }
 
 void Orchestrator::publish(const QList<const TrackedTask *> &tasks)

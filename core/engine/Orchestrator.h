@@ -21,11 +21,8 @@
 #include "remote/EndpointPoller.h"
 #include "remote/Fence.h"
 #include "remote/TaskTransport.h"
-#include "time/TimerQueue.h"
 
-#include <QHash>
 #include <QObject>
-#include <QSet>
 
 #include <memory>
 
@@ -100,7 +97,10 @@ public:
     }
     bool isPaused(const QString &taskType) const override { return m_scheduler.isPaused(taskType); }
     bool isReadOnly() const override { return m_readOnly; }
-    int maxAttemptsFor(const QString &taskType) const override;
+    int maxAttemptsFor(const QString &taskType) const override
+    {
+        return m_policies.current()->policyFor(taskType).backoff.maxAttempts;
+    }
     QList<QPair<QString, QString>> breakerKeys() const override;
     BreakerHealth breakerHealth(const QString &endpoint, const QString &taskType) const override
     {
@@ -260,8 +260,6 @@ private:
     PolicyStore &m_policies;
     HistoryStore &m_history;
     const Clock &m_clock;
-    TimerSource &m_timers;
-    RandomSource &m_rng;
     GuardRegistry m_guards;
     ActionOutbox m_outbox;
     TaskReader m_reader;

@@ -137,7 +137,6 @@ void FleetMember::leave(std::function<void()> done, Duration limit)
     // Nothing is decided or sent under the fleet from here.
     m_engine.setOwnership(Orchestrator::nothingOwned());
     m_engine.setRetryPermits(nullptr);
-    const bool hadLease = m_session->lease() != 0;
     // Whichever comes first — etcd's answer or the limit — ends the leaving, once.
     auto finish = std::make_shared<std::function<void(const QString &)>>(
         [member = m_session->config().member, done = std::move(done)](const QString &cause) {
@@ -153,8 +152,10 @@ void FleetMember::leave(std::function<void()> done, Duration limit)
         m_leaveTimer = 0;
         once(QStringLiteral("etcd did not answer; the lease expires by itself"));
     });
-    m_session->leave([once, hadLease] {
-        once(hadLease ? QStringLiteral("lease revoked") : QStringLiteral("no lease held"));
+    m_session->leave([once](Result<void> revoked) {
+        once(revoked
+                 ? QStringLiteral("lease revoked")
+                 : QStringLiteral("%1; the lease expires by itself").arg(revoked.error().message));
     });
 }
 

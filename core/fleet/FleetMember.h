@@ -26,8 +26,9 @@ class SharedRetryBudget;
 
 /// One member of a fleet, assembled once for the console and `reboundctl watch`: its etcd
 /// session, the policies from the config centre, work ownership (wired into the engine), and —
-/// with Redis — the shared retry rate limit. Destroying it leaves the fleet at once: the lease
-/// is revoked, the engine owns nothing and uses its own budgets again.
+/// with Redis — the shared retry rate limit. leave() takes it out of the fleet at once (the
+/// lease revoked); destroyed without leaving, the engine owns nothing either, but its keys stay
+/// until the lease runs out.
 class FleetMember final
 {
     Q_DISABLE_COPY_MOVE(FleetMember)

@@ -308,7 +308,7 @@ void FleetSession::fail(const Error &e)
     setState(State::Disconnected, e.message);
 }
 
-void FleetSession::leave(std::function<void()> done)
+void FleetSession::leave(std::function<void(Result<void>)> done)
 {
     m_leaving = true;
     m_store.closeWatch();
@@ -318,10 +318,10 @@ void FleetSession::leave(std::function<void()> done)
             m_timers.cancel(std::exchange(*id, 0));
     const std::int64_t lease = std::exchange(m_lease, 0);
     if (lease == 0) {
-        done();
+        done(Error{QStringLiteral("no-lease"), QStringLiteral("no lease held")});
         return;
     }
-    m_store.revokeLease(lease, [done](Result<void>) { done(); });
+    m_store.revokeLease(lease, std::move(done));
 }
 
 } // namespace rebound

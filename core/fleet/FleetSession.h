@@ -72,8 +72,9 @@ public:
     void removeIfCreatedAt(const QByteArray &key, std::int64_t createRevision,
                            std::function<void(bool)> done);
     /// Revokes the lease (the member's keys vanish at once rather than at expiry) and stops;
-    /// `done` runs when etcd answered or could not be reached.
-    void leave(std::function<void()> done);
+    /// `done` hears whether the store revoked it (an error: it could not, or no lease was
+    /// held).
+    void leave(std::function<void(Result<void>)> done);
 
     const Config &config() const { return m_config; }
     CoordinationStore &store() { return m_store; }

@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMutex>
+#include <QRecursiveMutex>
 #include <QRegularExpression>
 #include <QStringList>
 
@@ -23,7 +24,8 @@ namespace {
 
 struct LogState
 {
-    QMutex mutex;
+    /// Recursive: formatting a line redacts secrets, which reads them under the same lock.
+    QRecursiveMutex mutex;
     const Clock *clock = nullptr;
     QIODevice *sink = nullptr;
     QStringList secrets;
@@ -86,21 +88,29 @@ const char *levelName(QtMsgType t)
 
 void handler(QtMsgType type, const QMessageLogContext &ctx, const QString &msg)
 {
+    // A message raised while a line is written (the sink's own warning) goes to stderr as it
+    // is, rather than into the sink that raised it.
+    thread_local bool writing = false;
+    if (writing) {
+        const QByteArray raw = msg.toUtf8() + '\n';
+        std::fwrite(raw.constData(), 1, static_cast<std::size_t>(raw.size()), stderr);
+        return;
+    }
     LogState &s = state();
+    // Held throughout: uninstall() waits for a line being written, and the clock and sink it
+    // clears are never used after it returns.
     QMutexLocker lock(&s.mutex);
-    const Clock *clock = s.clock;
-    const QtMessageHandler previous = s.previous;
-    lock.unlock();
-    if (!clock) { // a message that raced uninstall(): Qt's own handler says it
+    if (!s.clock) { // a message that raced uninstall(): Qt's own handler says it
+        const QtMessageHandler previous = s.previous;
+        lock.unlock();
         if (previous)
             previous(type, ctx, msg);
         return;
     }
-    // Stamped by the injected clock only (a test's manual clock stamps its own lines); not
-    // under the lock: formatting redacts, which takes it.
-    const QByteArray line =
-        JsonLog::formatLine(clock->wallNowMs(), type, ctx.category ? ctx.category : "default", msg);
-    lock.relock();
+    writing = true;
+    // Stamped by the injected clock only: a test's manual clock stamps its own lines.
+    const QByteArray line = JsonLog::formatLine(s.clock->wallNowMs(), type,
+                                                ctx.category ? ctx.category : "default", msg);
     if (s.sink) {
         // Each line out at once: an operator tails it, and a killed process loses nothing.
         s.sink->write(line);
@@ -110,6 +120,7 @@ void handler(QtMsgType type, const QMessageLogContext &ctx, const QString &msg)
         std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stderr);
         std::fflush(stderr);
     }
+    writing = false;
 }
 
 } // namespace
