@@ -67,6 +67,8 @@ void ConsoleEndpoints::addRemembered()
     for (const auto &[url, caFile] : endpoints) {
         m_credentials.read(
             url, [this, url, caFile](bool ok, const QByteArray &token, const QString &) {
+                if (m_closed) // the console is stopping
+                    return;
                 EndpointConfig e;
                 e.baseUrl = QUrl(url);
                 e.token = ok ? token : qgetenv("REBOUND_TOKEN");
