@@ -1,5 +1,6 @@
 #include "FilterBar.h"
 
+#include "LiveViewControl.h"
 #include "StateBadgeDelegate.h"
 #include "TaskFilterProxy.h"
 #include "TaskRowText.h"
@@ -17,7 +18,8 @@
 
 namespace rebound {
 
-FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, QWidget *parent)
+FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableView *table,
+                     QWidget *parent)
     : QWidget(parent), m_model(model), m_proxy(proxy)
 {
     auto *bar = new QHBoxLayout;
@@ -34,6 +36,8 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, QWidget *par
     m_type->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     bar->addWidget(m_text, 1);
     bar->addWidget(m_type);
+    m_liveView = new LiveViewControl(m_proxy, table, this);
+    bar->addWidget(m_liveView);
 
     // The state counts, in the engine's attention order: each one a filter (Ctrl+click adds).
     auto *counts = new QHBoxLayout;

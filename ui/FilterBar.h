@@ -9,8 +9,10 @@ class QToolButton;
 
 namespace rebound {
 
+class LiveViewControl;
 class TaskFilterProxy;
 class TaskTableModel;
+class TaskTableView;
 
 /// Above the task table: the text filter, the type filter and the count of tasks in each state,
 /// in the engine's attention order — each count a filter (a click shows that state, Ctrl+click
@@ -21,12 +23,15 @@ class FilterBar final : public QWidget
     Q_DISABLE_COPY_MOVE(FilterBar)
 
 public:
-    FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, QWidget *parent = nullptr);
+    FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableView *table,
+              QWidget *parent = nullptr);
 
     /// Every filter off (a task asked for is shown whatever was filtered).
     void clear();
     /// Ctrl+F: the text filter, its text selected.
     void focusText();
+    /// Pause live view, and the rows held while the pointer is on the table.
+    LiveViewControl *liveView() const { return m_liveView; }
 
 private:
     void updateCounts();
@@ -38,6 +43,7 @@ private:
     QComboBox *m_type = nullptr;
     QToolButton *m_allStates = nullptr;
     QList<QToolButton *> m_stateButtons; ///< indexed by TaskState
+    LiveViewControl *m_liveView = nullptr;
 };
 
 } // namespace rebound

@@ -68,7 +68,7 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(4, 4, 4, 4);
-    m_filters = new FilterBar(m_model, m_proxy, central);
+    m_filters = new FilterBar(m_model, m_proxy, m_table, central);
     layout->addWidget(m_filters);
     layout->addWidget(m_table, 1);
     setCentralWidget(central);

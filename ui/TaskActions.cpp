@@ -32,8 +32,7 @@ QAction *makeAction(QObject *parent, const QString &name, const QString &text, c
 } // namespace
 
 TaskActions::TaskActions(const EngineView &view, EngineCommands &commands, QTableView *table,
-                         TaskFilterProxy *proxy,
-                         QWidget *window)
+                         TaskFilterProxy *proxy, QWidget *window)
     : QObject(window), m_view(view), m_commands(commands), m_table(table), m_proxy(proxy),
       m_window(window), m_retry(makeAction(this, QStringLiteral("retryNowAction"), tr("Retry now"),
                                            QStringLiteral("retry"), QKeySequence(tr("Ctrl+R")))),
@@ -120,10 +119,10 @@ void TaskActions::update()
     enable(m_cancel, tr("Cancel retries"), &EngineView::whyNotCancel);
     enable(m_abort, tr("Abort the running attempt (ends it as a timeout)"),
            &EngineView::whyNotAbort);
-    m_pause->setEnabled(
-        writable && any([this](const Selected &s) { return !m_view.isPaused(s.type); }));
-    m_resume->setEnabled(
-        writable && any([this](const Selected &s) { return m_view.isPaused(s.type); }));
+    m_pause->setEnabled(writable &&
+                        any([this](const Selected &s) { return !m_view.isPaused(s.type); }));
+    m_resume->setEnabled(writable &&
+                         any([this](const Selected &s) { return m_view.isPaused(s.type); }));
     m_forceOpen->setEnabled(writable && !sel.isEmpty());
     m_resetBreaker->setEnabled(writable && !sel.isEmpty());
 }
@@ -143,12 +142,32 @@ EngineCommands::Done TaskActions::answerFor(const Selected &s, const QString &do
     };
 }
 
-bool TaskActions::confirmBulk(const QString &what, int count)
+QString TaskActions::idList(const QList<Selected> &tasks)
 {
-    if (count < 2 || !m_confirmBulk)
+    constexpr int kShown = 10;
+    QStringList ids;
+    for (qsizetype i = 0; i < std::min<qsizetype>(kShown, tasks.size()); ++i)
+        ids << tasks[i].id;
+    QString out = ids.join(QStringLiteral(", "));
+    if (tasks.size() > kShown)
+        out += tr(" and %n more", nullptr, int(tasks.size() - kShown));
+    return out;
+}
+
+bool TaskActions::confirm(const QString &question, const QList<Selected> &tasks)
+{
+    QMessageBox box(QMessageBox::Question, tr("Rebound"), question,
+                    QMessageBox::Yes | QMessageBox::No, m_window);
+    box.setObjectName(QStringLiteral("bulkConfirm"));
+    box.setInformativeText(idList(tasks));
+    return box.exec() == QMessageBox::Yes;
+}
+
+bool TaskActions::confirmBulk(const QString &what, const QList<Selected> &tasks)
+{
+    if (tasks.size() < 2 || !m_confirmBulk)
         return true;
-    return QMessageBox::question(m_window, tr("Rebound"),
-                                 tr("%1 for %2 tasks?").arg(what).arg(count)) == QMessageBox::Yes;
+    return confirm(tr("%1 for %2 tasks?").arg(what).arg(tasks.size()), tasks);
 }
 
 void TaskActions::retry()
@@ -165,13 +184,18 @@ void TaskActions::retry()
     if (sel.isEmpty())
         return;
     // Bringing back several dead tasks restarts their whole allowance: always ask.
-    if (dead >= 2 &&
-        QMessageBox::question(m_window, tr("Rebound"),
-                              tr("Bring back %1 exhausted or cancelled tasks? Each gets a fresh "
-                                 "allowance of attempts under its policy.")
-                                  .arg(dead)) != QMessageBox::Yes)
-        return;
-    if (dead < 2 && !confirmBulk(tr("Retry now"), static_cast<int>(sel.size())))
+    if (dead >= 2) {
+        QList<Selected> dying;
+        std::copy_if(sel.cbegin(), sel.cend(), std::back_inserter(dying), [](const Selected &s) {
+            return s.state == TaskState::Exhausted || s.state == TaskState::Cancelled;
+        });
+        if (!confirm(tr("Bring back %1 exhausted or cancelled tasks? Each gets a fresh "
+                        "allowance of attempts under its policy.")
+                         .arg(dead),
+                     dying))
+            return;
+    }
+    if (dead < 2 && !confirmBulk(tr("Retry now"), sel))
         return;
     for (const Selected &s : sel) {
         m_commands.retryNow(s.endpoint, s.id, answerFor(s, tr("%1: next attempt started")));
@@ -181,7 +205,7 @@ void TaskActions::retry()
 void TaskActions::abort()
 {
     const QList<Selected> sel = selection();
-    if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), static_cast<int>(sel.size())))
+    if (sel.isEmpty() || !confirmBulk(tr("Abort running attempts"), sel))
         return;
     for (const Selected &s : sel) {
         m_commands.abortAttempt(s.endpoint, s.id, answerFor(s, tr("%1: attempt aborted")));
@@ -191,7 +215,7 @@ void TaskActions::abort()
 void TaskActions::cancel()
 {
     const QList<Selected> sel = selection();
-    if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), static_cast<int>(sel.size())))
+    if (sel.isEmpty() || !confirmBulk(tr("Cancel retries"), sel))
         return;
     for (const Selected &s : sel) {
         m_commands.cancelRetries(s.endpoint, s.id, answerFor(s, tr("%1: cancelled")));
@@ -242,11 +266,11 @@ void TaskActions::breakerCommand(bool forceOpen)
         return;
     QStringList outcome;
     for (const auto &k : keys) {
-        m_commands.commandBreaker(
-            k.first, k.second, forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
+        m_commands.commandBreaker(k.first, k.second,
+                                  forceOpen ? BreakerCommand::ForceOpen : BreakerCommand::Reset);
         outcome << tr("%1 is now %2")
-                       .arg(k.second, StateBadgeDelegate::tierLabel(
-                                          m_view.breakerHealth(k.first, k.second)));
+                       .arg(k.second,
+                            StateBadgeDelegate::tierLabel(m_view.breakerHealth(k.first, k.second)));
     }
     Q_EMIT notice((forceOpen ? tr("Breaker forced open: %1") : tr("Breaker reset: %1"))
                       .arg(outcome.join(QStringLiteral("; "))),

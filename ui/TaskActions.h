@@ -55,6 +55,8 @@ public:
     void setConfirmBulk(bool on) { m_confirmBulk = on; }
     /// Enables each command as the engine allows for the selection now.
     void update();
+    /// How a question about several tasks names them: the first ten ids, then how many more.
+    static QString idList(const QList<Selected> &tasks);
 
 Q_SIGNALS:
     /// Something the operator should read; with a task, the notice can select it.
@@ -69,7 +71,11 @@ Q_SIGNALS:
 private:
     /// What an operator action's answer does: `done` (with %1 for the id) on success.
     EngineCommands::Done answerFor(const Selected &s, const QString &doneText);
-    bool confirmBulk(const QString &what, int count);
+    /// Asks before acting on several tasks, naming them: `question`, then the first ten ids and
+    /// how many more. True: go on.
+    bool confirm(const QString &question, const QList<Selected> &tasks);
+    bool confirmBulk(const QString &what, const QList<Selected> &tasks);
+
     void retry();
     void cancel();
     void abort();

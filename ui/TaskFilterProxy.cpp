@@ -54,7 +54,7 @@ void TaskFilterProxy::setSourceModel(QAbstractItemModel *source)
 
 void TaskFilterProxy::setText(const QString &text)
 {
-    settle();
+    place();
     if (text.trimmed() == m_text)
         return;
     m_text = text.trimmed();
@@ -63,7 +63,7 @@ void TaskFilterProxy::setText(const QString &text)
 
 void TaskFilterProxy::setStates(StateMask states)
 {
-    settle();
+    place();
     if (states == m_states)
         return;
     m_states = states;
@@ -72,7 +72,7 @@ void TaskFilterProxy::setStates(StateMask states)
 
 void TaskFilterProxy::setType(const QString &type)
 {
-    settle();
+    place();
     if (type == m_type)
         return;
     m_type = type;
@@ -207,6 +207,8 @@ void TaskFilterProxy::rebuild()
     m_settle.stop();
     m_pendingRows.clear();
     m_unplaced = 0;
+    if (m_heldReported != 0) // every row is placed afresh
+        Q_EMIT heldChangesChanged(m_heldReported = 0);
     const int n = m_model ? m_model->rowCount() : 0;
     m_pending.assign(n, 0);
     m_order.resize(n);
@@ -234,7 +236,7 @@ void TaskFilterProxy::sort(int column, Qt::SortOrder order)
 {
     if (column >= TaskTableModel::ColumnCount)
         return;
-    settle();
+    place();
     m_sortColumn = column;
     m_sortOrder = order;
     if (!m_model)
@@ -360,7 +362,20 @@ void TaskFilterProxy::scheduleSettle()
 
 void TaskFilterProxy::settle()
 {
+    if (m_held) {
+        m_settle.stop();
+        if (heldChanges() != m_heldReported)
+            Q_EMIT heldChangesChanged(m_heldReported = heldChanges());
+        return;
+    }
+    place();
+}
+
+void TaskFilterProxy::place()
+{
     m_settle.stop();
+    if (m_heldReported != 0)
+        Q_EMIT heldChangesChanged(m_heldReported = 0);
     if (m_pendingRows.empty())
         return;
     QElapsedTimer cost;

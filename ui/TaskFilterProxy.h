@@ -47,8 +47,21 @@ public:
     Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
     /// Places the rows that arrived or changed since the last settle (it runs by itself soon
-    /// after they do; public for tests and benchmarks).
+    /// after they do; public for tests and benchmarks). Nothing while held.
     void settle();
+    /// Holds the rows where they are — for an operator aiming at a row, or reading a paused
+    /// view: what a row shows still changes, but no row moves, arrives or leaves until the hold
+    /// ends or applyHeld(). heldChanges() counts the rows waiting. A sort or filter the
+    /// operator asks for still applies at once.
+    void setHeld(bool held)
+    {
+        if (std::exchange(m_held, held) && !held)
+            place();
+    }
+    bool isHeld() const { return m_held; }
+    /// Places what is held now, and goes on holding.
+    void applyHeld() { place(); }
+    int heldChanges() const { return int(m_pendingRows.size()); }
 
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
     QModelIndex mapToSource(const QModelIndex &proxyIndex) const override;
@@ -61,7 +74,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+Q_SIGNALS:
+    /// heldChanges() moved while held (0 once placed).
+    void heldChangesChanged(int count);
+
 private:
+    /// settle() whether held or not.
+    void place();
     bool accepts(int sourceRow) const;
     /// Makes the set filters ready for accepts() (call after a filter or the rows change).
     void prepareFilter();
@@ -111,6 +130,8 @@ private:
     int m_unplaced = 0;          ///< appended rows not in m_order yet (the last ones)
     QTimer m_settle;
     double m_lastSettleMs = 0;
+    bool m_held = false;
+    int m_heldReported = 0; ///< the count heldChangesChanged said last
 };
 
 } // namespace rebound

@@ -3,7 +3,9 @@
 #include "StateBadgeDelegate.h"
 #include "TaskTableModel.h"
 
+#include <QEvent>
 #include <QHeaderView>
+#include <QScrollBar>
 
 namespace rebound {
 
@@ -39,6 +41,46 @@ TaskTableView::TaskTableView(QAbstractItemModel *model, QWidget *parent) : QTabl
     setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
     setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));
     setColumnWidth(TaskTableModel::Owner, fit(QStringLiteral("console-host-00000")));
+    // Pixels, so a row can be put back exactly where it was.
+    setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+    setMouseTracking(true); // moves without a button pressed say the operator is pointing
+    connect(model, &QAbstractItemModel::layoutAboutToBeChanged, this,
+            &TaskTableView::rememberAnchor);
+    connect(model, &QAbstractItemModel::layoutChanged, this, &TaskTableView::restoreAnchor);
+}
+
+bool TaskTableView::viewportEvent(QEvent *event)
+{
+    // Pointing is moving the pointer over the rows, not a pointer resting where the window
+    // opened: the rows are not held before the operator reaches for one.
+    if (event->type() == QEvent::MouseMove && !m_pointing)
+        Q_EMIT pointerOverRows(m_pointing = true);
+    else if (event->type() == QEvent::Leave && m_pointing)
+        Q_EMIT pointerOverRows(m_pointing = false);
+    return QTableView::viewportEvent(event);
+}
+
+void TaskTableView::rememberAnchor()
+{
+    m_anchorY.reset();
+    QModelIndex anchor = currentIndex();
+    const QRect viewport = this->viewport()->rect();
+    if (!anchor.isValid() || !viewport.intersects(visualRect(anchor)))
+        anchor = indexAt(QPoint(0, 0)); // the top row on screen
+    if (!anchor.isValid())
+        return;
+    m_anchor = anchor;
+    m_anchorY = visualRect(anchor).top();
+}
+
+void TaskTableView::restoreAnchor()
+{
+    if (!m_anchorY || !m_anchor.isValid())
+        return;
+    const int moved = visualRect(m_anchor).top() - *m_anchorY;
+    if (moved != 0)
+        verticalScrollBar()->setValue(verticalScrollBar()->value() + moved);
+    m_anchorY.reset();
 }
 
 } // namespace rebound

@@ -1,12 +1,19 @@
 #pragma once
 
+#include <QPersistentModelIndex>
 #include <QTableView>
+
+#include <optional>
 
 namespace rebound {
 
 /// The task table as the console shows it: sorted needs-attention first, whole rows selected,
 /// state badges, and column widths from what each column typically holds (the last error takes
 /// the room that is left).
+///
+/// Rows stay under the eye: when rows move (a re-sort, rows placed above), the current row —
+/// or, without one on screen, the top row — is put back where it was on screen, so a click
+/// lands on the row aimed at and reading is not pushed down by new rows.
 class TaskTableView final : public QTableView
 {
     Q_OBJECT
@@ -15,6 +22,21 @@ class TaskTableView final : public QTableView
 public:
     /// Shows `model` (the filter proxy over the task table model).
     TaskTableView(QAbstractItemModel *model, QWidget *parent = nullptr);
+
+Q_SIGNALS:
+    /// The pointer moved onto the rows (true) or left them (false).
+    void pointerOverRows(bool over);
+
+protected:
+    bool viewportEvent(QEvent *event) override;
+
+private:
+    void rememberAnchor();
+    void restoreAnchor();
+
+    QPersistentModelIndex m_anchor;
+    std::optional<int> m_anchorY; ///< its top on the viewport before the rows moved
+    bool m_pointing = false;
 };
 
 } // namespace rebound
