@@ -45,6 +45,7 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolButton>
+#include <QTreeWidget>
 
 using namespace rebound;
 
@@ -724,8 +725,9 @@ void TestConsole::deferralSaysWhatItWaitsFor_data()
                R"("minimumCalls":1,"recheckMs":60000},)"
                R"("budget":{"budgetPercent":0,"maxTokens":0,"ratePerSecond":0})")
         << false
-        << QStringLiteral("^waiting: sms\\.send unhealthy until \\d\\d:\\d\\d:\\d\\d: errors \\d+ %, "
-                          "latency \\d+(\\.\\d)? m?s \\(score [01]\\.\\d\\d ≥ 0\\.50\\)$");
+        << QStringLiteral(
+               "^waiting: sms\\.send unhealthy until \\d\\d:\\d\\d:\\d\\d: errors \\d+ %, "
+               "latency \\d+(\\.\\d)? m?s \\(score [01]\\.\\d\\d ≥ 0\\.50\\)$");
     QTest::newRow("paused") << none << true
                             << QStringLiteral(
                                    "^waiting: retries of sms\\.send paused by an operator$");
@@ -800,18 +802,18 @@ void TestConsole::endingsAreDistinctAndLogged()
     QVERIFY(StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::NotRetryable) !=
             StateBadgeDelegate::colorFor(TaskState::Exhausted, StopReason::Exhausted));
     // The notification log kept both stops, and a line selects its task.
-    QListWidget *log = m_window->notificationLog();
-    QTRY_VERIFY(log->count() >= 2);
-    QListWidgetItem *line = nullptr;
-    for (int i = 0; i < log->count(); ++i)
-        if (log->item(i)->text().contains(permanent +
-                                          QStringLiteral(" stopped retrying: not retryable")))
-            line = log->item(i);
-    QVERIFY(line);
+    QTreeWidget *log = m_window->notificationLog();
+    QTRY_VERIFY(log->topLevelItemCount() >= 2);
+    // (A line of its own, or one task of a group line.)
+    const QList<QTreeWidgetItem *> lines =
+        log->findItems(permanent + QStringLiteral(" stopped retrying: not retryable"),
+                       Qt::MatchContains | Qt::MatchRecursive);
+    QCOMPARE(lines.size(), 1);
+    QTreeWidgetItem *line = lines.first();
     QVERIFY(QRegularExpression(QStringLiteral("^\\d\\d:\\d\\d:\\d\\d  "))
-                .match(line->text())
+                .match(line->text(0))
                 .hasMatch());
-    Q_EMIT log->itemActivated(line);
+    Q_EMIT log->itemActivated(line, 0);
     auto *table = m_window->findChild<QTableView *>(QStringLiteral("taskTable"));
     const QModelIndexList selected = table->selectionModel()->selectedRows(TaskTableModel::Id);
     QCOMPARE(selected.size(), 1);
@@ -840,11 +842,10 @@ void TestConsole::actionsFollowStateChanges()
     m_window->findChild<QAction *>(QStringLiteral("forceOpenAction"))->trigger();
     QTRY_COMPARE(m_console->orchestrator->breakerHealth(key, QStringLiteral("sms.send")),
                  BreakerHealth::ForcedOpen);
-    QListWidget *log = m_window->notificationLog();
-    QVERIFY2(log->item(log->count() - 1)
-                 ->text()
-                 .endsWith(QStringLiteral("Breaker forced open: sms.send is now forced open")),
-             qPrintable(log->item(log->count() - 1)->text()));
+    QTreeWidget *log = m_window->notificationLog();
+    const QString last = log->topLevelItem(log->topLevelItemCount() - 1)->text(0);
+    QVERIFY2(last.endsWith(QStringLiteral("Breaker forced open: sms.send is now forced open")),
+             qPrintable(last));
     // Answered No, nothing happens.
     answerMessageBox(QStringLiteral("breakerConfirm"), QMessageBox::No);
     m_window->findChild<QAction *>(QStringLiteral("resetBreakerAction"))->trigger();
@@ -896,10 +897,10 @@ void TestConsole::editorShowsFieldErrorAndHoldsApply()
     answerMessageBox(QStringLiteral("applyConfirm"), QMessageBox::Apply);
     apply->click();
     QTRY_COMPARE(m_console->policies.history().size(), 2);
-    QListWidget *log = m_window->notificationLog();
-    QTRY_VERIFY(log->count() > 0);
-    QVERIFY2(log->item(log->count() - 1)->text().endsWith(QStringLiteral("policy p v2 applied")),
-             qPrintable(log->item(log->count() - 1)->text()));
+    QTreeWidget *log = m_window->notificationLog();
+    QTRY_VERIFY(log->topLevelItemCount() > 0);
+    const QString last = log->topLevelItem(log->topLevelItemCount() - 1)->text(0);
+    QVERIFY2(last.endsWith(QStringLiteral("policy p v2 applied")), qPrintable(last));
 }
 
 void TestConsole::exportDefaultsToAFolderThatExists()

@@ -32,7 +32,6 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -170,10 +169,16 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
             });
     connect(&m_engine.view, &EngineView::taskStopped, this,
             [this](const QString &endpoint, const QString &id, StopReason r) {
-                const QString text =
-                    tr("%1 stopped retrying: %2").arg(id, TaskRowText::stopLabel(r));
+                const QString reason = TaskRowText::stopLabel(r);
+                const QString text = tr("%1 stopped retrying: %2").arg(id, reason);
+                const auto row = m_engine.view.row(TaskRow::keyOf(endpoint, id));
+                const QString type = row ? row->remote.type : QString();
                 statusBar()->showMessage(text, 5000);
-                showNotice(text, endpoint, id);
+                // Hundreds in a busy minute: one line per type and reason, expandable.
+                m_log->add({m_engine.clock.wallNow(), text, NotificationLog::Severity::Info, type,
+                            endpoint, id, type + u'\n' + reason,
+                            tr("%n tasks of %1 stopped retrying: %2").arg(type, reason)});
+                m_notice->showText(text);
             });
     // "policy sms v4 applied": the notice names the policies the new version changed.
     connect(&m_engine.policies, &PolicyStore::policiesChanged, this, [this](int version) {
@@ -206,9 +211,9 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
 
 MainWindow::~MainWindow() = default;
 
-QListWidget *MainWindow::notificationLog() const
+QTreeWidget *MainWindow::notificationLog() const
 {
-    return m_log;
+    return m_log->entries();
 }
 
 void MainWindow::restoreLayout()
@@ -380,7 +385,16 @@ void MainWindow::buildActions()
 
 void MainWindow::showNotice(const QString &text, const QString &endpoint, const QString &id)
 {
-    m_log->add(m_engine.clock.wallNow(), text, endpoint, id);
+    // Without a task it is about the whole console (a policy, a breaker, the config centre).
+    m_log->add(
+        {m_engine.clock.wallNow(),
+         text,
+         id.isEmpty() ? NotificationLog::Severity::Important : NotificationLog::Severity::Info,
+         {},
+         endpoint,
+         id,
+         {},
+         {}});
     m_notice->showText(text);
 }
 

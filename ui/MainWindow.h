@@ -13,7 +13,7 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QTreeWidget;
 class QTableView;
 class QToolButton;
 
@@ -55,7 +55,7 @@ public:
     void setFleet(FleetPane *fleetPane, PolicyEditorDialog::Publisher publisher);
 
     /// The notices so far, newest last (also shown in the Notifications dock).
-    QListWidget *notificationLog() const;
+    QTreeWidget *notificationLog() const;
 
 protected:
     void closeEvent(QCloseEvent *event) override;
