@@ -70,8 +70,9 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
     m_filters = new FilterBar(m_model, m_proxy, m_table, central);
     layout->addWidget(m_filters);
     layout->addWidget(m_table, 1);
+    m_notice = new NoticeBanner(central);
+    layout->addWidget(m_notice);
     setCentralWidget(central);
-    m_notice = new NoticeBanner(m_table);
 
     auto *detailDock = new QDockWidget(tr("Attempts"), this);
     detailDock->setObjectName(QStringLiteral("detailDock"));

@@ -1,26 +1,26 @@
 #pragma once
 
 #include <QLabel>
+#include <QTimer>
 
 namespace rebound {
 
-/// The newest notice, floating over the bottom edge of the widget it watches (the task table)
-/// for a few seconds: it never pushes the rows down, and follows the widget's size.
+/// The newest notice, in a strip under the task table for a few seconds. It takes its own room
+/// (the table's foot moves up while it shows, its rows stay where they are), so it never hides
+/// a row.
 class NoticeBanner final : public QLabel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(NoticeBanner)
 
 public:
-    explicit NoticeBanner(QWidget *over);
+    explicit NoticeBanner(QWidget *parent = nullptr);
 
+    /// Shows `text` for 8 s from now (a newer notice replaces it and starts the 8 s again).
     void showText(const QString &text);
 
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
-    void place();
+    QTimer m_hide;
 };
 
 } // namespace rebound

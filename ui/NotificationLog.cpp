@@ -1,5 +1,7 @@
 #include "NotificationLog.h"
 
+#include "WrappingDelegate.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -47,6 +49,7 @@ NotificationLog::NotificationLog(QWidget *parent)
     m_tree->setHeaderHidden(true);
     m_tree->setColumnCount(1);
     m_tree->setWordWrap(true);
+    m_tree->setItemDelegate(new WrappingDelegate(m_tree));
     m_tree->setUniformRowHeights(false);
     m_tree->setRootIsDecorated(true);
     m_tree->header()->setStretchLastSection(true);

@@ -1,5 +1,6 @@
 #include "TaskTableView.h"
 
+#include "ElideMiddleDelegate.h"
 #include "StateBadgeDelegate.h"
 #include "TaskTableModel.h"
 
@@ -27,6 +28,7 @@ TaskTableView::TaskTableView(QAbstractItemModel *model, QWidget *parent) : QTabl
     // The last column, the error, gets the room that is left.
     horizontalHeader()->setStretchLastSection(true);
     setItemDelegateForColumn(TaskTableModel::State, new StateBadgeDelegate(this));
+    setItemDelegateForColumn(TaskTableModel::Id, new ElideMiddleDelegate(this));
     // Widths from what the columns typically hold; the error takes the rest.
     const QFontMetrics fm = fontMetrics();
     const auto fit = [&fm](const QString &sample) { return fm.horizontalAdvance(sample) + 18; };
@@ -34,9 +36,10 @@ TaskTableView::TaskTableView(QAbstractItemModel *model, QWidget *parent) : QTabl
     setColumnWidth(TaskTableModel::Type, fit(QStringLiteral("ai.summarize ·")));
     setColumnWidth(TaskTableModel::State, fit(QStringLiteral("deadline exceeded")) + 16);
     setColumnWidth(TaskTableModel::Attempt, fit(QStringLiteral("Attempt")));
+    // Most cells hold a time or nothing; a long "waiting: …" is elided, whole in its tooltip,
+    // and the room goes to the last error.
     setColumnWidth(TaskTableModel::NextRetry,
-                   fit(QStringLiteral(
-                       "waiting: pdf.render unhealthy (health score 0.00 ≥ 0.00) until 00:00:00")));
+                   fit(QStringLiteral("waiting: breaker open until 00:00:00")));
     setColumnWidth(TaskTableModel::Breaker, fit(QStringLiteral("forced open")));
     setColumnWidth(TaskTableModel::Updated, fit(QStringLiteral("00:00:00")));
     setColumnWidth(TaskTableModel::Endpoint, fit(QStringLiteral("tasks.example:8443")));
