@@ -46,6 +46,9 @@ private Q_SLOTS:
     void endingsHaveTheirOwnBadges();
     void fleetRowsSayWhoDecides();
     void nextAttemptFollowsAQuietReschedule();
+    void exactSearch_data();
+    void exactSearch();
+    void updatedWithinATimeRange();
 
 private:
     RemoteTask task(int i, RemoteState state, int attempt, int version, std::int64_t updatedAt,
@@ -424,6 +427,54 @@ void TestTaskTable::nextAttemptFollowsAQuietReschedule()
     deliverBatch();
     QCOMPARE(rows.count(), 0); // no row was sent: a copied due time would still say "(now)"
     QVERIFY2(cell().contains(QLatin1String("(in 5 s)")), qPrintable(cell()));
+}
+
+void TestTaskTable::exactSearch_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("shown");
+    // t002 … t027 … t270: "27" alone is a substring of several ids.
+    QTest::newRow("substring") << QStringLiteral("27")
+                               << QStringList{QStringLiteral("t027"), QStringLiteral("t270")};
+    QTest::newRow("id:") << QStringLiteral("id:t027") << QStringList{QStringLiteral("t027")};
+    QTest::newRow("id: an unknown id") << QStringLiteral("id:t02") << QStringList{};
+    QTest::newRow("quoted id") << QStringLiteral("\"t270\"") << QStringList{QStringLiteral("t270")};
+    QTest::newRow("quoted type") << QStringLiteral("\"pdf.render\"")
+                                 << QStringList{QStringLiteral("t027"), QStringLiteral("t270")};
+    QTest::newRow("quoted part of a type") << QStringLiteral("\"pdf\"") << QStringList{};
+}
+
+void TestTaskTable::exactSearch()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, shown);
+    m_orch->ingest(kEndpoint, {task(27, RemoteState::Running, 1, 1, 1),
+                               task(270, RemoteState::Running, 1, 1, 2),
+                               task(2, RemoteState::Running, 1, 1, 3)});
+    deliverBatch();
+    m_proxy->setText(text);
+    QStringList ids = this->shown();
+    ids.sort();
+    QCOMPARE(ids, shown);
+}
+
+void TestTaskTable::updatedWithinATimeRange()
+{
+    // updatedAt counts from the clock's start; the clock then moves 2 h on.
+    m_orch->ingest(kEndpoint, {task(1, RemoteState::Running, 1, 1, 0),
+                               task(2, RemoteState::Running, 1, 1, 100 * 60'000),
+                               task(3, RemoteState::Running, 1, 1, 110 * 60'000)});
+    deliverBatch();
+    m_engine->clock.advance(Duration(120 * 60'000));
+    const std::int64_t now = m_engine->clock.wallNowMs();
+    m_proxy->setUpdatedSince(now - 15 * 60'000);
+    QCOMPARE(shown(), QStringList{QStringLiteral("t003")});
+    m_proxy->setUpdatedSince(now - 60 * 60'000);
+    QStringList ids = shown();
+    ids.sort();
+    QCOMPARE(ids, (QStringList{QStringLiteral("t002"), QStringLiteral("t003")}));
+    m_proxy->setUpdatedSince(std::nullopt);
+    QCOMPARE(shown().size(), 3);
 }
 
 QTEST_MAIN(TestTaskTable)

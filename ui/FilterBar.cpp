@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -27,15 +28,24 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableVie
     m_text->setObjectName(QStringLiteral("filterText"));
     m_text->setPlaceholderText(tr("Filter by id, type, endpoint or error… (Ctrl+F)"));
     m_text->setToolTip(tr("Shows the tasks whose id, type, endpoint or last error contains "
-                          "this text (any case)"));
+                          "this text (any case).\nid:tsk-27 shows that task only; \"pdf.render\" "
+                          "shows an exact id, type, endpoint or owner."));
     m_text->setClearButtonEnabled(true);
     m_type = new QComboBox(this);
     m_type->setObjectName(QStringLiteral("typeFilter"));
     m_type->setToolTip(tr("Only tasks of this type; the state counts then count this type"));
     m_type->addItem(tr("All types"), QString());
     m_type->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_updated = new QComboBox(this);
+    m_updated->setObjectName(QStringLiteral("updatedFilter"));
+    m_updated->setToolTip(tr("Only tasks the service changed this recently"));
+    m_updated->addItem(tr("Any time"), 0);
+    m_updated->addItem(tr("Last 15 min"), 15 * 60'000);
+    m_updated->addItem(tr("Last hour"), 60 * 60'000);
+    m_updated->addItem(tr("Last 24 h"), 24 * 60 * 60'000);
     bar->addWidget(m_text, 1);
     bar->addWidget(m_type);
+    bar->addWidget(m_updated);
     m_liveView = new LiveViewControl(m_proxy, table, this);
     bar->addWidget(m_liveView);
 
@@ -91,6 +101,13 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableVie
         m_proxy->setType(m_type->currentData().toString());
         updateCounts();
     });
+    connect(m_updated, &QComboBox::currentIndexChanged, this, &FilterBar::applyUpdated);
+    auto *slide = new QTimer(this);
+    connect(slide, &QTimer::timeout, this, [this] {
+        if (m_updated->currentData().toLongLong() > 0)
+            applyUpdated();
+    });
+    slide->start(30'000);
     connect(m_model, &TaskTableModel::countsChanged, this, &FilterBar::updateCounts);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &FilterBar::typesChanged);
     typesChanged(); // a model over an engine that already watches tasks
@@ -115,6 +132,13 @@ void FilterBar::updateCounts()
     m_allStates->setChecked(mask == 0);
 }
 
+void FilterBar::applyUpdated()
+{
+    const qint64 window = m_updated->currentData().toLongLong();
+    m_proxy->setUpdatedSince(window > 0 ? std::optional(m_model->clock().wallNowMs() - window)
+                                        : std::nullopt);
+}
+
 void FilterBar::typesChanged()
 {
     // Keep the type filter's choices current without disturbing the choice.
@@ -134,6 +158,7 @@ void FilterBar::clear()
 {
     m_text->clear();
     m_type->setCurrentIndex(0);
+    m_updated->setCurrentIndex(0);
     m_proxy->setStates(0);
     updateCounts();
 }

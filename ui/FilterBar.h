@@ -35,12 +35,15 @@ public:
 
 private:
     void updateCounts();
+    /// The time filter again from now (the window slides: older rows leave it).
+    void applyUpdated();
     void typesChanged();
 
     TaskTableModel *m_model;
     TaskFilterProxy *m_proxy;
     QLineEdit *m_text = nullptr;
     QComboBox *m_type = nullptr;
+    QComboBox *m_updated = nullptr; ///< how recently the service changed the task
     QToolButton *m_allStates = nullptr;
     QList<QToolButton *> m_stateButtons; ///< indexed by TaskState
     LiveViewControl *m_liveView = nullptr;

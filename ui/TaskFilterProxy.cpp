@@ -85,6 +85,8 @@ bool TaskFilterProxy::accepts(int row) const
         return false;
     if (!m_type.isEmpty() && m_model->typeIndexAt(row) != m_typeIndex)
         return false;
+    if (m_since && m_model->updatedAtMs(row) < *m_since)
+        return false;
     return m_text.isEmpty() || m_model->matchesText(row, m_query);
 }
 

@@ -41,6 +41,13 @@ public:
     void setText(const QString &text);
     void setStates(StateMask states);
     void setType(const QString &type); ///< empty: any
+    /// Only tasks the service changed at or after `wallMs` (nothing: any time).
+    void setUpdatedSince(std::optional<std::int64_t> wallMs)
+    {
+        place();
+        m_since = wallMs;
+        refilter();
+    }
     StateMask states() const { return m_states; }
     QString type() const { return m_type; }
     int sortColumn() const { return m_sortColumn; }
@@ -113,6 +120,7 @@ private:
     StateMask m_states = 0;
     QString m_type;
     int m_typeIndex = -1; ///< m_type as the model numbers it
+    std::optional<std::int64_t> m_since;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     bool m_batchSignalled = false; ///< the next source dataChanged belongs to a rowsChanged batch

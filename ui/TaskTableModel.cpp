@@ -426,11 +426,20 @@ std::optional<TaskTableModel::SortKey> TaskTableModel::exactSortKey(int row, int
 
 TaskTableModel::TextQuery TaskTableModel::prepareText(const QString &text) const
 {
-    TextQuery q{QStringMatcher(text, Qt::CaseInsensitive), {}, {}};
+    TextQuery q{QStringMatcher(text, Qt::CaseInsensitive), {}, {}, {}, false};
+    if (text.startsWith(QLatin1String("id:"))) {
+        q.exact = text.mid(3).trimmed();
+        q.idOnly = true;
+    } else if (text.size() >= 2 && text.startsWith(u'"') && text.endsWith(u'"')) {
+        q.exact = text.mid(1, text.size() - 2);
+    }
+    const auto matches = [&q](const QString &s) {
+        return q.exact.isNull() ? q.matcher.indexIn(s) >= 0 : !q.idOnly && s == q.exact;
+    };
     for (const QString &t : m_types)
-        q.typeMatches.push_back(q.matcher.indexIn(t) >= 0);
+        q.typeMatches.push_back(matches(t));
     for (const QString &e : m_endpoints)
-        q.endpointMatches.push_back(q.matcher.indexIn(e) >= 0);
+        q.endpointMatches.push_back(matches(e));
     return q;
 }
 
@@ -442,6 +451,12 @@ bool TaskTableModel::matchesText(int row, const TextQuery &query) const
         query.endpointMatches[std::size_t(m_endpointOf[row])])
         return true;
     const TaskRow *t = &m_rows[std::size_t(row)];
+    if (!query.exact.isNull()) {
+        if (t->remote.id == query.exact)
+            return true;
+        const auto owner = query.idOnly ? std::nullopt : m_view.ownerOf(t->endpoint, t->remote.id);
+        return owner && *owner == query.exact;
+    }
     if (matcher.indexIn(t->remote.id) >= 0)
         return true;
     // In a fleet, the owner: "watch-2" shows what that member decides.

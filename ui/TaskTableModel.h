@@ -104,10 +104,14 @@ public:
     bool lessThan(int leftRow, int rightRow, int column) const;
     /// A text filter made ready for matchesText(): which types and endpoints it matches,
     /// found once instead of once per row (a million rows share a few dozen of each).
+    /// `id:tsk-27` matches that id only; `"text"` matches an id, type, endpoint or owner equal
+    /// to it; anything else is a case-insensitive substring of any column.
     struct TextQuery
     {
         QStringMatcher matcher;
         std::vector<char> typeMatches, endpointMatches;
+        QString exact; ///< null: a substring query
+        bool idOnly = false;
     };
     TextQuery prepareText(const QString &text) const;
     bool matchesText(int row, const TextQuery &query) const;
@@ -115,6 +119,9 @@ public:
     int typeIndex(const QString &type) const { return m_typeIndex.value(type, -1); }
     int typeIndexAt(int row) const { return m_typeOf[row]; }
     TaskState stateAt(int row) const { return static_cast<TaskState>(m_states[row]); }
+    /// When the service last changed the row's task (wall ms).
+    std::int64_t updatedAtMs(int row) const { return m_rows[std::size_t(row)].remote.updatedAtMs; }
+    const Clock &clock() const { return m_clock; }
     /// Counters for tests and the update benchmark.
     int dataChangedSignals() const { return m_dataChangedSignals; }
 
