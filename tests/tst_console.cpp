@@ -878,7 +878,7 @@ void TestConsole::editorShowsFieldErrorAndHoldsApply()
     auto *apply = editor.findChild<QPushButton *>(QStringLiteral("applyPolicyButton"));
     auto *problem = editor.findChild<QLabel *>(QStringLiteral("backoff.multiplier.error"));
     QVERIFY(apply && problem);
-    QVERIFY(apply->isEnabled());
+    QVERIFY(!apply->isEnabled()); // what is shown is in force: nothing to apply yet
     QVERIFY(!problem->isVisible());
     json->setPlainText(
         QStringLiteral(R"({"version":1,"policies":[{"name":"p","backoff":{"multiplier":0.5}}]})"));

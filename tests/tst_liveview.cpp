@@ -14,7 +14,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QLineEdit>
 #include <QScrollBar>
+#include <QSignalSpy>
 #include <QTest>
 #include <QToolButton>
 
@@ -80,6 +82,7 @@ private Q_SLOTS:
     void pausedViewHoldsWhileCountsMove();
     void theRowAimedAtKeepsItsPlaceOnScreen();
     void questionsNameTheTasks();
+    void editingKeysStayTheFilters();
 
 private:
     /// Feeds tasks as a poll would, and lets the batch and the proxy's placing happen.
@@ -254,6 +257,24 @@ void TestLiveView::questionsNameTheTasks()
     QCOMPARE(TaskActions::idList(many),
              QStringLiteral("tsk-1, tsk-2, tsk-3, tsk-4, tsk-5, tsk-6, tsk-7, tsk-8, tsk-9, "
                             "tsk-10 and 14 more"));
+}
+
+void TestLiveView::editingKeysStayTheFilters()
+{
+    // The filter hands Ctrl+letter to the window's shortcuts (Ctrl+E export, which a line edit
+    // under X11's key scheme takes as "end of line"), but not the editing keys.
+    auto *text = m_window->findChild<QLineEdit *>(QStringLiteral("filterText"));
+    QVERIFY(text);
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    text->setFocus();
+    text->setText(QStringLiteral("abc"));
+    QTest::keyClick(text, Qt::Key_A, Qt::ControlModifier);
+    QCOMPARE(text->selectedText(), QStringLiteral("abc"));
+    QTest::keyClick(text, Qt::Key_X, Qt::ControlModifier);
+    QCOMPARE(text->text(), QString());
+    QTest::keyClick(text, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(text->text(), QStringLiteral("abc"));
 }
 
 QTEST_MAIN(TestLiveView)

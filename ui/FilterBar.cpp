@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLineEdit>
 #include <QTimer>
 #include <QToolButton>
@@ -31,6 +32,7 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableVie
                           "this text (any case).\nid:tsk-27 shows that task only; \"pdf.render\" "
                           "shows an exact id, type, endpoint or owner."));
     m_text->setClearButtonEnabled(true);
+    m_text->installEventFilter(this);
     m_type = new QComboBox(this);
     m_type->setObjectName(QStringLiteral("typeFilter"));
     m_type->setToolTip(tr("Only tasks of this type; the state counts then count this type"));
@@ -130,6 +132,21 @@ void FilterBar::updateCounts()
     m_allStates->setText(type.isEmpty() ? tr("all %1").arg(total)
                                         : tr("all %1 of %2").arg(total).arg(type));
     m_allStates->setChecked(mask == 0);
+}
+
+bool FilterBar::eventFilter(QObject *watched, QEvent *event)
+{
+    // Ctrl with a letter is a command here, never an edit (the filter needs no Emacs keys):
+    // not accepting the override lets the window's shortcut fire.
+    if (watched == m_text && event->type() == QEvent::ShortcutOverride) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->modifiers() & Qt::ControlModifier && key->key() >= Qt::Key_A &&
+            key->key() <= Qt::Key_Z && key->key() != Qt::Key_A && key->key() != Qt::Key_C &&
+            key->key() != Qt::Key_V && key->key() != Qt::Key_X && key->key() != Qt::Key_Z &&
+            key->key() != Qt::Key_Y)
+            return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void FilterBar::applyUpdated()

@@ -33,6 +33,11 @@ public:
     /// Pause live view, and the rows held while the pointer is on the table.
     LiveViewControl *liveView() const { return m_liveView; }
 
+protected:
+    /// The window's shortcuts (Ctrl+E export, Ctrl+R retry…) work with the filter focused: the
+    /// line edit would take them as its own editing keys.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void updateCounts();
     /// The time filter again from now (the window slides: older rows leave it).

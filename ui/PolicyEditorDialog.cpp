@@ -69,7 +69,9 @@ PolicyEditorDialog::PolicyEditorDialog(PolicyStore &store, QWidget *parent)
         case PolicyField::Kind::Real:
         case PolicyField::Kind::Integer: {
             auto *box = new QDoubleSpinBox(this);
-            box->setRange(f.min, f.max);
+            // Wider than the schema's range: a value out of it is kept and the row says why,
+            // rather than the box snapping back without a word.
+            box->setRange(-1e12, 1e12);
             // Whole milliseconds read best; rates and weights keep their fractions.
             const QString unit = QString::fromUtf8(f.unit);
             box->setDecimals(f.kind == PolicyField::Kind::Integer || unit == QLatin1String("ms") ? 0
@@ -316,10 +318,12 @@ void PolicyEditorDialog::validate()
         r.widget->setStyleSheet(mine.isEmpty() ? QString()
                                                : QStringLiteral("border: 2px solid #c0392b;"));
     }
-    // Nothing invalid can be applied: the button waits until every problem is fixed.
-    m_apply->setEnabled(v.ok());
-    m_apply->setToolTip(v.ok() ? tr("Shows what changes, then applies it to the next decision")
-                               : tr("Fix the problems first:\n%1").arg(v.errors.join(u'\n')));
+    // Nothing invalid, and nothing unchanged, can be applied.
+    const bool changed = v.ok() && !(*v.set == *m_store.current());
+    m_apply->setEnabled(changed);
+    m_apply->setToolTip(!v.ok()   ? tr("Fix the problems first:\n%1").arg(v.errors.join(u'\n'))
+                        : changed ? tr("Shows what changes, then applies it to the next decision")
+                                  : tr("Nothing to apply: these are the policies in force"));
 }
 
 QString PolicyEditorDialog::lineDiff(const QString &before, const QString &after)

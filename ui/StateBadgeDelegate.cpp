@@ -33,8 +33,9 @@ QColor StateBadgeDelegate::colorFor(TaskState state, std::optional<StopReason> e
     case TaskState::TimedOut:
         return QColor(0xc0, 0x56, 0x1a);
     case TaskState::Exhausted:
+        return QColor(0xb0, 0x1e, 0x2f); // deep red: retries are over
     case TaskState::Failed:
-        return QColor(0xd6, 0x3b, 0x3b);
+        return QColor(0xe8, 0x5d, 0x4a); // lighter red: a moment before the decision
     case TaskState::Cancelled:
         return QColor(0x55, 0x5f, 0x6b); // slate: an operator's ending
     case TaskState::Pending:
