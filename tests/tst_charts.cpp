@@ -9,6 +9,7 @@
 #include "PressureChart.h"
 #include "RatesChart.h"
 #include "RetrySamples.h"
+#include "TypeColors.h"
 #include "engine/Orchestrator.h"
 #include "engine/TaskRow.h"
 
@@ -16,6 +17,7 @@
 #include <QChartView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QSet>
 #include <QTest>
 
 using namespace rebound;
@@ -78,6 +80,7 @@ private Q_SLOTS:
     void percentileIsTheNearestRank();
     void latencyAndPressureDrawTheirBuckets();
     void ratesFollowEachTypesBreaker();
+    void typesHaveTheirOwnColours();
 
 private:
     /// Two attempts in the first bucket (one retried after 2 s) and the budget sampled, the
@@ -156,25 +159,23 @@ void TestCharts::latencyAndPressureDrawTheirBuckets()
     latency.draw(window);
     pressure.draw(window);
     // Each bucket at its middle, in minutes before now: 105 s -> -0.25, 115 s -> -1/12.
-    const QList<QPointF> p50 = series(latency, QStringLiteral("attempt p50"))->points();
+    const QList<QPointF> p50 = series(latency, QStringLiteral("p50"))->points();
     QCOMPARE(p50, (QList<QPointF>{{-0.25, 0.2}, {-5.0 / 60, 0.4}}));
-    QCOMPARE(series(latency, QStringLiteral("attempt p95"))->points(),
+    QCOMPARE(series(latency, QStringLiteral("p95"))->points(),
              (QList<QPointF>{{-0.25, 0.6}, {-5.0 / 60, 0.4}}));
-    QCOMPARE(series(latency, QStringLiteral("backoff chosen (mean)"))->points(),
-             (QList<QPointF>{{-0.25, 2.0}}));
-    QCOMPARE(series(latency, QStringLiteral("time to recovery (mean)"))->points(),
+    QCOMPARE(series(latency, QStringLiteral("backoff"))->points(), (QList<QPointF>{{-0.25, 2.0}}));
+    QCOMPARE(series(latency, QStringLiteral("recovery"))->points(),
              (QList<QPointF>{{-5.0 / 60, 12.0}}));
     // The policy marker: a vertical line at its time, up to the top of the axis.
-    const QList<QPointF> mark = series(latency, QStringLiteral("policy change"))->points();
+    const QList<QPointF> mark = series(latency, QStringLiteral("policy"))->points();
     QCOMPARE(mark, (QList<QPointF>{{-1.0 / 6, 0}, {-1.0 / 6, 12.0 * 1.1}}));
     QCOMPARE(series(pressure, QStringLiteral("retries/s"))->points(),
              (QList<QPointF>{{-0.25, 0.1}, {-5.0 / 60, 0.0}}));
-    QCOMPARE(series(pressure, QStringLiteral("retries the budget allows at once (right axis)"))
-                 ->points(),
+    QCOMPARE(series(pressure, QStringLiteral("budget allows (right)"))->points(),
              (QList<QPointF>{{-0.25, 4.0}, {-5.0 / 60, 0.0}}));
     // A window of a minute leaves out what is older.
     latency.draw({200'000, 1});
-    QVERIFY(series(latency, QStringLiteral("attempt p50"))->points().isEmpty());
+    QVERIFY(series(latency, QStringLiteral("p50"))->points().isEmpty());
 }
 
 void TestCharts::ratesFollowEachTypesBreaker()
@@ -214,19 +215,57 @@ void TestCharts::ratesFollowEachTypesBreaker()
              (QList<QPointF>{{0, 50}}));
     QCOMPARE(series(rates, QStringLiteral("pdf.render slow-call rate"))->points(),
              (QList<QPointF>{{0, 0}}));
-    QCOMPARE(series(rates, QStringLiteral("failure threshold 60%"))->points(),
+    QCOMPARE(series(rates, QStringLiteral("the breaker opens at 60% failures"))->points(),
              (QList<QPointF>{{-1, 60}, {0, 60}}));
-    QVERIFY(series(rates, QStringLiteral("slow-call threshold 80%")));
+    QVERIFY(series(rates, QStringLiteral("the breaker opens at 80% slow calls")));
+    // The type's own colour, in its lines and its tile.
+    QCOMPARE(series(rates, QStringLiteral("pdf.render failure rate"))->pen().color(),
+             TypeColors::of(QStringLiteral("pdf.render")));
+    QCOMPARE(series(rates, QStringLiteral("pdf.render slow-call rate"))->pen().color(),
+             TypeColors::of(QStringLiteral("pdf.render")));
     tiles.refresh();
     auto *tile = tiles.findChild<QLabel *>(QStringLiteral("breakerTile.pdf.render"));
     QVERIFY(tile);
     QVERIFY2(tile->text().startsWith(QStringLiteral("pdf.render\n")), qPrintable(tile->text()));
     QVERIFY2(tile->toolTip().contains(QStringLiteral("failure rate 50%")),
              qPrintable(tile->toolTip()));
+    QVERIFY(tile->styleSheet().contains(TypeColors::of(QStringLiteral("pdf.render")).name()));
+    // Why it is stuck: how many of its tasks wait, and for what.
+    QList<TaskRow> waiting;
+    for (int i = 0; i < 3; ++i) {
+        TaskRow r;
+        r.key = QStringLiteral("k%1").arg(i);
+        r.remote.type = QStringLiteral("pdf.render");
+        r.condition.state = TaskState::Deferred;
+        r.condition.deferReason = i < 2 ? DeferReason::BreakerOpen : DeferReason::Unhealthy;
+        waiting << r;
+    }
+    tiles.rows(waiting);
+    QCOMPARE(tiles.waitingText(QStringLiteral("pdf.render")),
+             QStringLiteral("3 waiting: 2 breaker · 1 unhealthy"));
+    waiting[0].condition = TaskCondition{TaskState::Running, {}, {}, {}}; // it runs again
+    tiles.rows({waiting[0]});
+    QCOMPARE(tiles.waitingText(QStringLiteral("pdf.render")),
+             QStringLiteral("2 waiting: 1 breaker · 1 unhealthy"));
+    QCOMPARE(tiles.waitingText(QStringLiteral("sms.send")), QString());
+    tiles.refresh();
+    QVERIFY2(tile->text().endsWith(QStringLiteral("\n2 waiting: 1 breaker · 1 unhealthy")),
+             qPrintable(tile->text()));
     // The pane: its three charts and the tiles, by name.
     ChartsPane pane(engine, clock);
     QCOMPARE(pane.findChildren<QChartView *>().size(), 3);
     QVERIFY(pane.findChild<BreakerTiles *>(QStringLiteral("breakerTiles")));
+}
+
+void TestCharts::typesHaveTheirOwnColours()
+{
+    // pdf.render has its colour already (the test above): nine more types, ten colours.
+    QSet<QRgb> seen{TypeColors::of(QStringLiteral("pdf.render")).rgb()};
+    for (int i = 0; i < 9; ++i)
+        seen.insert(TypeColors::of(QStringLiteral("colour.type%1").arg(i)).rgb());
+    QCOMPARE(seen.size(), 10);
+    QCOMPARE(TypeColors::of(QStringLiteral("colour.type3")),
+             TypeColors::of(QStringLiteral("colour.type3")));
 }
 
 QTEST_MAIN(TestCharts)

@@ -2,7 +2,9 @@
 
 #include "StateBadgeDelegate.h"
 #include "TaskRowText.h"
+#include "TypeColors.h"
 #include "engine/EngineView.h"
+#include "engine/TaskRow.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -45,7 +47,9 @@ void BreakerTiles::refresh()
         }
         const BreakerHealth h = m_engine.breakerHealth(endpoint, type);
         const BreakerMetrics m = m_engine.breakerMetrics(endpoint, type);
-        tile->setText(QStringLiteral("%1\n%2").arg(type, StateBadgeDelegate::tierLabel(h)));
+        const QString waiting = waitingText(type);
+        tile->setText(QStringLiteral("%1\n%2").arg(type, StateBadgeDelegate::tierLabel(h)) +
+                      (waiting.isEmpty() ? QString() : u'\n' + waiting));
         tile->setToolTip(
             tr("%1: breaker %2\nfailure rate %3 · slow calls %4\n%5")
                 .arg(type, StateBadgeDelegate::tierLabel(h),
@@ -54,11 +58,43 @@ void BreakerTiles::refresh()
                      m.slowCallRate < 0 ? tr("not judged yet")
                                         : QStringLiteral("%1%").arg(m.slowCallRate, 0, 'f', 0),
                      healthText(m_engine.healthScore(endpoint, type))));
+        // The tier's colour, edged with the type's own (its chart lines and table cells).
         tile->setStyleSheet(
-            QStringLiteral("QLabel { color: white; background: %1; padding: 3px 8px; "
-                           "border-radius: 4px; }")
-                .arg(StateBadgeDelegate::tierColor(h).name()));
+            QStringLiteral("QLabel { color: white; background: %1; padding: 3px "
+                           "8px; border-radius: 4px; border-left: 6px solid %2; }")
+                .arg(StateBadgeDelegate::tierColor(h).name(), TypeColors::of(type).name()));
     }
+}
+
+void BreakerTiles::rows(const QList<TaskRow> &rows)
+{
+    for (const TaskRow &r : rows) {
+        if (r.condition.deferReason)
+            m_waiting.insert(r.key, {r.remote.type, int(*r.condition.deferReason)});
+        else
+            m_waiting.remove(r.key);
+    }
+}
+
+QString BreakerTiles::waitingText(const QString &type) const
+{
+    int byReason[4] = {};
+    int total = 0;
+    for (const auto &[t, reason] : m_waiting)
+        if (t == type && reason >= 0 && reason < 4) {
+            ++byReason[reason];
+            ++total;
+        }
+    if (total == 0)
+        return {};
+    // In DeferReason's order: breaker, budget, unhealthy, paused.
+    static const char *const kWords[] = {QT_TR_NOOP("breaker"), QT_TR_NOOP("budget"),
+                                         QT_TR_NOOP("unhealthy"), QT_TR_NOOP("paused")};
+    QStringList parts;
+    for (int i = 0; i < 4; ++i)
+        if (byReason[i] > 0)
+            parts << QStringLiteral("%1 %2").arg(byReason[i]).arg(tr(kWords[i]));
+    return tr("%1 waiting: %2").arg(total).arg(parts.join(QStringLiteral(" · ")));
 }
 
 } // namespace rebound

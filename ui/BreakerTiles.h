@@ -12,6 +12,7 @@ class QLabel;
 namespace rebound {
 
 class EngineView;
+struct TaskRow;
 
 /// One tile per task type: its breaker's tier as a word and a colour, never a number, with the
 /// rates and the health score in its tooltip.
@@ -24,12 +25,18 @@ public:
     BreakerTiles(const EngineView &engine, QWidget *parent = nullptr);
     /// Reads every type's breaker again (a tile per type seen so far).
     void refresh();
+    /// A batch of changed rows: which tasks of each type wait, and for what.
+    void rows(const QList<TaskRow> &rows);
+    /// "62 waiting: 40 breaker · 22 unhealthy" for a type (empty: none waits).
+    QString waitingText(const QString &type) const;
     /// The health line of a type's tile: not judged yet, or the evidence and the score.
     static QString healthText(const std::optional<HealthScore> &score);
 
 private:
     const EngineView &m_engine;
     QHash<QString, QLabel *> m_tiles;
+    /// The deferred tasks, by key: their type and what they wait for (a DeferReason).
+    QHash<QString, QPair<QString, int>> m_waiting;
 };
 
 } // namespace rebound

@@ -73,6 +73,7 @@ void ChartsPane::setWide(bool wide)
 void ChartsPane::onRows(const QList<TaskRow> &rows)
 {
     m_samples.record(rows, m_clock.wallNowMs());
+    m_tiles->rows(rows);
     for (const auto &panel : m_panels)
         panel->rows(rows);
     m_dirty = true;
@@ -117,7 +118,13 @@ void ChartsPane::tick()
         auto *axis =
             static_cast<QValueAxis *>(panel->view()->chart()->axes(Qt::Horizontal).first());
         axis->setRange(-window.minutes, 0);
-        axis->setLabelFormat(window.minutes <= 1 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+        // Ticks on round minutes: 0.2 for the last minute, 1 for five, 5 for 15, 15 for 60.
+        const double step = window.minutes <= 1    ? 0.2
+                            : window.minutes <= 5  ? 1
+                            : window.minutes <= 15 ? 5
+                                                   : 15;
+        axis->setTickCount(int(window.minutes / step) + 1);
+        axis->setLabelFormat(step < 1 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
     }
 }
 

@@ -16,10 +16,11 @@ LatencyChart::LatencyChart(const RetrySamples &samples, QWidget *parent)
       m_p50(new QLineSeries), m_p95(new QLineSeries), m_delay(new QLineSeries),
       m_recovery(new QLineSeries)
 {
-    m_p50->setName(QChart::tr("attempt p50"));
-    m_p95->setName(QChart::tr("attempt p95"));
-    m_delay->setName(QChart::tr("backoff chosen (mean)"));
-    m_recovery->setName(QChart::tr("time to recovery (mean)"));
+    // Short names: four entries and the policy marker fit a laptop's third of the width.
+    m_p50->setName(QChart::tr("p50"));
+    m_p95->setName(QChart::tr("p95"));
+    m_delay->setName(QChart::tr("backoff"));
+    m_recovery->setName(QChart::tr("recovery"));
     for (QLineSeries *s : {m_p50, m_p95, m_delay, m_recovery})
         add(m_view->chart(), s);
 }
@@ -63,7 +64,7 @@ void LatencyChart::draw(const Window &w)
         QPen pen(QColor(0x9b, 0x59, 0xb6));
         pen.setStyle(Qt::DashDotLine);
         s->setPen(pen);
-        s->setName(QChart::tr("policy change"));
+        s->setName(QChart::tr("policy"));
         add(chart, s);
         const bool first = m_markers.isEmpty();
         for (QLegendMarker *marker : chart->legend()->markers(s))
@@ -82,6 +83,7 @@ void LatencyChart::draw(const Window &w)
         m_markers[i]->replace({QPointF(at, 0), QPointF(at, top * 1.1)});
     }
     valueAxis(chart)->setRange(0, top * 1.1);
+    valueAxis(chart)->applyNiceNumbers(); // 0, 0.5, 1 … rather than 0, 3.4, 6.7
 }
 
 } // namespace rebound

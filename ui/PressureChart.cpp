@@ -14,7 +14,7 @@ PressureChart::PressureChart(const RetrySamples &samples, QWidget *parent)
       m_rate(new QLineSeries), m_budget(new QLineSeries), m_budgetAxis(new QValueAxis)
 {
     m_rate->setName(QChart::tr("retries/s"));
-    m_budget->setName(QChart::tr("retries the budget allows at once (right axis)"));
+    m_budget->setName(QChart::tr("budget allows (right)"));
     QChart *chart = m_view->chart();
     m_budgetAxis->setLabelFormat(QStringLiteral("%.0f"));
     m_budgetAxis->setLabelsFont(valueAxis(chart)->labelsFont());
@@ -39,7 +39,9 @@ void PressureChart::draw(const Window &w)
     m_rate->replace(rate);
     m_budget->replace(budget);
     valueAxis(m_view->chart())->setRange(0, topRate * 1.2);
+    valueAxis(m_view->chart())->applyNiceNumbers();
     m_budgetAxis->setRange(0, topBudget * 1.2);
+    m_budgetAxis->applyNiceNumbers();
 }
 
 } // namespace rebound

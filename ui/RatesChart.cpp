@@ -1,12 +1,14 @@
 #include "RatesChart.h"
 
 #include "ColumnDecimation.h"
+#include "TypeColors.h"
 #include "engine/EngineView.h"
 #include "policy/PolicySet.h"
 #include "policy/PolicyStore.h"
 
 #include <QChart>
 #include <QChartView>
+#include <QDateTime>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QToolTip>
@@ -15,7 +17,8 @@
 namespace rebound {
 
 RatesChart::RatesChart(const EngineView &engine, QWidget *parent)
-    : m_engine(engine), m_chartView(makeView(QChart::tr("Failure and slow-call rates (%)"), parent))
+    : m_engine(engine),
+      m_chartView(makeView(QChart::tr("Failure (—) and slow-call (···) rates, %"), parent))
 {
     QValueAxis *y = valueAxis(m_chartView->chart());
     y->setRange(0, 100);
@@ -32,6 +35,13 @@ QLineSeries *RatesChart::thresholdLine(Qt::PenStyle style)
     pen.setWidthF(1.5);
     line->setPen(pen);
     add(m_chartView->chart(), line);
+    // The legend's room goes to the types; the lines are named on hover.
+    for (QLegendMarker *marker : m_chartView->chart()->legend()->markers(line))
+        marker->setVisible(false);
+    QObject::connect(line, &QLineSeries::hovered, line, [line](const QPointF &, bool on) {
+        if (on)
+            QToolTip::showText(QCursor::pos(), line->name());
+    });
     return line;
 }
 
@@ -59,17 +69,28 @@ void RatesChart::drawRates(const Samples &samples, QHash<QString, QLineSeries *>
         if (!s) {
             s = new QLineSeries;
             s->setName(label.arg(it.key()));
-            QPen pen = s->pen();
-            pen.setStyle(style);
-            pen.setWidthF(1); // up to 1 800 samples per line: thin lines draw fast
-            s->setPen(pen);
             add(chart, s);
-            for (QLegendMarker *marker : chart->legend()->markers(s))
-                marker->setVisible(false);
-            QObject::connect(s, &QLineSeries::hovered, chart, [s](const QPointF &p, bool on) {
-                if (on)
-                    QToolTip::showText(QCursor::pos(), QStringLiteral("%1: %2%").arg(s->name()).arg(
-                                                           p.y(), 0, 'f', 0));
+            // The type's own colour (its tile's and its table cell's); solid for failures,
+            // dotted for slow calls. After adding: the chart's theme colours what it is given.
+            QPen pen(TypeColors::of(it.key()));
+            pen.setStyle(style);
+            pen.setWidthF(1.5);
+            s->setPen(pen);
+            // The legend names each type once (its failure line); the dotted twin shares it.
+            for (QLegendMarker *marker : chart->legend()->markers(s)) {
+                marker->setVisible(style == Qt::SolidLine);
+                marker->setLabel(it.key());
+            }
+            QObject::connect(s, &QLineSeries::hovered, chart, [this, s](const QPointF &p, bool on) {
+                if (!on)
+                    return;
+                const QDateTime at =
+                    QDateTime::fromMSecsSinceEpoch(m_drawnAtMs + std::int64_t(p.x() * 60'000.0));
+                QToolTip::showText(QCursor::pos(),
+                                   QStringLiteral("%1: %2% at %3")
+                                       .arg(s->name())
+                                       .arg(p.y(), 0, 'f', 0)
+                                       .arg(at.toString(QStringLiteral("HH:mm:ss"))));
             });
         }
         QList<QPointF> pts;
@@ -85,6 +106,7 @@ void RatesChart::drawRates(const Samples &samples, QHash<QString, QLineSeries *>
 
 void RatesChart::draw(const Window &w)
 {
+    m_drawnAtMs = w.nowMs;
     drawRates(m_failureRates, m_failureSeries, QChart::tr("%1 failure rate"), Qt::SolidLine, w);
     drawRates(m_slowRates, m_slowSeries, QChart::tr("%1 slow-call rate"), Qt::DotLine, w);
     // Dense lines (several types, hundreds of points each after the reduction) are drawn
@@ -96,11 +118,12 @@ void RatesChart::draw(const Window &w)
         drawn += s->count();
     m_chartView->setRenderHint(QPainter::Antialiasing, drawn < 2000);
     const BreakerConfig &breaker = m_engine.policySource().current()->policyFor(QString()).breaker;
-    m_threshold->setName(QChart::tr("failure threshold %1%").arg(breaker.failureRateThreshold));
+    m_threshold->setName(
+        QChart::tr("the breaker opens at %1% failures").arg(breaker.failureRateThreshold));
     m_threshold->replace({QPointF(-w.minutes, breaker.failureRateThreshold),
                           QPointF(0, breaker.failureRateThreshold)});
     m_slowThreshold->setName(
-        QChart::tr("slow-call threshold %1%").arg(breaker.slowCallRateThreshold));
+        QChart::tr("the breaker opens at %1% slow calls").arg(breaker.slowCallRateThreshold));
     m_slowThreshold->replace({QPointF(-w.minutes, breaker.slowCallRateThreshold),
                               QPointF(0, breaker.slowCallRateThreshold)});
 }

@@ -40,6 +40,7 @@ private:
     QHash<QString, QLineSeries *> m_slowSeries;
     QLineSeries *m_threshold;
     QLineSeries *m_slowThreshold;
+    std::int64_t m_drawnAtMs = 0; ///< "now" of the last drawing (a hovered x back to a time)
 };
 
 } // namespace rebound

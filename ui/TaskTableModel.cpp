@@ -1,5 +1,7 @@
 #include "TaskTableModel.h"
 
+#include "TypeColors.h"
+
 #include "StateBadgeDelegate.h"
 #include "TaskRowText.h"
 #include "engine/EngineView.h"
@@ -226,8 +228,8 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     default:
         break;
     }
-    if (role == Qt::DecorationRole && index.column() == Type && m_view.isPaused(r.type))
-        return m_pausedIcon;
+    if (role == Qt::DecorationRole && index.column() == Type) // paused, or the type's colour
+        return m_view.isPaused(r.type) ? QVariant(m_pausedIcon) : QVariant(TypeColors::of(r.type));
     if (role == Qt::DisplayRole || role == SortRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
         case Endpoint:
