@@ -8,6 +8,7 @@
 #include "policy/PolicyStore.h"
 #include "time/ManualClock.h"
 
+#include <QLabel>
 #include <QTableWidget>
 #include <QTest>
 
@@ -19,6 +20,7 @@ class TestTaskDetail final : public QObject
 
 private Q_SLOTS:
     void deferralRechecksAreOneRow();
+    void footerFollowsTheLatestAttempt();
 };
 
 void TestTaskDetail::deferralRechecksAreOneRow()
@@ -82,6 +84,57 @@ void TestTaskDetail::deferralRechecksAreOneRow()
                                 QStringLiteral("retries stopped|deadline exceeded"),
                                 // the policy file opened after these events
                                 QStringLiteral("policy change|applied by file")}));
+}
+
+void TestTaskDetail::footerFollowsTheLatestAttempt()
+{
+    // Attempt 1 was not retryable and retries stopped; an operator brought the task back and
+    // attempt 2 succeeded. The footer must not go on saying retries stopped.
+    FakeTransport *fake = nullptr;
+    ManualEngine m(R"({"version":1,"policies":[{"name":"p"}]})",
+                   [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+                       auto t = std::make_unique<FakeTransport>(c.key());
+                       fake = t.get();
+                       return t;
+                   });
+    const QString endpoint = QStringLiteral("http://fake.test");
+    EndpointConfig config;
+    config.baseUrl = QUrl(endpoint);
+    m.orchestrator().addEndpoint(config);
+    const std::int64_t t0 = m.clock.wallNowMs() - 10'000;
+    QJsonArray attempts;
+    for (int n = 1; n <= 2; ++n) {
+        RemoteAttempt a;
+        a.number = n;
+        a.reason = n == 1 ? AttemptReason::Initial : AttemptReason::Operator;
+        a.startedAtMs = t0 + n * 1000;
+        a.endedAtMs = a.startedAtMs + 100;
+        a.durationMs = 100;
+        a.outcome = n == 1 ? AttemptOutcome::Failed : AttemptOutcome::Succeeded;
+        if (n == 1)
+            a.httpStatus = 400;
+        attempts << TaskJson::toJson(a);
+        m.history().queueAttempt(
+            AttemptFacts{endpoint, QStringLiteral("t1"), QStringLiteral("p"), a});
+    }
+    AttemptDecision stopped;
+    stopped.endpoint = endpoint;
+    stopped.taskId = QStringLiteral("t1");
+    stopped.attempt = 1;
+    stopped.stopReason = StopReason::NotRetryable;
+    m.history().queueDecision(stopped);
+    QVERIFY(m.history().flush());
+    QCOMPARE(m.history().attempts(endpoint, QStringLiteral("t1")).first().stopReason,
+             QStringLiteral("not_retryable"));
+    TaskDetailPane pane(m.orchestrator());
+    pane.showTask(endpoint, QStringLiteral("t1"));
+    fake->answer(QStringLiteral("/t1/attempts"), 200,
+                 QJsonDocument(QJsonObject{{QStringLiteral("attempts"), attempts}})
+                     .toJson(QJsonDocument::Compact),
+                 "GET");
+    auto *footer = pane.findChild<QLabel *>(QStringLiteral("stopReasonLabel"));
+    QVERIFY(footer);
+    QCOMPARE(footer->text(), QString());
 }
 
 QTEST_MAIN(TestTaskDetail)

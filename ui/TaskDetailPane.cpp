@@ -22,9 +22,9 @@
 namespace rebound {
 
 TaskDetailPane::TaskDetailPane(EngineView &view, QWidget *parent)
-    : QWidget(parent), m_view(view), m_title(new QLabel(this)),
-      m_stop(new QLabel(this)), m_table(new QTableWidget(this)),
-      m_copy(new QPushButton(tr("Copy trace id"), this)), m_reload(new QTimer(this))
+    : QWidget(parent), m_view(view), m_title(new QLabel(this)), m_stop(new QLabel(this)),
+      m_table(new QTableWidget(this)), m_copy(new QPushButton(tr("Copy trace id"), this)),
+      m_reload(new QTimer(this))
 {
     setObjectName(QStringLiteral("taskDetail"));
     m_title->setObjectName(QStringLiteral("detailTitle"));
@@ -109,18 +109,19 @@ void TaskDetailPane::showTask(const QString &endpoint, const QString &taskId)
                          : taskId);
     const int generation = ++m_generation;
     // The answer may come after the pane is gone (the window closed): it checks first.
-    m_view.attempts(endpoint, taskId,
-                    [this, pane = QPointer<TaskDetailPane>(this),
-                     generation](const Result<QList<RemoteAttempt>> &attempts) {
-                        if (!pane || generation != m_generation)
-                            return; // the pane is gone, or the selection moved on
-                        if (!attempts) {
-                            m_stop->setText(tr("Could not load the attempts: %1")
-                                                .arg(attempts.error().message));
-                            return;
-                        }
-                        fill(*attempts);
-                    });
+    m_view.attempts(
+        endpoint, taskId,
+        [this, pane = QPointer<TaskDetailPane>(this),
+         generation](const Result<QList<RemoteAttempt>> &attempts) {
+            if (!pane || generation != m_generation)
+                return; // the pane is gone, or the selection moved on
+            if (!attempts) {
+                m_stop->setText(
+                    tr("Could not load the attempts: %1").arg(attempts.error().message));
+                return;
+            }
+            fill(*attempts);
+        });
 }
 
 QString TaskDetailPane::stopText(const QString &key)
@@ -222,10 +223,12 @@ void TaskDetailPane::fill(const QList<RemoteAttempt> &attempts)
              false,
              a.number,
              {}});
-        if (h && !h->stopReason.isEmpty())
-            stop = tr("Retries stopped after attempt %1: %2.")
-                       .arg(a.number)
-                       .arg(stopText(h->stopReason));
+        // The footer tells how the latest attempt ended: a stop an operator has since undone
+        // (a retry that brought the task back) is history, not the task's state.
+        stop = h && !h->stopReason.isEmpty() ? tr("Retries stopped after attempt %1: %2.")
+                                                   .arg(a.number)
+                                                   .arg(stopText(h->stopReason))
+                                             : QString();
     }
     static const QSet<QString> shown = {
         QStringLiteral("retry_deferred"),   QStringLiteral("operator_retry"),
