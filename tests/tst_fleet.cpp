@@ -407,7 +407,7 @@ void TestFleet::pausedOwnerDoesNotActAfterItsLeaseRanOut()
             return s.value(QStringLiteral("a")) > 0 && s.value(QStringLiteral("b")) > 0 &&
                    s.value(QStringLiteral("a")) + s.value(QStringLiteral("b")) == 8;
         }(),
-        qPrintable(status), 30'000);
+        qPrintable(status), 60'000); // seconds alone; once 30 s beside the chaos suites (2 s leases)
     const QByteArray autoStarted =
         "rebound_taskd_attempts_started_total{type=\"s.work\",reason=\"auto\"}";
     QTRY_VERIFY_WITH_TIMEOUT(taskd.metricSum(autoStarted) > 0, 10'000); // both at work
