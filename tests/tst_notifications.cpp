@@ -21,14 +21,7 @@ const QDateTime kAt = QDateTime(QDate(2026, 12, 7), QTime(14, 30, 5));
 
 Notice stopped(const QString &id, const QString &type, const QString &reason, QDateTime at = kAt)
 {
-    return {at,
-            QStringLiteral("%1 stopped retrying: %2").arg(id, reason),
-            Severity::Info,
-            type,
-            QStringLiteral("http://n.test"),
-            id,
-            type + u'\n' + reason,
-            QStringLiteral("%n tasks of %1 stopped retrying: %2").arg(type, reason)};
+    return NotificationLog::stopped(at, QStringLiteral("http://n.test"), id, type, reason);
 }
 
 Notice important(const QString &text, QDateTime at = kAt)

@@ -170,16 +170,13 @@ MainWindow::MainWindow(const EngineAccess &engine, const QString &subtitle, QWid
             });
     connect(&m_engine.view, &EngineView::taskStopped, this,
             [this](const QString &endpoint, const QString &id, StopReason r) {
-                const QString reason = TaskRowText::stopLabel(r);
-                const QString text = tr("%1 stopped retrying: %2").arg(id, reason);
                 const auto row = m_engine.view.row(TaskRow::keyOf(endpoint, id));
-                const QString type = row ? row->remote.type : QString();
-                statusBar()->showMessage(text, 5000);
-                // Hundreds in a busy minute: one line per type and reason, expandable.
-                m_log->add({m_engine.clock.wallNow(), text, NotificationLog::Severity::Info, type,
-                            endpoint, id, type + u'\n' + reason,
-                            tr("%n tasks of %1 stopped retrying: %2").arg(type, reason)});
-                m_notice->showText(text);
+                const auto n = NotificationLog::stopped(m_engine.clock.wallNow(), endpoint, id,
+                                                        row ? row->remote.type : QString(),
+                                                        TaskRowText::stopLabel(r));
+                statusBar()->showMessage(n.text, 5000);
+                m_log->add(n);
+                m_notice->showText(n.text);
             });
     // "policy sms v4 applied": the notice names the policies the new version changed.
     connect(&m_engine.policies, &PolicyStore::policiesChanged, this, [this](int version) {

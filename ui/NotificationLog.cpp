@@ -85,6 +85,20 @@ NotificationLog::NotificationLog(QWidget *parent)
     });
 }
 
+NotificationLog::Notice NotificationLog::stopped(const QDateTime &at, const QString &endpoint,
+                                                 const QString &id, const QString &type,
+                                                 const QString &reason)
+{
+    return {at,
+            tr("%1 stopped retrying: %2").arg(id, reason),
+            Severity::Info,
+            type,
+            endpoint,
+            id,
+            type + u'\n' + reason,
+            tr("%n tasks of %1 stopped retrying: %2").arg(type, reason)};
+}
+
 bool NotificationLog::atBottom() const
 {
     const QScrollBar *bar = m_tree->verticalScrollBar();

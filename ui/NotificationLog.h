@@ -47,6 +47,11 @@ public:
 
     explicit NotificationLog(QWidget *parent = nullptr);
 
+    /// "tsk-1 stopped retrying: deadline exceeded", grouped with the others of its type and
+    /// reason ("37 tasks of pdf.render stopped retrying: …").
+    static Notice stopped(const QDateTime &at, const QString &endpoint, const QString &id,
+                          const QString &type, const QString &reason);
+
     void add(const Notice &notice);
     /// The entries (objectName "notificationLog"): a line per notice or group, a group's tasks
     /// below it.
