@@ -14,6 +14,22 @@
 
 using namespace rebound;
 
+namespace {
+
+const QByteArray kPolicy = R"({"version":1,"policies":[{"name":"p"}]})";
+
+/// The engine's transport: a FakeTransport the test answers by hand, found through `fake`.
+TransportFactory fakeTransport(FakeTransport *&fake)
+{
+    return [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
+        auto t = std::make_unique<FakeTransport>(c.key());
+        fake = t.get();
+        return t;
+    };
+}
+
+} // namespace
+
 class TestTaskDetail final : public QObject
 {
     Q_OBJECT
@@ -26,12 +42,7 @@ private Q_SLOTS:
 void TestTaskDetail::deferralRechecksAreOneRow()
 {
     FakeTransport *fake = nullptr;
-    ManualEngine m(R"({"version":1,"policies":[{"name":"p"}]})",
-                   [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-                       auto t = std::make_unique<FakeTransport>(c.key());
-                       fake = t.get();
-                       return t;
-                   });
+    ManualEngine m(kPolicy, fakeTransport(fake));
     Orchestrator &orch = m.orchestrator();
     HistoryStore *history = &m.history();
     ManualClock &clock = m.clock;
@@ -91,12 +102,7 @@ void TestTaskDetail::footerFollowsTheLatestAttempt()
     // Attempt 1 was not retryable and retries stopped; an operator brought the task back and
     // attempt 2 succeeded. The footer must not go on saying retries stopped.
     FakeTransport *fake = nullptr;
-    ManualEngine m(R"({"version":1,"policies":[{"name":"p"}]})",
-                   [&fake](const EndpointConfig &c) -> std::unique_ptr<TaskTransport> {
-                       auto t = std::make_unique<FakeTransport>(c.key());
-                       fake = t.get();
-                       return t;
-                   });
+    ManualEngine m(kPolicy, fakeTransport(fake));
     const QString endpoint = QStringLiteral("http://fake.test");
     EndpointConfig config;
     config.baseUrl = QUrl(endpoint);
