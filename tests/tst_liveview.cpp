@@ -81,6 +81,8 @@ private Q_SLOTS:
     void rowsHoldWhileThePointerIsOverThem();
     void pausedViewHoldsWhileCountsMove();
     void theRowAimedAtKeepsItsPlaceOnScreen();
+    void aLeavingRowDoesNotCarryTheViewAway();
+    void atTheTopNewRowsAreShown();
     void questionsNameTheTasks();
     void editingKeysStayTheFilters();
 
@@ -244,6 +246,38 @@ void TestLiveView::theRowAimedAtKeepsItsPlaceOnScreen()
     QVERIFY(row > aimed.row());
     QCOMPARE(idAt(m_table->currentIndex().row()), id);
     QCOMPARE(m_table->visualRect(m_table->currentIndex()).top(), y);
+}
+
+void TestLiveView::aLeavingRowDoesNotCarryTheViewAway()
+{
+    const std::int64_t t0 = m_engine->clock.wallNowMs();
+    QList<RemoteTask> tasks;
+    for (int i = 0; i < 100; ++i)
+        tasks << task(i, RemoteState::Running, 1, t0 - 1000 * i);
+    feed(tasks);
+    m_proxy->setStates(TaskFilterProxy::bit(TaskState::Running));
+    QScrollBar *bar = m_table->verticalScrollBar();
+    bar->setValue(bar->maximum() / 2);
+    const int at = bar->value();
+    const QModelIndex aimed = m_table->indexAt(QPoint(10, 100));
+    m_table->setCurrentIndex(aimed);
+    // The selected task succeeds: it leaves the "running" view (moved to the end, removed).
+    feed({task(aimed.row(), RemoteState::Succeeded, 2, t0 + 1)});
+    QCOMPARE(m_proxy->rowCount(), 99);
+    QCOMPARE(bar->value(), at); // where the operator was, not the end of the list
+}
+
+void TestLiveView::atTheTopNewRowsAreShown()
+{
+    const std::int64_t t0 = m_engine->clock.wallNowMs();
+    QList<RemoteTask> tasks;
+    for (int i = 0; i < 50; ++i)
+        tasks << task(i, RemoteState::Running, 1, t0 - 1000 * i);
+    feed(tasks);
+    QCOMPARE(m_table->verticalScrollBar()->value(), 0);
+    feed({task(77, RemoteState::Running, 1, t0 + 5)}); // newest: sorts first
+    QCOMPARE(m_table->verticalScrollBar()->value(), 0);
+    QCOMPARE(idAt(m_table->indexAt(QPoint(10, 5)).row()), QStringLiteral("t077"));
 }
 
 void TestLiveView::questionsNameTheTasks()

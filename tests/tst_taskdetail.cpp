@@ -140,6 +140,12 @@ void TestTaskDetail::footerFollowsTheLatestAttempt()
                  "GET");
     auto *footer = pane.findChild<QLabel *>(QStringLiteral("stopReasonLabel"));
     QVERIFY(footer);
+    // (The answer was read: both attempts are listed, with the policy file's version.)
+    auto *table = pane.findChild<QTableWidget *>(QStringLiteral("attemptTable"));
+    QStringList numbers;
+    for (int r = 0; r < table->rowCount(); ++r)
+        numbers << table->item(r, 0)->text();
+    QCOMPARE(numbers, (QStringList{QStringLiteral("1"), QStringLiteral("2"), QString()}));
     QCOMPARE(footer->text(), QString());
 }
 

@@ -69,31 +69,45 @@ void BreakerTiles::refresh()
 void BreakerTiles::rows(const QList<TaskRow> &rows)
 {
     for (const TaskRow &r : rows) {
-        if (r.condition.deferReason)
-            m_waiting.insert(r.key, {r.remote.type, int(*r.condition.deferReason)});
-        else
-            m_waiting.remove(r.key);
+        if (const auto was = m_waiting.constFind(r.key); was != m_waiting.constEnd()) {
+            --m_waitingCounts[was->first][std::size_t(was->second)];
+            m_waiting.erase(was);
+        }
+        if (!r.condition.deferReason)
+            continue;
+        const int reason = int(*r.condition.deferReason);
+        if (reason < 0 || reason >= 4)
+            continue;
+        m_waiting.insert(r.key, {r.remote.type, reason});
+        ++m_waitingCounts[r.remote.type][std::size_t(reason)];
     }
+}
+
+void BreakerTiles::forget(const QStringList &keys)
+{
+    for (const QString &key : keys)
+        if (const auto was = m_waiting.constFind(key); was != m_waiting.constEnd()) {
+            --m_waitingCounts[was->first][std::size_t(was->second)];
+            m_waiting.erase(was);
+        }
 }
 
 QString BreakerTiles::waitingText(const QString &type) const
 {
-    int byReason[4] = {};
-    int total = 0;
-    for (const auto &[t, reason] : m_waiting)
-        if (t == type && reason >= 0 && reason < 4) {
-            ++byReason[reason];
-            ++total;
-        }
-    if (total == 0)
-        return {};
+    const std::array<int, 4> counts = m_waitingCounts.value(type);
     // In DeferReason's order: breaker, budget, unhealthy, paused.
     static const char *const kWords[] = {QT_TR_NOOP("breaker"), QT_TR_NOOP("budget"),
                                          QT_TR_NOOP("unhealthy"), QT_TR_NOOP("paused")};
     QStringList parts;
-    for (int i = 0; i < 4; ++i)
-        if (byReason[i] > 0)
-            parts << QStringLiteral("%1 %2").arg(byReason[i]).arg(tr(kWords[i]));
+    int total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] <= 0)
+            continue;
+        total += counts[i];
+        parts << QStringLiteral("%1 %2").arg(counts[i]).arg(tr(kWords[i]));
+    }
+    if (total == 0)
+        return {};
     return tr("%1 waiting: %2").arg(total).arg(parts.join(QStringLiteral(" · ")));
 }
 

@@ -3,7 +3,9 @@
 #include "guards/HealthMonitor.h"
 
 #include <QHash>
+
 #include <QWidget>
+#include <array>
 
 #include <optional>
 
@@ -27,6 +29,8 @@ public:
     void refresh();
     /// A batch of changed rows: which tasks of each type wait, and for what.
     void rows(const QList<TaskRow> &rows);
+    /// Tasks leaving the view (their endpoint removed): they wait for nothing here any more.
+    void forget(const QStringList &keys);
     /// "62 waiting: 40 breaker · 22 unhealthy" for a type (empty: none waits).
     QString waitingText(const QString &type) const;
     /// The health line of a type's tile: not judged yet, or the evidence and the score.
@@ -37,6 +41,8 @@ private:
     QHash<QString, QLabel *> m_tiles;
     /// The deferred tasks, by key: their type and what they wait for (a DeferReason).
     QHash<QString, QPair<QString, int>> m_waiting;
+    /// The same, counted per type and reason (kept with m_waiting: a tick reads no task).
+    QHash<QString, std::array<int, 4>> m_waitingCounts;
 };
 
 } // namespace rebound

@@ -48,6 +48,7 @@ ChartsPane::ChartsPane(EngineView &view, const Clock &clock, QWidget *parent)
 
     connect(&m_view, &EngineView::rowsUpdated, this, &ChartsPane::onRows);
     connect(&m_view, &EngineView::breakerTransition, m_tiles, &BreakerTiles::refresh);
+    connect(&m_view, &EngineView::rowsAboutToBeRemoved, m_tiles, &BreakerTiles::forget);
     connect(&m_view.policySource(), &PolicyStore::policiesChanged, this, [this](int version) {
         for (const auto &panel : m_panels)
             panel->policyApplied(m_clock.wallNowMs(), version);

@@ -106,7 +106,8 @@ FilterBar::FilterBar(TaskTableModel *model, TaskFilterProxy *proxy, TaskTableVie
     connect(m_updated, &QComboBox::currentIndexChanged, this, &FilterBar::applyUpdated);
     auto *slide = new QTimer(this);
     connect(slide, &QTimer::timeout, this, [this] {
-        if (m_updated->currentData().toLongLong() > 0)
+        // Not while the rows are held: the operator's rows do not leave under the cursor.
+        if (m_updated->currentData().toLongLong() > 0 && !m_proxy->isHeld())
             applyUpdated();
     });
     slide->start(30'000);

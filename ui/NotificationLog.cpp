@@ -15,6 +15,7 @@ namespace rebound {
 namespace {
 
 constexpr int kKept = 500;
+constexpr int kKeptPerGroup = 200; // a group still counts every task; it lists the newest
 constexpr int kGroupLookBack = 50; // a group gathers from the recent lines only
 enum Role
 {
@@ -25,6 +26,7 @@ enum Role
     GroupRole, ///< group key + the minute
     GroupTextRole,
     StampRole,
+    CountRole, ///< a group's tasks, all of them (its lines keep the newest)
 };
 
 QString minuteOf(const QDateTime &at)
@@ -154,13 +156,19 @@ void NotificationLog::add(const Notice &n)
             group->setData(0, IdRole, QVariant());
         }
         group->addChild(line(n));
-        const int tasks = group->childCount();
+        const int tasks = std::max(group->data(0, CountRole).toInt(), 1) + 1;
+        group->setData(0, CountRole, tasks);
+        while (group->childCount() > kKeptPerGroup)
+            delete group->takeChild(0);
         group->setText(0, QStringLiteral("%1  %2").arg(
                               group->data(0, StampRole).toString(),
                               group->data(0, GroupTextRole)
                                   .toString()
                                   .replace(QStringLiteral("%n"), QString::number(tasks))));
-        group->setToolTip(0, tr("%n task(s); expand to see each", nullptr, tasks));
+        group->setToolTip(
+            0, tasks > group->childCount()
+                   ? tr("%1 tasks; expand to see the newest %2").arg(tasks).arg(group->childCount())
+                   : tr("%n task(s); expand to see each", nullptr, tasks));
         top = group;
     } else {
         top = line(n);

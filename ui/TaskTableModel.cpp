@@ -429,7 +429,7 @@ std::optional<TaskTableModel::SortKey> TaskTableModel::exactSortKey(int row, int
 TaskTableModel::TextQuery TaskTableModel::prepareText(const QString &text) const
 {
     TextQuery q{QStringMatcher(text, Qt::CaseInsensitive), {}, {}, {}, false};
-    if (text.startsWith(QLatin1String("id:"))) {
+    if (text.startsWith(QLatin1String("id:"), Qt::CaseInsensitive)) {
         q.exact = text.mid(3).trimmed();
         q.idOnly = true;
     } else if (text.size() >= 2 && text.startsWith(u'"') && text.endsWith(u'"')) {

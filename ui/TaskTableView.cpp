@@ -50,6 +50,19 @@ TaskTableView::TaskTableView(QAbstractItemModel *model, QWidget *parent) : QTabl
     connect(model, &QAbstractItemModel::layoutAboutToBeChanged, this,
             &TaskTableView::rememberAnchor);
     connect(model, &QAbstractItemModel::layoutChanged, this, &TaskTableView::restoreAnchor);
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) { onRowsLeaving(first, last); });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        if (m_restoreScroll)
+            verticalScrollBar()->setValue(*std::exchange(m_restoreScroll, std::nullopt));
+    });
+}
+
+bool TaskTableView::event(QEvent *event)
+{
+    if ((event->type() == QEvent::WindowDeactivate || event->type() == QEvent::Hide) && m_pointing)
+        Q_EMIT pointerOverRows(m_pointing = false);
+    return QTableView::event(event);
 }
 
 bool TaskTableView::viewportEvent(QEvent *event)
@@ -66,14 +79,20 @@ bool TaskTableView::viewportEvent(QEvent *event)
 void TaskTableView::rememberAnchor()
 {
     m_anchorY.reset();
+    m_anchor = QPersistentModelIndex();
     QModelIndex anchor = currentIndex();
     const QRect viewport = this->viewport()->rect();
-    if (!anchor.isValid() || !viewport.intersects(visualRect(anchor)))
+    if (!anchor.isValid() || !viewport.intersects(visualRect(anchor))) {
+        // At the very top, rows that arrive above are shown, not scrolled away.
+        if (verticalScrollBar()->value() == 0)
+            return;
         anchor = indexAt(QPoint(0, 0)); // the top row on screen
+    }
     if (!anchor.isValid())
         return;
     m_anchor = anchor;
     m_anchorY = visualRect(anchor).top();
+    m_scrollBeforeMove = verticalScrollBar()->value();
 }
 
 void TaskTableView::restoreAnchor()
@@ -84,6 +103,16 @@ void TaskTableView::restoreAnchor()
     if (moved != 0)
         verticalScrollBar()->setValue(verticalScrollBar()->value() + moved);
     m_anchorY.reset();
+}
+
+void TaskTableView::onRowsLeaving(int first, int last)
+{
+    // The filter proxy moves leaving rows to the end, then removes them there: an anchor
+    // among them was followed to the end, which is not where the operator was reading.
+    if (m_anchor.isValid() && m_anchor.row() >= first && m_anchor.row() <= last) {
+        m_anchor = QPersistentModelIndex();
+        m_restoreScroll = m_scrollBeforeMove;
+    }
 }
 
 } // namespace rebound

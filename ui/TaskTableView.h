@@ -29,13 +29,20 @@ Q_SIGNALS:
 
 protected:
     bool viewportEvent(QEvent *event) override;
+    /// The window losing focus or the table hiding ends the pointing (no Leave may come).
+    bool event(QEvent *event) override;
 
 private:
     void rememberAnchor();
     void restoreAnchor();
+    /// Rows about to go: if the anchor is one of them (moved to the end to leave), the
+    /// scroll goes back to where it was before that move.
+    void onRowsLeaving(int first, int last);
 
     QPersistentModelIndex m_anchor;
-    std::optional<int> m_anchorY; ///< its top on the viewport before the rows moved
+    std::optional<int> m_anchorY;       ///< its top on the viewport before the rows moved
+    int m_scrollBeforeMove = 0;         ///< the scroll position before the last anchored move
+    std::optional<int> m_restoreScroll; ///< put back once the leaving rows are gone
     bool m_pointing = false;
 };
 
