@@ -6,9 +6,10 @@
 
 namespace rebound {
 
-WrappingDelegate::WrappingDelegate(QTreeView *view) : QStyledItemDelegate(view), m_view(view)
+WrappingDelegate::WrappingDelegate(QTreeView *view)
+    : QStyledItemDelegate(view), m_view(view), m_viewport(view->viewport())
 {
-    view->viewport()->installEventFilter(this);
+    m_viewport->installEventFilter(this);
 }
 
 QSize WrappingDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -20,16 +21,16 @@ QSize WrappingDelegate::sizeHint(const QStyleOptionViewItem &option, const QMode
         ++depth;
     o.features |= QStyleOptionViewItem::WrapText;
     // A valid rect, or the style measures the text on one unbounded line.
-    o.rect = QRect(0, 0,
-                   std::max(40, m_view->viewport()->width() - m_view->indentation() * (depth + 1)),
-                   1 << 16);
+    o.rect =
+        QRect(0, 0, std::max(40, m_view->viewport()->width() - m_view->indentation() * (depth + 1)),
+              1 << 16);
     const QStyle *style = o.widget ? o.widget->style() : QApplication::style();
     return style->sizeFromContents(QStyle::CT_ItemViewItem, &o, QSize(), o.widget);
 }
 
 bool WrappingDelegate::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+    if (event->type() == QEvent::Resize && watched == m_viewport)
         m_view->doItemsLayout(); // the heights follow the new width
     return QStyledItemDelegate::eventFilter(watched, event);
 }

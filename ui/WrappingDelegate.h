@@ -24,6 +24,9 @@ protected:
 
 private:
     QTreeView *m_view;
+    /// The view's viewport, kept: the filter compares with it without asking the view, which
+    /// may be half destroyed when its viewport's last events arrive.
+    QWidget *m_viewport;
 };
 
 } // namespace rebound
