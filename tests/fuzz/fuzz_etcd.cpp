@@ -6,6 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    using rebound::CoordinationStore;
     using rebound::EtcdCodec;
     const QByteArray input(reinterpret_cast<const char *>(data), static_cast<qsizetype>(size));
     if (const auto m = EtcdCodec::watchLine(input)) {
