@@ -69,10 +69,7 @@ void BreakerTiles::refresh()
 void BreakerTiles::rows(const QList<TaskRow> &rows)
 {
     for (const TaskRow &r : rows) {
-        if (const auto was = m_waiting.constFind(r.key); was != m_waiting.constEnd()) {
-            --m_waitingCounts[was->first][std::size_t(was->second)];
-            m_waiting.erase(was);
-        }
+        stopWaiting(r.key);
         if (!r.condition.deferReason)
             continue;
         const int reason = int(*r.condition.deferReason);
@@ -86,10 +83,15 @@ void BreakerTiles::rows(const QList<TaskRow> &rows)
 void BreakerTiles::forget(const QStringList &keys)
 {
     for (const QString &key : keys)
-        if (const auto was = m_waiting.constFind(key); was != m_waiting.constEnd()) {
-            --m_waitingCounts[was->first][std::size_t(was->second)];
-            m_waiting.erase(was);
-        }
+        stopWaiting(key);
+}
+
+void BreakerTiles::stopWaiting(const QString &key)
+{
+    if (const auto was = m_waiting.constFind(key); was != m_waiting.constEnd()) {
+        --m_waitingCounts[was->first][std::size_t(was->second)];
+        m_waiting.erase(was);
+    }
 }
 
 QString BreakerTiles::waitingText(const QString &type) const

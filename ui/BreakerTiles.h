@@ -37,6 +37,9 @@ public:
     static QString healthText(const std::optional<HealthScore> &score);
 
 private:
+    /// One task no longer waits here (its count goes with it).
+    void stopWaiting(const QString &key);
+
     const EngineView &m_engine;
     QHash<QString, QLabel *> m_tiles;
     /// The deferred tasks, by key: their type and what they wait for (a DeferReason).

@@ -141,10 +141,10 @@ bool FilterBar::eventFilter(QObject *watched, QEvent *event)
     // not accepting the override lets the window's shortcut fire.
     if (watched == m_text && event->type() == QEvent::ShortcutOverride) {
         const auto *key = static_cast<QKeyEvent *>(event);
+        static const QList<int> editing{Qt::Key_A, Qt::Key_C, Qt::Key_V,
+                                        Qt::Key_X, Qt::Key_Y, Qt::Key_Z};
         if (key->modifiers() & Qt::ControlModifier && key->key() >= Qt::Key_A &&
-            key->key() <= Qt::Key_Z && key->key() != Qt::Key_A && key->key() != Qt::Key_C &&
-            key->key() != Qt::Key_V && key->key() != Qt::Key_X && key->key() != Qt::Key_Z &&
-            key->key() != Qt::Key_Y)
+            key->key() <= Qt::Key_Z && !editing.contains(key->key()))
             return true;
     }
     return QWidget::eventFilter(watched, event);
